@@ -1,0 +1,65 @@
+//! `members`: A member of a tenant.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "members")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant: String,
+    pub login: String,
+    pub login_key: String,
+    pub email: Option<String>,
+    pub secondary_email: Option<String>,
+    pub email_verified: bool,
+    pub phone: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub locale: String,
+    pub status: String,
+    pub origin: String,
+    pub origin_import_id: Option<Uuid>,
+    #[sea_orm(column_type = "Text")]
+    pub password_hash: Option<String>,
+    pub uses_default_password: bool,
+    pub must_change_password: bool,
+    #[sea_orm(column_type = "Text")]
+    pub search_text: String,
+    pub last_login_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub deactivated_at: Option<DateTimeUtc>,
+    pub version: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::member_emails::Entity")]
+    MemberEmails,
+    #[sea_orm(has_many = "super::role_assignments::Entity")]
+    RoleAssignments,
+    #[sea_orm(has_many = "super::group_members::Entity")]
+    GroupMembers,
+}
+
+impl Related<super::member_emails::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MemberEmails.def()
+    }
+}
+
+impl Related<super::role_assignments::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::RoleAssignments.def()
+    }
+}
+
+impl Related<super::group_members::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::GroupMembers.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

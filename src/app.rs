@@ -1,0 +1,134 @@
+//! The App: database, stores and tenants, built once and shared by HTTP and jobs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+
+use crate::config::{Settings, TenantRegistry};
+use crate::error::{Error, Result};
+use crate::store::{MemoryStore, RateLimiter, RedisStore, SessionStore};
+
+/// Everything a request or a job needs; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub settings: Arc<Settings>,
+    pub db: DatabaseConnection,
+    pub tenants: Arc<TenantRegistry>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Signs download links; from settings, else generated once into `data_dir`.
+    pub secret_key: Arc<Vec<u8>>,
+}
+
+impl App {
+    /// Connects the database (running migrations) and picks the stores the settings ask for.
+    pub async fn start(settings: Settings, tenants: TenantRegistry) -> Result<App> {
+        let db = connect_database(&settings.database_url).await?;
+        Migrator::up(&db, None).await?;
+        let (sessions, limiter): (Arc<dyn SessionStore>, Arc<dyn RateLimiter>) = match &settings.redis_url {
+            Some(url) => {
+                let redis = Arc::new(RedisStore::new(url, &settings.redis_prefix)?);
+                (redis.clone(), redis)
+            }
+            None => {
+                let memory = Arc::new(MemoryStore::new());
+                (memory.clone(), memory)
+            }
+        };
+        let secret_key = match &settings.secret_key {
+            Some(key) => key.as_bytes().to_vec(),
+            None => load_or_create_secret(&settings.data_dir)?,
+        };
+        Ok(App {
+            settings: Arc::new(settings),
+            db,
+            tenants: Arc::new(tenants),
+            sessions,
+            limiter,
+            secret_key: Arc::new(secret_key),
+        })
+    }
+
+    /// Creates the `[bootstrap]` admin of every tenant that does not have it yet.
+    pub async fn bootstrap_tenants(&self) -> Result<()> {
+        for tenant in self.tenants.all() {
+            crate::members::bootstrap_tenant(&self.db, &tenant).await?;
+        }
+        Ok(())
+    }
+
+    /// Both backends answer (for /readyz).
+    pub async fn ready(&self) -> Result<()> {
+        self.db.execute_unprepared("SELECT 1").await?;
+        self.sessions.ping().await?;
+        Ok(())
+    }
+}
+
+/// Opens the database: SQLite in WAL mode (creating its folder), or PostgreSQL.
+pub async fn connect_database(url: &str) -> Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5));
+    if let Some(path) = sqlite_path(url) {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::ServiceUnavailable(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    } else {
+        options.max_connections(32);
+    }
+    Ok(Database::connect(options).await?)
+}
+
+/// The file behind a `sqlite:` URL, None for other databases and in-memory SQLite.
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+fn load_or_create_secret(data_dir: &Path) -> Result<Vec<u8>> {
+    let path = data_dir.join("secret_key");
+    if let Ok(existing) = std::fs::read(&path) {
+        if existing.len() >= 32 {
+            return Ok(existing);
+        }
+    }
+    let key = crate::auth::token::OpaqueToken::generate().plain.into_bytes();
+    let io = |e: std::io::Error| Error::Internal(format!("cannot write {}: {e}", path.display()));
+    std::fs::create_dir_all(data_dir).map_err(io)?;
+    std::fs::write(&path, &key).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_sqlite_files() {
+        assert_eq!(
+            sqlite_path("sqlite://data/roster.db?mode=rwc"),
+            Some(PathBuf::from("data/roster.db"))
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://postgres@127.0.0.1/roster"), None);
+    }
+}

@@ -1,0 +1,133 @@
+//! Who is calling: passwords, session tokens, sign-in and its rate limits, and the
+//! `Caller` every domain function takes.
+
+mod login;
+pub mod password;
+pub mod permissions;
+mod session;
+pub mod token;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::config::Tenant;
+use crate::error::{Error, Result};
+use crate::members;
+
+pub use self::login::{login, SignedIn};
+pub use self::session::{open_session, resume_session, ActiveSession, OpenedSession};
+
+/// What the request's bearer token turned out to be.
+#[derive(Debug, Clone)]
+pub enum SessionState {
+    /// No Authorization header.
+    Anonymous,
+    /// A token that opens nothing (unknown, expired, another tenant's, garbage).
+    Invalid,
+    Active(ActiveSession),
+    /// The session store did not answer: fail closed.
+    Unavailable(String),
+}
+
+/// Everything known about a request before any domain rule runs.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub tenant: Arc<Tenant>,
+    pub session: SessionState,
+    pub client_ip: Option<IpAddr>,
+    /// The request's preferred locales (Accept-Language), best first.
+    pub languages: Vec<String>,
+}
+
+impl Visitor {
+    /// The tenant locale that best fits the request's Accept-Language.
+    pub fn locale(&self) -> &str {
+        for lang in &self.languages {
+            if let Some(found) = self.tenant.locales.iter().find(|l| l.eq_ignore_ascii_case(lang)) {
+                return found;
+            }
+            let prefix = lang.split('-').next().unwrap_or(lang);
+            if let Some(found) = self
+                .tenant
+                .locales
+                .iter()
+                .find(|l| l.split('-').next().unwrap_or(l).eq_ignore_ascii_case(prefix))
+            {
+                return found;
+            }
+        }
+        &self.tenant.default_locale
+    }
+}
+
+/// A signed-in member acting in their tenant: the first argument of every domain call
+/// that needs one.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub tenant: Arc<Tenant>,
+    pub member: entity::members::Model,
+    pub session: ActiveSession,
+}
+
+impl Caller {
+    /// The member's id.
+    pub fn member_id(&self) -> Uuid {
+        self.member.id
+    }
+
+    /// Refuses sessions opened with a default or admin-set password (PASSWORD_CHANGE_REQUIRED).
+    pub fn require_unrestricted(&self) -> Result<()> {
+        if self.session.record.restricted {
+            Err(Error::PasswordChangeRequired)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Turns the visitor's session into a Caller, or None when there is no valid session.
+/// A session whose member is gone or deactivated is ended here, at its next request.
+pub async fn current_caller(app: &App, visitor: &Visitor) -> Result<Option<Caller>> {
+    let session = match &visitor.session {
+        SessionState::Anonymous | SessionState::Invalid => return Ok(None),
+        SessionState::Unavailable(detail) => return Err(Error::ServiceUnavailable(detail.clone())),
+        SessionState::Active(session) => session,
+    };
+    let member = members::find(&app.db, &visitor.tenant.slug, session.record.member_id).await?;
+    match member {
+        Some(member) if member.status == members::STATUS_ACTIVE => Ok(Some(Caller {
+            tenant: visitor.tenant.clone(),
+            member,
+            session: session.clone(),
+        })),
+        _ => {
+            app.sessions.remove(&visitor.tenant.slug, &session.token_hash).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Like [`current_caller`], but a missing session is UNAUTHENTICATED.
+pub async fn require_caller(app: &App, visitor: &Visitor) -> Result<Caller> {
+    current_caller(app, visitor).await?.ok_or(Error::Unauthenticated)
+}
+
+/// Ends the session that made the request.
+pub async fn logout(app: &App, caller: &Caller) -> Result<bool> {
+    Ok(app
+        .sessions
+        .remove(&caller.tenant.slug, &caller.session.token_hash)
+        .await?)
+}
+
+/// Ends every session of the caller, this one included; returns how many ended.
+pub async fn logout_everywhere(app: &App, caller: &Caller) -> Result<u64> {
+    caller.require_unrestricted()?;
+    Ok(app
+        .sessions
+        .remove_member_sessions(&caller.tenant.slug, caller.member_id(), None)
+        .await?)
+}

@@ -1,0 +1,78 @@
+//! Relay connections: page info, opaque cursors, and the connection types of the contract.
+
+use async_graphql::SimpleObject;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+/// Relay page info.
+#[derive(SimpleObject, Clone, Debug, Default)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+/// Most items a page may ask for.
+pub const MAX_PAGE: i32 = 500;
+/// Items in a page when `first` is absent.
+pub const DEFAULT_PAGE: i32 = 50;
+
+/// Checks `first` and turns it into a row count.
+pub fn page_size(first: Option<i32>) -> Result<u64> {
+    match first.unwrap_or(DEFAULT_PAGE) {
+        n if (0..=MAX_PAGE).contains(&n) => Ok(n as u64),
+        _ => Err(Error::invalid("first", format!("between 0 and {MAX_PAGE}"))),
+    }
+}
+
+/// An opaque cursor for an id-ordered list.
+pub fn id_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+/// Reads an id cursor back; anything else is a VALIDATION error on `field`.
+pub fn parse_id_cursor(field: &str, cursor: &str) -> Result<Uuid> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
+        .ok_or_else(|| Error::invalid(field, "not a cursor of this list"))
+}
+
+/// Declares a contract connection type and its edge type for a node type.
+macro_rules! connection_types {
+    ($conn:ident, $edge:ident, $node:ty) => {
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            pub cursor: String,
+            pub node: $node,
+        }
+
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $conn {
+            pub edges: Vec<$edge>,
+            pub nodes: Vec<$node>,
+            pub page_info: $crate::graphql::connection::PageInfo,
+            pub total_count: i32,
+        }
+    };
+}
+pub(crate) use connection_types;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let id = Uuid::now_v7();
+        assert_eq!(parse_id_cursor("after", &id_cursor(id)).unwrap(), id);
+        assert!(parse_id_cursor("after", "garbage!").is_err());
+        assert!(page_size(Some(-1)).is_err() && page_size(Some(MAX_PAGE + 1)).is_err());
+        assert_eq!(page_size(None).unwrap(), DEFAULT_PAGE as u64);
+    }
+}

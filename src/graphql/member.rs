@@ -1,0 +1,173 @@
+//! The `Member` type and its related fields.
+
+use async_graphql::{ComplexObject, Context, Enum, Object, ID};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::group::GroupView;
+use super::invitation::InvitationView;
+use super::tenant::RoleView;
+use super::Result;
+use super::{app, visitor};
+use crate::members;
+use entity::{group_members, groups, invitations, role_assignments};
+
+/// ACTIVE or DEACTIVATED.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum MemberStatus {
+    Active,
+    Deactivated,
+}
+
+/// How a member came in.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum MemberOrigin {
+    Bootstrap,
+    Manual,
+    Import,
+    Invitation,
+    Registration,
+}
+
+impl MemberOrigin {
+    fn from_stored(origin: &str) -> Self {
+        match origin {
+            "bootstrap" => Self::Bootstrap,
+            "import" => Self::Import,
+            "invitation" => Self::Invitation,
+            "registration" => Self::Registration,
+            _ => Self::Manual,
+        }
+    }
+}
+
+/// A member as the API shows it.
+#[derive(Clone)]
+pub struct MemberView(pub entity::members::Model);
+
+#[Object(name = "Member")]
+impl MemberView {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn login(&self) -> &str {
+        &self.0.login
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn secondary_email(&self) -> Option<&str> {
+        self.0.secondary_email.as_deref()
+    }
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn first_name(&self) -> &str {
+        &self.0.first_name
+    }
+    async fn last_name(&self) -> &str {
+        &self.0.last_name
+    }
+    async fn display_name(&self) -> String {
+        members::display_name(&self.0)
+    }
+    async fn locale(&self, ctx: &Context<'_>) -> String {
+        if self.0.locale.is_empty() {
+            visitor(ctx).tenant.default_locale.clone()
+        } else {
+            self.0.locale.clone()
+        }
+    }
+    async fn status(&self) -> MemberStatus {
+        if self.0.status == members::STATUS_ACTIVE {
+            MemberStatus::Active
+        } else {
+            MemberStatus::Deactivated
+        }
+    }
+    async fn origin(&self) -> MemberOrigin {
+        MemberOrigin::from_stored(&self.0.origin)
+    }
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleAssignmentView>> {
+        let visitor = visitor(ctx);
+        let tenant = &visitor.tenant;
+        let rows = role_assignments::Entity::find()
+            .filter(role_assignments::Column::Tenant.eq(&tenant.slug))
+            .filter(role_assignments::Column::MemberId.eq(self.0.id))
+            .find_also_related(groups::Entity)
+            .order_by_asc(role_assignments::Column::CreatedAt)
+            .all(&app(ctx).db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(assignment, group)| {
+                // A role removed from the tenant file no longer shows (nor grants anything).
+                let role = tenant.role(&assignment.role)?;
+                Some(RoleAssignmentView {
+                    role: RoleView::new(role, tenant, visitor.locale()),
+                    group: group.map(GroupView),
+                })
+            })
+            .collect())
+    }
+    async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<GroupView>> {
+        let rows = groups::Entity::find()
+            .filter(groups::Column::Tenant.eq(&visitor(ctx).tenant.slug))
+            .inner_join(group_members::Entity)
+            .filter(group_members::Column::MemberId.eq(self.0.id))
+            .order_by_asc(groups::Column::NameKey)
+            .all(&app(ctx).db)
+            .await?;
+        Ok(rows.into_iter().map(GroupView).collect())
+    }
+    /// True while the member signs in with the tenant's default password or an admin-set one.
+    async fn must_change_password(&self) -> bool {
+        self.0.must_change_password || self.0.uses_default_password
+    }
+    /// False for a member created without password who has not yet accepted an invitation.
+    async fn has_password(&self) -> bool {
+        self.0.password_hash.is_some() || self.0.uses_default_password
+    }
+    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_login_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn deactivated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deactivated_at
+    }
+    async fn pending_invitation(&self, ctx: &Context<'_>) -> Result<Option<InvitationView>> {
+        let found = invitations::Entity::find()
+            .filter(invitations::Column::Tenant.eq(&visitor(ctx).tenant.slug))
+            .filter(invitations::Column::MemberId.eq(self.0.id))
+            .filter(invitations::Column::Status.eq("pending"))
+            .order_by_desc(invitations::Column::CreatedAt)
+            .one(&app(ctx).db)
+            .await?;
+        Ok(found.map(InvitationView))
+    }
+}
+
+/// A role held tenant-wide, or for one group's members only.
+#[derive(async_graphql::SimpleObject, Clone)]
+#[graphql(name = "RoleAssignment", complex)]
+pub struct RoleAssignmentView {
+    pub role: RoleView,
+    #[graphql(skip)]
+    pub group: Option<GroupView>,
+}
+
+#[ComplexObject]
+impl RoleAssignmentView {
+    /// Null: the role holds tenant-wide. Otherwise its permissions apply to that group's members only.
+    async fn group(&self) -> Option<&GroupView> {
+        self.group.as_ref()
+    }
+}

@@ -1,0 +1,66 @@
+//! Sessions: `me`, `login`, `logout`, `logoutEverywhere`.
+
+use async_graphql::{Context, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::member::MemberView;
+use super::Result;
+use super::{app, caller, visitor};
+use crate::auth;
+
+#[derive(Default)]
+pub struct SessionQuery;
+
+#[Object]
+impl SessionQuery {
+    /// The signed-in member, or null when the request carries no valid session.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
+        let caller = auth::current_caller(app(ctx), visitor(ctx)).await?;
+        Ok(caller.map(|c| MemberView(c.member)))
+    }
+}
+
+/// A new session.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub token: String,
+    /// When the session ends at the latest (it ends sooner after the tenant's idle time).
+    pub expires_at: DateTime<Utc>,
+    pub member: MemberView,
+    pub must_change_password: bool,
+}
+
+impl From<auth::SignedIn> for AuthPayload {
+    fn from(signed_in: auth::SignedIn) -> Self {
+        Self {
+            token: signed_in.token,
+            expires_at: signed_in.expires_at,
+            member: MemberView(signed_in.member),
+            must_change_password: signed_in.must_change_password,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct SessionMutation;
+
+#[Object]
+impl SessionMutation {
+    /// identifier is a login, an email or a secondary email. Wrong identifier and wrong password give the same INVALID_CREDENTIALS error.
+    async fn login(&self, ctx: &Context<'_>, identifier: String, password: String) -> Result<AuthPayload> {
+        Ok(auth::login(app(ctx), visitor(ctx), &identifier, &password)
+            .await?
+            .into())
+    }
+
+    /// Ends the session that made the request.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(auth::logout(app(ctx), &caller(ctx).await?).await?)
+    }
+
+    /// Ends every session of the signed-in member; returns how many ended.
+    async fn logout_everywhere(&self, ctx: &Context<'_>) -> Result<i32> {
+        let ended = auth::logout_everywhere(app(ctx), &caller(ctx).await?).await?;
+        Ok(i32::try_from(ended).unwrap_or(i32::MAX))
+    }
+}

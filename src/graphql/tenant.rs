@@ -1,0 +1,111 @@
+//! `tenant`: public facts about the tenant of the request.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, Object};
+
+use super::visitor;
+use crate::config::{Registration, Role, Tenant};
+
+#[derive(Default)]
+pub struct TenantQuery;
+
+#[Object]
+impl TenantQuery {
+    /// Public facts about this tenant. No authentication needed.
+    async fn tenant(&self, ctx: &Context<'_>) -> TenantView {
+        let visitor = visitor(ctx);
+        TenantView {
+            tenant: visitor.tenant.clone(),
+            locale: visitor.locale().to_owned(),
+        }
+    }
+}
+
+/// Who may register.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RegistrationPolicy {
+    Open,
+    InviteOnly,
+}
+
+/// A tenant seen in the request's locale.
+pub struct TenantView {
+    tenant: Arc<Tenant>,
+    locale: String,
+}
+
+#[Object(name = "Tenant")]
+impl TenantView {
+    async fn slug(&self) -> &str {
+        &self.tenant.slug
+    }
+    async fn name(&self) -> &str {
+        &self.tenant.name
+    }
+    async fn default_locale(&self) -> &str {
+        &self.tenant.default_locale
+    }
+    async fn locales(&self) -> &[String] {
+        &self.tenant.locales
+    }
+    async fn registration(&self) -> RegistrationPolicy {
+        match self.tenant.registration {
+            Registration::Open => RegistrationPolicy::Open,
+            Registration::InviteOnly => RegistrationPolicy::InviteOnly,
+        }
+    }
+    async fn roles(&self) -> Vec<RoleView> {
+        self.tenant
+            .roles
+            .values()
+            .map(|role| RoleView::new(role, &self.tenant, &self.locale))
+            .collect()
+    }
+    async fn password_min_length(&self) -> i32 {
+        self.tenant.accounts.password_min_length as i32
+    }
+    async fn invitation_lifetime_seconds(&self) -> i32 {
+        seconds(self.tenant.invitations.lifetime)
+    }
+    /// Delays after sending at which a pending invitation is reminded, in seconds.
+    async fn invitation_reminder_seconds(&self) -> Vec<i32> {
+        self.tenant.invitations.reminders.iter().map(|d| seconds(*d)).collect()
+    }
+}
+
+fn seconds(d: std::time::Duration) -> i32 {
+    i32::try_from(d.as_secs()).unwrap_or(i32::MAX)
+}
+
+/// A role with its label in the request's language.
+#[derive(Clone)]
+pub struct RoleView {
+    key: String,
+    label: String,
+    permissions: Vec<String>,
+}
+
+impl RoleView {
+    pub fn new(role: &Role, tenant: &Tenant, locale: &str) -> Self {
+        Self {
+            key: role.key.clone(),
+            label: role.label(locale, &tenant.default_locale).to_owned(),
+            permissions: role.permissions.clone(),
+        }
+    }
+}
+
+#[Object(name = "Role")]
+impl RoleView {
+    async fn key(&self) -> &str {
+        &self.key
+    }
+    /// In the request's language (Accept-Language) when the tenant has it, else in the tenant's default locale.
+    async fn label(&self) -> &str {
+        &self.label
+    }
+    async fn permissions(&self) -> &[String] {
+        &self.permissions
+    }
+}

@@ -1,0 +1,365 @@
+//! HTTP routes: per-tenant GraphQL (POST, GET, GraphiQL, WebSocket), health and readiness.
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::http::{GraphiQLSource, MultipartOptions, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::{ServerError, Value};
+use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
+use poem::http::{header, StatusCode};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::CatchPanic;
+use poem::web::websocket::WebSocket;
+use poem::web::{Data, Html, Path};
+use poem::{get, handler, Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server};
+use serde_json::json;
+
+use crate::app::App;
+use crate::auth::{resume_session, SessionState, Visitor};
+use crate::config::Tenant;
+use crate::graphql::{build_schema, RosterSchema};
+
+/// How long in-flight requests get to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// All routes, with the app and schema attached.
+pub fn routes(app: App) -> impl Endpoint {
+    let schema = build_schema(&app.settings.limits);
+    Route::new()
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .at("/t/:tenant/graphql", get(graphql_get).post(graphql_post))
+        .at("/t/:tenant/graphql/ws", get(graphql_ws))
+        .data(app)
+        .data(schema)
+        .with(CatchPanic::new().with_handler(|_| {
+            tracing::error!("a request handler panicked");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Something went wrong on our side.",
+            )
+        }))
+}
+
+/// Serves on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    app: App,
+    listener: TcpListener<SocketAddr>,
+    shutdown: impl Future<Output = ()>,
+    on_bound: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let acceptor = listener.into_acceptor().await?;
+    if let Some(addr) = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied()) {
+        on_bound(addr);
+    }
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(routes(app), shutdown, Some(SHUTDOWN_GRACE))
+        .await
+}
+
+/// A JSON body in GraphQL's error shape, for errors raised before GraphQL runs.
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+fn unknown_tenant(slug: &str) -> Response {
+    let slug: String = slug.chars().take(64).collect();
+    error_response(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        &format!("There is no organization named \"{slug}\" here."),
+    )
+}
+
+#[handler]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+#[handler]
+async fn readyz(Data(app): Data<&App>) -> Response {
+    match app.ready().await {
+        Ok(()) => "ready".into_response(),
+        Err(err) => {
+            tracing::warn!(error = ?err, "not ready");
+            error_response(StatusCode::SERVICE_UNAVAILABLE, err.code(), "not ready")
+        }
+    }
+}
+
+#[handler]
+async fn graphql_post(
+    req: &Request,
+    body: Body,
+    Path(slug): Path<String>,
+    Data(app): Data<&App>,
+    Data(schema): Data<&RosterSchema>,
+) -> Response {
+    let Some(tenant) = app.tenants.get(&slug) else {
+        return unknown_tenant(&slug);
+    };
+    let content_type = req.content_type().unwrap_or_default().to_ascii_lowercase();
+    let multipart = content_type.starts_with("multipart/form-data");
+    if !(multipart || content_type.starts_with("application/json") || content_type.starts_with("application/graphql")) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "VALIDATION",
+            "Send the query as application/json (or multipart/form-data for file uploads).",
+        );
+    }
+    let limits = &app.settings.limits;
+    let limit = if multipart {
+        limits.upload_bytes + 64 * 1024
+    } else {
+        limits.request_bytes
+    };
+    let bytes = match body.into_bytes_limit(limit as usize).await {
+        Ok(bytes) => bytes,
+        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+            let message = format!("The request is larger than the {limit} bytes allowed.");
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "VALIDATION", &message);
+        }
+        Err(err) => return error_response(StatusCode::BAD_REQUEST, "VALIDATION", &err.to_string()),
+    };
+    let options = MultipartOptions::default()
+        .max_file_size(limits.upload_bytes as usize)
+        .max_num_files(4);
+    let request = match async_graphql::http::receive_body(Some(&content_type), bytes.as_ref(), options).await {
+        Ok(request) => request,
+        Err(err) => {
+            let message = format!("The request could not be read: {err}");
+            return error_response(StatusCode::BAD_REQUEST, "VALIDATION", &message);
+        }
+    };
+    execute(app, schema, tenant, req, request).await
+}
+
+#[handler]
+async fn graphql_get(
+    req: &Request,
+    Path(slug): Path<String>,
+    Data(app): Data<&App>,
+    Data(schema): Data<&RosterSchema>,
+) -> Response {
+    let Some(tenant) = app.tenants.get(&slug) else {
+        return unknown_tenant(&slug);
+    };
+    let query_string = req.uri().query().unwrap_or_default();
+    let wants_html = req
+        .header(header::ACCEPT)
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && !query_string.contains("query=") {
+        return graphiql(&tenant).into_response();
+    }
+    let request = match async_graphql::http::parse_query_string(query_string) {
+        Ok(request) => request,
+        Err(err) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION",
+                &format!("Bad query string: {err}"),
+            )
+        }
+    };
+    if is_mutation(&request) {
+        return error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "VALIDATION",
+            "Mutations must be sent with POST.",
+        );
+    }
+    execute(app, schema, tenant, req, request).await
+}
+
+/// True when the operation to run is a mutation (refused over GET).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false; // execution reports the syntax error
+    };
+    doc.operations.iter().any(|(name, op)| {
+        let chosen = match (&request.operation_name, name) {
+            (Some(wanted), Some(name)) => wanted == name.as_str(),
+            _ => true,
+        };
+        chosen && op.node.ty == async_graphql::parser::types::OperationType::Mutation
+    })
+}
+
+fn graphiql(tenant: &Tenant) -> Html<String> {
+    let endpoint = format!("/t/{}/graphql", tenant.slug);
+    let ws = format!("/t/{}/graphql/ws", tenant.slug);
+    Html(
+        GraphiQLSource::build()
+            .endpoint(&endpoint)
+            .subscription_endpoint(&ws)
+            .title(&format!("{} — Roster", tenant.name))
+            .finish(),
+    )
+}
+
+async fn execute(
+    app: &App,
+    schema: &RosterSchema,
+    tenant: Arc<Tenant>,
+    req: &Request,
+    request: async_graphql::Request,
+) -> Response {
+    let visitor = build_visitor(app, tenant, req, bearer_token(req)).await;
+    let response = schema.execute(request.data(app.clone()).data(visitor)).await;
+    let response = with_error_codes(response);
+    let body = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
+    Response::builder()
+        .content_type("application/json")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(body)
+}
+
+/// Gives every error a code: those raised before execution (syntax, validation,
+/// depth and complexity limits) are VALIDATION; anything else uncoded is INTERNAL.
+fn with_error_codes(mut response: async_graphql::Response) -> async_graphql::Response {
+    let before_execution = matches!(response.data, Value::Null);
+    for error in &mut response.errors {
+        let has_code = error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some());
+        if !has_code {
+            set_code(error, before_execution);
+        }
+    }
+    response
+}
+
+fn set_code(error: &mut ServerError, before_execution: bool) {
+    let code = if before_execution && error.path.is_empty() {
+        "VALIDATION"
+    } else {
+        tracing::error!(message = %error.message, "uncoded GraphQL error");
+        error.message = "Something went wrong on our side. It has been logged.".into();
+        "INTERNAL"
+    };
+    error.extensions.get_or_insert_with(Default::default).set("code", code);
+}
+
+fn bearer_token(req: &Request) -> Option<String> {
+    let value = req.header(header::AUTHORIZATION)?;
+    Some(match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim().to_owned(),
+        _ => String::new(), // present but unusable: an invalid session, not an anonymous one
+    })
+}
+
+async fn build_visitor(app: &App, tenant: Arc<Tenant>, req: &Request, bearer: Option<String>) -> Visitor {
+    let session = match bearer {
+        None => SessionState::Anonymous,
+        Some(token) => session_state(app, &tenant, &token).await,
+    };
+    Visitor {
+        tenant,
+        session,
+        client_ip: client_ip(req, app.settings.trust_proxy_headers),
+        languages: accepted_languages(req.header(header::ACCEPT_LANGUAGE).unwrap_or_default()),
+    }
+}
+
+async fn session_state(app: &App, tenant: &Tenant, token: &str) -> SessionState {
+    match resume_session(app, tenant, token).await {
+        Ok(Some(session)) => SessionState::Active(session),
+        Ok(None) => SessionState::Invalid,
+        Err(err) => SessionState::Unavailable(err.to_string()),
+    }
+}
+
+/// The client's address: the socket peer, or the first X-Forwarded-For hop when the
+/// server is configured to sit behind a trusted load balancer.
+fn client_ip(req: &Request, trust_proxy_headers: bool) -> Option<IpAddr> {
+    if trust_proxy_headers {
+        let forwarded = req
+            .header("x-forwarded-for")
+            .and_then(|v| v.split(',').next())
+            .and_then(|ip| ip.trim().parse().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    req.remote_addr().as_socket_addr().map(|a| a.ip())
+}
+
+/// Accept-Language tags, best first.
+fn accepted_languages(header: &str) -> Vec<String> {
+    let mut tagged: Vec<(f32, String)> = header
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next()?.trim();
+            if tag.is_empty() || tag == "*" {
+                return None;
+            }
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse().ok())
+                .unwrap_or(1.0);
+            Some((q, tag.to_owned()))
+        })
+        .collect();
+    tagged.sort_by(|a, b| b.0.total_cmp(&a.0));
+    tagged.into_iter().map(|(_, tag)| tag).collect()
+}
+
+#[handler]
+async fn graphql_ws(
+    req: &Request,
+    Path(slug): Path<String>,
+    Data(app): Data<&App>,
+    Data(schema): Data<&RosterSchema>,
+    protocol: GraphQLProtocol,
+    websocket: WebSocket,
+) -> Response {
+    let Some(tenant) = app.tenants.get(&slug) else {
+        return unknown_tenant(&slug);
+    };
+    let app = app.clone();
+    let schema = schema.clone();
+    let anonymous = build_visitor(&app, tenant.clone(), req, None).await;
+    websocket
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    // The token travels in the connection_init payload, as browsers cannot set headers.
+                    let token = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(|v| v.as_str())
+                        .map(|v| v.trim_start_matches("Bearer ").trim().to_owned());
+                    let mut visitor = anonymous;
+                    if let Some(token) = token {
+                        visitor.session = session_state(&app, &tenant, &token).await;
+                    }
+                    let mut data = async_graphql::Data::default();
+                    data.insert(app);
+                    data.insert(visitor);
+                    Ok(data)
+                })
+                .serve()
+        })
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_sorted_by_quality() {
+        assert_eq!(
+            accepted_languages("en;q=0.5, fr-FR, nl;q=0.8, *"),
+            vec!["fr-FR", "nl", "en"]
+        );
+        assert!(accepted_languages("").is_empty());
+    }
+}

@@ -1,0 +1,13 @@
+//! Roster: a multi-tenant GraphQL server for organizations' member lists.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod members;
+pub mod server;
+pub mod store;

@@ -1,0 +1,192 @@
+//! The shared harness: a real server on a loopback port with its own database
+//! (SQLite file, or a fresh PostgreSQL database when ROSTER_TEST_DATABASE_URL is set)
+//! and its own Redis key prefix (when ROSTER_TEST_REDIS_URL is set).
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use poem::listener::TcpListener;
+use roster::app::App;
+use roster::config::{EnvOverrides, Settings, TenantRegistry};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+/// A minimal tenant file: invite-only, admin and member roles, default limits.
+pub const ACME: &str = r#"
+name = "Acme Co-op"
+default_locale = "fr"
+locales = ["fr", "en"]
+
+[roles.admin]
+label = { fr = "Administrateur", en = "Administrator" }
+permissions = ["*"]
+
+[roles.member]
+label = { fr = "Adhérent", en = "Member" }
+permissions = []
+default = true
+"#;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub app: App,
+    pub config_dir: PathBuf,
+    pub database_url: String,
+    client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+/// Where this test's data goes: a new PostgreSQL database, or a SQLite file in `dir`.
+pub async fn fresh_database_url(dir: &Path) -> String {
+    match std::env::var("ROSTER_TEST_DATABASE_URL") {
+        Ok(server_url) => {
+            use sea_orm::ConnectionTrait;
+            let name = format!("roster_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(&server_url)
+                .await
+                .expect("connect to test PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = server_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&server_url);
+            format!("{base}/{name}")
+        }
+        Err(_) => format!("sqlite://{}/roster.db?mode=rwc", dir.display()),
+    }
+}
+
+/// Settings for a test: its own database and Redis prefix, mail into the temp dir.
+pub fn test_settings(dir: &Path, database_url: &str) -> Settings {
+    let mut settings = Settings {
+        database_url: database_url.to_owned(),
+        data_dir: dir.join("data"),
+        outbox_dir: dir.join("outbox"),
+        ..Settings::default()
+    };
+    if let Ok(redis) = std::env::var("ROSTER_TEST_REDIS_URL") {
+        settings.redis_url = Some(redis);
+        settings.redis_prefix = format!("rostertest:{}:", uuid::Uuid::new_v4().simple());
+    }
+    settings
+}
+
+impl TestApp {
+    /// One tenant, `acme`.
+    pub async fn start() -> Self {
+        Self::with_tenants(&[("acme", ACME)]).await
+    }
+
+    /// The given tenant files (slug, TOML).
+    pub async fn with_tenants(tenants: &[(&str, &str)]) -> Self {
+        Self::with(tenants, |_| {}).await
+    }
+
+    /// Tenants plus a chance to adjust the settings.
+    pub async fn with(tenants: &[(&str, &str)], adjust: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config_dir = dir.path().join("config");
+        std::fs::create_dir_all(config_dir.join("tenants")).unwrap();
+        for (slug, toml) in tenants {
+            std::fs::write(config_dir.join("tenants").join(format!("{slug}.toml")), toml).unwrap();
+        }
+        let database_url = fresh_database_url(dir.path()).await;
+        let mut settings = test_settings(dir.path(), &database_url);
+        adjust(&mut settings);
+        let registry = TenantRegistry::load(&config_dir, EnvOverrides::None).expect("test tenants are valid");
+        let app = App::start(settings, registry).await.expect("app starts");
+        app.bootstrap_tenants().await.expect("bootstrap");
+
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (bound, bound_rx) = oneshot::channel();
+        let served = tokio::spawn(roster::http::serve(
+            app.clone(),
+            TcpListener::bind("127.0.0.1:0".parse::<SocketAddr>().unwrap()),
+            async move {
+                let _ = stopped.await;
+            },
+            move |addr| {
+                let _ = bound.send(addr);
+            },
+        ));
+        let addr = bound_rx.await.expect("server bound");
+        TestApp {
+            addr,
+            app,
+            config_dir,
+            database_url,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            served: Some(served),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends a GraphQL request to a tenant and returns the whole JSON answer.
+    pub async fn gql(&self, tenant: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(self.url(&format!("/t/{tenant}/graphql")))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
+        response.json().await.expect("JSON answer")
+    }
+
+    /// Signs in and returns the session token; panics with the answer if it fails.
+    pub async fn login(&self, tenant: &str, identifier: &str, password: &str) -> String {
+        let answer = self
+            .gql(tenant, None, LOGIN, json!({ "i": identifier, "p": password }))
+            .await;
+        answer["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login failed: {answer}"))
+            .to_owned()
+    }
+
+    /// Creates an admin with a known password (no forced change) and signs in.
+    pub async fn admin_token(&self, tenant: &str, email: &str) -> String {
+        let tenant_config = self.app.tenants.get(tenant).expect("tenant");
+        roster::members::create_admin(
+            &self.app.db,
+            &tenant_config,
+            email,
+            Some("correct-horse-battery".into()),
+            "manual",
+        )
+        .await
+        .expect("admin created");
+        self.login(tenant, email, "correct-horse-battery").await
+    }
+
+    /// Stops the server the way SIGTERM does and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            let _ = served.await;
+        }
+    }
+}
+
+pub const LOGIN: &str = "mutation($i: String!, $p: String!) { login(identifier: $i, password: $p) { token expiresAt mustChangePassword member { id login email } } }";
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(answer: &Value) -> Option<&str> {
+    answer["errors"][0]["extensions"]["code"].as_str()
+}
