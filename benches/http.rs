@@ -72,7 +72,7 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
         &tenant,
         "bench@example.org",
         Some("bench-password-1".into()),
-        "manual",
+        roster::members::Origin::Manual,
     )
     .await
     .unwrap();

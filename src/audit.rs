@@ -29,3 +29,55 @@ pub async fn record<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// `AuditFilter`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Exact action, or a prefix ending in `*` (`member.*`).
+    pub action: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub target_id: Option<Uuid>,
+    pub since: Option<chrono::DateTime<Utc>>,
+    pub until: Option<chrono::DateTime<Utc>>,
+}
+
+/// Entries newest first, after the entry `after` (audit.read); also the condition, for counting.
+pub async fn list(
+    app: &crate::app::App,
+    caller: &crate::auth::Caller,
+    filter: &AuditFilter,
+    limit: u64,
+    after: Option<Uuid>,
+) -> Result<(Vec<entity::audit_log::Model>, bool, sea_orm::Condition)> {
+    use entity::audit_log::{Column, Entity};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+    crate::auth::permissions::require(&app.db, caller, crate::config::Permission::AuditRead).await?;
+    let mut cond = Condition::all().add(Column::Tenant.eq(&caller.tenant.slug));
+    if let Some(action) = &filter.action {
+        cond = cond.add(match action.strip_suffix('*') {
+            Some(prefix) => Column::Action.starts_with(prefix),
+            None => Column::Action.eq(action.as_str()),
+        });
+    }
+    if let Some(actor) = filter.actor_id {
+        cond = cond.add(Column::ActorId.eq(actor));
+    }
+    if let Some(target) = filter.target_id {
+        cond = cond.add(Column::TargetId.eq(target));
+    }
+    if let Some(since) = filter.since {
+        cond = cond.add(Column::At.gte(since));
+    }
+    if let Some(until) = filter.until {
+        cond = cond.add(Column::At.lt(until));
+    }
+    let mut query = Entity::find().filter(cond.clone());
+    if let Some(after) = after {
+        query = query.filter(Column::Id.lt(after));
+    }
+    let mut rows = query.order_by_desc(Column::Id).limit(limit + 1).all(&app.db).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more, cond))
+}

@@ -121,7 +121,7 @@ async fn create_admin(
         Ok(app) => app,
         Err(err) => return failure(&format!("cannot start: {err:?}")),
     };
-    match crate::members::create_admin(&app.db, &tenant, email, password, "manual").await {
+    match crate::members::create_admin(&app.db, &tenant, email, password, crate::members::Origin::Manual).await {
         Ok(created) => {
             println!(
                 "Created admin {} (login {}) in {slug}.",

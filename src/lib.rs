@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod graphql;
+pub mod groups;
 pub mod http;
 pub mod members;
 pub mod server;

@@ -288,9 +288,15 @@ async fn bootstrap_admin_must_change_the_generated_password() {
 async fn a_default_or_generated_password_session_is_restricted() {
     let t = TestApp::start().await;
     let tenant = t.app.tenants.get("acme").unwrap();
-    let created = roster::members::create_admin(&t.app.db, &tenant, "new@acme.example", None, "manual")
-        .await
-        .unwrap();
+    let created = roster::members::create_admin(
+        &t.app.db,
+        &tenant,
+        "new@acme.example",
+        None,
+        roster::members::Origin::Manual,
+    )
+    .await
+    .unwrap();
     let password = created.generated_password.expect("generated");
     let answer = t.gql("acme", None, LOGIN, json!({ "i": "new", "p": password })).await;
     assert_eq!(answer["data"]["login"]["mustChangePassword"], true, "{answer}");

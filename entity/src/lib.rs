@@ -8,6 +8,7 @@ pub mod import_jobs;
 pub mod import_row_errors;
 pub mod invitations;
 pub mod member_emails;
+pub mod member_search_tokens;
 pub mod members;
 pub mod one_time_tokens;
 pub mod outbox;
@@ -23,6 +24,7 @@ pub mod prelude {
     pub use super::import_row_errors::Entity as ImportRowErrors;
     pub use super::invitations::Entity as Invitations;
     pub use super::member_emails::Entity as MemberEmails;
+    pub use super::member_search_tokens::Entity as MemberSearchTokens;
     pub use super::members::Entity as Members;
     pub use super::one_time_tokens::Entity as OneTimeTokens;
     pub use super::outbox::Entity as Outbox;

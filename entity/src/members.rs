@@ -32,6 +32,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub deactivated_at: Option<DateTimeUtc>,
     pub version: i64,
+    /// Folded "last first" for ordering by name.
+    pub sort_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -42,6 +44,8 @@ pub enum Relation {
     RoleAssignments,
     #[sea_orm(has_many = "super::group_members::Entity")]
     GroupMembers,
+    #[sea_orm(has_many = "super::member_search_tokens::Entity")]
+    MemberSearchTokens,
 }
 
 impl Related<super::member_emails::Entity> for Entity {
@@ -59,6 +63,12 @@ impl Related<super::role_assignments::Entity> for Entity {
 impl Related<super::group_members::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::GroupMembers.def()
+    }
+}
+
+impl Related<super::member_search_tokens::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MemberSearchTokens.def()
     }
 }
 

@@ -70,12 +70,21 @@ pub struct Caller {
     pub tenant: Arc<Tenant>,
     pub member: entity::members::Model,
     pub session: ActiveSession,
+    /// Loaded on first use: many requests never need them.
+    grants: Arc<tokio::sync::OnceCell<permissions::Grants>>,
 }
 
 impl Caller {
     /// The member's id.
     pub fn member_id(&self) -> Uuid {
         self.member.id
+    }
+
+    /// The caller's roles and what they grant.
+    pub async fn grants<C: sea_orm::ConnectionTrait>(&self, conn: &C) -> Result<&permissions::Grants> {
+        self.grants
+            .get_or_try_init(|| permissions::Grants::load(conn, &self.tenant, self.member.id))
+            .await
     }
 
     /// Refuses sessions opened with a default or admin-set password (PASSWORD_CHANGE_REQUIRED).
@@ -102,6 +111,7 @@ pub async fn current_caller(app: &App, visitor: &Visitor) -> Result<Option<Calle
             tenant: visitor.tenant.clone(),
             member,
             session: session.clone(),
+            grants: Default::default(),
         })),
         _ => {
             app.sessions.remove(&visitor.tenant.slug, &session.token_hash).await?;

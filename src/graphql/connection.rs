@@ -43,26 +43,6 @@ pub fn parse_id_cursor(field: &str, cursor: &str) -> Result<Uuid> {
         .ok_or_else(|| Error::invalid(field, "not a cursor of this list"))
 }
 
-/// Declares a contract connection type and its edge type for a node type.
-macro_rules! connection_types {
-    ($conn:ident, $edge:ident, $node:ty) => {
-        #[derive(async_graphql::SimpleObject)]
-        pub struct $edge {
-            pub cursor: String,
-            pub node: $node,
-        }
-
-        #[derive(async_graphql::SimpleObject)]
-        pub struct $conn {
-            pub edges: Vec<$edge>,
-            pub nodes: Vec<$node>,
-            pub page_info: $crate::graphql::connection::PageInfo,
-            pub total_count: i32,
-        }
-    };
-}
-pub(crate) use connection_types;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,15 +1,17 @@
-//! The `Group` type.
+//! Groups: the `Group` type, `groups`, `group`, and the group mutations.
 
 use async_graphql::{Context, Object, ID};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition};
 
-use super::connection::{connection_types, id_cursor, page_size, parse_id_cursor, PageInfo};
-use super::member::MemberView;
-use super::Result;
-use super::{app, caller};
-use entity::{group_members, members};
-
-connection_types!(MemberConnection, MemberEdge, MemberView);
+use super::inputs::{parse_id, GroupInputObject, MemberSelectionInput};
+use super::members_api::{BulkResult, MemberConnection};
+use super::{app, caller, Result};
+use crate::auth::permissions::require_scope;
+use crate::config::Permission;
+use crate::groups::{self, GroupInput};
+use crate::members::filter::scope_condition;
+use crate::members::{list, MemberOrder, PageRequest};
+use entity::members;
 
 /// A group of members.
 #[derive(Clone)]
@@ -31,52 +33,113 @@ impl GroupView {
         self.0.rule.is_some()
     }
     async fn member_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let count = group_members::Entity::find()
-            .filter(group_members::Column::Tenant.eq(&self.0.tenant))
-            .filter(group_members::Column::GroupId.eq(self.0.id))
-            .count(&app(ctx).db)
-            .await?;
-        Ok(count as i32)
+        let caller = caller(ctx).await?;
+        let count = groups::member_count(&app(ctx).db, &caller, &self.0).await?;
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
-    /// The group's members in the order they joined the list. Needs members.read.
+    /// The group's members, by name. Needs members.read.
     async fn members(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<MemberConnection> {
         let caller = caller(ctx).await?;
-        caller.require_unrestricted()?;
-        crate::auth::permissions::require(&app(ctx).db, &caller, crate::config::Permission::MembersRead).await?;
-        let limit = page_size(first)?;
-        let after = after.map(|c| parse_id_cursor("after", &c)).transpose()?;
         let db = &app(ctx).db;
-        let scope = || {
-            members::Entity::find()
-                .filter(members::Column::Tenant.eq(&self.0.tenant))
-                .inner_join(group_members::Entity)
-                .filter(group_members::Column::GroupId.eq(self.0.id))
+        let scope = require_scope(db, &caller, Permission::MembersRead).await?;
+        let condition = Condition::all()
+            .add(members::Column::Tenant.eq(&caller.tenant.slug))
+            .add(groups::members_condition(db, &caller, &self.0).await?)
+            .add(scope_condition(db, &caller.tenant, &scope).await?);
+        let request = PageRequest {
+            first,
+            after,
+            ..PageRequest::default()
         };
-        let total = scope().count(db).await?;
-        let mut query = scope().order_by_asc(members::Column::Id).limit(limit + 1);
-        if let Some(after) = after {
-            query = query.filter(members::Column::Id.gt(after));
-        }
-        let mut rows = query.all(db).await?;
-        let has_next_page = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let edges: Vec<MemberEdge> = rows
+        let page = list::list(db, condition.clone(), MemberOrder::default(), &request).await?;
+        Ok(MemberConnection::new(page, condition))
+    }
+}
+
+fn group_input(input: GroupInputObject) -> crate::error::Result<GroupInput> {
+    Ok(GroupInput {
+        name: input.name,
+        description: input.description,
+        rule: input.rule.map(|r| r.into_domain("rule")).transpose()?,
+    })
+}
+
+#[derive(Default)]
+pub struct GroupsQuery;
+
+#[Object]
+impl GroupsQuery {
+    /// Needs members.read.
+    async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<GroupView>> {
+        let caller = caller(ctx).await?;
+        Ok(groups::list_groups(app(ctx), &caller)
+            .await?
             .into_iter()
-            .map(|m| MemberEdge {
-                cursor: id_cursor(m.id),
-                node: MemberView(m),
-            })
-            .collect();
-        Ok(MemberConnection {
-            page_info: PageInfo {
-                has_next_page,
-                has_previous_page: after.is_some(),
-                start_cursor: edges.first().map(|e| e.cursor.clone()),
-                end_cursor: edges.last().map(|e| e.cursor.clone()),
-            },
-            nodes: edges.iter().map(|e| e.node.clone()).collect(),
-            edges,
-            total_count: total as i32,
-        })
+            .map(GroupView)
+            .collect())
+    }
+
+    async fn group(&self, ctx: &Context<'_>, id: ID) -> Result<Option<GroupView>> {
+        let caller = caller(ctx).await?;
+        let id = parse_id("id", &id)?;
+        Ok(groups::get_group(app(ctx), &caller, id).await?.map(GroupView))
+    }
+}
+
+#[derive(Default)]
+pub struct GroupsMutation;
+
+#[Object]
+impl GroupsMutation {
+    /// Needs groups.manage. A group with a rule is a smart group: its members are whoever the rule selects.
+    async fn create_group(&self, ctx: &Context<'_>, input: GroupInputObject) -> Result<GroupView> {
+        let caller = caller(ctx).await?;
+        Ok(GroupView(
+            groups::create_group(app(ctx), &caller, group_input(input)?).await?,
+        ))
+    }
+
+    async fn update_group(&self, ctx: &Context<'_>, id: ID, input: GroupInputObject) -> Result<GroupView> {
+        let caller = caller(ctx).await?;
+        let id = parse_id("id", &id)?;
+        Ok(GroupView(
+            groups::update_group(app(ctx), &caller, id, group_input(input)?).await?,
+        ))
+    }
+
+    async fn delete_group(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let caller = caller(ctx).await?;
+        let id = parse_id("id", &id)?;
+        Ok(groups::delete_group(app(ctx), &caller, id).await?)
+    }
+
+    async fn add_members_to_group(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        selection: MemberSelectionInput,
+    ) -> Result<BulkResult> {
+        let caller = caller(ctx).await?;
+        let group_id = parse_id("groupId", &group_id)?;
+        Ok(
+            groups::add_members(app(ctx), &caller, group_id, selection.into_domain()?)
+                .await?
+                .into(),
+        )
+    }
+
+    async fn remove_members_from_group(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        selection: MemberSelectionInput,
+    ) -> Result<BulkResult> {
+        let caller = caller(ctx).await?;
+        let group_id = parse_id("groupId", &group_id)?;
+        Ok(
+            groups::remove_members(app(ctx), &caller, group_id, selection.into_domain()?)
+                .await?
+                .into(),
+        )
     }
 }

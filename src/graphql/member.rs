@@ -10,7 +10,7 @@ use super::tenant::RoleView;
 use super::Result;
 use super::{app, visitor};
 use crate::members;
-use entity::{group_members, groups, invitations, role_assignments};
+use entity::{groups, invitations, role_assignments};
 
 /// ACTIVE or DEACTIVATED.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -31,12 +31,33 @@ pub enum MemberOrigin {
 
 impl MemberOrigin {
     fn from_stored(origin: &str) -> Self {
-        match origin {
-            "bootstrap" => Self::Bootstrap,
-            "import" => Self::Import,
-            "invitation" => Self::Invitation,
-            "registration" => Self::Registration,
-            _ => Self::Manual,
+        match members::Origin::from_stored(origin) {
+            members::Origin::Bootstrap => Self::Bootstrap,
+            members::Origin::Manual => Self::Manual,
+            members::Origin::Import => Self::Import,
+            members::Origin::Invitation => Self::Invitation,
+            members::Origin::Registration => Self::Registration,
+        }
+    }
+
+    /// The domain value.
+    pub fn into_domain(self) -> members::Origin {
+        match self {
+            Self::Bootstrap => members::Origin::Bootstrap,
+            Self::Manual => members::Origin::Manual,
+            Self::Import => members::Origin::Import,
+            Self::Invitation => members::Origin::Invitation,
+            Self::Registration => members::Origin::Registration,
+        }
+    }
+}
+
+impl MemberStatus {
+    /// The domain value.
+    pub fn into_domain(self) -> members::Status {
+        match self {
+            Self::Active => members::Status::Active,
+            Self::Deactivated => members::Status::Deactivated,
         }
     }
 }
@@ -113,14 +134,9 @@ impl MemberView {
             })
             .collect())
     }
+    /// Manual groups the member was put in, and smart groups whose rule selects them.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<GroupView>> {
-        let rows = groups::Entity::find()
-            .filter(groups::Column::Tenant.eq(&visitor(ctx).tenant.slug))
-            .inner_join(group_members::Entity)
-            .filter(group_members::Column::MemberId.eq(self.0.id))
-            .order_by_asc(groups::Column::NameKey)
-            .all(&app(ctx).db)
-            .await?;
+        let rows = crate::groups::groups_of(&app(ctx).db, &visitor(ctx).tenant, self.0.id).await?;
         Ok(rows.into_iter().map(GroupView).collect())
     }
     /// True while the member signs in with the tenant's default password or an admin-set one.

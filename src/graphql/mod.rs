@@ -1,10 +1,13 @@
 //! Schema assembly and thin resolvers, one file per capability. Resolvers turn
 //! GraphQL input into a domain call and the result back; they decide nothing.
 
+mod audit;
 mod connection;
 mod group;
+mod inputs;
 mod invitation;
 mod member;
+mod members_api;
 mod session;
 mod tenant;
 
@@ -25,11 +28,21 @@ pub type RosterSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// All queries.
 #[derive(MergedObject, Default)]
-pub struct Query(tenant::TenantQuery, session::SessionQuery);
+pub struct Query(
+    tenant::TenantQuery,
+    session::SessionQuery,
+    members_api::MembersQuery,
+    group::GroupsQuery,
+    audit::AuditQuery,
+);
 
 /// All mutations.
 #[derive(MergedObject, Default)]
-pub struct Mutation(session::SessionMutation);
+pub struct Mutation(
+    session::SessionMutation,
+    members_api::MembersMutation,
+    group::GroupsMutation,
+);
 
 /// Builds the schema with the server's depth, complexity and directive limits.
 pub fn build_schema(limits: &Limits) -> RosterSchema {

@@ -3,10 +3,12 @@
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use super::inputs::{ProfileInput, RegisterInput};
 use super::member::MemberView;
 use super::Result;
 use super::{app, caller, visitor};
 use crate::auth;
+use crate::members::profile;
 
 #[derive(Default)]
 pub struct SessionQuery;
@@ -28,6 +30,18 @@ pub struct AuthPayload {
     pub expires_at: DateTime<Utc>,
     pub member: MemberView,
     pub must_change_password: bool,
+}
+
+impl AuthPayload {
+    fn opened(session: auth::OpenedSession, member: entity::members::Model) -> Self {
+        let must_change_password = member.must_change_password || member.uses_default_password;
+        Self {
+            token: session.token,
+            expires_at: session.expires_at,
+            member: MemberView(member),
+            must_change_password,
+        }
+    }
 }
 
 impl From<auth::SignedIn> for AuthPayload {
@@ -56,6 +70,43 @@ impl SessionMutation {
     /// Ends the session that made the request.
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(auth::logout(app(ctx), &caller(ctx).await?).await?)
+    }
+
+    /// Open registration, where the tenant allows it. An email with a pending invitation gets INVITATION_REQUIRED: that person must use the link.
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        let registering = profile::Registering {
+            email: input.email,
+            first_name: input.first_name,
+            last_name: input.last_name,
+            password: input.password,
+            locale: input.locale,
+        };
+        let (session, member) = profile::register(app(ctx), visitor(ctx), registering).await?;
+        Ok(AuthPayload::opened(session, member))
+    }
+
+    /// Clears mustChangePassword and returns a fresh session; the member's other sessions end.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> Result<AuthPayload> {
+        let caller = caller(ctx).await?;
+        let (session, member) = profile::change_password(app(ctx), &caller, &current_password, &new_password).await?;
+        Ok(AuthPayload::opened(session, member))
+    }
+
+    async fn update_my_profile(&self, ctx: &Context<'_>, input: ProfileInput) -> Result<MemberView> {
+        let caller = caller(ctx).await?;
+        let change = profile::ProfileChange {
+            first_name: input.first_name,
+            last_name: input.last_name,
+            secondary_email: input.secondary_email,
+            phone: input.phone,
+            locale: input.locale,
+        };
+        Ok(MemberView(profile::update_my_profile(app(ctx), &caller, change).await?))
     }
 
     /// Ends every session of the signed-in member; returns how many ended.

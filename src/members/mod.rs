@@ -1,8 +1,18 @@
 //! Members: lookups, the rules of their fields, and (in `admin`) creating tenant admins.
 
 mod admin;
+pub mod create;
 pub mod email;
+pub mod fields;
+pub mod filter;
+pub mod list;
 pub mod login;
+mod manage;
+mod merge;
+pub mod profile;
+mod roles;
+pub mod search;
+mod status;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -11,11 +21,70 @@ use crate::error::Result;
 use entity::{member_emails, members};
 
 pub use self::admin::{bootstrap_tenant, create_admin, CreatedAdmin};
+pub use self::filter::{MemberFilter, Selection};
+pub use self::list::{list, MemberOrder, OrderField, Page, PageRequest};
+pub use self::manage::{create_member, get_member, update_member, CreateMember, UpdateMember};
+pub use self::merge::merge_members;
+pub use self::roles::{set_member_roles, RoleAssignment};
+pub use self::status::{set_status, BulkResult};
 
 /// `members.status` of a member who can sign in.
 pub const STATUS_ACTIVE: &str = "active";
 /// `members.status` of a member who cannot sign in.
 pub const STATUS_DEACTIVATED: &str = "deactivated";
+
+/// Whether a member can sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Deactivated,
+}
+
+impl Status {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => STATUS_ACTIVE,
+            Status::Deactivated => STATUS_DEACTIVATED,
+        }
+    }
+}
+
+/// How a member came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    Bootstrap,
+    Manual,
+    Import,
+    Invitation,
+    Registration,
+}
+
+impl Origin {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Bootstrap => "bootstrap",
+            Origin::Manual => "manual",
+            Origin::Import => "import",
+            Origin::Invitation => "invitation",
+            Origin::Registration => "registration",
+        }
+    }
+
+    /// Reads the stored form (unknown values read as manual).
+    pub fn from_stored(text: &str) -> Self {
+        match text {
+            "bootstrap" => Origin::Bootstrap,
+            "import" => Origin::Import,
+            "invitation" => Origin::Invitation,
+            "registration" => Origin::Registration,
+            _ => Origin::Manual,
+        }
+    }
+}
 
 /// A member of the tenant by id; another tenant's id is simply not found.
 pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Result<Option<members::Model>> {
@@ -59,14 +128,4 @@ pub fn display_name(member: &members::Model) -> String {
     } else {
         full.to_owned()
     }
-}
-
-/// The folded text that `search` matches: login, names and both emails, accent-free, lower case.
-pub fn search_text(login: &str, first: &str, last: &str, email: Option<&str>, secondary: Option<&str>) -> String {
-    let joined = [Some(login), Some(first), Some(last), email, secondary]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    deunicode::deunicode(&joined).to_lowercase()
 }

@@ -57,6 +57,15 @@ pub trait SessionStore: Send + Sync {
         keep: Option<&str>,
     ) -> Result<u64, StoreError>;
 
+    /// Ends every session of many members at once; returns how many ended.
+    async fn remove_sessions_of(&self, tenant: &str, members: &[Uuid]) -> Result<u64, StoreError> {
+        let mut ended = 0;
+        for member in members {
+            ended += self.remove_member_sessions(tenant, *member, None).await?;
+        }
+        Ok(ended)
+    }
+
     /// Answers when the store is reachable (for /readyz).
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -189,6 +189,34 @@ impl SessionStore for RedisStore {
         Ok(ended)
     }
 
+    async fn remove_sessions_of(&self, tenant: &str, members: &[Uuid]) -> Result<u64, StoreError> {
+        // Two pipelined round trips per thousand members instead of two per member.
+        let mut ended = 0;
+        for chunk in members.chunks(1_000) {
+            let index_keys: Vec<String> = chunk.iter().map(|m| self.member_key(tenant, *m)).collect();
+            let hashes: Vec<Vec<String>> = self
+                .run(|p| {
+                    for key in &index_keys {
+                        p.cmd("SMEMBERS").arg(key);
+                    }
+                })
+                .await?;
+            let session_keys: Vec<String> = hashes.iter().flatten().map(|h| self.session_key(tenant, h)).collect();
+            let (deleted,): (u64,) = self
+                .run(|p| {
+                    if session_keys.is_empty() {
+                        p.cmd("ECHO").arg(0);
+                    } else {
+                        p.cmd("DEL").arg(&session_keys);
+                    }
+                    p.cmd("DEL").arg(&index_keys).ignore();
+                })
+                .await?;
+            ended += deleted;
+        }
+        Ok(ended)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         let (pong,): (String,) = self
             .run(|p| {

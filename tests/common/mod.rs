@@ -166,7 +166,7 @@ impl TestApp {
             &tenant_config,
             email,
             Some("correct-horse-battery".into()),
-            "manual",
+            roster::members::Origin::Manual,
         )
         .await
         .expect("admin created");

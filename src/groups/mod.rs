@@ -1,0 +1,359 @@
+//! Groups: manual ones hold members by hand, smart ones by a rule (a member filter)
+//! evaluated at query time. Names are unique per tenant, case-insensitively.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::audit;
+use crate::auth::permissions::{require, require_scope};
+use crate::auth::Caller;
+use crate::config::Permission;
+use crate::error::{Error, Result};
+use crate::members::fields::Checks;
+use crate::members::filter::{groups_condition, scope_condition};
+use crate::members::{list, BulkResult, MemberFilter, Selection};
+use entity::{group_members, groups, members};
+
+/// Longest group name.
+pub const MAX_NAME: usize = 100;
+/// Longest group description.
+pub const MAX_DESCRIPTION: usize = 2_000;
+
+/// `GroupInput`.
+#[derive(Debug, Clone)]
+pub struct GroupInput {
+    pub name: String,
+    pub description: Option<String>,
+    pub rule: Option<MemberFilter>,
+}
+
+fn not_found() -> Error {
+    Error::NotFound("No group with this id.".into())
+}
+
+/// A group of the tenant, or None.
+pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Result<Option<groups::Model>> {
+    Ok(groups::Entity::find_by_id(id)
+        .filter(groups::Column::Tenant.eq(tenant))
+        .one(conn)
+        .await?)
+}
+
+/// Every group of the tenant, by name (members.read).
+pub async fn list_groups(app: &App, caller: &Caller) -> Result<Vec<groups::Model>> {
+    require_scope(&app.db, caller, Permission::MembersRead).await?;
+    Ok(groups::Entity::find()
+        .filter(groups::Column::Tenant.eq(&caller.tenant.slug))
+        .order_by_asc(groups::Column::NameKey)
+        .all(&app.db)
+        .await?)
+}
+
+/// One group (members.read), or None when unknown in this tenant.
+pub async fn get_group(app: &App, caller: &Caller, id: Uuid) -> Result<Option<groups::Model>> {
+    require_scope(&app.db, caller, Permission::MembersRead).await?;
+    find(&app.db, &caller.tenant.slug, id).await
+}
+
+/// The members of a group (manual or smart) as a condition.
+pub async fn members_condition<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    group: &groups::Model,
+) -> Result<Condition> {
+    groups_condition(conn, &caller.tenant, &[group.id], 0).await
+}
+
+/// How many members a group has now.
+pub async fn member_count<C: ConnectionTrait>(conn: &C, caller: &Caller, group: &groups::Model) -> Result<u64> {
+    let cond = Condition::all()
+        .add(members::Column::Tenant.eq(&caller.tenant.slug))
+        .add(members_condition(conn, caller, group).await?);
+    list::count(conn, cond).await
+}
+
+async fn check_input<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    input: &GroupInput,
+    except: Option<Uuid>,
+) -> Result<(String, Option<String>, Option<String>)> {
+    let mut checks = Checks::new();
+    let name = input.name.trim().to_owned();
+    if name.is_empty() {
+        checks.fail("name", "must not be empty");
+    } else if name.chars().count() > MAX_NAME {
+        checks.fail("name", format!("at most {MAX_NAME} characters"));
+    }
+    let description = input
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
+    if description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION)
+    {
+        checks.fail("description", format!("at most {MAX_DESCRIPTION} characters"));
+    }
+    checks.finish()?;
+    if let Some(rule) = &input.rule {
+        rule.validate(&caller.tenant, "rule")?;
+    }
+    let taken = groups::Entity::find()
+        .filter(groups::Column::Tenant.eq(&caller.tenant.slug))
+        .filter(groups::Column::NameKey.eq(name.to_lowercase()))
+        .one(conn)
+        .await?;
+    if taken.is_some_and(|g| Some(g.id) != except) {
+        return Err(Error::invalid("name", "a group with this name already exists"));
+    }
+    let rule = input
+        .rule
+        .as_ref()
+        .map(|r| serde_json::to_string(r).expect("filters serialise"));
+    Ok((name, description, rule))
+}
+
+/// Creates a group (groups.manage); with a rule, a smart group.
+pub async fn create_group(app: &App, caller: &Caller, input: GroupInput) -> Result<groups::Model> {
+    require(&app.db, caller, Permission::GroupsManage).await?;
+    let (name, description, rule) = check_input(&app.db, caller, &input, None).await?;
+    let tenant = caller.tenant.slug.clone();
+    let actor = caller.member_id();
+    Ok(app
+        .db
+        .transaction::<_, groups::Model, Error>(move |txn| {
+            Box::pin(async move {
+                let now = Utc::now();
+                let group = groups::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    tenant: Set(tenant.clone()),
+                    name: Set(name.clone()),
+                    name_key: Set(name.to_lowercase()),
+                    description: Set(description),
+                    rule: Set(rule.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(txn)
+                .await?;
+                let details = json!({ "name": name, "smart": rule.is_some() });
+                audit::record(txn, &tenant, Some(actor), "group.created", Some(group.id), details).await?;
+                Ok(group)
+            })
+        })
+        .await?)
+}
+
+/// Renames, redescribes or changes the rule of a group (groups.manage). A manual group
+/// given a rule becomes smart (its hand-made membership is dropped), and back.
+pub async fn update_group(app: &App, caller: &Caller, id: Uuid, input: GroupInput) -> Result<groups::Model> {
+    require(&app.db, caller, Permission::GroupsManage).await?;
+    let group = find(&app.db, &caller.tenant.slug, id).await?.ok_or_else(not_found)?;
+    let (name, description, rule) = check_input(&app.db, caller, &input, Some(id)).await?;
+    let tenant = caller.tenant.slug.clone();
+    let actor = caller.member_id();
+    Ok(app
+        .db
+        .transaction::<_, groups::Model, Error>(move |txn| {
+            Box::pin(async move {
+                if rule.is_some() {
+                    group_members::Entity::delete_many()
+                        .filter(group_members::Column::GroupId.eq(id))
+                        .exec(txn)
+                        .await?;
+                }
+                let before = json!({ "name": group.name, "description": group.description, "rule": group.rule });
+                let mut active: groups::ActiveModel = group.into();
+                active.name = Set(name.clone());
+                active.name_key = Set(name.to_lowercase());
+                active.description = Set(description.clone());
+                active.rule = Set(rule.clone());
+                active.updated_at = Set(Utc::now());
+                let saved = active.update(txn).await?;
+                let details =
+                    json!({ "before": before, "after": { "name": name, "description": description, "rule": rule } });
+                audit::record(txn, &tenant, Some(actor), "group.updated", Some(id), details).await?;
+                Ok(saved)
+            })
+        })
+        .await?)
+}
+
+/// Deletes a group, its memberships and the roles scoped to it (groups.manage).
+pub async fn delete_group(app: &App, caller: &Caller, id: Uuid) -> Result<bool> {
+    require(&app.db, caller, Permission::GroupsManage).await?;
+    let group = find(&app.db, &caller.tenant.slug, id).await?.ok_or_else(not_found)?;
+    let tenant = caller.tenant.slug.clone();
+    let actor = caller.member_id();
+    app.db
+        .transaction::<_, (), Error>(move |txn| {
+            Box::pin(async move {
+                groups::Entity::delete_by_id(id).exec(txn).await?;
+                audit::record(
+                    txn,
+                    &tenant,
+                    Some(actor),
+                    "group.deleted",
+                    Some(id),
+                    json!({ "name": group.name }),
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(true)
+}
+
+/// The selected members that the caller may manage, as a condition.
+async fn selected(app: &App, caller: &Caller, selection: Selection) -> Result<Condition> {
+    let filter = selection.into_filter();
+    filter.validate(&caller.tenant, "selection.filter")?;
+    let scope = require_scope(&app.db, caller, Permission::MembersRead).await?;
+    Ok(Condition::all()
+        .add(filter.condition(&app.db, &caller.tenant).await?)
+        .add(scope_condition(&app.db, &caller.tenant, &scope).await?))
+}
+
+/// Adds the selected members to a manual group in one statement (groups.manage).
+pub async fn add_members(app: &App, caller: &Caller, group_id: Uuid, selection: Selection) -> Result<BulkResult> {
+    set_membership(app, caller, group_id, selection, true).await
+}
+
+/// Removes the selected members from a manual group in one statement (groups.manage).
+pub async fn remove_members(app: &App, caller: &Caller, group_id: Uuid, selection: Selection) -> Result<BulkResult> {
+    set_membership(app, caller, group_id, selection, false).await
+}
+
+async fn set_membership(
+    app: &App,
+    caller: &Caller,
+    group_id: Uuid,
+    selection: Selection,
+    add: bool,
+) -> Result<BulkResult> {
+    require(&app.db, caller, Permission::GroupsManage).await?;
+    let group = find(&app.db, &caller.tenant.slug, group_id)
+        .await?
+        .ok_or_else(not_found)?;
+    if group.rule.is_some() {
+        return Err(Error::invalid(
+            "groupId",
+            "this is a smart group: its rule chooses its members; change the rule instead",
+        ));
+    }
+    let cond = selected(app, caller, selection).await?;
+    let matched = list::count(&app.db, cond.clone()).await?;
+    let tenant = caller.tenant.slug.clone();
+    let actor = caller.member_id();
+    let changed = app
+        .db
+        .transaction::<_, u64, Error>(move |txn| {
+            Box::pin(async move {
+                let in_group = Query::select()
+                    .column(group_members::Column::MemberId)
+                    .from(group_members::Entity)
+                    .and_where(group_members::Column::GroupId.eq(group_id))
+                    .to_owned();
+                let changed = if add {
+                    let newcomers = Query::select()
+                        .expr(Expr::val(group_id))
+                        .column(members::Column::Id)
+                        .column(members::Column::Tenant)
+                        .expr(Expr::val(Utc::now()))
+                        .from(members::Entity)
+                        .cond_where(cond.add(members::Column::Id.not_in_subquery(in_group)))
+                        .to_owned();
+                    let insert = Query::insert()
+                        .into_table(group_members::Entity)
+                        .columns([
+                            group_members::Column::GroupId,
+                            group_members::Column::MemberId,
+                            group_members::Column::Tenant,
+                            group_members::Column::AddedAt,
+                        ])
+                        .select_from(newcomers)
+                        .map_err(|e| Error::Internal(e.to_string()))?
+                        .to_owned();
+                    txn.execute(txn.get_database_backend().build(&insert))
+                        .await?
+                        .rows_affected()
+                } else {
+                    let leaving = Query::select()
+                        .column(members::Column::Id)
+                        .from(members::Entity)
+                        .cond_where(cond)
+                        .to_owned();
+                    group_members::Entity::delete_many()
+                        .filter(group_members::Column::GroupId.eq(group_id))
+                        .filter(group_members::Column::MemberId.in_subquery(leaving))
+                        .exec(txn)
+                        .await?
+                        .rows_affected
+                };
+                let action = if add {
+                    "group.members_added"
+                } else {
+                    "group.members_removed"
+                };
+                audit::record(
+                    txn,
+                    &tenant,
+                    Some(actor),
+                    action,
+                    Some(group_id),
+                    json!({ "count": changed }),
+                )
+                .await?;
+                Ok(changed)
+            })
+        })
+        .await?;
+    Ok(BulkResult { matched, changed })
+}
+
+/// Groups a member belongs to: manual memberships plus smart groups whose rule selects them.
+pub async fn groups_of<C: ConnectionTrait>(
+    conn: &C,
+    caller_tenant: &crate::config::Tenant,
+    member_id: Uuid,
+) -> Result<Vec<groups::Model>> {
+    let all = groups::Entity::find()
+        .filter(groups::Column::Tenant.eq(&caller_tenant.slug))
+        .order_by_asc(groups::Column::NameKey)
+        .all(conn)
+        .await?;
+    let manual: Vec<Uuid> = group_members::Entity::find()
+        .select_only()
+        .column(group_members::Column::GroupId)
+        .filter(group_members::Column::MemberId.eq(member_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut result = Vec::new();
+    for group in all {
+        let belongs = match &group.rule {
+            None => manual.contains(&group.id),
+            Some(_) => {
+                let cond = Condition::all()
+                    .add(members::Column::Id.eq(member_id))
+                    .add(groups_condition(conn, caller_tenant, &[group.id], 0).await?);
+                list::count(conn, cond).await? > 0
+            }
+        };
+        if belongs {
+            result.push(group);
+        }
+    }
+    Ok(result)
+}

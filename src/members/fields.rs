@@ -1,0 +1,143 @@
+//! Checking the fields a person fills in (names, phone, locale, emails, login),
+//! collecting every problem so that one answer lists them all.
+
+use crate::config::Tenant;
+use crate::error::{Error, FieldError, Result};
+
+use super::{email, login};
+
+/// Longest first or last name.
+pub const MAX_NAME: usize = 100;
+/// Longest phone number.
+pub const MAX_PHONE: usize = 40;
+
+/// Collects field errors while reading inputs; `finish` turns them into one VALIDATION.
+#[derive(Default)]
+pub struct Checks(Vec<FieldError>);
+
+impl Checks {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a problem.
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// A required name: trimmed, not empty, not too long, no markup.
+    pub fn name(&mut self, field: &str, value: &str) -> String {
+        let value = value.trim();
+        if value.is_empty() {
+            self.fail(field, "must not be empty");
+        } else {
+            self.optional_name(field, value);
+        }
+        value.to_owned()
+    }
+
+    fn optional_name(&mut self, field: &str, value: &str) {
+        if value.chars().count() > MAX_NAME {
+            self.fail(field, format!("at most {MAX_NAME} characters"));
+        } else if value.chars().any(|c| c.is_control() || c == '<' || c == '>') {
+            self.fail(field, "must not contain control characters or < >");
+        }
+    }
+
+    /// A phone number as written (digits, spaces, + . - ( ) /); empty means none.
+    pub fn phone(&mut self, field: &str, value: Option<&str>) -> Option<String> {
+        let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+        let allowed = |c: char| c.is_ascii_digit() || " +.-()/".contains(c);
+        if value.chars().count() > MAX_PHONE {
+            self.fail(field, format!("at most {MAX_PHONE} characters"));
+        } else if !value.chars().all(allowed) || !value.chars().any(|c| c.is_ascii_digit()) {
+            self.fail(field, "digits, spaces and + . - ( ) / only");
+        }
+        Some(value.to_owned())
+    }
+
+    /// One of the tenant's locales; empty means none.
+    pub fn locale(&mut self, field: &str, tenant: &Tenant, value: Option<&str>) -> Option<String> {
+        let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+        match tenant.locales.iter().find(|l| l.eq_ignore_ascii_case(value)) {
+            Some(found) => Some(found.clone()),
+            None => {
+                self.fail(field, format!("one of {}", tenant.locales.join(", ")));
+                None
+            }
+        }
+    }
+
+    /// An email address (trimmed, as typed); empty means none.
+    pub fn email(&mut self, field: &str, value: Option<&str>) -> Option<String> {
+        let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+        match email::normalize(value) {
+            Ok(address) => Some(address),
+            Err(message) => {
+                self.fail(field, message);
+                None
+            }
+        }
+    }
+
+    /// A login given by hand: lower case a-z 0-9 . - _; empty means "generate one".
+    pub fn login(&mut self, field: &str, value: Option<&str>) -> Option<String> {
+        let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+        let lowered = value.to_lowercase();
+        if !login::is_valid(&lowered) {
+            self.fail(
+                field,
+                format!(
+                    "lower-case letters, digits, '.', '-' and '_' only, at most {} characters",
+                    login::MAX_LOGIN_LEN
+                ),
+            );
+            return None;
+        }
+        Some(lowered)
+    }
+
+    /// A password someone chose, against the tenant's policy.
+    pub fn password(&mut self, field: &str, tenant: &Tenant, value: &str) {
+        let min = tenant.accounts.password_min_length as usize;
+        let len = value.chars().count();
+        if len < min {
+            self.fail(field, format!("at least {min} characters"));
+        } else if len > 256 {
+            self.fail(field, "at most 256 characters");
+        }
+    }
+
+    /// VALIDATION with every recorded problem, or Ok.
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self.0))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_every_problem() {
+        let mut checks = Checks::new();
+        assert_eq!(checks.name("firstName", "  "), "");
+        checks.name("lastName", &"x".repeat(MAX_NAME + 1));
+        assert_eq!(
+            checks.phone("phone", Some(" 06 12 34 56 78 ")).as_deref(),
+            Some("06 12 34 56 78")
+        );
+        checks.phone("phone2", Some("call me"));
+        checks.email("email", Some("mailto:x@y.org"));
+        checks.login("login", Some("Jean Dupont"));
+        let Err(Error::Validation(fields)) = checks.finish() else {
+            panic!("expected VALIDATION")
+        };
+        let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["firstName", "lastName", "phone2", "email", "login"]);
+    }
+}

@@ -1,0 +1,215 @@
+//! Listing members: filter, order and Relay cursors in both directions, by keyset
+//! (the cursor holds the sort value and the id), so page 2,000 costs what page 1 does.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::NullOrdering;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use entity::members;
+
+/// Most items a page may hold.
+pub const MAX_PAGE: u64 = 500;
+/// Items in a page when neither first nor last is given.
+pub const DEFAULT_PAGE: u64 = 50;
+
+/// `MemberOrderField`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderField {
+    LastName,
+    CreatedAt,
+    LastLoginAt,
+    Login,
+}
+
+/// `MemberOrder`; the id breaks ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberOrder {
+    pub field: OrderField,
+    pub descending: bool,
+}
+
+impl Default for MemberOrder {
+    fn default() -> Self {
+        Self {
+            field: OrderField::LastName,
+            descending: false,
+        }
+    }
+}
+
+/// Relay arguments.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// One page of results with their cursors.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<(String, T)>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+/// What a cursor holds: the order it belongs to, the sort value and the id.
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    f: OrderField,
+    v: Option<String>,
+    id: Uuid,
+}
+
+fn sort_value(field: OrderField, m: &members::Model) -> Option<String> {
+    match field {
+        OrderField::LastName => Some(m.sort_key.clone()),
+        OrderField::Login => Some(m.login_key.clone()),
+        OrderField::CreatedAt => Some(m.created_at.to_rfc3339()),
+        OrderField::LastLoginAt => m.last_login_at.map(|t| t.to_rfc3339()),
+    }
+}
+
+fn encode(field: OrderField, m: &members::Model) -> String {
+    let cursor = Cursor {
+        f: field,
+        v: sort_value(field, m),
+        id: m.id,
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).expect("cursor serialises"))
+}
+
+fn decode(arg: &str, field: OrderField, text: &str) -> Result<Cursor> {
+    let bad = || Error::invalid(arg, "not a cursor of this list (or of another order)");
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if cursor.f != field {
+        return Err(bad());
+    }
+    Ok(cursor)
+}
+
+fn column(field: OrderField) -> members::Column {
+    match field {
+        OrderField::LastName => members::Column::SortKey,
+        OrderField::Login => members::Column::LoginKey,
+        OrderField::CreatedAt => members::Column::CreatedAt,
+        OrderField::LastLoginAt => members::Column::LastLoginAt,
+    }
+}
+
+/// Rows strictly past the cursor when walking `ascending` (NULL sorts lowest).
+fn past(field: OrderField, cursor: &Cursor, ascending: bool) -> Result<Condition> {
+    let col = column(field);
+    let id_past = if ascending {
+        members::Column::Id.gt(cursor.id)
+    } else {
+        members::Column::Id.lt(cursor.id)
+    };
+    let Some(value) = &cursor.v else {
+        // Cursor on a NULL: other NULLs by id, then (ascending) every non-NULL.
+        let nulls = Condition::all().add(col.is_null()).add(id_past);
+        return Ok(if ascending {
+            Condition::any().add(nulls).add(col.is_not_null())
+        } else {
+            nulls
+        });
+    };
+    let cond = match field {
+        OrderField::CreatedAt | OrderField::LastLoginAt => {
+            let at: DateTime<Utc> = DateTime::parse_from_rfc3339(value)
+                .map_err(|_| Error::invalid("after", "not a cursor of this list"))?
+                .with_timezone(&Utc);
+            let beyond = if ascending { col.gt(at) } else { col.lt(at) };
+            Condition::any()
+                .add(beyond)
+                .add(Condition::all().add(col.eq(at)).add(id_past))
+        }
+        OrderField::LastName | OrderField::Login => {
+            let beyond = if ascending {
+                col.gt(value.as_str())
+            } else {
+                col.lt(value.as_str())
+            };
+            Condition::any()
+                .add(beyond)
+                .add(Condition::all().add(col.eq(value.as_str())).add(id_past))
+        }
+    };
+    // Walking down, the NULLs (lowest) come last.
+    Ok(if !ascending && field == OrderField::LastLoginAt {
+        Condition::any().add(cond).add(col.is_null())
+    } else {
+        cond
+    })
+}
+
+fn size(arg: &str, n: Option<i32>) -> Result<Option<u64>> {
+    match n {
+        None => Ok(None),
+        Some(n) if (0..=MAX_PAGE as i32).contains(&n) => Ok(Some(n as u64)),
+        Some(_) => Err(Error::invalid(arg, format!("between 0 and {MAX_PAGE}"))),
+    }
+}
+
+/// One page of the members matching `condition`, in `order`.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    condition: Condition,
+    order: MemberOrder,
+    page: &PageRequest,
+) -> Result<Page<members::Model>> {
+    let first = size("first", page.first)?;
+    let last = size("last", page.last)?;
+    if first.is_some() && last.is_some() {
+        return Err(Error::invalid("last", "give first or last, not both"));
+    }
+    let backward = last.is_some() || (page.before.is_some() && page.after.is_none() && first.is_none());
+    let limit = first.or(last).unwrap_or(DEFAULT_PAGE);
+    let ascending = order.descending == backward;
+
+    let mut query = members::Entity::find().filter(condition);
+    if let Some(after) = &page.after {
+        let cursor = decode("after", order.field, after)?;
+        query = query.filter(past(order.field, &cursor, !order.descending)?);
+    }
+    if let Some(before) = &page.before {
+        let cursor = decode("before", order.field, before)?;
+        query = query.filter(past(order.field, &cursor, order.descending)?);
+    }
+    let (dir, nulls) = if ascending {
+        (Order::Asc, NullOrdering::First)
+    } else {
+        (Order::Desc, NullOrdering::Last)
+    };
+    let mut rows = query
+        .order_by_with_nulls(column(order.field), dir.clone(), nulls)
+        .order_by(members::Column::Id, dir)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    if backward {
+        rows.reverse();
+    }
+    let items = rows.into_iter().map(|m| (encode(order.field, &m), m)).collect();
+    Ok(Page {
+        items,
+        has_next_page: if backward { page.before.is_some() } else { more },
+        has_previous_page: if backward { more } else { page.after.is_some() },
+    })
+}
+
+/// How many members match `condition`.
+pub async fn count<C: ConnectionTrait>(conn: &C, condition: Condition) -> Result<u64> {
+    Ok(members::Entity::find().filter(condition).count(conn).await?)
+}

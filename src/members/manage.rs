@@ -1,0 +1,344 @@
+//! Admin operations on one member: read, create, update.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::create::{check_emails_free, choose_login, insert, sort_key, store_addresses, NewMember, PasswordChoice};
+use super::fields::Checks;
+use super::filter::scope_condition;
+use super::roles::{check_assignments, RoleAssignment};
+use super::{find, list, search, Origin};
+use crate::app::App;
+use crate::audit;
+use crate::auth::permissions::{forbidden, require_scope, Scope};
+use crate::auth::{password, Caller};
+use crate::config::Permission;
+use crate::error::{Error, Result};
+use entity::{groups, members};
+
+/// `CreateMemberInput`, ids parsed.
+#[derive(Debug, Clone, Default)]
+pub struct CreateMember {
+    pub email: Option<String>,
+    pub secondary_email: Option<String>,
+    pub phone: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub login: Option<String>,
+    pub locale: Option<String>,
+    pub roles: Vec<RoleAssignment>,
+    pub group_ids: Vec<Uuid>,
+    pub password: Option<String>,
+    pub send_invitation: bool,
+}
+
+/// `UpdateMemberInput`: None leaves a field alone; an empty string clears an optional one.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateMember {
+    pub email: Option<String>,
+    pub secondary_email: Option<String>,
+    pub phone: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub login: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// A member of the caller's tenant that `permission` lets the caller act on:
+/// NOT_FOUND when it is not in the tenant, FORBIDDEN when outside the caller's groups.
+pub async fn member_in_scope<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    permission: Permission,
+    id: Uuid,
+) -> Result<members::Model> {
+    let scope = require_scope(conn, caller, permission).await?;
+    let member = find(conn, &caller.tenant.slug, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("No member with this id.".into()))?;
+    if let Scope::Groups(_) = scope {
+        let within = scope_condition(conn, &caller.tenant, &scope).await?;
+        let cond = Condition::all().add(within).add(members::Column::Id.eq(id));
+        if list::count(conn, cond).await? == 0 {
+            return Err(forbidden(permission));
+        }
+    }
+    Ok(member)
+}
+
+/// A member by id: oneself always, others with members.read. None when unknown.
+pub async fn get_member(app: &App, caller: &Caller, id: Uuid) -> Result<Option<members::Model>> {
+    if id == caller.member_id() {
+        return Ok(Some(caller.member.clone()));
+    }
+    match member_in_scope(&app.db, caller, Permission::MembersRead, id).await {
+        Ok(member) => Ok(Some(member)),
+        Err(Error::NotFound(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Groups of the tenant by id; VALIDATION on `field` for unknown ones (or smart ones
+/// when `manual_only`, since their members come from their rule).
+pub async fn existing_groups<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    ids: &[Uuid],
+    field: &str,
+    manual_only: bool,
+) -> Result<Vec<groups::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = groups::Entity::find()
+        .filter(groups::Column::Tenant.eq(tenant))
+        .filter(groups::Column::Id.is_in(ids.to_vec()))
+        .all(conn)
+        .await?;
+    if let Some(missing) = ids.iter().find(|id| !found.iter().any(|g| g.id == **id)) {
+        return Err(Error::invalid(field, format!("unknown group {missing}")));
+    }
+    if manual_only {
+        if let Some(smart) = found.iter().find(|g| g.rule.is_some()) {
+            return Err(Error::invalid(
+                field,
+                format!("\"{}\" is a smart group: its rule chooses its members", smart.name),
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// Creates a member by hand (members.create). A caller whose permission is limited to
+/// some groups must put the new member in one of them.
+pub async fn create_member(app: &App, caller: &Caller, input: CreateMember) -> Result<members::Model> {
+    let scope = require_scope(&app.db, caller, Permission::MembersCreate).await?;
+    let tenant = &caller.tenant;
+    let mut checks = Checks::new();
+    let first_name = checks.name("firstName", &input.first_name);
+    let last_name = checks.name("lastName", &input.last_name);
+    let email = checks.email("email", input.email.as_deref());
+    if email.is_none() && tenant.accounts.require_email && input.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
+        checks.fail("email", "this organization requires an email address");
+    }
+    let secondary_email = checks.email("secondaryEmail", input.secondary_email.as_deref());
+    let phone = checks.phone("phone", input.phone.as_deref());
+    let locale = checks.locale("locale", tenant, input.locale.as_deref());
+    let login = checks.login("login", input.login.as_deref());
+    if let Some(given) = &input.password {
+        checks.password("password", tenant, given);
+    }
+    if input.send_invitation {
+        checks.fail(
+            "sendInvitation",
+            "invitations by email are not available on this server yet",
+        );
+    }
+    checks.finish()?;
+    if let Scope::Groups(allowed) = &scope {
+        if !input.group_ids.iter().any(|g| allowed.contains(g)) {
+            return Err(Error::Forbidden(
+                "You may create members only in your own groups: add one of them in groupIds.".into(),
+            ));
+        }
+    }
+    existing_groups(&app.db, &tenant.slug, &input.group_ids, "groupIds", true).await?;
+    check_assignments(&app.db, caller, &input.roles, "roles").await?;
+
+    let (password, must_change) = match input.password {
+        Some(given) => (PasswordChoice::Hash(password::hash(given).await?), true),
+        None if tenant.accounts.default_password.is_some() => (PasswordChoice::TenantDefault, true),
+        None => (PasswordChoice::None, false),
+    };
+    let new = NewMember {
+        login,
+        email,
+        secondary_email,
+        phone,
+        first_name,
+        last_name,
+        locale,
+        password,
+        must_change_password: must_change,
+        email_verified: false,
+        origin: Origin::Manual,
+        origin_import_id: None,
+        roles: input.roles.iter().map(|r| (r.role.clone(), r.group_id)).collect(),
+        group_ids: input.group_ids.clone(),
+    };
+    let tenant = tenant.clone();
+    let actor = caller.member_id();
+    Ok(app
+        .db
+        .transaction::<_, members::Model, Error>(move |txn| {
+            Box::pin(async move {
+                let member = insert(txn, &tenant, new).await?;
+                let details = json!({
+                    "login": member.login,
+                    "origin": "manual",
+                    "roles": input.roles.iter().map(|r| &r.role).collect::<Vec<_>>(),
+                    "groupIds": input.group_ids,
+                });
+                audit::record(
+                    txn,
+                    &tenant.slug,
+                    Some(actor),
+                    "member.created",
+                    Some(member.id),
+                    details,
+                )
+                .await?;
+                Ok(member)
+            })
+        })
+        .await?)
+}
+
+/// Changes a member's fields (members.update); writes what changed to the audit log.
+pub async fn update_member(app: &App, caller: &Caller, id: Uuid, input: UpdateMember) -> Result<members::Model> {
+    let member = member_in_scope(&app.db, caller, Permission::MembersUpdate, id).await?;
+    let tenant = caller.tenant.clone();
+    let mut checks = Checks::new();
+    let first_name = input.first_name.as_deref().map(|v| checks.name("firstName", v));
+    let last_name = input.last_name.as_deref().map(|v| checks.name("lastName", v));
+    // Some(None) clears an optional field.
+    let email = input.email.as_deref().map(|v| checks.email("email", Some(v)));
+    if tenant.accounts.require_email && input.email.as_deref().is_some_and(|v| v.trim().is_empty()) {
+        checks.fail("email", "this organization requires an email address");
+    }
+    let secondary_email = input
+        .secondary_email
+        .as_deref()
+        .map(|v| checks.email("secondaryEmail", Some(v)));
+    let phone = input.phone.as_deref().map(|v| checks.phone("phone", Some(v)));
+    let locale = input
+        .locale
+        .as_deref()
+        .map(|v| checks.locale("locale", &tenant, Some(v)));
+    let login = match input.login.as_deref() {
+        Some(v) if v.trim().is_empty() => {
+            checks.fail("login", "must not be empty");
+            None
+        }
+        Some(v) => checks.login("login", Some(v)),
+        None => None,
+    };
+    checks.finish()?;
+
+    let before = member.clone();
+    let actor = caller.member_id();
+    Ok(app
+        .db
+        .transaction::<_, members::Model, Error>(move |txn| {
+            Box::pin(async move {
+                let mut next = before.clone();
+                if let Some(v) = first_name {
+                    next.first_name = v;
+                }
+                if let Some(v) = last_name {
+                    next.last_name = v;
+                }
+                if let Some(v) = email {
+                    next.email = v;
+                }
+                if let Some(v) = secondary_email {
+                    next.secondary_email = v;
+                }
+                if let Some(v) = phone {
+                    next.phone = v;
+                }
+                if let Some(v) = locale {
+                    next.locale = v.unwrap_or_default();
+                }
+                if let Some(v) = login {
+                    next.login = choose_login(txn, &tenant, Some(&v), "", "", None, Some(next.id)).await?;
+                    next.login_key = next.login.clone();
+                }
+                let addresses = [
+                    ("email", next.email.as_deref()),
+                    ("secondaryEmail", next.secondary_email.as_deref()),
+                ];
+                check_emails_free(txn, &tenant.slug, &addresses, Some(next.id)).await?;
+                save_profile(txn, &before, next, Some(actor)).await
+            })
+        })
+        .await?)
+}
+
+/// Writes changed profile fields with their side tables (addresses, search words, sort key),
+/// bumps the version and audits `member.updated`. Unchanged: nothing written.
+pub async fn save_profile<C: ConnectionTrait>(
+    conn: &C,
+    before: &members::Model,
+    mut next: members::Model,
+    actor: Option<Uuid>,
+) -> Result<members::Model> {
+    let changes = changed_fields(before, &next);
+    if changes.is_empty() {
+        return Ok(before.clone());
+    }
+    if before.email != next.email {
+        next.email_verified = false;
+    }
+    next.sort_key = sort_key(&next.first_name, &next.last_name);
+    next.version = before.version + 1;
+    next.updated_at = chrono::Utc::now();
+    let mut active = next.clone().into_active_model();
+    for column in [
+        members::Column::FirstName,
+        members::Column::LastName,
+        members::Column::Email,
+        members::Column::SecondaryEmail,
+        members::Column::Phone,
+        members::Column::Locale,
+        members::Column::Login,
+        members::Column::LoginKey,
+        members::Column::EmailVerified,
+        members::Column::SortKey,
+        members::Column::Version,
+        members::Column::UpdatedAt,
+    ] {
+        active.reset(column);
+    }
+    let saved = active.update(conn).await?;
+    if before.email != saved.email || before.secondary_email != saved.secondary_email {
+        store_addresses(conn, &saved).await?;
+    }
+    let words = search::tokens(
+        &saved.login,
+        &saved.first_name,
+        &saved.last_name,
+        saved.email.as_deref(),
+        saved.secondary_email.as_deref(),
+    );
+    search::store(conn, &saved.tenant, saved.id, words).await?;
+    let details = json!({ "changes": changes });
+    audit::record(conn, &saved.tenant, actor, "member.updated", Some(saved.id), details).await?;
+    Ok(saved)
+}
+
+/// Field-by-field differences of the profile, for the audit log.
+fn changed_fields(before: &members::Model, after: &members::Model) -> Vec<serde_json::Value> {
+    let pairs: [(&str, Option<&str>, Option<&str>); 7] = [
+        ("firstName", Some(&before.first_name), Some(&after.first_name)),
+        ("lastName", Some(&before.last_name), Some(&after.last_name)),
+        ("email", before.email.as_deref(), after.email.as_deref()),
+        (
+            "secondaryEmail",
+            before.secondary_email.as_deref(),
+            after.secondary_email.as_deref(),
+        ),
+        ("phone", before.phone.as_deref(), after.phone.as_deref()),
+        ("locale", Some(&before.locale), Some(&after.locale)),
+        ("login", Some(&before.login), Some(&after.login)),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, b, a)| b != a)
+        .map(|(field, b, a)| json!({ "field": field, "before": b, "after": a }))
+        .collect()
+}

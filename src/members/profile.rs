@@ -1,0 +1,214 @@
+//! Self-service: changing one's password and profile, and open registration.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use serde_json::json;
+
+use super::create::{check_emails_free, insert, NewMember, PasswordChoice};
+use super::fields::Checks;
+use super::manage::save_profile;
+use super::{email, Origin};
+use crate::app::App;
+use crate::audit;
+use crate::auth::{open_session, password, Caller, OpenedSession, Visitor};
+use crate::config::Registration;
+use crate::error::{Error, Result};
+use entity::{invitations, members};
+
+/// `ProfileInput`: None leaves a field alone; an empty string clears an optional one.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub secondary_email: Option<String>,
+    pub phone: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// `RegisterInput`.
+#[derive(Debug, Clone)]
+pub struct Registering {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password: String,
+    pub locale: Option<String>,
+}
+
+/// Sets a new password after checking the current one; clears mustChangePassword, ends
+/// every other session and opens a fresh, unrestricted one. Allowed in a restricted session.
+pub async fn change_password(
+    app: &App,
+    caller: &Caller,
+    current: &str,
+    new_password: &str,
+) -> Result<(OpenedSession, members::Model)> {
+    let tenant = &caller.tenant;
+    let member = &caller.member;
+    let stored = if member.uses_default_password {
+        tenant.accounts.default_password.as_ref().map(|d| d.phc.clone())
+    } else {
+        member.password_hash.clone()
+    };
+    let matches = match stored {
+        Some(phc) => password::verify(current.to_owned(), phc).await?,
+        None => false,
+    };
+    if !matches {
+        return Err(Error::invalid("currentPassword", "this is not your current password"));
+    }
+    let mut checks = Checks::new();
+    checks.password("newPassword", tenant, new_password);
+    if new_password == current {
+        checks.fail("newPassword", "choose a password different from the current one");
+    }
+    checks.finish()?;
+    let hash = password::hash(new_password.to_owned()).await?;
+    let mut active: members::ActiveModel = member.clone().into();
+    active.password_hash = Set(Some(hash));
+    active.uses_default_password = Set(false);
+    active.must_change_password = Set(false);
+    active.version = Set(member.version + 1);
+    active.updated_at = Set(Utc::now());
+    let slug = tenant.slug.clone();
+    let saved = app
+        .db
+        .transaction::<_, members::Model, Error>(move |txn| {
+            Box::pin(async move {
+                let saved = active.update(txn).await?;
+                audit::record(
+                    txn,
+                    &slug,
+                    Some(saved.id),
+                    "member.password_changed",
+                    Some(saved.id),
+                    json!({}),
+                )
+                .await?;
+                Ok(saved)
+            })
+        })
+        .await?;
+    app.sessions
+        .remove_member_sessions(&tenant.slug, saved.id, None)
+        .await?;
+    let session = open_session(app, tenant, saved.id, false).await?;
+    Ok((session, saved))
+}
+
+/// Changes the caller's own names, secondary email, phone or locale.
+pub async fn update_my_profile(app: &App, caller: &Caller, change: ProfileChange) -> Result<members::Model> {
+    caller.require_unrestricted()?;
+    let tenant = caller.tenant.clone();
+    let mut checks = Checks::new();
+    let first_name = change.first_name.as_deref().map(|v| checks.name("firstName", v));
+    let last_name = change.last_name.as_deref().map(|v| checks.name("lastName", v));
+    let secondary_email = change
+        .secondary_email
+        .as_deref()
+        .map(|v| checks.email("secondaryEmail", Some(v)));
+    let phone = change.phone.as_deref().map(|v| checks.phone("phone", Some(v)));
+    let locale = change
+        .locale
+        .as_deref()
+        .map(|v| checks.locale("locale", &tenant, Some(v)));
+    checks.finish()?;
+    let before = caller.member.clone();
+    let actor = caller.member_id();
+    Ok(app
+        .db
+        .transaction::<_, members::Model, Error>(move |txn| {
+            Box::pin(async move {
+                let mut next = before.clone();
+                if let Some(v) = first_name {
+                    next.first_name = v;
+                }
+                if let Some(v) = last_name {
+                    next.last_name = v;
+                }
+                if let Some(v) = secondary_email {
+                    next.secondary_email = v;
+                }
+                if let Some(v) = phone {
+                    next.phone = v;
+                }
+                if let Some(v) = locale {
+                    next.locale = v.unwrap_or_default();
+                }
+                let addresses = [
+                    ("email", next.email.as_deref()),
+                    ("secondaryEmail", next.secondary_email.as_deref()),
+                ];
+                check_emails_free(txn, &tenant.slug, &addresses, Some(next.id)).await?;
+                save_profile(txn, &before, next, Some(actor)).await
+            })
+        })
+        .await?)
+}
+
+/// Creates an account on an OPEN tenant and signs it in. An address with a pending
+/// invitation must use its link (INVITATION_REQUIRED).
+pub async fn register(app: &App, visitor: &Visitor, input: Registering) -> Result<(OpenedSession, members::Model)> {
+    let tenant = visitor.tenant.clone();
+    if tenant.registration != Registration::Open {
+        return Err(Error::Forbidden(
+            "This organization admits members by invitation only.".into(),
+        ));
+    }
+    let mut checks = Checks::new();
+    let address = checks.email("email", Some(&input.email));
+    if address.is_none() && input.email.trim().is_empty() {
+        checks.fail("email", "must not be empty");
+    }
+    let first_name = checks.name("firstName", &input.first_name);
+    let last_name = checks.name("lastName", &input.last_name);
+    let locale = checks.locale("locale", &tenant, input.locale.as_deref());
+    checks.password("password", &tenant, &input.password);
+    checks.finish()?;
+    let address = address.expect("checked above");
+    let pending = invitations::Entity::find()
+        .filter(invitations::Column::Tenant.eq(&tenant.slug))
+        .filter(invitations::Column::EmailKey.eq(email::key(&address)))
+        .filter(invitations::Column::Status.eq("pending"))
+        .count(&app.db)
+        .await?;
+    if pending > 0 {
+        return Err(Error::InvitationRequired);
+    }
+    let hash = password::hash(input.password).await?;
+    let mut new = NewMember::named(&first_name, &last_name, Origin::Registration);
+    new.email = Some(address);
+    new.locale = locale;
+    new.password = PasswordChoice::Hash(hash);
+    let slug = tenant.slug.clone();
+    let member = app
+        .db
+        .transaction::<_, members::Model, Error>(move |txn| {
+            Box::pin(async move {
+                let member = insert(txn, &tenant, new).await.map_err(|err| match err {
+                    // The address is someone's: say so without more detail.
+                    Error::Validation(fields) if fields.iter().any(|f| f.field == "email") => {
+                        Error::Conflict("An account already uses this address: sign in, or reset your password.".into())
+                    }
+                    other => other,
+                })?;
+                let mut active: members::ActiveModel = member.clone().into();
+                active.last_login_at = Set(Some(Utc::now()));
+                let member = active.update(txn).await?;
+                let details = json!({ "login": member.login, "origin": "registration" });
+                audit::record(
+                    txn,
+                    &slug,
+                    Some(member.id),
+                    "member.registered",
+                    Some(member.id),
+                    details,
+                )
+                .await?;
+                Ok(member)
+            })
+        })
+        .await?;
+    let session = open_session(app, &visitor.tenant, member.id, false).await?;
+    Ok((session, member))
+}

@@ -1,0 +1,152 @@
+//! Handing out roles: nobody gives a role carrying a permission they lack, nor one
+//! outside their role's `assignable` list, nor changes their own roles.
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::manage::{existing_groups, member_in_scope};
+use crate::app::App;
+use crate::audit;
+use crate::auth::Caller;
+use crate::config::Permission;
+use crate::error::{Error, Result};
+use entity::{members, role_assignments};
+
+/// A role, tenant-wide (no group) or for one group's members.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RoleAssignment {
+    pub role: String,
+    pub group_id: Option<Uuid>,
+}
+
+/// Checks that every assignment names a known role and group and that the caller may hand it out.
+pub async fn check_assignments<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    assignments: &[RoleAssignment],
+    field: &str,
+) -> Result<()> {
+    if assignments.is_empty() {
+        return Ok(());
+    }
+    for (i, a) in assignments.iter().enumerate() {
+        if caller.tenant.role(&a.role).is_none() {
+            return Err(Error::invalid(
+                format!("{field}[{i}].role"),
+                format!("unknown role \"{}\"", a.role),
+            ));
+        }
+        if let Some(group) = a.group_id {
+            existing_groups(
+                conn,
+                &caller.tenant.slug,
+                &[group],
+                &format!("{field}[{i}].groupId"),
+                false,
+            )
+            .await?;
+        }
+    }
+    let grants = caller.grants(conn).await?;
+    for a in assignments {
+        let role = caller.tenant.role(&a.role).expect("checked above");
+        if !grants.can_hand_out(role, a.group_id) {
+            return Err(Error::Forbidden(format!(
+                "You may not hand out the role \"{}\": it carries permissions you do not hold or is not in your assignable list.",
+                a.role
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The member's assignments as they are now.
+async fn current<C: ConnectionTrait>(conn: &C, tenant: &str, member: Uuid) -> Result<BTreeSet<RoleAssignment>> {
+    Ok(role_assignments::Entity::find()
+        .filter(role_assignments::Column::Tenant.eq(tenant))
+        .filter(role_assignments::Column::MemberId.eq(member))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| RoleAssignment {
+            role: r.role,
+            group_id: r.group_id,
+        })
+        .collect())
+}
+
+/// Replaces a member's roles (roles.assign). Both the roles given and the roles taken
+/// away must be ones the caller may hand out.
+pub async fn set_member_roles(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    wanted: Vec<RoleAssignment>,
+) -> Result<members::Model> {
+    let member = member_in_scope(&app.db, caller, Permission::RolesAssign, id).await?;
+    if id == caller.member_id() {
+        return Err(Error::Forbidden(
+            "You cannot change your own roles; ask another administrator.".into(),
+        ));
+    }
+    let wanted: BTreeSet<RoleAssignment> = wanted.into_iter().collect();
+    let before = current(&app.db, &caller.tenant.slug, id).await?;
+    let mut touched: Vec<RoleAssignment> = wanted.symmetric_difference(&before).cloned().collect();
+    // A role that left the tenant file may be removed by anyone allowed to assign roles.
+    touched.retain(|a| caller.tenant.role(&a.role).is_some() || wanted.contains(a));
+    let wanted_list: Vec<RoleAssignment> = wanted.iter().cloned().collect();
+    check_assignments(&app.db, caller, &wanted_list, "roles").await?;
+    check_assignments(&app.db, caller, &touched, "roles").await?;
+    if touched.is_empty() {
+        return Ok(member);
+    }
+    let tenant = caller.tenant.slug.clone();
+    let actor = caller.member_id();
+    let result = app
+        .db
+        .transaction::<_, members::Model, Error>(move |txn| {
+            Box::pin(async move {
+                role_assignments::Entity::delete_many()
+                    .filter(role_assignments::Column::Tenant.eq(&tenant))
+                    .filter(role_assignments::Column::MemberId.eq(id))
+                    .exec(txn)
+                    .await?;
+                let now = Utc::now();
+                for a in &wanted {
+                    role_assignments::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        tenant: Set(tenant.clone()),
+                        member_id: Set(id),
+                        role: Set(a.role.clone()),
+                        group_id: Set(a.group_id),
+                        created_at: Set(now),
+                    }
+                    .insert(txn)
+                    .await?;
+                }
+                let describe = |set: &BTreeSet<RoleAssignment>| {
+                    set.iter()
+                        .map(|a| json!({ "role": a.role, "groupId": a.group_id }))
+                        .collect::<Vec<_>>()
+                };
+                let details = json!({ "before": describe(&before), "after": describe(&wanted) });
+                audit::record(txn, &tenant, Some(actor), "member.roles_changed", Some(id), details).await?;
+                bump_version(txn, member).await
+            })
+        })
+        .await?;
+    Ok(result)
+}
+
+/// Marks a member as changed (for import conflict detection) and returns it fresh.
+pub async fn bump_version<C: ConnectionTrait>(conn: &C, member: members::Model) -> Result<members::Model> {
+    let version = member.version + 1;
+    let mut active: members::ActiveModel = member.into();
+    active.version = Set(version);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(conn).await?)
+}
