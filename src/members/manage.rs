@@ -75,9 +75,11 @@ pub async fn get_member(app: &App, caller: &Caller, id: Uuid) -> Result<Option<m
     if id == caller.member_id() {
         return Ok(Some(caller.member.clone()));
     }
+    require_scope(&app.db, caller, Permission::MembersRead).await?;
+    // Outside the caller's groups reads as unknown, like another tenant's member.
     match member_in_scope(&app.db, caller, Permission::MembersRead, id).await {
         Ok(member) => Ok(Some(member)),
-        Err(Error::NotFound(_)) => Ok(None),
+        Err(Error::NotFound(_) | Error::Forbidden(_)) => Ok(None),
         Err(err) => Err(err),
     }
 }

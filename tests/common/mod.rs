@@ -190,3 +190,84 @@ pub const LOGIN: &str = "mutation($i: String!, $p: String!) { login(identifier: 
 pub fn error_code(answer: &Value) -> Option<&str> {
     answer["errors"][0]["extensions"]["code"].as_str()
 }
+
+/// A co-op with the roles of DESIGN.md's example, open registration, and a default password.
+pub const COOP: &str = r#"
+name = "Supercoop"
+default_locale = "fr"
+locales = ["fr", "en"]
+registration = "open"
+
+[accounts]
+default_password = "bienvenue-2026"
+
+[roles.admin]
+label = { fr = "Administrateur", en = "Administrator" }
+permissions = ["*"]
+
+[roles.coordinator]
+label = { fr = "Coordinateur", en = "Coordinator" }
+permissions = ["members.read", "members.create", "members.update", "members.deactivate", "roles.assign"]
+assignable = ["member", "referent"]
+
+[roles.referent]
+label = { fr = "Référent producteur", en = "Producer referent" }
+permissions = ["members.read"]
+
+[roles.member]
+label = { fr = "Adhérent", en = "Member" }
+permissions = []
+default = true
+"#;
+
+impl TestApp {
+    /// Sends GraphQL and panics (showing the answer) if it has errors.
+    pub async fn ok(&self, tenant: &str, token: &str, query: &str, variables: Value) -> Value {
+        let answer = self.gql(tenant, Some(token), query, variables).await;
+        assert!(answer["errors"].is_null(), "unexpected errors: {answer}");
+        answer["data"].clone()
+    }
+
+    /// Creates a member through the API and returns its id.
+    pub async fn create_member(&self, tenant: &str, token: &str, input: Value) -> String {
+        let data = self
+            .ok(
+                tenant,
+                token,
+                "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await;
+        data["createMember"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Gives a member a known password and returns a session token for them.
+    pub async fn member_token(&self, tenant: &str, member_id: &str, password: &str) -> String {
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let id = uuid::Uuid::parse_str(member_id).unwrap();
+        let member = entity::members::Entity::find_by_id(id)
+            .one(&self.app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let login = member.login.clone();
+        let mut active: entity::members::ActiveModel = member.into();
+        active.password_hash = Set(Some(roster::auth::password::hash_blocking(password)));
+        active.uses_default_password = Set(false);
+        active.must_change_password = Set(false);
+        active.update(&self.app.db).await.unwrap();
+        self.login(tenant, &login, password).await
+    }
+}
+
+/// The `extensions.fields[].field` names of the first error.
+pub fn error_fields(answer: &Value) -> Vec<String> {
+    answer["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|f| f["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
