@@ -12,11 +12,37 @@ async fn foreign_ids_and_tokens_reach_nothing() {
     let t = TestApp::with_tenants(&[("coop", COOP), ("other", &other)]).await;
     let coop_admin = t.admin_token("coop", "admin@coop.example").await;
     let intruder = t.admin_token("other", "admin@other.example").await;
-    let victim = t.create_member("coop", &coop_admin, json!({ "firstName": "Vic", "lastName": "Tim", "email": "vic@coop.example" })).await;
-    let group = t.ok("coop", &coop_admin, "mutation { createGroup(input: {name: \"Secret\"}) { id } }", json!({})).await;
+    let victim = t
+        .create_member(
+            "coop",
+            &coop_admin,
+            json!({ "firstName": "Vic", "lastName": "Tim", "email": "vic@coop.example" }),
+        )
+        .await;
+    let group = t
+        .ok(
+            "coop",
+            &coop_admin,
+            "mutation { createGroup(input: {name: \"Secret\"}) { id } }",
+            json!({}),
+        )
+        .await;
     let group = group["createGroup"]["id"].as_str().unwrap().to_owned();
-    let own = t.create_member("other", &intruder, json!({ "firstName": "Own", "lastName": "One", "email": "own@other.example" })).await;
-    let own_group = t.ok("other", &intruder, "mutation { createGroup(input: {name: \"Mine\"}) { id } }", json!({})).await;
+    let own = t
+        .create_member(
+            "other",
+            &intruder,
+            json!({ "firstName": "Own", "lastName": "One", "email": "own@other.example" }),
+        )
+        .await;
+    let own_group = t
+        .ok(
+            "other",
+            &intruder,
+            "mutation { createGroup(input: {name: \"Mine\"}) { id } }",
+            json!({}),
+        )
+        .await;
     let own_group = own_group["createGroup"]["id"].as_str().unwrap().to_owned();
     let vars = json!({ "m": victim, "g": group, "own": own, "og": own_group });
 
@@ -24,9 +50,18 @@ async fn foreign_ids_and_tokens_reach_nothing() {
     let reads: [(&str, &str); 5] = [
         ("query($m: ID!) { member(id: $m) { id } }", "/member"),
         ("query($g: ID!) { group(id: $g) { id } }", "/group"),
-        ("query($m: ID!) { members(filter: {ids: [$m]}) { totalCount } }", "/members/totalCount"),
-        ("query($g: ID!) { members(filter: {groupIds: [$g]}) { totalCount } }", "/members/totalCount"),
-        ("query($m: ID) { auditLog(filter: {targetId: $m}) { totalCount } }", "/auditLog/totalCount"),
+        (
+            "query($m: ID!) { members(filter: {ids: [$m]}) { totalCount } }",
+            "/members/totalCount",
+        ),
+        (
+            "query($g: ID!) { members(filter: {groupIds: [$g]}) { totalCount } }",
+            "/members/totalCount",
+        ),
+        (
+            "query($m: ID) { auditLog(filter: {targetId: $m}) { totalCount } }",
+            "/auditLog/totalCount",
+        ),
     ];
     for (query, pointer) in reads {
         let data = t.ok("other", &intruder, query, vars.clone()).await;
@@ -60,7 +95,11 @@ async fn foreign_ids_and_tokens_reach_nothing() {
     ];
     for (query, pointer) in selections {
         let data = t.ok("other", &intruder, query, vars.clone()).await;
-        assert_eq!(data.pointer(pointer).unwrap(), &json!({ "matched": 0, "changed": 0 }), "{query}");
+        assert_eq!(
+            data.pointer(pointer).unwrap(),
+            &json!({ "matched": 0, "changed": 0 }),
+            "{query}"
+        );
     }
     // Foreign groups given as references: VALIDATION naming the field.
     let create = t
@@ -76,8 +115,14 @@ async fn foreign_ids_and_tokens_reach_nothing() {
     let every_operation: [(&str, Value); 6] = [
         ("{ members { totalCount } }", json!({})),
         ("{ groups { id } }", json!({})),
-        ("mutation($own: ID!) { updateMember(id: $own, input: {lastName: \"X\"}) { id } }", vars.clone()),
-        ("mutation { deactivateMembers(selection: {filter: {}}) { changed } }", json!({})),
+        (
+            "mutation($own: ID!) { updateMember(id: $own, input: {lastName: \"X\"}) { id } }",
+            vars.clone(),
+        ),
+        (
+            "mutation { deactivateMembers(selection: {filter: {}}) { changed } }",
+            json!({}),
+        ),
         ("mutation { createGroup(input: {name: \"X\"}) { id } }", json!({})),
         ("{ auditLog { totalCount } }", json!({})),
     ];
@@ -87,8 +132,20 @@ async fn foreign_ids_and_tokens_reach_nothing() {
     }
 
     // Nothing of the coop changed.
-    let victim_now = t.ok("coop", &coop_admin, "query($m: ID!) { member(id: $m) { lastName status roles { role { key } } } }", vars.clone()).await;
-    assert_eq!(victim_now["member"], json!({ "lastName": "Tim", "status": "ACTIVE", "roles": [{ "role": { "key": "member" } }] }));
-    let group_now = t.ok("coop", &coop_admin, "query($g: ID!) { group(id: $g) { name } }", vars).await;
+    let victim_now = t
+        .ok(
+            "coop",
+            &coop_admin,
+            "query($m: ID!) { member(id: $m) { lastName status roles { role { key } } } }",
+            vars.clone(),
+        )
+        .await;
+    assert_eq!(
+        victim_now["member"],
+        json!({ "lastName": "Tim", "status": "ACTIVE", "roles": [{ "role": { "key": "member" } }] })
+    );
+    let group_now = t
+        .ok("coop", &coop_admin, "query($g: ID!) { group(id: $g) { name } }", vars)
+        .await;
     assert_eq!(group_now["group"]["name"], "Secret");
 }

@@ -12,18 +12,51 @@ const CHANGE: &str = "mutation($c: String!, $n: String!) { changePassword(curren
 async fn changing_the_default_password_lifts_the_restriction_and_ends_other_sessions() {
     let t = TestApp::with_tenants(&[("coop", COOP)]).await;
     let admin = t.admin_token("coop", "admin@coop.example").await;
-    t.create_member("coop", &admin, json!({ "firstName": "Léa", "lastName": "Roy", "email": "lea@coop.example" })).await;
+    t.create_member(
+        "coop",
+        &admin,
+        json!({ "firstName": "Léa", "lastName": "Roy", "email": "lea@coop.example" }),
+    )
+    .await;
     let first = t.login("coop", "lea.roy", "bienvenue-2026").await;
     let second = t.login("coop", "lea@coop.example", "bienvenue-2026").await;
-    let refused = t.gql("coop", Some(&first), "mutation { updateMyProfile(input: {phone: \"0102030405\"}) { id } }", json!({})).await;
+    let refused = t
+        .gql(
+            "coop",
+            Some(&first),
+            "mutation { updateMyProfile(input: {phone: \"0102030405\"}) { id } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(error_code(&refused), Some("PASSWORD_CHANGE_REQUIRED"));
 
-    let wrong = t.gql("coop", Some(&first), CHANGE, json!({ "c": "not-it-at-all", "n": "my-own-secret-1" })).await;
+    let wrong = t
+        .gql(
+            "coop",
+            Some(&first),
+            CHANGE,
+            json!({ "c": "not-it-at-all", "n": "my-own-secret-1" }),
+        )
+        .await;
     assert_eq!(error_fields(&wrong), ["currentPassword"]);
-    let short = t.gql("coop", Some(&first), CHANGE, json!({ "c": "bienvenue-2026", "n": "short" })).await;
+    let short = t
+        .gql(
+            "coop",
+            Some(&first),
+            CHANGE,
+            json!({ "c": "bienvenue-2026", "n": "short" }),
+        )
+        .await;
     assert_eq!(error_fields(&short), ["newPassword"]);
 
-    let changed = t.ok("coop", &first, CHANGE, json!({ "c": "bienvenue-2026", "n": "my-own-secret-1" })).await;
+    let changed = t
+        .ok(
+            "coop",
+            &first,
+            CHANGE,
+            json!({ "c": "bienvenue-2026", "n": "my-own-secret-1" }),
+        )
+        .await;
     assert_eq!(changed["changePassword"]["mustChangePassword"], false);
     assert_eq!(changed["changePassword"]["member"]["mustChangePassword"], false);
     let fresh = changed["changePassword"]["token"].as_str().unwrap();
@@ -31,10 +64,26 @@ async fn changing_the_default_password_lifts_the_restriction_and_ends_other_sess
         let me = t.gql("coop", Some(old), "{ me { id } }", json!({})).await;
         assert!(me["data"]["me"].is_null(), "old sessions end: {me}");
     }
-    let profile = t.ok("coop", fresh, "mutation { updateMyProfile(input: {phone: \"0102030405\"}) { phone } }", json!({})).await;
-    assert_eq!(profile["updateMyProfile"]["phone"], "0102030405", "no longer restricted");
-    let old = t.gql("coop", None, LOGIN, json!({ "i": "lea.roy", "p": "bienvenue-2026" })).await;
-    assert_eq!(error_code(&old), Some("INVALID_CREDENTIALS"), "the default no longer works for her");
+    let profile = t
+        .ok(
+            "coop",
+            fresh,
+            "mutation { updateMyProfile(input: {phone: \"0102030405\"}) { phone } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        profile["updateMyProfile"]["phone"], "0102030405",
+        "no longer restricted"
+    );
+    let old = t
+        .gql("coop", None, LOGIN, json!({ "i": "lea.roy", "p": "bienvenue-2026" }))
+        .await;
+    assert_eq!(
+        error_code(&old),
+        Some("INVALID_CREDENTIALS"),
+        "the default no longer works for her"
+    );
     t.login("coop", "lea.roy", "my-own-secret-1").await;
 }
 
@@ -42,20 +91,51 @@ async fn changing_the_default_password_lifts_the_restriction_and_ends_other_sess
 async fn members_edit_their_own_profile_only() {
     let t = TestApp::with_tenants(&[("coop", COOP)]).await;
     let admin = t.admin_token("coop", "admin@coop.example").await;
-    let id = t.create_member("coop", &admin, json!({ "firstName": "Léa", "lastName": "Roy", "email": "lea@coop.example" })).await;
-    t.create_member("coop", &admin, json!({ "firstName": "Max", "lastName": "Roy", "email": "max@coop.example" })).await;
+    let id = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Léa", "lastName": "Roy", "email": "lea@coop.example" }),
+        )
+        .await;
+    t.create_member(
+        "coop",
+        &admin,
+        json!({ "firstName": "Max", "lastName": "Roy", "email": "max@coop.example" }),
+    )
+    .await;
     let lea = t.member_token("coop", &id, "lea-password-1").await;
-    let update = "mutation($i: ProfileInput!) { updateMyProfile(input: $i) { firstName lastName secondaryEmail phone locale } }";
+    let update =
+        "mutation($i: ProfileInput!) { updateMyProfile(input: $i) { firstName lastName secondaryEmail phone locale } }";
     let data = t
-        .ok("coop", &lea, update, json!({ "i": { "firstName": "Léa-Marie", "secondaryEmail": "lea.perso@example.org", "locale": "en" } }))
+        .ok(
+            "coop",
+            &lea,
+            update,
+            json!({ "i": { "firstName": "Léa-Marie", "secondaryEmail": "lea.perso@example.org", "locale": "en" } }),
+        )
         .await;
     assert_eq!(
         data["updateMyProfile"],
         json!({ "firstName": "Léa-Marie", "lastName": "Roy", "secondaryEmail": "lea.perso@example.org", "phone": null, "locale": "en" })
     );
-    let taken = t.gql("coop", Some(&lea), update, json!({ "i": { "secondaryEmail": "MAX@coop.example" } })).await;
+    let taken = t
+        .gql(
+            "coop",
+            Some(&lea),
+            update,
+            json!({ "i": { "secondaryEmail": "MAX@coop.example" } }),
+        )
+        .await;
     assert_eq!(error_fields(&taken), ["secondaryEmail"]);
-    let bad = t.gql("coop", Some(&lea), update, json!({ "i": { "firstName": "", "locale": "xx" } })).await;
+    let bad = t
+        .gql(
+            "coop",
+            Some(&lea),
+            update,
+            json!({ "i": { "firstName": "", "locale": "xx" } }),
+        )
+        .await;
     assert_eq!(error_fields(&bad), ["firstName", "locale"]);
     // Signing in with the secondary address works too.
     t.login("coop", "lea.perso@example.org", "lea-password-1").await;
@@ -68,20 +148,33 @@ const REGISTER: &str = "mutation($i: RegisterInput!) { register(input: $i) { tok
 #[tokio::test]
 async fn open_tenants_let_people_register() {
     let t = TestApp::with_tenants(&[("coop", COOP), ("acme", ACME)]).await;
-    let input = json!({ "email": "new@coop.example", "firstName": "Nina", "lastName": "Neuve", "password": "nina-secret-1" });
+    let input =
+        json!({ "email": "new@coop.example", "firstName": "Nina", "lastName": "Neuve", "password": "nina-secret-1" });
     let answer = t.gql("coop", None, REGISTER, json!({ "i": input })).await;
     let payload = &answer["data"]["register"];
     assert_eq!(payload["member"]["login"], "nina.neuve", "{answer}");
     assert_eq!(payload["member"]["origin"], "REGISTRATION");
     assert_eq!(payload["member"]["roles"], json!([{ "role": { "key": "member" } }]));
     assert_eq!(payload["mustChangePassword"], false);
-    let me = t.ok("coop", payload["token"].as_str().unwrap(), "{ me { email } }", json!({})).await;
+    let me = t
+        .ok(
+            "coop",
+            payload["token"].as_str().unwrap(),
+            "{ me { email } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(me["me"]["email"], "new@coop.example");
 
     let again = t.gql("coop", None, REGISTER, json!({ "i": input })).await;
     assert_eq!(error_code(&again), Some("CONFLICT"), "{again}");
     let weak = t
-        .gql("coop", None, REGISTER, json!({ "i": { "email": "w@coop.example", "firstName": "W", "lastName": "W", "password": "weak" } }))
+        .gql(
+            "coop",
+            None,
+            REGISTER,
+            json!({ "i": { "email": "w@coop.example", "firstName": "W", "lastName": "W", "password": "weak" } }),
+        )
         .await;
     assert_eq!(error_fields(&weak), ["password"]);
     let invite_only = t.gql("acme", None, REGISTER, json!({ "i": input })).await;

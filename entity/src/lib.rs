@@ -6,6 +6,7 @@ pub mod groups;
 pub mod import_changes;
 pub mod import_jobs;
 pub mod import_row_errors;
+pub mod invitation_tokens;
 pub mod invitations;
 pub mod member_emails;
 pub mod member_search_tokens;
@@ -22,6 +23,7 @@ pub mod prelude {
     pub use super::import_changes::Entity as ImportChanges;
     pub use super::import_jobs::Entity as ImportJobs;
     pub use super::import_row_errors::Entity as ImportRowErrors;
+    pub use super::invitation_tokens::Entity as InvitationTokens;
     pub use super::invitations::Entity as Invitations;
     pub use super::member_emails::Entity as MemberEmails;
     pub use super::member_search_tokens::Entity as MemberSearchTokens;

@@ -24,6 +24,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
     pub invitation_id: Option<Uuid>,
+    /// Template data (references, never secrets); the email is rendered when sent.
+    #[sea_orm(column_type = "Text")]
+    pub payload: String,
+    pub locale: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
