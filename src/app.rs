@@ -9,6 +9,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
 use crate::config::{Settings, TenantRegistry};
 use crate::error::{Error, Result};
+use crate::mail::MailTransport;
 use crate::store::{MemoryStore, RateLimiter, RedisStore, SessionStore};
 
 /// Everything a request or a job needs; cheap to clone.
@@ -19,6 +20,8 @@ pub struct App {
     pub tenants: Arc<TenantRegistry>,
     pub sessions: Arc<dyn SessionStore>,
     pub limiter: Arc<dyn RateLimiter>,
+    /// Where emails go (SMTP, or .eml files).
+    pub mailer: Arc<dyn MailTransport>,
     /// Signs download links; from settings, else generated once into `data_dir`.
     pub secret_key: Arc<Vec<u8>>,
 }
@@ -38,6 +41,7 @@ impl App {
                 (memory.clone(), memory)
             }
         };
+        let mailer = crate::mail::transport_for(&settings)?;
         let secret_key = match &settings.secret_key {
             Some(key) => key.as_bytes().to_vec(),
             None => load_or_create_secret(&settings.data_dir)?,
@@ -48,6 +52,7 @@ impl App {
             tenants: Arc::new(tenants),
             sessions,
             limiter,
+            mailer,
             secret_key: Arc::new(secret_key),
         })
     }

@@ -1,5 +1,6 @@
 //! Roster: a multi-tenant GraphQL server for organizations' member lists.
 
+pub mod account;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -9,6 +10,9 @@ pub mod error;
 pub mod graphql;
 pub mod groups;
 pub mod http;
+pub mod invitations;
+pub mod jobs;
+pub mod mail;
 pub mod members;
 pub mod server;
 pub mod store;

@@ -23,6 +23,11 @@ pub async fn run(settings: Settings, tenants: TenantRegistry) -> ExitCode {
         return ExitCode::FAILURE;
     }
     tokio::spawn(reload_on_sighup(app.clone()));
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let worker = app
+        .settings
+        .run_jobs
+        .then(|| tokio::spawn(crate::jobs::run(app.clone(), jobs_stopped)));
     let slugs: Vec<String> = app.tenants.all().iter().map(|t| t.slug.clone()).collect();
     let served = crate::http::serve(app, TcpListener::bind(listen), shutdown_signal(), |addr| {
         tracing::info!("Roster listening on http://{addr}");
@@ -31,6 +36,11 @@ pub async fn run(settings: Settings, tenants: TenantRegistry) -> ExitCode {
         }
     })
     .await;
+    // In-flight requests are done; let the worker finish its current step.
+    let _ = stop_jobs.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     match served {
         Ok(()) => {
             tracing::info!("stopped");

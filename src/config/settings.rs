@@ -38,6 +38,8 @@ pub struct Settings {
     /// Prefix of every Redis key Roster writes.
     pub redis_prefix: String,
     pub smtp_url: Option<String>,
+    /// Sender of every email ("Name <address>").
+    pub mail_from: String,
     pub outbox_dir: PathBuf,
     /// Where the SQLite file's folder, the generated secret key and other local state live.
     pub data_dir: PathBuf,
@@ -45,6 +47,8 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// Behind a load balancer: take the client IP from X-Forwarded-For.
     pub trust_proxy_headers: bool,
+    /// Run the background worker (email delivery, reminders, expiry) in this instance.
+    pub run_jobs: bool,
     pub jobs: JobSettings,
     pub limits: Limits,
 }
@@ -83,11 +87,13 @@ impl Default for Settings {
             redis_url: None,
             redis_prefix: "roster:".into(),
             smtp_url: None,
+            mail_from: "Roster <no-reply@localhost>".into(),
             outbox_dir: PathBuf::from("data/outbox"),
             data_dir: PathBuf::from("data"),
             public_url: Url::parse("http://127.0.0.1:8080").expect("static URL"),
             secret_key: None,
             trust_proxy_headers: false,
+            run_jobs: true,
             jobs: JobSettings::default(),
             limits: Limits::default(),
         }
@@ -147,6 +153,22 @@ impl Settings {
         }
         if self.secret_key.as_ref().is_some_and(|k| k.len() < 32) {
             errors.push(ConfigError::new(file, "secret_key", "must be at least 32 characters"));
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            errors.push(ConfigError::new(
+                file,
+                "mail_from",
+                "must be an address such as \"Roster <no-reply@example.org>\"",
+            ));
+        }
+        if let Some(url) = &self.smtp_url {
+            if lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).is_err() {
+                errors.push(ConfigError::new(
+                    file,
+                    "smtp_url",
+                    "must be smtp://, smtps:// with optional user:password@ and ?tls=required",
+                ));
+            }
         }
         if self.limits.graphql_depth == 0 || self.limits.graphql_complexity == 0 {
             errors.push(ConfigError::new(file, "limits", "GraphQL limits must be above zero"));

@@ -87,8 +87,10 @@ impl InvitationView {
     async fn status(&self) -> InvitationStatus {
         match self.0.status.as_str() {
             "accepted" => InvitationStatus::Accepted,
-            "expired" => InvitationStatus::Expired,
             "revoked" => InvitationStatus::Revoked,
+            // Past its lifetime reads as expired even before the job marks it.
+            "expired" => InvitationStatus::Expired,
+            _ if self.0.expires_at <= Utc::now() => InvitationStatus::Expired,
             _ => InvitationStatus::Pending,
         }
     }

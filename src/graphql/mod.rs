@@ -1,11 +1,13 @@
 //! Schema assembly and thin resolvers, one file per capability. Resolvers turn
 //! GraphQL input into a domain call and the result back; they decide nothing.
 
+mod account_api;
 mod audit;
 mod connection;
 mod group;
 mod inputs;
 mod invitation;
+mod invitations_api;
 mod member;
 mod members_api;
 mod session;
@@ -34,6 +36,7 @@ pub struct Query(
     members_api::MembersQuery,
     group::GroupsQuery,
     audit::AuditQuery,
+    invitations_api::InvitationsQuery,
 );
 
 /// All mutations.
@@ -42,6 +45,8 @@ pub struct Mutation(
     session::SessionMutation,
     members_api::MembersMutation,
     group::GroupsMutation,
+    invitations_api::InvitationsMutation,
+    account_api::AccountMutation,
 );
 
 /// Builds the schema with the server's depth, complexity and directive limits.

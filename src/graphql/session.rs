@@ -33,7 +33,7 @@ pub struct AuthPayload {
 }
 
 impl AuthPayload {
-    fn opened(session: auth::OpenedSession, member: entity::members::Model) -> Self {
+    pub fn opened(session: auth::OpenedSession, member: entity::members::Model) -> Self {
         let must_change_password = member.must_change_password || member.uses_default_password;
         Self {
             token: session.token,

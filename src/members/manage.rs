@@ -149,6 +149,9 @@ pub async fn create_member(app: &App, caller: &Caller, input: CreateMember) -> R
         }
     }
     existing_groups(&app.db, &tenant.slug, &input.group_ids, "groupIds", true).await?;
+    if input.send_invitation {
+        crate::auth::permissions::require(&app.db, caller, Permission::InvitationsSend).await?;
+    }
     check_assignments(&app.db, caller, &input.roles, "roles").await?;
 
     let (password, must_change) = match input.password {

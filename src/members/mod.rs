@@ -7,7 +7,7 @@ pub mod fields;
 pub mod filter;
 pub mod list;
 pub mod login;
-mod manage;
+pub mod manage;
 mod merge;
 pub mod profile;
 mod roles;

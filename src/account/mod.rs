@@ -1,0 +1,309 @@
+//! Getting back into an account: password reset (self-service and sent by an admin),
+//! and changing one's email address with a confirmation and a "this wasn't me" link.
+
+pub mod tokens;
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+use self::tokens::Purpose;
+use crate::app::App;
+use crate::audit;
+use crate::auth::token::hash_token;
+use crate::auth::{open_session, password, Caller, OpenedSession, Visitor};
+use crate::config::Permission;
+use crate::error::{Error, Result};
+use crate::mail::outbox::{enqueue, Mail};
+use crate::members::create::check_emails_free;
+use crate::members::fields::Checks;
+use crate::members::{self, find, find_by_identifier, STATUS_ACTIVE};
+use entity::members as member;
+
+fn locale_of(member: &member::Model, visitor_default: &str) -> String {
+    if member.locale.is_empty() {
+        visitor_default.to_owned()
+    } else {
+        member.locale.clone()
+    }
+}
+
+/// Sends a reset link to a known, active member with an email; says nothing either way.
+/// Limited per account by the tenant's `password_reset_per_account`.
+pub async fn request_password_reset(app: &App, visitor: &Visitor, identifier: &str) -> Result<bool> {
+    let tenant = &visitor.tenant;
+    let identifier = identifier.trim();
+    if identifier.is_empty() || identifier.len() > 320 {
+        return Ok(true);
+    }
+    let key = format!("reset:{}:{}", tenant.slug, hash_token(&identifier.to_lowercase()));
+    let limit = tenant.rate_limits.password_reset_per_account;
+    if app.limiter.hit(&key, limit.window).await?.count > u64::from(limit.count) {
+        return Ok(true);
+    }
+    let Some(member) = find_by_identifier(&app.db, &tenant.slug, identifier).await? else {
+        return Ok(true);
+    };
+    let (Some(address), true) = (member.email.clone(), member.status == STATUS_ACTIVE) else {
+        return Ok(true);
+    };
+    queue_reset(
+        app,
+        &tenant.slug,
+        &member,
+        &address,
+        &locale_of(&member, &tenant.default_locale),
+        None,
+    )
+    .await?;
+    Ok(true)
+}
+
+async fn queue_reset(
+    app: &App,
+    tenant: &str,
+    member: &member::Model,
+    address: &str,
+    locale: &str,
+    actor: Option<Uuid>,
+) -> Result<()> {
+    let (tenant, address, locale, id) = (tenant.to_owned(), address.to_owned(), locale.to_owned(), member.id);
+    app.db
+        .transaction::<_, (), Error>(move |txn| {
+            Box::pin(async move {
+                enqueue(txn, &tenant, &address, &locale, &Mail::PasswordReset { member_id: id }).await?;
+                audit::record(txn, &tenant, actor, "member.password_reset_sent", Some(id), json!({})).await
+            })
+        })
+        .await?;
+    Ok(())
+}
+
+/// Admin: sends the member a reset link (members.update).
+pub async fn send_password_reset(app: &App, caller: &Caller, id: Uuid) -> Result<bool> {
+    let member = crate::members::manage::member_in_scope(&app.db, caller, Permission::MembersUpdate, id).await?;
+    let Some(address) = member.email.clone() else {
+        return Err(Error::invalid("id", "this member has no email address"));
+    };
+    if member.status != STATUS_ACTIVE {
+        return Err(Error::invalid("id", "this member is deactivated"));
+    }
+    let locale = locale_of(&member, &caller.tenant.default_locale);
+    queue_reset(
+        app,
+        &caller.tenant.slug,
+        &member,
+        &address,
+        &locale,
+        Some(caller.member_id()),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Sets a new password from a reset link: single use; every other session ends.
+pub async fn reset_password(
+    app: &App,
+    visitor: &Visitor,
+    token: &str,
+    new_password: &str,
+) -> Result<(OpenedSession, member::Model)> {
+    let tenant = visitor.tenant.clone();
+    let found = tokens::peek(&app.db, &tenant.slug, Purpose::PasswordReset, token).await?;
+    let mut checks = Checks::new();
+    checks.password("newPassword", &tenant, new_password);
+    checks.finish()?;
+    let member = find(&app.db, &tenant.slug, found.member_id)
+        .await?
+        .ok_or(Error::TokenInvalid)?;
+    if member.status != STATUS_ACTIVE {
+        return Err(Error::AccountDeactivated);
+    }
+    let hash = password::hash(new_password.to_owned()).await?;
+    let slug = tenant.slug.clone();
+    let saved = app
+        .db
+        .transaction::<_, member::Model, Error>(move |txn| {
+            Box::pin(async move {
+                tokens::consume(txn, &found).await?;
+                tokens::revoke_all(txn, member.id, Purpose::PasswordReset).await?;
+                let version = member.version + 1;
+                let mut active: member::ActiveModel = member.into();
+                active.password_hash = Set(Some(hash));
+                active.uses_default_password = Set(false);
+                active.must_change_password = Set(false);
+                active.last_login_at = Set(Some(Utc::now()));
+                active.version = Set(version);
+                active.updated_at = Set(Utc::now());
+                let saved = active.update(txn).await?;
+                audit::record(
+                    txn,
+                    &slug,
+                    Some(saved.id),
+                    "member.password_reset",
+                    Some(saved.id),
+                    json!({}),
+                )
+                .await?;
+                Ok(saved)
+            })
+        })
+        .await?;
+    app.sessions
+        .remove_member_sessions(&tenant.slug, saved.id, None)
+        .await?;
+    let session = open_session(app, &tenant, saved.id, false).await?;
+    Ok((session, saved))
+}
+
+/// Sends a confirmation link to the new address and a notice (with a "this wasn't me"
+/// link) to the old one; nothing changes until confirmed.
+pub async fn request_email_change(app: &App, caller: &Caller, new_email: &str, current_password: &str) -> Result<bool> {
+    caller.require_unrestricted()?;
+    let member = &caller.member;
+    let stored = if member.uses_default_password {
+        caller.tenant.accounts.default_password.as_ref().map(|d| d.phc.clone())
+    } else {
+        member.password_hash.clone()
+    };
+    let matches = match stored {
+        Some(phc) => password::verify(current_password.to_owned(), phc).await?,
+        None => false,
+    };
+    if !matches {
+        return Err(Error::invalid("currentPassword", "this is not your current password"));
+    }
+    let mut checks = Checks::new();
+    let address = checks.email("newEmail", Some(new_email));
+    if new_email.trim().is_empty() {
+        checks.fail("newEmail", "must not be empty");
+    }
+    checks.finish()?;
+    let address = address.expect("checked above");
+    if member.email.as_deref().map(members::email::key) == Some(members::email::key(&address)) {
+        return Err(Error::invalid("newEmail", "this is already your address"));
+    }
+    check_emails_free(
+        &app.db,
+        &caller.tenant.slug,
+        &[("newEmail", Some(&address))],
+        Some(member.id),
+    )
+    .await?;
+    let tenant = caller.tenant.slug.clone();
+    let locale = locale_of(member, &caller.tenant.default_locale);
+    let (id, old) = (member.id, member.email.clone());
+    app.db
+        .transaction::<_, (), Error>(move |txn| {
+            Box::pin(async move {
+                let confirm = Mail::EmailChangeConfirm {
+                    member_id: id,
+                    new_email: address.clone(),
+                };
+                enqueue(txn, &tenant, &address, &locale, &confirm).await?;
+                if let Some(old) = &old {
+                    let notice = Mail::EmailChangeNotice {
+                        member_id: id,
+                        old_email: old.clone(),
+                        new_email: address.clone(),
+                    };
+                    enqueue(txn, &tenant, old, &locale, &notice).await?;
+                }
+                let details = json!({ "newEmail": address });
+                audit::record(
+                    txn,
+                    &tenant,
+                    Some(id),
+                    "member.email_change_requested",
+                    Some(id),
+                    details,
+                )
+                .await
+            })
+        })
+        .await?;
+    Ok(true)
+}
+
+/// Applies a confirmed email change; the new address counts as verified.
+pub async fn confirm_email_change(app: &App, visitor: &Visitor, token: &str) -> Result<member::Model> {
+    let tenant = visitor.tenant.clone();
+    let found = tokens::peek(&app.db, &tenant.slug, Purpose::EmailChangeConfirm, token).await?;
+    let new_email = serde_json::from_str::<serde_json::Value>(&found.payload)
+        .ok()
+        .and_then(|p| p["newEmail"].as_str().map(str::to_owned))
+        .ok_or(Error::TokenInvalid)?;
+    let member = find(&app.db, &tenant.slug, found.member_id)
+        .await?
+        .ok_or(Error::TokenInvalid)?;
+    check_emails_free(
+        &app.db,
+        &tenant.slug,
+        &[("newEmail", Some(&new_email))],
+        Some(member.id),
+    )
+    .await?;
+    Ok(app
+        .db
+        .transaction::<_, member::Model, Error>(move |txn| {
+            Box::pin(async move {
+                tokens::consume(txn, &found).await?;
+                let mut next = member.clone();
+                next.email = Some(new_email);
+                let saved = crate::members::manage::save_profile(txn, &member, next, Some(member.id)).await?;
+                let mut active: member::ActiveModel = saved.into();
+                active.email_verified = Set(true);
+                Ok(active.update(txn).await?)
+            })
+        })
+        .await?)
+}
+
+/// "This wasn't me": puts the old address back, ends every session, and sends a reset
+/// link to the old address.
+pub async fn revert_email_change(app: &App, visitor: &Visitor, token: &str) -> Result<bool> {
+    let tenant = visitor.tenant.clone();
+    let found = tokens::peek(&app.db, &tenant.slug, Purpose::EmailChangeRevert, token).await?;
+    let old_email = serde_json::from_str::<serde_json::Value>(&found.payload)
+        .ok()
+        .and_then(|p| p["oldEmail"].as_str().map(str::to_owned))
+        .ok_or(Error::TokenInvalid)?;
+    let member = find(&app.db, &tenant.slug, found.member_id)
+        .await?
+        .ok_or(Error::TokenInvalid)?;
+    check_emails_free(&app.db, &tenant.slug, &[("email", Some(&old_email))], Some(member.id)).await?;
+    let locale = locale_of(&member, &tenant.default_locale);
+    let slug = tenant.slug.clone();
+    let id = member.id;
+    app.db
+        .transaction::<_, (), Error>(move |txn| {
+            Box::pin(async move {
+                tokens::consume(txn, &found).await?;
+                tokens::revoke_all(txn, member.id, Purpose::EmailChangeConfirm).await?;
+                let mut next = member.clone();
+                next.email = Some(old_email.clone());
+                crate::members::manage::save_profile(txn, &member, next, Some(member.id)).await?;
+                enqueue(
+                    txn,
+                    &slug,
+                    &old_email,
+                    &locale,
+                    &Mail::PasswordReset { member_id: member.id },
+                )
+                .await?;
+                audit::record(
+                    txn,
+                    &slug,
+                    Some(member.id),
+                    "member.email_change_reverted",
+                    Some(member.id),
+                    json!({}),
+                )
+                .await
+            })
+        })
+        .await?;
+    app.sessions.remove_member_sessions(&tenant.slug, id, None).await?;
+    Ok(true)
+}

@@ -1,0 +1,276 @@
+//! Invitations: queries, admin mutations, and the invited person's mutations.
+
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use super::connection::{id_cursor, page_size, parse_id_cursor, PageInfo};
+use super::inputs::{parse_id, parse_ids, MemberSelectionInput};
+use super::invitation::{InvitationKind, InvitationStatus, InvitationView};
+use super::member::MemberView;
+use super::session::AuthPayload;
+use super::{app, caller, visitor, Result};
+use crate::invitations::{self, Acceptance, InvitationFilter, InviteOutcome, InviteRequest, SkipReason};
+
+/// `InvitationFilter`.
+#[derive(InputObject)]
+#[graphql(name = "InvitationFilter")]
+pub struct InvitationFilterInput {
+    pub status: Option<InvitationStatus>,
+    pub kind: Option<InvitationKind>,
+    pub search: Option<String>,
+}
+
+/// `InviteInput`.
+#[derive(InputObject)]
+pub struct InviteInput {
+    /// Each entry may hold several addresses separated by commas, semicolons or white space. Duplicates are merged. Any invalid address rejects the whole call (VALIDATION, listing each).
+    pub emails: Vec<String>,
+    pub roles: Option<Vec<String>>,
+    pub group_ids: Option<Vec<ID>>,
+    pub locale: Option<String>,
+    /// Personal message, plain text, at most 2000 characters.
+    pub message: Option<String>,
+}
+
+/// `AcceptInvitationInput`.
+#[derive(InputObject)]
+pub struct AcceptInvitationInput {
+    pub token: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub password: String,
+    pub locale: Option<String>,
+}
+
+/// `InviteSkipReason`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum InviteSkipReason {
+    AlreadyMember,
+    DeactivatedMember,
+}
+
+/// `InviteSkip`.
+#[derive(SimpleObject)]
+pub struct InviteSkip {
+    pub email: String,
+    pub reason: InviteSkipReason,
+}
+
+/// `InviteResult`.
+#[derive(SimpleObject)]
+pub struct InviteResult {
+    /// Created or refreshed invitations, one per address invited.
+    pub invitations: Vec<InvitationView>,
+    /// Existing members who were added to the requested groups instead of being invited.
+    pub added_to_groups: Vec<MemberView>,
+    pub skipped: Vec<InviteSkip>,
+}
+
+impl From<InviteOutcome> for InviteResult {
+    fn from(outcome: InviteOutcome) -> Self {
+        Self {
+            invitations: outcome.invitations.into_iter().map(InvitationView).collect(),
+            added_to_groups: outcome.added_to_groups.into_iter().map(MemberView).collect(),
+            skipped: outcome
+                .skipped
+                .into_iter()
+                .map(|(email, reason)| InviteSkip {
+                    email,
+                    reason: match reason {
+                        SkipReason::AlreadyMember => InviteSkipReason::AlreadyMember,
+                        SkipReason::DeactivatedMember => InviteSkipReason::DeactivatedMember,
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `InvitationPreview`.
+#[derive(SimpleObject)]
+pub struct InvitationPreview {
+    pub tenant_name: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub status: InvitationStatus,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `InvitationEdge`.
+#[derive(SimpleObject)]
+pub struct InvitationEdge {
+    pub cursor: String,
+    pub node: InvitationView,
+}
+
+/// `InvitationConnection`.
+#[derive(SimpleObject)]
+pub struct InvitationConnection {
+    pub edges: Vec<InvitationEdge>,
+    pub nodes: Vec<InvitationView>,
+    pub page_info: PageInfo,
+    pub total_count: i32,
+}
+
+fn status_name(status: InvitationStatus) -> &'static str {
+    match status {
+        InvitationStatus::Pending => invitations::PENDING,
+        InvitationStatus::Accepted => invitations::ACCEPTED,
+        InvitationStatus::Expired => invitations::EXPIRED,
+        InvitationStatus::Revoked => invitations::REVOKED,
+    }
+}
+
+fn status_of(stored: &str) -> InvitationStatus {
+    match stored {
+        invitations::ACCEPTED => InvitationStatus::Accepted,
+        invitations::EXPIRED => InvitationStatus::Expired,
+        invitations::REVOKED => InvitationStatus::Revoked,
+        _ => InvitationStatus::Pending,
+    }
+}
+
+#[derive(Default)]
+pub struct InvitationsQuery;
+
+#[Object]
+impl InvitationsQuery {
+    /// Needs invitations.manage.
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<InvitationFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<InvitationConnection> {
+        let caller = caller(ctx).await?;
+        caller.require_unrestricted()?;
+        let filter = filter
+            .map(|f| InvitationFilter {
+                status: f.status.map(|s| status_name(s).to_owned()),
+                kind: f.kind.map(|k| match k {
+                    InvitationKind::Join => invitations::JOIN.to_owned(),
+                    InvitationKind::Activation => invitations::ACTIVATION.to_owned(),
+                }),
+                search: f.search,
+            })
+            .unwrap_or_default();
+        let limit = page_size(first)?;
+        let after = after.map(|c| parse_id_cursor("after", &c)).transpose()?;
+        let (rows, more, total) = invitations::list_invitations(app(ctx), &caller, &filter, limit, after).await?;
+        let edges: Vec<InvitationEdge> = rows
+            .into_iter()
+            .map(|r| InvitationEdge {
+                cursor: id_cursor(r.id),
+                node: InvitationView(r),
+            })
+            .collect();
+        Ok(InvitationConnection {
+            page_info: PageInfo {
+                has_next_page: more,
+                has_previous_page: after.is_some(),
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            total_count: i32::try_from(total).unwrap_or(i32::MAX),
+        })
+    }
+
+    async fn invitation(&self, ctx: &Context<'_>, id: ID) -> Result<Option<InvitationView>> {
+        let caller = caller(ctx).await?;
+        caller.require_unrestricted()?;
+        let id = parse_id("id", &id)?;
+        Ok(invitations::get_invitation(app(ctx), &caller, id)
+            .await?
+            .map(InvitationView))
+    }
+
+    /// What the holder of an invitation link sees before accepting. No authentication needed. Null for an unknown token.
+    async fn invitation_by_token(&self, ctx: &Context<'_>, token: String) -> Result<Option<InvitationPreview>> {
+        let found = invitations::preview(app(ctx), visitor(ctx), &token).await?;
+        Ok(found.map(|p| InvitationPreview {
+            tenant_name: p.tenant_name,
+            email: p.email,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            status: status_of(&p.status),
+            expires_at: p.expires_at,
+        }))
+    }
+}
+
+#[derive(Default)]
+pub struct InvitationsMutation;
+
+#[Object]
+impl InvitationsMutation {
+    /// Needs invitations.send. Existing members are added to the groups instead of invited. A pending invitation for the same email is refreshed, not duplicated.
+    async fn invite_members(&self, ctx: &Context<'_>, input: InviteInput) -> Result<InviteResult> {
+        let caller = caller(ctx).await?;
+        let request = InviteRequest {
+            emails: input.emails,
+            roles: input.roles.unwrap_or_default(),
+            group_ids: parse_ids("groupIds", &input.group_ids.unwrap_or_default())?,
+            locale: input.locale,
+            message: input.message,
+        };
+        Ok(invitations::invite_members(app(ctx), &caller, request).await?.into())
+    }
+
+    /// Needs invitations.send. Sends set-your-password invitations to existing members who have never signed in (e.g. selection: {filter: {neverLoggedIn: true}}).
+    async fn send_activation_invitations(
+        &self,
+        ctx: &Context<'_>,
+        selection: MemberSelectionInput,
+        message: Option<String>,
+    ) -> Result<InviteResult> {
+        let caller = caller(ctx).await?;
+        let outcome =
+            invitations::send_activation_invitations(app(ctx), &caller, selection.into_domain()?, message).await?;
+        Ok(outcome.into())
+    }
+
+    /// Needs invitations.manage. New token, new expiry, email sent again; works on expired invitations too.
+    async fn resend_invitations(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<InvitationView>> {
+        let caller = caller(ctx).await?;
+        let ids = parse_ids("ids", &ids)?;
+        let rows = invitations::resend_invitations(app(ctx), &caller, &ids).await?;
+        Ok(rows.into_iter().map(InvitationView).collect())
+    }
+
+    /// Needs invitations.manage. Revoked invitations' links stop working. Returns how many were revoked.
+    async fn revoke_invitations(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<i32> {
+        let caller = caller(ctx).await?;
+        let ids = parse_ids("ids", &ids)?;
+        let revoked = invitations::revoke_invitations(app(ctx), &caller, &ids).await?;
+        Ok(i32::try_from(revoked).unwrap_or(i32::MAX))
+    }
+
+    /// Needs invitations.manage. Issues a new link for the admin to pass on by hand; the previous link stops working.
+    async fn invitation_link(&self, ctx: &Context<'_>, id: ID) -> Result<String> {
+        let caller = caller(ctx).await?;
+        let id = parse_id("id", &id)?;
+        Ok(invitations::invitation_link(app(ctx), &caller, id).await?)
+    }
+
+    /// No authentication needed. Creates or completes the account, marks the email verified, and signs the member in.
+    async fn accept_invitation(&self, ctx: &Context<'_>, input: AcceptInvitationInput) -> Result<AuthPayload> {
+        let acceptance = Acceptance {
+            token: input.token,
+            first_name: input.first_name,
+            last_name: input.last_name,
+            password: input.password,
+            locale: input.locale,
+        };
+        let (session, member) = invitations::accept_invitation(app(ctx), visitor(ctx), acceptance).await?;
+        Ok(AuthPayload::opened(session, member))
+    }
+
+    /// No authentication needed. From an expired invitation's link: tells the inviter (or the tenant's admins) that this person asks for a new invitation. Always true.
+    async fn request_new_invitation(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+        Ok(invitations::request_new_invitation(app(ctx), visitor(ctx), &token).await?)
+    }
+}

@@ -1,0 +1,311 @@
+//! The invited person's side: seeing the invitation, accepting it, asking for a new one.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{tokens, ACCEPTED, ACTIVATION, EXPIRED, PENDING};
+use crate::app::App;
+use crate::audit;
+use crate::auth::{open_session, password, OpenedSession, Visitor};
+use crate::error::{Error, Result};
+use crate::mail::outbox::{enqueue, Mail};
+use crate::members::create::{insert, NewMember, PasswordChoice};
+use crate::members::fields::Checks;
+use crate::members::{self, Origin, STATUS_ACTIVE};
+use entity::{groups, invitations, role_assignments};
+
+/// What the holder of a link sees before accepting.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub tenant_name: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `AcceptInvitationInput`.
+#[derive(Debug, Clone, Default)]
+pub struct Acceptance {
+    pub token: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub password: String,
+    pub locale: Option<String>,
+}
+
+fn is_expired(inv: &invitations::Model) -> bool {
+    inv.status == EXPIRED || (inv.status == PENDING && inv.expires_at <= Utc::now())
+}
+
+/// The invitation behind a link, or None for an unknown (or revoked) link.
+pub async fn preview(app: &App, visitor: &Visitor, token: &str) -> Result<Option<Preview>> {
+    let Some(inv) = tokens::lookup(&app.db, &visitor.tenant.slug, token).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Preview {
+        tenant_name: visitor.tenant.name.clone(),
+        status: if is_expired(&inv) {
+            EXPIRED.to_owned()
+        } else {
+            inv.status.clone()
+        },
+        email: inv.email,
+        first_name: inv.first_name,
+        last_name: inv.last_name,
+        expires_at: inv.expires_at,
+    }))
+}
+
+/// Counts a failed link use against the client's IP (the tenant's login_per_ip limit).
+async fn guard_ip(app: &App, visitor: &Visitor, failed: bool) -> Result<()> {
+    let Some(ip) = visitor.client_ip else { return Ok(()) };
+    let key = format!("token:ip:{}:{ip}", visitor.tenant.slug);
+    let limit = visitor.tenant.rate_limits.login_per_ip;
+    let window = if failed {
+        app.limiter.hit(&key, limit.window).await?
+    } else {
+        app.limiter.peek(&key).await?
+    };
+    if !failed && window.count >= u64::from(limit.count) {
+        return Err(Error::RateLimited {
+            retry_after_seconds: window.resets_in.as_secs().max(1),
+        });
+    }
+    Ok(())
+}
+
+/// Accepts an invitation: JOIN creates the member with the invitation's roles, groups
+/// and locale; ACTIVATION sets the pre-created member's password. The email counts as
+/// verified and the person is signed in. Single use.
+pub async fn accept_invitation(
+    app: &App,
+    visitor: &Visitor,
+    input: Acceptance,
+) -> Result<(OpenedSession, entity::members::Model)> {
+    guard_ip(app, visitor, false).await?;
+    let tenant = visitor.tenant.clone();
+    let Some(inv) = tokens::lookup(&app.db, &tenant.slug, &input.token).await? else {
+        guard_ip(app, visitor, true).await?;
+        return Err(Error::TokenInvalid);
+    };
+    if is_expired(&inv) {
+        return Err(Error::InvitationExpired);
+    }
+    if inv.status != PENDING {
+        return Err(Error::TokenInvalid);
+    }
+    let mut checks = Checks::new();
+    let first = input.first_name.clone().or(inv.first_name.clone()).unwrap_or_default();
+    let last = input.last_name.clone().or(inv.last_name.clone()).unwrap_or_default();
+    let (first, last) = if inv.kind == ACTIVATION {
+        (first, last)
+    } else {
+        (checks.name("firstName", &first), checks.name("lastName", &last))
+    };
+    let locale = checks.locale("locale", &tenant, input.locale.as_deref());
+    checks.password("password", &tenant, &input.password);
+    checks.finish()?;
+    let hash = password::hash(input.password.clone()).await?;
+
+    let slug = tenant.slug.clone();
+    let member = app
+        .db
+        .transaction::<_, entity::members::Model, Error>(move |txn| {
+            Box::pin(async move {
+                // Claim the invitation first: of two concurrent acceptances one wins.
+                let claimed = invitations::Entity::update_many()
+                    .col_expr(invitations::Column::Status, Expr::value(ACCEPTED))
+                    .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(Utc::now())))
+                    .col_expr(invitations::Column::UpdatedAt, Expr::value(Utc::now()))
+                    .filter(invitations::Column::Id.eq(inv.id))
+                    .filter(invitations::Column::Status.eq(PENDING))
+                    .exec(txn)
+                    .await?;
+                if claimed.rows_affected != 1 {
+                    return Err(Error::TokenInvalid);
+                }
+                tokens::revoke_all(txn, &[inv.id]).await?;
+                let member = if inv.kind == ACTIVATION {
+                    activate(txn, &slug, &inv, hash).await?
+                } else {
+                    join(txn, &tenant, &inv, first, last, locale, hash).await?
+                };
+                invitations::Entity::update_many()
+                    .col_expr(invitations::Column::MemberId, Expr::value(Some(member.id)))
+                    .filter(invitations::Column::Id.eq(inv.id))
+                    .exec(txn)
+                    .await?;
+                let details = json!({ "email": inv.email, "kind": inv.kind, "login": member.login });
+                audit::record(
+                    txn,
+                    &slug,
+                    Some(member.id),
+                    "invitation.accepted",
+                    Some(inv.id),
+                    details,
+                )
+                .await?;
+                Ok(member)
+            })
+        })
+        .await?;
+    let session = open_session(app, &visitor.tenant, member.id, false).await?;
+    Ok((session, member))
+}
+
+async fn activate<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    inv: &invitations::Model,
+    hash: String,
+) -> Result<entity::members::Model> {
+    let member = match inv.member_id {
+        Some(id) => members::find(conn, tenant, id).await?,
+        None => None,
+    }
+    .ok_or(Error::TokenInvalid)?;
+    if member.status != STATUS_ACTIVE {
+        return Err(Error::AccountDeactivated);
+    }
+    let version = member.version + 1;
+    let mut active: entity::members::ActiveModel = member.into();
+    active.password_hash = Set(Some(hash));
+    active.uses_default_password = Set(false);
+    active.must_change_password = Set(false);
+    active.email_verified = Set(true);
+    active.last_login_at = Set(Some(Utc::now()));
+    active.version = Set(version);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(conn).await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn join<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    tenant: &crate::config::Tenant,
+    inv: &invitations::Model,
+    first: String,
+    last: String,
+    locale: Option<String>,
+    hash: String,
+) -> Result<entity::members::Model> {
+    if members::find_by_identifier(conn, &tenant.slug, &inv.email)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(
+            "This address already belongs to a member: sign in, or reset your password.".into(),
+        ));
+    }
+    let roles: Vec<String> = serde_json::from_str(&inv.roles).unwrap_or_default();
+    let wanted_groups: Vec<Uuid> = serde_json::from_str(&inv.group_ids).unwrap_or_default();
+    // Groups deleted since the invitation are simply left out.
+    let group_ids: Vec<Uuid> = if wanted_groups.is_empty() {
+        Vec::new()
+    } else {
+        groups::Entity::find()
+            .select_only()
+            .column(groups::Column::Id)
+            .filter(groups::Column::Tenant.eq(&tenant.slug))
+            .filter(groups::Column::Id.is_in(wanted_groups))
+            .filter(groups::Column::Rule.is_null())
+            .into_tuple()
+            .all(conn)
+            .await?
+    };
+    let mut new = NewMember::named(&first, &last, Origin::Invitation);
+    new.email = Some(inv.email.clone());
+    new.email_verified = true;
+    new.locale = locale.or(Some(inv.locale.clone()));
+    new.password = PasswordChoice::Hash(hash);
+    new.origin_import_id = inv.import_job_id;
+    new.roles = roles
+        .into_iter()
+        .filter(|r| tenant.role(r).is_some())
+        .map(|r| (r, None))
+        .collect();
+    new.group_ids = group_ids;
+    let member = insert(conn, tenant, new).await?;
+    let mut active: entity::members::ActiveModel = member.into();
+    active.last_login_at = Set(Some(Utc::now()));
+    Ok(active.update(conn).await?)
+}
+
+/// From an expired link: tells the inviter (or the tenant's admins when the inviter is
+/// gone) that this person asks for a new invitation, at most once a day. Always true.
+pub async fn request_new_invitation(app: &App, visitor: &Visitor, token: &str) -> Result<bool> {
+    let tenant = visitor.tenant.clone();
+    let Some(inv) = tokens::lookup(&app.db, &tenant.slug, token).await? else {
+        guard_ip(app, visitor, true).await?;
+        return Ok(true);
+    };
+    let recently = inv
+        .new_invitation_requested_at
+        .is_some_and(|at| at > Utc::now() - chrono::Duration::days(1));
+    if !is_expired(&inv) || recently {
+        return Ok(true);
+    }
+    let inviter = match inv.invited_by {
+        Some(id) => members::find(&app.db, &tenant.slug, id).await?,
+        None => None,
+    }
+    .filter(|m| m.status == STATUS_ACTIVE && m.email.is_some());
+    let recipients: Vec<(String, String)> = match inviter {
+        Some(m) => vec![(m.email.clone().unwrap_or_default(), m.locale.clone())],
+        None => admins(app, &tenant).await?,
+    };
+    let slug = tenant.slug.clone();
+    let default_locale = tenant.default_locale.clone();
+    app.db
+        .transaction::<_, (), Error>(move |txn| {
+            Box::pin(async move {
+                invitations::Entity::update_many()
+                    .col_expr(
+                        invitations::Column::NewInvitationRequestedAt,
+                        Expr::value(Some(Utc::now())),
+                    )
+                    .filter(invitations::Column::Id.eq(inv.id))
+                    .exec(txn)
+                    .await?;
+                for (address, locale) in &recipients {
+                    let locale = if locale.is_empty() { &default_locale } else { locale };
+                    let mail = Mail::NewInvitationRequest { invitation_id: inv.id };
+                    enqueue(txn, &slug, address, locale, &mail).await?;
+                }
+                let details = json!({ "email": inv.email, "notified": recipients.len() });
+                audit::record(txn, &slug, None, "invitation.new_requested", Some(inv.id), details).await
+            })
+        })
+        .await?;
+    Ok(true)
+}
+
+/// Active members holding the tenant's admin role, with an email.
+async fn admins(app: &App, tenant: &crate::config::Tenant) -> Result<Vec<(String, String)>> {
+    let Some(role) = tenant.admin_role() else {
+        return Ok(Vec::new());
+    };
+    let holders = sea_orm::sea_query::Query::select()
+        .column(role_assignments::Column::MemberId)
+        .from(role_assignments::Entity)
+        .and_where(role_assignments::Column::Tenant.eq(&tenant.slug))
+        .and_where(role_assignments::Column::Role.eq(&role.key))
+        .and_where(role_assignments::Column::GroupId.is_null())
+        .to_owned();
+    let rows = entity::members::Entity::find()
+        .filter(entity::members::Column::Tenant.eq(&tenant.slug))
+        .filter(entity::members::Column::Status.eq(STATUS_ACTIVE))
+        .filter(entity::members::Column::Id.in_subquery(holders))
+        .filter(entity::members::Column::Email.is_not_null())
+        .all(&app.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| (m.email.unwrap_or_default(), m.locale))
+        .collect())
+}

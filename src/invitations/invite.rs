@@ -1,0 +1,495 @@
+//! Inviting: addresses pasted by an admin (JOIN), or members created beforehand who never
+//! signed in (ACTIVATION). Existing members are added to the groups instead; a pending
+//! invitation for the same person is refreshed, not duplicated. Everything — invitations,
+//! outbox rows, audit entries — is written in one transaction with multi-row statements.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{tokens, ACTIVATION, JOIN, MAX_MESSAGE, PENDING};
+use crate::app::App;
+use crate::auth::permissions::{require, require_scope};
+use crate::auth::Caller;
+use crate::config::{Permission, Tenant};
+use crate::error::{Error, FieldError, Result};
+use crate::mail::outbox::{self, Mail};
+use crate::members::filter::scope_condition;
+use crate::members::manage::existing_groups;
+use crate::members::{email, Selection, STATUS_ACTIVE};
+use entity::{audit_log, invitations, member_emails, members};
+
+/// Most addresses in one call.
+pub const MAX_ADDRESSES: usize = 20_000;
+
+/// `InviteInput`, ids parsed.
+#[derive(Debug, Clone, Default)]
+pub struct InviteRequest {
+    pub emails: Vec<String>,
+    pub roles: Vec<String>,
+    pub group_ids: Vec<Uuid>,
+    pub locale: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Why an address got no invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    AlreadyMember,
+    DeactivatedMember,
+}
+
+/// `InviteResult`.
+#[derive(Debug, Default)]
+pub struct InviteOutcome {
+    pub invitations: Vec<invitations::Model>,
+    pub added_to_groups: Vec<members::Model>,
+    pub skipped: Vec<(String, SkipReason)>,
+}
+
+/// Splits entries on commas, semicolons and white space, checks each address, merges
+/// duplicates case-insensitively. Any bad address rejects the whole list, naming each.
+pub fn split_addresses(entries: &[String]) -> Result<Vec<String>> {
+    let mut seen = BTreeSet::new();
+    let mut addresses = Vec::new();
+    let mut problems = Vec::new();
+    for piece in entries
+        .iter()
+        .flat_map(|e| e.split(|c: char| c == ',' || c == ';' || c.is_whitespace()))
+    {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        match email::normalize(piece) {
+            Ok(address) => {
+                if seen.insert(email::key(&address)) {
+                    addresses.push(address);
+                }
+            }
+            Err(message) => problems.push(FieldError::new("emails", format!("{piece}: {message}"))),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Validation(problems));
+    }
+    if addresses.is_empty() {
+        return Err(Error::invalid("emails", "give at least one address"));
+    }
+    if addresses.len() > MAX_ADDRESSES {
+        return Err(Error::invalid(
+            "emails",
+            format!("at most {MAX_ADDRESSES} addresses at once"),
+        ));
+    }
+    Ok(addresses)
+}
+
+/// Checks the message, locale, roles (that the caller may hand out) and groups.
+pub async fn check_options<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    roles: &[String],
+    group_ids: &[Uuid],
+    locale: Option<&str>,
+    message: Option<&str>,
+) -> Result<(Option<String>, Option<String>)> {
+    let tenant = &caller.tenant;
+    let message = message.map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned);
+    if message.as_ref().is_some_and(|m| m.chars().count() > MAX_MESSAGE) {
+        return Err(Error::invalid("message", format!("at most {MAX_MESSAGE} characters")));
+    }
+    let locale = match locale.map(str::trim).filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => Some(
+            tenant
+                .locales
+                .iter()
+                .find(|t| t.eq_ignore_ascii_case(l))
+                .cloned()
+                .ok_or_else(|| Error::invalid("locale", format!("one of {}", tenant.locales.join(", "))))?,
+        ),
+    };
+    let grants = caller.grants(conn).await?;
+    for (i, key) in roles.iter().enumerate() {
+        let role = tenant
+            .role(key)
+            .ok_or_else(|| Error::invalid(format!("roles[{i}]"), format!("unknown role \"{key}\"")))?;
+        if !role.default && !grants.can_hand_out(role, None) {
+            return Err(Error::Forbidden(format!("You may not hand out the role \"{key}\".")));
+        }
+    }
+    existing_groups(conn, &tenant.slug, group_ids, "groupIds", true).await?;
+    Ok((locale, message))
+}
+
+/// A fresh pending invitation.
+#[allow(clippy::too_many_arguments)]
+fn new_invitation(
+    tenant: &Tenant,
+    kind: &str,
+    address: &str,
+    member: Option<&members::Model>,
+    roles: &[String],
+    group_ids: &[Uuid],
+    locale: Option<&str>,
+    message: Option<&str>,
+    actor: Uuid,
+) -> invitations::Model {
+    let now = Utc::now();
+    let member_locale = member.map(|m| m.locale.as_str()).filter(|l| !l.is_empty());
+    invitations::Model {
+        id: Uuid::now_v7(),
+        tenant: tenant.slug.clone(),
+        kind: kind.to_owned(),
+        email: address.to_owned(),
+        email_key: email::key(address),
+        first_name: member.map(|m| m.first_name.clone()).filter(|n| !n.is_empty()),
+        last_name: member.map(|m| m.last_name.clone()).filter(|n| !n.is_empty()),
+        locale: locale.or(member_locale).unwrap_or(&tenant.default_locale).to_owned(),
+        roles: serde_json::to_string(roles).expect("strings serialise"),
+        group_ids: serde_json::to_string(group_ids).expect("uuids serialise"),
+        message: message.map(str::to_owned),
+        status: PENDING.to_owned(),
+        delivery_status: "queued".to_owned(),
+        member_id: member.map(|m| m.id),
+        invited_by: Some(actor),
+        token_hash: None,
+        created_at: now,
+        updated_at: now,
+        sent_at: None,
+        expires_at: now + chrono::Duration::from_std(tenant.invitations.lifetime).expect("sane lifetime"),
+        reminders_sent: 0,
+        last_reminded_at: None,
+        accepted_at: None,
+        revoked_at: None,
+        new_invitation_requested_at: None,
+        import_job_id: None,
+    }
+}
+
+/// The same invitation, renewed: new expiry, reminders from zero, options merged.
+fn refreshed(
+    tenant: &Tenant,
+    mut inv: invitations::Model,
+    roles: &[String],
+    group_ids: &[Uuid],
+    locale: Option<&str>,
+    message: Option<&str>,
+    actor: Uuid,
+) -> invitations::Model {
+    let now = Utc::now();
+    let mut all_roles: Vec<String> = serde_json::from_str(&inv.roles).unwrap_or_default();
+    all_roles.extend(
+        roles
+            .iter()
+            .filter(|r| !all_roles.contains(r))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let mut all_groups: Vec<Uuid> = serde_json::from_str(&inv.group_ids).unwrap_or_default();
+    all_groups.extend(
+        group_ids
+            .iter()
+            .filter(|g| !all_groups.contains(g))
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    inv.roles = serde_json::to_string(&all_roles).expect("strings serialise");
+    inv.group_ids = serde_json::to_string(&all_groups).expect("uuids serialise");
+    if let Some(locale) = locale {
+        inv.locale = locale.to_owned();
+    }
+    if let Some(message) = message {
+        inv.message = Some(message.to_owned());
+    }
+    inv.invited_by = Some(actor);
+    inv.status = PENDING.to_owned();
+    inv.delivery_status = "queued".to_owned();
+    inv.expires_at = now + chrono::Duration::from_std(tenant.invitations.lifetime).expect("sane lifetime");
+    inv.reminders_sent = 0;
+    inv.last_reminded_at = None;
+    inv.revoked_at = None;
+    inv.updated_at = now;
+    inv
+}
+
+/// Writes new and refreshed invitations, their emails and audit entries.
+pub async fn store<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    actor: Option<Uuid>,
+    created: &[invitations::Model],
+    renewed: &[invitations::Model],
+) -> Result<()> {
+    let rows: Vec<invitations::ActiveModel> = created
+        .iter()
+        .map(|m| m.clone().into_active_model().reset_all())
+        .collect();
+    for chunk in rows.chunks(500) {
+        invitations::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
+    }
+    for inv in renewed {
+        inv.clone().into_active_model().reset_all().update(conn).await?;
+    }
+    let renewed_ids: Vec<Uuid> = renewed.iter().map(|i| i.id).collect();
+    tokens::revoke_all(conn, &renewed_ids).await?;
+    let now = Utc::now();
+    let all = created
+        .iter()
+        .map(|i| (i, false))
+        .chain(renewed.iter().map(|i| (i, true)));
+    let mut mails = Vec::new();
+    let mut entries = Vec::new();
+    for (inv, renewal) in all {
+        let mail = Mail::Invitation {
+            invitation_id: inv.id,
+            reminder: false,
+        };
+        mails.push(outbox::row(tenant, &inv.email, &inv.locale, &mail));
+        entries.push(audit_log::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant: Set(tenant.to_owned()),
+            at: Set(now),
+            actor_id: Set(actor),
+            action: Set(if renewal {
+                "invitation.refreshed"
+            } else {
+                "invitation.sent"
+            }
+            .to_owned()),
+            target_id: Set(Some(inv.id)),
+            details: Set(serde_json::json!({ "email": inv.email, "kind": inv.kind }).to_string()),
+        });
+    }
+    outbox::enqueue_many(conn, mails).await?;
+    for chunk in entries.chunks(1_000) {
+        audit_log::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
+    }
+    Ok(())
+}
+
+/// Members owning these addresses, by address key.
+async fn owners<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    keys: &[String],
+) -> Result<HashMap<String, members::Model>> {
+    let mut by_key = HashMap::new();
+    for chunk in keys.chunks(1_000) {
+        let rows = member_emails::Entity::find()
+            .filter(member_emails::Column::Tenant.eq(tenant))
+            .filter(member_emails::Column::AddressKey.is_in(chunk.to_vec()))
+            .find_also_related(members::Entity)
+            .all(conn)
+            .await?;
+        for (address, member) in rows {
+            if let Some(member) = member {
+                by_key.insert(address.address_key, member);
+            }
+        }
+    }
+    Ok(by_key)
+}
+
+/// Pending invitations, by a key chosen by the caller.
+async fn pending_where<C: ConnectionTrait>(conn: &C, tenant: &str, cond: Condition) -> Result<Vec<invitations::Model>> {
+    Ok(invitations::Entity::find()
+        .filter(invitations::Column::Tenant.eq(tenant))
+        .filter(invitations::Column::Status.eq(PENDING))
+        .filter(cond)
+        .all(conn)
+        .await?)
+}
+
+/// `inviteMembers` (invitations.send).
+pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) -> Result<InviteOutcome> {
+    require(&app.db, caller, Permission::InvitationsSend).await?;
+    let addresses = split_addresses(&request.emails)?;
+    let (locale, message) = check_options(
+        &app.db,
+        caller,
+        &request.roles,
+        &request.group_ids,
+        request.locale.as_deref(),
+        request.message.as_deref(),
+    )
+    .await?;
+    let tenant = caller.tenant.clone();
+    let keys: Vec<String> = addresses.iter().map(|a| email::key(a)).collect();
+    let members_by_key = owners(&app.db, &tenant.slug, &keys).await?;
+    let mut pending_by_key = HashMap::new();
+    for chunk in keys.chunks(1_000) {
+        let cond = Condition::all().add(invitations::Column::EmailKey.is_in(chunk.to_vec()));
+        for inv in pending_where(&app.db, &tenant.slug, cond).await? {
+            pending_by_key.insert(inv.email_key.clone(), inv);
+        }
+    }
+
+    let actor = caller.member_id();
+    let mut outcome = InviteOutcome::default();
+    let (mut created, mut renewed) = (Vec::new(), Vec::new());
+    for (address, key) in addresses.iter().zip(&keys) {
+        if let Some(member) = members_by_key.get(key) {
+            if member.status == STATUS_ACTIVE {
+                outcome.added_to_groups.push(member.clone());
+            } else {
+                outcome.skipped.push((address.clone(), SkipReason::DeactivatedMember));
+            }
+        } else if let Some(inv) = pending_by_key.remove(key) {
+            let (l, m) = (locale.as_deref(), message.as_deref());
+            renewed.push(refreshed(&tenant, inv, &request.roles, &request.group_ids, l, m, actor));
+        } else {
+            let (l, m) = (locale.as_deref(), message.as_deref());
+            created.push(new_invitation(
+                &tenant,
+                JOIN,
+                address,
+                None,
+                &request.roles,
+                &request.group_ids,
+                l,
+                m,
+                actor,
+            ));
+        }
+    }
+    let slug = tenant.slug.clone();
+    let group_ids = request.group_ids.clone();
+    let member_ids: Vec<Uuid> = outcome.added_to_groups.iter().map(|m| m.id).collect();
+    let (created, renewed) = app
+        .db
+        .transaction::<_, (Vec<invitations::Model>, Vec<invitations::Model>), Error>(move |txn| {
+            Box::pin(async move {
+                crate::groups::add_to_groups(txn, &slug, &member_ids, &group_ids).await?;
+                store(txn, &slug, Some(actor), &created, &renewed).await?;
+                Ok((created, renewed))
+            })
+        })
+        .await?;
+    outcome.invitations = created.into_iter().chain(renewed).collect();
+    Ok(outcome)
+}
+
+/// `sendActivationInvitations` (invitations.send): an ACTIVATION invitation for each
+/// selected member with an email who has not signed in with a password of their own.
+pub async fn send_activation_invitations(
+    app: &App,
+    caller: &Caller,
+    selection: Selection,
+    message: Option<String>,
+) -> Result<InviteOutcome> {
+    require(&app.db, caller, Permission::InvitationsSend).await?;
+    let (_, message) = check_options(&app.db, caller, &[], &[], None, message.as_deref()).await?;
+    let scope = require_scope(&app.db, caller, Permission::MembersRead).await?;
+    let filter = selection.into_filter();
+    filter.validate(&caller.tenant, "selection.filter")?;
+    let cond = Condition::all()
+        .add(filter.condition(&app.db, &caller.tenant).await?)
+        .add(scope_condition(&app.db, &caller.tenant, &scope).await?)
+        .add(members::Column::Email.is_not_null());
+    let selected = members::Entity::find().filter(cond).all(&app.db).await?;
+    activation_for(app, caller, selected, message).await
+}
+
+/// Creates or refreshes ACTIVATION invitations for these members.
+pub async fn activation_for(
+    app: &App,
+    caller: &Caller,
+    selected: Vec<members::Model>,
+    message: Option<String>,
+) -> Result<InviteOutcome> {
+    let tenant = caller.tenant.clone();
+    let ids: Vec<Uuid> = selected.iter().map(|m| m.id).collect();
+    let mut pending_by_member = HashMap::new();
+    for chunk in ids.chunks(1_000) {
+        let cond = Condition::all()
+            .add(invitations::Column::MemberId.is_in(chunk.to_vec()))
+            .add(invitations::Column::Kind.eq(ACTIVATION));
+        for inv in pending_where(&app.db, &tenant.slug, cond).await? {
+            pending_by_member.insert(inv.member_id, inv);
+        }
+    }
+    let actor = caller.member_id();
+    let mut outcome = InviteOutcome::default();
+    let (mut created, mut renewed) = (Vec::new(), Vec::new());
+    for member in &selected {
+        let Some(address) = member.email.clone() else { continue };
+        let signed_up = member.last_login_at.is_some() && member.password_hash.is_some();
+        if member.status != STATUS_ACTIVE {
+            outcome.skipped.push((address, SkipReason::DeactivatedMember));
+        } else if signed_up {
+            outcome.skipped.push((address, SkipReason::AlreadyMember));
+        } else if let Some(inv) = pending_by_member.remove(&Some(member.id)) {
+            renewed.push(refreshed(&tenant, inv, &[], &[], None, message.as_deref(), actor));
+        } else {
+            let m = message.as_deref();
+            created.push(new_invitation(
+                &tenant,
+                ACTIVATION,
+                &address,
+                Some(member),
+                &[],
+                &[],
+                None,
+                m,
+                actor,
+            ));
+        }
+    }
+    let slug = tenant.slug.clone();
+    let (created, renewed) = app
+        .db
+        .transaction::<_, (Vec<invitations::Model>, Vec<invitations::Model>), Error>(move |txn| {
+            Box::pin(async move {
+                store(txn, &slug, Some(actor), &created, &renewed).await?;
+                Ok((created, renewed))
+            })
+        })
+        .await?;
+    outcome.invitations = created.into_iter().chain(renewed).collect();
+    Ok(outcome)
+}
+
+/// An ACTIVATION invitation for a member just created, in the creating transaction.
+pub async fn activation_in<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &Tenant,
+    member: &members::Model,
+    actor: Uuid,
+) -> Result<()> {
+    let Some(address) = &member.email else {
+        return Err(Error::invalid(
+            "sendInvitation",
+            "the member needs an email address to be invited",
+        ));
+    };
+    let inv = new_invitation(tenant, ACTIVATION, address, Some(member), &[], &[], None, None, actor);
+    store(conn, &tenant.slug, Some(actor), &[inv], &[]).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_split_merged_and_checked() {
+        let list = split_addresses(&[
+            "a@x.org, B@x.org;c@x.org\n b@X.ORG".into(),
+            "  d@x.org\te@x.org ".into(),
+        ])
+        .unwrap();
+        assert_eq!(list, ["a@x.org", "B@x.org", "c@x.org", "d@x.org", "e@x.org"]);
+        let Err(Error::Validation(fields)) = split_addresses(&["ok@x.org, bad, worse@".into()]) else {
+            panic!("expected VALIDATION");
+        };
+        assert_eq!(fields.len(), 2);
+        assert!(fields[0].message.starts_with("bad:") && fields[1].message.starts_with("worse@:"));
+        assert!(split_addresses(&[" , ".into()]).is_err());
+    }
+}

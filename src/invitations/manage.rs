@@ -1,0 +1,216 @@
+//! Admin side of invitations: list, read, resend, revoke, hand out a link.
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{find, tokens, ACCEPTED, EXPIRED, PENDING, REVOKED};
+use crate::app::App;
+use crate::audit;
+use crate::auth::permissions::require;
+use crate::auth::Caller;
+use crate::config::Permission;
+use crate::error::{Error, Result};
+use crate::mail::compose::link;
+use crate::members::search;
+use entity::invitations;
+
+/// `InvitationFilter`.
+#[derive(Debug, Clone, Default)]
+pub struct InvitationFilter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub search: Option<String>,
+}
+
+/// A page of invitations, newest first (invitations.manage), with the total.
+pub async fn list_invitations(
+    app: &App,
+    caller: &Caller,
+    filter: &InvitationFilter,
+    limit: u64,
+    after: Option<Uuid>,
+) -> Result<(Vec<invitations::Model>, bool, u64)> {
+    require(&app.db, caller, Permission::InvitationsManage).await?;
+    let mut cond = Condition::all().add(invitations::Column::Tenant.eq(&caller.tenant.slug));
+    match filter.status.as_deref() {
+        // Pending past their expiry (the job has not run yet) read as expired.
+        Some(PENDING) => {
+            cond = cond
+                .add(invitations::Column::Status.eq(PENDING))
+                .add(invitations::Column::ExpiresAt.gt(Utc::now()))
+        }
+        Some(EXPIRED) => {
+            cond = cond.add(
+                Condition::any().add(invitations::Column::Status.eq(EXPIRED)).add(
+                    Condition::all()
+                        .add(invitations::Column::Status.eq(PENDING))
+                        .add(invitations::Column::ExpiresAt.lte(Utc::now())),
+                ),
+            )
+        }
+        Some(status) => cond = cond.add(invitations::Column::Status.eq(status)),
+        None => {}
+    }
+    if let Some(kind) = &filter.kind {
+        cond = cond.add(invitations::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(text) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let needle = search::fold(text);
+        cond = cond.add(
+            Condition::any()
+                .add(invitations::Column::EmailKey.contains(&needle))
+                .add(invitations::Column::FirstName.contains(text))
+                .add(invitations::Column::LastName.contains(text)),
+        );
+    }
+    let total = invitations::Entity::find().filter(cond.clone()).count(&app.db).await?;
+    let mut query = invitations::Entity::find().filter(cond);
+    if let Some(after) = after {
+        query = query.filter(invitations::Column::Id.lt(after));
+    }
+    let mut rows = query
+        .order_by_desc(invitations::Column::Id)
+        .limit(limit + 1)
+        .all(&app.db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more, total))
+}
+
+/// One invitation (invitations.manage), or None.
+pub async fn get_invitation(app: &App, caller: &Caller, id: Uuid) -> Result<Option<invitations::Model>> {
+    require(&app.db, caller, Permission::InvitationsManage).await?;
+    find(&app.db, &caller.tenant.slug, id).await
+}
+
+async fn load_all(app: &App, caller: &Caller, ids: &[Uuid]) -> Result<Vec<invitations::Model>> {
+    if ids.len() > 10_000 {
+        return Err(Error::invalid("ids", "at most 10000 ids"));
+    }
+    let rows = invitations::Entity::find()
+        .filter(invitations::Column::Tenant.eq(&caller.tenant.slug))
+        .filter(invitations::Column::Id.is_in(ids.to_vec()))
+        .all(&app.db)
+        .await?;
+    if let Some(missing) = ids.iter().find(|id| !rows.iter().any(|r| r.id == **id)) {
+        return Err(Error::NotFound(format!("No invitation with id {missing}.")));
+    }
+    Ok(rows)
+}
+
+/// New token, new expiry, email sent again; works on expired invitations too
+/// (invitations.manage). Accepted or revoked ones are refused.
+pub async fn resend_invitations(app: &App, caller: &Caller, ids: &[Uuid]) -> Result<Vec<invitations::Model>> {
+    require(&app.db, caller, Permission::InvitationsManage).await?;
+    let rows = load_all(app, caller, ids).await?;
+    if let Some(done) = rows.iter().find(|r| r.status == ACCEPTED || r.status == REVOKED) {
+        return Err(Error::invalid(
+            "ids",
+            format!("the invitation of {} is {}", done.email, done.status),
+        ));
+    }
+    let tenant = caller.tenant.clone();
+    let actor = caller.member_id();
+    let lifetime = chrono::Duration::from_std(tenant.invitations.lifetime).expect("sane lifetime");
+    let renewed: Vec<invitations::Model> = rows
+        .into_iter()
+        .map(|mut inv| {
+            let now = Utc::now();
+            inv.status = PENDING.to_owned();
+            inv.delivery_status = "queued".to_owned();
+            inv.expires_at = now + lifetime;
+            inv.reminders_sent = 0;
+            inv.last_reminded_at = None;
+            inv.new_invitation_requested_at = None;
+            inv.updated_at = now;
+            inv
+        })
+        .collect();
+    let slug = tenant.slug.clone();
+    Ok(app
+        .db
+        .transaction::<_, Vec<invitations::Model>, Error>(move |txn| {
+            Box::pin(async move {
+                super::invite::store(txn, &slug, Some(actor), &[], &renewed).await?;
+                Ok(renewed)
+            })
+        })
+        .await?)
+}
+
+/// Revokes pending invitations: their links stop working (invitations.manage).
+pub async fn revoke_invitations(app: &App, caller: &Caller, ids: &[Uuid]) -> Result<u64> {
+    require(&app.db, caller, Permission::InvitationsManage).await?;
+    let rows = load_all(app, caller, ids).await?;
+    let pending: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.status == PENDING || r.status == EXPIRED)
+        .map(|r| r.id)
+        .collect();
+    let tenant = caller.tenant.slug.clone();
+    let actor = caller.member_id();
+    Ok(app
+        .db
+        .transaction::<_, u64, Error>(move |txn| {
+            Box::pin(async move {
+                let now = Utc::now();
+                let revoked = invitations::Entity::update_many()
+                    .col_expr(invitations::Column::Status, Expr::value(REVOKED))
+                    .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
+                    .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
+                    .filter(invitations::Column::Id.is_in(pending.clone()))
+                    .exec(txn)
+                    .await?
+                    .rows_affected;
+                tokens::revoke_all(txn, &pending).await?;
+                for id in &pending {
+                    audit::record(txn, &tenant, Some(actor), "invitation.revoked", Some(*id), json!({})).await?;
+                }
+                Ok(revoked)
+            })
+        })
+        .await?)
+}
+
+/// A new link for the admin to pass on by hand; the previous links stop working
+/// (invitations.manage). The invitation must be pending.
+pub async fn invitation_link(app: &App, caller: &Caller, id: Uuid) -> Result<String> {
+    require(&app.db, caller, Permission::InvitationsManage).await?;
+    let inv = find(&app.db, &caller.tenant.slug, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("No invitation with this id.".into()))?;
+    if inv.status != PENDING || inv.expires_at <= Utc::now() {
+        return Err(Error::invalid(
+            "id",
+            "only a pending invitation has a link; resend an expired one",
+        ));
+    }
+    let tenant = caller.tenant.slug.clone();
+    let actor = caller.member_id();
+    let token = app
+        .db
+        .transaction::<_, String, Error>(move |txn| {
+            Box::pin(async move {
+                tokens::revoke_all(txn, &[inv.id]).await?;
+                let token = tokens::issue(txn, &inv).await?;
+                audit::record(
+                    txn,
+                    &tenant,
+                    Some(actor),
+                    "invitation.link_issued",
+                    Some(inv.id),
+                    json!({}),
+                )
+                .await?;
+                Ok(token)
+            })
+        })
+        .await?;
+    Ok(link(app, &caller.tenant, "invitations/accept", &token))
+}

@@ -1,0 +1,63 @@
+//! Invitation links: several may be live (the email and its reminders); a new link
+//! from the admin, a resend, acceptance or revocation ends them all.
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::auth::token::{hash_token, looks_like_token, OpaqueToken};
+use crate::error::Result;
+use entity::{invitation_tokens, invitations};
+
+/// A new link for the invitation; returns the token's text (shown once).
+pub async fn issue<C: ConnectionTrait>(conn: &C, invitation: &invitations::Model) -> Result<String> {
+    let token = OpaqueToken::generate();
+    invitation_tokens::Entity::insert(invitation_tokens::ActiveModel {
+        token_hash: Set(token.hash.clone()),
+        tenant: Set(invitation.tenant.clone()),
+        invitation_id: Set(invitation.id),
+        created_at: Set(Utc::now()),
+        revoked_at: Set(None),
+    })
+    .exec(conn)
+    .await?;
+    invitations::Entity::update_many()
+        .col_expr(invitations::Column::TokenHash, Expr::value(Some(token.hash)))
+        .filter(invitations::Column::Id.eq(invitation.id))
+        .exec(conn)
+        .await?;
+    Ok(token.plain)
+}
+
+/// Ends every link of these invitations.
+pub async fn revoke_all<C: ConnectionTrait>(conn: &C, invitation_ids: &[Uuid]) -> Result<()> {
+    for chunk in invitation_ids.chunks(5_000) {
+        invitation_tokens::Entity::update_many()
+            .col_expr(invitation_tokens::Column::RevokedAt, Expr::value(Some(Utc::now())))
+            .filter(invitation_tokens::Column::InvitationId.is_in(chunk.to_vec()))
+            .filter(invitation_tokens::Column::RevokedAt.is_null())
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The invitation a live link of this tenant opens; None for unknown, revoked or garbage.
+pub async fn lookup<C: ConnectionTrait>(conn: &C, tenant: &str, text: &str) -> Result<Option<invitations::Model>> {
+    let text = text.trim();
+    if !looks_like_token(text) {
+        return Ok(None);
+    }
+    let Some(token) = invitation_tokens::Entity::find_by_id(hash_token(text))
+        .filter(invitation_tokens::Column::Tenant.eq(tenant))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if token.revoked_at.is_some() {
+        return Ok(None);
+    }
+    super::find(conn, tenant, token.invitation_id).await
+}

@@ -1,0 +1,162 @@
+//! Turning a queued message into an email at delivery time: load what it is about,
+//! issue the link's token (only its hash is kept), render the tenant's template.
+
+use chrono::{DateTime, Utc};
+use minijinja::Value;
+use serde_json::json;
+
+use super::outbox::Mail;
+use super::templates::render;
+use super::OutgoingEmail;
+use crate::account::tokens::{self as one_time, Purpose};
+use crate::app::App;
+use crate::config::Tenant;
+use crate::error::Result;
+use crate::invitations;
+use crate::members;
+use entity::outbox;
+
+/// A date as people of `locale` write it.
+pub fn format_date(at: DateTime<Utc>, locale: &str) -> String {
+    if locale.starts_with("fr") {
+        at.format("%d/%m/%Y à %H:%M UTC").to_string()
+    } else {
+        at.format("%B %-d, %Y, %H:%M UTC").to_string()
+    }
+}
+
+/// The link a person opens: `{public_url}/t/{tenant}/{path}?token=…`.
+pub fn link(app: &App, tenant: &Tenant, path: &str, token: &str) -> String {
+    let base = tenant.public_url(&app.settings.public_url);
+    format!(
+        "{}/t/{}/{path}?token={token}",
+        base.as_str().trim_end_matches('/'),
+        tenant.slug
+    )
+}
+
+/// The email for a queued message, or None when it is no longer wanted.
+pub async fn compose(app: &App, row: &outbox::Model, mail: &Mail) -> Result<Option<OutgoingEmail>> {
+    let Some(tenant) = app.tenants.get(&row.tenant) else {
+        return Ok(None);
+    };
+    let locale = if row.locale.is_empty() {
+        tenant.default_locale.clone()
+    } else {
+        row.locale.clone()
+    };
+    let (template, context) = match mail {
+        Mail::Invitation {
+            invitation_id,
+            reminder,
+        } => {
+            let Some(invitation) = invitations::find(&app.db, &tenant.slug, *invitation_id).await? else {
+                return Ok(None);
+            };
+            if invitation.status != invitations::PENDING || invitation.expires_at <= Utc::now() {
+                return Ok(None);
+            }
+            let token = invitations::tokens::issue(&app.db, &invitation).await?;
+            let inviter = match invitation.invited_by {
+                Some(id) => members::find(&app.db, &tenant.slug, id)
+                    .await?
+                    .map(|m| members::display_name(&m)),
+                None => None,
+            };
+            let member = match invitation.member_id {
+                Some(id) => members::find(&app.db, &tenant.slug, id).await?,
+                None => None,
+            };
+            let template = match (invitation.kind.as_str(), reminder) {
+                (_, true) => "invitation_reminder",
+                ("activation", false) => "activation",
+                _ => "invitation",
+            };
+            let recipient = [invitation.first_name.as_deref(), invitation.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let context = json!({
+                "recipient_name": recipient,
+                "inviter_name": inviter,
+                "message": invitation.message,
+                "login": member.map(|m| m.login),
+                "link": link(app, &tenant, "invitations/accept", &token),
+                "expires_at": format_date(invitation.expires_at, &locale),
+            });
+            (template, context)
+        }
+        Mail::PasswordReset { member_id } => {
+            let Some(member) = members::find(&app.db, &tenant.slug, *member_id).await? else {
+                return Ok(None);
+            };
+            if member.status != members::STATUS_ACTIVE {
+                return Ok(None);
+            }
+            let (token, expires) =
+                one_time::issue(&app.db, &tenant.slug, Purpose::PasswordReset, member.id, json!({})).await?;
+            let context = json!({
+                "recipient_name": members::display_name(&member),
+                "link": link(app, &tenant, "password-reset", &token),
+                "expires_at": format_date(expires, &locale),
+            });
+            ("password_reset", context)
+        }
+        Mail::EmailChangeConfirm { member_id, new_email } => {
+            let Some(member) = members::find(&app.db, &tenant.slug, *member_id).await? else {
+                return Ok(None);
+            };
+            let payload = json!({ "newEmail": new_email });
+            let (token, expires) =
+                one_time::issue(&app.db, &tenant.slug, Purpose::EmailChangeConfirm, member.id, payload).await?;
+            let context = json!({
+                "recipient_name": members::display_name(&member),
+                "new_email": new_email,
+                "link": link(app, &tenant, "email-change", &token),
+                "expires_at": format_date(expires, &locale),
+            });
+            ("email_change_confirm", context)
+        }
+        Mail::EmailChangeNotice {
+            member_id,
+            old_email,
+            new_email,
+        } => {
+            let Some(member) = members::find(&app.db, &tenant.slug, *member_id).await? else {
+                return Ok(None);
+            };
+            let payload = json!({ "oldEmail": old_email });
+            let (token, expires) =
+                one_time::issue(&app.db, &tenant.slug, Purpose::EmailChangeRevert, member.id, payload).await?;
+            let context = json!({
+                "recipient_name": members::display_name(&member),
+                "old_email": old_email,
+                "new_email": new_email,
+                "link": link(app, &tenant, "email-change/revert", &token),
+                "expires_at": format_date(expires, &locale),
+            });
+            ("email_change_notice", context)
+        }
+        Mail::NewInvitationRequest { invitation_id } => {
+            let Some(invitation) = invitations::find(&app.db, &tenant.slug, *invitation_id).await? else {
+                return Ok(None);
+            };
+            let recipient = members::find_by_identifier(&app.db, &tenant.slug, &row.recipient).await?;
+            let context = json!({
+                "recipient_name": recipient.map(|m| members::display_name(&m)),
+                "invitee_email": invitation.email,
+            });
+            ("new_invitation_request", context)
+        }
+    };
+    let mut context = context;
+    context["tenant_name"] = json!(tenant.name);
+    let rendered = render(&tenant, &locale, template, Value::from_serialize(&context))?;
+    Ok(Some(OutgoingEmail {
+        to: row.recipient.clone(),
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+    }))
+}

@@ -1,0 +1,255 @@
+//! The outbox: messages are written in the transaction of the change that causes them,
+//! and delivered by the worker with retries and backoff. Claiming takes a lease
+//! (`next_attempt_at` pushed forward) under SKIP LOCKED, so instances never share a row.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::compose::compose;
+use crate::app::App;
+use crate::error::Result;
+use entity::{invitations, outbox};
+
+/// Waiting to be delivered (or retried).
+pub const QUEUED: &str = "queued";
+/// Handed to the transport.
+pub const SENT: &str = "sent";
+/// Gave up after [`MAX_ATTEMPTS`].
+pub const FAILED: &str = "failed";
+/// No longer wanted (e.g. the invitation was accepted or revoked meanwhile).
+pub const DROPPED: &str = "dropped";
+
+/// Attempts before a message is marked failed (about a day of retries).
+pub const MAX_ATTEMPTS: i32 = 12;
+/// How long a claimed message is reserved for the instance sending it.
+const LEASE: Duration = Duration::from_secs(120);
+/// Messages sent at once by one instance.
+const CONCURRENCY: usize = 16;
+
+/// What a queued message is about; rendered (and its link's token issued) when sent,
+/// so the outbox never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Mail {
+    Invitation {
+        invitation_id: Uuid,
+        reminder: bool,
+    },
+    PasswordReset {
+        member_id: Uuid,
+    },
+    EmailChangeConfirm {
+        member_id: Uuid,
+        new_email: String,
+    },
+    EmailChangeNotice {
+        member_id: Uuid,
+        old_email: String,
+        new_email: String,
+    },
+    NewInvitationRequest {
+        invitation_id: Uuid,
+    },
+}
+
+impl Mail {
+    /// The invitation it belongs to, for delivery status.
+    pub fn invitation_id(&self) -> Option<Uuid> {
+        match self {
+            Mail::Invitation { invitation_id, .. } => Some(*invitation_id),
+            _ => None,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Mail::Invitation { .. } => "invitation",
+            Mail::PasswordReset { .. } => "password_reset",
+            Mail::EmailChangeConfirm { .. } => "email_change_confirm",
+            Mail::EmailChangeNotice { .. } => "email_change_notice",
+            Mail::NewInvitationRequest { .. } => "new_invitation_request",
+        }
+    }
+}
+
+/// An outbox row for `mail` to `to`, due now.
+pub fn row(tenant: &str, to: &str, locale: &str, mail: &Mail) -> outbox::ActiveModel {
+    let now = Utc::now();
+    outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant: Set(tenant.to_owned()),
+        recipient: Set(to.to_owned()),
+        subject: Set(String::new()),
+        text_body: Set(String::new()),
+        html_body: Set(None),
+        template: Set(mail.kind().to_owned()),
+        status: Set(QUEUED.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        invitation_id: Set(mail.invitation_id()),
+        payload: Set(serde_json::to_string(mail).expect("mail serialises")),
+        locale: Set(locale.to_owned()),
+    }
+}
+
+/// Queues one message in the caller's transaction.
+pub async fn enqueue<C: ConnectionTrait>(conn: &C, tenant: &str, to: &str, locale: &str, mail: &Mail) -> Result<()> {
+    outbox::Entity::insert(row(tenant, to, locale, mail)).exec(conn).await?;
+    Ok(())
+}
+
+/// Queues many messages in multi-row statements.
+pub async fn enqueue_many<C: ConnectionTrait>(conn: &C, rows: Vec<outbox::ActiveModel>) -> Result<()> {
+    for chunk in rows.chunks(1_000) {
+        outbox::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
+    }
+    Ok(())
+}
+
+/// Reserves up to `limit` due messages for this instance.
+async fn claim_due(app: &App, limit: u64) -> Result<Vec<outbox::Model>> {
+    let now = Utc::now();
+    let lease_end = now + chrono::Duration::from_std(LEASE).expect("small duration");
+    let backend = app.db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1 WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 \
+              ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *"
+        }
+        _ => {
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? \
+              ORDER BY next_attempt_at LIMIT ?) RETURNING *"
+        }
+    };
+    let statement = Statement::from_sql_and_values(backend, sql, [lease_end.into(), now.into(), (limit as i64).into()]);
+    Ok(outbox::Entity::find().from_raw_sql(statement).all(&app.db).await?)
+}
+
+/// Delivers every due message, a batch at a time; returns how many were handled.
+pub async fn deliver_due(app: &App) -> Result<usize> {
+    let mut handled = 0;
+    loop {
+        let batch = claim_due(app, 200).await?;
+        if batch.is_empty() {
+            return Ok(handled);
+        }
+        handled += batch.len();
+        let results: Vec<Result<()>> = futures_util::stream::iter(batch)
+            .map(|row| deliver_one(app, row))
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        for result in results {
+            result?;
+        }
+    }
+}
+
+async fn deliver_one(app: &App, row: outbox::Model) -> Result<()> {
+    let mail: Option<Mail> = serde_json::from_str(&row.payload).ok();
+    let composed = match &mail {
+        Some(mail) => compose(app, &row, mail).await,
+        None => Ok(None),
+    };
+    let email = match composed {
+        Ok(Some(email)) => email,
+        Ok(None) => return finish(app, &row, DROPPED, None, None).await,
+        Err(err) => return retry_or_fail(app, &row, mail.as_ref(), &format!("{err:?}")).await,
+    };
+    match app.mailer.send(&email).await {
+        Ok(()) => finish(app, &row, SENT, Some(&email.subject), mail.as_ref()).await,
+        Err(err) => retry_or_fail(app, &row, mail.as_ref(), &err).await,
+    }
+}
+
+async fn finish(
+    app: &App,
+    row: &outbox::Model,
+    status: &str,
+    subject: Option<&str>,
+    mail: Option<&Mail>,
+) -> Result<()> {
+    let now = Utc::now();
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status))
+        .col_expr(outbox::Column::SentAt, Expr::value((status == SENT).then_some(now)))
+        .col_expr(outbox::Column::Subject, Expr::value(subject.unwrap_or_default()))
+        .filter(outbox::Column::Id.eq(row.id))
+        .exec(&app.db)
+        .await?;
+    if status == SENT {
+        if let Some(Mail::Invitation {
+            invitation_id,
+            reminder,
+        }) = mail
+        {
+            let mut update = invitations::Entity::update_many()
+                .col_expr(invitations::Column::DeliveryStatus, Expr::value("sent"))
+                .filter(invitations::Column::Id.eq(*invitation_id));
+            if !reminder {
+                update = update.col_expr(invitations::Column::SentAt, Expr::value(Some(now)));
+            }
+            update.exec(&app.db).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Exponential backoff from 15 s up to an hour; failed after [`MAX_ATTEMPTS`].
+pub fn retry_delay(attempts: i32) -> Duration {
+    let exponent = attempts.clamp(1, 20) as u32 - 1;
+    Duration::from_secs((15u64 << exponent).min(3_600))
+}
+
+async fn retry_or_fail(app: &App, row: &outbox::Model, mail: Option<&Mail>, error: &str) -> Result<()> {
+    tracing::warn!(to = %row.recipient, attempts = row.attempts, %error, "email not delivered");
+    let give_up = row.attempts >= MAX_ATTEMPTS;
+    let next = Utc::now() + chrono::Duration::from_std(retry_delay(row.attempts)).expect("small duration");
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Status,
+            Expr::value(if give_up { FAILED } else { QUEUED }),
+        )
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(next))
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(Some(error.chars().take(2_000).collect::<String>())),
+        )
+        .filter(outbox::Column::Id.eq(row.id))
+        .exec(&app.db)
+        .await?;
+    if give_up {
+        if let Some(id) = mail.and_then(Mail::invitation_id) {
+            invitations::Entity::update_many()
+                .col_expr(invitations::Column::DeliveryStatus, Expr::value("failed"))
+                .filter(invitations::Column::Id.eq(id))
+                .exec(&app.db)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_then_caps() {
+        assert_eq!(retry_delay(1), Duration::from_secs(15));
+        assert_eq!(retry_delay(2), Duration::from_secs(30));
+        assert_eq!(retry_delay(5), Duration::from_secs(240));
+        assert_eq!(retry_delay(12), Duration::from_secs(3_600));
+    }
+}
