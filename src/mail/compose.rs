@@ -35,6 +35,26 @@ pub fn link(app: &App, tenant: &Tenant, path: &str, token: &str) -> String {
     )
 }
 
+/// Template values; the links and dates we build are marked safe so HTML escaping
+/// leaves their slashes alone (everything else, like personal messages, is escaped).
+fn template_values(context: serde_json::Value) -> Value {
+    let serde_json::Value::Object(fields) = context else {
+        return Value::from_serialize(&context);
+    };
+    let values: std::collections::BTreeMap<String, Value> = fields
+        .into_iter()
+        .map(|(key, value)| {
+            let safe = matches!(key.as_str(), "link" | "expires_at");
+            let value = match (safe, value.as_str()) {
+                (true, Some(text)) => Value::from_safe_string(text.to_owned()),
+                _ => Value::from_serialize(&value),
+            };
+            (key, value)
+        })
+        .collect();
+    Value::from_serialize(&values)
+}
+
 /// The email for a queued message, or None when it is no longer wanted.
 pub async fn compose(app: &App, row: &outbox::Model, mail: &Mail) -> Result<Option<OutgoingEmail>> {
     let Some(tenant) = app.tenants.get(&row.tenant) else {
@@ -152,7 +172,7 @@ pub async fn compose(app: &App, row: &outbox::Model, mail: &Mail) -> Result<Opti
     };
     let mut context = context;
     context["tenant_name"] = json!(tenant.name);
-    let rendered = render(&tenant, &locale, template, Value::from_serialize(&context))?;
+    let rendered = render(&tenant, &locale, template, template_values(context))?;
     Ok(Some(OutgoingEmail {
         to: row.recipient.clone(),
         subject: rendered.subject,

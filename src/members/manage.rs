@@ -134,11 +134,8 @@ pub async fn create_member(app: &App, caller: &Caller, input: CreateMember) -> R
     if let Some(given) = &input.password {
         checks.password("password", tenant, given);
     }
-    if input.send_invitation {
-        checks.fail(
-            "sendInvitation",
-            "invitations by email are not available on this server yet",
-        );
+    if input.send_invitation && email.is_none() {
+        checks.fail("sendInvitation", "the member needs an email address to be invited");
     }
     checks.finish()?;
     if let Scope::Groups(allowed) = &scope {
@@ -197,6 +194,9 @@ pub async fn create_member(app: &App, caller: &Caller, input: CreateMember) -> R
                     details,
                 )
                 .await?;
+                if input.send_invitation {
+                    crate::invitations::activation_in(txn, &tenant, &member, actor).await?;
+                }
                 Ok(member)
             })
         })

@@ -6,6 +6,8 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+pub mod smtp;
+
 use poem::listener::TcpListener;
 use roster::app::App;
 use roster::config::{EnvOverrides, Settings, TenantRegistry};
@@ -270,4 +272,13 @@ pub fn error_fields(answer: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+impl TestApp {
+    /// Sends GraphQL without a session and panics if it has errors.
+    pub async fn ok_anon(&self, tenant: &str, query: &str, variables: Value) -> Value {
+        let answer = self.gql(tenant, None, query, variables).await;
+        assert!(answer["errors"].is_null(), "unexpected errors: {answer}");
+        answer["data"].clone()
+    }
 }
