@@ -13,13 +13,14 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::CatchPanic;
 use poem::web::websocket::WebSocket;
 use poem::web::{Data, Html, Path};
-use poem::{get, handler, Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server};
+use poem::{get, handler, post, Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server};
 use serde_json::json;
 
 use crate::app::App;
 use crate::auth::{resume_session, SessionState, Visitor};
 use crate::config::Tenant;
 use crate::graphql::{build_schema, RosterSchema};
+use crate::pages;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -32,6 +33,23 @@ pub fn routes(app: App) -> impl Endpoint {
         .at("/readyz", get(readyz))
         .at("/t/:tenant/graphql", get(graphql_get).post(graphql_post))
         .at("/t/:tenant/graphql/ws", get(graphql_ws))
+        .at(
+            "/t/:tenant/invitations/accept",
+            get(pages::accept_get).post(pages::accept_post),
+        )
+        .at("/t/:tenant/invitations/request-new", post(pages::request_new_post))
+        .at(
+            "/t/:tenant/password-reset",
+            get(pages::reset_get).post(pages::reset_post),
+        )
+        .at(
+            "/t/:tenant/email-change",
+            get(pages::email_change_get).post(pages::email_change_post),
+        )
+        .at(
+            "/t/:tenant/email-change/revert",
+            get(pages::revert_get).post(pages::revert_post),
+        )
         .data(app)
         .data(schema)
         .with(CatchPanic::new().with_handler(|_| {
@@ -253,7 +271,7 @@ fn bearer_token(req: &Request) -> Option<String> {
     })
 }
 
-async fn build_visitor(app: &App, tenant: Arc<Tenant>, req: &Request, bearer: Option<String>) -> Visitor {
+pub(crate) async fn build_visitor(app: &App, tenant: Arc<Tenant>, req: &Request, bearer: Option<String>) -> Visitor {
     let session = match bearer {
         None => SessionState::Anonymous,
         Some(token) => session_state(app, &tenant, &token).await,

@@ -14,5 +14,6 @@ pub mod invitations;
 pub mod jobs;
 pub mod mail;
 pub mod members;
+pub mod pages;
 pub mod server;
 pub mod store;

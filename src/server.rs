@@ -82,7 +82,15 @@ async fn reload_on_sighup(app: App) {
 
 /// Reloads tenant files, logs what happened, and bootstraps tenants that are new.
 pub async fn reload_tenants(app: &App) {
-    let report = app.tenants.reload();
+    // Reading files and hashing a changed default password block: keep them off the async threads.
+    let tenants = app.tenants.clone();
+    let report = match tokio::task::spawn_blocking(move || tenants.reload()).await {
+        Ok(report) => report,
+        Err(err) => {
+            tracing::error!(error = %err, "tenant reload task failed");
+            return;
+        }
+    };
     for error in &report.rejected {
         tracing::error!("tenant file rejected, previous configuration kept: {error}");
     }

@@ -1,82 +1,101 @@
-//! Server settings: `roster.toml` plus `ROSTER_<KEY>` variables.
+//! Server settings: `<dir>/roster.toml` (optional) plus `ROSTER_<KEY>` variables.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Env, Format, Toml};
 use figment::Figment;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use url::Url;
 
 use super::duration::de_duration;
-use super::{from_figment, ConfigError, EnvOverrides};
+use super::{from_figment, note_env_sources, ConfigError, EnvOverrides};
 
-/// Top-level keys of roster.toml; other `ROSTER_*` variables are not settings.
+const ENV_PREFIX: &str = "ROSTER_";
+
+/// Top-level keys of roster.toml. Only `ROSTER_*` variables starting with one of them
+/// are settings: the environment also holds `ROSTER_CONFIG_DIR`, `ROSTER_LOG`,
+/// `ROSTER_TENANTS__…` and the test suite's `ROSTER_TEST_…`.
 const KEYS: &[&str] = &[
     "listen",
     "database_url",
     "redis_url",
     "redis_prefix",
     "smtp_url",
+    "mail_from",
     "outbox_dir",
     "data_dir",
     "public_url",
     "secret_key",
     "trust_proxy_headers",
+    "run_jobs",
     "jobs",
     "limits",
 ];
 
-/// The server's own settings (DESIGN.md "Server settings").
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The server's own settings (DESIGN.md "Server settings"); `Default` is the embedded shape.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
+    /// Address and port to listen on.
     pub listen: SocketAddr,
+    /// `sqlite:…` or `postgres://…`.
     pub database_url: String,
+    /// Sessions and rate limits in Redis; None = in this process.
     pub redis_url: Option<String>,
     /// Prefix of every Redis key Roster writes.
     pub redis_prefix: String,
+    /// Outgoing mail over SMTP; None = .eml files in `outbox_dir`.
     pub smtp_url: Option<String>,
     /// Sender of every email ("Name <address>").
     pub mail_from: String,
+    /// Where emails go when there is no SMTP server.
     pub outbox_dir: PathBuf,
-    /// Where the SQLite file's folder, the generated secret key and other local state live.
+    /// Local state: the SQLite folder, the generated secret key.
     pub data_dir: PathBuf,
+    /// Base of links in emails (http or https); a tenant may have its own.
     pub public_url: Url,
+    /// Signs download links (at least 32 characters); None = generated into `data_dir`.
     pub secret_key: Option<String>,
     /// Behind a load balancer: take the client IP from X-Forwarded-For.
     pub trust_proxy_headers: bool,
     /// Run the background worker (email delivery, reminders, expiry) in this instance.
     pub run_jobs: bool,
+    /// `[jobs]`.
     pub jobs: JobSettings,
+    /// `[limits]`.
     pub limits: Limits,
 }
 
-/// The background worker.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// `[jobs]`: the background worker.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct JobSettings {
-    #[serde(deserialize_with = "de_duration", serialize_with = "ser_duration")]
+    /// How often the worker looks for due work.
+    #[serde(deserialize_with = "de_duration")]
     pub poll_interval: Duration,
 }
 
-/// Size limits of requests, uploads, imports and queries.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// `[limits]`: sizes of requests, uploads, imports and queries.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
+    /// Largest upload, in bytes.
     pub upload_bytes: u64,
-    /// Bodies of ordinary (non-upload) requests.
+    /// Largest ordinary (non-upload) request body, in bytes.
     pub request_bytes: u64,
+    /// Most rows in one import.
     pub import_rows: u64,
+    /// Largest XLSX/ODS after decompression, in bytes.
     pub unpacked_bytes: u64,
+    /// Deepest GraphQL query.
     pub graphql_depth: usize,
+    /// Most complex GraphQL query.
     pub graphql_complexity: usize,
+    /// Most directives in one GraphQL query.
     pub graphql_directives: usize,
-}
-
-fn ser_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format!("{}s", d.as_secs().max(1)))
 }
 
 impl Default for Settings {
@@ -123,76 +142,154 @@ impl Default for Limits {
 }
 
 impl Settings {
-    /// Reads `<dir>/roster.toml` (optional) and, with `EnvOverrides::Process`, the
-    /// `ROSTER_<KEY>` variables; every problem is reported with file and key.
+    /// Reads `<dir>/roster.toml` (absent: all defaults) and, with `EnvOverrides::Process`,
+    /// the `ROSTER_<KEY>` variables; every problem is reported with file and key.
     pub fn load(dir: &Path, env: EnvOverrides) -> Result<Settings, Vec<ConfigError>> {
         let file = dir.join("roster.toml");
-        let mut figment = Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(&file));
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(vec![ConfigError::new(&file, "(file)", format!("cannot be read: {e}"))]),
+        };
+        let mut figment = Figment::from(Toml::string(&text));
         if env == EnvOverrides::Process {
-            figment = figment.merge(Env::prefixed("ROSTER_").split("__").filter(|key| {
+            figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__").filter(|key| {
                 let first = key.as_str().split('.').next().unwrap_or_default();
                 KEYS.iter().any(|k| k.eq_ignore_ascii_case(first))
             }));
         }
-        let settings: Settings = figment.extract().map_err(|e| from_figment(&file, e))?;
-        settings.validate(&file)?;
-        Ok(settings)
+        let settings: Settings = figment.extract().map_err(|e| from_figment(&file, ENV_PREFIX, e))?;
+        let mut errors = settings.problems(&file);
+        if errors.is_empty() {
+            return Ok(settings);
+        }
+        note_env_sources(&figment, ENV_PREFIX, &mut errors);
+        Err(errors)
     }
 
-    fn validate(&self, file: &Path) -> Result<(), Vec<ConfigError>> {
+    fn problems(&self, file: &Path) -> Vec<ConfigError> {
         let mut errors = Vec::new();
-        if !matches!(self.public_url.scheme(), "http" | "https") {
-            errors.push(ConfigError::new(file, "public_url", "must be an http or https URL"));
+        let mut add = |key: &str, message: &str| errors.push(ConfigError::new(file, key, message));
+        if !matches!(self.public_url.scheme(), "http" | "https") || !self.public_url.has_host() {
+            add("public_url", "must be an http or https URL");
         }
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
-            errors.push(ConfigError::new(
-                file,
-                "database_url",
-                "must start with sqlite: or postgres://",
-            ));
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|p| self.database_url.starts_with(p))
+        {
+            add("database_url", "must start with sqlite: or postgres://");
         }
-        if self.secret_key.as_ref().is_some_and(|k| k.len() < 32) {
-            errors.push(ConfigError::new(file, "secret_key", "must be at least 32 characters"));
-        }
-        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            errors.push(ConfigError::new(
-                file,
-                "mail_from",
-                "must be an address such as \"Roster <no-reply@example.org>\"",
-            ));
+        let redis_ok =
+            |url: &str| Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "redis" | "rediss" | "redis+unix" | "unix"));
+        if self.redis_url.as_deref().is_some_and(|url| !redis_ok(url)) {
+            add("redis_url", "must be a redis:// or rediss:// URL");
         }
         if let Some(url) = &self.smtp_url {
             if lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).is_err() {
-                errors.push(ConfigError::new(
-                    file,
+                add(
                     "smtp_url",
-                    "must be smtp://, smtps:// with optional user:password@ and ?tls=required",
-                ));
+                    "must be smtp:// or smtps://, with optional user:password@ and ?tls=required",
+                );
             }
         }
-        if self.limits.graphql_depth == 0 || self.limits.graphql_complexity == 0 {
-            errors.push(ConfigError::new(file, "limits", "GraphQL limits must be above zero"));
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            add(
+                "mail_from",
+                "must be an address such as \"Roster <no-reply@example.org>\"",
+            );
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
+        if self.secret_key.as_ref().is_some_and(|k| k.chars().count() < 32) {
+            add("secret_key", "must be at least 32 characters");
         }
+        let l = &self.limits;
+        let limits = [
+            ("limits.upload_bytes", l.upload_bytes),
+            ("limits.request_bytes", l.request_bytes),
+            ("limits.import_rows", l.import_rows),
+            ("limits.unpacked_bytes", l.unpacked_bytes),
+            ("limits.graphql_depth", l.graphql_depth as u64),
+            ("limits.graphql_complexity", l.graphql_complexity as u64),
+            ("limits.graphql_directives", l.graphql_directives as u64),
+        ];
+        for (key, _) in limits.iter().filter(|(_, value)| *value == 0) {
+            add(key, "must be above zero");
+        }
+        errors
+    }
+}
+
+impl fmt::Debug for Settings {
+    /// Secrets stay out of logs: the secret key and URL passwords are masked.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("database_url", &mask_password(&self.database_url))
+            .field("redis_url", &self.redis_url.as_deref().map(mask_password))
+            .field("redis_prefix", &self.redis_prefix)
+            .field("smtp_url", &self.smtp_url.as_deref().map(mask_password))
+            .field("mail_from", &self.mail_from)
+            .field("outbox_dir", &self.outbox_dir)
+            .field("data_dir", &self.data_dir)
+            .field("public_url", &self.public_url.as_str())
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
+            .field("trust_proxy_headers", &self.trust_proxy_headers)
+            .field("run_jobs", &self.run_jobs)
+            .field("jobs", &self.jobs)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+fn mask_password(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
     }
 }
 
 #[cfg(test)]
-#[allow(clippy::result_large_err)] // figment::Jail closures return figment::Error
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
 mod tests {
     use super::*;
 
+    fn load_text(toml: &str) -> Result<Settings, Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("roster.toml"), toml).unwrap();
+        Settings::load(dir.path(), EnvOverrides::None).map_err(|errors| {
+            assert!(errors.iter().all(|e| e.file.ends_with("roster.toml")), "{errors:?}");
+            errors.iter().map(|e| format!("{}: {}", e.key, e.message)).collect()
+        })
+    }
+
     #[test]
-    fn shipped_file_loads_with_its_defaults() {
+    fn the_shipped_file_holds_the_defaults() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        let settings = Settings::load(&dir, EnvOverrides::None).unwrap();
-        assert_eq!(settings.listen.port(), 8080);
+        let shipped = Settings::load(&dir, EnvOverrides::None).unwrap();
+        assert_eq!(format!("{shipped:?}"), format!("{:?}", Settings::default()));
+    }
+
+    #[test]
+    fn no_file_means_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::load(dir.path(), EnvOverrides::None).unwrap();
+        assert_eq!(settings.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
         assert_eq!(settings.jobs.poll_interval, Duration::from_secs(5));
-        assert!(settings.redis_url.is_none());
+        assert_eq!(settings.limits.graphql_directives, 50);
+        assert!(settings.redis_url.is_none() && settings.secret_key.is_none());
+    }
+
+    #[test]
+    fn the_env_filter_knows_every_top_level_key() {
+        let error = Figment::from(Toml::string("zzz = 1"))
+            .extract::<Settings>()
+            .unwrap_err();
+        let figment::error::Kind::UnknownField(_, expected) = error.kind else {
+            panic!("{error}");
+        };
+        assert_eq!(expected, KEYS);
     }
 
     #[test]
@@ -203,34 +300,102 @@ mod tests {
             jail.set_env("ROSTER_JOBS__POLL_INTERVAL", "1s");
             jail.set_env("ROSTER_LIMITS__UPLOAD_BYTES", "10");
             jail.set_env("ROSTER_TEST_DATABASE_URL", "postgres://ignored");
+            jail.set_env("ROSTER_TEST_REDIS_URL", "redis://ignored");
             jail.set_env("ROSTER_CONFIG_DIR", "/ignored");
+            jail.set_env("ROSTER_LOG", "debug");
             jail.set_env("ROSTER_TENANTS__DEMO__NAME", "ignored here");
             let settings = Settings::load(jail.directory(), EnvOverrides::Process).expect("loads");
             assert_eq!(settings.listen.port(), 9100);
             assert_eq!(settings.jobs.poll_interval, Duration::from_secs(1));
             assert_eq!(settings.limits.upload_bytes, 10);
+            assert!(settings.database_url.starts_with("sqlite:"));
             let plain = Settings::load(jail.directory(), EnvOverrides::None).expect("loads");
             assert_eq!(plain.listen.port(), 9000);
+            assert_eq!(plain.limits.upload_bytes, 20_000_000);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_its_variable() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ROSTER_JOBS__POLL_INTERVAL", "soon");
+            let errors = Settings::load(jail.directory(), EnvOverrides::Process).unwrap_err();
+            assert_eq!(errors[0].key, "jobs.poll_interval");
+            assert!(
+                errors[0].message.ends_with("(set by ROSTER_JOBS__POLL_INTERVAL)"),
+                "{errors:?}"
+            );
+            jail.set_env("ROSTER_JOBS__POLL_INTERVAL", "1s");
+            jail.set_env("ROSTER_SECRET_KEY", "short");
+            let errors = Settings::load(jail.directory(), EnvOverrides::Process).unwrap_err();
+            assert_eq!(errors[0].key, "secret_key");
+            assert!(errors[0].message.ends_with("(set by ROSTER_SECRET_KEY)"), "{errors:?}");
             Ok(())
         });
     }
 
     #[test]
     fn errors_name_file_and_key() {
-        figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "roster.toml",
-                "listen = 3\nsurprise = true\n[jobs]\npoll_interval = \"soon\"\n",
-            )?;
-            let errors = Settings::load(jail.directory(), EnvOverrides::None).unwrap_err();
-            let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            assert!(text.iter().all(|t| t.contains("roster.toml")), "{text:?}");
-            assert!(
-                text.iter()
-                    .any(|t| t.contains("surprise") || t.contains("listen") || t.contains("jobs.poll_interval")),
-                "{text:?}"
-            );
-            Ok(())
-        });
+        let found = load_text("listn = \"127.0.0.1:1\"\n").unwrap_err();
+        assert!(
+            found[0].starts_with("listn: unknown key (expected one of: listen,"),
+            "{found:?}"
+        );
+        let found = load_text("[limits]\nupload_bytes = \"big\"\n").unwrap_err();
+        assert_eq!(
+            found,
+            ["limits.upload_bytes: invalid type: found string \"big\", expected u64"]
+        );
+        let found = load_text("[jobs]\npoll_interval = \"soon\"\n").unwrap_err();
+        assert!(
+            found[0].starts_with("jobs.poll_interval: \"soon\": expected a duration"),
+            "{found:?}"
+        );
+        let found = load_text("listen = \"localhost\"\n").unwrap_err();
+        assert!(found[0].starts_with("listen: "), "{found:?}");
+        let found = load_text("listen = \"127.0.0.1:1\n").unwrap_err();
+        assert!(found[0].starts_with("(file): TOML parse error at line 1"), "{found:?}");
+    }
+
+    #[test]
+    fn values_are_checked() {
+        let found = load_text(
+            "public_url = \"ftp://example.org\"\ndatabase_url = \"mysql://x\"\nredis_url = \"http://x\"\n\
+             smtp_url = \"carrier-pigeon://x\"\nmail_from = \"nobody\"\nsecret_key = \"short\"\n\
+             [limits]\ngraphql_depth = 0\nupload_bytes = 0\n",
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = found.iter().map(|e| e.split(':').next().unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "public_url",
+                "database_url",
+                "redis_url",
+                "smtp_url",
+                "mail_from",
+                "secret_key",
+                "limits.upload_bytes",
+                "limits.graphql_depth"
+            ]
+        );
+        let ok = load_text("secret_key = \"0123456789abcdef0123456789abcdef\"\nredis_url = \"redis://h:6379/0\"\n");
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let settings = Settings {
+            database_url: "postgres://roster:hunter2@db/roster".into(),
+            secret_key: Some("s".repeat(40)),
+            ..Settings::default()
+        };
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains(&"s".repeat(40)),
+            "{shown}"
+        );
+        assert!(shown.contains("postgres://roster:***@db/roster"), "{shown}");
     }
 }

@@ -116,7 +116,7 @@ impl MailServer {
         let mut server = Server::new(sink);
         server
             .with_name("localhost")
-            .with_num_threads(8)
+            .with_num_threads(64)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();

@@ -1,0 +1,274 @@
+//! Password reset, email change, and the outbox's guarantees: mail late, never lost,
+//! never twice.
+
+mod common;
+
+use common::smtp::{free_port, MailServer};
+use common::{error_code, error_fields, TestApp, COOP, LOGIN};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::json;
+
+const RESET: &str =
+    "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { token member { login } } }";
+
+async fn with_mail(tenant: &str) -> (TestApp, MailServer, String) {
+    let mail = MailServer::start();
+    let url = mail.url();
+    let t = TestApp::with(&[("coop", tenant)], move |s| s.smtp_url = Some(url)).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    (t, mail, admin)
+}
+
+async fn run_jobs(t: &TestApp) {
+    roster::jobs::run_once(&t.app).await.expect("jobs pass");
+}
+
+#[tokio::test]
+async fn password_reset_by_link_is_single_use_and_ends_sessions() {
+    let (t, mail, admin) = with_mail(COOP).await;
+    let id = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Rita", "lastName": "Reset", "email": "rita@example.org", "locale": "en" }),
+        )
+        .await;
+    let old_session = t.member_token("coop", &id, "forgotten-pw-1").await;
+
+    for who in ["nobody@example.org", "rita.reset", "admin-does-not-exist"] {
+        let answer = t
+            .ok_anon(
+                "coop",
+                "mutation($i: String!) { requestPasswordReset(identifier: $i) }",
+                json!({ "i": who }),
+            )
+            .await;
+        assert_eq!(answer["requestPasswordReset"], true, "always true");
+    }
+    run_jobs(&t).await;
+    assert_eq!(mail.messages().len(), 1, "only the known member gets mail");
+    let message = &mail.to("rita@example.org")[0];
+    assert_eq!(message.subject, "Reset your password for Supercoop", "in her locale");
+    let token = message.token("password-reset");
+
+    let weak = t.gql("coop", None, RESET, json!({ "t": token, "p": "weak" })).await;
+    assert_eq!(
+        error_fields(&weak),
+        ["newPassword"],
+        "the link survives a refused password"
+    );
+    let done = t
+        .ok_anon("coop", RESET, json!({ "t": token, "p": "remembered-pw-2" }))
+        .await;
+    assert_eq!(done["resetPassword"]["member"]["login"], "rita.reset");
+    let again = t
+        .gql("coop", None, RESET, json!({ "t": token, "p": "remembered-pw-3" }))
+        .await;
+    assert_eq!(error_code(&again), Some("TOKEN_INVALID"));
+    let me = t.gql("coop", Some(&old_session), "{ me { id } }", json!({})).await;
+    assert!(me["data"]["me"].is_null(), "other sessions end");
+    t.login("coop", "rita.reset", "remembered-pw-2").await;
+
+    // Rate limit: three per hour per account; the rest send nothing, still answering true.
+    for _ in 0..5 {
+        t.ok_anon(
+            "coop",
+            "mutation { requestPasswordReset(identifier: \"rita@example.org\") }",
+            json!({}),
+        )
+        .await;
+    }
+    run_jobs(&t).await;
+    assert_eq!(mail.to("rita@example.org").len(), 1 + 3);
+
+    // An admin can send one too.
+    let sent = t
+        .ok(
+            "coop",
+            &admin,
+            "mutation($id: ID!) { sendPasswordReset(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(sent["sendPasswordReset"], true);
+    run_jobs(&t).await;
+    assert_eq!(mail.to("rita@example.org").len(), 5);
+}
+
+#[tokio::test]
+async fn email_change_confirms_at_the_new_address_and_can_be_reverted() {
+    let (t, mail, admin) = with_mail(COOP).await;
+    let id = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Eve", "lastName": "Move", "email": "eve@old.example" }),
+        )
+        .await;
+    let eve = t.member_token("coop", &id, "eve-password-1").await;
+    let change = "mutation($e: String!, $p: String!) { requestEmailChange(newEmail: $e, currentPassword: $p) }";
+    let wrong = t
+        .gql(
+            "coop",
+            Some(&eve),
+            change,
+            json!({ "e": "eve@new.example", "p": "nope-nope-nope" }),
+        )
+        .await;
+    assert_eq!(error_fields(&wrong), ["currentPassword"]);
+    let taken = t
+        .gql(
+            "coop",
+            Some(&eve),
+            change,
+            json!({ "e": "ADMIN@coop.example", "p": "eve-password-1" }),
+        )
+        .await;
+    assert_eq!(error_fields(&taken), ["newEmail"]);
+    t.ok(
+        "coop",
+        &eve,
+        change,
+        json!({ "e": "eve@new.example", "p": "eve-password-1" }),
+    )
+    .await;
+    run_jobs(&t).await;
+    let me = t.ok("coop", &eve, "{ me { email } }", json!({})).await;
+    assert_eq!(me["me"]["email"], "eve@old.example", "nothing changes until confirmed");
+
+    let confirm = mail.to("eve@new.example")[0].token("email-change");
+    let notice = &mail.to("eve@old.example")[0];
+    assert!(notice.text.contains("eve@new.example"), "{}", notice.text);
+    let revert = notice.token("email-change/revert");
+    let confirmed = t
+        .ok_anon(
+            "coop",
+            "mutation($t: String!) { confirmEmailChange(token: $t) { email emailVerified } }",
+            json!({ "t": confirm }),
+        )
+        .await;
+    assert_eq!(
+        confirmed["confirmEmailChange"],
+        json!({ "email": "eve@new.example", "emailVerified": true })
+    );
+    t.login("coop", "eve@new.example", "eve-password-1").await;
+    let reused = t
+        .gql(
+            "coop",
+            None,
+            "mutation($t: String!) { confirmEmailChange(token: $t) { email } }",
+            json!({ "t": confirm }),
+        )
+        .await;
+    assert_eq!(error_code(&reused), Some("TOKEN_INVALID"));
+
+    // "This wasn't me": the old address comes back, everyone is signed out, a reset link goes to it.
+    let reverted = t
+        .ok_anon(
+            "coop",
+            "mutation($t: String!) { revertEmailChange(token: $t) }",
+            json!({ "t": revert }),
+        )
+        .await;
+    assert_eq!(reverted["revertEmailChange"], true);
+    let me = t.gql("coop", Some(&eve), "{ me { email } }", json!({})).await;
+    assert!(me["data"]["me"].is_null(), "every session ended");
+    let member = t
+        .ok(
+            "coop",
+            &admin,
+            "query($id: ID!) { member(id: $id) { email } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(member["member"]["email"], "eve@old.example");
+    run_jobs(&t).await;
+    let reset = mail.to("eve@old.example");
+    assert_eq!(reset.len(), 2, "notice, then the reset link");
+    assert!(reset[1].text.contains("/t/coop/password-reset?token="));
+    let login = t
+        .gql(
+            "coop",
+            None,
+            LOGIN,
+            json!({ "i": "eve@new.example", "p": "eve-password-1" }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&login),
+        Some("INVALID_CREDENTIALS"),
+        "the new address is gone"
+    );
+}
+
+#[tokio::test]
+async fn mail_waits_while_smtp_is_down_and_arrives_once() {
+    let port = free_port();
+    let t = TestApp::with(&[("coop", COOP)], move |s| {
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))
+    })
+    .await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let addresses: Vec<String> = (0..1000).map(|i| format!("person{i}@example.org")).collect();
+    let data = t
+        .ok(
+            "coop",
+            &admin,
+            "mutation($e: [String!]!) { inviteMembers(input: {emails: $e}) { invitations { id } } }",
+            json!({ "e": [addresses.join(" ")] }),
+        )
+        .await;
+    assert_eq!(data["inviteMembers"]["invitations"].as_array().unwrap().len(), 1000);
+
+    // SMTP is down: nothing is lost, every message waits with its error.
+    run_jobs(&t).await;
+    let waiting = entity::outbox::Entity::find()
+        .filter(entity::outbox::Column::Status.eq("queued"))
+        .filter(entity::outbox::Column::LastError.is_not_null())
+        .count(&t.app.db)
+        .await
+        .unwrap();
+    assert_eq!(waiting, 1000);
+
+    // It comes back; time passes (the retry is due); the worker delivers.
+    let mail = MailServer::start_on(port);
+    sea_orm::ConnectionTrait::execute_unprepared(&t.app.db, "UPDATE outbox SET next_attempt_at = created_at")
+        .await
+        .unwrap();
+    run_jobs(&t).await;
+    run_jobs(&t).await;
+    let received = mail.messages();
+    assert_eq!(received.len(), 1000, "every one arrived");
+    let mut recipients: Vec<String> = received.iter().flat_map(|m| m.to.clone()).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 1000, "none twice");
+    let sent = entity::outbox::Entity::find()
+        .filter(entity::outbox::Column::Status.eq("sent"))
+        .count(&t.app.db)
+        .await
+        .unwrap();
+    assert_eq!(sent, 1000);
+}
+
+#[tokio::test]
+async fn without_smtp_emails_are_written_as_files() {
+    let t = TestApp::with(&[("coop", COOP)], |s| s.smtp_url = None).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    t.ok(
+        "coop",
+        &admin,
+        "mutation { inviteMembers(input: {emails: [\"file@example.org\"]}) { invitations { id } } }",
+        json!({}),
+    )
+    .await;
+    run_jobs(&t).await;
+    let dir = &t.app.settings.outbox_dir;
+    let files: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).collect();
+    assert_eq!(files.len(), 1, "one .eml in {}", dir.display());
+    let content = std::fs::read_to_string(files[0].path()).unwrap();
+    assert!(
+        content.contains("To: file@example.org") && content.contains("invitations/accept?token="),
+        "{content}"
+    );
+}
