@@ -128,6 +128,37 @@ impl TestApp {
         }
     }
 
+    /// Another server instance on the same database and Redis prefix (as behind a load balancer).
+    pub async fn second_instance(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = (*self.app.settings).clone();
+        let registry = TenantRegistry::load(&self.config_dir, EnvOverrides::None).expect("same tenants");
+        let app = App::start(settings, registry).await.expect("second instance starts");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (bound, bound_rx) = oneshot::channel();
+        let served = tokio::spawn(roster::http::serve(
+            app.clone(),
+            TcpListener::bind("127.0.0.1:0".parse::<SocketAddr>().unwrap()),
+            async move {
+                let _ = stopped.await;
+            },
+            move |addr| {
+                let _ = bound.send(addr);
+            },
+        ));
+        let addr = bound_rx.await.expect("server bound");
+        TestApp {
+            addr,
+            app,
+            config_dir: self.config_dir.clone(),
+            database_url: self.database_url.clone(),
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            served: Some(served),
+            _dir: dir,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
