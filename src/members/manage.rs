@@ -4,6 +4,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     TransactionTrait,
 };
+use std::sync::Arc;
+
 use serde_json::json;
 use uuid::Uuid;
 
@@ -16,7 +18,7 @@ use crate::app::App;
 use crate::audit;
 use crate::auth::permissions::{forbidden, require_scope, Scope};
 use crate::auth::{password, Caller};
-use crate::config::Permission;
+use crate::config::{Permission, Tenant};
 use crate::error::{Error, Result};
 use entity::{groups, members};
 
@@ -206,61 +208,78 @@ pub async fn create_member(app: &App, caller: &Caller, input: CreateMember) -> R
 /// Changes a member's fields (members.update); writes what changed to the audit log.
 pub async fn update_member(app: &App, caller: &Caller, id: Uuid, input: UpdateMember) -> Result<members::Model> {
     let member = member_in_scope(&app.db, caller, Permission::MembersUpdate, id).await?;
-    let tenant = caller.tenant.clone();
+    let edits = check_edits(&caller.tenant, &input)?;
+    apply_edits(app, caller.tenant.clone(), member, edits, caller.member_id()).await
+}
+
+/// Profile changes, checked: None leaves a field alone; `Some(None)` clears an optional one.
+#[derive(Debug, Default)]
+pub struct ProfileEdits {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<Option<String>>,
+    secondary_email: Option<Option<String>>,
+    phone: Option<Option<String>>,
+    locale: Option<Option<String>>,
+    login: Option<String>,
+}
+
+/// Checks every given field, reporting all problems at once.
+pub fn check_edits(tenant: &Tenant, input: &UpdateMember) -> Result<ProfileEdits> {
     let mut checks = Checks::new();
-    let first_name = input.first_name.as_deref().map(|v| checks.name("firstName", v));
-    let last_name = input.last_name.as_deref().map(|v| checks.name("lastName", v));
-    // Some(None) clears an optional field.
-    let email = input.email.as_deref().map(|v| checks.email("email", Some(v)));
+    let edits = ProfileEdits {
+        first_name: input.first_name.as_deref().map(|v| checks.name("firstName", v)),
+        last_name: input.last_name.as_deref().map(|v| checks.name("lastName", v)),
+        email: input.email.as_deref().map(|v| checks.email("email", Some(v))),
+        secondary_email: input
+            .secondary_email
+            .as_deref()
+            .map(|v| checks.email("secondaryEmail", Some(v))),
+        phone: input.phone.as_deref().map(|v| checks.phone("phone", Some(v))),
+        locale: input
+            .locale
+            .as_deref()
+            .map(|v| checks.locale("locale", tenant, Some(v))),
+        login: match input.login.as_deref() {
+            Some(v) if v.trim().is_empty() => {
+                checks.fail("login", "must not be empty");
+                None
+            }
+            Some(v) => checks.login("login", Some(v)),
+            None => None,
+        },
+    };
     if tenant.accounts.require_email && input.email.as_deref().is_some_and(|v| v.trim().is_empty()) {
         checks.fail("email", "this organization requires an email address");
     }
-    let secondary_email = input
-        .secondary_email
-        .as_deref()
-        .map(|v| checks.email("secondaryEmail", Some(v)));
-    let phone = input.phone.as_deref().map(|v| checks.phone("phone", Some(v)));
-    let locale = input
-        .locale
-        .as_deref()
-        .map(|v| checks.locale("locale", &tenant, Some(v)));
-    let login = match input.login.as_deref() {
-        Some(v) if v.trim().is_empty() => {
-            checks.fail("login", "must not be empty");
-            None
-        }
-        Some(v) => checks.login("login", Some(v)),
-        None => None,
-    };
     checks.finish()?;
+    Ok(edits)
+}
 
-    let before = member.clone();
-    let actor = caller.member_id();
+/// Applies checked edits in one transaction: login and addresses still free, then saved
+/// with their side tables and the audit entry.
+pub async fn apply_edits(
+    app: &App,
+    tenant: Arc<Tenant>,
+    before: members::Model,
+    edits: ProfileEdits,
+    actor: Uuid,
+) -> Result<members::Model> {
     Ok(app
         .db
         .transaction::<_, members::Model, Error>(move |txn| {
             Box::pin(async move {
                 let mut next = before.clone();
-                if let Some(v) = first_name {
-                    next.first_name = v;
+                next.first_name = edits.first_name.unwrap_or(next.first_name);
+                next.last_name = edits.last_name.unwrap_or(next.last_name);
+                next.email = edits.email.unwrap_or(next.email);
+                next.secondary_email = edits.secondary_email.unwrap_or(next.secondary_email);
+                next.phone = edits.phone.unwrap_or(next.phone);
+                if let Some(locale) = edits.locale {
+                    next.locale = locale.unwrap_or_default();
                 }
-                if let Some(v) = last_name {
-                    next.last_name = v;
-                }
-                if let Some(v) = email {
-                    next.email = v;
-                }
-                if let Some(v) = secondary_email {
-                    next.secondary_email = v;
-                }
-                if let Some(v) = phone {
-                    next.phone = v;
-                }
-                if let Some(v) = locale {
-                    next.locale = v.unwrap_or_default();
-                }
-                if let Some(v) = login {
-                    next.login = choose_login(txn, &tenant, Some(&v), "", "", None, Some(next.id)).await?;
+                if let Some(login) = edits.login {
+                    next.login = choose_login(txn, &tenant, Some(&login), "", "", None, Some(next.id)).await?;
                     next.login_key = next.login.clone();
                 }
                 let addresses = [

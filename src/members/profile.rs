@@ -4,9 +4,9 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
 
-use super::create::{check_emails_free, insert, NewMember, PasswordChoice};
+use super::create::{insert, NewMember, PasswordChoice};
 use super::fields::Checks;
-use super::manage::save_profile;
+use super::manage::{apply_edits, check_edits, UpdateMember};
 use super::{email, Origin};
 use crate::app::App;
 use crate::audit;
@@ -99,51 +99,23 @@ pub async fn change_password(
 /// Changes the caller's own names, secondary email, phone or locale.
 pub async fn update_my_profile(app: &App, caller: &Caller, change: ProfileChange) -> Result<members::Model> {
     caller.require_unrestricted()?;
-    let tenant = caller.tenant.clone();
-    let mut checks = Checks::new();
-    let first_name = change.first_name.as_deref().map(|v| checks.name("firstName", v));
-    let last_name = change.last_name.as_deref().map(|v| checks.name("lastName", v));
-    let secondary_email = change
-        .secondary_email
-        .as_deref()
-        .map(|v| checks.email("secondaryEmail", Some(v)));
-    let phone = change.phone.as_deref().map(|v| checks.phone("phone", Some(v)));
-    let locale = change
-        .locale
-        .as_deref()
-        .map(|v| checks.locale("locale", &tenant, Some(v)));
-    checks.finish()?;
-    let before = caller.member.clone();
-    let actor = caller.member_id();
-    Ok(app
-        .db
-        .transaction::<_, members::Model, Error>(move |txn| {
-            Box::pin(async move {
-                let mut next = before.clone();
-                if let Some(v) = first_name {
-                    next.first_name = v;
-                }
-                if let Some(v) = last_name {
-                    next.last_name = v;
-                }
-                if let Some(v) = secondary_email {
-                    next.secondary_email = v;
-                }
-                if let Some(v) = phone {
-                    next.phone = v;
-                }
-                if let Some(v) = locale {
-                    next.locale = v.unwrap_or_default();
-                }
-                let addresses = [
-                    ("email", next.email.as_deref()),
-                    ("secondaryEmail", next.secondary_email.as_deref()),
-                ];
-                check_emails_free(txn, &tenant.slug, &addresses, Some(next.id)).await?;
-                save_profile(txn, &before, next, Some(actor)).await
-            })
-        })
-        .await?)
+    let input = UpdateMember {
+        first_name: change.first_name,
+        last_name: change.last_name,
+        secondary_email: change.secondary_email,
+        phone: change.phone,
+        locale: change.locale,
+        ..UpdateMember::default()
+    };
+    let edits = check_edits(&caller.tenant, &input)?;
+    apply_edits(
+        app,
+        caller.tenant.clone(),
+        caller.member.clone(),
+        edits,
+        caller.member_id(),
+    )
+    .await
 }
 
 /// Creates an account on an OPEN tenant and signs it in. An address with a pending

@@ -37,7 +37,7 @@ pub struct TestApp {
     pub database_url: String,
     client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    served: Option<Served>,
     _dir: tempfile::TempDir,
 }
 
@@ -77,6 +77,26 @@ pub fn test_settings(dir: &Path, database_url: &str) -> Settings {
     settings
 }
 
+type Served = tokio::task::JoinHandle<std::io::Result<()>>;
+
+/// Serves the app on a free loopback port until the returned sender fires.
+async fn serve(app: App) -> (SocketAddr, oneshot::Sender<()>, Served) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (bound, bound_rx) = oneshot::channel();
+    let served = tokio::spawn(roster::http::serve(
+        app,
+        TcpListener::bind("127.0.0.1:0".parse::<SocketAddr>().unwrap()),
+        async move {
+            let _ = stopped.await;
+        },
+        move |addr| {
+            let _ = bound.send(addr);
+        },
+    ));
+    let addr = bound_rx.await.expect("server bound");
+    (addr, stop, served)
+}
+
 impl TestApp {
     /// One tenant, `acme`.
     pub async fn start() -> Self {
@@ -103,19 +123,7 @@ impl TestApp {
         let app = App::start(settings, registry).await.expect("app starts");
         app.bootstrap_tenants().await.expect("bootstrap");
 
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (bound, bound_rx) = oneshot::channel();
-        let served = tokio::spawn(roster::http::serve(
-            app.clone(),
-            TcpListener::bind("127.0.0.1:0".parse::<SocketAddr>().unwrap()),
-            async move {
-                let _ = stopped.await;
-            },
-            move |addr| {
-                let _ = bound.send(addr);
-            },
-        ));
-        let addr = bound_rx.await.expect("server bound");
+        let (addr, stop, served) = serve(app.clone()).await;
         TestApp {
             addr,
             app,
@@ -134,19 +142,7 @@ impl TestApp {
         let settings = (*self.app.settings).clone();
         let registry = TenantRegistry::load(&self.config_dir, EnvOverrides::None).expect("same tenants");
         let app = App::start(settings, registry).await.expect("second instance starts");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (bound, bound_rx) = oneshot::channel();
-        let served = tokio::spawn(roster::http::serve(
-            app.clone(),
-            TcpListener::bind("127.0.0.1:0".parse::<SocketAddr>().unwrap()),
-            async move {
-                let _ = stopped.await;
-            },
-            move |addr| {
-                let _ = bound.send(addr);
-            },
-        ));
-        let addr = bound_rx.await.expect("server bound");
+        let (addr, stop, served) = serve(app.clone()).await;
         TestApp {
             addr,
             app,
