@@ -272,3 +272,47 @@ async fn without_smtp_emails_are_written_as_files() {
         "{content}"
     );
 }
+
+const GUARDED: &str = r#"
+name = "Guarded"
+default_locale = "en"
+[rate_limits]
+login_per_ip = "5/15min"
+[roles.admin]
+permissions = ["*"]
+"#;
+
+#[tokio::test]
+async fn guessing_links_is_rate_limited_per_ip() {
+    let t = TestApp::with_tenants(&[("guarded", GUARDED)]).await;
+    let accept = "mutation($t: String!) { acceptInvitation(input: {token: $t, firstName: \"A\", lastName: \"B\", password: \"long-enough-1\"}) { token } }";
+    for i in 0..5 {
+        let guess = format!("{i:0>43}");
+        let answer = t.gql("guarded", None, accept, json!({ "t": guess })).await;
+        assert_eq!(error_code(&answer), Some("TOKEN_INVALID"));
+    }
+    let limited = t.gql("guarded", None, accept, json!({ "t": "x".repeat(43) })).await;
+    assert_eq!(error_code(&limited), Some("RATE_LIMITED"), "{limited}");
+    let reset = t
+        .gql(
+            "guarded",
+            None,
+            RESET,
+            json!({ "t": "y".repeat(43), "p": "long-enough-2" }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&reset),
+        Some("RATE_LIMITED"),
+        "the same budget covers every kind of link"
+    );
+    let confirm = t
+        .gql(
+            "guarded",
+            None,
+            "mutation { confirmEmailChange(token: \"zzz\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&confirm), Some("RATE_LIMITED"));
+}

@@ -12,7 +12,7 @@ use self::tokens::Purpose;
 use crate::app::App;
 use crate::audit;
 use crate::auth::token::hash_token;
-use crate::auth::{open_session, password, Caller, OpenedSession, Visitor};
+use crate::auth::{open_session, password, token_attempts, Caller, OpenedSession, Visitor};
 use crate::config::Permission;
 use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
@@ -104,6 +104,15 @@ pub async fn send_password_reset(app: &App, caller: &Caller, id: Uuid) -> Result
 
 /// Sets a new password from a reset link: single use; every other session ends.
 pub async fn reset_password(
+    app: &App,
+    visitor: &Visitor,
+    token: &str,
+    new_password: &str,
+) -> Result<(OpenedSession, member::Model)> {
+    token_attempts::guarded(app, visitor, reset_password_once(app, visitor, token, new_password)).await
+}
+
+async fn reset_password_once(
     app: &App,
     visitor: &Visitor,
     token: &str,
@@ -228,6 +237,10 @@ pub async fn request_email_change(app: &App, caller: &Caller, new_email: &str, c
 
 /// Applies a confirmed email change; the new address counts as verified.
 pub async fn confirm_email_change(app: &App, visitor: &Visitor, token: &str) -> Result<member::Model> {
+    token_attempts::guarded(app, visitor, confirm_email_change_once(app, visitor, token)).await
+}
+
+async fn confirm_email_change_once(app: &App, visitor: &Visitor, token: &str) -> Result<member::Model> {
     let tenant = visitor.tenant.clone();
     let found = tokens::peek(&app.db, &tenant.slug, Purpose::EmailChangeConfirm, token).await?;
     let new_email = serde_json::from_str::<serde_json::Value>(&found.payload)
@@ -263,6 +276,10 @@ pub async fn confirm_email_change(app: &App, visitor: &Visitor, token: &str) -> 
 /// "This wasn't me": puts the old address back, ends every session, and sends a reset
 /// link to the old address.
 pub async fn revert_email_change(app: &App, visitor: &Visitor, token: &str) -> Result<bool> {
+    token_attempts::guarded(app, visitor, revert_email_change_once(app, visitor, token)).await
+}
+
+async fn revert_email_change_once(app: &App, visitor: &Visitor, token: &str) -> Result<bool> {
     let tenant = visitor.tenant.clone();
     let found = tokens::peek(&app.db, &tenant.slug, Purpose::EmailChangeRevert, token).await?;
     let old_email = serde_json::from_str::<serde_json::Value>(&found.payload)

@@ -6,6 +6,7 @@ pub mod password;
 pub mod permissions;
 mod session;
 pub mod token;
+pub mod token_attempts;
 
 use std::net::IpAddr;
 use std::sync::Arc;

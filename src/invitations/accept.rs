@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{tokens, ACCEPTED, ACTIVATION, EXPIRED, PENDING};
 use crate::app::App;
 use crate::audit;
-use crate::auth::{open_session, password, OpenedSession, Visitor};
+use crate::auth::{open_session, password, token_attempts, OpenedSession, Visitor};
 use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
 use crate::members::create::{insert, NewMember, PasswordChoice};
@@ -61,24 +61,6 @@ pub async fn preview(app: &App, visitor: &Visitor, token: &str) -> Result<Option
     }))
 }
 
-/// Counts a failed link use against the client's IP (the tenant's login_per_ip limit).
-async fn guard_ip(app: &App, visitor: &Visitor, failed: bool) -> Result<()> {
-    let Some(ip) = visitor.client_ip else { return Ok(()) };
-    let key = format!("token:ip:{}:{ip}", visitor.tenant.slug);
-    let limit = visitor.tenant.rate_limits.login_per_ip;
-    let window = if failed {
-        app.limiter.hit(&key, limit.window).await?
-    } else {
-        app.limiter.peek(&key).await?
-    };
-    if !failed && window.count >= u64::from(limit.count) {
-        return Err(Error::RateLimited {
-            retry_after_seconds: window.resets_in.as_secs().max(1),
-        });
-    }
-    Ok(())
-}
-
 /// Accepts an invitation: JOIN creates the member with the invitation's roles, groups
 /// and locale; ACTIVATION sets the pre-created member's password. The email counts as
 /// verified and the person is signed in. Single use.
@@ -87,10 +69,10 @@ pub async fn accept_invitation(
     visitor: &Visitor,
     input: Acceptance,
 ) -> Result<(OpenedSession, entity::members::Model)> {
-    guard_ip(app, visitor, false).await?;
+    token_attempts::check(app, visitor).await?;
     let tenant = visitor.tenant.clone();
     let Some(inv) = tokens::lookup(&app.db, &tenant.slug, &input.token).await? else {
-        guard_ip(app, visitor, true).await?;
+        token_attempts::failed(app, visitor).await?;
         return Err(Error::TokenInvalid);
     };
     if is_expired(&inv) {
@@ -241,7 +223,7 @@ async fn join<C: sea_orm::ConnectionTrait>(
 pub async fn request_new_invitation(app: &App, visitor: &Visitor, token: &str) -> Result<bool> {
     let tenant = visitor.tenant.clone();
     let Some(inv) = tokens::lookup(&app.db, &tenant.slug, token).await? else {
-        guard_ip(app, visitor, true).await?;
+        token_attempts::failed(app, visitor).await?;
         return Ok(true);
     };
     let recently = inv

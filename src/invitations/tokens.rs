@@ -14,7 +14,7 @@ use entity::{invitation_tokens, invitations};
 pub async fn issue<C: ConnectionTrait>(conn: &C, invitation: &invitations::Model) -> Result<String> {
     let token = OpaqueToken::generate();
     invitation_tokens::Entity::insert(invitation_tokens::ActiveModel {
-        token_hash: Set(token.hash.clone()),
+        token_hash: Set(token.hash),
         tenant: Set(invitation.tenant.clone()),
         invitation_id: Set(invitation.id),
         created_at: Set(Utc::now()),
@@ -22,12 +22,34 @@ pub async fn issue<C: ConnectionTrait>(conn: &C, invitation: &invitations::Model
     })
     .exec(conn)
     .await?;
-    invitations::Entity::update_many()
-        .col_expr(invitations::Column::TokenHash, Expr::value(Some(token.hash)))
-        .filter(invitations::Column::Id.eq(invitation.id))
-        .exec(conn)
-        .await?;
     Ok(token.plain)
+}
+
+/// A new link for each of these invitations, in multi-row statements; by invitation id.
+pub async fn issue_many<C: ConnectionTrait>(
+    conn: &C,
+    invitations: &[&invitations::Model],
+) -> Result<std::collections::HashMap<Uuid, String>> {
+    let now = Utc::now();
+    let mut plain = std::collections::HashMap::new();
+    let mut rows = Vec::new();
+    for inv in invitations {
+        let token = OpaqueToken::generate();
+        rows.push(invitation_tokens::ActiveModel {
+            token_hash: Set(token.hash),
+            tenant: Set(inv.tenant.clone()),
+            invitation_id: Set(inv.id),
+            created_at: Set(now),
+            revoked_at: Set(None),
+        });
+        plain.insert(inv.id, token.plain);
+    }
+    for chunk in rows.chunks(1_000) {
+        invitation_tokens::Entity::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await?;
+    }
+    Ok(plain)
 }
 
 /// Ends every link of these invitations.

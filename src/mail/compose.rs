@@ -12,9 +12,14 @@ use crate::account::tokens::{self as one_time, Purpose};
 use crate::app::App;
 use crate::config::Tenant;
 use crate::error::Result;
-use crate::invitations;
+use crate::invitations as invitations_domain;
 use crate::members;
-use entity::outbox;
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use entity::{invitations, outbox};
 
 /// A date as people of `locale` write it.
 pub fn format_date(at: DateTime<Utc>, locale: &str) -> String {
@@ -55,8 +60,59 @@ fn template_values(context: serde_json::Value) -> Value {
     Value::from_serialize(&values)
 }
 
+/// What a batch of invitation emails needs, loaded in a few statements rather than a
+/// few per email: the invitations, their inviters and members, and a fresh link each.
+#[derive(Default)]
+pub struct Batch {
+    invitations: HashMap<Uuid, invitations::Model>,
+    members: HashMap<Uuid, entity::members::Model>,
+    tokens: HashMap<Uuid, String>,
+}
+
+/// Loads the batch data for these messages and issues the links of the pending invitations.
+pub async fn prepare(app: &App, mails: &[Option<Mail>]) -> Result<Batch> {
+    let ids: Vec<Uuid> = mails
+        .iter()
+        .filter_map(|m| match m {
+            Some(Mail::Invitation { invitation_id, .. }) => Some(*invitation_id),
+            _ => None,
+        })
+        .collect();
+    let mut batch = Batch::default();
+    if ids.is_empty() {
+        return Ok(batch);
+    }
+    for chunk in ids.chunks(1_000) {
+        let rows = invitations::Entity::find()
+            .filter(invitations::Column::Id.is_in(chunk.to_vec()))
+            .all(&app.db)
+            .await?;
+        batch.invitations.extend(rows.into_iter().map(|i| (i.id, i)));
+    }
+    let now = Utc::now();
+    let live: Vec<&invitations::Model> = batch
+        .invitations
+        .values()
+        .filter(|i| i.status == invitations_domain::PENDING && i.expires_at > now)
+        .collect();
+    let people: Vec<Uuid> = live
+        .iter()
+        .flat_map(|i| [i.invited_by, i.member_id])
+        .flatten()
+        .collect();
+    for chunk in people.chunks(1_000) {
+        let rows = entity::members::Entity::find()
+            .filter(entity::members::Column::Id.is_in(chunk.to_vec()))
+            .all(&app.db)
+            .await?;
+        batch.members.extend(rows.into_iter().map(|m| (m.id, m)));
+    }
+    batch.tokens = invitations_domain::tokens::issue_many(&app.db, &live).await?;
+    Ok(batch)
+}
+
 /// The email for a queued message, or None when it is no longer wanted.
-pub async fn compose(app: &App, row: &outbox::Model, mail: &Mail) -> Result<Option<OutgoingEmail>> {
+pub async fn compose(app: &App, row: &outbox::Model, mail: &Mail, batch: &Batch) -> Result<Option<OutgoingEmail>> {
     let Some(tenant) = app.tenants.get(&row.tenant) else {
         return Ok(None);
     };
@@ -70,23 +126,18 @@ pub async fn compose(app: &App, row: &outbox::Model, mail: &Mail) -> Result<Opti
             invitation_id,
             reminder,
         } => {
-            let Some(invitation) = invitations::find(&app.db, &tenant.slug, *invitation_id).await? else {
+            let Some(invitation) = batch.invitations.get(invitation_id) else {
                 return Ok(None);
             };
-            if invitation.status != invitations::PENDING || invitation.expires_at <= Utc::now() {
+            // No token means the invitation is no longer pending: nothing to send.
+            let Some(token) = batch.tokens.get(invitation_id) else {
                 return Ok(None);
-            }
-            let token = invitations::tokens::issue(&app.db, &invitation).await?;
-            let inviter = match invitation.invited_by {
-                Some(id) => members::find(&app.db, &tenant.slug, id)
-                    .await?
-                    .map(|m| members::display_name(&m)),
-                None => None,
             };
-            let member = match invitation.member_id {
-                Some(id) => members::find(&app.db, &tenant.slug, id).await?,
-                None => None,
-            };
+            let inviter = invitation
+                .invited_by
+                .and_then(|id| batch.members.get(&id))
+                .map(members::display_name);
+            let member = invitation.member_id.and_then(|id| batch.members.get(&id));
             let template = match (invitation.kind.as_str(), reminder) {
                 (_, true) => "invitation_reminder",
                 ("activation", false) => "activation",
@@ -101,8 +152,8 @@ pub async fn compose(app: &App, row: &outbox::Model, mail: &Mail) -> Result<Opti
                 "recipient_name": recipient,
                 "inviter_name": inviter,
                 "message": invitation.message,
-                "login": member.map(|m| m.login),
-                "link": link(app, &tenant, "invitations/accept", &token),
+                "login": member.map(|m| m.login.clone()),
+                "link": link(app, &tenant, "invitations/accept", token),
                 "expires_at": format_date(invitation.expires_at, &locale),
             });
             (template, context)
@@ -159,7 +210,7 @@ pub async fn compose(app: &App, row: &outbox::Model, mail: &Mail) -> Result<Opti
             ("email_change_notice", context)
         }
         Mail::NewInvitationRequest { invitation_id } => {
-            let Some(invitation) = invitations::find(&app.db, &tenant.slug, *invitation_id).await? else {
+            let Some(invitation) = invitations_domain::find(&app.db, &tenant.slug, *invitation_id).await? else {
                 return Ok(None);
             };
             let recipient = members::find_by_identifier(&app.db, &tenant.slug, &row.recipient).await?;

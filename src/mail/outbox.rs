@@ -11,7 +11,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, E
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::compose::compose;
+use super::compose::{compose, prepare, Batch};
 use crate::app::App;
 use crate::error::Result;
 use entity::{invitations, outbox};
@@ -136,6 +136,13 @@ async fn claim_due(app: &App, limit: u64) -> Result<Vec<outbox::Model>> {
     Ok(outbox::Entity::find().from_raw_sql(statement).all(&app.db).await?)
 }
 
+/// What became of one message.
+enum Outcome {
+    Sent,
+    Dropped,
+    Failed(String),
+}
+
 /// Delivers every due message, a batch at a time; returns how many were handled.
 pub async fn deliver_due(app: &App) -> Result<usize> {
     let mut handled = 0;
@@ -145,63 +152,87 @@ pub async fn deliver_due(app: &App) -> Result<usize> {
             return Ok(handled);
         }
         handled += batch.len();
-        let results: Vec<Result<()>> = futures_util::stream::iter(batch)
-            .map(|row| deliver_one(app, row))
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
-        for result in results {
-            result?;
-        }
+        let mails: Vec<Option<Mail>> = batch
+            .iter()
+            .map(|row| serde_json::from_str(&row.payload).ok())
+            .collect();
+        let prepared = prepare(app, &mails).await?;
+        let outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)> =
+            futures_util::stream::iter(batch.into_iter().zip(mails))
+                .map(|(row, mail)| {
+                    let prepared = &prepared;
+                    async move {
+                        let outcome = deliver_one(app, &row, mail.as_ref(), prepared).await;
+                        (row, mail, outcome)
+                    }
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
+        record(app, outcomes).await?;
     }
 }
 
-async fn deliver_one(app: &App, row: outbox::Model) -> Result<()> {
-    let mail: Option<Mail> = serde_json::from_str(&row.payload).ok();
-    let composed = match &mail {
-        Some(mail) => compose(app, &row, mail).await,
-        None => Ok(None),
-    };
-    let email = match composed {
-        Ok(Some(email)) => email,
-        Ok(None) => return finish(app, &row, DROPPED, None, None).await,
-        Err(err) => return retry_or_fail(app, &row, mail.as_ref(), &format!("{err:?}")).await,
-    };
-    match app.mailer.send(&email).await {
-        Ok(()) => finish(app, &row, SENT, Some(&email.subject), mail.as_ref()).await,
-        Err(err) => retry_or_fail(app, &row, mail.as_ref(), &err).await,
+async fn deliver_one(app: &App, row: &outbox::Model, mail: Option<&Mail>, prepared: &Batch) -> Outcome {
+    let Some(mail) = mail else { return Outcome::Dropped };
+    match compose(app, row, mail, prepared).await {
+        Ok(Some(email)) => match app.mailer.send(&email).await {
+            Ok(()) => Outcome::Sent,
+            Err(err) => Outcome::Failed(err),
+        },
+        Ok(None) => Outcome::Dropped,
+        Err(err) => Outcome::Failed(format!("{err:?}")),
     }
 }
 
-async fn finish(
-    app: &App,
-    row: &outbox::Model,
-    status: &str,
-    subject: Option<&str>,
-    mail: Option<&Mail>,
-) -> Result<()> {
+/// Writes a batch's outcomes: sent and dropped ones in a few statements, failures one by one.
+async fn record(app: &App, outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)>) -> Result<()> {
     let now = Utc::now();
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(status))
-        .col_expr(outbox::Column::SentAt, Expr::value((status == SENT).then_some(now)))
-        .col_expr(outbox::Column::Subject, Expr::value(subject.unwrap_or_default()))
-        .filter(outbox::Column::Id.eq(row.id))
-        .exec(&app.db)
-        .await?;
-    if status == SENT {
-        if let Some(Mail::Invitation {
-            invitation_id,
-            reminder,
-        }) = mail
-        {
-            let mut update = invitations::Entity::update_many()
-                .col_expr(invitations::Column::DeliveryStatus, Expr::value("sent"))
-                .filter(invitations::Column::Id.eq(*invitation_id));
-            if !reminder {
-                update = update.col_expr(invitations::Column::SentAt, Expr::value(Some(now)));
+    let (mut sent, mut dropped, mut first_sends, mut reminders) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (row, mail, outcome) in outcomes {
+        match outcome {
+            Outcome::Sent => {
+                sent.push(row.id);
+                if let Some(Mail::Invitation {
+                    invitation_id,
+                    reminder,
+                }) = mail
+                {
+                    if reminder {
+                        reminders.push(invitation_id);
+                    } else {
+                        first_sends.push(invitation_id);
+                    }
+                }
             }
-            update.exec(&app.db).await?;
+            Outcome::Dropped => dropped.push(row.id),
+            Outcome::Failed(error) => retry_or_fail(app, &row, mail.as_ref(), &error).await?,
         }
+    }
+    for (ids, status) in [(&sent, SENT), (&dropped, DROPPED)] {
+        if !ids.is_empty() {
+            outbox::Entity::update_many()
+                .col_expr(outbox::Column::Status, Expr::value(status))
+                .col_expr(outbox::Column::SentAt, Expr::value((status == SENT).then_some(now)))
+                .filter(outbox::Column::Id.is_in(ids.clone()))
+                .exec(&app.db)
+                .await?;
+        }
+    }
+    if !first_sends.is_empty() {
+        invitations::Entity::update_many()
+            .col_expr(invitations::Column::DeliveryStatus, Expr::value("sent"))
+            .col_expr(invitations::Column::SentAt, Expr::value(Some(now)))
+            .filter(invitations::Column::Id.is_in(first_sends))
+            .exec(&app.db)
+            .await?;
+    }
+    if !reminders.is_empty() {
+        invitations::Entity::update_many()
+            .col_expr(invitations::Column::DeliveryStatus, Expr::value("sent"))
+            .filter(invitations::Column::Id.is_in(reminders))
+            .exec(&app.db)
+            .await?;
     }
     Ok(())
 }
