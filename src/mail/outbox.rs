@@ -30,7 +30,7 @@ pub const MAX_ATTEMPTS: i32 = 12;
 /// How long a claimed message is reserved for the instance sending it.
 const LEASE: Duration = Duration::from_secs(120);
 /// Messages sent at once by one instance.
-const CONCURRENCY: usize = 16;
+const CONCURRENCY: usize = 48;
 
 /// What a queued message is about; rendered (and its link's token issued) when sent,
 /// so the outbox never holds a secret.

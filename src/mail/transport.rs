@@ -43,7 +43,7 @@ impl SmtpTransport {
     pub fn new(url: &str, from: Mailbox) -> Result<Self> {
         let inner = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| Error::Internal(format!("smtp_url: {e}")))?
-            .pool_config(PoolConfig::new().max_size(16).idle_timeout(Duration::from_secs(60)))
+            .pool_config(PoolConfig::new().max_size(48).idle_timeout(Duration::from_secs(60)))
             .timeout(Some(Duration::from_secs(15)))
             .build();
         Ok(Self { from, inner })

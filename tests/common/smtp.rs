@@ -113,10 +113,12 @@ impl MailServer {
             to: Vec::new(),
             data: Vec::new(),
         };
+        // A thread per connection, more than the app's SMTP pool (48): otherwise pooled
+        // connections would wait for a thread that never frees.
         let mut server = Server::new(sink);
         server
             .with_name("localhost")
-            .with_num_threads(64)
+            .with_num_threads(128)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();
