@@ -175,6 +175,12 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
     let addr = bound_rx.await.unwrap();
     let client = Client::new(addr, login(addr).await);
 
+    // What any request costs here (session, member), for comparison.
+    println!(
+        "{{ me {{ id }} }} alone: {}",
+        solo(&client, &json!({ "query": "{ me { id } }" })).await
+    );
+
     // a. Search.
     let search = json!({ "query": SEARCH_QUERY });
     println!("search alone: {}", solo(&client, &search).await);

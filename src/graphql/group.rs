@@ -1,17 +1,12 @@
 //! Groups: the `Group` type, `groups`, `group`, and the group mutations.
 
 use async_graphql::{Context, Object, ID};
-use sea_orm::{ColumnTrait, Condition};
 
 use super::inputs::{parse_id, GroupInputObject, MemberSelectionInput};
 use super::members_api::{BulkResult, MemberConnection};
 use super::{app, caller, Result};
-use crate::auth::permissions::require_scope;
-use crate::config::Permission;
 use crate::groups::{self, GroupInput};
-use crate::members::filter::scope_condition;
-use crate::members::{list, MemberOrder, PageRequest};
-use entity::members;
+use crate::members::{list_members, MemberFilter, MemberOrder, PageRequest};
 
 /// A group of members.
 #[derive(Clone)]
@@ -40,18 +35,16 @@ impl GroupView {
     /// The group's members, by name. Needs members.read.
     async fn members(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<MemberConnection> {
         let caller = caller(ctx).await?;
-        let db = &app(ctx).db;
-        let scope = require_scope(db, &caller, Permission::MembersRead).await?;
-        let condition = Condition::all()
-            .add(members::Column::Tenant.eq(&caller.tenant.slug))
-            .add(groups::members_condition(db, &caller, &self.0).await?)
-            .add(scope_condition(db, &caller.tenant, &scope).await?);
+        let filter = MemberFilter {
+            group_ids: Some(vec![self.0.id]),
+            ..MemberFilter::default()
+        };
         let request = PageRequest {
             first,
             after,
             ..PageRequest::default()
         };
-        let page = list::list(db, condition.clone(), MemberOrder::default(), &request).await?;
+        let (page, condition) = list_members(app(ctx), &caller, &filter, MemberOrder::default(), &request).await?;
         Ok(MemberConnection::new(page, condition))
     }
 }

@@ -9,9 +9,7 @@ use super::inputs::{
 };
 use super::member::MemberView;
 use super::{app, caller, Result};
-use crate::auth::permissions::require_scope;
-use crate::config::Permission;
-use crate::members::{self, filter::scope_condition, list, MemberOrder, Page, PageRequest, Status};
+use crate::members::{self, list, MemberOrder, Page, PageRequest, Status};
 
 /// A member and its cursor.
 #[derive(SimpleObject, Clone)]
@@ -105,13 +103,7 @@ impl MembersQuery {
         before: Option<String>,
     ) -> Result<MemberConnection> {
         let caller = caller(ctx).await?;
-        let db = &app(ctx).db;
-        let scope = require_scope(db, &caller, Permission::MembersRead).await?;
         let filter = filter.map(|f| f.into_domain("filter")).transpose()?.unwrap_or_default();
-        filter.validate(&caller.tenant, "filter")?;
-        let condition = Condition::all()
-            .add(filter.condition(db, &caller.tenant).await?)
-            .add(scope_condition(db, &caller.tenant, &scope).await?);
         let order = order_by.map(MemberOrder::from).unwrap_or_default();
         let request = PageRequest {
             first,
@@ -119,7 +111,7 @@ impl MembersQuery {
             last,
             before,
         };
-        let page = list::list(db, condition.clone(), order, &request).await?;
+        let (page, condition) = members::list_members(app(ctx), &caller, &filter, order, &request).await?;
         Ok(MemberConnection::new(page, condition))
     }
 }

@@ -366,3 +366,30 @@ fn changed_fields(before: &members::Model, after: &members::Model) -> Vec<serde_
         .map(|(field, b, a)| json!({ "field": field, "before": b, "after": a }))
         .collect()
 }
+
+/// The members `filter` selects that the caller may read (members.read, within their
+/// groups when it is group-scoped), as a condition for listing and counting.
+pub async fn readable<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    filter: &super::MemberFilter,
+) -> Result<Condition> {
+    let scope = require_scope(conn, caller, Permission::MembersRead).await?;
+    filter.validate(&caller.tenant, "filter")?;
+    Ok(Condition::all()
+        .add(filter.condition(conn, &caller.tenant).await?)
+        .add(scope_condition(conn, &caller.tenant, &scope).await?))
+}
+
+/// A page of the members the caller may read, and the condition behind it (for totalCount).
+pub async fn list_members(
+    app: &App,
+    caller: &Caller,
+    filter: &super::MemberFilter,
+    order: list::MemberOrder,
+    page: &list::PageRequest,
+) -> Result<(list::Page<members::Model>, Condition)> {
+    let condition = readable(&app.db, caller, filter).await?;
+    let page = list::list(&app.db, condition.clone(), order, page).await?;
+    Ok((page, condition))
+}

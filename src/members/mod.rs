@@ -23,7 +23,7 @@ use entity::{member_emails, members};
 pub use self::admin::{bootstrap_tenant, create_admin, CreatedAdmin};
 pub use self::filter::{MemberFilter, Selection};
 pub use self::list::{list, MemberOrder, OrderField, Page, PageRequest};
-pub use self::manage::{create_member, get_member, update_member, CreateMember, UpdateMember};
+pub use self::manage::{create_member, get_member, list_members, update_member, CreateMember, UpdateMember};
 pub use self::merge::merge_members;
 pub use self::roles::{set_member_roles, RoleAssignment};
 pub use self::status::{set_status, BulkResult};
