@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_initial;
 mod m20261124_000002_member_search;
 mod m20261124_000003_mail_tokens;
+mod m20261124_000004_role_lookup;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261124_000002_member_search::Migration),
             Box::new(m20261124_000003_mail_tokens::Migration),
+            Box::new(m20261124_000004_role_lookup::Migration),
         ]
     }
 }

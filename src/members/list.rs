@@ -4,7 +4,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::NullOrdering;
+use sea_orm::sea_query::{Expr, NullOrdering, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -123,27 +123,19 @@ fn past(field: OrderField, cursor: &Cursor, ascending: bool) -> Result<Condition
             nulls
         });
     };
-    let cond = match field {
+    let value: SimpleExpr = match field {
         OrderField::CreatedAt | OrderField::LastLoginAt => {
             let at: DateTime<Utc> = DateTime::parse_from_rfc3339(value)
                 .map_err(|_| Error::invalid("after", "not a cursor of this list"))?
                 .with_timezone(&Utc);
-            let beyond = if ascending { col.gt(at) } else { col.lt(at) };
-            Condition::any()
-                .add(beyond)
-                .add(Condition::all().add(col.eq(at)).add(id_past))
+            at.into()
         }
-        OrderField::LastName | OrderField::Login => {
-            let beyond = if ascending {
-                col.gt(value.as_str())
-            } else {
-                col.lt(value.as_str())
-            };
-            Condition::any()
-                .add(beyond)
-                .add(Condition::all().add(col.eq(value.as_str())).add(id_past))
-        }
+        OrderField::LastName | OrderField::Login => value.as_str().into(),
     };
+    // A row-value comparison, which both databases turn into one index range.
+    let left = Expr::tuple([Expr::col(col).into(), Expr::col(members::Column::Id).into()]);
+    let right = Expr::tuple([value, cursor.id.into()]);
+    let cond = Condition::all().add(if ascending { left.gt(right) } else { left.lt(right) });
     // Walking down, the NULLs (lowest) come last.
     Ok(if !ascending && field == OrderField::LastLoginAt {
         Condition::any().add(cond).add(col.is_null())
@@ -185,13 +177,20 @@ pub async fn list<C: ConnectionTrait>(
         let cursor = decode("before", order.field, before)?;
         query = query.filter(past(order.field, &cursor, order.descending)?);
     }
-    let (dir, nulls) = if ascending {
-        (Order::Asc, NullOrdering::First)
+    let dir = if ascending { Order::Asc } else { Order::Desc };
+    // Only the nullable field needs a NULLS clause (NULL sorts lowest); on the others it
+    // would stop PostgreSQL from walking the index.
+    query = if order.field == OrderField::LastLoginAt {
+        let nulls = if ascending {
+            NullOrdering::First
+        } else {
+            NullOrdering::Last
+        };
+        query.order_by_with_nulls(column(order.field), dir.clone(), nulls)
     } else {
-        (Order::Desc, NullOrdering::Last)
+        query.order_by(column(order.field), dir.clone())
     };
     let mut rows = query
-        .order_by_with_nulls(column(order.field), dir.clone(), nulls)
         .order_by(members::Column::Id, dir)
         .limit(limit + 1)
         .all(conn)
