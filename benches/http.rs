@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench http` (ROSTER_BENCH_SECONDS, ROSTER_BENCH_CONNECTIONS to change the run).
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +15,6 @@ use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use poem::listener::TcpListener;
 use roster::app::App;
 use roster::config::{EnvOverrides, Settings, TenantRegistry};
 
@@ -52,7 +53,7 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
     std::fs::create_dir_all(dir.path().join("tenants")).unwrap();
     std::fs::write(dir.path().join("tenants/bench.toml"), TENANT).unwrap();
     let database_url = match database {
-        Some(server) => fresh_postgres(&server).await,
+        Some(server) => support::fresh_postgres(&server).await.1,
         None => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
     };
     let mut settings = Settings {
@@ -66,31 +67,11 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
     }
     let tenants = TenantRegistry::load(dir.path(), EnvOverrides::None).unwrap();
     let app = App::start(settings, tenants).await.unwrap();
-    let tenant = app.tenants.get("bench").unwrap();
-    roster::members::create_admin(
-        &app.db,
-        &tenant,
-        "bench@example.org",
-        Some("bench-password-1".into()),
-        roster::members::Origin::Manual,
-    )
-    .await
-    .unwrap();
+    support::create_admin(&app, "bench").await;
 
-    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(roster::http::serve(
-        app,
-        TcpListener::bind("127.0.0.1:0".parse::<SocketAddr>().unwrap()),
-        async move {
-            let _ = stop_rx.await;
-        },
-        move |addr| {
-            let _ = bound_tx.send(addr);
-        },
-    ));
-    let addr = bound_rx.await.unwrap();
-    let token = login(addr).await;
+    let served = support::serve(app.clone()).await;
+    let addr = served.addr;
+    let token = support::login(addr, "bench").await;
 
     let body = Bytes::from_static(br#"{"query":"{ me { id } }"}"#);
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -114,8 +95,7 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
         histogram.value_at_quantile(0.99) as f64 / 1000.0,
         histogram.max() as f64 / 1000.0,
     );
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    served.stop().await;
 }
 
 /// One keep-alive connection sending requests back to back until the deadline.
@@ -147,34 +127,4 @@ async fn drive(addr: SocketAddr, token: Arc<String>, body: Bytes, deadline: Inst
         }
     }
     (histogram, failures)
-}
-
-async fn login(addr: SocketAddr) -> String {
-    let query = r#"{"query":"mutation { login(identifier: \"bench\", password: \"bench-password-1\") { token } }"}"#;
-    let answer: serde_json::Value = reqwest::Client::new()
-        .post(format!("http://{addr}/t/bench/graphql"))
-        .header("content-type", "application/json")
-        .body(query)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["data"]["login"]["token"]
-        .as_str()
-        .expect("bench login")
-        .to_owned()
-}
-
-async fn fresh_postgres(server_url: &str) -> String {
-    use sea_orm::ConnectionTrait;
-    let name = format!("roster_bench_{}", uuid::Uuid::new_v4().simple());
-    let admin = sea_orm::Database::connect(server_url).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let base = server_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(server_url);
-    format!("{base}/{name}")
 }

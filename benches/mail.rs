@@ -3,13 +3,13 @@
 //! default, and on PostgreSQL + Redis when ROSTER_BENCH_DATABASE_URL and
 //! ROSTER_BENCH_REDIS_URL are set. `cargo bench --bench mail` (ROSTER_BENCH_INVITES to change the count).
 
+mod support;
+
 #[path = "../tests/common/smtp.rs"]
 mod smtp;
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
-use poem::listener::TcpListener;
 use roster::app::App;
 use roster::config::{EnvOverrides, Settings, TenantRegistry};
 use serde_json::json;
@@ -51,7 +51,7 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, count
     std::fs::create_dir_all(dir.path().join("tenants")).unwrap();
     std::fs::write(dir.path().join("tenants/bench.toml"), TENANT).unwrap();
     let database_url = match database {
-        Some(server) => fresh_postgres(&server).await,
+        Some(server) => support::fresh_postgres(&server).await.1,
         None => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
     };
     let settings = Settings {
@@ -64,29 +64,9 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, count
     };
     let tenants = TenantRegistry::load(dir.path(), EnvOverrides::None).unwrap();
     let app = App::start(settings, tenants).await.unwrap();
-    let tenant = app.tenants.get("bench").unwrap();
-    roster::members::create_admin(
-        &app.db,
-        &tenant,
-        "bench@example.org",
-        Some("bench-password-1".into()),
-        roster::members::Origin::Manual,
-    )
-    .await
-    .unwrap();
-    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(roster::http::serve(
-        app.clone(),
-        TcpListener::bind("127.0.0.1:0".parse::<SocketAddr>().unwrap()),
-        async move {
-            let _ = stop_rx.await;
-        },
-        move |addr| {
-            let _ = bound_tx.send(addr);
-        },
-    ));
-    let addr = bound_rx.await.unwrap();
+    support::create_admin(&app, "bench").await;
+    let served = support::serve(app.clone()).await;
+    let addr = served.addr;
     let client = reqwest::Client::new();
     let endpoint = format!("http://{addr}/t/bench/graphql");
     let login =
@@ -142,18 +122,5 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, count
         deliver_time.as_secs_f64(),
         received as f64 / deliver_time.as_secs_f64(),
     );
-    let _ = stop_tx.send(());
-    let _ = server.await;
-}
-
-async fn fresh_postgres(server_url: &str) -> String {
-    use sea_orm::ConnectionTrait;
-    let name = format!("roster_bench_{}", uuid::Uuid::new_v4().simple());
-    let admin = sea_orm::Database::connect(server_url).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let base = server_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(server_url);
-    format!("{base}/{name}")
+    served.stop().await;
 }

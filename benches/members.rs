@@ -8,6 +8,8 @@
 //! `cargo bench --bench members` (ROSTER_BENCH_SECONDS to change the length of each timed run;
 //! ROSTER_BENCH_KEEP=1 keeps the SQLite file and the PostgreSQL database for EXPLAIN).
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +20,6 @@ use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use poem::listener::TcpListener;
 use roster::app::App;
 use roster::config::{EnvOverrides, Settings, TenantRegistry};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
@@ -124,7 +125,7 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
     std::fs::write(dir.path().join("tenants/bench.toml"), TENANT).unwrap();
     let keep = std::env::var_os("ROSTER_BENCH_KEEP").is_some();
     let postgres = match &database {
-        Some(server) => Some(fresh_postgres(server).await),
+        Some(server) => Some(support::fresh_postgres(server).await),
         None => None,
     };
     let database_url = match &postgres {
@@ -142,16 +143,7 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
     }
     let tenants = TenantRegistry::load(dir.path(), EnvOverrides::None).unwrap();
     let app = App::start(settings, tenants).await.unwrap();
-    let tenant = app.tenants.get(SLUG).unwrap();
-    roster::members::create_admin(
-        &app.db,
-        &tenant,
-        "bench@example.org",
-        Some("bench-password-1".into()),
-        roster::members::Origin::Manual,
-    )
-    .await
-    .unwrap();
+    support::create_admin(&app, "bench").await;
 
     let started = Instant::now();
     let ids = seed(&app).await;
@@ -160,20 +152,9 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
         started.elapsed().as_secs_f64()
     );
 
-    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(roster::http::serve(
-        app.clone(),
-        TcpListener::bind("127.0.0.1:0".parse::<SocketAddr>().unwrap()),
-        async move {
-            let _ = stop_rx.await;
-        },
-        move |addr| {
-            let _ = bound_tx.send(addr);
-        },
-    ));
-    let addr = bound_rx.await.unwrap();
-    let client = Client::new(addr, login(addr).await);
+    let served = support::serve(app.clone()).await;
+    let addr = served.addr;
+    let client = Client::new(addr, support::login(addr, SLUG).await);
 
     // What any request costs here (session, member), for comparison.
     println!(
@@ -213,8 +194,7 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
     // Bulk deactivation of a group holding half the members, 1,000 of them signed in.
     deactivate_half(&app, &client, &ids).await;
 
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    served.stop().await;
     if keep {
         match &postgres {
             Some((name, _)) => println!("kept database {name}"),
@@ -222,7 +202,7 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
         }
     } else if let (Some((name, _)), Some(server)) = (&postgres, &database) {
         app.db.close().await.unwrap();
-        drop_postgres(server, name).await;
+        support::drop_postgres(server, name).await;
     }
 }
 
@@ -548,47 +528,4 @@ async fn drive(client: Client, bodies: Arc<Vec<Bytes>>, offset: usize, deadline:
         }
     }
     (histogram, failures)
-}
-
-async fn login(addr: SocketAddr) -> String {
-    let query = r#"{"query":"mutation { login(identifier: \"bench\", password: \"bench-password-1\") { token } }"}"#;
-    let answer: Value = reqwest::Client::new()
-        .post(format!("http://{addr}/t/{SLUG}/graphql"))
-        .header("content-type", "application/json")
-        .body(query)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["data"]["login"]["token"]
-        .as_str()
-        .expect("bench login")
-        .to_owned()
-}
-
-/// A new empty database on the server: its name and URL.
-async fn fresh_postgres(server_url: &str) -> (String, String) {
-    use sea_orm::ConnectionTrait;
-    let name = format!("roster_bench_{}", Uuid::new_v4().simple());
-    let admin = sea_orm::Database::connect(server_url).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let base = server_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(server_url);
-    let url = format!("{base}/{name}");
-    (name, url)
-}
-
-async fn drop_postgres(server_url: &str, name: &str) {
-    use sea_orm::ConnectionTrait;
-    let admin = sea_orm::Database::connect(server_url).await.unwrap();
-    if let Err(err) = admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-    {
-        println!("could not drop {name}: {err}");
-    }
 }
