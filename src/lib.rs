@@ -10,6 +10,7 @@ pub mod error;
 pub mod graphql;
 pub mod groups;
 pub mod http;
+pub mod imports;
 pub mod invitations;
 pub mod jobs;
 pub mod mail;

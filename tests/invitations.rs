@@ -144,7 +144,7 @@ async fn invite_email_accept_over_smtp() {
     assert_eq!(payload["member"]["locale"], "en");
     assert_eq!(
         payload["member"]["roles"],
-        json!([{ "role": { "key": "member" } }, { "role": { "key": "referent" } }])
+        json!([{ "role": { "key": "referent" } }, { "role": { "key": "member" } }])
     );
     assert_eq!(payload["member"]["groups"], json!([{ "name": "Légumes" }]));
     assert_eq!(payload["mustChangePassword"], false);

@@ -481,7 +481,10 @@ async fn roles_follow_permissions_and_assignable_lists() {
             json!({ "id": ids[1], "r": [{ "role": "referent" }, { "role": "member" }] }),
         )
         .await;
-    assert_eq!(ok["setMemberRoles"]["roles"][0]["role"]["key"], "member");
+    assert_eq!(
+        ok["setMemberRoles"]["roles"][0]["role"]["key"], "referent",
+        "in the tenant file's order"
+    );
     for (role, why) in [
         ("admin", "carries permissions the coordinator lacks"),
         ("coordinator", "not in the assignable list"),

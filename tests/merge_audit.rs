@@ -61,7 +61,11 @@ async fn merge_moves_everything_onto_the_kept_member() {
         .iter()
         .map(|r| r["role"]["key"].as_str().unwrap())
         .collect();
-    assert_eq!(roles, ["member", "referent"], "union of roles");
+    assert_eq!(
+        roles,
+        ["referent", "member"],
+        "union of roles, in the tenant file's order"
+    );
     assert_eq!(m["groups"], json!([{ "name": "Caisse" }]));
 
     let gone = t

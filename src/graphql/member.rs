@@ -122,17 +122,21 @@ impl MemberView {
             .order_by_asc(role_assignments::Column::CreatedAt)
             .all(&app(ctx).db)
             .await?;
-        Ok(rows
+        // In the tenant file's order of roles, tenant-wide before group-scoped.
+        let mut held: Vec<(usize, Option<String>, RoleAssignmentView)> = rows
             .into_iter()
             .filter_map(|(assignment, group)| {
                 // A role removed from the tenant file no longer shows (nor grants anything).
-                let role = tenant.role(&assignment.role)?;
-                Some(RoleAssignmentView {
+                let (position, _, role) = tenant.roles.get_full(&assignment.role)?;
+                let view = RoleAssignmentView {
                     role: RoleView::new(role, tenant, visitor.locale()),
-                    group: group.map(GroupView),
-                })
+                    group: group.clone().map(GroupView),
+                };
+                Some((position, group.map(|g| g.name_key), view))
             })
-            .collect())
+            .collect();
+        held.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Ok(held.into_iter().map(|(_, _, view)| view).collect())
     }
     /// Manual groups the member was put in, and smart groups whose rule selects them.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<GroupView>> {

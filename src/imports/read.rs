@@ -1,0 +1,230 @@
+//! Reading CSV and text files: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's
+//! "Unicode text"), or Windows-1252 when the bytes are not UTF-8; delimiter `,` `;` or
+//! tab told from the header line; quoted fields may hold line breaks; blank rows skipped.
+
+use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
+
+/// Why a file cannot be read, in words for the person who sent it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file has a header line but no rows")]
+    NoRows,
+    #[error("the file has more than {0} rows")]
+    TooManyRows(u64),
+    #[error("the file is not a text or CSV file")]
+    NotText,
+    #[error("the file could not be read as CSV: {0}")]
+    Malformed(String),
+}
+
+/// One data row, numbered as a spreadsheet shows it (the header is row 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub number: usize,
+    pub cells: Vec<String>,
+}
+
+/// A sheet: its header cells and its non-blank rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheet {
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// Text of a file, whatever Excel or LibreOffice wrote it in.
+pub fn decode(bytes: &[u8]) -> Result<String, ReadError> {
+    let text = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        String::from_utf8_lossy(rest).into_owned()
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        UTF_16LE.decode_without_bom_handling(rest).0.into_owned()
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        UTF_16BE.decode_without_bom_handling(rest).0.into_owned()
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_owned(),
+            Err(_) => WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+        }
+    };
+    // Binary data (a zip, an image) is full of NULs and control characters.
+    let suspicious = text
+        .chars()
+        .take(4096)
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
+    if suspicious > 8 {
+        return Err(ReadError::NotText);
+    }
+    Ok(text)
+}
+
+/// The delimiter of the header line: the most frequent of `;`, tab and `,` outside quotes.
+pub fn detect_delimiter(text: &str) -> u8 {
+    let mut counts = [(b';', 0usize), (b'\t', 0), (b',', 0)];
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '\n' | '\r' if !quoted => break,
+            _ if !quoted => {
+                for (delimiter, count) in counts.iter_mut() {
+                    if c as u32 == u32::from(*delimiter) {
+                        *count += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|(_, count)| *count)
+        .filter(|(_, count)| *count > 0)
+        .map(|(d, _)| *d)
+        .unwrap_or(b',')
+}
+
+/// Puts a lone delimiter on every empty line outside quotes: the csv reader drops empty
+/// lines, but a spreadsheet shows each as a row, and row numbers must match it.
+fn keep_empty_lines(text: &str, delimiter: u8) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut quoted = false;
+    let mut line_empty = true;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '\n' if !quoted && line_empty => out.push(delimiter as char),
+            _ => {}
+        }
+        if c == '\n' && !quoted {
+            line_empty = true;
+        } else if c != '\r' {
+            line_empty = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Reads a CSV or text file into a sheet, refusing more than `max_rows` data rows.
+pub fn read_csv(bytes: &[u8], max_rows: u64) -> Result<Sheet, ReadError> {
+    let text = decode(bytes)?;
+    if text.trim().is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let delimiter = detect_delimiter(&text);
+    let text = keep_empty_lines(&text, delimiter);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let headers: Vec<String> = match records.next() {
+        Some(Ok(record)) => record.iter().map(|h| h.trim().to_owned()).collect(),
+        Some(Err(err)) => return Err(ReadError::Malformed(err.to_string())),
+        None => return Err(ReadError::Empty),
+    };
+    let mut rows = Vec::new();
+    for (index, record) in records.enumerate() {
+        let record = record.map_err(|e| ReadError::Malformed(e.to_string()))?;
+        let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        if rows.len() as u64 >= max_rows {
+            return Err(ReadError::TooManyRows(max_rows));
+        }
+        rows.push(Row {
+            number: index + 2,
+            cells,
+        });
+    }
+    if rows.is_empty() {
+        return Err(ReadError::NoRows);
+    }
+    Ok(Sheet { headers, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn windows_1252_with_semicolons() {
+        let sheet = read_csv(&fixture("cagette-adherents.csv"), 1_000).unwrap();
+        assert_eq!(sheet.headers, ["Prénom", "Nom", "Email", "Email 2", "Téléphone"]);
+        assert_eq!(sheet.rows[0].number, 2);
+        assert_eq!(sheet.rows[0].cells[0], "Théo");
+        assert_eq!(sheet.rows[0].cells[4], "0667910289", "phones keep their leading zero");
+        assert!(sheet.rows.iter().any(|r| r.cells[1] == "Brûlé"));
+    }
+
+    #[test]
+    fn utf8_with_bom() {
+        let sheet = read_csv(&fixture("club-membres.csv"), 1_000).unwrap();
+        assert_eq!(
+            sheet.headers[0], "Identifiant",
+            "the BOM is not part of the first header"
+        );
+        assert_eq!(sheet.headers[2], "Prénom");
+        assert_eq!(sheet.rows[1].cells[4], "Mot de passe crypté");
+    }
+
+    #[test]
+    fn utf16_tab_separated_as_excel_unicode_text() {
+        let text = "Prénom\tNom\tEmail\r\nZoé\tÉtienne\tzoe@example.org\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let sheet = read_csv(&bytes, 10).unwrap();
+        assert_eq!(sheet.headers, ["Prénom", "Nom", "Email"]);
+        assert_eq!(sheet.rows[0].cells, ["Zoé", "Étienne", "zoe@example.org"]);
+    }
+
+    #[test]
+    fn quoted_line_breaks_blank_rows_and_row_numbers() {
+        let text = "name,note\n\"Anne\",\"line one\nline two\"\n,,\n\nBob,\"a, b\"\n";
+        let sheet = read_csv(text.as_bytes(), 10).unwrap();
+        assert_eq!(sheet.rows.len(), 2);
+        assert_eq!(sheet.rows[0].cells[1], "line one\nline two");
+        assert_eq!(sheet.rows[1].cells, ["Bob", "a, b"]);
+        assert_eq!(sheet.rows[0].number, 2);
+        assert_eq!(
+            sheet.rows[1].number, 5,
+            "rows 3 (empty cells) and 4 (empty line) still count"
+        );
+    }
+
+    #[test]
+    fn delimiters_are_told_from_the_header() {
+        assert_eq!(detect_delimiter("a;b;c\n1,5;2;3"), b';');
+        assert_eq!(detect_delimiter("a,b,c"), b',');
+        assert_eq!(detect_delimiter("a\tb\tc"), b'\t');
+        assert_eq!(detect_delimiter("\"a;x\",b,c"), b',', "quoted delimiters do not count");
+        assert_eq!(detect_delimiter("single"), b',');
+    }
+
+    #[test]
+    fn bad_files_get_clear_errors() {
+        assert_eq!(read_csv(b"", 10), Err(ReadError::Empty));
+        assert_eq!(read_csv(b"  \r\n ", 10), Err(ReadError::Empty));
+        assert_eq!(read_csv(b"email;name\r\n", 10), Err(ReadError::NoRows));
+        assert_eq!(read_csv(b"e\n1\n2\n3\n", 2), Err(ReadError::TooManyRows(2)));
+        assert_eq!(
+            read_csv(&fixture("amapress-utilisateurs.xlsx"), 10),
+            Err(ReadError::NotText),
+            "a zip is not text"
+        );
+        let noise: Vec<u8> = (0..2048u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        assert!(read_csv(&noise, 10).is_err());
+    }
+}
