@@ -221,11 +221,7 @@ pub async fn accept_post(
             page.error = Some(explain(&visitor, &err));
             render(&visitor, page, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(err) => render(
-            &visitor,
-            message_page(&visitor, Key::AcceptTitle, Some(explain(&visitor, &err)), None),
-            StatusCode::BAD_REQUEST,
-        ),
+        Err(err) => outcome(&visitor, Key::AcceptTitle, Err(err)),
     }
 }
 
@@ -315,11 +311,7 @@ pub async fn reset_post(
             page.error = Some(explain(&visitor, &err));
             render(&visitor, page, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(err) => render(
-            &visitor,
-            message_page(&visitor, Key::ResetTitle, Some(explain(&visitor, &err)), None),
-            StatusCode::BAD_REQUEST,
-        ),
+        Err(err) => outcome(&visitor, Key::ResetTitle, Err(err)),
     }
 }
 
@@ -333,7 +325,30 @@ fn confirm_button(visitor: &Visitor, token: &str, title: Key, submit: Key) -> Pa
     }
 }
 
-/// GET: a button to confirm the new address (a GET alone changes nothing).
+/// The page after an action: its success message, or the error explained.
+fn outcome(visitor: &Visitor, title: Key, result: Result<String, Error>) -> Response {
+    match result {
+        Ok(success) => render(
+            visitor,
+            message_page(visitor, title, None, Some(success)),
+            StatusCode::OK,
+        ),
+        Err(err) => {
+            let page = message_page(visitor, title, Some(explain(visitor, &err)), None);
+            render(visitor, page, StatusCode::BAD_REQUEST)
+        }
+    }
+}
+
+/// A page with one button that posts the link's token back (a GET alone changes nothing).
+async fn button_page(app: &App, req: &Request, slug: &str, token: &str, title: Key, submit: Key) -> Response {
+    let Some(visitor) = visitor_for(app, req, slug).await else {
+        return not_found();
+    };
+    render(&visitor, confirm_button(&visitor, token, title, submit), StatusCode::OK)
+}
+
+/// GET: a button to confirm the new address.
 #[handler]
 pub async fn email_change_get(
     req: &Request,
@@ -341,14 +356,7 @@ pub async fn email_change_get(
     Query(params): Query<HashMap<String, String>>,
     Data(app): Data<&App>,
 ) -> Response {
-    let Some(visitor) = visitor_for(app, req, &slug).await else {
-        return not_found();
-    };
-    render(
-        &visitor,
-        confirm_button(&visitor, &token_of(&params), Key::EmailTitle, Key::EmailSubmit),
-        StatusCode::OK,
-    )
+    button_page(app, req, &slug, &token_of(&params), Key::EmailTitle, Key::EmailSubmit).await
 }
 
 /// POST: confirms the new address.
@@ -362,25 +370,13 @@ pub async fn email_change_post(
     let Some(visitor) = visitor_for(app, req, &slug).await else {
         return not_found();
     };
-    match account::confirm_email_change(app, &visitor, &token_of(&form)).await {
-        Ok(member) => {
-            let success = format!(
-                "{} {}",
-                text(visitor.locale(), Key::EmailChanged),
-                member.email.unwrap_or_default()
-            );
-            render(
-                &visitor,
-                message_page(&visitor, Key::EmailTitle, None, Some(success)),
-                StatusCode::OK,
-            )
-        }
-        Err(err) => render(
-            &visitor,
-            message_page(&visitor, Key::EmailTitle, Some(explain(&visitor, &err)), None),
-            StatusCode::BAD_REQUEST,
-        ),
-    }
+    let result = account::confirm_email_change(app, &visitor, &token_of(&form))
+        .await
+        .map(|member| {
+            let done = text(visitor.locale(), Key::EmailChanged);
+            format!("{done} {}", member.email.unwrap_or_default())
+        });
+    outcome(&visitor, Key::EmailTitle, result)
 }
 
 /// GET: a button to undo an email change ("this wasn't me").
@@ -391,14 +387,7 @@ pub async fn revert_get(
     Query(params): Query<HashMap<String, String>>,
     Data(app): Data<&App>,
 ) -> Response {
-    let Some(visitor) = visitor_for(app, req, &slug).await else {
-        return not_found();
-    };
-    render(
-        &visitor,
-        confirm_button(&visitor, &token_of(&params), Key::RevertTitle, Key::RevertSubmit),
-        StatusCode::OK,
-    )
+    button_page(app, req, &slug, &token_of(&params), Key::RevertTitle, Key::RevertSubmit).await
 }
 
 /// POST: puts the old address back.
@@ -412,19 +401,8 @@ pub async fn revert_post(
     let Some(visitor) = visitor_for(app, req, &slug).await else {
         return not_found();
     };
-    match account::revert_email_change(app, &visitor, &token_of(&form)).await {
-        Ok(_) => {
-            let success = text(visitor.locale(), Key::Reverted).to_owned();
-            render(
-                &visitor,
-                message_page(&visitor, Key::RevertTitle, None, Some(success)),
-                StatusCode::OK,
-            )
-        }
-        Err(err) => render(
-            &visitor,
-            message_page(&visitor, Key::RevertTitle, Some(explain(&visitor, &err)), None),
-            StatusCode::BAD_REQUEST,
-        ),
-    }
+    let result = account::revert_email_change(app, &visitor, &token_of(&form))
+        .await
+        .map(|_| text(visitor.locale(), Key::Reverted).to_owned());
+    outcome(&visitor, Key::RevertTitle, result)
 }
