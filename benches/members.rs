@@ -244,11 +244,13 @@ async fn seed(app: &App) -> Vec<Uuid> {
             let email = format!("{login}@example.org");
             let id = Uuid::now_v7();
             ids.push(id);
+            let sort_key = roster::members::create::sort_key(first, last);
             for token in roster::members::search::tokens(&login, first, last, Some(&email), None) {
                 words.push(member_search_tokens::ActiveModel {
                     tenant: Set(SLUG.to_owned()),
                     token: Set(token),
                     member_id: Set(id),
+                    sort_key: Set(sort_key.clone()),
                 });
             }
             emails.push(member_emails::ActiveModel {

@@ -709,3 +709,81 @@ async fn deactivation_in_bulk_ends_sessions_and_spares_the_caller() {
         .unwrap();
     assert_eq!(audit, 5);
 }
+
+#[tokio::test]
+async fn search_pages_match_the_general_path() {
+    let (t, admin) = coop().await;
+    for (first, last) in [
+        ("Ana", "Dupont"),
+        ("Bea", "Dupond"),
+        ("Cid", "Dupont"),
+        ("Dan", "Martin"),
+        ("Eve", "Dupuis"),
+        ("Fay", "Dupont"),
+    ] {
+        let email = format!("{}@coop.example", first.to_lowercase());
+        t.create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": first, "lastName": last, "email": email }),
+        )
+        .await;
+    }
+    // With a status filter the general path answers; without, the ordered word index does.
+    let general = t
+        .ok(
+            "coop",
+            &admin,
+            "{ members(filter: {search: \"dup\", status: ACTIVE}, first: 50) { nodes { login } } }",
+            json!({}),
+        )
+        .await;
+    let expected = logins(&general);
+    assert_eq!(
+        expected,
+        ["bea.dupond", "ana.dupont", "cid.dupont", "fay.dupont", "eve.dupuis"]
+    );
+    let page = "query($after: String) { members(filter: {search: \"DUP\"}, first: 2, after: $after) { totalCount nodes { login } pageInfo { hasNextPage hasPreviousPage endCursor } } }";
+    let mut walked = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let data = t.ok("coop", &admin, page, json!({ "after": after })).await;
+        assert_eq!(data["members"]["totalCount"], 5);
+        assert_eq!(data["members"]["pageInfo"]["hasPreviousPage"], after.is_some());
+        walked.extend(logins(&data));
+        if data["members"]["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = data["members"]["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(walked, expected);
+    // A rename moves the member in the index too.
+    let ana = t
+        .ok(
+            "coop",
+            &admin,
+            "{ members(filter: {search: \"ana\"}) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let id = ana["members"]["nodes"][0]["id"].clone();
+    t.ok(
+        "coop",
+        &admin,
+        "mutation($id: ID!) { updateMember(id: $id, input: {lastName: \"Dupuy\"}) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let moved = t
+        .ok(
+            "coop",
+            &admin,
+            "{ members(filter: {search: \"dup\"}, first: 50) { nodes { login } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        logins(&moved),
+        ["bea.dupond", "cid.dupont", "fay.dupont", "eve.dupuis", "ana.dupont"]
+    );
+}

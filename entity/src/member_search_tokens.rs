@@ -12,6 +12,8 @@ pub struct Model {
     pub token: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub member_id: Uuid,
+    /// The member's sort key, so search pages come in order from the index.
+    pub sort_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ mod m20261124_000001_initial;
 mod m20261124_000002_member_search;
 mod m20261124_000003_mail_tokens;
 mod m20261124_000004_role_lookup;
+mod m20261124_000005_search_order;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_member_search::Migration),
             Box::new(m20261124_000003_mail_tokens::Migration),
             Box::new(m20261124_000004_role_lookup::Migration),
+            Box::new(m20261124_000005_search_order::Migration),
         ]
     }
 }

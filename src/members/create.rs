@@ -195,7 +195,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, tenant: &Tenant, new: NewMembe
         new.email.as_deref(),
         new.secondary_email.as_deref(),
     );
-    search::store(conn, &tenant.slug, member.id, words).await?;
+    search::store(conn, &tenant.slug, member.id, &member.sort_key, words).await?;
 
     let mut roles: Vec<(String, Option<Uuid>)> = tenant.default_roles().map(|r| (r.key.clone(), None)).collect();
     for role in new.roles {

@@ -97,6 +97,12 @@ fn decode(arg: &str, field: OrderField, text: &str) -> Result<Cursor> {
     Ok(cursor)
 }
 
+/// The sort value and id a cursor of `field`'s order points at.
+pub fn cursor_position(arg: &str, field: OrderField, text: &str) -> Result<(Option<String>, Uuid)> {
+    let cursor = decode(arg, field, text)?;
+    Ok((cursor.v, cursor.id))
+}
+
 fn column(field: OrderField) -> members::Column {
     match field {
         OrderField::LastName => members::Column::SortKey,

@@ -339,7 +339,7 @@ pub async fn save_profile<C: ConnectionTrait>(
         saved.email.as_deref(),
         saved.secondary_email.as_deref(),
     );
-    search::store(conn, &saved.tenant, saved.id, words).await?;
+    search::store(conn, &saved.tenant, saved.id, &saved.sort_key, words).await?;
     let details = json!({ "changes": changes });
     audit::record(conn, &saved.tenant, actor, "member.updated", Some(saved.id), details).await?;
     Ok(saved)
@@ -390,6 +390,75 @@ pub async fn list_members(
     page: &list::PageRequest,
 ) -> Result<(list::Page<members::Model>, Condition)> {
     let condition = readable(&app.db, caller, filter).await?;
+    if let Some(candidates) = search_candidates(app, caller, filter, order, page).await? {
+        // The next page's members, found in order in the word index; the page itself is
+        // read by id (totalCount, if asked, still counts the whole filter).
+        let exact = Condition::all()
+            .add(members::Column::Tenant.eq(&caller.tenant.slug))
+            .add(members::Column::Id.is_in(candidates));
+        let found = list::list(&app.db, exact, order, page).await?;
+        return Ok((found, condition));
+    }
     let page = list::list(&app.db, condition.clone(), order, page).await?;
     Ok((page, condition))
+}
+
+/// Search-as-you-type's common case — one search word, no other filter, every member
+/// readable, by name, forward — answered from the ordered word index: the ids of the next
+/// page (and one more, to know if there is a next). None when the case does not apply.
+async fn search_candidates(
+    app: &App,
+    caller: &Caller,
+    filter: &super::MemberFilter,
+    order: list::MemberOrder,
+    page: &list::PageRequest,
+) -> Result<Option<Vec<Uuid>>> {
+    use entity::member_search_tokens as words;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{QueryOrder, QuerySelect};
+
+    let only_search = super::MemberFilter {
+        search: filter.search.clone(),
+        ..super::MemberFilter::default()
+    };
+    let terms = filter.search.as_deref().map(search::query_terms).unwrap_or_default();
+    let applies = *filter == only_search
+        && terms.len() == 1
+        && order == list::MemberOrder::default()
+        && page.last.is_none()
+        && page.before.is_none()
+        && caller.grants(&app.db).await?.scope(Permission::MembersRead) == Some(Scope::All);
+    if !applies {
+        return Ok(None);
+    }
+    let term = &terms[0];
+    let wanted = page
+        .first
+        .unwrap_or(list::DEFAULT_PAGE as i32)
+        .clamp(0, list::MAX_PAGE as i32) as u64
+        + 1;
+    let mut query = words::Entity::find()
+        .select_only()
+        .column(words::Column::SortKey)
+        .column(words::Column::MemberId)
+        .distinct()
+        .filter(words::Column::Tenant.eq(&caller.tenant.slug))
+        .filter(words::Column::Token.gte(term.as_str()))
+        .filter(words::Column::Token.lt(search::prefix_end(term)));
+    if let Some(after) = &page.after {
+        let (sort_key, id) = list::cursor_position("after", list::OrderField::LastName, after)?;
+        let left = Expr::tuple([
+            Expr::col(words::Column::SortKey).into(),
+            Expr::col(words::Column::MemberId).into(),
+        ]);
+        query = query.filter(left.gt(Expr::tuple([sort_key.unwrap_or_default().into(), id.into()])));
+    }
+    let rows: Vec<(String, Uuid)> = query
+        .order_by_asc(words::Column::SortKey)
+        .order_by_asc(words::Column::MemberId)
+        .limit(wanted)
+        .into_tuple()
+        .all(&app.db)
+        .await?;
+    Ok(Some(rows.into_iter().map(|(_, id)| id).collect()))
 }

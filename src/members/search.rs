@@ -70,26 +70,41 @@ pub fn prefix_end(prefix: &str) -> String {
 }
 
 /// Replaces a member's search words.
-pub async fn store<C: ConnectionTrait>(conn: &C, tenant: &str, member_id: Uuid, words: BTreeSet<String>) -> Result<()> {
+pub async fn store<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    member_id: Uuid,
+    sort_key: &str,
+    words: BTreeSet<String>,
+) -> Result<()> {
     member_search_tokens::Entity::delete_many()
         .filter(member_search_tokens::Column::MemberId.eq(member_id))
         .exec(conn)
         .await?;
-    insert(conn, words.into_iter().map(|w| (tenant.to_owned(), w, member_id))).await
+    insert(
+        conn,
+        words
+            .into_iter()
+            .map(|w| (tenant.to_owned(), w, member_id, sort_key.to_owned())),
+    )
+    .await
 }
 
 /// Inserts search words of many members in multi-row statements.
 pub async fn insert<C: ConnectionTrait>(
     conn: &C,
-    rows: impl IntoIterator<Item = (String, String, Uuid)>,
+    rows: impl IntoIterator<Item = (String, String, Uuid, String)>,
 ) -> Result<()> {
     let models: Vec<member_search_tokens::ActiveModel> = rows
         .into_iter()
-        .map(|(tenant, token, member_id)| member_search_tokens::ActiveModel {
-            tenant: Set(tenant),
-            token: Set(token),
-            member_id: Set(member_id),
-        })
+        .map(
+            |(tenant, token, member_id, sort_key)| member_search_tokens::ActiveModel {
+                tenant: Set(tenant),
+                token: Set(token),
+                member_id: Set(member_id),
+                sort_key: Set(sort_key),
+            },
+        )
         .collect();
     for chunk in models.chunks(5_000) {
         member_search_tokens::Entity::insert_many(chunk.to_vec())
