@@ -1,7 +1,7 @@
 //! Writing the audit log, in the same transaction as the change it records.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 use crate::error::Result;
@@ -27,6 +27,37 @@ pub async fn record<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
+    Ok(())
+}
+
+/// Appends the same action for many targets of one tenant, in multi-row statements.
+pub async fn record_many<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    actor: Option<Uuid>,
+    action: &str,
+    targets: &[Uuid],
+    details: serde_json::Value,
+) -> Result<()> {
+    let now = Utc::now();
+    let details = details.to_string();
+    let entries: Vec<entity::audit_log::ActiveModel> = targets
+        .iter()
+        .map(|target| entity::audit_log::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant: Set(tenant.to_owned()),
+            at: Set(now),
+            actor_id: Set(actor),
+            action: Set(action.to_owned()),
+            target_id: Set(Some(*target)),
+            details: Set(details.clone()),
+        })
+        .collect();
+    for chunk in entries.chunks(1_000) {
+        entity::audit_log::Entity::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await?;
+    }
     Ok(())
 }
 

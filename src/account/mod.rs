@@ -171,18 +171,7 @@ async fn reset_password_once(
 pub async fn request_email_change(app: &App, caller: &Caller, new_email: &str, current_password: &str) -> Result<bool> {
     caller.require_unrestricted()?;
     let member = &caller.member;
-    let stored = if member.uses_default_password {
-        caller.tenant.accounts.default_password.as_ref().map(|d| d.phc.clone())
-    } else {
-        member.password_hash.clone()
-    };
-    let matches = match stored {
-        Some(phc) => password::verify(current_password.to_owned(), phc).await?,
-        None => false,
-    };
-    if !matches {
-        return Err(Error::invalid("currentPassword", "this is not your current password"));
-    }
+    caller.require_current_password(current_password).await?;
     let mut checks = Checks::new();
     let address = checks.email("newEmail", Some(new_email));
     if new_email.trim().is_empty() {

@@ -43,19 +43,7 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
     } else {
         members::find_by_identifier(&app.db, &tenant.slug, identifier).await?
     };
-    let stored_hash = match &member {
-        Some(m) if m.uses_default_password => tenant.accounts.default_password.as_ref().map(|d| d.phc.clone()),
-        Some(m) => m.password_hash.clone(),
-        None => None,
-    };
-    // Always pay for one verification, against a dummy hash when there is nothing to check.
-    let matches = match stored_hash {
-        Some(phc) => password::verify(password.to_owned(), phc).await?,
-        None => {
-            password::verify(password.to_owned(), password::dummy_hash().to_owned()).await?;
-            false
-        }
-    };
+    let matches = password::verify_member(tenant, member.as_ref(), password).await?;
     let member = match (member, matches) {
         (Some(member), true) => member,
         (member, _) => {

@@ -88,6 +88,15 @@ impl Caller {
             .await
     }
 
+    /// VALIDATION on `currentPassword` unless `password` is the caller's current one.
+    pub async fn require_current_password(&self, password: &str) -> Result<()> {
+        if password::verify_member(&self.tenant, Some(&self.member), password).await? {
+            Ok(())
+        } else {
+            Err(Error::invalid("currentPassword", "this is not your current password"))
+        }
+    }
+
     /// Refuses sessions opened with a default or admin-set password (PASSWORD_CHANGE_REQUIRED).
     pub fn require_unrestricted(&self) -> Result<()> {
         if self.session.record.restricted {

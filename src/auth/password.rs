@@ -50,6 +50,30 @@ pub async fn verify(password: String, phc: String) -> Result<bool> {
         .map_err(|e| Error::Internal(format!("password verification task: {e}")))
 }
 
+/// Checks a password against a member's own hash, or the tenant's default for a member
+/// on it. Always costs one verification — against a dummy hash when there is no member or
+/// no password — so unknown identifiers take as long as wrong passwords.
+pub async fn verify_member(
+    tenant: &crate::config::Tenant,
+    member: Option<&entity::members::Model>,
+    password: &str,
+) -> Result<bool> {
+    let stored = member.and_then(|m| {
+        if m.uses_default_password {
+            tenant.accounts.default_password.as_ref().map(|d| d.phc.clone())
+        } else {
+            m.password_hash.clone()
+        }
+    });
+    match stored {
+        Some(phc) => verify(password.to_owned(), phc).await,
+        None => {
+            verify(password.to_owned(), dummy_hash().to_owned()).await?;
+            Ok(false)
+        }
+    }
+}
+
 /// A hash of a random password, verified against when the identifier is unknown so that
 /// a wrong identifier costs the same time as a wrong password (no account enumeration).
 pub fn dummy_hash() -> &'static str {

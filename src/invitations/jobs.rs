@@ -43,8 +43,12 @@ pub async fn expire(app: &App) -> Result<u64> {
                     .exec(txn)
                     .await?
                     .rows_affected;
+                let mut by_tenant: std::collections::BTreeMap<&str, Vec<Uuid>> = Default::default();
                 for (id, tenant) in &due {
-                    audit::record(txn, tenant, None, "invitation.expired", Some(*id), json!({})).await?;
+                    by_tenant.entry(tenant.as_str()).or_default().push(*id);
+                }
+                for (tenant, ids) in by_tenant {
+                    audit::record_many(txn, tenant, None, "invitation.expired", &ids, json!({})).await?;
                 }
                 Ok(expired)
             })

@@ -169,9 +169,7 @@ pub async fn revoke_invitations(app: &App, caller: &Caller, ids: &[Uuid]) -> Res
                     .await?
                     .rows_affected;
                 tokens::revoke_all(txn, &pending).await?;
-                for id in &pending {
-                    audit::record(txn, &tenant, Some(actor), "invitation.revoked", Some(*id), json!({})).await?;
-                }
+                audit::record_many(txn, &tenant, Some(actor), "invitation.revoked", &pending, json!({})).await?;
                 Ok(revoked)
             })
         })

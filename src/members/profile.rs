@@ -45,18 +45,7 @@ pub async fn change_password(
 ) -> Result<(OpenedSession, members::Model)> {
     let tenant = &caller.tenant;
     let member = &caller.member;
-    let stored = if member.uses_default_password {
-        tenant.accounts.default_password.as_ref().map(|d| d.phc.clone())
-    } else {
-        member.password_hash.clone()
-    };
-    let matches = match stored {
-        Some(phc) => password::verify(current.to_owned(), phc).await?,
-        None => false,
-    };
-    if !matches {
-        return Err(Error::invalid("currentPassword", "this is not your current password"));
-    }
+    caller.require_current_password(current).await?;
     let mut checks = Checks::new();
     checks.password("newPassword", tenant, new_password);
     if new_password == current {

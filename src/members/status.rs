@@ -3,17 +3,18 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 use uuid::Uuid;
 
 use super::filter::{scope_condition, Selection};
 use super::{list, Status};
 use crate::app::App;
+use crate::audit;
 use crate::auth::permissions::require_scope;
 use crate::auth::Caller;
 use crate::config::Permission;
 use crate::error::{Error, Result};
-use entity::{audit_log, members};
+use entity::members;
 
 /// `BulkResult`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,21 +70,15 @@ pub async fn set_status(app: &App, caller: &Caller, selection: Selection, target
                     Status::Active => "member.activated",
                     Status::Deactivated => "member.deactivated",
                 };
-                let entries: Vec<audit_log::ActiveModel> = ids
-                    .iter()
-                    .map(|id| audit_log::ActiveModel {
-                        id: Set(Uuid::now_v7()),
-                        tenant: Set(tenant.clone()),
-                        at: Set(now),
-                        actor_id: Set(Some(actor)),
-                        action: Set(action.to_owned()),
-                        target_id: Set(Some(*id)),
-                        details: Set("{\"bulk\":true}".to_owned()),
-                    })
-                    .collect();
-                for chunk in entries.chunks(1_000) {
-                    audit_log::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
-                }
+                audit::record_many(
+                    txn,
+                    &tenant,
+                    Some(actor),
+                    action,
+                    &ids,
+                    serde_json::json!({ "bulk": true }),
+                )
+                .await?;
                 Ok(ids)
             })
         })
