@@ -33,6 +33,7 @@ pub fn routes(app: App) -> impl Endpoint {
         .at("/readyz", get(readyz))
         .at("/t/:tenant/graphql", get(graphql_get).post(graphql_post))
         .at("/t/:tenant/graphql/ws", get(graphql_ws))
+        .at("/t/:tenant/downloads/:token", get(download))
         .at(
             "/t/:tenant/invitations/accept",
             get(pages::accept_get).post(pages::accept_post),
@@ -366,6 +367,45 @@ async fn graphql_ws(
                 .serve()
         })
         .into_response()
+}
+
+/// A signed download link: the file with its name, or 404 for anything else.
+#[handler]
+async fn download(Path((slug, token)): Path<(String, String)>, Data(app): Data<&App>) -> Response {
+    let Some(tenant) = app.tenants.get(&slug) else {
+        return unknown_tenant(&slug);
+    };
+    match crate::downloads::fetch(app, &tenant, &token).await {
+        Ok(Some(file)) => {
+            // RFC 6266: an ASCII fallback name and the exact UTF-8 one.
+            let ascii: String = deunicode::deunicode(&file.name)
+                .chars()
+                .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
+                .collect();
+            let encoded = url::form_urlencoded::byte_serialize(file.name.as_bytes()).collect::<String>();
+            Response::builder()
+                .content_type(file.content_type)
+                .header(
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                        encoded.replace('+', "%20")
+                    ),
+                )
+                .header(header::CACHE_CONTROL, "private, no-store")
+                .header("X-Content-Type-Options", "nosniff")
+                .body(file.bytes)
+        }
+        Ok(None) => error_response(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "This download link is not valid or has expired.",
+        ),
+        Err(err) => {
+            let gql = err.to_graphql();
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, err.code(), &gql.message)
+        }
+    }
 }
 
 #[cfg(test)]

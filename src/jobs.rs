@@ -22,6 +22,8 @@ pub async fn run_once(app: &App) -> Result<Pass> {
     let expired = invitations::jobs::expire(app).await?;
     let reminded = invitations::jobs::remind(app).await?;
     let delivered = outbox::deliver_due(app).await?;
+    crate::downloads::purge_expired(app).await?;
+    crate::imports::jobs::recover_abandoned(app).await?;
     Ok(Pass {
         expired,
         reminded,

@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table; no logic here.
 
 pub mod audit_log;
+pub mod downloads;
 pub mod group_members;
 pub mod groups;
 pub mod import_changes;
@@ -18,6 +19,7 @@ pub mod role_assignments;
 /// The entities under short names.
 pub mod prelude {
     pub use super::audit_log::Entity as AuditLog;
+    pub use super::downloads::Entity as Downloads;
     pub use super::group_members::Entity as GroupMembers;
     pub use super::groups::Entity as Groups;
     pub use super::import_changes::Entity as ImportChanges;

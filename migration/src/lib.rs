@@ -7,6 +7,7 @@ mod m20261124_000002_member_search;
 mod m20261124_000003_mail_tokens;
 mod m20261124_000004_role_lookup;
 mod m20261124_000005_search_order;
+mod m20261124_000006_downloads;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_mail_tokens::Migration),
             Box::new(m20261124_000004_role_lookup::Migration),
             Box::new(m20261124_000005_search_order::Migration),
+            Box::new(m20261124_000006_downloads::Migration),
         ]
     }
 }

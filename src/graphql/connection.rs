@@ -43,6 +43,21 @@ pub fn parse_id_cursor(field: &str, cursor: &str) -> Result<Uuid> {
         .ok_or_else(|| Error::invalid(field, "not a cursor of this list"))
 }
 
+/// An opaque cursor for a list ordered by a sequence number.
+pub fn seq_cursor(seq: i32) -> String {
+    URL_SAFE_NO_PAD.encode(format!("seq:{seq}"))
+}
+
+/// Reads a sequence cursor back; anything else is a VALIDATION error on `field`.
+pub fn parse_seq_cursor(field: &str, cursor: &str) -> Result<i32> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("seq:").and_then(|n| n.parse().ok()))
+        .ok_or_else(|| Error::invalid(field, "not a cursor of this list"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +69,7 @@ mod tests {
         assert!(parse_id_cursor("after", "garbage!").is_err());
         assert!(page_size(Some(-1)).is_err() && page_size(Some(MAX_PAGE + 1)).is_err());
         assert_eq!(page_size(None).unwrap(), DEFAULT_PAGE as u64);
+        assert_eq!(parse_seq_cursor("after", &seq_cursor(41)).unwrap(), 41);
+        assert!(parse_seq_cursor("after", &id_cursor(id)).is_err());
     }
 }

@@ -5,6 +5,7 @@ mod account_api;
 mod audit;
 mod connection;
 mod group;
+mod imports_api;
 mod inputs;
 mod invitation;
 mod invitations_api;
@@ -13,7 +14,7 @@ mod members_api;
 mod session;
 mod tenant;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, Schema};
 
 use crate::app::App;
 use crate::auth::{self, Caller, Visitor};
@@ -26,7 +27,7 @@ pub use self::member::MemberView;
 pub type Result<T, E = GraphqlError> = std::result::Result<T, E>;
 
 /// The schema every tenant shares; the tenant comes with each request.
-pub type RosterSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type RosterSchema = Schema<Query, Mutation, imports_api::Subscription>;
 
 /// All queries.
 #[derive(MergedObject, Default)]
@@ -37,6 +38,7 @@ pub struct Query(
     group::GroupsQuery,
     audit::AuditQuery,
     invitations_api::InvitationsQuery,
+    imports_api::ImportsQuery,
 );
 
 /// All mutations.
@@ -47,11 +49,12 @@ pub struct Mutation(
     group::GroupsMutation,
     invitations_api::InvitationsMutation,
     account_api::AccountMutation,
+    imports_api::ImportsMutation,
 );
 
 /// Builds the schema with the server's depth, complexity and directive limits.
 pub fn build_schema(limits: &Limits) -> RosterSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), imports_api::Subscription)
         .limit_depth(limits.graphql_depth)
         .limit_complexity(limits.graphql_complexity)
         .limit_directives(limits.graphql_directives)

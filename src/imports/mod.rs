@@ -1,6 +1,198 @@
-//! Spreadsheet imports. So far: reading CSV and text files (any of the encodings and
-//! delimiters Excel and LibreOffice write) and recognising their columns; planning,
-//! applying, XLSX/ODS reading, templates and exports come with the imports capability.
+//! Spreadsheet imports: a file is read (`read`, `sheet`), its columns understood
+//! (`columns`), each row checked (`row`) and matched against the member list into a plan
+//! (`plan`) that is stored and previewed (`store`); `apply` carries out exactly that plan
+//! in one transaction, `undo` reverts it. `template` and `report` are the files around it.
 
+pub mod apply;
 pub mod columns;
+pub mod jobs;
+pub mod messages;
+pub mod plan;
 pub mod read;
+pub mod report;
+pub mod row;
+pub mod sheet;
+pub mod store;
+pub mod template;
+pub mod undo;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `ImportMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    Create,
+    Invite,
+    Sync,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Create => "CREATE",
+            Mode::Invite => "INVITE",
+            Mode::Sync => "SYNC",
+        }
+    }
+
+    pub fn from_stored(text: &str) -> Option<Mode> {
+        [Mode::Create, Mode::Invite, Mode::Sync]
+            .into_iter()
+            .find(|m| m.as_str() == text)
+    }
+}
+
+/// `ImportStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Validating,
+    Ready,
+    Applying,
+    Done,
+    Failed,
+    Cancelled,
+    Undone,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 7] = [
+        JobStatus::Validating,
+        JobStatus::Ready,
+        JobStatus::Applying,
+        JobStatus::Done,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+        JobStatus::Undone,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Validating => "VALIDATING",
+            JobStatus::Ready => "READY",
+            JobStatus::Applying => "APPLYING",
+            JobStatus::Done => "DONE",
+            JobStatus::Failed => "FAILED",
+            JobStatus::Cancelled => "CANCELLED",
+            JobStatus::Undone => "UNDONE",
+        }
+    }
+
+    pub fn from_stored(text: &str) -> JobStatus {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .unwrap_or(JobStatus::Failed)
+    }
+
+    /// Still moving: progress may change.
+    pub fn is_running(self) -> bool {
+        matches!(self, JobStatus::Validating | JobStatus::Applying)
+    }
+}
+
+/// `ChangeKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ChangeKind {
+    Create,
+    Update,
+    Deactivate,
+    Reactivate,
+    Invite,
+    AddToGroups,
+    Unchanged,
+}
+
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 7] = [
+        ChangeKind::Create,
+        ChangeKind::Update,
+        ChangeKind::Deactivate,
+        ChangeKind::Reactivate,
+        ChangeKind::Invite,
+        ChangeKind::AddToGroups,
+        ChangeKind::Unchanged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Create => "CREATE",
+            ChangeKind::Update => "UPDATE",
+            ChangeKind::Deactivate => "DEACTIVATE",
+            ChangeKind::Reactivate => "REACTIVATE",
+            ChangeKind::Invite => "INVITE",
+            ChangeKind::AddToGroups => "ADD_TO_GROUPS",
+            ChangeKind::Unchanged => "UNCHANGED",
+        }
+    }
+
+    pub fn from_stored(text: &str) -> ChangeKind {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .unwrap_or(ChangeKind::Unchanged)
+    }
+}
+
+/// `ImportDefaults`, ids parsed: what a row gets where its cell is empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Defaults {
+    pub roles: Vec<String>,
+    pub group_ids: Vec<Uuid>,
+    pub locale: Option<String>,
+    pub send_invitations: bool,
+    pub message: Option<String>,
+}
+
+/// What `startImport` was asked, kept with the job (`import_jobs.options`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Options {
+    pub defaults: Defaults,
+    /// SYNC: keep members absent from the file.
+    pub keep_absent: bool,
+    /// The admin's locale: row error messages and the error report speak it.
+    pub locale: String,
+    /// Groups the file names that do not exist yet.
+    #[serde(default)]
+    pub new_groups: Vec<String>,
+    /// After an undo: members changed since the import, left as they were.
+    #[serde(default)]
+    pub left_alone: Vec<Uuid>,
+}
+
+/// `ImportSummary`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: i32,
+    pub update: i32,
+    pub deactivate: i32,
+    pub reactivate: i32,
+    pub invite: i32,
+    pub add_to_groups: i32,
+    pub unchanged: i32,
+    pub error_rows: i32,
+}
+
+impl Summary {
+    pub fn count(&mut self, kind: ChangeKind) {
+        match kind {
+            ChangeKind::Create => self.create += 1,
+            ChangeKind::Update => self.update += 1,
+            ChangeKind::Deactivate => self.deactivate += 1,
+            ChangeKind::Reactivate => self.reactivate += 1,
+            ChangeKind::Invite => self.invite += 1,
+            ChangeKind::AddToGroups => self.add_to_groups += 1,
+            ChangeKind::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// `ImportColumn`: a header and the field it was read as (None: ignored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnUse {
+    pub header: String,
+    pub field: Option<String>,
+}
+
+pub use store::{cancel_import, get_job, list_jobs, start_import, StartRequest};
+pub use {apply::apply_import, undo::undo_import};

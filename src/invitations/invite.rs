@@ -130,7 +130,7 @@ pub async fn check_options<C: ConnectionTrait>(
 
 /// A fresh pending invitation.
 #[allow(clippy::too_many_arguments)]
-fn new_invitation(
+pub(crate) fn new_invitation(
     tenant: &Tenant,
     kind: &str,
     address: &str,
@@ -174,7 +174,7 @@ fn new_invitation(
 }
 
 /// The same invitation, renewed: new expiry, reminders from zero, options merged.
-fn refreshed(
+pub(crate) fn refreshed(
     tenant: &Tenant,
     mut inv: invitations::Model,
     roles: &[String],

@@ -2,7 +2,7 @@
 //! (ACTIVATION), their links, acceptance, reminders and expiry.
 
 mod accept;
-mod invite;
+pub(crate) mod invite;
 pub mod jobs;
 mod manage;
 pub mod tokens;

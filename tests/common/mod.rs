@@ -309,3 +309,60 @@ impl TestApp {
         answer["data"].clone()
     }
 }
+
+impl TestApp {
+    /// Sends a GraphQL multipart request (the spec of jaydenseric/graphql-multipart-request-spec)
+    /// with one file, `variables.input.file` (where the contract's uploads go).
+    pub async fn upload(
+        &self,
+        tenant: &str,
+        token: &str,
+        query: &str,
+        variables: Value,
+        file: (&str, Vec<u8>),
+    ) -> Value {
+        let (file_name, bytes) = file;
+        let file_path = "variables.input.file";
+        let operations = json!({ "query": query, "variables": variables });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": [file_path] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+            );
+        let response = self
+            .client
+            .post(self.url(&format!("/t/{tenant}/graphql")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload sent");
+        response.json().await.expect("JSON answer")
+    }
+
+    /// GETs a download URL: status, content type, Content-Disposition and body.
+    /// The link's host is the configured public URL; the path is sent to this server.
+    pub async fn fetch(&self, url: &str) -> (u16, String, String, Vec<u8>) {
+        let path = url::Url::parse(url).expect("absolute URL").path().to_owned();
+        let response = self.client.get(self.url(&path)).send().await.expect("download");
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (content_type, disposition) = (header("content-type"), header("content-disposition"));
+        let body = response.bytes().await.expect("body").to_vec();
+        (status, content_type, disposition, body)
+    }
+}
+
+/// A file of `tests/fixtures`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
+}

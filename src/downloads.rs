@@ -1,0 +1,210 @@
+//! Download links: `/t/{tenant}/downloads/{token}`, fetched with a plain GET. The token
+//! is signed with the server's `secret_key` (HMAC-SHA256), names its tenant and expires
+//! after ten minutes; a tampered, foreign or expired token is a 404. What it points to
+//! is either built on request (templates, error reports) or stored briefly (exports).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::config::Tenant;
+use crate::error::Result;
+use entity::downloads;
+
+/// How long a link works.
+pub const LIFETIME: Duration = Duration::minutes(10);
+
+pub const CSV: &str = "text/csv; charset=utf-8";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file to hand out.
+#[derive(Debug, Clone)]
+pub struct File {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// `Download`.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub url: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a link serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "k", rename_all = "snake_case")]
+pub enum Target {
+    /// A file stored in `downloads`.
+    Stored { id: Uuid },
+    /// The error report of an import.
+    ErrorReport { job: Uuid },
+    /// An import template, built on request.
+    Template {
+        mode: String,
+        format: String,
+        locale: String,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    /// Tenant slug.
+    t: String,
+    /// Expiry, Unix seconds.
+    e: i64,
+    #[serde(flatten)]
+    target: Target,
+}
+
+/// `payload.signature`, both base64url.
+fn sign(secret: &[u8], claims: &Claims) -> String {
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("claims serialise"));
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(payload.as_bytes());
+    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    format!("{payload}.{signature}")
+}
+
+/// The target of a token, if its signature, tenant and expiry are right.
+fn verify(secret: &[u8], tenant: &str, token: &str, now: DateTime<Utc>) -> Option<Target> {
+    let (payload, signature) = token.split_once('.')?;
+    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).ok()?;
+    mac.update(payload.as_bytes());
+    // Constant-time comparison: a guessed signature learns nothing from timing.
+    mac.verify_slice(&signature).ok()?;
+    let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    (claims.t == tenant && claims.e > now.timestamp()).then_some(claims.target)
+}
+
+/// A signed link to `target`, valid for [`LIFETIME`].
+pub fn link(app: &App, tenant: &Tenant, target: Target, file_name: &str, content_type: &str) -> Link {
+    let expires_at = Utc::now() + LIFETIME;
+    let claims = Claims {
+        t: tenant.slug.clone(),
+        e: expires_at.timestamp(),
+        target,
+    };
+    let base = tenant.public_url(&app.settings.public_url);
+    Link {
+        url: format!(
+            "{}/t/{}/downloads/{}",
+            base.as_str().trim_end_matches('/'),
+            tenant.slug,
+            sign(&app.secret_key, &claims)
+        ),
+        file_name: file_name.to_owned(),
+        content_type: content_type.to_owned(),
+        expires_at,
+    }
+}
+
+/// Stores `file` until its link expires and returns the link.
+pub async fn store(app: &App, tenant: &Tenant, file: File) -> Result<Link> {
+    let id = Uuid::now_v7();
+    downloads::ActiveModel {
+        id: Set(id),
+        tenant: Set(tenant.slug.clone()),
+        file_name: Set(file.name.clone()),
+        content_type: Set(file.content_type.clone()),
+        content: Set(file.bytes),
+        expires_at: Set(Utc::now() + LIFETIME),
+    }
+    .insert(&app.db)
+    .await?;
+    Ok(link(app, tenant, Target::Stored { id }, &file.name, &file.content_type))
+}
+
+/// The file behind a token, or None (unknown, tampered, foreign, expired).
+pub async fn fetch(app: &App, tenant: &Tenant, token: &str) -> Result<Option<File>> {
+    let Some(target) = verify(&app.secret_key, &tenant.slug, token, Utc::now()) else {
+        return Ok(None);
+    };
+    match target {
+        Target::Stored { id } => Ok(downloads::Entity::find_by_id(id)
+            .filter(downloads::Column::Tenant.eq(&tenant.slug))
+            .filter(downloads::Column::ExpiresAt.gt(Utc::now()))
+            .one(&app.db)
+            .await?
+            .map(|d| File {
+                name: d.file_name,
+                content_type: d.content_type,
+                bytes: d.content,
+            })),
+        Target::ErrorReport { job } => crate::imports::report::stored(&app.db, tenant, job).await,
+        Target::Template { mode, format, locale } => {
+            Ok(crate::imports::template::by_name(tenant, &mode, &format, &locale))
+        }
+    }
+}
+
+/// Deletes stored files whose links have expired (run by the jobs worker).
+pub async fn purge_expired(app: &App) -> Result<u64> {
+    Ok(downloads::Entity::delete_many()
+        .filter(downloads::Column::ExpiresAt.lte(Utc::now()))
+        .exec(&app.db)
+        .await?
+        .rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn token(tenant: &str, expires: DateTime<Utc>) -> String {
+        let claims = Claims {
+            t: tenant.into(),
+            e: expires.timestamp(),
+            target: Target::ErrorReport { job: Uuid::nil() },
+        };
+        sign(KEY, &claims)
+    }
+
+    #[test]
+    fn a_link_works_for_its_tenant_until_it_expires() {
+        let now = Utc::now();
+        let good = token("coop", now + LIFETIME);
+        assert_eq!(
+            verify(KEY, "coop", &good, now),
+            Some(Target::ErrorReport { job: Uuid::nil() })
+        );
+        assert_eq!(verify(KEY, "acme", &good, now), None, "bound to its tenant");
+        assert_eq!(verify(KEY, "coop", &good, now + LIFETIME), None, "expired");
+        assert_eq!(verify(b"another key of thirty-two bytes!", "coop", &good, now), None);
+    }
+
+    #[test]
+    fn a_tampered_link_is_refused() {
+        let now = Utc::now();
+        let good = token("coop", now + LIFETIME);
+        let (payload, signature) = good.split_once('.').unwrap();
+        let forged_payload = URL_SAFE_NO_PAD.encode(
+            serde_json::to_vec(&Claims {
+                t: "coop".into(),
+                e: (now + Duration::days(365)).timestamp(),
+                target: Target::ErrorReport { job: Uuid::nil() },
+            })
+            .unwrap(),
+        );
+        assert_eq!(verify(KEY, "coop", &format!("{forged_payload}.{signature}"), now), None);
+        let mut flipped = signature.to_owned().into_bytes();
+        flipped[0] = if flipped[0] == b'A' { b'B' } else { b'A' };
+        let flipped = String::from_utf8(flipped).unwrap();
+        assert_eq!(verify(KEY, "coop", &format!("{payload}.{flipped}"), now), None);
+        for junk in ["", ".", "abc", "a.b.c", "%%%.%%%"] {
+            assert_eq!(verify(KEY, "coop", junk, now), None, "{junk:?}");
+        }
+    }
+}

@@ -1,0 +1,704 @@
+//! Imports, templates, exports and downloads: thin resolvers over `imports`, `exports`
+//! and `downloads`, plus the `importProgress` subscription.
+
+use std::io::Read;
+use std::time::Duration;
+
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, Subscription, Upload, ID};
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+
+use super::connection::{id_cursor, page_size, parse_id_cursor, parse_seq_cursor, seq_cursor, PageInfo};
+use super::inputs::{parse_id, parse_ids, MemberFilterInput};
+use super::member::MemberView;
+use super::{app, caller, visitor, Result};
+use crate::downloads::{self, Link, Target};
+use crate::error::Error;
+use crate::exports::{self, ExportFormat};
+use crate::imports::jobs::progress;
+use crate::imports::plan::FieldChange as PlannedField;
+use crate::imports::{self, ColumnUse, Defaults, JobStatus, Mode, Options, StartRequest, Summary};
+use crate::members;
+use entity::{import_changes, import_jobs, import_row_errors};
+
+/// `ImportMode`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ImportMode {
+    /// Adds the rows as new members (activation invitations optional).
+    Create,
+    /// Sends an invitation per row; existing members are added to the row's groups.
+    Invite,
+    /// Adds new rows, updates matching members, and deactivates (or keeps) members absent from the file.
+    Sync,
+}
+
+impl ImportMode {
+    fn domain(self) -> Mode {
+        match self {
+            ImportMode::Create => Mode::Create,
+            ImportMode::Invite => Mode::Invite,
+            ImportMode::Sync => Mode::Sync,
+        }
+    }
+
+    fn of(mode: &str) -> ImportMode {
+        match Mode::from_stored(mode) {
+            Some(Mode::Invite) => ImportMode::Invite,
+            Some(Mode::Sync) => ImportMode::Sync,
+            _ => ImportMode::Create,
+        }
+    }
+}
+
+/// `ImportStatus`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ImportStatus {
+    Validating,
+    Ready,
+    Applying,
+    Done,
+    Failed,
+    Cancelled,
+    Undone,
+}
+
+impl From<JobStatus> for ImportStatus {
+    fn from(status: JobStatus) -> Self {
+        match status {
+            JobStatus::Validating => ImportStatus::Validating,
+            JobStatus::Ready => ImportStatus::Ready,
+            JobStatus::Applying => ImportStatus::Applying,
+            JobStatus::Done => ImportStatus::Done,
+            JobStatus::Failed => ImportStatus::Failed,
+            JobStatus::Cancelled => ImportStatus::Cancelled,
+            JobStatus::Undone => ImportStatus::Undone,
+        }
+    }
+}
+
+/// `FileFormat`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+    Ods,
+    Xls,
+}
+
+/// `AbsentPolicy`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum AbsentPolicy {
+    Deactivate,
+    Keep,
+}
+
+/// `ChangeKind`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ChangeKind {
+    Create,
+    Update,
+    Deactivate,
+    Reactivate,
+    Invite,
+    AddToGroups,
+    Unchanged,
+}
+
+impl ChangeKind {
+    fn domain(self) -> imports::ChangeKind {
+        use imports::ChangeKind as K;
+        match self {
+            ChangeKind::Create => K::Create,
+            ChangeKind::Update => K::Update,
+            ChangeKind::Deactivate => K::Deactivate,
+            ChangeKind::Reactivate => K::Reactivate,
+            ChangeKind::Invite => K::Invite,
+            ChangeKind::AddToGroups => K::AddToGroups,
+            ChangeKind::Unchanged => K::Unchanged,
+        }
+    }
+
+    fn of(kind: &str) -> ChangeKind {
+        use imports::ChangeKind as K;
+        match K::from_stored(kind) {
+            K::Create => ChangeKind::Create,
+            K::Update => ChangeKind::Update,
+            K::Deactivate => ChangeKind::Deactivate,
+            K::Reactivate => ChangeKind::Reactivate,
+            K::Invite => ChangeKind::Invite,
+            K::AddToGroups => ChangeKind::AddToGroups,
+            K::Unchanged => ChangeKind::Unchanged,
+        }
+    }
+}
+
+/// `ImportDefaults`.
+#[derive(InputObject)]
+pub struct ImportDefaults {
+    pub roles: Option<Vec<String>>,
+    pub group_ids: Option<Vec<ID>>,
+    pub locale: Option<String>,
+    /// CREATE and SYNC: send activation invitations to the members created.
+    pub send_invitations: Option<bool>,
+    pub message: Option<String>,
+}
+
+/// `StartImportInput`.
+#[derive(InputObject)]
+pub struct StartImportInput {
+    pub file: Upload,
+    pub mode: ImportMode,
+    /// Applied where a row leaves the column empty; a value in the file wins.
+    pub defaults: Option<ImportDefaults>,
+    /// SYNC only. Default DEACTIVATE.
+    pub absent_members: Option<AbsentPolicy>,
+}
+
+/// `ImportColumn`.
+#[derive(SimpleObject)]
+pub struct ImportColumn {
+    header: String,
+    field: Option<String>,
+}
+
+/// `ImportSummary`.
+#[derive(SimpleObject)]
+pub struct ImportSummary {
+    create: i32,
+    update: i32,
+    deactivate: i32,
+    reactivate: i32,
+    invite: i32,
+    add_to_groups: i32,
+    unchanged: i32,
+    error_rows: i32,
+}
+
+/// `ImportRowError`.
+#[derive(SimpleObject, Clone)]
+pub struct ImportRowError {
+    /// Row number as the spreadsheet shows it (the header is row 1).
+    row: i32,
+    /// Column header as written in the file; null for a whole-row error.
+    column: Option<String>,
+    value: Option<String>,
+    code: String,
+    message: String,
+}
+
+/// `FieldChange`.
+#[derive(SimpleObject, Clone)]
+pub struct FieldChange {
+    field: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+/// `ImportChange`.
+#[derive(Clone)]
+pub struct ImportChangeView(import_changes::Model);
+
+#[Object(name = "ImportChange")]
+impl ImportChangeView {
+    async fn row(&self) -> Option<i32> {
+        self.0.row
+    }
+    async fn kind(&self) -> ChangeKind {
+        ChangeKind::of(&self.0.kind)
+    }
+    /// The member concerned, once it exists.
+    async fn member(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
+        let Some(id) = self.0.member_id else { return Ok(None) };
+        Ok(members::find(&app(ctx).db, &self.0.tenant, id).await?.map(MemberView))
+    }
+    async fn login(&self) -> Option<&str> {
+        self.0.login.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn changes(&self) -> Vec<FieldChange> {
+        let planned: Vec<PlannedField> = serde_json::from_str(&self.0.changes).unwrap_or_default();
+        planned
+            .into_iter()
+            .map(|c| FieldChange {
+                field: c.field,
+                before: c.before,
+                after: c.after,
+            })
+            .collect()
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct ImportRowErrorEdge {
+    cursor: String,
+    node: ImportRowError,
+}
+
+#[derive(SimpleObject)]
+pub struct ImportRowErrorConnection {
+    edges: Vec<ImportRowErrorEdge>,
+    nodes: Vec<ImportRowError>,
+    page_info: PageInfo,
+    total_count: i32,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct ImportChangeEdge {
+    cursor: String,
+    node: ImportChangeView,
+}
+
+#[derive(SimpleObject)]
+pub struct ImportChangeConnection {
+    edges: Vec<ImportChangeEdge>,
+    nodes: Vec<ImportChangeView>,
+    page_info: PageInfo,
+    total_count: i32,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct ImportJobEdge {
+    cursor: String,
+    node: ImportJobView,
+}
+
+#[derive(SimpleObject)]
+pub struct ImportJobConnection {
+    edges: Vec<ImportJobEdge>,
+    nodes: Vec<ImportJobView>,
+    page_info: PageInfo,
+    total_count: i32,
+}
+
+/// A file to fetch with a plain GET (no header needed) until expiresAt.
+#[derive(SimpleObject)]
+pub struct Download {
+    url: String,
+    file_name: String,
+    content_type: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl From<Link> for Download {
+    fn from(link: Link) -> Self {
+        Download {
+            url: link.url,
+            file_name: link.file_name,
+            content_type: link.content_type,
+            expires_at: link.expires_at,
+        }
+    }
+}
+
+fn page_info(has_next_page: bool, after: bool, first: Option<&String>, last: Option<&String>) -> PageInfo {
+    PageInfo {
+        has_next_page,
+        has_previous_page: after,
+        start_cursor: first.cloned(),
+        end_cursor: last.cloned(),
+    }
+}
+
+/// `ImportJob`.
+#[derive(Clone)]
+pub struct ImportJobView(import_jobs::Model);
+
+impl ImportJobView {
+    fn options(&self) -> Options {
+        serde_json::from_str(&self.0.options).unwrap_or_default()
+    }
+}
+
+#[Object(name = "ImportJob")]
+impl ImportJobView {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn mode(&self) -> ImportMode {
+        ImportMode::of(&self.0.mode)
+    }
+    async fn status(&self) -> ImportStatus {
+        JobStatus::from_stored(&self.0.status).into()
+    }
+    async fn file_name(&self) -> &str {
+        &self.0.file_name
+    }
+    async fn format(&self) -> FileFormat {
+        match self.0.format.as_str() {
+            "XLSX" => FileFormat::Xlsx,
+            "ODS" => FileFormat::Ods,
+            "XLS" => FileFormat::Xls,
+            _ => FileFormat::Csv,
+        }
+    }
+    async fn total_rows(&self) -> i32 {
+        self.0.total_rows
+    }
+    async fn processed_rows(&self) -> i32 {
+        progress::get(self.0.id).unwrap_or(self.0.processed_rows)
+    }
+    /// How each column header of the file was understood: field name, or null when ignored.
+    async fn columns(&self) -> Vec<ImportColumn> {
+        let columns: Vec<ColumnUse> = serde_json::from_str(&self.0.columns).unwrap_or_default();
+        columns
+            .into_iter()
+            .map(|c| ImportColumn {
+                header: c.header,
+                field: c.field,
+            })
+            .collect()
+    }
+    async fn summary(&self) -> ImportSummary {
+        let s: Summary = serde_json::from_str(&self.0.summary).unwrap_or_default();
+        ImportSummary {
+            create: s.create,
+            update: s.update,
+            deactivate: s.deactivate,
+            reactivate: s.reactivate,
+            invite: s.invite,
+            add_to_groups: s.add_to_groups,
+            unchanged: s.unchanged,
+            error_rows: s.error_rows,
+        }
+    }
+    async fn row_errors(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ImportRowErrorConnection> {
+        let limit = page_size(first)?;
+        let after_seq = after.as_deref().map(|c| parse_seq_cursor("after", c)).transpose()?;
+        let (rows, more, total) = imports::store::row_errors(&app(ctx).db, &self.0, after_seq, limit).await?;
+        let edges: Vec<ImportRowErrorEdge> = rows.into_iter().map(row_error_edge).collect();
+        Ok(ImportRowErrorConnection {
+            page_info: page_info(
+                more,
+                after_seq.is_some(),
+                edges.first().map(|e| &e.cursor),
+                edges.last().map(|e| &e.cursor),
+            ),
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            total_count: total as i32,
+        })
+    }
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<ChangeKind>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ImportChangeConnection> {
+        let limit = page_size(first)?;
+        let after_seq = after.as_deref().map(|c| parse_seq_cursor("after", c)).transpose()?;
+        let kind = kind.map(ChangeKind::domain);
+        let (rows, more, total) = imports::store::changes(&app(ctx).db, &self.0, kind, after_seq, limit).await?;
+        let edges: Vec<ImportChangeEdge> = rows
+            .into_iter()
+            .map(|c| ImportChangeEdge {
+                cursor: seq_cursor(c.seq),
+                node: ImportChangeView(c),
+            })
+            .collect();
+        Ok(ImportChangeConnection {
+            page_info: page_info(
+                more,
+                after_seq.is_some(),
+                edges.first().map(|e| &e.cursor),
+                edges.last().map(|e| &e.cursor),
+            ),
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            total_count: total as i32,
+        })
+    }
+    /// The file's rows that failed, each with an added error column, as CSV. Null when none failed.
+    async fn error_report(&self, ctx: &Context<'_>) -> Option<Download> {
+        self.0.error_report.as_ref()?;
+        let link = downloads::link(
+            app(ctx),
+            &visitor(ctx).tenant,
+            Target::ErrorReport { job: self.0.id },
+            &imports::report::file_name(&self.0.file_name),
+            downloads::CSV,
+        );
+        Some(link.into())
+    }
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
+        let Some(id) = self.0.created_by else { return Ok(None) };
+        Ok(members::find(&app(ctx).db, &self.0.tenant, id).await?.map(MemberView))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn applied_at(&self) -> Option<DateTime<Utc>> {
+        self.0.applied_at
+    }
+    /// Until when undoImport works; null when it no longer can.
+    async fn undoable_until(&self) -> Option<DateTime<Utc>> {
+        let done = JobStatus::from_stored(&self.0.status) == JobStatus::Done;
+        self.0.undoable_until.filter(|until| done && *until > Utc::now())
+    }
+    /// Why the job FAILED (a file that cannot be read, missing columns, a stale plan).
+    async fn failure(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    /// Groups the file names that do not exist yet; applying creates them.
+    async fn new_groups(&self) -> Vec<String> {
+        self.options().new_groups
+    }
+    /// After undoImport: members changed since the import, which the undo left as they were.
+    async fn undo_left_alone(&self, ctx: &Context<'_>) -> Result<Vec<MemberView>> {
+        let mut out = Vec::new();
+        for id in self.options().left_alone {
+            if let Some(m) = members::find(&app(ctx).db, &self.0.tenant, id).await? {
+                out.push(MemberView(m));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn row_error_edge(e: import_row_errors::Model) -> ImportRowErrorEdge {
+    ImportRowErrorEdge {
+        cursor: seq_cursor(e.seq),
+        node: ImportRowError {
+            row: e.row,
+            column: e.column_name,
+            value: e.value,
+            code: e.code,
+            message: e.message,
+        },
+    }
+}
+
+fn job_id(id: &ID) -> crate::error::Result<uuid::Uuid> {
+    parse_id("id", id)
+}
+
+#[derive(Default)]
+pub struct ImportsQuery;
+
+#[Object]
+impl ImportsQuery {
+    /// Needs imports.run.
+    async fn import_job(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ImportJobView>> {
+        let caller = caller(ctx).await?;
+        let id = job_id(&id)?;
+        Ok(imports::get_job(app(ctx), &caller, id).await?.map(ImportJobView))
+    }
+
+    /// Needs imports.run.
+    async fn import_jobs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ImportJobConnection> {
+        let caller = caller(ctx).await?;
+        let limit = page_size(first)?;
+        let after_id = after.as_deref().map(|c| parse_id_cursor("after", c)).transpose()?;
+        let (rows, more, total) = imports::list_jobs(app(ctx), &caller, after_id, limit).await?;
+        let edges: Vec<ImportJobEdge> = rows
+            .into_iter()
+            .map(|j| ImportJobEdge {
+                cursor: id_cursor(j.id),
+                node: ImportJobView(j),
+            })
+            .collect();
+        Ok(ImportJobConnection {
+            page_info: page_info(
+                more,
+                after_id.is_some(),
+                edges.first().map(|e| &e.cursor),
+                edges.last().map(|e| &e.cursor),
+            ),
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            total_count: total as i32,
+        })
+    }
+
+    /// An empty spreadsheet with the columns of that mode, required ones marked. Needs imports.run.
+    async fn import_template(
+        &self,
+        ctx: &Context<'_>,
+        mode: ImportMode,
+        #[graphql(default_with = "FileFormat::Xlsx")] format: FileFormat,
+        locale: Option<String>,
+    ) -> Result<Download> {
+        let caller = caller(ctx).await?;
+        let app = app(ctx);
+        crate::auth::permissions::require(&app.db, &caller, crate::config::Permission::ImportsRun).await?;
+        let tenant = &caller.tenant;
+        let locale = match locale {
+            Some(l) => tenant
+                .locales
+                .iter()
+                .find(|t| t.eq_ignore_ascii_case(&l))
+                .cloned()
+                .ok_or_else(|| Error::invalid("locale", format!("one of {}", tenant.locales.join(", "))))?,
+            None => visitor(ctx).locale().to_owned(),
+        };
+        let (format_name, xlsx) = match format {
+            FileFormat::Xlsx => ("XLSX", true),
+            FileFormat::Csv => ("CSV", false),
+            FileFormat::Ods | FileFormat::Xls => {
+                return Err(Error::invalid("format", "templates come as XLSX or CSV").into())
+            }
+        };
+        // Built now to know its name; served by building it again from the link's words.
+        let file = imports::template::build(tenant, mode.domain(), xlsx, &locale)?;
+        let target = Target::Template {
+            mode: mode.domain().as_str().to_owned(),
+            format: format_name.to_owned(),
+            locale,
+        };
+        Ok(downloads::link(app, tenant, target, &file.name, &file.content_type).into())
+    }
+
+    /// The members that the filter selects, in the same columns that a SYNC import reads back. Needs members.export.
+    async fn export_members(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MemberFilterInput>,
+        #[graphql(default_with = "FileFormat::Csv")] format: FileFormat,
+    ) -> Result<Download> {
+        let caller = caller(ctx).await?;
+        let filter = filter.map(|f| f.into_domain("filter")).transpose()?.unwrap_or_default();
+        let format = match format {
+            FileFormat::Csv => ExportFormat::Csv,
+            FileFormat::Xlsx => ExportFormat::Xlsx,
+            FileFormat::Ods | FileFormat::Xls => {
+                return Err(Error::invalid("format", "exports come as CSV or XLSX").into())
+            }
+        };
+        let locale = visitor(ctx).locale().to_owned();
+        Ok(exports::export_members(app(ctx), &caller, &filter, format, &locale)
+            .await?
+            .into())
+    }
+}
+
+#[derive(Default)]
+pub struct ImportsMutation;
+
+#[Object]
+impl ImportsMutation {
+    /// Needs imports.run. Reads and validates the file and computes what would change; nothing changes yet (status READY).
+    async fn start_import(&self, ctx: &Context<'_>, input: StartImportInput) -> Result<ImportJobView> {
+        let caller = caller(ctx).await?;
+        let app = app(ctx);
+        let upload = input
+            .file
+            .value(ctx)
+            .map_err(|_| Error::invalid("input.file", "the file did not arrive; send it as a multipart upload"))?;
+        let limit = app.settings.limits.upload_bytes;
+        let mut bytes = Vec::new();
+        upload
+            .into_read()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::Internal(format!("reading an upload: {e}")))?;
+        let defaults = input.defaults.map(|d| -> crate::error::Result<Defaults> {
+            Ok(Defaults {
+                roles: d.roles.unwrap_or_default(),
+                group_ids: d
+                    .group_ids
+                    .map(|ids| parse_ids("input.defaults.groupIds", &ids))
+                    .transpose()?
+                    .unwrap_or_default(),
+                locale: d.locale,
+                send_invitations: d.send_invitations.unwrap_or(false),
+                message: d.message,
+            })
+        });
+        let request = StartRequest {
+            file_name: input.file.value(ctx).map(|u| u.filename).unwrap_or_default(),
+            bytes,
+            mode: input.mode.domain(),
+            defaults: defaults.transpose()?.unwrap_or_default(),
+            keep_absent: input.absent_members == Some(AbsentPolicy::Keep),
+            locale: visitor(ctx).locale().to_owned(),
+        };
+        Ok(ImportJobView(imports::start_import(app, &caller, request).await?))
+    }
+
+    /// Applies exactly the previewed plan of a READY import, in one transaction.
+    async fn apply_import(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default = false)] skip_invalid_rows: bool,
+        #[graphql(default = false)] allow_mass_deactivation: bool,
+    ) -> Result<ImportJobView> {
+        let caller = caller(ctx).await?;
+        let id = job_id(&id)?;
+        let job = imports::apply_import(app(ctx), &caller, id, skip_invalid_rows, allow_mass_deactivation).await?;
+        Ok(ImportJobView(job))
+    }
+
+    async fn cancel_import(&self, ctx: &Context<'_>, id: ID) -> Result<ImportJobView> {
+        let caller = caller(ctx).await?;
+        let id = job_id(&id)?;
+        Ok(ImportJobView(imports::cancel_import(app(ctx), &caller, id).await?))
+    }
+
+    /// Reverts a DONE import within the tenant's undo window.
+    async fn undo_import(&self, ctx: &Context<'_>, id: ID) -> Result<ImportJobView> {
+        let caller = caller(ctx).await?;
+        let id = job_id(&id)?;
+        Ok(ImportJobView(imports::undo_import(app(ctx), &caller, id).await?))
+    }
+}
+
+/// How often a subscription looks at its job.
+const PROGRESS_POLL: Duration = Duration::from_millis(200);
+
+#[derive(Default)]
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// Progress of an import while it validates or applies (graphql-transport-ws at /t/{tenant}/graphql/ws).
+    async fn import_progress(&self, ctx: &Context<'_>, id: ID) -> Result<impl Stream<Item = ImportJobView>> {
+        let caller = caller(ctx).await?;
+        let app = app(ctx).clone();
+        let id = job_id(&id)?;
+        let first = imports::get_job(&app, &caller, id)
+            .await?
+            .ok_or_else(|| Error::NotFound("There is no such import.".into()))?;
+        let tenant = caller.tenant.slug.clone();
+        // Polls the job (progress of this process first, the database otherwise, so any
+        // instance can follow any job) and sends each change; ends once it stops moving.
+        Ok(progress_stream(app, tenant, first))
+    }
+}
+
+fn progress_stream(
+    app: crate::app::App,
+    tenant: String,
+    first: import_jobs::Model,
+) -> impl Stream<Item = ImportJobView> {
+    let state = (app, tenant, Some(first), None::<(String, i32)>);
+    futures_util::stream::unfold(state, |(app, tenant, job, last)| async move {
+        let mut job = job?;
+        loop {
+            let seen = (job.status.clone(), progress::get(job.id).unwrap_or(job.processed_rows));
+            let running = JobStatus::from_stored(&job.status).is_running();
+            if last.as_ref() != Some(&seen) {
+                let next = if running { Some(job.clone()) } else { None };
+                // After a final state is sent, the stream ends.
+                return Some((ImportJobView(job), (app, tenant, next, Some(seen))));
+            }
+            if !running {
+                return None;
+            }
+            tokio::time::sleep(PROGRESS_POLL).await;
+            job = imports::store::find(&app.db, &tenant, job.id).await.ok().flatten()?;
+        }
+    })
+}

@@ -1,0 +1,510 @@
+//! `startImport` and the stored job: the file is read and planned off the async threads,
+//! passwords hashed on every core, and the plan written (changes, row errors, the error
+//! report) before the job turns READY. Nothing about members changes here.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::columns::{match_headers, Field};
+use super::jobs::progress;
+use super::messages::RowError;
+use super::plan::{self, load_snapshot, Context, PasswordPlan, Payload, Plan};
+use super::read::ReadError;
+use super::row::Layout;
+use super::sheet::{self, Limits};
+use super::{report, ColumnUse, Defaults, JobStatus, Mode, Options};
+use crate::app::App;
+use crate::auth::password;
+use crate::auth::permissions::require;
+use crate::auth::Caller;
+use crate::config::Permission;
+use crate::error::{Error, FieldError, Result};
+use crate::invitations::MAX_MESSAGE;
+use entity::{groups, import_changes, import_jobs, import_row_errors};
+
+/// `StartImportInput`, read.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub mode: Mode,
+    pub defaults: Defaults,
+    pub keep_absent: bool,
+    /// The admin's locale, for messages.
+    pub locale: String,
+}
+
+/// `startImport` (imports.run): reads, checks and previews. A file that cannot be read
+/// gives a FAILED job with the reason; bad options are a VALIDATION error.
+pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> Result<import_jobs::Model> {
+    require(&app.db, caller, Permission::ImportsRun).await?;
+    check_defaults(app, caller, &request).await?;
+    let limits = &app.settings.limits;
+    if request.bytes.len() as u64 > limits.upload_bytes {
+        return Err(Error::invalid(
+            "input.file",
+            format!("the file is larger than {} bytes", limits.upload_bytes),
+        ));
+    }
+    let options = Options {
+        defaults: request.defaults.clone(),
+        keep_absent: request.keep_absent,
+        locale: request.locale.clone(),
+        ..Options::default()
+    };
+    let now = Utc::now();
+    let job = import_jobs::Model {
+        id: Uuid::now_v7(),
+        tenant: caller.tenant.slug.clone(),
+        mode: request.mode.as_str().to_owned(),
+        status: JobStatus::Validating.as_str().to_owned(),
+        file_name: clean_file_name(&request.file_name),
+        format: sheet::detect_format(&request.bytes).as_str().to_owned(),
+        total_rows: 0,
+        processed_rows: 0,
+        columns: "[]".to_owned(),
+        summary: serde_json::to_string(&super::Summary::default()).expect("summary serialises"),
+        options: serde_json::to_string(&options).expect("options serialise"),
+        error: None,
+        error_report: None,
+        created_by: Some(caller.member_id()),
+        created_at: now,
+        updated_at: now,
+        applied_at: None,
+        undoable_until: None,
+    };
+    job.clone().into_active_model().reset_all().insert(&app.db).await?;
+
+    // Runs on even if the client goes away, so the job never stays VALIDATING.
+    let (app2, caller2) = (app.clone(), caller.clone());
+    let handle = tokio::spawn(async move { prepare(&app2, &caller2, job, request, options).await });
+    let job = handle
+        .await
+        .map_err(|e| Error::Internal(format!("import preview task: {e}")))??;
+    Ok(job)
+}
+
+/// Reads the file, plans, stores the plan; the job ends READY or FAILED.
+async fn prepare(
+    app: &App,
+    caller: &Caller,
+    mut job: import_jobs::Model,
+    request: StartRequest,
+    mut options: Options,
+) -> Result<import_jobs::Model> {
+    let limits = Limits {
+        max_rows: app.settings.limits.import_rows,
+        max_unpacked_bytes: app.settings.limits.unpacked_bytes,
+    };
+    let bytes = request.bytes;
+    let read = tokio::task::spawn_blocking(move || sheet::read_file(&bytes, &limits))
+        .await
+        .map_err(|e| Error::Internal(format!("reading an import: {e}")))?;
+    let (format, sheet) = match read {
+        Ok(read) => read,
+        Err(err) => return fail(app, job, &read_failure(&err, &options.locale)).await,
+    };
+    job.format = format.as_str().to_owned();
+    job.total_rows = sheet.rows.len() as i32;
+    let tenant = caller.tenant.clone();
+    let fields = match_headers(&sheet.headers, &tenant.import.aliases);
+    let layout = Layout {
+        headers: sheet.headers.clone(),
+        fields,
+    };
+    let columns: Vec<ColumnUse> = layout
+        .headers
+        .iter()
+        .zip(&layout.fields)
+        .map(|(header, field)| ColumnUse {
+            header: header.clone(),
+            field: field.map(|f| f.as_str().to_owned()),
+        })
+        .collect();
+    job.columns = serde_json::to_string(&columns).expect("columns serialise");
+    if let Some(reason) = missing_columns(request.mode, &layout, &options.locale) {
+        return fail(app, job, &reason).await;
+    }
+
+    let snapshot = load_snapshot(&app.db, &tenant).await?;
+    let grants = caller.grants(&app.db).await?.clone();
+    let (mode, caller_id) = (request.mode, caller.member_id());
+    let (plan_options, plan_layout) = (options.clone(), layout.clone());
+    let job_id = job.id;
+    let (plan, sheet) = tokio::task::spawn_blocking(move || {
+        let ctx = Context {
+            tenant: &tenant,
+            mode,
+            options: &plan_options,
+            caller_id,
+            grants: &grants,
+        };
+        let mut plan = plan::plan(&ctx, &plan_layout, &sheet, &snapshot);
+        hash_passwords(&mut plan, job_id);
+        (plan, sheet)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("planning an import: {e}")))?;
+
+    options.new_groups = plan.new_groups.clone();
+    job.options = serde_json::to_string(&options).expect("options serialise");
+    job.summary = serde_json::to_string(&plan.summary()).expect("summary serialises");
+    job.error_report = report::build(&layout, &sheet, &plan.errors, &options.locale)?;
+    save_plan(&app.db, &job, &plan).await?;
+    job.status = JobStatus::Ready.as_str().to_owned();
+    job.processed_rows = job.total_rows;
+    job.updated_at = Utc::now();
+    job.clone().into_active_model().reset_all().update(&app.db).await?;
+    progress::clear(job.id);
+    Ok(job)
+}
+
+/// Hashes the file's passwords on every core; progress counts rows hashed.
+fn hash_passwords(plan: &mut Plan, job: Uuid) {
+    let work = std::mem::take(&mut plan.passwords);
+    if work.is_empty() {
+        return;
+    }
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let hashes: Vec<(usize, String)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((index, plaintext)) = work.get(i) else { break };
+                        out.push((*index, password::hash_blocking(plaintext)));
+                        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        progress::set(job, finished as i32);
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("hashing threads do not panic"))
+            .collect()
+    });
+    for (index, hash) in hashes {
+        match &mut plan.changes[index].payload {
+            Payload::Create(new) => new.password = PasswordPlan::Hash(hash),
+            Payload::Edit(edit) => edit.password_hash = Some(hash),
+            _ => {}
+        }
+    }
+}
+
+/// Writes the planned changes and row errors in multi-row statements.
+async fn save_plan<C: ConnectionTrait>(conn: &C, job: &import_jobs::Model, plan: &Plan) -> Result<()> {
+    let changes: Vec<import_changes::ActiveModel> = plan
+        .changes
+        .iter()
+        .enumerate()
+        .map(|(seq, c)| import_changes::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            job_id: Set(job.id),
+            tenant: Set(job.tenant.clone()),
+            seq: Set(seq as i32),
+            row: Set(c.row.map(|r| r as i32)),
+            kind: Set(c.kind.as_str().to_owned()),
+            member_id: Set(c.member_id),
+            login: Set(c.login.clone()),
+            email: Set(c.email.clone()),
+            changes: Set(serde_json::to_string(&c.changes).expect("changes serialise")),
+            payload: Set(serde_json::to_string(&c.payload).expect("payload serialises")),
+            member_version: Set(c.member_version),
+        })
+        .collect();
+    for chunk in changes.chunks(1_000) {
+        import_changes::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
+    }
+    let errors: Vec<import_row_errors::ActiveModel> = plan
+        .errors
+        .iter()
+        .enumerate()
+        .map(|(seq, e)| row_error_model(job, seq, e))
+        .collect();
+    for chunk in errors.chunks(1_000) {
+        import_row_errors::Entity::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn row_error_model(job: &import_jobs::Model, seq: usize, error: &RowError) -> import_row_errors::ActiveModel {
+    let locale = serde_json::from_str::<Options>(&job.options)
+        .map(|o| o.locale)
+        .unwrap_or_default();
+    import_row_errors::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        job_id: Set(job.id),
+        tenant: Set(job.tenant.clone()),
+        seq: Set(seq as i32),
+        row: Set(error.row as i32),
+        column_name: Set(error.column.clone()),
+        value: Set(error.value.clone()),
+        code: Set(error.problem.code().to_owned()),
+        message: Set(error.problem.message(&locale)),
+        raw_row: Set(None),
+    }
+}
+
+/// Ends the job FAILED with `reason`.
+async fn fail(app: &App, mut job: import_jobs::Model, reason: &str) -> Result<import_jobs::Model> {
+    job.status = JobStatus::Failed.as_str().to_owned();
+    job.error = Some(reason.to_owned());
+    job.updated_at = Utc::now();
+    job.clone().into_active_model().reset_all().update(&app.db).await?;
+    progress::clear(job.id);
+    Ok(job)
+}
+
+fn french(locale: &str) -> bool {
+    locale.split('-').next() == Some("fr")
+}
+
+/// Why the file could not be read, for the admin.
+fn read_failure(err: &ReadError, locale: &str) -> String {
+    if french(locale) {
+        format!("Le fichier n'a pas pu être lu : {err}.")
+    } else {
+        format!("The file could not be read: {err}.")
+    }
+}
+
+/// The columns a mode cannot do without, if the file lacks them.
+fn missing_columns(mode: Mode, layout: &Layout, locale: &str) -> Option<String> {
+    if layout.fields.iter().all(Option::is_none) {
+        return Some(if french(locale) {
+            "Aucune colonne n'a été reconnue (identifiant, e-mail, prénom, nom…). Téléchargez le modèle pour voir les en-têtes attendus.".to_owned()
+        } else {
+            "No column was recognised (login, email, first name, last name…). Download the template to see the expected headers.".to_owned()
+        });
+    }
+    let identifies = layout.has(Field::Login) || layout.has(Field::Email);
+    let missing: Vec<&str> = match mode {
+        Mode::Invite => (!layout.has(Field::Email)).then_some("email").into_iter().collect(),
+        Mode::Create | Mode::Sync => [
+            (!identifies).then_some("login / email"),
+            (!layout.has(Field::FirstName)).then_some("first_name"),
+            (!layout.has(Field::LastName)).then_some("last_name"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    };
+    if missing.is_empty() {
+        return None;
+    }
+    Some(if french(locale) {
+        format!("Colonnes obligatoires absentes : {}.", missing.join(", "))
+    } else {
+        format!("Required columns are missing: {}.", missing.join(", "))
+    })
+}
+
+/// Only the last path part, without control characters, at most 200 characters.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if clean.trim().is_empty() {
+        "import".to_owned()
+    } else {
+        clean
+    }
+}
+
+/// VALIDATION for defaults that could never apply: unknown roles or ones the caller may
+/// not hand out, unknown or smart groups, a locale the tenant does not speak.
+async fn check_defaults(app: &App, caller: &Caller, request: &StartRequest) -> Result<()> {
+    let tenant = &caller.tenant;
+    let defaults = &request.defaults;
+    let grants = caller.grants(&app.db).await?;
+    let mut problems = Vec::new();
+    for key in &defaults.roles {
+        match tenant.role(key) {
+            None => problems.push(FieldError::new(
+                "input.defaults.roles",
+                format!("unknown role \"{key}\""),
+            )),
+            Some(role) if !role.default && !grants.can_hand_out(role, None) => problems.push(FieldError::new(
+                "input.defaults.roles",
+                format!("you may not hand out the role \"{key}\""),
+            )),
+            Some(_) => {}
+        }
+    }
+    for id in &defaults.group_ids {
+        let group = groups::Entity::find_by_id(*id)
+            .filter(groups::Column::Tenant.eq(&tenant.slug))
+            .one(&app.db)
+            .await?;
+        match group {
+            None => problems.push(FieldError::new(
+                "input.defaults.groupIds",
+                format!("unknown group {id}"),
+            )),
+            Some(g) if g.rule.is_some() => problems.push(FieldError::new(
+                "input.defaults.groupIds",
+                format!("\"{}\" is a smart group: its members come from its rule", g.name),
+            )),
+            Some(_) => {}
+        }
+    }
+    if let Some(locale) = &defaults.locale {
+        if !tenant.locales.iter().any(|l| l == locale) {
+            problems.push(FieldError::new(
+                "input.defaults.locale",
+                format!("one of {}", tenant.locales.join(", ")),
+            ));
+        }
+    }
+    if defaults
+        .message
+        .as_ref()
+        .is_some_and(|m| m.chars().count() > MAX_MESSAGE)
+    {
+        problems.push(FieldError::new(
+            "input.defaults.message",
+            format!("at most {MAX_MESSAGE} characters"),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Validation(problems))
+    }
+}
+
+/// A job of the caller's tenant (imports.run), or None.
+pub async fn get_job(app: &App, caller: &Caller, id: Uuid) -> Result<Option<import_jobs::Model>> {
+    require(&app.db, caller, Permission::ImportsRun).await?;
+    find(&app.db, &caller.tenant.slug, id).await
+}
+
+/// A job by id within a tenant.
+pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Result<Option<import_jobs::Model>> {
+    Ok(import_jobs::Entity::find_by_id(id)
+        .filter(import_jobs::Column::Tenant.eq(tenant))
+        .one(conn)
+        .await?)
+}
+
+/// A job that must exist, else NOT_FOUND.
+pub async fn require_job<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Result<import_jobs::Model> {
+    find(conn, tenant, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("There is no such import.".into()))
+}
+
+/// The tenant's jobs, newest first, from after `after` (an id), `limit` of them.
+pub async fn list_jobs(
+    app: &App,
+    caller: &Caller,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<import_jobs::Model>, bool, u64)> {
+    require(&app.db, caller, Permission::ImportsRun).await?;
+    let base = import_jobs::Entity::find().filter(import_jobs::Column::Tenant.eq(&caller.tenant.slug));
+    let total = base.clone().count(&app.db).await?;
+    let mut query = base.order_by_desc(import_jobs::Column::Id);
+    if let Some(after) = after {
+        query = query.filter(import_jobs::Column::Id.lt(after));
+    }
+    let mut rows = query.limit(limit + 1).all(&app.db).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more, total))
+}
+
+/// `cancelImport` (imports.run): a job not yet applied is dropped with its plan.
+pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_jobs::Model> {
+    require(&app.db, caller, Permission::ImportsRun).await?;
+    let mut job = require_job(&app.db, &caller.tenant.slug, id).await?;
+    let status = JobStatus::from_stored(&job.status);
+    if !matches!(status, JobStatus::Ready | JobStatus::Failed) {
+        return Err(Error::Conflict(format!(
+            "This import is {}: only a previewed import can be cancelled.",
+            status.as_str()
+        )));
+    }
+    let claimed = import_jobs::Entity::update_many()
+        .col_expr(
+            import_jobs::Column::Status,
+            sea_orm::sea_query::Expr::value(JobStatus::Cancelled.as_str()),
+        )
+        .col_expr(
+            import_jobs::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(import_jobs::Column::Id.eq(id))
+        .filter(import_jobs::Column::Status.eq(job.status.clone()))
+        .exec(&app.db)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        return Err(Error::Conflict(
+            "This import changed meanwhile; look at it again.".into(),
+        ));
+    }
+    // The plan may hold password hashes: nothing of it is kept once cancelled.
+    import_changes::Entity::delete_many()
+        .filter(import_changes::Column::JobId.eq(id))
+        .exec(&app.db)
+        .await?;
+    job.status = JobStatus::Cancelled.as_str().to_owned();
+    Ok(job)
+}
+
+/// A page of a job's row errors, in file order after `after` (a seq), with the total.
+pub async fn row_errors<C: ConnectionTrait>(
+    conn: &C,
+    job: &import_jobs::Model,
+    after: Option<i32>,
+    limit: u64,
+) -> Result<(Vec<import_row_errors::Model>, bool, u64)> {
+    let base = import_row_errors::Entity::find().filter(import_row_errors::Column::JobId.eq(job.id));
+    let total = base.clone().count(conn).await?;
+    let mut query = base.order_by_asc(import_row_errors::Column::Seq);
+    if let Some(after) = after {
+        query = query.filter(import_row_errors::Column::Seq.gt(after));
+    }
+    let mut rows = query.limit(limit + 1).all(conn).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more, total))
+}
+
+/// A page of a job's planned changes (of one kind, if given), in plan order.
+pub async fn changes<C: ConnectionTrait>(
+    conn: &C,
+    job: &import_jobs::Model,
+    kind: Option<super::ChangeKind>,
+    after: Option<i32>,
+    limit: u64,
+) -> Result<(Vec<import_changes::Model>, bool, u64)> {
+    let mut base = import_changes::Entity::find().filter(import_changes::Column::JobId.eq(job.id));
+    if let Some(kind) = kind {
+        base = base.filter(import_changes::Column::Kind.eq(kind.as_str()));
+    }
+    let total = base.clone().count(conn).await?;
+    let mut query = base.order_by_asc(import_changes::Column::Seq);
+    if let Some(after) = after {
+        query = query.filter(import_changes::Column::Seq.gt(after));
+    }
+    let mut rows = query.limit(limit + 1).all(conn).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more, total))
+}

@@ -1,0 +1,285 @@
+//! `undoImport`: reverts a DONE import within the tenant's undo window. Created members
+//! are deactivated (and their invitations revoked), updated fields and roles and groups
+//! restored, deactivated members reactivated and reactivated ones deactivated again,
+//! invitations revoked, group additions removed. A member changed since the import is
+//! left as it is and listed. One transaction.
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::ActiveModelTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait};
+use uuid::Uuid;
+
+use super::apply::{
+    bump_versions, insert_memberships, load_changes, reindex, rewrite_addresses, sent_by, set_field, set_status, Stored,
+};
+use super::plan::{Edit, Payload};
+use super::store::require_job;
+use super::{ChangeKind, JobStatus, Options};
+use crate::app::App;
+use crate::audit;
+use crate::auth::permissions::require;
+use crate::auth::Caller;
+use crate::config::{Permission, Tenant};
+use crate::error::{Error, Result};
+use crate::invitations::{tokens, REVOKED};
+use crate::members::create::sort_key;
+use crate::members::{STATUS_ACTIVE, STATUS_DEACTIVATED};
+use entity::{group_members, groups, import_jobs, invitations, members, role_assignments};
+
+/// `undoImport` (imports.run).
+pub async fn undo_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_jobs::Model> {
+    require(&app.db, caller, Permission::ImportsRun).await?;
+    let tenant = caller.tenant.clone();
+    let job = require_job(&app.db, &tenant.slug, id).await?;
+    if JobStatus::from_stored(&job.status) != JobStatus::Done {
+        return Err(Error::Conflict(format!(
+            "This import is {}: only an applied (DONE) import can be undone.",
+            job.status
+        )));
+    }
+    if job.undoable_until.is_none_or(|until| until <= Utc::now()) {
+        return Err(Error::Conflict("The undo window of this import has passed.".into()));
+    }
+    let actor = caller.member_id();
+    let (undone, deactivated) = app
+        .db
+        .transaction::<_, (import_jobs::Model, Vec<Uuid>), Error>(move |txn| {
+            Box::pin(async move { revert(txn, &tenant, job, actor).await })
+        })
+        .await
+        .map_err(|e| match e {
+            sea_orm::TransactionError::Connection(db) => Error::from(db),
+            sea_orm::TransactionError::Transaction(err) => err,
+        })?;
+    if !deactivated.is_empty() {
+        if let Err(err) = app.sessions.remove_sessions_of(&caller.tenant.slug, &deactivated).await {
+            tracing::warn!(error = %err, "ending sessions of members deactivated by an undo");
+        }
+    }
+    Ok(undone)
+}
+
+async fn revert<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &Tenant,
+    mut job: import_jobs::Model,
+    actor: Uuid,
+) -> Result<(import_jobs::Model, Vec<Uuid>)> {
+    // Claim first: a second undo waits for this one and then sees UNDONE.
+    let claimed = import_jobs::Entity::update_many()
+        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Undone.as_str()))
+        .filter(import_jobs::Column::Id.eq(job.id))
+        .filter(import_jobs::Column::Status.eq(JobStatus::Done.as_str()))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        return Err(Error::Conflict("This import was undone meanwhile.".into()));
+    }
+    let changes = load_changes(txn, job.id).await?;
+    let ids: Vec<Uuid> = changes
+        .iter()
+        .filter(|c| c.kind != ChangeKind::Invite)
+        .filter_map(|c| c.member_id)
+        .collect();
+    let mut current = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        for m in members::Entity::find()
+            .filter(members::Column::Tenant.eq(&tenant.slug))
+            .filter(members::Column::Id.is_in(chunk.to_vec()))
+            .all(txn)
+            .await?
+        {
+            current.insert(m.id, m);
+        }
+    }
+    // What the import left: created members at version 1, others one past the preview.
+    let untouched_since = |c: &Stored, m: &members::Model| match c.kind {
+        ChangeKind::Create => m.version == 1,
+        ChangeKind::AddToGroups => true,
+        _ => c.member_version.map(|v| v + 1) == Some(m.version),
+    };
+    let now = Utc::now();
+    let mut left_alone = Vec::new();
+    let mut deactivate = Vec::new();
+    let mut reactivate = Vec::new();
+    let mut restored = Vec::new();
+    let mut roles_or_groups_only = Vec::new();
+    for change in &changes {
+        if change.kind == ChangeKind::Invite {
+            continue;
+        }
+        let Some(member) = change.member_id.and_then(|id| current.get(&id)) else {
+            continue;
+        };
+        if !untouched_since(change, member) {
+            left_alone.push(member.id);
+            continue;
+        }
+        match (&change.payload, change.kind) {
+            (Payload::Create(_), _) if member.status == STATUS_ACTIVE => deactivate.push(member.id),
+            (Payload::Edit(edit), _) => {
+                restore_links(txn, tenant, member.id, edit).await?;
+                let status_only = edit.fields.is_empty() && !edit.set_password;
+                match (status_only, edit.active) {
+                    (true, Some((before, _))) if before => reactivate.push(member.id),
+                    (true, Some(_)) => deactivate.push(member.id),
+                    (true, None) => roles_or_groups_only.push(member.id),
+                    (false, _) => restored.push(restore_fields(member, edit, now)),
+                }
+            }
+            (Payload::AddToGroups { groups: names }, _) => {
+                let ids = group_ids(txn, tenant, names).await?;
+                group_members::Entity::delete_many()
+                    .filter(group_members::Column::MemberId.eq(member.id))
+                    .filter(group_members::Column::GroupId.is_in(ids))
+                    .exec(txn)
+                    .await?;
+            }
+            _ => {}
+        }
+    }
+    set_status(txn, &deactivate, false, now).await?;
+    set_status(txn, &reactivate, true, now).await?;
+    bump_versions(txn, &roles_or_groups_only, now).await?;
+    for member in &restored {
+        member.clone().into_active_model().reset_all().update(txn).await?;
+    }
+    rewrite_addresses(txn, &restored).await?;
+    reindex(txn, &tenant.slug, &restored).await?;
+
+    // Invitations the import sent (join ones, and activations of created members).
+    let pending: Vec<Uuid> = invitations::Entity::find()
+        .select_only()
+        .column(invitations::Column::Id)
+        .filter(invitations::Column::Tenant.eq(&tenant.slug))
+        .filter(sent_by(job.id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for chunk in pending.chunks(500) {
+        invitations::Entity::update_many()
+            .col_expr(invitations::Column::Status, Expr::value(REVOKED))
+            .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
+            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
+            .filter(invitations::Column::Id.is_in(chunk.to_vec()))
+            .exec(txn)
+            .await?;
+    }
+    tokens::revoke_all(txn, &pending).await?;
+
+    let mut options: Options = serde_json::from_str(&job.options).unwrap_or_default();
+    options.left_alone = left_alone.clone();
+    job.status = JobStatus::Undone.as_str().to_owned();
+    job.options = serde_json::to_string(&options).expect("options serialise");
+    job.undoable_until = None;
+    job.updated_at = now;
+    job.clone().into_active_model().reset_all().update(txn).await?;
+    let mut deactivated = deactivate.clone();
+    deactivated.extend(restored.iter().filter(|m| m.status == STATUS_DEACTIVATED).map(|m| m.id));
+    audit::record(
+        txn,
+        &tenant.slug,
+        Some(actor),
+        "import.undone",
+        Some(job.id),
+        serde_json::json!({
+            "deactivated": deactivate.len(),
+            "reactivated": reactivate.len(),
+            "restored": restored.len() + roles_or_groups_only.len(),
+            "invitationsRevoked": pending.len(),
+            "leftAlone": left_alone.len(),
+        }),
+    )
+    .await?;
+    Ok((job, deactivated))
+}
+
+/// The member with its fields, password state and status as before the import.
+fn restore_fields(member: &members::Model, edit: &Edit, now: chrono::DateTime<Utc>) -> members::Model {
+    let mut member = member.clone();
+    for change in &edit.fields {
+        set_field(&mut member, &change.field, change.before.clone());
+    }
+    if let Some((hash, uses_default, must_change)) = &edit.previous_password {
+        member.password_hash = hash.clone();
+        member.uses_default_password = *uses_default;
+        member.must_change_password = *must_change;
+    }
+    if let Some((before, _)) = edit.active {
+        member.status = if before { STATUS_ACTIVE } else { STATUS_DEACTIVATED }.to_owned();
+        member.deactivated_at = (!before).then_some(now);
+    }
+    member.sort_key = sort_key(&member.first_name, &member.last_name);
+    member.version += 1;
+    member.updated_at = now;
+    member
+}
+
+/// Puts back the tenant-wide roles and manual groups the import changed.
+async fn restore_links<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: Uuid, edit: &Edit) -> Result<()> {
+    if let Some((before, after)) = &edit.roles {
+        let added: Vec<String> = after.iter().filter(|r| !before.contains(r)).cloned().collect();
+        role_assignments::Entity::delete_many()
+            .filter(role_assignments::Column::MemberId.eq(member))
+            .filter(role_assignments::Column::GroupId.is_null())
+            .filter(role_assignments::Column::Role.is_in(added))
+            .exec(conn)
+            .await?;
+        for role in before.iter().filter(|r| !after.contains(r)) {
+            role_assignments::ActiveModel {
+                id: sea_orm::Set(Uuid::now_v7()),
+                tenant: sea_orm::Set(tenant.slug.clone()),
+                member_id: sea_orm::Set(member),
+                role: sea_orm::Set(role.clone()),
+                group_id: sea_orm::Set(None),
+                created_at: sea_orm::Set(Utc::now()),
+            }
+            .insert(conn)
+            .await?;
+        }
+    }
+    if let Some((before, after)) = &edit.groups {
+        let after = group_ids(conn, tenant, after).await?;
+        let added: Vec<Uuid> = after.iter().filter(|g| !before.contains(g)).copied().collect();
+        group_members::Entity::delete_many()
+            .filter(group_members::Column::MemberId.eq(member))
+            .filter(group_members::Column::GroupId.is_in(added))
+            .exec(conn)
+            .await?;
+        // Groups deleted since then are gone; the rest get the member back.
+        let still_there: Vec<Uuid> = groups::Entity::find()
+            .select_only()
+            .column(groups::Column::Id)
+            .filter(groups::Column::Id.is_in(before.clone()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let rows = before
+            .iter()
+            .filter(|g| !after.contains(g) && still_there.contains(g))
+            .map(|g| group_members::ActiveModel {
+                group_id: sea_orm::Set(*g),
+                member_id: sea_orm::Set(member),
+                tenant: sea_orm::Set(tenant.slug.clone()),
+                added_at: sea_orm::Set(Utc::now()),
+            })
+            .collect();
+        insert_memberships(conn, rows).await?;
+    }
+    Ok(())
+}
+
+/// Ids of the tenant's manual groups with these names (case-insensitive).
+async fn group_ids<C: ConnectionTrait>(conn: &C, tenant: &Tenant, names: &[String]) -> Result<Vec<Uuid>> {
+    let keys: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    Ok(groups::Entity::find()
+        .select_only()
+        .column(groups::Column::Id)
+        .filter(groups::Column::Tenant.eq(&tenant.slug))
+        .filter(groups::Column::NameKey.is_in(keys))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}

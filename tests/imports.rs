@@ -1,0 +1,357 @@
+//! Spreadsheet imports through the real server: upload, preview, errors at their rows,
+//! error report, apply, SYNC, undo, conflicts, templates, exports and download links.
+
+mod common;
+
+use common::{error_code, error_fields, fixture, TestApp};
+use serde_json::{json, Value};
+
+/// The demo tenant's shape: the fixtures' roles and languages.
+pub const AMAP: &str = r#"
+name = "AMAP du coin"
+default_locale = "fr"
+locales = ["fr", "en", "nl-BE"]
+
+[accounts]
+password_min_length = 10
+
+[roles.admin]
+label = { fr = "Administrateur", en = "Administrator" }
+permissions = ["*"]
+
+[roles.coordinator]
+label = { fr = "Coordinateur", en = "Coordinator" }
+permissions = ["members.read", "members.create", "members.update", "imports.run", "roles.assign"]
+assignable = ["member", "referent"]
+
+[roles.referent]
+label = { fr = "Référent producteur", en = "Producer referent" }
+permissions = ["members.read"]
+
+[roles.member]
+label = { fr = "Adhérent", en = "Member" }
+permissions = []
+default = true
+
+[import]
+max_deactivate_percent = 20
+protected_roles = ["admin"]
+"#;
+
+/// A company benefit club: no emails needed, logins and passwords in the file.
+pub const CLUB: &str = r#"
+name = "Club"
+default_locale = "fr"
+locales = ["fr", "en"]
+
+[accounts]
+require_email = false
+password_min_length = 10
+default_password = "bienvenue-au-club"
+
+[roles.admin]
+label = { fr = "Administrateur", en = "Administrator" }
+permissions = ["*"]
+
+[roles.member]
+label = { fr = "Adhérent", en = "Member" }
+permissions = []
+default = true
+"#;
+
+pub const JOB: &str = "id mode status fileName format totalRows processedRows failure newGroups \
+    columns { header field } \
+    summary { create update deactivate reactivate invite addToGroups unchanged errorRows } \
+    rowErrors(first: 100) { totalCount nodes { row column value code message } } \
+    errorReport { url fileName contentType expiresAt } undoableUntil appliedAt";
+
+pub fn start_query() -> String {
+    format!("mutation($input: StartImportInput!) {{ startImport(input: $input) {{ {JOB} }} }}")
+}
+
+/// Uploads a file for a preview and returns the job.
+pub async fn start(app: &TestApp, tenant: &str, token: &str, name: &str, bytes: Vec<u8>, input: Value) -> Value {
+    let mut input = input;
+    input["file"] = Value::Null;
+    let answer = app
+        .upload(
+            tenant,
+            token,
+            &start_query(),
+            json!({ "input": input }),
+            "variables.input.file",
+            name,
+            bytes,
+        )
+        .await;
+    assert!(answer["errors"].is_null(), "startImport failed: {answer}");
+    answer["data"]["startImport"].clone()
+}
+
+pub async fn apply(app: &TestApp, tenant: &str, token: &str, id: &str, skip: bool, mass: bool) -> Value {
+    app.gql(
+        tenant,
+        Some(token),
+        &format!("mutation($id: ID!, $s: Boolean!, $m: Boolean!) {{ applyImport(id: $id, skipInvalidRows: $s, allowMassDeactivation: $m) {{ {JOB} }} }}"),
+        json!({ "id": id, "s": skip, "m": mass }),
+    )
+    .await
+}
+
+pub async fn member_count(app: &TestApp, tenant: &str, token: &str, filter: Value) -> i64 {
+    let data = app
+        .ok(
+            tenant,
+            token,
+            "query($f: MemberFilter) { members(filter: $f) { totalCount } }",
+            json!({ "f": filter }),
+        )
+        .await;
+    data["members"]["totalCount"].as_i64().unwrap()
+}
+
+pub fn errors_at(job: &Value) -> Vec<(i64, String, String)> {
+    job["rowErrors"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_i64().unwrap(),
+                e["column"].as_str().unwrap_or("").to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+const MEMBER: &str = "query($id: ID!) { member(id: $id) { login email firstName lastName phone status origin roles { role { key } } groups { name } } }";
+
+#[tokio::test]
+async fn french_csv_preview_reports_each_error_at_its_row_and_applies_the_rest() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let before = member_count(&app, "amap", &admin, json!({})).await;
+
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "cagette-adherents.csv",
+        fixture("cagette-adherents.csv"),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["format"], "CSV");
+    assert_eq!(job["totalRows"], 30, "the last line is blank and skipped");
+    let columns: Vec<(&str, Option<&str>)> = job["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["header"].as_str().unwrap(), c["field"].as_str()))
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("Prénom", Some("first_name")),
+            ("Nom", Some("last_name")),
+            ("Email", Some("email")),
+            ("Email 2", Some("secondary_email")),
+            ("Téléphone", Some("phone"))
+        ]
+    );
+    let mut errors = errors_at(&job);
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (6, "Email".to_owned(), "DUPLICATE_ROW".to_owned()),
+            (9, "Email".to_owned(), "INVALID_EMAIL".to_owned()),
+            (12, "Prénom".to_owned(), "REQUIRED".to_owned()),
+        ],
+        "{job}"
+    );
+    let duplicate = job["rowErrors"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["row"] == 6)
+        .unwrap();
+    assert!(
+        duplicate["message"].as_str().unwrap().contains("ligne 4"),
+        "French admin, French message: {duplicate}"
+    );
+    assert_eq!(job["summary"]["create"], 27);
+    assert_eq!(job["summary"]["errorRows"], 3);
+    assert_eq!(
+        member_count(&app, "amap", &admin, json!({})).await,
+        before,
+        "a preview changes nothing"
+    );
+
+    // The error report: the three rows as they were, with an error column.
+    let report = &job["errorReport"];
+    assert_eq!(report["fileName"], "cagette-adherents-errors.csv");
+    let (status, content_type, disposition, body) = app.fetch(report["url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    assert!(disposition.contains("attachment") && disposition.contains("cagette-adherents-errors.csv"));
+    let text = String::from_utf8(body[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "Prénom;Nom;Email;Email 2;Téléphone;Erreurs");
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(
+        lines[2].starts_with("Yannick;Chevalier;jean dupont@exemple.fr;"),
+        "{text}"
+    );
+
+    // Errors block the apply unless the admin skips those rows.
+    let id = job["id"].as_str().unwrap();
+    let refused = apply(&app, "amap", &admin, id, false, false).await;
+    assert_eq!(error_code(&refused), Some("VALIDATION"));
+    assert_eq!(error_fields(&refused), ["skipInvalidRows"]);
+    let done = apply(&app, "amap", &admin, id, true, false).await;
+    assert!(done["errors"].is_null(), "{done}");
+    let done = &done["data"]["applyImport"];
+    assert_eq!(done["status"], "DONE");
+    assert!(done["undoableUntil"].is_string());
+    assert_eq!(member_count(&app, "amap", &admin, json!({})).await, before + 27);
+    assert_eq!(
+        member_count(&app, "amap", &admin, json!({ "origin": "IMPORT" })).await,
+        27
+    );
+
+    let found = app
+        .ok("amap", &admin, "{ members(filter: {search: \"oeuvray\"}) { nodes { id login phone secondaryEmail roles { role { key } } } } }", json!({}))
+        .await;
+    let marie = &found["members"]["nodes"][0];
+    assert_eq!(marie["login"], "marie-therese.oeuvray", "accents folded, œ → oe");
+    assert_eq!(marie["phone"], "0665622478", "phones keep their leading zero");
+    assert_eq!(marie["roles"][0]["role"]["key"], "member", "default roles");
+
+    let audit = app
+        .ok(
+            "amap",
+            &admin,
+            "{ auditLog(filter: {action: \"import.applied\"}) { nodes { targetId details } } }",
+            json!({}),
+        )
+        .await;
+    let entry = &audit["auditLog"]["nodes"][0];
+    assert_eq!(entry["targetId"], id);
+    let details: Value = serde_json::from_str(entry["details"].as_str().unwrap()).unwrap();
+    assert_eq!(details["created"], 27);
+    assert_eq!(details["errorRows"], 3);
+
+    // A job is applied once.
+    let again = apply(&app, "amap", &admin, id, true, false).await;
+    assert_eq!(error_code(&again), Some("CONFLICT"));
+}
+
+#[tokio::test]
+async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_nothing() {
+    let app = TestApp::with_tenants(&[("club", CLUB)]).await;
+    let admin = app.admin_token("club", "admin@club.example.org").await;
+    let job = start(
+        &app,
+        "club",
+        &admin,
+        "club-membres.csv",
+        fixture("club-membres.csv"),
+        json!({ "mode": "SYNC" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["summary"]["errorRows"], 0, "{job}");
+    assert_eq!(
+        job["summary"]["deactivate"], 0,
+        "the admin running the import is never deactivated"
+    );
+    let created = job["summary"]["create"].as_i64().unwrap();
+    assert_eq!(created, job["totalRows"].as_i64().unwrap());
+    let done = apply(&app, "club", &admin, job["id"].as_str().unwrap(), false, false).await;
+    assert!(done["errors"].is_null(), "{done}");
+
+    // Désactivé rows come in deactivated; a file password works at once (to be changed).
+    let inactive = member_count(&app, "club", &admin, json!({ "status": "DEACTIVATED" })).await;
+    assert_eq!(inactive, 4);
+    let signed_in = app
+        .gql(
+            "club",
+            None,
+            common::LOGIN,
+            json!({ "i": "benoit.durand", "p": "S3cret-longer-pass" }),
+        )
+        .await;
+    assert_eq!(signed_in["data"]["login"]["mustChangePassword"], true, "{signed_in}");
+    let defaulted = app
+        .gql(
+            "club",
+            None,
+            common::LOGIN,
+            json!({ "i": "clement.moreau", "p": "bienvenue-au-club" }),
+        )
+        .await;
+    assert!(
+        defaulted["data"]["login"]["token"].is_string(),
+        "empty password: the tenant's default: {defaulted}"
+    );
+    let generated = app
+        .ok(
+            "club",
+            &admin,
+            "{ members(filter: {search: \"maelle martin\"}) { nodes { login email } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        generated["members"]["nodes"][0]["login"], "maelle.martin",
+        "an empty login is generated"
+    );
+
+    // The same file again: rows with a password set it again, the rest is unchanged.
+    let again = start(
+        &app,
+        "club",
+        &admin,
+        "club-membres.csv",
+        fixture("club-membres.csv"),
+        json!({ "mode": "SYNC" }),
+    )
+    .await;
+    // Row 19 has neither login nor email: nothing can find that person again, so each
+    // SYNC adds them anew (DESIGN.md: a row that matches nobody is new).
+    assert_eq!(again["summary"]["create"], 1, "{again}");
+    assert_eq!(again["summary"]["deactivate"], 0);
+    assert_eq!(
+        again["summary"]["update"], 5,
+        "the five rows that carry a password: {again}"
+    );
+
+    // An export imported back changes nothing at all.
+    let export = app
+        .ok(
+            "club",
+            &admin,
+            "{ exportMembers(format: CSV) { url fileName contentType } }",
+            json!({}),
+        )
+        .await;
+    let (status, content_type, _, body) = app.fetch(export["exportMembers"]["url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("text/csv"));
+    assert_eq!(&body[..3], [0xEF, 0xBB, 0xBF], "UTF-8 with BOM");
+    let text = String::from_utf8(body[3..].to_vec()).unwrap();
+    assert!(
+        text.starts_with("Identifiant;Email;Prénom;Nom;"),
+        "French headers, semicolons: {text}"
+    );
+    assert!(text.contains("Mot de passe crypté"), "the placeholder, never a hash");
+    assert!(!text.contains("$argon2"));
+    let round = start(&app, "club", &admin, "export.csv", body, json!({ "mode": "SYNC" })).await;
+    let summary = &round["summary"];
+    assert_eq!(summary["unchanged"], round["totalRows"], "{round}");
+    assert_eq!(summary["update"], 0);
+    assert_eq!(summary["errorRows"], 0);
+}
