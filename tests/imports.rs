@@ -69,21 +69,17 @@ pub fn start_query() -> String {
     format!("mutation($input: StartImportInput!) {{ startImport(input: $input) {{ {JOB} }} }}")
 }
 
-/// Uploads a file for a preview and returns the job.
-pub async fn start(app: &TestApp, tenant: &str, token: &str, name: &str, bytes: Vec<u8>, input: Value) -> Value {
+/// Uploads a file for a preview; the whole answer.
+pub async fn start_answer(app: &TestApp, tenant: &str, token: &str, name: &str, bytes: Vec<u8>, input: Value) -> Value {
     let mut input = input;
     input["file"] = Value::Null;
-    let answer = app
-        .upload(
-            tenant,
-            token,
-            &start_query(),
-            json!({ "input": input }),
-            "variables.input.file",
-            name,
-            bytes,
-        )
-        .await;
+    app.upload(tenant, token, &start_query(), json!({ "input": input }), (name, bytes))
+        .await
+}
+
+/// Uploads a file for a preview and returns the job.
+pub async fn start(app: &TestApp, tenant: &str, token: &str, name: &str, bytes: Vec<u8>, input: Value) -> Value {
+    let answer = start_answer(app, tenant, token, name, bytes, input).await;
     assert!(answer["errors"].is_null(), "startImport failed: {answer}");
     answer["data"]["startImport"].clone()
 }
