@@ -351,3 +351,403 @@ async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_n
     assert_eq!(summary["update"], 0);
     assert_eq!(summary["errorRows"], 0);
 }
+
+const SEED: &str = "Identifiant;Prénom;Nom;Email;Téléphone;Groupes;Rôles\r\n\
+anne.petit;Anne;Petit;anne@x.org;0601020304;Légumes;Adhérent\r\n\
+bob.martin;Bob;Martin;bob@x.org;;Légumes, Pain;\r\n\
+carl.roux;Carl;Roux;carl@x.org;;;Référent producteur\r\n\
+dora.blanc;Dora;Blanc;dora@x.org;;;\r\n\
+eve.noir;Eve;Noir;eve@x.org;;;\r\n";
+
+/// Imports SEED with CREATE and returns member ids by login.
+async fn seed(app: &TestApp, tenant: &str, admin: &str) -> std::collections::HashMap<String, String> {
+    let job = start(
+        app,
+        tenant,
+        admin,
+        "seed.csv",
+        SEED.as_bytes().to_vec(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["summary"]["create"], 5, "{job}");
+    assert_eq!(job["newGroups"], json!(["Légumes", "Pain"]));
+    let done = apply(app, tenant, admin, job["id"].as_str().unwrap(), false, false).await;
+    assert!(done["errors"].is_null(), "{done}");
+    let list = app
+        .ok(
+            tenant,
+            admin,
+            "{ members(first: 100) { nodes { id login } } }",
+            json!({}),
+        )
+        .await;
+    list["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["login"].as_str().unwrap().to_owned(),
+                m["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn member(app: &TestApp, tenant: &str, admin: &str, id: &str) -> Value {
+    app.ok(tenant, admin, MEMBER, json!({ "id": id })).await["member"].clone()
+}
+
+const SYNC_FILE: &str = "Identifiant;Prénom;Nom;Email;Groupes;État\r\n\
+anne.petit;Anne;Petit-Durand;anne@x.org;Légumes;Activé\r\n\
+bob.martin;Bob;Martin;bob@x.org;Pain;Activé\r\n\
+carl.roux;Carl;Roux;carl@x.org;;Désactivé\r\n\
+dora.blanc;Dora;Blanc;DORA@x.org;;Activé\r\n\
+fred.vert;Fred;Vert;fred@x.org;Fromage;Activé\r\n";
+
+#[tokio::test]
+async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let ids = seed(&app, "amap", &admin).await;
+    let eve_session = app.member_token("amap", &ids["eve.noir"], "eve-password-1").await;
+
+    // KEEP: only the file's own state changes deactivate.
+    let kept = start(
+        &app,
+        "amap",
+        &admin,
+        "sync.csv",
+        SYNC_FILE.as_bytes().to_vec(),
+        json!({ "mode": "SYNC", "absentMembers": "KEEP" }),
+    )
+    .await;
+    assert_eq!(kept["summary"]["deactivate"], 1, "{kept}");
+    let cancelled = app
+        .ok(
+            "amap",
+            &admin,
+            "mutation($id: ID!) { cancelImport(id: $id) { status } }",
+            json!({ "id": kept["id"] }),
+        )
+        .await;
+    assert_eq!(cancelled["cancelImport"]["status"], "CANCELLED");
+    let late = apply(&app, "amap", &admin, kept["id"].as_str().unwrap(), false, false).await;
+    assert_eq!(
+        error_code(&late),
+        Some("CONFLICT"),
+        "a cancelled import cannot be applied"
+    );
+
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "sync.csv",
+        SYNC_FILE.as_bytes().to_vec(),
+        json!({ "mode": "SYNC" }),
+    )
+    .await;
+    let summary = &job["summary"];
+    assert_eq!(
+        (
+            summary["create"].as_i64(),
+            summary["update"].as_i64(),
+            summary["deactivate"].as_i64(),
+            summary["unchanged"].as_i64()
+        ),
+        (Some(1), Some(2), Some(2), Some(1)),
+        "carl by his state, eve by her absence; dora's address differs only in case: {job}"
+    );
+    assert_eq!(job["newGroups"], json!(["Fromage"]));
+    let updates = app
+        .ok(
+            "amap",
+            &admin,
+            "query($id: ID!) { importJob(id: $id) { changes(kind: UPDATE) { totalCount nodes { row login member { id } changes { field before after } } } \
+             absent: changes(kind: DEACTIVATE) { nodes { row login } } } }",
+            json!({ "id": job["id"] }),
+        )
+        .await;
+    let nodes = &updates["importJob"]["changes"]["nodes"];
+    assert_eq!(nodes[0]["row"], 2);
+    assert_eq!(nodes[0]["member"]["id"], ids["anne.petit"]);
+    assert_eq!(
+        nodes[0]["changes"],
+        json!([{ "field": "lastName", "before": "Petit", "after": "Petit-Durand" }])
+    );
+    assert_eq!(
+        nodes[1]["changes"],
+        json!([{ "field": "groups", "before": "Légumes, Pain", "after": "Pain" }])
+    );
+    let absent: Vec<(Value, Value)> = updates["importJob"]["absent"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["row"].clone(), n["login"].clone()))
+        .collect();
+    assert!(
+        absent.contains(&(Value::Null, json!("eve.noir"))),
+        "absent members have no row: {absent:?}"
+    );
+
+    let done = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await;
+    assert!(done["errors"].is_null(), "{done}");
+    let anne = member(&app, "amap", &admin, &ids["anne.petit"]).await;
+    assert_eq!(anne["lastName"], "Petit-Durand");
+    assert_eq!(anne["phone"], "0601020304", "a column the file lacks is left alone");
+    assert_eq!(
+        member(&app, "amap", &admin, &ids["bob.martin"]).await["groups"],
+        json!([{ "name": "Pain" }])
+    );
+    assert_eq!(
+        member(&app, "amap", &admin, &ids["carl.roux"]).await["status"],
+        "DEACTIVATED"
+    );
+    assert_eq!(
+        member(&app, "amap", &admin, &ids["eve.noir"]).await["status"],
+        "DEACTIVATED"
+    );
+    assert_eq!(
+        member(&app, "amap", &admin, &ids["dora.blanc"]).await["email"],
+        "dora@x.org"
+    );
+    let me = app.gql("amap", Some(&eve_session), "{ me { id } }", json!({})).await;
+    assert!(me["data"]["me"].is_null(), "a deactivated member's session ends: {me}");
+    let fred = app
+        .ok(
+            "amap",
+            &admin,
+            "{ members(filter: {search: \"fred\"}) { nodes { id origin groups { name } } } }",
+            json!({}),
+        )
+        .await;
+    let fred = &fred["members"]["nodes"][0];
+    assert_eq!(fred["origin"], "IMPORT");
+    assert_eq!(fred["groups"], json!([{ "name": "Fromage" }]));
+
+    // Someone edits Anne after the import: undo leaves her as she is now.
+    app.ok(
+        "amap",
+        &admin,
+        "mutation($id: ID!) { updateMember(id: $id, input: {firstName: \"Annie\"}) { id } }",
+        json!({ "id": ids["anne.petit"] }),
+    )
+    .await;
+    let undone = app
+        .ok(
+            "amap",
+            &admin,
+            "mutation($id: ID!) { undoImport(id: $id) { status undoableUntil undoLeftAlone { id } } }",
+            json!({ "id": job["id"] }),
+        )
+        .await;
+    assert_eq!(undone["undoImport"]["status"], "UNDONE");
+    assert!(undone["undoImport"]["undoableUntil"].is_null());
+    assert_eq!(
+        undone["undoImport"]["undoLeftAlone"],
+        json!([{ "id": ids["anne.petit"] }])
+    );
+    let anne = member(&app, "amap", &admin, &ids["anne.petit"]).await;
+    assert_eq!(
+        (anne["firstName"].as_str(), anne["lastName"].as_str()),
+        (Some("Annie"), Some("Petit-Durand"))
+    );
+    let bob = member(&app, "amap", &admin, &ids["bob.martin"]).await;
+    let mut groups: Vec<&str> = bob["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    groups.sort();
+    assert_eq!(groups, ["Légumes", "Pain"]);
+    assert_eq!(
+        member(&app, "amap", &admin, &ids["carl.roux"]).await["status"],
+        "ACTIVE"
+    );
+    assert_eq!(member(&app, "amap", &admin, &ids["eve.noir"]).await["status"], "ACTIVE");
+    assert_eq!(
+        member(&app, "amap", &admin, fred["id"].as_str().unwrap()).await["status"],
+        "DEACTIVATED",
+        "created members are deactivated"
+    );
+    let twice = app
+        .gql(
+            "amap",
+            Some(&admin),
+            "mutation($id: ID!) { undoImport(id: $id) { status } }",
+            json!({ "id": job["id"] }),
+        )
+        .await;
+    assert_eq!(error_code(&twice), Some("CONFLICT"));
+}
+
+#[tokio::test]
+async fn a_member_changed_since_the_preview_makes_apply_fail_with_nothing_changed() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let ids = seed(&app, "amap", &admin).await;
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "sync.csv",
+        SYNC_FILE.as_bytes().to_vec(),
+        json!({ "mode": "SYNC", "absentMembers": "KEEP" }),
+    )
+    .await;
+    app.ok(
+        "amap",
+        &admin,
+        "mutation($id: ID!) { updateMember(id: $id, input: {phone: \"0700000000\"}) { id } }",
+        json!({ "id": ids["bob.martin"] }),
+    )
+    .await;
+    let refused = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await;
+    assert_eq!(error_code(&refused), Some("CONFLICT"), "{refused}");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("bob.martin"));
+    assert_eq!(
+        member(&app, "amap", &admin, &ids["anne.petit"]).await["lastName"],
+        "Petit",
+        "nothing applied"
+    );
+    assert_eq!(
+        member(&app, "amap", &admin, &ids["carl.roux"]).await["status"],
+        "ACTIVE"
+    );
+    let count = member_count(&app, "amap", &admin, json!({ "search": "fred" })).await;
+    assert_eq!(count, 0);
+    let failed = app
+        .ok(
+            "amap",
+            &admin,
+            "query($id: ID!) { importJob(id: $id) { status failure } }",
+            json!({ "id": job["id"] }),
+        )
+        .await;
+    assert_eq!(failed["importJob"]["status"], "FAILED");
+    assert!(failed["importJob"]["failure"]
+        .as_str()
+        .unwrap()
+        .contains("changed since the preview"));
+}
+
+#[tokio::test]
+async fn mass_deactivation_needs_confirmation_and_spares_protected_members() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let mut file = String::from("login;first name;last name;email\n");
+    for n in 0..20 {
+        file.push_str(&format!("m{n};First{n};Last{n};m{n}@x.org\n"));
+    }
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "people.csv",
+        file.clone().into_bytes(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
+    let other_admin = app
+        .create_member(
+            "amap",
+            &admin,
+            json!({ "firstName": "Ada", "lastName": "Admin", "email": "ada@x.org", "roles": [{ "role": "admin" }] }),
+        )
+        .await;
+
+    let kept: String = file.lines().take(6).map(|l| format!("{l}\n")).collect();
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "five.csv",
+        kept.into_bytes(),
+        json!({ "mode": "SYNC" }),
+    )
+    .await;
+    assert_eq!(job["summary"]["deactivate"], 15, "not the two admins: {job}");
+    let id = job["id"].as_str().unwrap();
+    let refused = apply(&app, "amap", &admin, id, false, false).await;
+    assert_eq!(error_code(&refused), Some("VALIDATION"));
+    assert_eq!(error_fields(&refused), ["allowMassDeactivation"]);
+    let done = apply(&app, "amap", &admin, id, false, true).await;
+    assert!(done["errors"].is_null(), "{done}");
+    assert_eq!(member(&app, "amap", &admin, &other_admin).await["status"], "ACTIVE");
+    assert_eq!(
+        member_count(&app, "amap", &admin, json!({ "status": "ACTIVE" })).await,
+        7
+    );
+}
+
+#[tokio::test]
+async fn invite_mode_invites_new_people_and_adds_existing_members_to_groups() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let ids = seed(&app, "amap", &admin).await;
+    let file = "email,first_name,last_name,language,groups,admin\n\
+        oceane@quartier.be,Océane,Laurent,nl-BE,Quartier A,VRAI\n\
+        anne@x.org,,,,Quartier B,\n\
+        mailto:chloe@quartier.be,Chloé,Müller,fr,,\n\
+        jean@quartier.be,Jean,Durand,de,,FAUX\n\
+        OCEANE@quartier.be,Océane,Bis,fr,,\n";
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "citizenlab.csv",
+        file.as_bytes().to_vec(),
+        json!({ "mode": "INVITE", "defaults": { "message": "Bienvenue !" } }),
+    )
+    .await;
+    assert_eq!(job["summary"]["invite"], 1, "{job}");
+    assert_eq!(job["summary"]["addToGroups"], 1);
+    let mut errors = errors_at(&job);
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (4, "email".to_owned(), "INVALID_EMAIL".to_owned()),
+            (5, "language".to_owned(), "INVALID_LOCALE".to_owned()),
+            (6, "email".to_owned(), "DUPLICATE_ROW".to_owned()),
+        ]
+    );
+    let done = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), true, false).await;
+    assert!(done["errors"].is_null(), "{done}");
+    let invitations = app
+        .ok(
+            "amap",
+            &admin,
+            "{ invitations { nodes { email firstName lastName locale roles message groups { name } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = invitations["invitations"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 1, "{invitations}");
+    let invitation = &nodes[0];
+    assert_eq!(invitation["email"], "oceane@quartier.be");
+    assert_eq!(invitation["firstName"], "Océane");
+    assert_eq!(invitation["locale"], "nl-BE");
+    assert_eq!(
+        invitation["roles"],
+        json!(["admin"]),
+        "the admin column adds the admin role"
+    );
+    assert_eq!(invitation["message"], "Bienvenue !");
+    assert_eq!(invitation["groups"], json!([{ "name": "Quartier A" }]));
+    let anne = member(&app, "amap", &admin, &ids["anne.petit"]).await;
+    let groups: Vec<&str> = anne["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        groups.contains(&"Quartier B") && groups.contains(&"Légumes"),
+        "{groups:?}"
+    );
+}

@@ -550,14 +550,17 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             let mut reindexed = Vec::new();
             let mut readdressed = Vec::new();
             let mut status_only: HashMap<bool, Vec<Uuid>> = HashMap::new();
+            let mut links_only = Vec::new();
             let mut role_removals: HashMap<String, Vec<Uuid>> = HashMap::new();
             let mut role_additions = Vec::new();
             let mut group_removals: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
             let mut memberships = Vec::new();
             for (current, edit) in chunk {
-                let scalar_only_status = edit.fields.is_empty() && !edit.set_password;
-                if let (true, Some((_, active))) = (scalar_only_status, edit.active) {
+                let row_untouched = edit.fields.is_empty() && !edit.set_password;
+                if let (true, Some((_, active))) = (row_untouched, edit.active) {
                     status_only.entry(active).or_default().push(current.id);
+                } else if row_untouched {
+                    links_only.push(current.id);
                 } else {
                     let mut member = (*current).clone();
                     for change in &edit.fields {
@@ -614,12 +617,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             }
             // Roles and groups alone do not go through the member row: bump the version
             // of those members so that undo and later previews see the change.
-            let untouched: Vec<Uuid> = chunk
-                .iter()
-                .filter(|(_, e)| e.fields.is_empty() && !e.set_password && e.active.is_none())
-                .map(|(m, _)| m.id)
-                .collect();
-            bump_versions(self.txn, &untouched, self.now).await?;
+            bump_versions(self.txn, &links_only, self.now).await?;
             for (role, ids) in role_removals {
                 role_assignments::Entity::delete_many()
                     .filter(role_assignments::Column::Tenant.eq(&slug))
