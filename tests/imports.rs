@@ -751,3 +751,271 @@ async fn invite_mode_invites_new_people_and_adds_existing_members_to_groups() {
         "{groups:?}"
     );
 }
+
+fn zip_entry(bytes: &[u8], name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(name).expect("entry"), &mut text).unwrap();
+    text
+}
+
+#[tokio::test]
+async fn templates_and_exports_download_with_their_names_and_links_expire_or_break_cleanly() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    seed(&app, "amap", &admin).await;
+
+    let xlsx = app
+        .ok(
+            "amap",
+            &admin,
+            "{ importTemplate(mode: SYNC, locale: \"fr\") { url fileName contentType expiresAt } }",
+            json!({}),
+        )
+        .await;
+    let template = &xlsx["importTemplate"];
+    assert_eq!(template["fileName"], "amap-import-sync.xlsx");
+    let (status, content_type, disposition, body) = app.fetch(template["url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"amap-import-sync.xlsx\"; filename*=UTF-8''amap-import-sync.xlsx"
+    );
+    let strings = zip_entry(&body, "xl/sharedStrings.xml");
+    for header in ["Identifiant", "Prénom", "Nom", "Groupes", "Mot de passe", "État"] {
+        assert!(strings.contains(header), "{header} in {strings}");
+    }
+    let comments = zip_entry(&body, "xl/comments1.xml");
+    assert!(
+        comments.contains("Activé ou Désactivé"),
+        "a note on each header: {comments}"
+    );
+    let styles = zip_entry(&body, "xl/styles.xml");
+    assert!(
+        styles.contains("<b/>") && styles.contains("<i/>"),
+        "bold required, italic optional"
+    );
+
+    let csv = app
+        .ok(
+            "amap",
+            &admin,
+            "{ importTemplate(mode: INVITE, format: CSV, locale: \"en\") { url fileName } }",
+            json!({}),
+        )
+        .await;
+    let (_, content_type, _, body) = app.fetch(csv["importTemplate"]["url"].as_str().unwrap()).await;
+    assert!(content_type.starts_with("text/csv"));
+    assert_eq!(
+        String::from_utf8(body[3..].to_vec()).unwrap(),
+        "Email,First name,Last name,Language,Groups,Roles,Admin\r\n"
+    );
+    let bad_locale = app
+        .gql(
+            "amap",
+            Some(&admin),
+            "{ importTemplate(mode: SYNC, locale: \"de\") { url } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_fields(&bad_locale), ["locale"]);
+
+    // A formula-looking name is neutralised in the export; XLSX cells are quote-prefixed text.
+    app.create_member("amap", &admin, json!({ "firstName": "=HYPERLINK(\"http://x\")", "lastName": "Zed", "email": "zed@x.org", "phone": "+33 6 12 34 56 78" }))
+        .await;
+    let export = app
+        .ok(
+            "amap",
+            &admin,
+            "{ exportMembers(filter: {search: \"zed\"}, format: CSV) { url fileName } }",
+            json!({}),
+        )
+        .await;
+    let (_, _, _, body) = app.fetch(export["exportMembers"]["url"].as_str().unwrap()).await;
+    let text = String::from_utf8(body[3..].to_vec()).unwrap();
+    assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");
+    assert!(text.contains("'+33 6 12 34 56 78"), "{text}");
+    let export = app
+        .ok(
+            "amap",
+            &admin,
+            "{ exportMembers(filter: {search: \"zed\"}, format: XLSX) { url fileName contentType } }",
+            json!({}),
+        )
+        .await;
+    assert!(export["exportMembers"]["fileName"].as_str().unwrap().ends_with(".xlsx"));
+    let (_, _, _, body) = app.fetch(export["exportMembers"]["url"].as_str().unwrap()).await;
+    assert!(zip_entry(&body, "xl/styles.xml").contains("quotePrefix=\"1\""));
+
+    // Tampered, foreign or unknown tokens: 404 with a JSON error, never a file.
+    let url = export["exportMembers"]["url"].as_str().unwrap();
+    let mut tampered = url.to_owned();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    for bad in [
+        tampered.as_str(),
+        "http://x/t/amap/downloads/nothing",
+        "http://x/t/amap/downloads/a.b",
+    ] {
+        let (status, content_type, disposition, _) = app.fetch(bad).await;
+        assert_eq!(status, 404, "{bad}");
+        assert!(content_type.starts_with("application/json") && disposition.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn an_expired_download_link_is_refused() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let export = app.ok("amap", &admin, "{ exportMembers { url } }", json!({})).await;
+    let url = export["exportMembers"]["url"].as_str().unwrap();
+    // Age the stored file past its link's life (the token's own expiry is covered by unit tests).
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = app.app.db.get_database_backend();
+    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+    app.app
+        .db
+        .execute(Statement::from_sql_and_values(
+            backend,
+            "UPDATE downloads SET expires_at = $1",
+            [past.into()],
+        ))
+        .await
+        .unwrap();
+    let (status, ..) = app.fetch(url).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        roster::downloads::purge_expired(&app.app).await.unwrap(),
+        1,
+        "expired files are purged"
+    );
+}
+
+#[tokio::test]
+async fn files_that_cannot_be_imported_fail_with_a_reason_and_nothing_else() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let noise: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut fake_zip = b"PK\x03\x04".to_vec();
+    fake_zip.extend_from_slice(&noise);
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        ("empty.csv", Vec::new(), "le fichier est vide"),
+        (
+            "header.csv",
+            b"Email;Nom;Prenom\r\n".to_vec(),
+            "aucune ligne de membres",
+        ),
+        (
+            "unknown.csv",
+            b"Shoe size;Colour\n42;red\n".to_vec(),
+            "Aucune colonne n'a été reconnue",
+        ),
+        ("noise.xlsx", noise, "n'a pas pu être lu"),
+        ("fake.xlsx", fake_zip, "n'a pas pu être lu"),
+    ];
+    for (name, bytes, reason) in cases {
+        let answer = start_answer(&app, "amap", &admin, name, bytes, json!({ "mode": "SYNC" })).await;
+        let job = &answer["data"]["startImport"];
+        assert_eq!(job["status"], "FAILED", "{name}: {answer}");
+        let failure = job["failure"].as_str().unwrap_or_default();
+        assert!(
+            failure.to_lowercase().contains(&reason.to_lowercase()),
+            "{name}: {failure}"
+        );
+    }
+    let missing = start_answer(
+        &app,
+        "amap",
+        &admin,
+        "names.csv",
+        b"email\nx@y.org\n".to_vec(),
+        json!({ "mode": "SYNC" }),
+    )
+    .await;
+    assert!(
+        missing["data"]["startImport"]["failure"]
+            .as_str()
+            .unwrap()
+            .contains("first_name"),
+        "{missing}"
+    );
+    let refused = start_answer(
+        &app,
+        "amap",
+        &admin,
+        "x.csv",
+        b"email\nx@y.org\n".to_vec(),
+        json!({ "mode": "INVITE", "defaults": { "roles": ["ghost"], "locale": "de" } }),
+    )
+    .await;
+    assert_eq!(error_code(&refused), Some("VALIDATION"));
+    assert_eq!(
+        error_fields(&refused),
+        ["input.defaults.roles", "input.defaults.locale"]
+    );
+    assert_eq!(member_count(&app, "amap", &admin, json!({})).await, 1, "only the admin");
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused_cleanly() {
+    let app = TestApp::with(&[("amap", AMAP)], |s| s.limits.upload_bytes = 10_000).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let big = format!("email\n{}", "someone@example.org\n".repeat(2_000)).into_bytes();
+    let answer = start_answer(&app, "amap", &admin, "big.csv", big, json!({ "mode": "INVITE" })).await;
+    let code = error_code(&answer);
+    assert!(
+        matches!(code, Some("VALIDATION") | Some("PAYLOAD_TOO_LARGE")),
+        "{answer}"
+    );
+    let jobs = app.ok("amap", &admin, "{ importJobs { totalCount } }", json!({})).await;
+    assert_eq!(jobs["importJobs"]["totalCount"], 0, "no job for a refused upload");
+}
+
+#[tokio::test]
+async fn imports_need_the_permission_and_roles_the_admin_may_hand_out() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let plain = app
+        .create_member(
+            "amap",
+            &admin,
+            json!({ "firstName": "Pat", "lastName": "Plain", "email": "pat@x.org" }),
+        )
+        .await;
+    let plain = app.member_token("amap", &plain, "pat-password-1").await;
+    let file = "email;prenom;nom;roles\nnew@x.org;New;One;Administrateur\nok@x.org;Ok;Two;Référent producteur\n"
+        .as_bytes()
+        .to_vec();
+    let forbidden = start_answer(&app, "amap", &plain, "a.csv", file.clone(), json!({ "mode": "CREATE" })).await;
+    assert_eq!(error_code(&forbidden), Some("FORBIDDEN"));
+    for query in [
+        "{ importJobs { totalCount } }",
+        "{ importTemplate(mode: CREATE) { url } }",
+        "{ exportMembers { url } }",
+    ] {
+        let answer = app.gql("amap", Some(&plain), query, json!({})).await;
+        assert_eq!(error_code(&answer), Some("FORBIDDEN"), "{query}");
+    }
+
+    let coordinator = app
+        .create_member(
+            "amap",
+            &admin,
+            json!({ "firstName": "Co", "lastName": "Ord", "email": "co@x.org", "roles": [{ "role": "coordinator" }] }),
+        )
+        .await;
+    let coordinator = app.member_token("amap", &coordinator, "coordinator-pw-1").await;
+    let job = start(&app, "amap", &coordinator, "a.csv", file, json!({ "mode": "CREATE" })).await;
+    assert_eq!(
+        errors_at(&job),
+        [(2, "roles".to_owned(), "ROLE_NOT_ALLOWED".to_owned())],
+        "no escalation through a file"
+    );
+    assert_eq!(job["summary"]["create"], 1, "Référent producteur is theirs to hand out");
+}

@@ -149,3 +149,79 @@ async fn foreign_ids_and_tokens_reach_nothing() {
         .await;
     assert_eq!(group_now["group"]["name"], "Secret");
 }
+
+#[tokio::test]
+async fn imports_exports_and_download_links_stay_in_their_tenant() {
+    let other = COOP.replace("Supercoop", "Other Org");
+    let t = TestApp::with_tenants(&[("coop", COOP), ("other", &other)]).await;
+    let coop_admin = t.admin_token("coop", "admin@coop.example").await;
+    let intruder = t.admin_token("other", "admin@other.example").await;
+    t.create_member(
+        "coop",
+        &coop_admin,
+        json!({ "firstName": "Vic", "lastName": "Tim", "email": "vic@coop.example" }),
+    )
+    .await;
+    let start = "mutation($input: StartImportInput!) { startImport(input: $input) { id status summary { create deactivate } errorReport { url } } }";
+    let file = "email;prénom;nom\nvic@coop.example;Vic;Tim\nnot an address;A;B\n";
+    let coop_job = t
+        .upload(
+            "coop",
+            &coop_admin,
+            start,
+            json!({ "input": { "mode": "CREATE", "file": null } }),
+            ("a.csv", file.into()),
+        )
+        .await;
+    let coop_job = &coop_job["data"]["startImport"];
+    let vars = json!({ "id": coop_job["id"] });
+
+    let read = t
+        .ok(
+            "other",
+            &intruder,
+            "query($id: ID!) { importJob(id: $id) { id } importJobs { totalCount } }",
+            vars.clone(),
+        )
+        .await;
+    assert_eq!(read, json!({ "importJob": null, "importJobs": { "totalCount": 0 } }));
+    for mutation in [
+        "mutation($id: ID!) { applyImport(id: $id, skipInvalidRows: true) { id } }",
+        "mutation($id: ID!) { cancelImport(id: $id) { id } }",
+        "mutation($id: ID!) { undoImport(id: $id) { id } }",
+    ] {
+        let answer = t.gql("other", Some(&intruder), mutation, vars.clone()).await;
+        assert_eq!(error_code(&answer), Some("NOT_FOUND"), "{mutation}: {answer}");
+    }
+    // A link signed for the coop is refused under another tenant's path.
+    let url = coop_job["errorReport"]["url"].as_str().unwrap();
+    let (status, ..) = t.fetch(&url.replace("/t/coop/", "/t/other/")).await;
+    assert_eq!(status, 404);
+    let (status, ..) = t.fetch(url).await;
+    assert_eq!(status, 200);
+
+    // The other tenant's SYNC sees only its own members: nothing of the coop moves.
+    let sync = t
+        .upload(
+            "other",
+            &intruder,
+            start,
+            json!({ "input": { "mode": "SYNC", "file": null } }),
+            ("b.csv", file.into()),
+        )
+        .await;
+    assert_eq!(
+        sync["data"]["startImport"]["summary"],
+        json!({ "create": 1, "deactivate": 0 }),
+        "{sync}"
+    );
+    let export = t.ok("other", &intruder, "{ exportMembers { url } }", json!({})).await;
+    let (_, _, _, body) = t.fetch(export["exportMembers"]["url"].as_str().unwrap()).await;
+    let text = String::from_utf8_lossy(&body);
+    assert!(!text.contains("vic@coop.example"), "{text}");
+    // The coop's token opens nothing there.
+    let answer = t
+        .gql("other", Some(&coop_admin), "{ importJobs { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&answer), Some("UNAUTHENTICATED"));
+}

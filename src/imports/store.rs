@@ -276,11 +276,17 @@ fn french(locale: &str) -> bool {
 
 /// Why the file could not be read, for the admin.
 fn read_failure(err: &ReadError, locale: &str) -> String {
-    if french(locale) {
-        format!("Le fichier n'a pas pu être lu : {err}.")
-    } else {
-        format!("The file could not be read: {err}.")
+    if !french(locale) {
+        return format!("The file could not be read: {err}.");
     }
+    let why = match err {
+        ReadError::Empty => "le fichier est vide".to_owned(),
+        ReadError::NoRows => "le fichier n'a qu'une ligne d'en-têtes, aucune ligne de membres".to_owned(),
+        ReadError::TooManyRows(max) => format!("le fichier a plus de {max} lignes"),
+        ReadError::NotText => "ce n'est ni un fichier texte ou CSV, ni un tableur reconnu".to_owned(),
+        other => other.to_string(),
+    };
+    format!("Le fichier n'a pas pu être lu : {why}.")
 }
 
 /// The columns a mode cannot do without, if the file lacks them.
