@@ -1019,3 +1019,94 @@ async fn imports_need_the_permission_and_roles_the_admin_may_hand_out() {
     );
     assert_eq!(job["summary"]["create"], 1, "Référent producteur is theirs to hand out");
 }
+
+#[tokio::test]
+async fn import_progress_follows_an_apply_over_websocket_to_the_end() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let mut file = String::from("email;first name;last name\n");
+    for n in 0..3_000 {
+        file.push_str(&format!("p{n}@x.org;First{n};Last{n}\n"));
+    }
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "many.csv",
+        file.into_bytes(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    let id = job["id"].as_str().unwrap().to_owned();
+
+    let mut request = format!("ws://{}/t/amap/graphql/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket");
+    let send = |value: Value| Message::Text(value.to_string().into());
+    socket
+        .send(send(
+            json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {admin}") } }),
+        ))
+        .await
+        .unwrap();
+    let ack = socket.next().await.unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
+    socket
+        .send(send(json!({
+            "id": "1",
+            "type": "subscribe",
+            "payload": {
+                "query": "subscription($id: ID!) { importProgress(id: $id) { status processedRows totalRows } }",
+                "variables": { "id": id }
+            }
+        })))
+        .await
+        .unwrap();
+    let first = socket.next().await.unwrap().unwrap();
+    let first: Value = serde_json::from_str(first.to_text().unwrap()).unwrap();
+    assert_eq!(first["payload"]["data"]["importProgress"]["status"], "READY", "{first}");
+
+    let applying = {
+        let (app_url, admin, id) = (app.url("/t/amap/graphql"), admin.clone(), id.clone());
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(app_url)
+                .bearer_auth(admin)
+                .json(&json!({ "query": "mutation($id: ID!) { applyImport(id: $id) { status } }", "variables": { "id": id } }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        })
+    };
+    let mut seen = Vec::new();
+    while let Some(message) = socket.next().await {
+        let message: Value = serde_json::from_str(message.unwrap().to_text().unwrap()).unwrap();
+        match message["type"].as_str() {
+            Some("next") => seen.push(message["payload"]["data"]["importProgress"].clone()),
+            Some("complete") => break,
+            other => panic!("unexpected {other:?}: {message}"),
+        }
+    }
+    assert_eq!(applying.await.unwrap()["data"]["applyImport"]["status"], "DONE");
+    let last = seen.last().expect("at least the final state");
+    assert_eq!(last["status"], "DONE", "{seen:?}");
+    assert_eq!(last["processedRows"], 3_000);
+    let counts: Vec<i64> = seen.iter().map(|s| s["processedRows"].as_i64().unwrap()).collect();
+    assert!(
+        seen.iter()
+            .all(|s| s["status"] != "APPLYING" || s["processedRows"].as_i64() <= Some(3_000)),
+        "{seen:?}"
+    );
+    assert!(counts.iter().all(|c| (0..=3_000).contains(c)), "{counts:?}");
+}

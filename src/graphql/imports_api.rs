@@ -664,6 +664,7 @@ pub struct Subscription;
 #[Subscription]
 impl Subscription {
     /// Progress of an import while it validates or applies (graphql-transport-ws at /t/{tenant}/graphql/ws).
+    /// Sends the job now and at each change of status or processedRows; ends once DONE, FAILED, CANCELLED or UNDONE.
     async fn import_progress(&self, ctx: &Context<'_>, id: ID) -> Result<impl Stream<Item = ImportJobView>> {
         let caller = caller(ctx).await?;
         let app = app(ctx).clone();
@@ -673,7 +674,7 @@ impl Subscription {
             .ok_or_else(|| Error::NotFound("There is no such import.".into()))?;
         let tenant = caller.tenant.slug.clone();
         // Polls the job (progress of this process first, the database otherwise, so any
-        // instance can follow any job) and sends each change; ends once it stops moving.
+        // instance can follow any job) and sends each change, until it reaches a final state.
         Ok(progress_stream(app, tenant, first))
     }
 }
@@ -688,14 +689,10 @@ fn progress_stream(
         let mut job = job?;
         loop {
             let seen = (job.status.clone(), progress::get(job.id).unwrap_or(job.processed_rows));
-            let running = JobStatus::from_stored(&job.status).is_running();
+            let finished = JobStatus::from_stored(&job.status).is_final();
             if last.as_ref() != Some(&seen) {
-                let next = if running { Some(job.clone()) } else { None };
-                // After a final state is sent, the stream ends.
+                let next = (!finished).then(|| job.clone());
                 return Some((ImportJobView(job), (app, tenant, next, Some(seen))));
-            }
-            if !running {
-                return None;
             }
             tokio::time::sleep(PROGRESS_POLL).await;
             job = imports::store::find(&app.db, &tenant, job.id).await.ok().flatten()?;

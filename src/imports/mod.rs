@@ -85,9 +85,12 @@ impl JobStatus {
             .unwrap_or(JobStatus::Failed)
     }
 
-    /// Still moving: progress may change.
-    pub fn is_running(self) -> bool {
-        matches!(self, JobStatus::Validating | JobStatus::Applying)
+    /// Nothing more will happen to the job.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Done | JobStatus::Failed | JobStatus::Cancelled | JobStatus::Undone
+        )
     }
 }
 
