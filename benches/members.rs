@@ -26,7 +26,7 @@ use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use entity::{group_members, member_emails, member_search_tokens, members, role_assignments};
+use entity::group_members;
 
 const TENANT: &str = r#"
 name = "Bench"
@@ -45,51 +45,6 @@ const CHUNK: usize = 1_000;
 const CONNECTIONS: usize = 32;
 /// Members given a session before the bulk deactivation.
 const SESSIONS: usize = 1_000;
-
-const FIRST_NAMES: &[&str] = &[
-    "Élodie",
-    "François",
-    "Amélie",
-    "Jérôme",
-    "Hélène",
-    "Loïc",
-    "Céline",
-    "Grégoire",
-    "Anaïs",
-    "Thérèse",
-    "Benoît",
-    "Noémie",
-    "Joël",
-    "Gaëlle",
-    "René",
-    "Zoé",
-    "Cédric",
-    "Léa",
-    "Frédéric",
-    "Mélanie",
-];
-const LAST_NAMES: &[&str] = &[
-    "Dupont",
-    "Lefèvre",
-    "Durand",
-    "Moreau",
-    "Léger",
-    "Bérenger",
-    "Mercier",
-    "Girard",
-    "Lemaître",
-    "Rousseau",
-    "Fournier",
-    "Chevalier",
-    "Garçon",
-    "Perrin",
-    "Bézier",
-    "Dubois",
-    "Faure",
-    "André",
-    "Noël",
-    "Crépin",
-];
 
 const SEARCH_QUERY: &str = r#"{ members(first: 50, filter: {search: "dupo"}) { nodes { id login } } }"#;
 const WALK_QUERY: &str = "query($after: String) { members(first: 500, after: $after) { pageInfo { endCursor } } }";
@@ -146,7 +101,7 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
     support::create_admin(&app, "bench").await;
 
     let started = Instant::now();
-    let ids = seed(&app).await;
+    let ids = support::seed_members(&app, SLUG, MEMBERS).await;
     println!(
         "seeded {MEMBERS} members (with emails, search words, roles) in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -222,102 +177,6 @@ async fn solo(client: &Client, body: &Value) -> String {
 
 /// Writes the members and their rows in multi-row inserts inside one transaction;
 /// returns their ids in creation order.
-async fn seed(app: &App) -> Vec<Uuid> {
-    let txn = app.db.begin().await.unwrap();
-    let now = Utc::now();
-    let mut ids = Vec::with_capacity(MEMBERS);
-    for start in (0..MEMBERS).step_by(CHUNK) {
-        let end = (start + CHUNK).min(MEMBERS);
-        let mut rows = Vec::with_capacity(end - start);
-        let mut emails = Vec::with_capacity(end - start);
-        let mut roles = Vec::with_capacity(end - start);
-        let mut words = Vec::with_capacity((end - start) * 8);
-        for n in start..end {
-            let first = FIRST_NAMES[n % FIRST_NAMES.len()];
-            let last = LAST_NAMES[(n / FIRST_NAMES.len()) % LAST_NAMES.len()];
-            let login = format!(
-                "{}.{}{n}",
-                roster::members::search::fold(first),
-                roster::members::search::fold(last)
-            )
-            .replace(' ', "");
-            let email = format!("{login}@example.org");
-            let id = Uuid::now_v7();
-            ids.push(id);
-            let sort_key = roster::members::create::sort_key(first, last);
-            for token in roster::members::search::tokens(&login, first, last, Some(&email), None) {
-                words.push(member_search_tokens::ActiveModel {
-                    tenant: Set(SLUG.to_owned()),
-                    token: Set(token),
-                    member_id: Set(id),
-                    sort_key: Set(sort_key.clone()),
-                });
-            }
-            emails.push(member_emails::ActiveModel {
-                tenant: Set(SLUG.to_owned()),
-                address_key: Set(email.to_lowercase()),
-                member_id: Set(id),
-                kind: Set("primary".to_owned()),
-            });
-            roles.push(role_assignments::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                tenant: Set(SLUG.to_owned()),
-                member_id: Set(id),
-                role: Set("member".to_owned()),
-                group_id: Set(None),
-                created_at: Set(now),
-            });
-            rows.push(members::ActiveModel {
-                id: Set(id),
-                tenant: Set(SLUG.to_owned()),
-                login: Set(login.clone()),
-                login_key: Set(login),
-                email: Set(Some(email)),
-                secondary_email: Set(None),
-                email_verified: Set(false),
-                phone: Set(None),
-                first_name: Set(first.to_owned()),
-                last_name: Set(last.to_owned()),
-                locale: Set("fr".to_owned()),
-                status: Set("active".to_owned()),
-                origin: Set("import".to_owned()),
-                origin_import_id: Set(None),
-                password_hash: Set(None),
-                uses_default_password: Set(false),
-                must_change_password: Set(false),
-                search_text: Set(String::new()),
-                last_login_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                deactivated_at: Set(None),
-                version: Set(1),
-                sort_key: Set(roster::members::create::sort_key(first, last)),
-            });
-        }
-        members::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await
-            .unwrap();
-        member_emails::Entity::insert_many(emails)
-            .exec_without_returning(&txn)
-            .await
-            .unwrap();
-        role_assignments::Entity::insert_many(roles)
-            .exec_without_returning(&txn)
-            .await
-            .unwrap();
-        // 3 columns a row: 5,000 rows a statement.
-        for chunk in words.chunks(5_000) {
-            member_search_tokens::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(&txn)
-                .await
-                .unwrap();
-        }
-    }
-    txn.commit().await.unwrap();
-    ids
-}
-
 /// Walks the whole default order 500 at a time, keeping the cursor after each position asked.
 async fn collect_cursors(client: &Client, positions: &[usize]) -> Vec<(usize, String)> {
     let mut cursors = Vec::new();

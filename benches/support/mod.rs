@@ -4,6 +4,11 @@
 
 use std::net::SocketAddr;
 
+use chrono::Utc;
+use entity::{member_emails, member_search_tokens, members, role_assignments};
+use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use uuid::Uuid;
+
 use poem::listener::TcpListener;
 use roster::app::App;
 use serde_json::Value;
@@ -103,4 +108,156 @@ pub async fn drop_postgres(server_url: &str, name: &str) {
     {
         println!("could not drop {name}: {err}");
     }
+}
+
+/// Members per multi-row insert: 24 columns × 1,000 rows stays under SQLite's 32,766 parameters.
+const CHUNK: usize = 1_000;
+
+pub const FIRST_NAMES: &[&str] = &[
+    "Élodie",
+    "François",
+    "Amélie",
+    "Jérôme",
+    "Hélène",
+    "Loïc",
+    "Céline",
+    "Grégoire",
+    "Anaïs",
+    "Thérèse",
+    "Benoît",
+    "Noémie",
+    "Joël",
+    "Gaëlle",
+    "René",
+    "Zoé",
+    "Cédric",
+    "Léa",
+    "Frédéric",
+    "Mélanie",
+];
+pub const LAST_NAMES: &[&str] = &[
+    "Dupont",
+    "Lefèvre",
+    "Durand",
+    "Moreau",
+    "Léger",
+    "Bérenger",
+    "Mercier",
+    "Girard",
+    "Lemaître",
+    "Rousseau",
+    "Fournier",
+    "Chevalier",
+    "Garçon",
+    "Perrin",
+    "Bézier",
+    "Dubois",
+    "Faure",
+    "André",
+    "Noël",
+    "Crépin",
+];
+
+/// The `n`th bench member: first name, last name, login and email.
+pub fn person(n: usize) -> (String, String, String, String) {
+    let first = FIRST_NAMES[n % FIRST_NAMES.len()];
+    let last = LAST_NAMES[(n / FIRST_NAMES.len()) % LAST_NAMES.len()];
+    let login = format!(
+        "{}.{}{n}",
+        roster::members::search::fold(first),
+        roster::members::search::fold(last)
+    )
+    .replace(' ', "");
+    let email = format!("{login}@example.org");
+    (first.to_owned(), last.to_owned(), login, email)
+}
+
+/// Seeds `count` members in `slug` in bulk (one transaction, multi-row inserts), with
+/// the names of [`person`]; returns their ids in order.
+pub async fn seed_members(app: &App, slug: &str, count: usize) -> Vec<Uuid> {
+    let txn = app.db.begin().await.unwrap();
+    let now = Utc::now();
+    let mut ids = Vec::with_capacity(count);
+    for start in (0..count).step_by(CHUNK) {
+        let end = (start + CHUNK).min(count);
+        let mut rows = Vec::with_capacity(end - start);
+        let mut emails = Vec::with_capacity(end - start);
+        let mut roles = Vec::with_capacity(end - start);
+        let mut words = Vec::with_capacity((end - start) * 8);
+        for n in start..end {
+            let (first, last, login, email) = person(n);
+            let id = Uuid::now_v7();
+            ids.push(id);
+            let sort_key = roster::members::create::sort_key(&first, &last);
+            for token in roster::members::search::tokens(&login, &first, &last, Some(&email), None) {
+                words.push(member_search_tokens::ActiveModel {
+                    tenant: Set(slug.to_owned()),
+                    token: Set(token),
+                    member_id: Set(id),
+                    sort_key: Set(sort_key.clone()),
+                });
+            }
+            emails.push(member_emails::ActiveModel {
+                tenant: Set(slug.to_owned()),
+                address_key: Set(email.to_lowercase()),
+                member_id: Set(id),
+                kind: Set("primary".to_owned()),
+            });
+            roles.push(role_assignments::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant: Set(slug.to_owned()),
+                member_id: Set(id),
+                role: Set("member".to_owned()),
+                group_id: Set(None),
+                created_at: Set(now),
+            });
+            rows.push(members::ActiveModel {
+                id: Set(id),
+                tenant: Set(slug.to_owned()),
+                login: Set(login.clone()),
+                login_key: Set(login),
+                email: Set(Some(email)),
+                secondary_email: Set(None),
+                email_verified: Set(false),
+                phone: Set(None),
+                first_name: Set(first.clone()),
+                last_name: Set(last.clone()),
+                locale: Set("fr".to_owned()),
+                status: Set("active".to_owned()),
+                origin: Set("import".to_owned()),
+                origin_import_id: Set(None),
+                password_hash: Set(None),
+                uses_default_password: Set(false),
+                must_change_password: Set(false),
+                search_text: Set(String::new()),
+                last_login_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                deactivated_at: Set(None),
+                version: Set(1),
+                sort_key: Set(roster::members::create::sort_key(&first, &last)),
+            });
+        }
+        members::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await
+            .unwrap();
+        member_emails::Entity::insert_many(emails)
+            .exec_without_returning(&txn)
+            .await
+            .unwrap();
+        role_assignments::Entity::insert_many(roles)
+            .exec_without_returning(&txn)
+            .await
+            .unwrap();
+        // 3 columns a row: 5,000 rows a statement.
+        for chunk in words.chunks(5_000) {
+            member_search_tokens::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await
+                .unwrap();
+        }
+    }
+    txn.commit().await.unwrap();
+    ids
 }

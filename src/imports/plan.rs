@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use futures_util::TryStreamExt;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -23,10 +24,29 @@ use entity::{group_members, groups, members, role_assignments};
 /// Shown instead of a password in before/after values.
 pub const HIDDEN: &str = "********";
 
+/// The columns of a member the plan reads (not the whole row: 100,000 of them are held).
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct Known {
+    pub id: Uuid,
+    pub login: String,
+    pub login_key: String,
+    pub email: Option<String>,
+    pub secondary_email: Option<String>,
+    pub phone: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub locale: String,
+    pub status: String,
+    pub version: i64,
+    pub has_password: bool,
+    pub uses_default_password: bool,
+    pub must_change_password: bool,
+}
+
 /// A member as the plan sees it.
 #[derive(Debug, Clone)]
 pub struct Existing {
-    pub member: members::Model,
+    pub member: Known,
     /// Tenant-wide role keys.
     pub roles: Vec<String>,
     /// Any role, scoped or not: protection from deactivation looks at all of them.
@@ -84,14 +104,12 @@ impl Snapshot {
     }
 }
 
-/// Reads the tenant's members with their roles and manual groups.
-pub async fn load_snapshot<C: ConnectionTrait>(conn: &C, tenant: &Tenant) -> crate::error::Result<Snapshot> {
+/// Reads the tenant's members with their roles and manual groups, streaming the rows
+/// (collecting 100,000 full rows first would take several times the memory).
+pub async fn load_snapshot(conn: &DatabaseConnection, tenant: &Tenant) -> crate::error::Result<Snapshot> {
     let slug = tenant.slug.as_str();
-    let all = members::Entity::find()
-        .filter(members::Column::Tenant.eq(slug))
-        .all(conn)
-        .await?;
-    let assignments: Vec<(Uuid, String, Option<Uuid>)> = role_assignments::Entity::find()
+    let mut roles: HashMap<Uuid, (Vec<String>, bool)> = HashMap::new();
+    let mut assignments = role_assignments::Entity::find()
         .select_only()
         .columns([
             role_assignments::Column::MemberId,
@@ -99,46 +117,67 @@ pub async fn load_snapshot<C: ConnectionTrait>(conn: &C, tenant: &Tenant) -> cra
             role_assignments::Column::GroupId,
         ])
         .filter(role_assignments::Column::Tenant.eq(slug))
-        .into_tuple()
-        .all(conn)
+        .into_tuple::<(Uuid, String, Option<Uuid>)>()
+        .stream(conn)
         .await?;
-    let memberships: Vec<(Uuid, Uuid)> = group_members::Entity::find()
-        .select_only()
-        .columns([group_members::Column::MemberId, group_members::Column::GroupId])
-        .filter(group_members::Column::Tenant.eq(slug))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let group_rows = groups::Entity::find()
-        .filter(groups::Column::Tenant.eq(slug))
-        .all(conn)
-        .await?;
-    let mut roles: HashMap<Uuid, (Vec<String>, bool)> = HashMap::new();
-    for (member_id, role, group) in assignments {
+    while let Some((member_id, role, group)) = assignments.try_next().await? {
         let entry = roles.entry(member_id).or_default();
         entry.1 |= tenant.import.protected_roles.contains(&role);
         if group.is_none() {
             entry.0.push(role);
         }
     }
+    drop(assignments);
     let mut member_groups: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for (member_id, group_id) in memberships {
+    let mut memberships = group_members::Entity::find()
+        .select_only()
+        .columns([group_members::Column::MemberId, group_members::Column::GroupId])
+        .filter(group_members::Column::Tenant.eq(slug))
+        .into_tuple::<(Uuid, Uuid)>()
+        .stream(conn)
+        .await?;
+    while let Some((member_id, group_id)) = memberships.try_next().await? {
         member_groups.entry(member_id).or_default().push(group_id);
     }
-    let members = all
-        .into_iter()
-        .map(|member| {
-            let (roles, protected) = roles.remove(&member.id).unwrap_or_default();
-            let groups = member_groups.remove(&member.id).unwrap_or_default();
-            Existing {
-                member,
-                roles: ordered_roles(tenant, roles),
-                protected,
-                groups,
-            }
-        })
-        .collect();
-    let groups = group_rows
+    drop(memberships);
+    let mut members = Vec::new();
+    let mut rows = members::Entity::find()
+        .select_only()
+        .columns([
+            members::Column::Id,
+            members::Column::Login,
+            members::Column::LoginKey,
+            members::Column::Email,
+            members::Column::SecondaryEmail,
+            members::Column::Phone,
+            members::Column::FirstName,
+            members::Column::LastName,
+            members::Column::Locale,
+            members::Column::Status,
+            members::Column::Version,
+            members::Column::UsesDefaultPassword,
+            members::Column::MustChangePassword,
+        ])
+        .column_as(members::Column::PasswordHash.is_not_null(), "has_password")
+        .filter(members::Column::Tenant.eq(slug))
+        .into_model::<Known>()
+        .stream(conn)
+        .await?;
+    while let Some(member) = rows.try_next().await? {
+        let (roles, protected) = roles.remove(&member.id).unwrap_or_default();
+        let groups = member_groups.remove(&member.id).unwrap_or_default();
+        members.push(Existing {
+            roles: ordered_roles(tenant, roles),
+            protected,
+            groups,
+            member,
+        });
+    }
+    drop(rows);
+    let groups = groups::Entity::find()
+        .filter(groups::Column::Tenant.eq(slug))
+        .all(conn)
+        .await?
         .into_iter()
         .map(|g| GroupInfo {
             id: g.id,
@@ -694,7 +733,8 @@ impl Planner<'_> {
         }
         edit.set_password = input.password.is_some();
         if edit.set_password {
-            edit.previous_password = Some((m.password_hash.clone(), m.uses_default_password, m.must_change_password));
+            // The hash itself is read after planning (`store::fill_previous_hashes`).
+            edit.previous_password = Some((None, m.uses_default_password, m.must_change_password));
         }
         if input.roles.is_some() || input.admin.is_some() {
             let wanted = self.wanted_roles(input, &existing.roles);
@@ -755,7 +795,7 @@ impl Planner<'_> {
         if edit.set_password {
             changes.push(FieldChange {
                 field: "password".into(),
-                before: m.password_hash.as_ref().map(|_| HIDDEN.to_owned()),
+                before: m.has_password.then(|| HIDDEN.to_owned()),
                 after: Some(HIDDEN.to_owned()),
             });
         }

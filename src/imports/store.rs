@@ -26,7 +26,7 @@ use crate::auth::Caller;
 use crate::config::Permission;
 use crate::error::{Error, FieldError, Result};
 use crate::invitations::MAX_MESSAGE;
-use entity::{groups, import_changes, import_jobs, import_row_errors};
+use entity::{groups, import_changes, import_jobs, import_row_errors, members};
 
 /// `StartImportInput`, read.
 #[derive(Debug, Clone)]
@@ -137,7 +137,7 @@ async fn prepare(
     let (mode, caller_id) = (request.mode, caller.member_id());
     let (plan_options, plan_layout) = (options.clone(), layout.clone());
     let job_id = job.id;
-    let (plan, sheet) = tokio::task::spawn_blocking(move || {
+    let (mut plan, sheet) = tokio::task::spawn_blocking(move || {
         let ctx = Context {
             tenant: &tenant,
             mode,
@@ -152,6 +152,7 @@ async fn prepare(
     .await
     .map_err(|e| Error::Internal(format!("planning an import: {e}")))?;
 
+    fill_previous_hashes(&app.db, &mut plan).await?;
     options.new_groups = plan.new_groups.clone();
     job.options = serde_json::to_string(&options).expect("options serialise");
     job.summary = serde_json::to_string(&plan.summary()).expect("summary serialises");
@@ -204,17 +205,45 @@ fn hash_passwords(plan: &mut Plan, job: Uuid) {
     }
 }
 
-/// Writes the planned changes and row errors in multi-row statements.
-async fn save_plan<C: ConnectionTrait>(conn: &C, job: &import_jobs::Model, plan: &Plan) -> Result<()> {
-    let changes: Vec<import_changes::ActiveModel> = plan
+/// The password hashes that planned password changes replace, kept in the plan so that
+/// undo can put them back (the snapshot does not carry hashes).
+async fn fill_previous_hashes<C: ConnectionTrait>(conn: &C, plan: &mut Plan) -> Result<()> {
+    let ids: Vec<Uuid> = plan
         .changes
         .iter()
-        .enumerate()
-        .map(|(seq, c)| import_changes::ActiveModel {
+        .filter(|c| matches!(&c.payload, Payload::Edit(e) if e.previous_password.is_some()))
+        .filter_map(|c| c.member_id)
+        .collect();
+    let mut hashes = std::collections::HashMap::new();
+    for chunk in ids.chunks(1_000) {
+        let rows: Vec<(Uuid, Option<String>)> = members::Entity::find()
+            .select_only()
+            .columns([members::Column::Id, members::Column::PasswordHash])
+            .filter(members::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        hashes.extend(rows);
+    }
+    for change in &mut plan.changes {
+        if let (Payload::Edit(edit), Some(id)) = (&mut change.payload, change.member_id) {
+            if let Some(previous) = &mut edit.previous_password {
+                previous.0 = hashes.get(&id).cloned().flatten();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the planned changes and row errors in multi-row statements, building each
+/// statement's rows only when it is sent.
+async fn save_plan<C: ConnectionTrait>(conn: &C, job: &import_jobs::Model, plan: &Plan) -> Result<()> {
+    for (start, chunk) in plan.changes.chunks(1_000).enumerate().map(|(i, c)| (i * 1_000, c)) {
+        let rows = chunk.iter().enumerate().map(|(offset, c)| import_changes::ActiveModel {
             id: Set(Uuid::now_v7()),
             job_id: Set(job.id),
             tenant: Set(job.tenant.clone()),
-            seq: Set(seq as i32),
+            seq: Set((start + offset) as i32),
             row: Set(c.row.map(|r| r as i32)),
             kind: Set(c.kind.as_str().to_owned()),
             member_id: Set(c.member_id),
@@ -223,20 +252,18 @@ async fn save_plan<C: ConnectionTrait>(conn: &C, job: &import_jobs::Model, plan:
             changes: Set(serde_json::to_string(&c.changes).expect("changes serialise")),
             payload: Set(serde_json::to_string(&c.payload).expect("payload serialises")),
             member_version: Set(c.member_version),
-        })
-        .collect();
-    for chunk in changes.chunks(1_000) {
-        import_changes::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
+        });
+        import_changes::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
     }
-    let errors: Vec<import_row_errors::ActiveModel> = plan
-        .errors
-        .iter()
-        .enumerate()
-        .map(|(seq, e)| row_error_model(job, seq, e))
-        .collect();
-    for chunk in errors.chunks(1_000) {
-        import_row_errors::Entity::insert_many(chunk.to_vec())
-            .exec(conn)
+    for (start, chunk) in plan.errors.chunks(1_000).enumerate().map(|(i, c)| (i * 1_000, c)) {
+        let rows = chunk
+            .iter()
+            .enumerate()
+            .map(|(offset, e)| row_error_model(job, start + offset, e));
+        import_row_errors::Entity::insert_many(rows)
+            .exec_without_returning(conn)
             .await?;
     }
     Ok(())

@@ -1,0 +1,279 @@
+//! Imports at scale: a tenant of 100,000 members (seeded in bulk) and a SYNC file of
+//! 100,000 rows — 10% of the members changed, 5% new, 5% of the members absent — sent as
+//! CSV and as XLSX over HTTP, previewed then applied; wall time of each step and the
+//! process's peak memory (server and client share the process, so it is an upper bound).
+//! Then CREATE rows carrying passwords, hashed on every core.
+//!
+//! `cargo bench --bench imports` (embedded default); with ROSTER_BENCH_DATABASE_URL set,
+//! again on PostgreSQL. ROSTER_BENCH_ROWS changes the size (default 100,000).
+
+mod support;
+
+use std::time::Instant;
+
+use roster::app::App;
+use roster::config::{EnvOverrides, Settings, TenantRegistry};
+use serde_json::{json, Value};
+
+const TENANT: &str = r#"
+name = "Bench"
+default_locale = "fr"
+[accounts]
+password_min_length = 10
+[roles.admin]
+permissions = ["*"]
+[roles.member]
+permissions = []
+default = true
+[import]
+protected_roles = ["admin"]
+"#;
+const SLUG: &str = "bench";
+const JOB: &str = "id status failure totalRows summary { create update deactivate reactivate unchanged errorRows }";
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let rows: usize = std::env::var("ROSTER_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    runtime.block_on(async {
+        let database = std::env::var("ROSTER_BENCH_DATABASE_URL").ok();
+        for xlsx in [false, true] {
+            sync_at_scale("embedded (SQLite)", None, rows, xlsx).await;
+            if let Some(db) = &database {
+                sync_at_scale("PostgreSQL", Some(db), rows, xlsx).await;
+            }
+        }
+        passwords(2_000).await;
+        if database.is_none() {
+            println!("(set ROSTER_BENCH_DATABASE_URL for the PostgreSQL runs)");
+        }
+    });
+}
+
+struct Bench {
+    app: App,
+    served: support::Served,
+    token: String,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+async fn start(database: Option<&String>) -> Bench {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("tenants")).unwrap();
+    std::fs::write(dir.path().join("tenants/bench.toml"), TENANT).unwrap();
+    let (url, postgres) = match database {
+        Some(server) => {
+            let (name, url) = support::fresh_postgres(server).await;
+            (url, Some((server.clone(), name)))
+        }
+        None => (format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()), None),
+    };
+    let mut settings = Settings {
+        database_url: url,
+        data_dir: dir.path().join("data"),
+        outbox_dir: dir.path().join("outbox"),
+        run_jobs: false,
+        ..Settings::default()
+    };
+    settings.limits.upload_bytes = 200_000_000;
+    settings.limits.import_rows = 500_000;
+    let registry = TenantRegistry::load(dir.path(), EnvOverrides::None).unwrap();
+    let app = App::start(settings, registry).await.unwrap();
+    support::create_admin(&app, SLUG).await;
+    let served = support::serve(app.clone()).await;
+    let token = support::login(served.addr, SLUG).await;
+    Bench {
+        app,
+        served,
+        token,
+        client: reqwest::Client::new(),
+        _dir: dir,
+        postgres,
+    }
+}
+
+impl Bench {
+    async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("http://{}/t/{SLUG}/graphql", self.served.addr))
+            .bearer_auth(&self.token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn upload(&self, mode: &str, name: &str, bytes: Vec<u8>) -> Value {
+        let query = format!("mutation($input: StartImportInput!) {{ startImport(input: $input) {{ {JOB} }} }}");
+        let operations = json!({ "query": query, "variables": { "input": { "mode": mode, "file": null } } });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.input.file"] }).to_string())
+            .part("0", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        let answer: Value = self
+            .client
+            .post(format!("http://{}/t/{SLUG}/graphql", self.served.addr))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(answer["errors"].is_null(), "{answer}");
+        answer["data"]["startImport"].clone()
+    }
+
+    async fn stop(self) {
+        self.served.stop().await;
+        if let Some((server, name)) = self.postgres {
+            support::drop_postgres(&server, &name).await;
+        }
+    }
+}
+
+/// The SYNC file: every member but each 20th, each 10th with a new last name, and 5% new people.
+fn sync_rows(members: usize) -> Vec<[String; 4]> {
+    let mut rows = Vec::with_capacity(members);
+    for n in 0..members {
+        if n % 20 == 0 {
+            continue;
+        }
+        let (first, last, login, email) = support::person(n);
+        let last = if n % 10 == 1 { format!("{last}-Martin") } else { last };
+        rows.push([login, email, first, last]);
+    }
+    for n in 0..members / 20 {
+        let (first, last, _, _) = support::person(n);
+        rows.push([
+            String::new(),
+            format!("new{n}@example.net"),
+            first,
+            format!("{last} Nouveau"),
+        ]);
+    }
+    rows
+}
+
+const HEADERS: [&str; 4] = ["Identifiant", "Email", "Prénom", "Nom"];
+
+fn as_csv(rows: &[[String; 4]]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+    writer.write_record(HEADERS).unwrap();
+    for row in rows {
+        writer.write_record(row).unwrap();
+    }
+    writer.into_inner().unwrap()
+}
+
+fn as_xlsx(rows: &[[String; 4]]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, header) in HEADERS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *header).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if !cell.is_empty() {
+                sheet.write_string(r as u32 + 1, c as u16, cell).unwrap();
+            }
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+/// Peak resident memory of this process since the last reset, in MB.
+fn peak_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Starts a new peak-memory measure (Linux: writing 5 to clear_refs resets VmHWM).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+async fn sync_at_scale(label: &str, database: Option<&String>, members: usize, xlsx: bool) {
+    let format = if xlsx { "XLSX" } else { "CSV" };
+    println!("== SYNC of {members} rows as {format}, {label}");
+    let bench = start(database).await;
+    let seeded = Instant::now();
+    support::seed_members(&bench.app, SLUG, members).await;
+    println!("seeded {members} members in {:.1} s", seeded.elapsed().as_secs_f64());
+    let rows = sync_rows(members);
+    let file = if xlsx { as_xlsx(&rows) } else { as_csv(&rows) };
+    println!("file: {} rows, {:.1} MB", rows.len(), file.len() as f64 / 1e6);
+    drop(rows);
+
+    reset_peak();
+    let base = peak_mb();
+    let started = Instant::now();
+    let job = bench
+        .upload("SYNC", &format!("members.{}", format.to_lowercase()), file)
+        .await;
+    let previewed = started.elapsed();
+    assert_eq!(job["status"], "READY", "{job}");
+    let applied = bench
+        .gql(
+            &format!("mutation($id: ID!) {{ applyImport(id: $id) {{ {JOB} }} }}"),
+            json!({ "id": job["id"] }),
+        )
+        .await;
+    let total = started.elapsed();
+    assert!(applied["errors"].is_null(), "{applied}");
+    println!("summary: {}", job["summary"]);
+    println!(
+        "preview {:.2} s + apply {:.2} s = {:.2} s; peak memory {:.0} MB (process, {:.0} MB before the upload)",
+        previewed.as_secs_f64(),
+        (total - previewed).as_secs_f64(),
+        total.as_secs_f64(),
+        peak_mb(),
+        base
+    );
+    bench.stop().await;
+}
+
+async fn passwords(rows: usize) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("== CREATE of {rows} rows with passwords ({threads} cores)");
+    let bench = start(None).await;
+    let mut file = String::from("Email;Prénom;Nom;Mot de passe\n");
+    for n in 0..rows {
+        file.push_str(&format!("pw{n}@example.org;Anne;Pass{n};secret-password-{n}\n"));
+    }
+    let started = Instant::now();
+    let job = bench.upload("CREATE", "passwords.csv", file.into_bytes()).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    assert_eq!(job["summary"]["create"], rows as i64, "{job}");
+    println!(
+        "preview with {rows} argon2id hashes: {elapsed:.2} s ({:.0} rows/s on {threads} threads; one thread: {:.0} hashes/s)",
+        rows as f64 / elapsed,
+        one_thread_rate()
+    );
+    bench.stop().await;
+}
+
+/// argon2id hashes per second on one thread, to compare with the parallel rate.
+fn one_thread_rate() -> f64 {
+    let started = Instant::now();
+    for n in 0..50 {
+        roster::auth::password::hash_blocking(&format!("secret-password-{n}"));
+    }
+    50.0 / started.elapsed().as_secs_f64()
+}
