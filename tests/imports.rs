@@ -1110,3 +1110,79 @@ async fn import_progress_follows_an_apply_over_websocket_to_the_end() {
     );
     assert!(counts.iter().all(|c| (0..=3_000).contains(c)), "{counts:?}");
 }
+
+#[tokio::test]
+async fn spreadsheet_fixtures_report_each_error_at_its_row() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+
+    // An Amapress export (XLSX): roles by French label, an unknown role, a bad login,
+    // a repeated login, a row without email.
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "amapress-utilisateurs.xlsx",
+        fixture("amapress-utilisateurs.xlsx"),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["format"], "XLSX");
+    let mut errors = errors_at(&job);
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (5, "Identifiant".to_owned(), "INVALID_LOGIN".to_owned()),
+            (9, "Adresse de messagerie".to_owned(), "REQUIRED".to_owned()),
+            (10, "Identifiant".to_owned(), "DUPLICATE_ROW".to_owned()),
+            (15, "Rôle".to_owned(), "UNKNOWN_ROLE".to_owned()),
+        ],
+        "{job}"
+    );
+    assert_eq!(job["summary"]["create"], 11);
+    let done = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), true, false).await;
+    assert!(done["errors"].is_null(), "{done}");
+    let referents = member_count(&app, "amap", &admin, json!({ "roles": ["referent"] })).await;
+    assert_eq!(
+        referents, 4,
+        "\"Référent producteur\" is the referent role's French label"
+    );
+
+    // A CitizenLab invitation sheet (XLSX): mailto: address, repeated address.
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "citizenlab-invitations.xlsx",
+        fixture("citizenlab-invitations.xlsx"),
+        json!({ "mode": "INVITE" }),
+    )
+    .await;
+    let mut errors = errors_at(&job);
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (6, "email".to_owned(), "INVALID_EMAIL".to_owned()),
+            (8, "email".to_owned(), "DUPLICATE_ROW".to_owned())
+        ],
+        "{job}"
+    );
+    assert_eq!(job["summary"]["invite"], 18);
+    assert_eq!(job["newGroups"], json!(["Quartier A", "Quartier B"]));
+
+    // A LibreOffice sheet (ODS) with the French headers of a small association.
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "adherents.ods",
+        fixture("adherents.ods"),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["format"], "ODS");
+    assert_eq!(job["summary"]["create"], 10, "{job}");
+    assert_eq!(job["summary"]["errorRows"], 0);
+}

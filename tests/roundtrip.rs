@@ -193,3 +193,8 @@ fn run(xlsx: bool) {
 fn a_csv_export_imported_back_changes_nothing() {
     run(false);
 }
+
+#[test]
+fn an_xlsx_export_imported_back_changes_nothing() {
+    run(true);
+}

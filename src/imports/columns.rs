@@ -61,6 +61,9 @@ const BUILT_IN: &[(Field, &[&str])] = &[
             "adresse email",
             "courriel",
             "email address",
+            "adresse de messagerie",
+            "adresse mail",
+            "adresse électronique",
         ],
     ),
     (

@@ -17,6 +17,12 @@ pub enum ReadError {
     NotText,
     #[error("the file could not be read as CSV: {0}")]
     Malformed(String),
+    /// An XLSX or ODS file (a zip) that would unpack to more than the limit: a zip bomb
+    /// or a sheet too large to take in.
+    #[error("the spreadsheet unpacks to more than {0} bytes")]
+    TooLarge(u64),
+    #[error("the spreadsheet could not be read ({0})")]
+    Corrupt(String),
 }
 
 /// One data row, numbered as a spreadsheet shows it (the header is row 1).

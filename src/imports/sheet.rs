@@ -1,7 +1,18 @@
-//! TEMPORARY (replaced by the spreadsheet reader branch): CSV only.
+//! Reading any file an admin may send: the format is told from the content (never the
+//! name), CSV and text go to `read`, XLSX / XLS / ODS through calamine (first sheet).
+//! Zip-based files are checked before calamine sees them: declared sizes first, then the
+//! real inflated size with a cap, so a zip bomb ends in an error in a fraction of a
+//! second instead of filling memory. Spreadsheet numbers keep their text form
+//! (`0612345678` typed as text stays so, `12.0` reads `12`), dates read as ISO dates.
 
-use super::read::{read_csv, ReadError, Sheet};
+use std::io::{Cursor, Read, Seek};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use calamine::{Data, DataRef, ExcelDateTime, Ods, Range, Reader, Xls, Xlsx};
+
+use super::read::{read_csv, ReadError, Row, Sheet};
+
+/// `FileFormat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
@@ -21,15 +32,361 @@ impl Format {
     }
 }
 
+/// Limits on what a file may hold.
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// Data rows (the header excluded).
     pub max_rows: u64,
+    /// Total inflated size of a zip-based spreadsheet.
     pub max_unpacked_bytes: u64,
 }
 
-pub fn detect_format(_bytes: &[u8]) -> Format {
-    Format::Csv
+/// Most entries a spreadsheet archive may have (real ones have a few dozen).
+const MAX_ENTRIES: usize = 10_000;
+const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// The format of a file, from its first bytes and, for zips, the entries it holds.
+pub fn detect_format(bytes: &[u8]) -> Format {
+    if bytes.starts_with(&OLE_MAGIC) {
+        return Format::Xls;
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Format::Csv;
+    }
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        // A broken zip: reported as a spreadsheet that cannot be read.
+        return Format::Xlsx;
+    };
+    if archive.index_for_name("xl/workbook.xml").is_some() {
+        return Format::Xlsx;
+    }
+    let mut mimetype = String::new();
+    if let Ok(entry) = archive.by_name("mimetype") {
+        let _ = entry.take(200).read_to_string(&mut mimetype);
+    }
+    if mimetype.contains("opendocument.spreadsheet") || archive.index_for_name("content.xml").is_some() {
+        return Format::Ods;
+    }
+    Format::Xlsx
 }
 
+/// Reads a file into a sheet, whatever its format.
 pub fn read_file(bytes: &[u8], limits: &Limits) -> Result<(Format, Sheet), ReadError> {
-    Ok((Format::Csv, read_csv(bytes, limits.max_rows)?))
+    let format = detect_format(bytes);
+    let sheet = match format {
+        Format::Csv => read_csv(bytes, limits.max_rows)?,
+        Format::Xlsx | Format::Ods => {
+            check_archive(bytes, limits.max_unpacked_bytes)?;
+            guarded(|| {
+                if format == Format::Xlsx {
+                    read_xlsx(bytes, limits.max_rows)
+                } else {
+                    let mut book = Ods::new(Cursor::new(bytes)).map_err(corrupt)?;
+                    first_range(&mut book).and_then(|range| from_range(&range, limits.max_rows))
+                }
+            })?
+        }
+        Format::Xls => guarded(|| {
+            let mut book = Xls::new(Cursor::new(bytes)).map_err(corrupt)?;
+            first_range(&mut book).and_then(|range| from_range(&range, limits.max_rows))
+        })?,
+    };
+    Ok((format, sheet))
+}
+
+/// Refuses archives that unpack to more than `max` bytes: by the sizes they declare,
+/// then by inflating each entry with a cap (declared sizes can lie).
+fn check_archive(bytes: &[u8], max: u64) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(corrupt)?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(ReadError::Corrupt(format!("more than {MAX_ENTRIES} parts")));
+    }
+    let mut declared: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive.by_index_raw(index).map_err(corrupt)?;
+        declared = declared.saturating_add(entry.size());
+    }
+    if declared > max {
+        return Err(ReadError::TooLarge(max));
+    }
+    let mut budget = max;
+    for index in 0..archive.len() {
+        let entry = archive.by_index(index).map_err(corrupt)?;
+        let inflated = std::io::copy(&mut entry.take(budget + 1), &mut std::io::sink()).map_err(corrupt)?;
+        if inflated > budget {
+            return Err(ReadError::TooLarge(max));
+        }
+        budget -= inflated;
+    }
+    Ok(())
+}
+
+/// Runs a calamine read; a panic inside the library on a malformed file becomes an error.
+fn guarded(read: impl FnOnce() -> Result<Sheet, ReadError>) -> Result<Sheet, ReadError> {
+    catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|_| Err(ReadError::Corrupt("malformed file".into())))
+}
+
+fn corrupt(err: impl std::fmt::Display) -> ReadError {
+    let text: String = err.to_string().chars().take(200).collect();
+    ReadError::Corrupt(text)
+}
+
+/// The first sheet of a workbook.
+fn first_range<RS, R>(book: &mut R) -> Result<Range<Data>, ReadError>
+where
+    RS: Read + Seek,
+    R: Reader<RS>,
+    R::Error: std::fmt::Display,
+{
+    match book.worksheet_range_at(0) {
+        Some(range) => range.map_err(corrupt),
+        None => Err(ReadError::Empty),
+    }
+}
+
+/// Rows of a whole sheet (ODS, XLS), numbered as the spreadsheet shows them.
+fn from_range(range: &Range<Data>, max_rows: u64) -> Result<Sheet, ReadError> {
+    let Some((first_row, _)) = range.start() else {
+        return Err(ReadError::Empty);
+    };
+    let rows = range.rows().enumerate().map(|(i, cells)| {
+        let number = first_row as usize + i + 1;
+        (number, cells.iter().map(data_text).collect())
+    });
+    collect(rows, max_rows)
+}
+
+/// Rows of the first sheet of an XLSX, streamed so that the row limit stops the read.
+fn read_xlsx(bytes: &[u8], max_rows: u64) -> Result<Sheet, ReadError> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
+    let Some(name) = book.sheet_names().first().cloned() else {
+        return Err(ReadError::Empty);
+    };
+    let mut cells = book.worksheet_cells_reader(&name).map_err(corrupt)?;
+    let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut filled = 0u64;
+    while let Some(cell) = cells.next_cell().map_err(corrupt)? {
+        let (row, column) = cell.get_position();
+        let text = data_ref_text(cell.get_value());
+        if text.is_empty() {
+            continue;
+        }
+        let number = row as usize + 1;
+        if rows.last().is_none_or(|(n, _)| *n != number) {
+            // The header and `max_rows` data rows; one more is too many.
+            filled += 1;
+            if filled > max_rows + 1 {
+                return Err(ReadError::TooManyRows(max_rows));
+            }
+            rows.push((number, Vec::new()));
+        }
+        let (_, line) = rows.last_mut().expect("just pushed");
+        let column = column as usize;
+        if line.len() <= column {
+            line.resize(column + 1, String::new());
+        }
+        line[column] = text;
+    }
+    collect(rows.into_iter(), max_rows)
+}
+
+/// Header (the first non-blank row) and data rows, blank rows skipped.
+fn collect(rows: impl Iterator<Item = (usize, Vec<String>)>, max_rows: u64) -> Result<Sheet, ReadError> {
+    let mut rows = rows.filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()));
+    let Some((_, headers)) = rows.next() else {
+        return Err(ReadError::Empty);
+    };
+    let mut data = Vec::new();
+    for (number, cells) in rows {
+        if data.len() as u64 >= max_rows {
+            return Err(ReadError::TooManyRows(max_rows));
+        }
+        data.push(Row { number, cells });
+    }
+    if data.is_empty() {
+        return Err(ReadError::NoRows);
+    }
+    Ok(Sheet { headers, rows: data })
+}
+
+fn data_ref_text(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::SharedString(text) => text.trim().to_owned(),
+        other => data_text(&Data::from(other.clone())),
+    }
+}
+
+/// A cell as text: numbers as typed (no `.0`), booleans TRUE/FALSE, dates ISO.
+fn data_text(value: &Data) -> String {
+    match value {
+        Data::String(text) => text.trim().to_owned(),
+        Data::Int(n) => n.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        Data::DateTime(when) => date_text(when),
+        Data::DateTimeIso(text) => text.strip_suffix("T00:00:00").unwrap_or(text).to_owned(),
+        Data::DurationIso(text) => text.clone(),
+        Data::Error(_) | Data::Empty => String::new(),
+    }
+}
+
+fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+fn date_text(when: &ExcelDateTime) -> String {
+    if !when.is_datetime() {
+        return number_text(when.as_f64());
+    }
+    let (year, month, day, hour, minute, second, _) = when.to_ymd_hms_milli();
+    if (hour, minute, second) == (0, 0, 0) {
+        format!("{year:04}-{month:02}-{day:02}")
+    } else {
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    const LIMITS: Limits = Limits {
+        max_rows: 1_000,
+        max_unpacked_bytes: 10_000_000,
+    };
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, content) in entries {
+            writer.start_file(*name, options).unwrap();
+            writer.write_all(content).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn fixtures_are_read_with_their_format_told_from_the_content() {
+        let (format, amap) = read_file(&fixture("amapress-utilisateurs.xlsx"), &LIMITS).unwrap();
+        assert_eq!(format, Format::Xlsx);
+        assert_eq!(
+            amap.headers,
+            ["Identifiant", "Adresse de messagerie", "Prénom", "Nom", "Rôle"]
+        );
+        assert_eq!(amap.rows[0].number, 2);
+        assert_eq!(amap.rows[1].cells[4], "Référent producteur");
+        let yannick = amap.rows.iter().find(|r| r.number == 9).unwrap();
+        assert_eq!(yannick.cells[1], "", "an empty cell keeps its column (no email)");
+        assert_eq!(yannick.cells[2], "Yannick");
+
+        let (format, citizen) = read_file(&fixture("citizenlab-invitations.xlsx"), &LIMITS).unwrap();
+        assert_eq!(format, Format::Xlsx);
+        assert_eq!(
+            citizen.headers,
+            ["email", "first_name", "last_name", "language", "groups", "admin"]
+        );
+
+        let (format, ods) = read_file(&fixture("adherents.ods"), &LIMITS).unwrap();
+        assert_eq!(format, Format::Ods);
+        assert_eq!(ods.headers[0], "Prénom");
+        assert_eq!(ods.rows[0].cells[2], "chloe.petit0@asso.org");
+
+        assert_eq!(detect_format(&fixture("cagette-adherents.csv")), Format::Csv);
+    }
+
+    #[test]
+    fn numbers_dates_and_booleans_read_as_people_typed_them() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 3, 1).unwrap();
+        let date_format = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+        for (c, header) in ["int", "float", "frac", "date", "bool", "text"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *header).unwrap();
+        }
+        sheet.write_number(1, 0, 612345678.0).unwrap();
+        sheet.write_number(1, 1, 12.0).unwrap();
+        sheet.write_number(1, 2, 3.5).unwrap();
+        sheet.write_datetime_with_format(1, 3, &date, &date_format).unwrap();
+        sheet.write_boolean(1, 4, true).unwrap();
+        sheet.write_string(1, 5, "0612345678").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let (_, read) = read_file(&bytes, &LIMITS).unwrap();
+        assert_eq!(
+            read.rows[0].cells,
+            ["612345678", "12", "3.5", "2024-03-01", "TRUE", "0612345678"]
+        );
+    }
+
+    #[test]
+    fn blank_rows_are_skipped_but_counted_and_limits_hold() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(2, 1, "email").unwrap();
+        sheet.write_string(3, 1, "a@x.org").unwrap();
+        sheet.write_string(5, 1, "b@x.org").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let (_, read) = read_file(&bytes, &LIMITS).unwrap();
+        assert_eq!(read.headers, ["", "email"]);
+        let numbers: Vec<usize> = read.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [4, 6], "the header is on row 3 of the sheet");
+        let one = Limits { max_rows: 1, ..LIMITS };
+        assert_eq!(read_file(&bytes, &one).unwrap_err(), ReadError::TooManyRows(1));
+
+        let mut header_only = rust_xlsxwriter::Workbook::new();
+        header_only.add_worksheet().write_string(0, 0, "email").unwrap();
+        assert_eq!(
+            read_file(&header_only.save_to_buffer().unwrap(), &LIMITS).unwrap_err(),
+            ReadError::NoRows
+        );
+        let mut empty = rust_xlsxwriter::Workbook::new();
+        empty.add_worksheet();
+        assert_eq!(
+            read_file(&empty.save_to_buffer().unwrap(), &LIMITS).unwrap_err(),
+            ReadError::Empty
+        );
+    }
+
+    #[test]
+    fn garbage_and_bombs_end_in_errors() {
+        let noise: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect();
+        assert!(read_file(&noise, &LIMITS).is_err());
+        let mut fake = b"PK\x03\x04".to_vec();
+        fake.extend_from_slice(&noise);
+        assert!(matches!(read_file(&fake, &LIMITS), Err(ReadError::Corrupt(_))));
+        let mut ole = OLE_MAGIC.to_vec();
+        ole.extend_from_slice(&noise);
+        assert!(matches!(read_file(&ole, &LIMITS), Err(ReadError::Corrupt(_))));
+
+        // 50 MB of spaces in a sheet: a few tens of KB zipped.
+        let spaces = vec![b' '; 50_000_000];
+        let bomb = zip_of(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/worksheets/sheet1.xml", &spaces),
+        ]);
+        assert!(bomb.len() < 200_000);
+        let started = std::time::Instant::now();
+        assert_eq!(read_file(&bomb, &LIMITS).unwrap_err(), ReadError::TooLarge(10_000_000));
+        assert!(started.elapsed().as_secs() < 5, "refused quickly");
+
+        // A directory that claims 1 GB for a tiny entry: refused on the claim alone.
+        let mut claimed = zip_of(&[("xl/workbook.xml", b"<workbook/>"), ("content.xml", b"x")]);
+        let directory = claimed.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+        claimed[directory + 24..directory + 28].copy_from_slice(&0x4000_0000u32.to_le_bytes());
+        assert_eq!(
+            read_file(&claimed, &LIMITS).unwrap_err(),
+            ReadError::TooLarge(10_000_000)
+        );
+    }
 }

@@ -128,7 +128,7 @@ async fn prepare(
         })
         .collect();
     job.columns = serde_json::to_string(&columns).expect("columns serialise");
-    if let Some(reason) = missing_columns(request.mode, &layout, &options.locale) {
+    if let Some(reason) = missing_columns(request.mode, &tenant, &layout, &options.locale) {
         return fail(app, job, &reason).await;
     }
 
@@ -311,13 +311,15 @@ fn read_failure(err: &ReadError, locale: &str) -> String {
         ReadError::NoRows => "le fichier n'a qu'une ligne d'en-têtes, aucune ligne de membres".to_owned(),
         ReadError::TooManyRows(max) => format!("le fichier a plus de {max} lignes"),
         ReadError::NotText => "ce n'est ni un fichier texte ou CSV, ni un tableur reconnu".to_owned(),
-        other => other.to_string(),
+        ReadError::TooLarge(max) => format!("une fois décompressé, le tableur dépasse {max} octets"),
+        ReadError::Corrupt(detail) => format!("le tableur est illisible ({detail})"),
+        ReadError::Malformed(detail) => format!("le CSV est mal formé ({detail})"),
     };
     format!("Le fichier n'a pas pu être lu : {why}.")
 }
 
 /// The columns a mode cannot do without, if the file lacks them.
-fn missing_columns(mode: Mode, layout: &Layout, locale: &str) -> Option<String> {
+fn missing_columns(mode: Mode, tenant: &crate::config::Tenant, layout: &Layout, locale: &str) -> Option<String> {
     if layout.fields.iter().all(Option::is_none) {
         return Some(if french(locale) {
             "Aucune colonne n'a été reconnue (identifiant, e-mail, prénom, nom…). Téléchargez le modèle pour voir les en-têtes attendus.".to_owned()
@@ -330,6 +332,7 @@ fn missing_columns(mode: Mode, layout: &Layout, locale: &str) -> Option<String> 
         Mode::Invite => (!layout.has(Field::Email)).then_some("email").into_iter().collect(),
         Mode::Create | Mode::Sync => [
             (!identifies).then_some("login / email"),
+            (mode == Mode::Create && tenant.accounts.require_email && !layout.has(Field::Email)).then_some("email"),
             (!layout.has(Field::FirstName)).then_some("first_name"),
             (!layout.has(Field::LastName)).then_some("last_name"),
         ]
