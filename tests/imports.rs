@@ -1186,3 +1186,133 @@ async fn spreadsheet_fixtures_report_each_error_at_its_row() {
     assert_eq!(job["summary"]["create"], 10, "{job}");
     assert_eq!(job["summary"]["errorRows"], 0);
 }
+
+#[tokio::test]
+async fn create_can_send_activation_invitations_and_undo_revokes_them() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let file = "Prénom;Nom;Email\nLou;Vidal;lou@x.org\nMax;Roy;max@x.org\n";
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "new.csv",
+        file.as_bytes().to_vec(),
+        json!({ "mode": "CREATE", "defaults": { "sendInvitations": true, "roles": ["referent"], "locale": "en" } }),
+    )
+    .await;
+    let id = job["id"].as_str().unwrap();
+    assert!(apply(&app, "amap", &admin, id, false, false).await["errors"].is_null());
+    let lou = app
+        .ok(
+            "amap",
+            &admin,
+            "{ members(filter: {search: \"lou\"}) { nodes { id locale originImport { id } roles { role { key } } pendingInvitation { kind status } } } }",
+            json!({}),
+        )
+        .await;
+    let lou = &lou["members"]["nodes"][0];
+    assert_eq!(lou["originImport"]["id"], id, "imported members keep their job");
+    assert_eq!(lou["locale"], "en", "defaults fill empty cells");
+    assert_eq!(
+        lou["pendingInvitation"],
+        json!({ "kind": "ACTIVATION", "status": "PENDING" })
+    );
+    let mut roles: Vec<&str> = lou["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["role"]["key"].as_str().unwrap())
+        .collect();
+    roles.sort();
+    assert_eq!(roles, ["member", "referent"]);
+
+    app.ok(
+        "amap",
+        &admin,
+        "mutation($id: ID!) { undoImport(id: $id) { status } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let after = app
+        .ok("amap", &admin, "query($id: ID!) { member(id: $id) { status pendingInvitation { id } } invitations(filter: {status: REVOKED}) { totalCount } }", json!({ "id": lou["id"] }))
+        .await;
+    assert_eq!(
+        after["member"],
+        json!({ "status": "DEACTIVATED", "pendingInvitation": null })
+    );
+    assert_eq!(
+        after["invitations"]["totalCount"], 2,
+        "both activation invitations revoked"
+    );
+}
+
+#[tokio::test]
+async fn an_apply_that_breaks_half_way_leaves_the_list_as_it_was() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let ids = seed(&app, "amap", &admin).await;
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "sync.csv",
+        SYNC_FILE.as_bytes().to_vec(),
+        json!({ "mode": "SYNC" }),
+    )
+    .await;
+
+    // The very last write of an apply (its audit entry) fails: every earlier write must go.
+    let db = &app.app.db;
+    let sqlite = db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
+    let (create, drop) = if sqlite {
+        (
+            vec!["CREATE TRIGGER break_apply BEFORE INSERT ON audit_log WHEN NEW.action = 'import.applied' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"],
+            vec!["DROP TRIGGER break_apply"],
+        )
+    } else {
+        (
+            vec![
+                "CREATE FUNCTION break_apply() RETURNS trigger AS $$ BEGIN IF NEW.action = 'import.applied' THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER break_apply BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION break_apply()",
+            ],
+            vec!["DROP TRIGGER break_apply ON audit_log", "DROP FUNCTION break_apply()"],
+        )
+    };
+    for sql in create {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let broken = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await;
+    assert_eq!(error_code(&broken), Some("INTERNAL"), "{broken}");
+    assert!(
+        !broken["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("disk on fire"),
+        "no internals"
+    );
+    assert_eq!(
+        member(&app, "amap", &admin, &ids["anne.petit"]).await["lastName"],
+        "Petit"
+    );
+    assert_eq!(member(&app, "amap", &admin, &ids["eve.noir"]).await["status"], "ACTIVE");
+    assert_eq!(member_count(&app, "amap", &admin, json!({ "search": "fred" })).await, 0);
+    let groups = app.ok("amap", &admin, "{ groups { name } }", json!({})).await;
+    assert_eq!(
+        groups["groups"].as_array().unwrap().len(),
+        2,
+        "no group created: {groups}"
+    );
+
+    // The job is READY again, and applies once the trouble is gone.
+    for sql in drop {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let done = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await;
+    assert_eq!(done["data"]["applyImport"]["status"], "DONE", "{done}");
+    assert_eq!(
+        member(&app, "amap", &admin, &ids["anne.petit"]).await["lastName"],
+        "Petit-Durand"
+    );
+}

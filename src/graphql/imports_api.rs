@@ -303,7 +303,7 @@ fn page_info(has_next_page: bool, after: bool, first: Option<&String>, last: Opt
 
 /// `ImportJob`.
 #[derive(Clone)]
-pub struct ImportJobView(import_jobs::Model);
+pub struct ImportJobView(pub import_jobs::Model);
 
 impl ImportJobView {
     fn options(&self) -> Options {

@@ -112,6 +112,18 @@ impl MemberView {
     async fn origin(&self) -> MemberOrigin {
         MemberOrigin::from_stored(&self.0.origin)
     }
+    /// The import that brought the member in (origin IMPORT); null without imports.run.
+    async fn origin_import(&self, ctx: &Context<'_>) -> Result<Option<super::imports_api::ImportJobView>> {
+        let Some(job) = self.0.origin_import_id else {
+            return Ok(None);
+        };
+        let caller = super::caller(ctx).await?;
+        match crate::imports::get_job(app(ctx), &caller, job).await {
+            Ok(found) => Ok(found.map(super::imports_api::ImportJobView)),
+            Err(crate::error::Error::Forbidden(_)) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleAssignmentView>> {
         let visitor = visitor(ctx);
         let tenant = &visitor.tenant;
