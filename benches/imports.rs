@@ -33,10 +33,16 @@ const JOB: &str = "id status failure totalRows summary { create update deactivat
 
 /// Each scenario runs in a fresh process of this binary, so that its peak memory is its own.
 fn main() {
-    let rows: usize = std::env::var("ROSTER_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let rows: usize = std::env::var("ROSTER_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let database = std::env::var("ROSTER_BENCH_DATABASE_URL").ok();
     if let Ok(scenario) = std::env::var("ROSTER_BENCH_SCENARIO") {
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async {
             match scenario.as_str() {
                 "csv-sqlite" => sync_at_scale("embedded (SQLite)", None, rows, false).await,

@@ -31,6 +31,10 @@ impl App {
     pub async fn start(settings: Settings, tenants: TenantRegistry) -> Result<App> {
         let db = connect_database(&settings.database_url).await?;
         Migrator::up(&db, None).await?;
+        let reindexed = crate::members::search::bring_up_to_date(&db).await?;
+        if reindexed > 0 {
+            tracing::info!(members = reindexed, "search words rebuilt for the new word cutting");
+        }
         let (sessions, limiter): (Arc<dyn SessionStore>, Arc<dyn RateLimiter>) = match &settings.redis_url {
             Some(url) => {
                 let redis = Arc::new(RedisStore::new(url, &settings.redis_prefix)?);

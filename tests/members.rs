@@ -787,3 +787,65 @@ async fn search_pages_match_the_general_path() {
         ["bea.dupond", "cid.dupont", "fay.dupont", "eve.dupuis", "ana.dupont"]
     );
 }
+
+#[tokio::test]
+async fn search_words_cut_by_an_older_version_are_rebuilt_at_start() {
+    use entity::{member_search_tokens, roster_meta};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let id = t
+        .create_member("coop", &admin, json!({ "firstName": "Élodie", "lastName": "Dupont", "login": "elodie.dupont12", "email": "e12@coop.example" }))
+        .await;
+    let db = &t.app.db;
+    // As a version-1 database would hold it: one word for "dupont12".
+    roster_meta::Entity::update_many()
+        .col_expr(roster_meta::Column::Value, Expr::value("1"))
+        .exec(db)
+        .await
+        .unwrap();
+    let member = uuid::Uuid::parse_str(&id).unwrap();
+    member_search_tokens::Entity::delete_many()
+        .filter(member_search_tokens::Column::MemberId.eq(member))
+        .exec(db)
+        .await
+        .unwrap();
+    roster::members::search::insert(
+        db,
+        [(
+            "coop".to_owned(),
+            "dupont12".to_owned(),
+            member,
+            "dupont elodie".to_owned(),
+        )],
+    )
+    .await
+    .unwrap();
+
+    let rebuilt = roster::members::search::bring_up_to_date(db).await.unwrap();
+    assert!(rebuilt >= 2, "every member of every tenant: {rebuilt}");
+    let words: Vec<String> = member_search_tokens::Entity::find()
+        .select_only()
+        .column(member_search_tokens::Column::Token)
+        .filter(member_search_tokens::Column::MemberId.eq(member))
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    assert!(
+        words.contains(&"dupont".to_owned()) && words.contains(&"12".to_owned()),
+        "{words:?}"
+    );
+    assert!(!words.contains(&"dupont12".to_owned()));
+    assert_eq!(
+        roster::members::search::bring_up_to_date(db).await.unwrap(),
+        0,
+        "done once"
+    );
+    let found = t
+        .ok("coop", &admin, "{ a: members(filter: {search: \"dupo\"}) { totalCount } b: members(filter: {search: \"dupont1\"}) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(found, json!({ "a": { "totalCount": 1 }, "b": { "totalCount": 1 } }));
+}

@@ -15,6 +15,7 @@ pub mod members;
 pub mod one_time_tokens;
 pub mod outbox;
 pub mod role_assignments;
+pub mod roster_meta;
 
 /// The entities under short names.
 pub mod prelude {
@@ -33,4 +34,5 @@ pub mod prelude {
     pub use super::one_time_tokens::Entity as OneTimeTokens;
     pub use super::outbox::Entity as Outbox;
     pub use super::role_assignments::Entity as RoleAssignments;
+    pub use super::roster_meta::Entity as RosterMeta;
 }

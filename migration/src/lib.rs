@@ -8,6 +8,7 @@ mod m20261124_000003_mail_tokens;
 mod m20261124_000004_role_lookup;
 mod m20261124_000005_search_order;
 mod m20261124_000006_downloads;
+mod m20261124_000007_meta;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_role_lookup::Migration),
             Box::new(m20261124_000005_search_order::Migration),
             Box::new(m20261124_000006_downloads::Migration),
+            Box::new(m20261124_000007_meta::Migration),
         ]
     }
 }

@@ -4,11 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::error::Result;
-use entity::member_search_tokens;
+use entity::{member_search_tokens, members, roster_meta};
 
 /// Longest word kept; longer ones are cut (a prefix search still finds them).
 const MAX_TOKEN: usize = 64;
@@ -30,27 +34,64 @@ pub fn tokens(login: &str, first: &str, last: &str, email: Option<&str>, seconda
         .into_iter()
         .flatten()
     {
-        for word in fold(field).split(|c: char| !c.is_ascii_alphanumeric()) {
-            if !word.is_empty() {
-                words.insert(cut(word));
-            }
+        for word in split_words(&fold(field)) {
+            words.insert(cut(word));
         }
     }
     words.remove("");
     words
 }
 
+/// Words of folded text: runs of letters, and runs of digits ("dupont2" is "dupont" and
+/// "2"), so that a prefix such as "dupo" hits one word shared by every Dupont rather than
+/// one word per numbered login.
+fn split_words(folded: &str) -> impl Iterator<Item = &str> {
+    let mut words = Vec::new();
+    let mut start = None;
+    let mut last_digit = false;
+    for (i, c) in folded.char_indices() {
+        let kind = c.is_ascii_alphanumeric().then(|| c.is_ascii_digit());
+        match (start, kind) {
+            (Some(s), Some(digit)) if digit != last_digit => {
+                words.push(&folded[s..i]);
+                start = Some(i);
+            }
+            (Some(s), None) => {
+                words.push(&folded[s..i]);
+                start = None;
+            }
+            (None, Some(_)) => start = Some(i),
+            _ => {}
+        }
+        if let Some(digit) = kind {
+            last_digit = digit;
+        }
+    }
+    if let Some(s) = start {
+        words.push(&folded[s..]);
+    }
+    words.into_iter()
+}
+
 fn cut(word: &str) -> String {
     word.chars().take(MAX_TOKEN).collect()
 }
 
-/// The search words of a query: folded, split the same way as member fields.
+/// The search words of a query: folded, split on spaces and commas, and between letters
+/// and digits as member words are ("dupont12" looks for "dupont" and "12"); a term with
+/// other punctuation stays whole ("marie.dup" matches whole logins and emails).
 pub fn query_terms(search: &str) -> Vec<String> {
     let folded = fold(search.trim());
     let mut terms: Vec<String> = folded
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|t| !t.is_empty())
-        .map(cut)
+        .flat_map(|t| {
+            if t.chars().all(|c| c.is_ascii_alphanumeric()) {
+                split_words(t).map(cut).collect::<Vec<_>>()
+            } else {
+                vec![cut(t)]
+            }
+        })
         .collect();
     terms.dedup();
     terms.truncate(8);
@@ -114,6 +155,74 @@ pub async fn insert<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The way words are cut; stored data older than this is rebuilt at start.
+pub const WORDS_VERSION: &str = "2";
+const WORDS_VERSION_KEY: &str = "search_words_version";
+
+/// Rebuilds every member's search words when they were cut by an older version. The
+/// version row is claimed first, so that of several instances starting at once one does
+/// the work and the others wait for it and find nothing to do. Returns members reindexed.
+pub async fn bring_up_to_date(db: &DatabaseConnection) -> Result<u64> {
+    let txn = db.begin().await?;
+    let claimed = roster_meta::Entity::update_many()
+        .col_expr(roster_meta::Column::Value, Expr::value(WORDS_VERSION))
+        .filter(roster_meta::Column::Key.eq(WORDS_VERSION_KEY))
+        .filter(roster_meta::Column::Value.ne(WORDS_VERSION))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        txn.commit().await?;
+        return Ok(0);
+    }
+    member_search_tokens::Entity::delete_many().exec(&txn).await?;
+    let mut done = 0;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut page = members::Entity::find()
+            .select_only()
+            .columns([
+                members::Column::Id,
+                members::Column::Tenant,
+                members::Column::Login,
+                members::Column::FirstName,
+                members::Column::LastName,
+                members::Column::Email,
+                members::Column::SecondaryEmail,
+                members::Column::SortKey,
+            ])
+            .order_by_asc(members::Column::Id)
+            .limit(2_000);
+        if let Some(after) = after {
+            page = page.filter(members::Column::Id.gt(after));
+        }
+        type Row = (
+            Uuid,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+        );
+        let rows: Vec<Row> = page.into_tuple().all(&txn).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.0);
+        done += rows.len() as u64;
+        let words = rows
+            .into_iter()
+            .flat_map(|(id, tenant, login, first, last, email, secondary, sort_key)| {
+                tokens(&login, &first, &last, email.as_deref(), secondary.as_deref())
+                    .into_iter()
+                    .map(move |word| (tenant.clone(), word, id, sort_key.clone()))
+            });
+        insert(&txn, words.collect::<Vec<_>>()).await?;
+    }
+    txn.commit().await?;
+    Ok(done)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +248,16 @@ mod tests {
             assert!(words.contains(expected), "{expected} in {words:?}");
         }
         assert_eq!(query_terms("  Hélène  DUPO "), ["helene", "dupo"]);
+        assert_eq!(query_terms("dupont12"), ["dupont", "12"]);
+        assert_eq!(query_terms("marie.dup"), ["marie.dup"]);
+        let numbered = tokens("elodie.dupont123", "Élodie", "Dupont", None, None);
+        assert!(numbered.contains("dupont") && numbered.contains("123"));
+        assert!(
+            !numbered.contains("dupont123"),
+            "one shared word per surname: {numbered:?}"
+        );
+        assert!(numbered.contains("elodie.dupont123"), "the whole login stays");
+        assert_eq!(split_words("a1b22-c").collect::<Vec<_>>(), ["a", "1", "b", "22", "c"]);
         assert_eq!(prefix_end("dupo"), "dupp");
         assert_eq!(prefix_end("az"), "a{");
     }
