@@ -849,3 +849,52 @@ async fn search_words_cut_by_an_older_version_are_rebuilt_at_start() {
         .await;
     assert_eq!(found, json!({ "a": { "totalCount": 1 }, "b": { "totalCount": 1 } }));
 }
+
+#[tokio::test]
+async fn search_pages_merge_several_words_in_name_order_without_repeats() {
+    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    // "ma" covers the words martin, marie, mallet and marchand (names and addresses).
+    for (first, last, email) in [
+        ("Marie", "Zola", "marie.zola@coop.example"),
+        ("Paul", "Martin", "pmartin@coop.example"),
+        ("Anne", "Mallet", "anne@coop.example"),
+        ("Marie", "Martin", "marie.martin@coop.example"),
+        ("Luc", "Dupont", "marchand@coop.example"),
+        ("Eve", "Blanc", "eve@coop.example"),
+    ] {
+        t.create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": first, "lastName": last, "email": email }),
+        )
+        .await;
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = t
+            .ok(
+                "coop",
+                &admin,
+                "query($after: String) { members(first: 2, after: $after, filter: {search: \"ma\"}) { nodes { lastName firstName } pageInfo { hasNextPage endCursor } } }",
+                json!({ "after": after }),
+            )
+            .await;
+        for node in page["members"]["nodes"].as_array().unwrap() {
+            seen.push(format!(
+                "{} {}",
+                node["lastName"].as_str().unwrap(),
+                node["firstName"].as_str().unwrap()
+            ));
+        }
+        if page["members"]["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["members"]["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(
+        seen,
+        ["Dupont Luc", "Mallet Anne", "Martin Marie", "Martin Paul", "Zola Marie"]
+    );
+}

@@ -84,7 +84,7 @@ impl Caller {
     /// The caller's roles and what they grant.
     pub async fn grants<C: sea_orm::ConnectionTrait>(&self, conn: &C) -> Result<&permissions::Grants> {
         self.grants
-            .get_or_try_init(|| permissions::Grants::load(conn, &self.tenant, self.member.id))
+            .get_or_try_init(|| permissions::Grants::cached(conn, &self.tenant, &self.member))
             .await
     }
 

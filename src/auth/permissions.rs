@@ -2,6 +2,8 @@
 //! the members of a group (DESIGN.md "Tenants").
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -9,7 +11,7 @@ use uuid::Uuid;
 use super::Caller;
 use crate::config::{Permission, Role, Tenant};
 use crate::error::{Error, Result};
-use entity::role_assignments;
+use entity::{members, role_assignments};
 
 /// Where a permission applies for a caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +47,27 @@ impl Grants {
                 Some(group) => grants.scoped.push((group, role.clone())),
             }
         }
+        Ok(grants)
+    }
+
+    /// [`Grants::load`] through a short-lived cache keyed by the member's version: every
+    /// change of roles bumps it (set_member_roles, imports, merge), and a reloaded tenant
+    /// file is a new `Tenant`, so neither serves stale grants. Saves a query per request.
+    pub async fn cached<C: ConnectionTrait>(conn: &C, tenant: &Arc<Tenant>, member: &members::Model) -> Result<Grants> {
+        static CACHE: LazyLock<moka::sync::Cache<(String, Uuid, i64), (Arc<Tenant>, Grants)>> = LazyLock::new(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(60))
+                .build()
+        });
+        let key = (tenant.slug.clone(), member.id, member.version);
+        if let Some((config, grants)) = CACHE.get(&key) {
+            if Arc::ptr_eq(&config, tenant) {
+                return Ok(grants);
+            }
+        }
+        let grants = Grants::load(conn, tenant, member.id).await?;
+        CACHE.insert(key, (tenant.clone(), grants.clone()));
         Ok(grants)
     }
 

@@ -390,13 +390,8 @@ pub async fn list_members(
     page: &list::PageRequest,
 ) -> Result<(list::Page<members::Model>, Condition)> {
     let condition = readable(&app.db, caller, filter).await?;
-    if let Some(candidates) = search_candidates(app, caller, filter, order, page).await? {
-        // The next page's members, found in order in the word index; the page itself is
-        // read by id (totalCount, if asked, still counts the whole filter).
-        let exact = Condition::all()
-            .add(members::Column::Tenant.eq(&caller.tenant.slug))
-            .add(members::Column::Id.is_in(candidates));
-        let found = list::list(&app.db, exact, order, page).await?;
+    if let Some(found) = search_page(app, caller, filter, order, page).await? {
+        // totalCount, if asked, still counts the whole filter.
         return Ok((found, condition));
     }
     let page = list::list(&app.db, condition.clone(), order, page).await?;
@@ -406,13 +401,13 @@ pub async fn list_members(
 /// Search-as-you-type's common case — one search word, no other filter, every member
 /// readable, by name, forward — answered from the ordered word index: the ids of the next
 /// page (and one more, to know if there is a next). None when the case does not apply.
-async fn search_candidates(
+async fn search_page(
     app: &App,
     caller: &Caller,
     filter: &super::MemberFilter,
     order: list::MemberOrder,
     page: &list::PageRequest,
-) -> Result<Option<Vec<Uuid>>> {
+) -> Result<Option<list::Page<members::Model>>> {
     use entity::member_search_tokens as words;
     use sea_orm::sea_query::Expr;
     use sea_orm::{QueryOrder, QuerySelect};
@@ -437,28 +432,126 @@ async fn search_candidates(
         .unwrap_or(list::DEFAULT_PAGE as i32)
         .clamp(0, list::MAX_PAGE as i32) as u64
         + 1;
-    let mut query = words::Entity::find()
-        .select_only()
-        .column(words::Column::SortKey)
-        .column(words::Column::MemberId)
-        .distinct()
-        .filter(words::Column::Tenant.eq(&caller.tenant.slug))
-        .filter(words::Column::Token.gte(term.as_str()))
-        .filter(words::Column::Token.lt(search::prefix_end(term)));
-    if let Some(after) = &page.after {
-        let (sort_key, id) = list::cursor_position("after", list::OrderField::LastName, after)?;
-        let left = Expr::tuple([
-            Expr::col(words::Column::SortKey).into(),
-            Expr::col(words::Column::MemberId).into(),
-        ]);
-        query = query.filter(left.gt(Expr::tuple([sort_key.unwrap_or_default().into(), id.into()])));
+    let after = page
+        .after
+        .as_deref()
+        .map(|cursor| list::cursor_position("after", list::OrderField::LastName, cursor))
+        .transpose()?
+        .map(|(sort_key, id)| (sort_key.unwrap_or_default(), id));
+    let slug = caller.tenant.slug.as_str();
+    let range = || {
+        Condition::all()
+            .add(words::Column::Tenant.eq(slug))
+            .add(words::Column::Token.gte(term.as_str()))
+            .add(words::Column::Token.lt(search::prefix_end(term)))
+    };
+    // The words the prefix covers, found by index seeks. For a few of them, each word's
+    // entries are already in name order in the index, so the page is a merge of short
+    // ordered reads; for many, one query sorts the whole range.
+    let words_in_range = distinct_words(&app.db, slug, term, MERGE_WORDS).await?;
+    let keyset = |after: &Option<(String, Uuid)>| {
+        after.as_ref().map(|(sort_key, id)| {
+            Expr::tuple([
+                Expr::col((words::Entity, words::Column::SortKey)).into(),
+                Expr::col((words::Entity, words::Column::MemberId)).into(),
+            ])
+            .gt(Expr::tuple([sort_key.clone().into(), (*id).into()]))
+        })
+    };
+    if let Some([word]) = words_in_range.as_deref() {
+        // One word (the usual case): its index entries are in name order already, so the
+        // page is one ordered read joined to the members.
+        let mut query = members::Entity::find()
+            .inner_join(words::Entity)
+            .filter(words::Column::Tenant.eq(slug))
+            .filter(words::Column::Token.eq(word.as_str()));
+        if let Some(past) = keyset(&after) {
+            query = query.filter(past);
+        }
+        let rows = query
+            .order_by_asc(words::Column::SortKey)
+            .order_by_asc(words::Column::MemberId)
+            .limit(wanted)
+            .all(&app.db)
+            .await?;
+        let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+        return Ok(Some(list::page_from(rows, &ids, order, page)?));
     }
-    let rows: Vec<(String, Uuid)> = query
-        .order_by_asc(words::Column::SortKey)
-        .order_by_asc(words::Column::MemberId)
-        .limit(wanted)
-        .into_tuple()
-        .all(&app.db)
-        .await?;
-    Ok(Some(rows.into_iter().map(|(_, id)| id).collect()))
+    // A few words: a merge of short ordered reads; many: one query sorting the range.
+    let groups: Vec<Condition> = match words_in_range {
+        Some(words_found) => words_found
+            .into_iter()
+            .map(|w| {
+                Condition::all()
+                    .add(words::Column::Tenant.eq(slug))
+                    .add(words::Column::Token.eq(w))
+            })
+            .collect(),
+        None => vec![range()],
+    };
+    let mut rows: Vec<(String, Uuid)> = Vec::new();
+    for condition in groups {
+        let mut query = words::Entity::find()
+            .select_only()
+            .column(words::Column::SortKey)
+            .column(words::Column::MemberId)
+            .filter(condition);
+        if let Some(past) = keyset(&after) {
+            query = query.filter(past);
+        }
+        let found: Vec<(String, Uuid)> = query
+            .order_by_asc(words::Column::SortKey)
+            .order_by_asc(words::Column::MemberId)
+            .limit(wanted)
+            .into_tuple()
+            .all(&app.db)
+            .await?;
+        rows.extend(found);
+    }
+    // A member found through two words (Dupont, dupont@…) counts once.
+    rows.sort();
+    rows.dedup_by(|a, b| a.1 == b.1);
+    rows.truncate(wanted as usize);
+    let ids: Vec<Uuid> = rows.into_iter().map(|(_, id)| id).collect();
+    Ok(Some(list::page_of(&app.db, slug, &ids, order, page).await?))
+}
+
+/// Most distinct words a prefix may cover for the merged read.
+const MERGE_WORDS: usize = 16;
+
+/// The distinct words starting with `prefix`, by one index seek each; None when more
+/// than `most`.
+async fn distinct_words(
+    db: &sea_orm::DatabaseConnection,
+    tenant: &str,
+    prefix: &str,
+    most: usize,
+) -> Result<Option<Vec<String>>> {
+    use entity::member_search_tokens as words;
+    use sea_orm::{QueryOrder, QuerySelect};
+
+    let end = search::prefix_end(prefix);
+    let mut found: Vec<String> = Vec::new();
+    loop {
+        let mut query = words::Entity::find()
+            .select_only()
+            .column(words::Column::Token)
+            .filter(words::Column::Tenant.eq(tenant))
+            .filter(words::Column::Token.lt(end.as_str()));
+        query = match found.last() {
+            Some(last) => query.filter(words::Column::Token.gt(last.as_str())),
+            None => query.filter(words::Column::Token.gte(prefix)),
+        };
+        let next: Option<String> = query
+            .order_by_asc(words::Column::Token)
+            .limit(1)
+            .into_tuple()
+            .one(db)
+            .await?;
+        match next {
+            Some(word) if found.len() < most => found.push(word),
+            Some(_) => return Ok(None),
+            None => return Ok(Some(found)),
+        }
+    }
 }
