@@ -54,7 +54,9 @@ impl Grants {
     /// change of roles bumps it (set_member_roles, imports, merge), and a reloaded tenant
     /// file is a new `Tenant`, so neither serves stale grants. Saves a query per request.
     pub async fn cached<C: ConnectionTrait>(conn: &C, tenant: &Arc<Tenant>, member: &members::Model) -> Result<Grants> {
-        static CACHE: LazyLock<moka::sync::Cache<(String, Uuid, i64), (Arc<Tenant>, Grants)>> = LazyLock::new(|| {
+        /// (tenant, member, version) → the tenant file the grants were read against, and them.
+        type GrantsCache = moka::sync::Cache<(String, Uuid, i64), (Arc<Tenant>, Grants)>;
+        static CACHE: LazyLock<GrantsCache> = LazyLock::new(|| {
             moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(60))
