@@ -144,9 +144,12 @@ async fn prepare(
             options: &plan_options,
             caller_id,
             grants: &grants,
+            progress: &|done| progress::set(job_id, done as i32),
         };
         let mut plan = plan::plan(&ctx, &plan_layout, &sheet, &snapshot);
-        hash_passwords(&mut plan, job_id);
+        let without_hash = sheet.rows.len() - plan.passwords.len();
+        progress::set(job_id, without_hash as i32);
+        hash_passwords(&mut plan, job_id, without_hash);
         (plan, sheet)
     })
     .await
@@ -166,8 +169,8 @@ async fn prepare(
     Ok(job)
 }
 
-/// Hashes the file's passwords on every core; progress counts rows hashed.
-fn hash_passwords(plan: &mut Plan, job: Uuid) {
+/// Hashes the file's passwords on every core; progress goes on from `done` rows.
+fn hash_passwords(plan: &mut Plan, job: Uuid, done_before: usize) {
     let work = std::mem::take(&mut plan.passwords);
     if work.is_empty() {
         return;
@@ -185,7 +188,7 @@ fn hash_passwords(plan: &mut Plan, job: Uuid) {
                         let Some((index, plaintext)) = work.get(i) else { break };
                         out.push((*index, password::hash_blocking(plaintext)));
                         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        progress::set(job, finished as i32);
+                        progress::set(job, (done_before + finished) as i32);
                     }
                     out
                 })
