@@ -1316,3 +1316,69 @@ async fn an_apply_that_breaks_half_way_leaves_the_list_as_it_was() {
         "Petit-Durand"
     );
 }
+
+#[tokio::test]
+async fn a_zip_bomb_fails_fast_and_an_old_import_cannot_be_undone() {
+    let app = TestApp::with(&[("amap", AMAP)], |s| s.limits.unpacked_bytes = 5_000_000).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let bomb = {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        writer.start_file("xl/workbook.xml", options).unwrap();
+        writer.write_all(b"<workbook/>").unwrap();
+        writer.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        writer.write_all(&vec![b' '; 12_000_000]).unwrap();
+        writer.finish().unwrap().into_inner()
+    };
+    let started = std::time::Instant::now();
+    let answer = start_answer(&app, "amap", &admin, "bomb.xlsx", bomb, json!({ "mode": "SYNC" })).await;
+    let job = &answer["data"]["startImport"];
+    assert_eq!(job["status"], "FAILED", "{answer}");
+    assert!(job["failure"].as_str().unwrap().contains("5000000"), "{job}");
+    println!("zip bomb refused in {:?}", started.elapsed());
+
+    let file = "Prénom;Nom;Email\nLou;Vidal;lou@x.org\n";
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "one.csv",
+        file.as_bytes().to_vec(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    let id = job["id"].as_str().unwrap();
+    assert!(apply(&app, "amap", &admin, id, false, false).await["errors"].is_null());
+    // The undo window has passed.
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = app.app.db.get_database_backend();
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    app.app
+        .db
+        .execute(Statement::from_sql_and_values(
+            backend,
+            "UPDATE import_jobs SET undoable_until = $1",
+            [past.into()],
+        ))
+        .await
+        .unwrap();
+    let late = app
+        .gql(
+            "amap",
+            Some(&admin),
+            "mutation($id: ID!) { undoImport(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&late), Some("CONFLICT"), "{late}");
+    let job = app
+        .ok(
+            "amap",
+            &admin,
+            "query($id: ID!) { importJob(id: $id) { status undoableUntil } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(job["importJob"], json!({ "status": "DONE", "undoableUntil": null }));
+}
