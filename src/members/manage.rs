@@ -519,39 +519,35 @@ async fn search_page(
 /// Most distinct words a prefix may cover for the merged read.
 const MERGE_WORDS: usize = 16;
 
-/// The distinct words starting with `prefix`, by one index seek each; None when more
-/// than `most`.
+/// The distinct words starting with `prefix`, by one index seek each (a recursive query:
+/// one round trip); None when more than `most`.
 async fn distinct_words(
     db: &sea_orm::DatabaseConnection,
     tenant: &str,
     prefix: &str,
     most: usize,
 ) -> Result<Option<Vec<String>>> {
-    use entity::member_search_tokens as words;
-    use sea_orm::{QueryOrder, QuerySelect};
+    use sea_orm::{ConnectionTrait, Statement};
 
-    let end = search::prefix_end(prefix);
-    let mut found: Vec<String> = Vec::new();
-    loop {
-        let mut query = words::Entity::find()
-            .select_only()
-            .column(words::Column::Token)
-            .filter(words::Column::Tenant.eq(tenant))
-            .filter(words::Column::Token.lt(end.as_str()));
-        query = match found.last() {
-            Some(last) => query.filter(words::Column::Token.gt(last.as_str())),
-            None => query.filter(words::Column::Token.gte(prefix)),
-        };
-        let next: Option<String> = query
-            .order_by_asc(words::Column::Token)
-            .limit(1)
-            .into_tuple()
-            .one(db)
-            .await?;
-        match next {
-            Some(word) if found.len() < most => found.push(word),
-            Some(_) => return Ok(None),
-            None => return Ok(Some(found)),
-        }
+    const WORDS: &str = "WITH RECURSIVE found(token, n) AS ( \
+        SELECT (SELECT min(token) FROM member_search_tokens WHERE tenant = $1 AND token >= $2 AND token < $3), 1 \
+        UNION ALL \
+        SELECT (SELECT min(token) FROM member_search_tokens WHERE tenant = $1 AND token > found.token AND token < $3), n + 1 \
+        FROM found WHERE found.token IS NOT NULL AND n <= $4) \
+        SELECT token FROM found WHERE token IS NOT NULL ORDER BY n";
+    let statement = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        WORDS,
+        [
+            tenant.into(),
+            prefix.into(),
+            search::prefix_end(prefix).into(),
+            (most as i64).into(),
+        ],
+    );
+    let mut words = Vec::new();
+    for row in db.query_all(statement).await? {
+        words.push(row.try_get::<String>("", "token")?);
     }
+    Ok((words.len() <= most).then_some(words))
 }
