@@ -31,6 +31,7 @@ pub fn routes(app: App) -> impl Endpoint {
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
+        .at("/metrics", get(metrics))
         .at("/t/:tenant/graphql", get(graphql_get).post(graphql_post))
         .at("/t/:tenant/graphql/ws", get(graphql_ws))
         .at("/t/:tenant/downloads/:token", get(download))
@@ -51,6 +52,7 @@ pub fn routes(app: App) -> impl Endpoint {
             "/t/:tenant/email-change/revert",
             get(pages::revert_get).post(pages::revert_post),
         )
+        .around(crate::metrics::observe)
         .data(app)
         .data(schema)
         .with(CatchPanic::new().with_handler(|_| {
@@ -100,6 +102,15 @@ fn unknown_tenant(slug: &str) -> Response {
 #[handler]
 fn healthz() -> &'static str {
     "ok"
+}
+
+/// Prometheus text format (scrape from the internal network; see README).
+#[handler]
+async fn metrics(Data(app): Data<&App>) -> Response {
+    match crate::metrics::render(app).await {
+        Ok(text) => Response::builder().content_type("text/plain; version=0.0.4").body(text),
+        Err(err) => error_response(StatusCode::SERVICE_UNAVAILABLE, err.code(), "metrics unavailable"),
+    }
 }
 
 #[handler]

@@ -17,6 +17,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod mail;
 pub mod members;
+pub mod metrics;
 pub mod pages;
 pub mod server;
 pub mod store;

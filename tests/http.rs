@@ -223,3 +223,26 @@ async fn stopping_lets_in_flight_requests_finish() {
     assert!(answer.contains(r#""slug":"acme""#), "{answer}");
     stopping.await.unwrap();
 }
+
+#[tokio::test]
+async fn metrics_count_requests_and_show_the_backlog_in_prometheus_format() {
+    let app = TestApp::start().await;
+    let answer = app.ok_anon("acme", "{ tenant { name } }", json!({})).await;
+    assert!(answer["tenant"]["name"].is_string());
+    let response = app.client().get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    let served = text
+        .lines()
+        .find(|l| l.starts_with("roster_http_requests_total{route=\"graphql\",status=\"200\"}"))
+        .unwrap_or_else(|| panic!("no graphql counter in:\n{text}"));
+    let count: f64 = served.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 1.0);
+    assert!(text.contains("roster_http_request_seconds_bucket{route=\"graphql\""));
+    assert!(text.contains("roster_backlog{kind=\"outbox_queued\"} 0"), "{text}");
+    assert!(!text.contains("acme"), "no tenant names in labels");
+}
