@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -83,11 +84,28 @@ pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> 
 
     // Runs on even if the client goes away, so the job never stays VALIDATING.
     let (app2, caller2) = (app.clone(), caller.clone());
+    let job_id = job.id;
     let handle = tokio::spawn(async move { prepare(&app2, &caller2, job, request, options).await });
-    let job = handle
+    let outcome = handle
         .await
-        .map_err(|e| Error::Internal(format!("import preview task: {e}")))??;
-    Ok(job)
+        .map_err(|e| Error::Internal(format!("import preview task: {e}")))
+        .and_then(|result| result);
+    if outcome.is_err() {
+        // Not left VALIDATING: the admin sees the job failed and can start again.
+        import_jobs::Entity::update_many()
+            .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Failed.as_str()))
+            .col_expr(
+                import_jobs::Column::Error,
+                Expr::value(Some(
+                    "The file could not be previewed because of a problem on our side; start again.",
+                )),
+            )
+            .filter(import_jobs::Column::Id.eq(job_id))
+            .exec(&app.db)
+            .await?;
+        progress::clear(job_id);
+    }
+    outcome
 }
 
 /// Reads the file, plans, stores the plan; the job ends READY or FAILED.
@@ -479,10 +497,7 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
         )));
     }
     let claimed = import_jobs::Entity::update_many()
-        .col_expr(
-            import_jobs::Column::Status,
-            sea_orm::sea_query::Expr::value(JobStatus::Cancelled.as_str()),
-        )
+        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Cancelled.as_str()))
         .col_expr(
             import_jobs::Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(Utc::now()),
