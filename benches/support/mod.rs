@@ -2,6 +2,10 @@
 //! and the bench admin's session.
 #![allow(dead_code)]
 
+/// The allocator of the `roster` binary, so that the in-process server runs as in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::net::SocketAddr;
 
 use chrono::Utc;
