@@ -117,6 +117,12 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
         solo(&client, &json!({ "query": "{ me { id } }" })).await
     );
 
+    // What any request costs at full load, for comparison.
+    let me = Bytes::from(json!({ "query": "{ me { id } }" }).to_string());
+    measure(&client, vec![me], seconds)
+        .await
+        .print("baseline { me { id } }", seconds);
+
     // a. Search.
     let search = json!({ "query": SEARCH_QUERY });
     println!("search alone: {}", solo(&client, &search).await);

@@ -29,7 +29,7 @@ pub struct App {
 impl App {
     /// Connects the database (running migrations) and picks the stores the settings ask for.
     pub async fn start(settings: Settings, tenants: TenantRegistry) -> Result<App> {
-        let db = connect_database(&settings.database_url).await?;
+        let db = connect_database(&settings.database_url, settings.database_pool_size()).await?;
         Migrator::up(&db, None).await?;
         let reindexed = crate::members::search::bring_up_to_date(&db).await?;
         if reindexed > 0 {
@@ -78,25 +78,24 @@ impl App {
 }
 
 /// Opens the database: SQLite in WAL mode (creating its folder), or PostgreSQL.
-pub async fn connect_database(url: &str) -> Result<DatabaseConnection> {
+pub async fn connect_database(url: &str, connections: u32) -> Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5));
+        .acquire_timeout(Duration::from_secs(5))
+        .max_connections(connections);
     if let Some(path) = sqlite_path(url) {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::ServiceUnavailable(format!("cannot create {}: {e}", dir.display())))?;
         }
-        options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
+        options.map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    } else {
-        options.max_connections(32);
     }
     Ok(Database::connect(options).await?)
 }

@@ -94,7 +94,7 @@ fn slugs(tenants: &TenantRegistry) -> String {
 
 async fn migrate(settings: &Settings) -> ExitCode {
     use migration::MigratorTrait;
-    let db = match connect_database(&settings.database_url).await {
+    let db = match connect_database(&settings.database_url, settings.database_pool_size()).await {
         Ok(db) => db,
         Err(err) => return failure(&format!("cannot open the database: {err:?}")),
     };
