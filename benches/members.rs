@@ -50,6 +50,7 @@ const SEARCH_QUERY: &str = r#"{ members(first: 50, filter: {search: "dupo"}) { n
 const WALK_QUERY: &str = "query($after: String) { members(first: 500, after: $after) { pageInfo { endCursor } } }";
 const PAGE_QUERY: &str =
     "query($after: String) { members(first: 50, after: $after) { nodes { id } pageInfo { endCursor hasNextPage } } }";
+const RELATED_QUERY: &str = "query($after: String) { members(first: 50, after: $after) { nodes { id login roles { role { key } } groups { name } } } }";
 
 fn env_or(key: &str, default: u64) -> u64 {
     std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -151,6 +152,15 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
     let pages = pages.iter().map(|page| Bytes::from(page.to_string())).collect();
     let stats = measure(&client, pages, seconds).await;
     stats.print("deep pagination members(first: 50, after: <cursor at 5k…95k>)", seconds);
+
+    // c. A page with each member's roles and groups (loaded for the page at once).
+    let related = json!({ "query": RELATED_QUERY, "variables": { "after": cursors[3].1 } });
+    println!("page with roles and groups alone: {}", solo(&client, &related).await);
+    let stats = measure(&client, vec![Bytes::from(related.to_string())], seconds).await;
+    stats.print(
+        "page with roles and groups members(first: 50, after: <cursor at 50k>)",
+        seconds,
+    );
 
     // Bulk deactivation of a group holding half the members, 1,000 of them signed in.
     deactivate_half(&app, &client, &ids).await;

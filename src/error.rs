@@ -21,7 +21,7 @@ impl FieldError {
 }
 
 /// Every way a domain operation can fail; each variant is one code of DESIGN.md.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error("You need to sign in first.")]
     Unauthenticated,

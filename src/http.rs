@@ -241,8 +241,11 @@ async fn execute(
     req: &Request,
     request: async_graphql::Request,
 ) -> Response {
+    let relations = crate::graphql::member_relations(app, &tenant);
     let visitor = build_visitor(app, tenant, req, bearer_token(req)).await;
-    let response = schema.execute(request.data(app.clone()).data(visitor)).await;
+    let response = schema
+        .execute(request.data(app.clone()).data(visitor).data(relations))
+        .await;
     let response = with_error_codes(response);
     let body = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
     Response::builder()
@@ -371,6 +374,7 @@ async fn graphql_ws(
                         visitor.session = session_state(&app, &tenant, &token).await;
                     }
                     let mut data = async_graphql::Data::default();
+                    data.insert(crate::graphql::member_relations(&app, &tenant));
                     data.insert(app);
                     data.insert(visitor);
                     Ok(data)

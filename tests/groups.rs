@@ -311,3 +311,85 @@ async fn only_groups_managers_change_groups() {
         assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{query}: {refused}");
     }
 }
+
+#[tokio::test]
+async fn a_list_shows_each_member_their_own_roles_groups_and_invitation() {
+    let (t, admin, ids) = coop().await;
+    let epicerie = create_group(&t, &admin, json!({ "name": "Épicerie" })).await;
+    let caisse = create_group(&t, &admin, json!({ "name": "Caisse" })).await;
+    create_group(
+        &t,
+        &admin,
+        json!({ "name": "Référents", "rule": { "roles": ["referent"] } }),
+    )
+    .await;
+    let add = "mutation($g: ID!, $s: MemberSelection!) { addMembersToGroup(groupId: $g, selection: $s) { changed } }";
+    t.ok(
+        "coop",
+        &admin,
+        add,
+        json!({ "g": epicerie, "s": { "ids": [ids[0], ids[1]] } }),
+    )
+    .await;
+    t.ok("coop", &admin, add, json!({ "g": caisse, "s": { "ids": [ids[1]] } }))
+        .await;
+    let set = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { id } }";
+    t.ok(
+        "coop",
+        &admin,
+        set,
+        json!({ "id": ids[1], "r": [{ "role": "referent" }, { "role": "coordinator", "groupId": caisse }, { "role": "member" }] }),
+    )
+    .await;
+    t.ok("coop", &admin, set, json!({ "id": ids[3], "r": [] })).await;
+    t.ok(
+        "coop",
+        &admin,
+        "mutation { createMember(input: {firstName: \"Eva\", lastName: \"Essai\", email: \"eva@coop.example\", sendInvitation: true}) { id } }",
+        json!({}),
+    )
+    .await;
+
+    let list = t
+        .ok(
+            "coop",
+            &admin,
+            "{ members(orderBy: {field: LOGIN}) { nodes { login roles { role { key } group { name } } groups { name } pendingInvitation { kind } } } }",
+            json!({}),
+        )
+        .await;
+    let shown: Vec<Value> = list["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let roles: Vec<String> = n["roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| match r["group"]["name"].as_str() {
+                    Some(group) => format!("{}@{group}", r["role"]["key"].as_str().unwrap()),
+                    None => r["role"]["key"].as_str().unwrap().to_owned(),
+                })
+                .collect();
+            json!([n["login"], roles, n["groups"], n["pendingInvitation"]])
+        })
+        .collect();
+    // Roles in the tenant file's order of roles, groups by name key.
+    assert_eq!(
+        shown,
+        [
+            json!(["admin", ["admin", "member"], [], null]),
+            json!(["anne.arnaud", ["member"], [{ "name": "Épicerie" }], null]),
+            json!([
+                "bruno.bernard",
+                ["coordinator@Caisse", "referent", "member"],
+                [{ "name": "Caisse" }, { "name": "Référents" }, { "name": "Épicerie" }],
+                null
+            ]),
+            json!(["celia.colin", ["member"], [], null]),
+            json!(["david.dumas", [], [], null]),
+            json!(["eva.essai", ["member"], [], { "kind": "ACTIVATION" }]),
+        ]
+    );
+}

@@ -2,15 +2,14 @@
 
 use async_graphql::{ComplexObject, Context, Enum, Object, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::group::GroupView;
 use super::invitation::InvitationView;
+use super::loaders::{relations, GroupsOf, PendingInvitationOf, RolesOf};
 use super::tenant::RoleView;
 use super::Result;
 use super::{app, visitor};
 use crate::members;
-use entity::{groups, invitations, role_assignments};
 
 /// ACTIVE or DEACTIVATED.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -126,34 +125,22 @@ impl MemberView {
     }
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleAssignmentView>> {
         let visitor = visitor(ctx);
-        let tenant = &visitor.tenant;
-        let rows = role_assignments::Entity::find()
-            .filter(role_assignments::Column::Tenant.eq(&tenant.slug))
-            .filter(role_assignments::Column::MemberId.eq(self.0.id))
-            .find_also_related(groups::Entity)
-            .order_by_asc(role_assignments::Column::CreatedAt)
-            .all(&app(ctx).db)
-            .await?;
-        // In the tenant file's order of roles, tenant-wide before group-scoped.
-        let mut held: Vec<(usize, Option<String>, RoleAssignmentView)> = rows
+        let held = relations(ctx).load_one(RolesOf(self.0.id)).await?.unwrap_or_default();
+        Ok(held
             .into_iter()
             .filter_map(|(assignment, group)| {
-                // A role removed from the tenant file no longer shows (nor grants anything).
-                let (position, _, role) = tenant.roles.get_full(&assignment.role)?;
-                let view = RoleAssignmentView {
-                    role: RoleView::new(role, tenant, visitor.locale()),
-                    group: group.clone().map(GroupView),
-                };
-                Some((position, group.map(|g| g.name_key), view))
+                let role = visitor.tenant.roles.get(&assignment.role)?;
+                Some(RoleAssignmentView {
+                    role: RoleView::new(role, &visitor.tenant, visitor.locale()),
+                    group: group.map(GroupView),
+                })
             })
-            .collect();
-        held.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        Ok(held.into_iter().map(|(_, _, view)| view).collect())
+            .collect())
     }
     /// Manual groups the member was put in, and smart groups whose rule selects them.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<GroupView>> {
-        let rows = crate::groups::groups_of(&app(ctx).db, &visitor(ctx).tenant, self.0.id).await?;
-        Ok(rows.into_iter().map(GroupView).collect())
+        let found = relations(ctx).load_one(GroupsOf(self.0.id)).await?.unwrap_or_default();
+        Ok(found.into_iter().map(GroupView).collect())
     }
     /// True while the member signs in with the tenant's default password or an admin-set one.
     async fn must_change_password(&self) -> bool {
@@ -176,13 +163,7 @@ impl MemberView {
         self.0.deactivated_at
     }
     async fn pending_invitation(&self, ctx: &Context<'_>) -> Result<Option<InvitationView>> {
-        let found = invitations::Entity::find()
-            .filter(invitations::Column::Tenant.eq(&visitor(ctx).tenant.slug))
-            .filter(invitations::Column::MemberId.eq(self.0.id))
-            .filter(invitations::Column::Status.eq("pending"))
-            .order_by_desc(invitations::Column::CreatedAt)
-            .one(&app(ctx).db)
-            .await?;
+        let found = relations(ctx).load_one(PendingInvitationOf(self.0.id)).await?;
         Ok(found.map(InvitationView))
     }
 }

@@ -9,6 +9,7 @@ mod imports_api;
 mod inputs;
 mod invitation;
 mod invitations_api;
+mod loaders;
 mod member;
 mod members_api;
 mod session;
@@ -21,6 +22,7 @@ use crate::auth::{self, Caller, Visitor};
 use crate::config::Limits;
 use crate::error::GraphqlError;
 
+pub use self::loaders::member_relations;
 pub use self::member::MemberView;
 
 /// What resolvers return: domain errors keep their code on the way out.

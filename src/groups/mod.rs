@@ -1,6 +1,8 @@
 //! Groups: manual ones hold members by hand, smart ones by a rule (a member filter)
 //! evaluated at query time. Names are unique per tenant, case-insensitively.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -322,41 +324,67 @@ async fn set_membership(
     Ok(BulkResult { matched, changed })
 }
 
-/// Groups a member belongs to: manual memberships plus smart groups whose rule selects them.
-pub async fn groups_of<C: ConnectionTrait>(
+/// The groups each of `member_ids` belongs to — manual groups they were put in and smart
+/// groups whose rule selects them — by name. One query for the manual groups and one per
+/// smart group, however many members (lists ask for a page at a time).
+pub async fn groups_of_members<C: ConnectionTrait>(
     conn: &C,
-    caller_tenant: &crate::config::Tenant,
-    member_id: Uuid,
-) -> Result<Vec<groups::Model>> {
+    tenant: &crate::config::Tenant,
+    member_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<groups::Model>>> {
+    let mut belongs: HashMap<Uuid, Vec<groups::Model>> = HashMap::new();
+    if member_ids.is_empty() {
+        return Ok(belongs);
+    }
     let all = groups::Entity::find()
-        .filter(groups::Column::Tenant.eq(&caller_tenant.slug))
+        .filter(groups::Column::Tenant.eq(&tenant.slug))
         .order_by_asc(groups::Column::NameKey)
         .all(conn)
         .await?;
-    let manual: Vec<Uuid> = group_members::Entity::find()
-        .select_only()
-        .column(group_members::Column::GroupId)
-        .filter(group_members::Column::MemberId.eq(member_id))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut result = Vec::new();
-    for group in all {
-        let belongs = match &group.rule {
-            None => manual.contains(&group.id),
-            Some(_) => {
-                let cond = Condition::all()
-                    .add(members::Column::Id.eq(member_id))
-                    .add(groups_condition(conn, caller_tenant, &[group.id], 0).await?);
-                list::count(conn, cond).await? > 0
-            }
-        };
-        if belongs {
-            result.push(group);
+    let mut manual: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for chunk in member_ids.chunks(MEMBERS_PER_QUERY) {
+        let pairs: Vec<(Uuid, Uuid)> = group_members::Entity::find()
+            .select_only()
+            .column(group_members::Column::GroupId)
+            .column(group_members::Column::MemberId)
+            .filter(group_members::Column::Tenant.eq(&tenant.slug))
+            .filter(group_members::Column::MemberId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (group, member) in pairs {
+            manual.entry(group).or_default().push(member);
         }
     }
-    Ok(result)
+    for group in all {
+        let members_in: Vec<Uuid> = match &group.rule {
+            None => manual.remove(&group.id).unwrap_or_default(),
+            Some(_) => {
+                let rule = groups_condition(conn, tenant, &[group.id], 0).await?;
+                let mut selected = Vec::new();
+                for chunk in member_ids.chunks(MEMBERS_PER_QUERY) {
+                    let found: Vec<Uuid> = members::Entity::find()
+                        .select_only()
+                        .column(members::Column::Id)
+                        .filter(members::Column::Id.is_in(chunk.to_vec()))
+                        .filter(rule.clone())
+                        .into_tuple()
+                        .all(conn)
+                        .await?;
+                    selected.extend(found);
+                }
+                selected
+            }
+        };
+        for member in members_in {
+            belongs.entry(member).or_default().push(group.clone());
+        }
+    }
+    Ok(belongs)
 }
+
+/// Most member ids in one `IN (…)` list.
+const MEMBERS_PER_QUERY: usize = 5_000;
 
 /// Puts members into manual groups, skipping memberships that exist (one statement per group).
 pub async fn add_to_groups<C: ConnectionTrait>(

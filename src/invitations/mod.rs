@@ -7,7 +7,9 @@ pub mod jobs;
 mod manage;
 pub mod tokens;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::error::Result;
@@ -39,4 +41,29 @@ pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Resul
         .filter(invitations::Column::Tenant.eq(tenant))
         .one(conn)
         .await?)
+}
+
+/// The latest pending invitation of each of `member_ids` that has one.
+pub async fn pending_of<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    member_ids: &[Uuid],
+) -> Result<HashMap<Uuid, invitations::Model>> {
+    let mut latest: HashMap<Uuid, invitations::Model> = HashMap::new();
+    for chunk in member_ids.chunks(5_000) {
+        let rows = invitations::Entity::find()
+            .filter(invitations::Column::Tenant.eq(tenant))
+            .filter(invitations::Column::Status.eq(PENDING))
+            .filter(invitations::Column::MemberId.is_in(chunk.to_vec()))
+            .order_by_asc(invitations::Column::CreatedAt)
+            .all(conn)
+            .await?;
+        for invitation in rows {
+            if let Some(member) = invitation.member_id {
+                // Ascending order: the last one written wins.
+                latest.insert(member, invitation);
+            }
+        }
+    }
+    Ok(latest)
 }

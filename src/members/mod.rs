@@ -25,7 +25,7 @@ pub use self::filter::{MemberFilter, Selection};
 pub use self::list::{list, MemberOrder, OrderField, Page, PageRequest};
 pub use self::manage::{create_member, get_member, list_members, update_member, CreateMember, UpdateMember};
 pub use self::merge::merge_members;
-pub use self::roles::{set_member_roles, RoleAssignment};
+pub use self::roles::{roles_held, set_member_roles, RoleAssignment};
 pub use self::status::{set_status, BulkResult};
 
 /// `members.status` of a member who can sign in.

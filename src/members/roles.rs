@@ -1,10 +1,12 @@
 //! Handing out roles: nobody gives a role carrying a permission they lack, nor one
 //! outside their role's `assignable` list, nor changes their own roles.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -12,9 +14,9 @@ use super::manage::{existing_groups, member_in_scope};
 use crate::app::App;
 use crate::audit;
 use crate::auth::Caller;
-use crate::config::Permission;
+use crate::config::{Permission, Tenant};
 use crate::error::{Error, Result};
-use entity::{members, role_assignments};
+use entity::{groups, members, role_assignments};
 
 /// A role, tenant-wide (no group) or for one group's members.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -149,4 +151,38 @@ pub async fn bump_version<C: ConnectionTrait>(conn: &C, member: members::Model) 
     active.version = Set(version);
     active.updated_at = Set(Utc::now());
     Ok(active.update(conn).await?)
+}
+
+/// The roles each of `member_ids` holds, in the tenant file's order of roles, tenant-wide
+/// before group-scoped, with the group of scoped ones. A role since removed from the
+/// tenant file is left out (it grants nothing either).
+pub async fn roles_held<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &Tenant,
+    member_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<(role_assignments::Model, Option<groups::Model>)>>> {
+    let mut held: HashMap<Uuid, Vec<(role_assignments::Model, Option<groups::Model>)>> = HashMap::new();
+    for chunk in member_ids.chunks(5_000) {
+        let rows = role_assignments::Entity::find()
+            .filter(role_assignments::Column::Tenant.eq(&tenant.slug))
+            .filter(role_assignments::Column::MemberId.is_in(chunk.to_vec()))
+            .find_also_related(groups::Entity)
+            .order_by_asc(role_assignments::Column::CreatedAt)
+            .all(conn)
+            .await?;
+        for (assignment, group) in rows {
+            if tenant.roles.contains_key(&assignment.role) {
+                held.entry(assignment.member_id).or_default().push((assignment, group));
+            }
+        }
+    }
+    for roles in held.values_mut() {
+        roles.sort_by_cached_key(|(assignment, group)| {
+            (
+                tenant.roles.get_index_of(&assignment.role),
+                group.as_ref().map(|g| g.name_key.clone()),
+            )
+        });
+    }
+    Ok(held)
 }

@@ -1,0 +1,86 @@
+//! What a member's related fields need, loaded for a whole page at once: a list of 50
+//! members asking for their roles, groups and pending invitation costs a few queries,
+//! not 150. One loader per request, as it is bound to the request's tenant.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::Context;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::config::Tenant;
+use crate::error::Error;
+use entity::{groups, invitations, role_assignments};
+
+/// The roles a member holds (see [`crate::members::roles_held`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RolesOf(pub Uuid);
+
+/// The groups a member belongs to, manual and smart.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupsOf(pub Uuid);
+
+/// A member's latest pending invitation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PendingInvitationOf(pub Uuid);
+
+/// Loads members' related rows within one tenant.
+pub struct MemberRelations {
+    app: App,
+    tenant: Arc<Tenant>,
+}
+
+/// The loader of one request (GraphQL over HTTP, or one WebSocket connection).
+pub fn member_relations(app: &App, tenant: &Arc<Tenant>) -> DataLoader<MemberRelations> {
+    let relations = MemberRelations {
+        app: app.clone(),
+        tenant: tenant.clone(),
+    };
+    // Long enough for the sibling nodes of a list, resolved in one pass, to join the batch.
+    DataLoader::new(relations, tokio::spawn).delay(Duration::from_micros(200))
+}
+
+/// The request's loader.
+pub fn relations<'a>(ctx: &Context<'a>) -> &'a DataLoader<MemberRelations> {
+    ctx.data_unchecked::<DataLoader<MemberRelations>>()
+}
+
+fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> Uuid) -> Vec<Uuid> {
+    keys.iter().map(|k| id(*k)).collect()
+}
+
+impl Loader<RolesOf> for MemberRelations {
+    type Value = Vec<(role_assignments::Model, Option<groups::Model>)>;
+    type Error = Error;
+
+    async fn load(&self, keys: &[RolesOf]) -> Result<HashMap<RolesOf, Self::Value>, Error> {
+        let held = crate::members::roles_held(&self.app.db, &self.tenant, &ids(keys, |k| k.0)).await?;
+        Ok(held.into_iter().map(|(id, roles)| (RolesOf(id), roles)).collect())
+    }
+}
+
+impl Loader<GroupsOf> for MemberRelations {
+    type Value = Vec<groups::Model>;
+    type Error = Error;
+
+    async fn load(&self, keys: &[GroupsOf]) -> Result<HashMap<GroupsOf, Self::Value>, Error> {
+        let found = crate::groups::groups_of_members(&self.app.db, &self.tenant, &ids(keys, |k| k.0)).await?;
+        Ok(found.into_iter().map(|(id, groups)| (GroupsOf(id), groups)).collect())
+    }
+}
+
+impl Loader<PendingInvitationOf> for MemberRelations {
+    type Value = invitations::Model;
+    type Error = Error;
+
+    async fn load(&self, keys: &[PendingInvitationOf]) -> Result<HashMap<PendingInvitationOf, Self::Value>, Error> {
+        let found = crate::invitations::pending_of(&self.app.db, &self.tenant.slug, &ids(keys, |k| k.0)).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, invitation)| (PendingInvitationOf(id), invitation))
+            .collect())
+    }
+}
