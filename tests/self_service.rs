@@ -198,7 +198,6 @@ async fn open_tenants_let_people_register() {
         delivery_status: Set("sent".into()),
         member_id: Set(None),
         invited_by: Set(None),
-        token_hash: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         sent_at: Set(Some(now)),
@@ -217,4 +216,41 @@ async fn open_tenants_let_people_register() {
         .gql("coop", None, REGISTER, json!({ "i": { "email": "invited@COOP.example", "firstName": "I", "lastName": "I", "password": "invited-pw-1" } }))
         .await;
     assert_eq!(error_code(&invited), Some("INVITATION_REQUIRED"), "{invited}");
+}
+
+#[tokio::test]
+async fn registrations_are_limited_per_client() {
+    // Each answer tells whether an address is known: bounded like sign-in failures.
+    let tenant = format!("{COOP}\n[rate_limits]\nregister_per_ip = \"2/h\"\n");
+    let t = TestApp::with_tenants(&[("coop", tenant.as_str())]).await;
+    let register = |n: u32| json!({ "i": { "email": format!("p{n}@coop.example"), "firstName": "P", "lastName": format!("N{n}"), "password": "a-good-secret-1" } });
+    let first = t.gql("coop", None, REGISTER, register(1)).await;
+    assert!(first["errors"].is_null(), "{first}");
+    let taken = t.gql("coop", None, REGISTER, register(1)).await;
+    assert_eq!(error_code(&taken), Some("CONFLICT"), "{taken}");
+    // Invalid input costs nothing (it tells nothing and hashes nothing).
+    let invalid = t
+        .gql(
+            "coop",
+            None,
+            REGISTER,
+            json!({ "i": { "email": "x@coop.example", "firstName": "", "lastName": "X", "password": "weak" } }),
+        )
+        .await;
+    assert_eq!(error_code(&invalid), Some("VALIDATION"));
+    let limited = t.gql("coop", None, REGISTER, register(2)).await;
+    assert_eq!(error_code(&limited), Some("RATE_LIMITED"), "{limited}");
+    let wait = limited["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .unwrap();
+    assert!((3_000..=3_600).contains(&wait), "{limited}");
+    let members = t
+        .ok(
+            "coop",
+            &t.admin_token("coop", "admin@coop.example").await,
+            "{ members(filter: {search: \"p2\"}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(members["members"]["totalCount"], 0, "nothing was created");
 }

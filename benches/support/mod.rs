@@ -233,7 +233,6 @@ pub async fn seed_members(app: &App, slug: &str, count: usize) -> Vec<Uuid> {
                 password_hash: Set(None),
                 uses_default_password: Set(false),
                 must_change_password: Set(false),
-                search_text: Set(String::new()),
                 last_login_at: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),

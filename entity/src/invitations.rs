@@ -25,7 +25,6 @@ pub struct Model {
     pub delivery_status: String,
     pub member_id: Option<Uuid>,
     pub invited_by: Option<Uuid>,
-    pub token_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,

@@ -25,8 +25,6 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub uses_default_password: bool,
     pub must_change_password: bool,
-    #[sea_orm(column_type = "Text")]
-    pub search_text: String,
     pub last_login_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

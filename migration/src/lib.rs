@@ -9,6 +9,7 @@ mod m20261124_000004_role_lookup;
 mod m20261124_000005_search_order;
 mod m20261124_000006_downloads;
 mod m20261124_000007_meta;
+mod m20261124_000008_unused_columns;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_search_order::Migration),
             Box::new(m20261124_000006_downloads::Migration),
             Box::new(m20261124_000007_meta::Migration),
+            Box::new(m20261124_000008_unused_columns::Migration),
         ]
     }
 }

@@ -133,7 +133,7 @@ impl LoginLimits {
     }
 }
 
-fn rate_limited(resets_in: std::time::Duration) -> Error {
+pub(crate) fn rate_limited(resets_in: std::time::Duration) -> Error {
     Error::RateLimited {
         retry_after_seconds: resets_in.as_secs_f64().ceil().max(1.0) as u64,
     }

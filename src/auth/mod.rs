@@ -18,6 +18,7 @@ use crate::config::Tenant;
 use crate::error::{Error, Result};
 use crate::members;
 
+pub(crate) use self::login::rate_limited;
 pub use self::login::{login, SignedIn};
 pub use self::session::{open_session, resume_session, ActiveSession, OpenedSession};
 

@@ -96,6 +96,9 @@ pub struct RateLimits {
     pub login_per_ip: RateLimit,
     /// Password reset requests per account.
     pub password_reset_per_account: RateLimit,
+    /// Registrations (`register` with valid input) per client IP: each one tells
+    /// whether an address is known, and hashes a password.
+    pub register_per_ip: RateLimit,
 }
 
 /// `[import]`.

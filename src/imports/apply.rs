@@ -483,7 +483,6 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     password_hash: hash,
                     uses_default_password: uses_default,
                     must_change_password: must_change,
-                    search_text: String::new(),
                     last_login_at: None,
                     created_at: self.now,
                     updated_at: self.now,

@@ -159,7 +159,6 @@ pub(crate) fn new_invitation(
         delivery_status: "queued".to_owned(),
         member_id: member.map(|m| m.id),
         invited_by: Some(actor),
-        token_hash: None,
         created_at: now,
         updated_at: now,
         sent_at: None,

@@ -177,7 +177,6 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, tenant: &Tenant, new: NewMembe
         password_hash: Set(password_hash),
         uses_default_password: Set(uses_default),
         must_change_password: Set(new.must_change_password),
-        search_text: Set(String::new()),
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),

@@ -10,7 +10,8 @@ use super::manage::{apply_edits, check_edits, UpdateMember};
 use super::{email, Origin};
 use crate::app::App;
 use crate::audit;
-use crate::auth::{open_session, password, Caller, OpenedSession, Visitor};
+
+use crate::auth::{open_session, password, rate_limited, Caller, OpenedSession, Visitor};
 use crate::config::Registration;
 use crate::error::{Error, Result};
 use entity::{invitations, members};
@@ -127,6 +128,16 @@ pub async fn register(app: &App, visitor: &Visitor, input: Registering) -> Resul
     checks.password("password", &tenant, &input.password);
     checks.finish()?;
     let address = address.expect("checked above");
+    // Each answer tells whether an address is known (CONFLICT, INVITATION_REQUIRED)
+    // and each success hashes a password: both are bounded per client.
+    if let Some(ip) = visitor.client_ip {
+        let limit = tenant.rate_limits.register_per_ip;
+        let key = format!("register:ip:{}:{ip}", tenant.slug);
+        let window = app.limiter.hit(&key, limit.window).await?;
+        if window.count > u64::from(limit.count) {
+            return Err(rate_limited(window.resets_in));
+        }
+    }
     let pending = invitations::Entity::find()
         .filter(invitations::Column::Tenant.eq(&tenant.slug))
         .filter(invitations::Column::EmailKey.eq(email::key(&address)))

@@ -124,6 +124,8 @@ pub(super) struct RateLimitsFile {
     pub login_per_ip: RateLimit,
     #[serde(deserialize_with = "de_rate_limit")]
     pub password_reset_per_account: RateLimit,
+    #[serde(deserialize_with = "de_rate_limit")]
+    pub register_per_ip: RateLimit,
 }
 
 impl Default for RateLimitsFile {
@@ -136,6 +138,7 @@ impl Default for RateLimitsFile {
             login_per_account: limit(10, 15 * 60),
             login_per_ip: limit(50, 15 * 60),
             password_reset_per_account: limit(3, 3_600),
+            register_per_ip: limit(20, 15 * 60),
         }
     }
 }

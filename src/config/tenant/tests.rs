@@ -53,6 +53,7 @@ fn defaults_fill_a_minimal_file() {
     assert_eq!(t.rate_limits.login_per_account.to_string(), "10/15min");
     assert_eq!(t.rate_limits.login_per_ip.to_string(), "50/15min");
     assert_eq!(t.rate_limits.password_reset_per_account.to_string(), "3/1h");
+    assert_eq!(t.rate_limits.register_per_ip.to_string(), "20/15min");
     assert_eq!(t.admin_role().unwrap().key, "admin");
     assert!(t.role("admin").unwrap().grants.contains(&Permission::AuditRead));
     assert_eq!(

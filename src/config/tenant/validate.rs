@@ -107,6 +107,7 @@ pub(super) fn validate(
             login_per_account: raw.rate_limits.login_per_account,
             login_per_ip: raw.rate_limits.login_per_ip,
             password_reset_per_account: raw.rate_limits.password_reset_per_account,
+            register_per_ip: raw.rate_limits.register_per_ip,
         },
         roles,
         import: ImportSettings {
