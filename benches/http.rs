@@ -30,6 +30,7 @@ fn env_or(key: &str, default: u64) -> u64 {
 }
 
 fn main() {
+    roster::allocator::return_freed_memory_at_once();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

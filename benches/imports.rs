@@ -33,6 +33,7 @@ const JOB: &str = "id status failure totalRows summary { create update deactivat
 
 /// Each scenario runs in a fresh process of this binary, so that its peak memory is its own.
 fn main() {
+    roster::allocator::return_freed_memory_at_once();
     let rows: usize = std::env::var("ROSTER_BENCH_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -262,6 +263,7 @@ async fn sync_at_scale(label: &str, database: Option<&String>, members: usize, x
         .upload("SYNC", &format!("members.{}", format.to_lowercase()), file)
         .await;
     let previewed = started.elapsed();
+    let preview_peak = peak_mb();
     assert_eq!(job["status"], "READY", "{job}");
     let applied = bench
         .gql(
@@ -273,12 +275,13 @@ async fn sync_at_scale(label: &str, database: Option<&String>, members: usize, x
     assert!(applied["errors"].is_null(), "{applied}");
     println!("summary: {}", job["summary"]);
     println!(
-        "preview {:.2} s + apply {:.2} s = {:.2} s; peak memory {:.0} MB (whole process: server, client, seeded data; {:.0} MB just before the upload)",
+        "preview {:.2} s + apply {:.2} s = {:.2} s; peak memory {:.0} MB (whole process: server, client, seeded data; {:.0} MB just before the upload, {:.0} MB by the end of the preview)",
         previewed.as_secs_f64(),
         (total - previewed).as_secs_f64(),
         total.as_secs_f64(),
         peak_mb(),
-        base
+        base,
+        preview_peak
     );
     bench.stop().await;
 }

@@ -25,6 +25,7 @@ default = true
 "#;
 
 fn main() {
+    roster::allocator::return_freed_memory_at_once();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

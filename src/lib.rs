@@ -1,6 +1,7 @@
 //! Roster: a multi-tenant GraphQL server for organizations' member lists.
 
 pub mod account;
+pub mod allocator;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -1,10 +1,10 @@
 use clap::Parser;
 
-/// mimalloc instead of the system allocator: request handling allocates many small,
-/// short-lived objects across threads, where glibc malloc showed up at a fifth of the CPU.
+/// See [`roster::allocator`].
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: roster::allocator::Allocator = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    roster::allocator::return_freed_memory_at_once();
     roster::cli::run(roster::cli::Cli::parse())
 }

@@ -4,7 +4,7 @@
 
 /// The allocator of the `roster` binary, so that the in-process server runs as in production.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: roster::allocator::Allocator = mimalloc::MiMalloc;
 
 use std::net::SocketAddr;
 
