@@ -1188,6 +1188,33 @@ async fn spreadsheet_fixtures_report_each_error_at_its_row() {
 }
 
 #[tokio::test]
+async fn an_old_excel_file_reads_as_its_xlsx_twin() {
+    // amapress-utilisateurs.xls is the XLSX fixture saved by LibreOffice as Excel 97-2003.
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let created = "query($id: ID!) { importJob(id: $id) { changes(kind: CREATE, first: 100) { totalCount nodes { row login changes { field after } } } } }";
+    let mut previews = Vec::new();
+    for name in ["amapress-utilisateurs.xlsx", "amapress-utilisateurs.xls"] {
+        let job = start(&app, "amap", &admin, name, fixture(name), json!({ "mode": "CREATE" })).await;
+        let rows = app.ok("amap", &admin, created, json!({ "id": job["id"] })).await;
+        previews.push((job, rows["importJob"]["changes"].clone()));
+    }
+    let ((xlsx, xlsx_rows), (xls, xls_rows)) = (&previews[0], &previews[1]);
+    assert_eq!(xls["format"], "XLS");
+    assert_eq!(xls["columns"], xlsx["columns"]);
+    assert_eq!(xls["summary"], xlsx["summary"]);
+    assert_eq!(errors_at(xls), errors_at(xlsx));
+    assert_eq!(xls["rowErrors"], xlsx["rowErrors"], "same values and messages");
+    assert_eq!(xls_rows["totalCount"], 11);
+    // Every cell of every new member, as read.
+    assert_eq!(
+        xls_rows["nodes"][0]["changes"][3],
+        json!({ "field": "lastName", "after": "Brûlé" })
+    );
+    assert_eq!(xls_rows, xlsx_rows);
+}
+
+#[tokio::test]
 async fn create_can_send_activation_invitations_and_undo_revokes_them() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
     let admin = app.admin_token("amap", "admin@amap.example.org").await;
