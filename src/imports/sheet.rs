@@ -87,6 +87,7 @@ pub fn read_file(bytes: &[u8], limits: &Limits) -> Result<(Format, Sheet), ReadE
             })?
         }
         Format::Xls => guarded(|| {
+            check_xls_dimensions(bytes, limits.max_unpacked_bytes)?;
             let mut book = Xls::new(Cursor::new(bytes)).map_err(corrupt)?;
             first_range(&mut book).and_then(|range| from_range(&range, limits.max_rows))
         })?,
@@ -117,6 +118,58 @@ fn check_archive(bytes: &[u8], max: u64) -> Result<(), ReadError> {
             return Err(ReadError::TooLarge(max));
         }
         budget -= inflated;
+    }
+    Ok(())
+}
+
+/// calamine reserves room for every cell a sheet's DIMENSIONS record declares before it
+/// reads any, and a few bytes can declare billions (found by fuzzing: 9 GB from 8 KB).
+/// Refuses workbooks whose sheets declare more than `max` bytes of cells; the arithmetic
+/// is calamine's own (0.38, `parse_dimensions` and `parse_workbook`), wrap-arounds included.
+fn check_xls_dimensions(bytes: &[u8], max: u64) -> Result<(), ReadError> {
+    const DIMENSIONS: u16 = 0x0200;
+    let cell_bytes = std::mem::size_of::<calamine::Cell<Data>>() as u64;
+    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(corrupt)?;
+    let Some(stream) = ["/Workbook", "/Book"].into_iter().find(|name| file.is_stream(name)) else {
+        return Ok(()); // calamine reports the missing stream
+    };
+    let mut workbook = Vec::new();
+    file.open_stream(stream)
+        .map_err(corrupt)?
+        .take(bytes.len() as u64 * 2)
+        .read_to_end(&mut workbook)
+        .map_err(corrupt)?;
+    let mut at = 0;
+    while let Some(header) = workbook.get(at..at + 4) {
+        let kind = u16::from_le_bytes([header[0], header[1]]);
+        let len = u16::from_le_bytes([header[2], header[3]]) as usize;
+        let Some(data) = workbook.get(at + 4..at + 4 + len) else {
+            break;
+        };
+        at += 4 + len;
+        if kind != DIMENSIONS {
+            continue;
+        }
+        let u16_at = |i: usize| u32::from(u16::from_le_bytes([data[i], data[i + 1]]));
+        let u32_at = |i: usize| u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]);
+        let (first_row, row_end, mut first_col, col_end) = match len {
+            10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+            14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+            _ => continue, // calamine refuses it
+        };
+        if first_col > 0xFF || col_end < first_col {
+            first_col = 0;
+        }
+        let (last_row, last_col) = if row_end >= 1 && col_end >= 1 {
+            (row_end - 1, col_end - 1)
+        } else {
+            (first_row, first_col)
+        };
+        let rows = u64::from(last_row.wrapping_sub(first_row).wrapping_add(1));
+        let cols = u64::from(last_col.wrapping_sub(first_col).wrapping_add(1));
+        if rows.saturating_mul(cols).saturating_mul(cell_bytes) > max {
+            return Err(ReadError::TooLarge(max));
+        }
     }
     Ok(())
 }
@@ -273,6 +326,56 @@ mod tests {
             writer.write_all(content).unwrap();
         }
         writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn an_xls_declaring_billions_of_cells_is_refused_before_calamine_reserves_them() {
+        // Found by fuzzing: 8 KB whose DIMENSIONS record made calamine reserve 9 GB (its
+        // compound file is also malformed, which the stricter cfb reader refuses first).
+        let bytes = fixture("malformed/xls-huge-dimensions.xls");
+        let read = read_file(&bytes, &LIMITS);
+        assert!(
+            matches!(read, Err(ReadError::Corrupt(_) | ReadError::TooLarge(_))),
+            "{read:?}"
+        );
+        // A well-formed compound file whose sheet declares 4 billion rows × 256 columns.
+        let mut records = Vec::new();
+        for (kind, data) in [
+            (0x0809u16, vec![0u8; 16]), // BOF
+            (
+                0x0200,
+                [0u32.to_le_bytes(), u32::MAX.to_le_bytes()]
+                    .concat()
+                    .into_iter()
+                    .chain([0, 0, 0, 1, 0, 0])
+                    .collect(),
+            ),
+            (0x000A, vec![]), // EOF
+        ] {
+            records.extend(kind.to_le_bytes());
+            records.extend((data.len() as u16).to_le_bytes());
+            records.extend(data);
+        }
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        file.create_stream("/Workbook").unwrap().write_all(&records).unwrap();
+        let bytes = file.into_inner().into_inner();
+        assert_eq!(detect_format(&bytes), Format::Xls);
+        let read = read_file(&bytes, &LIMITS);
+        assert!(matches!(read, Err(ReadError::TooLarge(_))), "{read:?}");
+        // The real file declares what it holds, far under the limit.
+        let (format, sheet) = read_file(&fixture("amapress-utilisateurs.xls"), &LIMITS).unwrap();
+        assert_eq!(format, Format::Xls);
+        assert_eq!(sheet.rows.len(), 15);
+    }
+
+    #[test]
+    fn a_panic_inside_calamine_is_a_corrupt_file() {
+        // Found by fuzzing from the XLS fixture: calamine 0.38 indexes past the end of a
+        // sector chain (cfb.rs) instead of returning an error.
+        let bytes = fixture("malformed/xls-cfb-chain-out-of-range.xls");
+        assert_eq!(detect_format(&bytes), Format::Xls);
+        let read = read_file(&bytes, &LIMITS);
+        assert!(matches!(read, Err(ReadError::Corrupt(_))), "{read:?}");
     }
 
     #[test]
