@@ -122,13 +122,21 @@ fn check_archive(bytes: &[u8], max: u64) -> Result<(), ReadError> {
     Ok(())
 }
 
-/// calamine reserves room for every cell a sheet's DIMENSIONS record declares before it
-/// reads any, and a few bytes can declare billions (found by fuzzing: 9 GB from 8 KB).
-/// Refuses workbooks whose sheets declare more than `max` bytes of cells; the arithmetic
-/// is calamine's own (0.38, `parse_dimensions` and `parse_workbook`), wrap-arounds included.
+/// calamine sizes its memory from what a sheet declares, before reading the cells: it
+/// reserves room for every cell the DIMENSIONS record announces, then lays the cells out
+/// densely over the rectangle from the first to the last position used. A few bytes can
+/// make either billions (found by fuzzing: 9 GB and 137 GB from 8 KB files, and a failed
+/// allocation aborts the whole server). Refuses workbooks where either would take more
+/// than `max` bytes, with calamine's own arithmetic (0.38: `parse_dimensions`,
+/// `parse_workbook`, `Range::from_sparse`).
 fn check_xls_dimensions(bytes: &[u8], max: u64) -> Result<(), ReadError> {
+    const BOF: u16 = 0x0809;
     const DIMENSIONS: u16 = 0x0200;
+    const MUL_RK: u16 = 0x00BD;
+    /// Number, Label, RString, BoolErr, RK, LabelSst, MulRk, Formula: row and column first.
+    const CELLS: [u16; 8] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, MUL_RK, 0x0006];
     let cell_bytes = std::mem::size_of::<calamine::Cell<Data>>() as u64;
+    let dense_bytes = std::mem::size_of::<Data>() as u64;
     let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(corrupt)?;
     let Some(stream) = ["/Workbook", "/Book"].into_iter().find(|name| file.is_stream(name)) else {
         return Ok(()); // calamine reports the missing stream
@@ -139,6 +147,8 @@ fn check_xls_dimensions(bytes: &[u8], max: u64) -> Result<(), ReadError> {
         .take(bytes.len() as u64 * 2)
         .read_to_end(&mut workbook)
         .map_err(corrupt)?;
+    // The rectangle of the positions used in the current sheet: rows and columns.
+    let mut used: Option<((u32, u32), (u32, u32))> = None;
     let mut at = 0;
     while let Some(header) = workbook.get(at..at + 4) {
         let kind = u16::from_le_bytes([header[0], header[1]]);
@@ -147,28 +157,45 @@ fn check_xls_dimensions(bytes: &[u8], max: u64) -> Result<(), ReadError> {
             break;
         };
         at += 4 + len;
-        if kind != DIMENSIONS {
-            continue;
-        }
         let u16_at = |i: usize| u32::from(u16::from_le_bytes([data[i], data[i + 1]]));
         let u32_at = |i: usize| u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]);
-        let (first_row, row_end, mut first_col, col_end) = match len {
-            10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
-            14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
-            _ => continue, // calamine refuses it
-        };
-        if first_col > 0xFF || col_end < first_col {
-            first_col = 0;
-        }
-        let (last_row, last_col) = if row_end >= 1 && col_end >= 1 {
-            (row_end - 1, col_end - 1)
-        } else {
-            (first_row, first_col)
-        };
-        let rows = u64::from(last_row.wrapping_sub(first_row).wrapping_add(1));
-        let cols = u64::from(last_col.wrapping_sub(first_col).wrapping_add(1));
-        if rows.saturating_mul(cols).saturating_mul(cell_bytes) > max {
-            return Err(ReadError::TooLarge(max));
+        if kind == BOF {
+            used = None;
+        } else if CELLS.contains(&kind) && len >= 4 {
+            let row = u16_at(0);
+            let mut columns = vec![u16_at(2)];
+            if kind == MUL_RK && len >= 6 {
+                columns.push(u16_at(len - 2));
+            }
+            for col in columns {
+                let ((r0, r1), (c0, c1)) = used.unwrap_or(((row, row), (col, col)));
+                used = Some(((r0.min(row), r1.max(row)), (c0.min(col), c1.max(col))));
+            }
+            if let Some(((r0, r1), (c0, c1))) = used {
+                let dense = u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1);
+                if dense.saturating_mul(dense_bytes) > max {
+                    return Err(ReadError::TooLarge(max));
+                }
+            }
+        } else if kind == DIMENSIONS {
+            let (first_row, row_end, mut first_col, col_end) = match len {
+                10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+                14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+                _ => continue, // calamine refuses it
+            };
+            if first_col > 0xFF || col_end < first_col {
+                first_col = 0;
+            }
+            let (last_row, last_col) = if row_end >= 1 && col_end >= 1 {
+                (row_end - 1, col_end - 1)
+            } else {
+                (first_row, first_col)
+            };
+            let rows = u64::from(last_row.wrapping_sub(first_row).wrapping_add(1));
+            let cols = u64::from(last_col.wrapping_sub(first_col).wrapping_add(1));
+            if rows.saturating_mul(cols).saturating_mul(cell_bytes) > max {
+                return Err(ReadError::TooLarge(max));
+            }
         }
     }
     Ok(())
@@ -328,6 +355,19 @@ mod tests {
         writer.finish().unwrap().into_inner()
     }
 
+    /// A compound file whose Workbook stream holds these BIFF records (type, data).
+    fn xls_of(records: &[(u16, Vec<u8>)]) -> Vec<u8> {
+        let mut stream = Vec::new();
+        for (kind, data) in records {
+            stream.extend(kind.to_le_bytes());
+            stream.extend((data.len() as u16).to_le_bytes());
+            stream.extend(data);
+        }
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        file.create_stream("/Workbook").unwrap().write_all(&stream).unwrap();
+        file.into_inner().into_inner()
+    }
+
     #[test]
     fn an_xls_declaring_billions_of_cells_is_refused_before_calamine_reserves_them() {
         // Found by fuzzing: 8 KB whose DIMENSIONS record made calamine reserve 9 GB (its
@@ -339,29 +379,32 @@ mod tests {
             "{read:?}"
         );
         // A well-formed compound file whose sheet declares 4 billion rows × 256 columns.
-        let mut records = Vec::new();
-        for (kind, data) in [
-            (0x0809u16, vec![0u8; 16]), // BOF
-            (
-                0x0200,
-                [0u32.to_le_bytes(), u32::MAX.to_le_bytes()]
-                    .concat()
-                    .into_iter()
-                    .chain([0, 0, 0, 1, 0, 0])
-                    .collect(),
-            ),
-            (0x000A, vec![]), // EOF
-        ] {
-            records.extend(kind.to_le_bytes());
-            records.extend((data.len() as u16).to_le_bytes());
-            records.extend(data);
-        }
-        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
-        file.create_stream("/Workbook").unwrap().write_all(&records).unwrap();
-        let bytes = file.into_inner().into_inner();
+        let mut dimensions = [0u32.to_le_bytes(), u32::MAX.to_le_bytes()].concat();
+        dimensions.extend([0, 0, 0, 1, 0, 0]);
+        let bytes = xls_of(&[(0x0809, vec![0; 16]), (0x0200, dimensions), (0x000A, vec![])]);
         assert_eq!(detect_format(&bytes), Format::Xls);
         let read = read_file(&bytes, &LIMITS);
         assert!(matches!(read, Err(ReadError::TooLarge(_))), "{read:?}");
+        // Two numbers, in A1 and at row and column 65,536: laid out densely, 137 GB.
+        let number = |row: u16, col: u16| {
+            let mut record = [row.to_le_bytes(), col.to_le_bytes(), [0, 0]].concat();
+            record.extend(1f64.to_le_bytes());
+            record
+        };
+        let far = [
+            (0x0809, vec![0; 16]),
+            (0x0203, number(0, 0)),
+            (0x0203, number(u16::MAX, u16::MAX)),
+        ];
+        let bytes = xls_of(&far);
+        let read = read_file(&bytes, &LIMITS);
+        assert!(matches!(read, Err(ReadError::TooLarge(_))), "{read:?}");
+        // Found by fuzzing too: cells far apart, laid out densely by calamine (137 GB).
+        let read = read_file(&fixture("malformed/xls-far-apart-cells.xls"), &LIMITS);
+        assert!(
+            matches!(read, Err(ReadError::Corrupt(_) | ReadError::TooLarge(_))),
+            "{read:?}"
+        );
         // The real file declares what it holds, far under the limit.
         let (format, sheet) = read_file(&fixture("amapress-utilisateurs.xls"), &LIMITS).unwrap();
         assert_eq!(format, Format::Xls);
