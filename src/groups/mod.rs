@@ -342,7 +342,7 @@ pub async fn groups_of_members<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let mut manual: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for chunk in member_ids.chunks(MEMBERS_PER_QUERY) {
+    for chunk in member_ids.chunks(crate::members::IDS_PER_QUERY) {
         let pairs: Vec<(Uuid, Uuid)> = group_members::Entity::find()
             .select_only()
             .column(group_members::Column::GroupId)
@@ -362,7 +362,7 @@ pub async fn groups_of_members<C: ConnectionTrait>(
             Some(_) => {
                 let rule = groups_condition(conn, tenant, &[group.id], 0).await?;
                 let mut selected = Vec::new();
-                for chunk in member_ids.chunks(MEMBERS_PER_QUERY) {
+                for chunk in member_ids.chunks(crate::members::IDS_PER_QUERY) {
                     let found: Vec<Uuid> = members::Entity::find()
                         .select_only()
                         .column(members::Column::Id)
@@ -382,9 +382,6 @@ pub async fn groups_of_members<C: ConnectionTrait>(
     }
     Ok(belongs)
 }
-
-/// Most member ids in one `IN (…)` list.
-const MEMBERS_PER_QUERY: usize = 5_000;
 
 /// Puts members into manual groups, skipping memberships that exist (one statement per group).
 pub async fn add_to_groups<C: ConnectionTrait>(

@@ -163,11 +163,9 @@ fn check_xls_dimensions(bytes: &[u8], max: u64) -> Result<(), ReadError> {
             used = None;
         } else if CELLS.contains(&kind) && len >= 4 {
             let row = u16_at(0);
-            let mut columns = vec![u16_at(2)];
-            if kind == MUL_RK && len >= 6 {
-                columns.push(u16_at(len - 2));
-            }
-            for col in columns {
+            // A MulRk record spans columns from its first to the one in its last 2 bytes.
+            let last_of_run = (kind == MUL_RK && len >= 6).then(|| u16_at(len - 2));
+            for col in std::iter::once(u16_at(2)).chain(last_of_run) {
                 let ((r0, r1), (c0, c1)) = used.unwrap_or(((row, row), (col, col)));
                 used = Some(((r0.min(row), r1.max(row)), (c0.min(col), c1.max(col))));
             }

@@ -50,7 +50,7 @@ pub async fn pending_of<C: ConnectionTrait>(
     member_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, invitations::Model>> {
     let mut latest: HashMap<Uuid, invitations::Model> = HashMap::new();
-    for chunk in member_ids.chunks(5_000) {
+    for chunk in member_ids.chunks(crate::members::IDS_PER_QUERY) {
         let rows = invitations::Entity::find()
             .filter(invitations::Column::Tenant.eq(tenant))
             .filter(invitations::Column::Status.eq(PENDING))

@@ -20,6 +20,9 @@ use uuid::Uuid;
 use crate::error::Result;
 use entity::{member_emails, members};
 
+/// Most member ids in one `IN (…)` list when loading rows for many members at once.
+pub const IDS_PER_QUERY: usize = 5_000;
+
 pub use self::admin::{bootstrap_tenant, create_admin, CreatedAdmin};
 pub use self::filter::{MemberFilter, Selection};
 pub use self::list::{list, MemberOrder, OrderField, Page, PageRequest};

@@ -10,7 +10,6 @@ use super::manage::{apply_edits, check_edits, UpdateMember};
 use super::{email, Origin};
 use crate::app::App;
 use crate::audit;
-
 use crate::auth::{open_session, password, rate_limited, Caller, OpenedSession, Visitor};
 use crate::config::Registration;
 use crate::error::{Error, Result};

@@ -162,7 +162,7 @@ pub async fn roles_held<C: ConnectionTrait>(
     member_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<(role_assignments::Model, Option<groups::Model>)>>> {
     let mut held: HashMap<Uuid, Vec<(role_assignments::Model, Option<groups::Model>)>> = HashMap::new();
-    for chunk in member_ids.chunks(5_000) {
+    for chunk in member_ids.chunks(super::IDS_PER_QUERY) {
         let rows = role_assignments::Entity::find()
             .filter(role_assignments::Column::Tenant.eq(&tenant.slug))
             .filter(role_assignments::Column::MemberId.is_in(chunk.to_vec()))
