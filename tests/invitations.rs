@@ -627,3 +627,46 @@ async fn activation_invitations_set_the_password_of_existing_members() {
         .unwrap();
     assert_eq!(pending, 1, "Ana's is still pending");
 }
+
+const GUARDED: &str = r#"
+name = "Guarded"
+default_locale = "en"
+[rate_limits]
+login_per_ip = "20/15min"
+[roles.admin]
+permissions = ["*"]
+"#;
+
+#[tokio::test]
+async fn parallel_token_guesses_get_at_most_the_per_ip_limit_looked_up() {
+    let t = TestApp::with_tenants(&[("guarded", GUARDED)]).await;
+    let guesses = (0..40).map(|n| {
+        t.gql(
+            "guarded",
+            None,
+            ACCEPT,
+            json!({ "i": { "token": format!("guess-{n}-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "firstName": "G", "lastName": "G", "password": "guess-password-1" } }),
+        )
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let mut invalid = 0;
+    let mut limited = 0;
+    for answer in &answers {
+        match error_code(answer) {
+            Some("TOKEN_INVALID") => invalid += 1,
+            Some("RATE_LIMITED") => limited += 1,
+            other => panic!("unexpected answer {other:?}: {answer}"),
+        }
+    }
+    assert_eq!((invalid, limited), (20, 20));
+    // Other token flows share the same count: a reset guess is refused too.
+    let reset = t
+        .gql(
+            "guarded",
+            None,
+            "mutation { resetPassword(token: \"guess\", newPassword: \"another-password-1\") { token } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&reset), Some("RATE_LIMITED"), "{reset}");
+}

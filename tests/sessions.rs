@@ -311,3 +311,88 @@ async fn a_default_or_generated_password_session_is_restricted() {
     let logout = t.gql("acme", Some(token), "mutation { logout }", json!({})).await;
     assert_eq!(logout["data"]["logout"], true);
 }
+
+/// Counts each answer's error codes across many parallel requests.
+fn codes_of(answers: &[serde_json::Value]) -> std::collections::HashMap<String, usize> {
+    let mut codes = std::collections::HashMap::new();
+    for answer in answers {
+        for error in answer["errors"].as_array().into_iter().flatten() {
+            let code = error["extensions"]["code"].as_str().unwrap_or("?").to_owned();
+            *codes.entry(code).or_default() += 1;
+        }
+    }
+    codes
+}
+
+const TEN_PER_ACCOUNT: &str = r#"
+name = "Ten"
+default_locale = "en"
+[rate_limits]
+login_per_account = "10/15min"
+login_per_ip = "500/15min"
+[roles.admin]
+permissions = ["*"]
+"#;
+
+#[tokio::test]
+async fn parallel_wrong_passwords_get_at_most_the_limit_checked() {
+    let t = TestApp::with_tenants(&[("ten", TEN_PER_ACCOUNT)]).await;
+    t.admin_token("ten", "boss@ten.example").await;
+    let attempts = (0..40).map(|n| {
+        t.gql(
+            "ten",
+            None,
+            LOGIN,
+            json!({ "i": "boss", "p": format!("wrong-guess-{n}") }),
+        )
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let codes = codes_of(&answers);
+    assert_eq!(codes.get("INVALID_CREDENTIALS"), Some(&10), "{codes:?}");
+    assert_eq!(codes.get("RATE_LIMITED"), Some(&30), "{codes:?}");
+
+    // Parallel requests of 20 aliases each: still at most the limit checked in all.
+    t.admin_token("ten", "other@ten.example").await;
+    let aliases: String = (0..20)
+        .map(|n| format!("a{n}: login(identifier: \"other@ten.example\", password: \"wrong-{n}-wrong\") {{ token }} "))
+        .collect();
+    let query = format!("mutation {{ {aliases} }}");
+    let batches = (0..5).map(|_| t.gql("ten", None, &query, json!({})));
+    let answers = futures_util::future::join_all(batches).await;
+    let codes = codes_of(&answers);
+    assert_eq!(codes.get("INVALID_CREDENTIALS"), Some(&10), "{codes:?}");
+    assert_eq!(codes.get("RATE_LIMITED"), Some(&90), "{codes:?}");
+}
+
+const FEW_PER_IP: &str = r#"
+name = "Few"
+default_locale = "en"
+[rate_limits]
+login_per_account = "100/15min"
+login_per_ip = "20/15min"
+[roles.admin]
+permissions = ["*"]
+"#;
+
+#[tokio::test]
+async fn parallel_sign_ins_share_one_per_ip_limit_and_right_passwords_do_not_use_it_up() {
+    let t = TestApp::with_tenants(&[("few", FEW_PER_IP)]).await;
+    let admin = t.admin_token("few", "boss@few.example").await;
+    let _ = admin;
+    // Right passwords give their unit back: many sign-ins from one IP (a general
+    // assembly on one Wi-Fi) never reach the limit.
+    for _ in 0..25 {
+        t.login("few", "boss@few.example", "correct-horse-battery").await;
+    }
+    let guesses = (0..40).map(|n| {
+        t.gql(
+            "few",
+            None,
+            LOGIN,
+            json!({ "i": format!("nobody{n}@few.example"), "p": "wrong-wrong-wrong" }),
+        )
+    });
+    let codes = codes_of(&futures_util::future::join_all(guesses).await);
+    assert_eq!(codes.get("INVALID_CREDENTIALS"), Some(&20), "{codes:?}");
+    assert_eq!(codes.get("RATE_LIMITED"), Some(&20), "{codes:?}");
+}

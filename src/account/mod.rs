@@ -12,7 +12,7 @@ use self::tokens::Purpose;
 use crate::app::App;
 use crate::audit;
 use crate::auth::token::hash_token;
-use crate::auth::{open_session, password, token_attempts, Caller, OpenedSession, Visitor};
+use crate::auth::{open_session, password, rate_limit, token_attempts, Caller, OpenedSession, Visitor};
 use crate::config::Permission;
 use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
@@ -39,8 +39,11 @@ pub async fn request_password_reset(app: &App, visitor: &Visitor, identifier: &s
     }
     let key = format!("reset:{}:{}", tenant.slug, hash_token(&identifier.to_lowercase()));
     let limit = tenant.rate_limits.password_reset_per_account;
-    if app.limiter.hit(&key, limit.window).await?.count > u64::from(limit.count) {
-        return Ok(true);
+    match rate_limit::reserve(app, &[(key, limit)]).await {
+        Ok(attempt) => attempt.keep(),
+        // Over the limit the answer is the same: nothing tells whether a mail went out.
+        Err(Error::RateLimited { .. }) => return Ok(true),
+        Err(err) => return Err(err),
     }
     let Some(member) = find_by_identifier(&app.db, &tenant.slug, identifier).await? else {
         return Ok(true);

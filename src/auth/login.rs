@@ -8,11 +8,12 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
 use serde_json::json;
 
 use super::password;
+use super::rate_limit::{self, Attempt};
 use super::token::hash_token;
 use super::{open_session, Visitor};
 use crate::app::App;
 use crate::audit;
-use crate::config::RateLimit;
+use crate::config::{RateLimit, Tenant};
 use crate::error::{Error, Result};
 use crate::members;
 
@@ -30,13 +31,7 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
     let tenant = &visitor.tenant;
     let identifier = identifier.trim();
     let limits = LoginLimits::new(&tenant.slug, identifier, visitor.client_ip);
-    limits
-        .check(
-            app,
-            &tenant.rate_limits.login_per_account,
-            &tenant.rate_limits.login_per_ip,
-        )
-        .await?;
+    let attempt = rate_limit::reserve(app, &limits.of(tenant)).await?;
 
     let member = if identifier.is_empty() || identifier.len() > 320 {
         None
@@ -47,14 +42,18 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
     let member = match (member, matches) {
         (Some(member), true) => member,
         (member, _) => {
-            limits.record_failure(app, visitor, member.map(|m| m.id)).await?;
+            limits
+                .record_failure(app, visitor, attempt, member.map(|m| m.id))
+                .await?;
             return Err(Error::InvalidCredentials);
         }
     };
+    // The right password is no guess: the IP gets its unit back, the account starts afresh.
+    attempt.give_back().await?;
+    limits.forget_account(app).await?;
     if member.status != members::STATUS_ACTIVE {
         return Err(Error::AccountDeactivated);
     }
-    limits.forget_account(app).await?;
 
     let must_change_password = member.must_change_password || member.uses_default_password;
     let session = open_session(app, tenant, member.id, must_change_password).await?;
@@ -84,36 +83,33 @@ impl LoginLimits {
         }
     }
 
-    async fn check(&self, app: &App, per_account: &RateLimit, per_ip: &RateLimit) -> Result<()> {
-        let account = app.limiter.peek(&self.account_key).await?;
-        if account.count >= u64::from(per_account.count) {
-            return Err(rate_limited(account.resets_in));
-        }
+    /// The limits an attempt is counted against: the account's first, then the IP's.
+    fn of(&self, tenant: &Tenant) -> Vec<(String, RateLimit)> {
+        let limits = &tenant.rate_limits;
+        let mut of = vec![(self.account_key.clone(), limits.login_per_account)];
         if let Some(ip_key) = &self.ip_key {
-            let ip = app.limiter.peek(ip_key).await?;
-            if ip.count >= u64::from(per_ip.count) {
-                return Err(rate_limited(ip.resets_in));
-            }
+            of.push((ip_key.clone(), limits.login_per_ip));
         }
-        Ok(())
+        of
     }
 
-    /// Counts a failed attempt; the attempt that reaches a limit goes to the audit log.
-    async fn record_failure(&self, app: &App, visitor: &Visitor, member: Option<uuid::Uuid>) -> Result<()> {
+    /// Keeps a failed attempt counted; the attempt that reaches a limit goes to the audit log.
+    async fn record_failure(
+        &self,
+        app: &App,
+        visitor: &Visitor,
+        attempt: Attempt<'_>,
+        member: Option<uuid::Uuid>,
+    ) -> Result<()> {
         let limits = &visitor.tenant.rate_limits;
-        let account = app
-            .limiter
-            .hit(&self.account_key, limits.login_per_account.window)
-            .await?;
-        let mut burst = account.count == u64::from(limits.login_per_account.count);
-        if let Some(ip_key) = &self.ip_key {
-            let ip = app.limiter.hit(ip_key, limits.login_per_ip.window).await?;
-            burst |= ip.count == u64::from(limits.login_per_ip.count);
-        }
+        let account_failures = attempt.count(0);
+        let burst = account_failures == u64::from(limits.login_per_account.count)
+            || (self.ip_key.is_some() && attempt.count(1) == u64::from(limits.login_per_ip.count));
+        attempt.keep();
         if burst {
             let details = json!({
                 "ip": visitor.client_ip.map(|ip| ip.to_string()),
-                "accountFailures": account.count,
+                "accountFailures": account_failures,
             });
             audit::record(
                 &app.db,
@@ -130,11 +126,5 @@ impl LoginLimits {
 
     async fn forget_account(&self, app: &App) -> Result<()> {
         Ok(app.limiter.clear(&self.account_key).await?)
-    }
-}
-
-pub(crate) fn rate_limited(resets_in: std::time::Duration) -> Error {
-    Error::RateLimited {
-        retry_after_seconds: resets_in.as_secs_f64().ceil().max(1.0) as u64,
     }
 }

@@ -4,6 +4,7 @@
 mod login;
 pub mod password;
 pub mod permissions;
+pub mod rate_limit;
 mod session;
 pub mod token;
 pub mod token_attempts;
@@ -18,7 +19,6 @@ use crate::config::Tenant;
 use crate::error::{Error, Result};
 use crate::members;
 
-pub(crate) use self::login::rate_limited;
 pub use self::login::{login, SignedIn};
 pub use self::session::{open_session, resume_session, ActiveSession, OpenedSession};
 

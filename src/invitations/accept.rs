@@ -69,10 +69,16 @@ pub async fn accept_invitation(
     visitor: &Visitor,
     input: Acceptance,
 ) -> Result<(OpenedSession, entity::members::Model)> {
-    token_attempts::check(app, visitor).await?;
+    token_attempts::guarded(app, visitor, accept_once(app, visitor, input)).await
+}
+
+async fn accept_once(
+    app: &App,
+    visitor: &Visitor,
+    input: Acceptance,
+) -> Result<(OpenedSession, entity::members::Model)> {
     let tenant = visitor.tenant.clone();
     let Some(inv) = tokens::lookup(&app.db, &tenant.slug, &input.token).await? else {
-        token_attempts::failed(app, visitor).await?;
         return Err(Error::TokenInvalid);
     };
     if is_expired(&inv) {

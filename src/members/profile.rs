@@ -10,7 +10,7 @@ use super::manage::{apply_edits, check_edits, UpdateMember};
 use super::{email, Origin};
 use crate::app::App;
 use crate::audit;
-use crate::auth::{open_session, password, rate_limited, Caller, OpenedSession, Visitor};
+use crate::auth::{open_session, password, rate_limit, Caller, OpenedSession, Visitor};
 use crate::config::Registration;
 use crate::error::{Error, Result};
 use entity::{invitations, members};
@@ -132,10 +132,8 @@ pub async fn register(app: &App, visitor: &Visitor, input: Registering) -> Resul
     if let Some(ip) = visitor.client_ip {
         let limit = tenant.rate_limits.register_per_ip;
         let key = format!("register:ip:{}:{ip}", tenant.slug);
-        let window = app.limiter.hit(&key, limit.window).await?;
-        if window.count > u64::from(limit.count) {
-            return Err(rate_limited(window.resets_in));
-        }
+        // Counted whatever the answer: each one tells something or costs a hash.
+        rate_limit::reserve(app, &[(key, limit)]).await?.keep();
     }
     let pending = invitations::Entity::find()
         .filter(invitations::Column::Tenant.eq(&tenant.slug))

@@ -61,6 +61,27 @@ async fn counters_behave(limiter: &dyn RateLimiter) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(limiter.peek(&key).await.unwrap().count, 0, "window over");
     limiter.hit(&key, Duration::from_secs(5)).await.unwrap();
+    limiter.hit(&key, Duration::from_secs(5)).await.unwrap();
+    limiter.release(&key).await.unwrap();
+    let after_release = limiter.peek(&key).await.unwrap();
+    assert_eq!(after_release.count, 1, "one unit given back");
+    assert!(
+        after_release.resets_in > Duration::from_secs(3),
+        "the window keeps its end"
+    );
+    limiter.release(&key).await.unwrap();
+    limiter.release(&key).await.unwrap();
+    assert_eq!(limiter.peek(&key).await.unwrap().count, 0, "never below zero");
+    let absent = format!("test:{}", Uuid::new_v4());
+    limiter.release(&absent).await.unwrap();
+    assert_eq!(
+        limiter.peek(&absent).await.unwrap(),
+        RateWindow {
+            count: 0,
+            resets_in: Duration::ZERO
+        }
+    );
+    limiter.hit(&key, Duration::from_secs(5)).await.unwrap();
     limiter.clear(&key).await.unwrap();
     assert_eq!(limiter.peek(&key).await.unwrap().count, 0);
 }

@@ -198,6 +198,17 @@ impl RateLimiter for MemoryStore {
         })
     }
 
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut counters = self.counters.lock().expect("counter lock");
+        if let Some((count, ends)) = counters.get_mut(key) {
+            if *ends > now {
+                *count = count.saturating_sub(1);
+            }
+        }
+        Ok(())
+    }
+
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         self.counters.lock().expect("counter lock").remove(key);
         Ok(())

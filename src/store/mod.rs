@@ -85,6 +85,9 @@ pub trait RateLimiter: Send + Sync {
     async fn peek(&self, key: &str) -> Result<RateWindow, StoreError>;
     /// Adds one to `key`, opening a window of `window` if none is open.
     async fn hit(&self, key: &str, window: Duration) -> Result<RateWindow, StoreError>;
+    /// Gives back one unit a `hit` took, for an attempt that turned out not to count;
+    /// never below zero, and the window keeps its end.
+    async fn release(&self, key: &str) -> Result<(), StoreError>;
     /// Forgets `key`.
     async fn clear(&self, key: &str) -> Result<(), StoreError>;
 }

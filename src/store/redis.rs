@@ -268,6 +268,21 @@ impl RateLimiter for RedisStore {
         })
     }
 
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        // DECR alone would recreate an expired key at -1 with no expiry.
+        let script = redis::Script::new(
+            "local n = tonumber(redis.call('GET', KEYS[1]) or '0') \
+             if n > 0 then redis.call('DECR', KEYS[1]) end return 0",
+        );
+        let mut conn = self.connection().await?;
+        let ckey = self.counter_key(key);
+        tokio::time::timeout(OPERATION_TIMEOUT, script.key(ckey).invoke_async::<i64>(&mut conn))
+            .await
+            .map_err(|_| StoreError("Redis did not answer in time".into()))?
+            .map_err(store_err)?;
+        Ok(())
+    }
+
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         let ckey = self.counter_key(key);
         self.run::<()>(|p| {
