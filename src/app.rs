@@ -9,6 +9,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
 use crate::config::{Settings, TenantRegistry};
 use crate::error::{Error, Result};
+use crate::imports::running::RunningImports;
 use crate::mail::MailTransport;
 use crate::store::{MemoryStore, RateLimiter, RedisStore, SessionStore};
 
@@ -24,6 +25,8 @@ pub struct App {
     pub mailer: Arc<dyn MailTransport>,
     /// Signs download links; from settings, else generated once into `data_dir`.
     pub secret_key: Arc<Vec<u8>>,
+    /// The import previews and applies running here: slots, leases, tenant write locks.
+    pub imports: Arc<RunningImports>,
 }
 
 impl App {
@@ -50,7 +53,9 @@ impl App {
             Some(key) => key.as_bytes().to_vec(),
             None => load_or_create_secret(&settings.data_dir)?,
         };
+        let imports = RunningImports::new(settings.limits.concurrent_imports);
         Ok(App {
+            imports,
             settings: Arc::new(settings),
             db,
             tenants: Arc::new(tenants),

@@ -146,6 +146,10 @@ impl From<sea_orm::DbErr> for Error {
         use sea_orm::DbErr;
         match &err {
             DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => Error::ServiceUnavailable(err.to_string()),
+            _ if matches!(contention(&err), Some(Contention::Busy)) => Error::ServiceUnavailable(err.to_string()),
+            _ if matches!(contention(&err), Some(Contention::Conflict)) => Error::Conflict(
+                "Someone else changed the same records at the same moment: look again and retry.".into(),
+            ),
             _ => {
                 // sqlx reports a dropped server as an I/O or pool error inside Exec/Query.
                 let text = err.to_string();
@@ -160,6 +164,33 @@ impl From<sea_orm::DbErr> for Error {
                 }
             }
         }
+    }
+}
+
+/// How two writers got in each other's way, told from the database's error code.
+#[derive(Debug, PartialEq, Eq)]
+enum Contention {
+    /// The lock was still held when the wait ran out: try again later.
+    Busy,
+    /// This transaction lost a race to another one's write: what it read is stale.
+    Conflict,
+}
+
+fn contention(err: &sea_orm::DbErr) -> Option<Contention> {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx))) = err else {
+        return None;
+    };
+    let code = sqlx.as_database_error()?.code()?;
+    match code.as_ref() {
+        // SQLite, extended codes: BUSY_SNAPSHOT (a reader that became a writer after
+        // another write) is a lost race; BUSY / LOCKED are the busy timeout running out.
+        "517" => Some(Contention::Conflict),
+        c if c.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)) => Some(Contention::Busy),
+        // PostgreSQL: serialization failure, deadlock; lock not available.
+        "40001" | "40P01" => Some(Contention::Conflict),
+        "55P03" => Some(Contention::Busy),
+        _ => None,
     }
 }
 

@@ -1409,3 +1409,231 @@ async fn a_zip_bomb_fails_fast_and_an_old_import_cannot_be_undone() {
         .await;
     assert_eq!(job["importJob"], json!({ "status": "DONE", "undoableUntil": null }));
 }
+
+/// A file of `count` members `racer{n}` with the given last name.
+fn racers(count: usize, last_name: &str) -> Vec<u8> {
+    let mut file = String::from("Identifiant;Prénom;Nom;Email\r\n");
+    for n in 0..count {
+        file.push_str(&format!("racer{n};Rémi;{last_name};racer{n}@amap.example.org\r\n"));
+    }
+    file.into_bytes()
+}
+
+/// The racers' last names, and how many members have each (read from the database).
+async fn racer_names(app: &TestApp, _admin: &str) -> std::collections::BTreeMap<String, usize> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let racers = entity::members::Entity::find()
+        .filter(entity::members::Column::Tenant.eq("amap"))
+        .filter(entity::members::Column::Login.starts_with("racer"))
+        .all(&app.app.db)
+        .await
+        .unwrap();
+    let mut names = std::collections::BTreeMap::new();
+    for member in racers {
+        *names.entry(member.last_name).or_default() += 1;
+    }
+    names
+}
+
+async fn preview_racers(app: &TestApp, admin: &str, last_name: &str) -> String {
+    let job = start(
+        app,
+        "amap",
+        admin,
+        "racers.csv",
+        racers(300, last_name),
+        json!({ "mode": "SYNC", "absentMembers": "KEEP" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["summary"]["update"], 300, "{job}");
+    job["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn two_imports_applied_at_once_never_lose_an_update() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let seeded = start(
+        &app,
+        "amap",
+        &admin,
+        "racers.csv",
+        racers(300, "Start"),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    let done = apply(&app, "amap", &admin, seeded["id"].as_str().unwrap(), false, false).await;
+    assert!(done["errors"].is_null(), "{done}");
+
+    for round in 0..4 {
+        let (alpha, beta) = (format!("Alpha{round}"), format!("Beta{round}"));
+        let first = preview_racers(&app, &admin, &alpha).await;
+        let second = preview_racers(&app, &admin, &beta).await;
+        let (a, b) = tokio::join!(
+            apply(&app, "amap", &admin, &first, false, false),
+            apply(&app, "amap", &admin, &second, false, false)
+        );
+        let (winner, loser, loser_id) = match (error_code(&a), error_code(&b)) {
+            (None, Some("CONFLICT")) => (&alpha, &b, &second),
+            (Some("CONFLICT"), None) => (&beta, &a, &first),
+            other => panic!("round {round}: exactly one apply must win, the other CONFLICT: {other:?}\n{a}\n{b}"),
+        };
+        assert!(loser["errors"][0]["message"].as_str().unwrap().len() > 20, "{loser}");
+        assert_eq!(
+            racer_names(&app, &admin).await,
+            [(winner.clone(), 300)].into(),
+            "round {round}: the list is the winner's plan"
+        );
+        // However the loser lost (another apply under way, or members moved), its plan
+        // can never apply over the winner's changes.
+        let again = apply(&app, "amap", &admin, loser_id, false, false).await;
+        assert_eq!(error_code(&again), Some("CONFLICT"), "round {round}: {again}");
+        assert_eq!(racer_names(&app, &admin).await, [(winner.clone(), 300)].into());
+    }
+}
+
+#[tokio::test]
+async fn an_undo_racing_an_apply_never_overwrites_it() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let seeded = start(
+        &app,
+        "amap",
+        &admin,
+        "racers.csv",
+        racers(300, "Start"),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    apply(&app, "amap", &admin, seeded["id"].as_str().unwrap(), false, false).await;
+
+    for round in 0..3 {
+        let before = racer_names(&app, &admin).await;
+        let applied = preview_racers(&app, &admin, &format!("Gamma{round}")).await;
+        let done = apply(&app, "amap", &admin, &applied, false, false).await;
+        assert!(done["errors"].is_null(), "{done}");
+        let racing = preview_racers(&app, &admin, &format!("Delta{round}")).await;
+        let undo = app.gql(
+            "amap",
+            Some(&admin),
+            "mutation($id: ID!) { undoImport(id: $id) { status undoLeftAlone { id } } }",
+            json!({ "id": applied }),
+        );
+        let (undone, delta) = tokio::join!(undo, apply(&app, "amap", &admin, &racing, false, false));
+        let after = racer_names(&app, &admin).await;
+        let left_alone = undone["data"]["undoImport"]["undoLeftAlone"].as_array().map(Vec::len);
+        match (error_code(&undone), error_code(&delta)) {
+            // The undo went first: the other plan was made on what it reverted.
+            (None, Some("CONFLICT")) => {
+                assert_eq!(left_alone, Some(0), "{undone}");
+                assert_eq!(after, before, "round {round}");
+            }
+            // The apply went first: the undo leaves every member it changed alone.
+            (None, None) => {
+                assert_eq!(left_alone, Some(300), "{undone}");
+                assert_eq!(after, [(format!("Delta{round}"), 300)].into(), "round {round}");
+            }
+            // The undo found the tenant busy: nothing of it happened.
+            (Some("CONFLICT"), None) => {
+                assert_eq!(after, [(format!("Delta{round}"), 300)].into(), "round {round}");
+            }
+            other => panic!("round {round}: {other:?}\n{undone}\n{delta}"),
+        }
+    }
+}
+
+/// Leaves a job as a killed process would: in `status`, its lease ending at `lease_until`.
+async fn leave_job(app: &TestApp, id: &str, status: &str, lease_until: chrono::DateTime<chrono::Utc>) {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entity::import_jobs::Entity::update_many()
+        .col_expr(entity::import_jobs::Column::Status, Expr::value(status))
+        .col_expr(entity::import_jobs::Column::LeaseUntil, Expr::value(Some(lease_until)))
+        .filter(entity::import_jobs::Column::Id.eq(uuid::Uuid::parse_str(id).unwrap()))
+        .exec(&app.app.db)
+        .await
+        .unwrap();
+}
+
+async fn job_status(app: &TestApp, admin: &str, id: &str) -> String {
+    let data = app
+        .ok(
+            "amap",
+            admin,
+            "query($id: ID!) { importJob(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    data["importJob"]["status"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_job_whose_process_died_is_recovered_once_its_lease_lapses() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let now = chrono::Utc::now();
+    let previewed = |name: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let job = start(app, "amap", admin, name, racers(3, "Dead"), json!({ "mode": "CREATE" })).await;
+            job["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let (dead_apply, dead_preview, live_apply) = (
+        previewed("a.csv").await,
+        previewed("b.csv").await,
+        previewed("c.csv").await,
+    );
+    leave_job(&app, &dead_apply, "APPLYING", now - chrono::Duration::seconds(1)).await;
+    leave_job(&app, &dead_preview, "VALIDATING", now - chrono::Duration::seconds(1)).await;
+    // Another instance still working on this one: its lease runs.
+    leave_job(&app, &live_apply, "APPLYING", now + chrono::Duration::seconds(30)).await;
+
+    let refused = app
+        .gql(
+            "amap",
+            Some(&admin),
+            "mutation($id: ID!) { cancelImport(id: $id) { status } }",
+            json!({ "id": live_apply }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&refused),
+        Some("CONFLICT"),
+        "a running job cannot be cancelled: {refused}"
+    );
+
+    roster::jobs::run_once(&app.app).await.unwrap();
+    assert_eq!(
+        job_status(&app, &admin, &dead_apply).await,
+        "READY",
+        "an apply rolled back with its process"
+    );
+    assert_eq!(job_status(&app, &admin, &dead_preview).await, "FAILED");
+    assert_eq!(
+        job_status(&app, &admin, &live_apply).await,
+        "APPLYING",
+        "its lease still runs"
+    );
+    let applied = apply(&app, "amap", &admin, &dead_apply, false, false).await;
+    assert_eq!(applied["data"]["applyImport"]["status"], "DONE", "{applied}");
+
+    // Once its lease lapses the admin can drop it at once, before the worker passes.
+    leave_job(
+        &app,
+        &live_apply,
+        "APPLYING",
+        chrono::Utc::now() - chrono::Duration::seconds(1),
+    )
+    .await;
+    let cancelled = app
+        .ok(
+            "amap",
+            &admin,
+            "mutation($id: ID!) { cancelImport(id: $id) { status } }",
+            json!({ "id": live_apply }),
+        )
+        .await;
+    assert_eq!(cancelled["cancelImport"]["status"], "CANCELLED");
+}

@@ -29,6 +29,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub applied_at: Option<DateTimeUtc>,
     pub undoable_until: Option<DateTimeUtc>,
+    /// While VALIDATING or APPLYING: until when the running instance answers for the
+    /// job; past it, the job is taken for abandoned and recovered.
+    pub lease_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

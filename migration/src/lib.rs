@@ -10,6 +10,7 @@ mod m20261124_000005_search_order;
 mod m20261124_000006_downloads;
 mod m20261124_000007_meta;
 mod m20261124_000008_unused_columns;
+mod m20261130_000009_job_leases;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_downloads::Migration),
             Box::new(m20261124_000007_meta::Migration),
             Box::new(m20261124_000008_unused_columns::Migration),
+            Box::new(m20261130_000009_job_leases::Migration),
         ]
     }
 }

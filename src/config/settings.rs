@@ -79,6 +79,10 @@ pub struct JobSettings {
     /// How often the worker looks for due work.
     #[serde(deserialize_with = "de_duration")]
     pub poll_interval: Duration,
+    /// Longest one email's delivery may take (connect, greeting, every command and the
+    /// data); past it the attempt fails as a timeout and is retried with backoff.
+    #[serde(deserialize_with = "de_duration")]
+    pub send_timeout: Duration,
 }
 
 /// `[limits]`: sizes of requests, uploads, imports and queries.
@@ -99,6 +103,9 @@ pub struct Limits {
     pub graphql_complexity: usize,
     /// Most directives in one GraphQL query.
     pub graphql_directives: usize,
+    /// Most import previews and applies this instance runs at once; the others wait
+    /// their turn, in order (each running preview holds its file and plan in memory).
+    pub concurrent_imports: usize,
 }
 
 impl Default for Settings {
@@ -127,6 +134,7 @@ impl Default for JobSettings {
     fn default() -> Self {
         Self {
             poll_interval: Duration::from_secs(5),
+            send_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -141,6 +149,7 @@ impl Default for Limits {
             graphql_depth: 12,
             graphql_complexity: 2_000,
             graphql_directives: 50,
+            concurrent_imports: 2,
         }
     }
 }
@@ -233,9 +242,13 @@ impl Settings {
             ("limits.graphql_depth", l.graphql_depth as u64),
             ("limits.graphql_complexity", l.graphql_complexity as u64),
             ("limits.graphql_directives", l.graphql_directives as u64),
+            ("limits.concurrent_imports", l.concurrent_imports as u64),
         ];
         for (key, _) in limits.iter().filter(|(_, value)| *value == 0) {
             add(key, "must be above zero");
+        }
+        if self.jobs.send_timeout.is_zero() {
+            add("jobs.send_timeout", "must be above zero");
         }
         errors
     }

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::jobs::progress;
 use super::plan::{Edit, InviteRow, NewRow, PasswordPlan, Payload};
+use super::running::{is_busy, lease_from_now, RunningImports, TenantWrite};
 use super::store::require_job;
 use super::{ChangeKind, JobStatus, Mode, Options, Summary};
 use crate::app::App;
@@ -104,6 +105,7 @@ pub async fn apply_import(
     let claimed = import_jobs::Entity::update_many()
         .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Applying.as_str()))
         .col_expr(import_jobs::Column::ProcessedRows, Expr::value(0))
+        .col_expr(import_jobs::Column::LeaseUntil, Expr::value(Some(lease_from_now())))
         .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(import_jobs::Column::Id.eq(id))
         .filter(import_jobs::Column::Status.eq(JobStatus::Ready.as_str()))
@@ -114,15 +116,20 @@ pub async fn apply_import(
         return Err(Error::Conflict("This import is already being applied.".into()));
     }
     progress::set(id, 0);
+    let run = app.imports.run(&app.db, id).await;
 
     let actor = caller.member_id();
-    let (run_tenant, run_job) = (tenant.clone(), job.clone());
+    let (run_tenant, run_job, running) = (tenant.clone(), job.clone(), app.imports.clone());
     let outcome = app
         .db
         .transaction::<_, (import_jobs::Model, Vec<Uuid>), Error>(move |txn| {
-            Box::pin(async move { apply_plan(txn, &run_tenant, run_job, actor, skip_invalid_rows).await })
+            Box::pin(async move {
+                let _writing = begin_member_writes(txn, &running, &run_tenant.slug, run_job.id).await?;
+                apply_plan(txn, &run_tenant, run_job, actor, skip_invalid_rows).await
+            })
         })
         .await;
+    drop(run);
     progress::clear(id);
     match outcome {
         Ok((done, deactivated)) => {
@@ -140,14 +147,16 @@ pub async fn apply_import(
                 sea_orm::TransactionError::Transaction(err) => err,
             };
             // A stale plan can never apply: the job fails and the admin previews again.
-            // Anything else (database trouble) leaves it READY to try once more.
+            // Anything else (another apply under way, database trouble) leaves it READY
+            // to try once more.
             let (next, reason) = match &err {
-                Error::Conflict(message) => (JobStatus::Failed, Some(message.clone())),
+                Error::Conflict(message) if !is_busy(&err) => (JobStatus::Failed, Some(message.clone())),
                 _ => (JobStatus::Ready, None),
             };
             import_jobs::Entity::update_many()
                 .col_expr(import_jobs::Column::Status, Expr::value(next.as_str()))
                 .col_expr(import_jobs::Column::Error, Expr::value(reason))
+                .col_expr(import_jobs::Column::LeaseUntil, Expr::value(None::<DateTime<Utc>>))
                 .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
                 .filter(import_jobs::Column::Id.eq(id))
                 .exec(&app.db)
@@ -155,6 +164,25 @@ pub async fn apply_import(
             Err(err)
         }
     }
+}
+
+/// Opens an apply's or undo's writes, as the first statement of its transaction: the
+/// tenant taken (CONFLICT when another apply or undo runs), and on SQLite the database's
+/// write lock taken before anything is read, so that what the checks read stays true
+/// until the commit (a later upgrade from reader to writer would fail as "locked").
+pub(super) async fn begin_member_writes<C: ConnectionTrait>(
+    txn: &C,
+    running: &std::sync::Arc<RunningImports>,
+    tenant: &str,
+    job: Uuid,
+) -> Result<TenantWrite> {
+    let writing = running.write_tenant(txn, tenant).await?;
+    import_jobs::Entity::update_many()
+        .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(import_jobs::Column::Id.eq(job))
+        .exec(txn)
+        .await?;
+    Ok(writing)
 }
 
 /// VALIDATION when a SYNC would deactivate more than `[import] max_deactivate_percent`
@@ -283,9 +311,12 @@ async fn check_versions<C: ConnectionTrait>(
         .collect();
     let mut current = HashMap::with_capacity(touched.len());
     for chunk in touched.chunks(CHUNK) {
+        // Locked until the commit (PostgreSQL; SQLite's write lock is already held): a
+        // member cannot move between this check and its write.
         let rows = members::Entity::find()
             .filter(members::Column::Tenant.eq(tenant))
             .filter(members::Column::Id.is_in(chunk.to_vec()))
+            .lock_exclusive()
             .all(conn)
             .await?;
         current.extend(rows.into_iter().map(|m| (m.id, m)));

@@ -11,6 +11,7 @@ pub mod plan;
 pub mod read;
 pub mod report;
 pub mod row;
+pub mod running;
 pub mod sheet;
 pub mod store;
 pub mod template;

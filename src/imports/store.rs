@@ -18,6 +18,7 @@ use super::messages::RowError;
 use super::plan::{self, load_snapshot, Context, PasswordPlan, Payload, Plan};
 use super::read::ReadError;
 use super::row::Layout;
+use super::running::{lapsed, lease_from_now};
 use super::sheet::{self, Limits};
 use super::{report, ColumnUse, Defaults, JobStatus, Mode, Options};
 use crate::app::App;
@@ -79,13 +80,17 @@ pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> 
         updated_at: now,
         applied_at: None,
         undoable_until: None,
+        lease_until: Some(lease_from_now()),
     };
     job.clone().into_active_model().reset_all().insert(&app.db).await?;
 
     // Runs on even if the client goes away, so the job never stays VALIDATING.
     let (app2, caller2) = (app.clone(), caller.clone());
     let job_id = job.id;
-    let handle = tokio::spawn(async move { prepare(&app2, &caller2, job, request, options).await });
+    let handle = tokio::spawn(async move {
+        let _run = app2.imports.run(&app2.db, job.id).await;
+        prepare(&app2, &caller2, job, request, options).await
+    });
     let outcome = handle
         .await
         .map_err(|e| Error::Internal(format!("import preview task: {e}")))
@@ -490,7 +495,12 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
     require(&app.db, caller, Permission::ImportsRun).await?;
     let mut job = require_job(&app.db, &caller.tenant.slug, id).await?;
     let status = JobStatus::from_stored(&job.status);
-    if !matches!(status, JobStatus::Ready | JobStatus::Failed) {
+    // A job whose process died (lease lapsed) may be dropped at once, without waiting
+    // for the worker to recover it.
+    let abandoned = matches!(status, JobStatus::Validating | JobStatus::Applying)
+        && !app.imports.is_running(id)
+        && job.lease_until.is_none_or(|until| until < Utc::now());
+    if !matches!(status, JobStatus::Ready | JobStatus::Failed) && !abandoned {
         return Err(Error::Conflict(format!(
             "This import is {}: only a previewed import can be cancelled.",
             status.as_str()
@@ -502,8 +512,16 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
             import_jobs::Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(Utc::now()),
         )
+        .col_expr(
+            import_jobs::Column::LeaseUntil,
+            Expr::value(None::<chrono::DateTime<Utc>>),
+        )
         .filter(import_jobs::Column::Id.eq(id))
         .filter(import_jobs::Column::Status.eq(job.status.clone()))
+        .filter(match abandoned {
+            true => lapsed(Utc::now()),
+            false => sea_orm::Condition::all(),
+        })
         .exec(&app.db)
         .await?
         .rows_affected;

@@ -11,7 +11,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryF
 use uuid::Uuid;
 
 use super::apply::{
-    bump_versions, insert_memberships, load_changes, reindex, rewrite_addresses, sent_by, set_field, set_status, Stored,
+    begin_member_writes, bump_versions, insert_memberships, load_changes, reindex, rewrite_addresses, sent_by,
+    set_field, set_status, Stored,
 };
 use super::plan::{Edit, Payload};
 use super::store::require_job;
@@ -42,10 +43,14 @@ pub async fn undo_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_
         return Err(Error::Conflict("The undo window of this import has passed.".into()));
     }
     let actor = caller.member_id();
+    let running = app.imports.clone();
     let (undone, deactivated) = app
         .db
         .transaction::<_, (import_jobs::Model, Vec<Uuid>), Error>(move |txn| {
-            Box::pin(async move { revert(txn, &tenant, job, actor).await })
+            Box::pin(async move {
+                let _writing = begin_member_writes(txn, &running, &tenant.slug, job.id).await?;
+                revert(txn, &tenant, job, actor).await
+            })
         })
         .await
         .map_err(|e| match e {
@@ -88,6 +93,7 @@ async fn revert<C: ConnectionTrait>(
         for m in members::Entity::find()
             .filter(members::Column::Tenant.eq(&tenant.slug))
             .filter(members::Column::Id.is_in(chunk.to_vec()))
+            .lock_exclusive()
             .all(txn)
             .await?
         {
