@@ -1,4 +1,5 @@
-//! The background worker: expiry, reminders and email delivery, every `poll_interval`.
+//! The background worker: expiry, reminders, purges, stale imports and email delivery,
+//! every `poll_interval`.
 //! Safe to run on several instances sharing PostgreSQL (SKIP LOCKED claims, counted
 //! reminders); with SQLite run it on one.
 
@@ -17,13 +18,10 @@ pub struct Pass {
     pub delivered: usize,
 }
 
-/// One pass of every job.
+/// One pass of every job, mail last (what tests and `run` build on).
 pub async fn run_once(app: &App) -> Result<Pass> {
-    let expired = invitations::jobs::expire(app).await?;
-    let reminded = invitations::jobs::remind(app).await?;
+    let (expired, reminded) = upkeep(app).await?;
     let delivered = outbox::deliver_due(app).await?;
-    crate::downloads::purge_expired(app).await?;
-    crate::imports::jobs::recover_abandoned(app).await?;
     Ok(Pass {
         expired,
         reminded,
@@ -31,15 +29,47 @@ pub async fn run_once(app: &App) -> Result<Pass> {
     })
 }
 
-/// Runs passes until `stop` turns true; the pass under way finishes first.
-pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
+/// Everything but mail delivery: expiry, reminders (queued, not sent), purges, and
+/// imports a dead process left; returns (expired, reminded).
+async fn upkeep(app: &App) -> Result<(u64, u64)> {
+    let expired = invitations::jobs::expire(app).await?;
+    let reminded = invitations::jobs::remind(app).await?;
+    crate::downloads::purge_expired(app).await?;
+    crate::imports::jobs::recover_abandoned(app).await?;
+    Ok((expired, reminded))
+}
+
+/// Runs the worker until `stop` turns true: mail delivery and upkeep in two loops of
+/// their own, so that a mail server that stops answering delays only mail. On stop,
+/// the batch of mail under way finishes (each send is bounded by `send_timeout`).
+pub async fn run(app: App, stop: watch::Receiver<bool>) {
+    let (mail_app, mail_stop) = (app.clone(), stop.clone());
+    let mail = every_tick(app.clone(), stop.clone(), "email delivery", move || {
+        let (app, stop) = (mail_app.clone(), mail_stop.clone());
+        async move { outbox::deliver_due_while(&app, || !*stop.borrow()).await.map(|_| ()) }
+    });
+    let upkeep_app = app.clone();
+    let upkeep = every_tick(app, stop, "upkeep", move || {
+        let app = upkeep_app.clone();
+        async move { upkeep(&app).await.map(|_| ()) }
+    });
+    tokio::join!(mail, upkeep);
+}
+
+/// Runs `pass` every `poll_interval` until `stop` turns true; a failed pass is logged
+/// and retried at the next tick.
+async fn every_tick<F, Fut>(app: App, mut stop: watch::Receiver<bool>, what: &str, pass: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
     let interval = app.settings.jobs.poll_interval;
     loop {
         if *stop.borrow() {
             return;
         }
-        if let Err(err) = run_once(&app).await {
-            tracing::warn!(error = ?err, "background pass failed; retrying at the next tick");
+        if let Err(err) = pass().await {
+            tracing::warn!(error = ?err, "background {what} failed; retrying at the next tick");
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}

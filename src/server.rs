@@ -36,10 +36,17 @@ pub async fn run(settings: Settings, tenants: TenantRegistry) -> ExitCode {
         }
     })
     .await;
-    // In-flight requests are done; let the worker finish its current step.
+    // In-flight requests are done; let the worker finish its current step, within the
+    // grace period (a message cut off is still claimed, and sent once its lease ends).
     let _ = stop_jobs.send(true);
-    if let Some(worker) = worker {
-        let _ = worker.await;
+    if let Some(mut worker) = worker {
+        if tokio::time::timeout(crate::http::SHUTDOWN_GRACE, &mut worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("background work did not stop in time: cut off");
+            worker.abort();
+        }
     }
     match served {
         Ok(()) => {

@@ -670,3 +670,87 @@ async fn parallel_token_guesses_get_at_most_the_per_ip_limit_looked_up() {
         .await;
     assert_eq!(error_code(&reset), Some("RATE_LIMITED"), "{reset}");
 }
+
+#[tokio::test]
+async fn a_mail_server_that_never_speaks_delays_only_mail_and_each_message_goes_once() {
+    // Accepts TCP connections (the kernel completes them) and never sends a greeting.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("smtp://{}", silent.local_addr().unwrap());
+    let t = TestApp::with(&[("coop", SHORT_LIVED)], move |s| {
+        s.smtp_url = Some(silent_url);
+        s.jobs.send_timeout = Duration::from_secs(1);
+        s.jobs.poll_interval = Duration::from_millis(200);
+    })
+    .await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    t.ok(
+        "coop",
+        &admin,
+        INVITE,
+        json!({ "i": { "emails": ["zoe@example.org"] } }),
+    )
+    .await;
+    t.ok(
+        "coop",
+        &admin,
+        "mutation { requestPasswordReset(identifier: \"admin@coop.example\") }",
+        json!({}),
+    )
+    .await;
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(roster::jobs::run(t.app.clone(), stopped));
+    // Upkeep goes on while every send hangs: the 4-second invitation expires on time.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let statuses: Vec<String> = entity::invitations::Entity::find()
+            .all(&t.app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.status)
+            .collect();
+        if statuses == ["expired"] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expiry held up by mail: {statuses:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let outbox = entity::outbox::Entity::find().all(&t.app.db).await.unwrap();
+    assert!(!outbox.is_empty());
+    for message in &outbox {
+        assert!(message.attempts >= 1, "{message:?}");
+        let error = message.last_error.as_deref().unwrap_or_default();
+        assert!(error.contains("timed out"), "the timeout is recorded: {message:?}");
+        assert_eq!(message.status, "queued", "retried later, not lost");
+    }
+    // Stopping does not wait for the silent server.
+    let asked = std::time::Instant::now();
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), worker)
+        .await
+        .expect("the worker stops in time")
+        .unwrap();
+    assert!(asked.elapsed() < Duration::from_secs(5));
+
+    // Once due again, another instance with a working server sends each message once.
+    let mail = MailServer::start();
+    let working = mail.url();
+    let other = t.second_instance_with(move |s| s.smtp_url = Some(working)).await;
+    use sea_orm::sea_query::Expr;
+    entity::outbox::Entity::update_many()
+        .col_expr(entity::outbox::Column::NextAttemptAt, Expr::value(chrono::Utc::now()))
+        .exec(&t.app.db)
+        .await
+        .unwrap();
+    roster::mail::outbox::deliver_due(&other.app).await.unwrap();
+    roster::mail::outbox::deliver_due(&other.app).await.unwrap();
+    assert_eq!(mail.to("admin@coop.example").len(), 1, "the reset link, once");
+    assert!(
+        mail.to("zoe@example.org").is_empty(),
+        "an expired invitation is not sent"
+    );
+}

@@ -27,10 +27,16 @@ pub const DROPPED: &str = "dropped";
 
 /// Attempts before a message is marked failed (about a day of retries).
 pub const MAX_ATTEMPTS: i32 = 12;
-/// How long a claimed message is reserved for the instance sending it.
-const LEASE: Duration = Duration::from_secs(120);
-/// Messages sent at once by one instance.
+/// Messages claimed and sent at once by one instance: a batch is one round of sends,
+/// so it ends within one `send_timeout`.
 const CONCURRENCY: usize = 48;
+
+/// How long a claimed message is reserved for the instance sending it: longer than its
+/// batch can take (rendering, one send bounded by `send_timeout`, recording), so that no
+/// other instance takes it while this one may still be sending it.
+pub fn lease(send_timeout: Duration) -> Duration {
+    send_timeout * 2 + Duration::from_secs(60)
+}
 
 /// What a queued message is about; rendered (and its link's token issued) when sent,
 /// so the outbox never holds a secret.
@@ -118,7 +124,7 @@ pub async fn enqueue_many<C: ConnectionTrait>(conn: &C, rows: Vec<outbox::Active
 /// Reserves up to `limit` due messages for this instance.
 async fn claim_due(app: &App, limit: u64) -> Result<Vec<outbox::Model>> {
     let now = Utc::now();
-    let lease_end = now + chrono::Duration::from_std(LEASE).expect("small duration");
+    let lease_end = now + chrono::Duration::from_std(lease(app.settings.jobs.send_timeout)).expect("small duration");
     let backend = app.db.get_database_backend();
     let sql = match backend {
         DatabaseBackend::Postgres => {
@@ -145,9 +151,15 @@ enum Outcome {
 
 /// Delivers every due message, a batch at a time; returns how many were handled.
 pub async fn deliver_due(app: &App) -> Result<usize> {
+    deliver_due_while(app, || true).await
+}
+
+/// Delivers due messages a batch at a time while `go_on()` holds (checked before each
+/// batch, so that a shutdown waits for one batch at most).
+pub async fn deliver_due_while(app: &App, go_on: impl Fn() -> bool) -> Result<usize> {
     let mut handled = 0;
-    loop {
-        let batch = claim_due(app, 200).await?;
+    while go_on() {
+        let batch = claim_due(app, CONCURRENCY as u64).await?;
         if batch.is_empty() {
             return Ok(handled);
         }
@@ -171,14 +183,21 @@ pub async fn deliver_due(app: &App) -> Result<usize> {
                 .await;
         record(app, outcomes).await?;
     }
+    Ok(handled)
 }
 
 async fn deliver_one(app: &App, row: &outbox::Model, mail: Option<&Mail>, prepared: &Batch) -> Outcome {
     let Some(mail) = mail else { return Outcome::Dropped };
     match compose(app, row, mail, prepared).await {
-        Ok(Some(email)) => match app.mailer.send(&email).await {
-            Ok(()) => Outcome::Sent,
-            Err(err) => Outcome::Failed(err),
+        // The transport's own timeouts do not cover every step (a server that accepts
+        // the connection and never greets held a send forever): one outer deadline does.
+        Ok(Some(email)) => match tokio::time::timeout(app.settings.jobs.send_timeout, app.mailer.send(&email)).await {
+            Ok(Ok(())) => Outcome::Sent,
+            Ok(Err(err)) => Outcome::Failed(err),
+            Err(_) => Outcome::Failed(format!(
+                "timed out: no answer from the mail server within {}",
+                crate::config::duration::format_duration(app.settings.jobs.send_timeout)
+            )),
         },
         Ok(None) => Outcome::Dropped,
         Err(err) => Outcome::Failed(format!("{err:?}")),

@@ -138,8 +138,14 @@ impl TestApp {
 
     /// Another server instance on the same database and Redis prefix (as behind a load balancer).
     pub async fn second_instance(&self) -> TestApp {
+        self.second_instance_with(|_| {}).await
+    }
+
+    /// Another instance on the same database and Redis prefix, with adjusted settings.
+    pub async fn second_instance_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let settings = (*self.app.settings).clone();
+        let mut settings = (*self.app.settings).clone();
+        adjust(&mut settings);
         let registry = TenantRegistry::load(&self.config_dir, EnvOverrides::None).expect("same tenants");
         let app = App::start(settings, registry).await.expect("second instance starts");
         let (addr, stop, served) = serve(app.clone()).await;
