@@ -51,6 +51,8 @@ fn main() {
                 "csv-postgres" => sync_at_scale("PostgreSQL", database.as_ref(), rows, false).await,
                 "xlsx-postgres" => sync_at_scale("PostgreSQL", database.as_ref(), rows, true).await,
                 "passwords" => passwords(2_000).await,
+                "one-upload" => previews_at_once(1).await,
+                "ten-uploads" => previews_at_once(10).await,
                 "write-xlsx" => {
                     let path = std::env::var("ROSTER_BENCH_FILE").unwrap();
                     std::fs::write(path, as_xlsx(&sync_rows(rows))).unwrap();
@@ -64,7 +66,7 @@ fn main() {
     if database.is_some() {
         scenarios.extend(["csv-postgres", "xlsx-postgres"]);
     }
-    scenarios.push("passwords");
+    scenarios.extend(["passwords", "one-upload", "ten-uploads"]);
     for scenario in scenarios {
         let status = std::process::Command::new(std::env::current_exe().unwrap())
             .env("ROSTER_BENCH_SCENARIO", scenario)
@@ -135,7 +137,7 @@ impl Bench {
             .unwrap()
     }
 
-    async fn upload(&self, mode: &str, name: &str, bytes: Vec<u8>) -> Value {
+    async fn upload(&self, mode: &str, name: &str, bytes: impl Into<std::borrow::Cow<'static, [u8]>>) -> Value {
         let query = format!("mutation($input: StartImportInput!) {{ startImport(input: $input) {{ {JOB} }} }}");
         let operations = json!({ "query": query, "variables": { "input": { "mode": mode, "file": null } } });
         let form = reqwest::multipart::Form::new()
@@ -282,6 +284,63 @@ async fn sync_at_scale(label: &str, database: Option<&String>, members: usize, x
         peak_mb(),
         base,
         preview_peak
+    );
+    bench.stop().await;
+}
+
+/// Issue 10's memory scenario: `uploads` CREATE previews of the same 136,000-row,
+/// ~15 MB CSV sent at once to an empty tenant (the others wait for one of the
+/// `[limits] concurrent_imports` slots); the process's peak memory over its start.
+async fn previews_at_once(uploads: usize) {
+    const ROWS: usize = 136_000;
+    println!("== {uploads} CSV preview(s) of {ROWS} rows at once, embedded (SQLite)");
+    let bench = start(None).await;
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+    writer
+        .write_record([
+            "Identifiant",
+            "Email",
+            "Prénom",
+            "Nom",
+            "Téléphone",
+            "Groupes",
+            "Email 2",
+        ])
+        .unwrap();
+    for n in 0..ROWS {
+        let (first, last, login, email) = support::person(n);
+        let phone = format!("06{:08}", n);
+        let second = format!("{login}.perso@example.net");
+        writer
+            .write_record([
+                login,
+                email,
+                first,
+                last,
+                phone,
+                "Bénévoles; Distribution".into(),
+                second,
+            ])
+            .unwrap();
+    }
+    // One copy shared by every upload: the client's own memory stays out of the figure.
+    let file: &'static [u8] = Box::leak(writer.into_inner().unwrap().into_boxed_slice());
+    println!("file: {:.1} MB", file.len() as f64 / 1e6);
+    reset_peak();
+    let base = peak_mb();
+    let started = Instant::now();
+    let uploads = (0..uploads).map(|n| bench.upload("CREATE", &format!("members-{n}.csv"), file));
+    let jobs = futures_util::future::join_all(uploads).await;
+    for job in &jobs {
+        assert_eq!(job["status"], "READY", "{job}");
+    }
+    println!(
+        "{} preview(s) in {:.2} s; peak memory {:.0} MB (whole process; {:.0} MB before the uploads, so {:.0} MB for the previews)",
+        jobs.len(),
+        started.elapsed().as_secs_f64(),
+        peak_mb(),
+        base,
+        peak_mb() - base
     );
     bench.stop().await;
 }
