@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::imports::running::RunningImports;
 use crate::mail::MailTransport;
 use crate::store::{MemoryStore, RateLimiter, RedisStore, SessionStore};
+use crate::tls::ExtraRoots;
 
 /// Everything a request or a job needs; cheap to clone.
 #[derive(Clone)]
@@ -32,7 +33,9 @@ pub struct App {
 impl App {
     /// Connects the database (running migrations) and picks the stores the settings ask for.
     pub async fn start(settings: Settings, tenants: TenantRegistry) -> Result<App> {
-        let db = connect_database(&settings.database_url, settings.database_pool_size()).await?;
+        crate::tls::use_ring_provider();
+        let roots = extra_roots(&settings)?;
+        let db = connect_database(&settings.database_url, settings.database_pool_size(), roots.as_ref()).await?;
         Migrator::up(&db, None).await?;
         let reindexed = crate::members::search::bring_up_to_date(&db).await?;
         if reindexed > 0 {
@@ -40,7 +43,7 @@ impl App {
         }
         let (sessions, limiter): (Arc<dyn SessionStore>, Arc<dyn RateLimiter>) = match &settings.redis_url {
             Some(url) => {
-                let redis = Arc::new(RedisStore::new(url, &settings.redis_prefix)?);
+                let redis = Arc::new(RedisStore::new(url, &settings.redis_prefix, roots.as_ref())?);
                 (redis.clone(), redis)
             }
             None => {
@@ -48,7 +51,7 @@ impl App {
                 (memory.clone(), memory)
             }
         };
-        let mailer = crate::mail::transport_for(&settings)?;
+        let mailer = crate::mail::transport_for(&settings, roots.as_ref())?;
         let secret_key = match &settings.secret_key {
             Some(key) => key.as_bytes().to_vec(),
             None => load_or_create_secret(&settings.data_dir)?,
@@ -82,8 +85,19 @@ impl App {
     }
 }
 
-/// Opens the database: SQLite in WAL mode (creating its folder), or PostgreSQL.
-pub async fn connect_database(url: &str, connections: u32) -> Result<DatabaseConnection> {
+/// The certificates of `tls_ca_file`, if set, for every service's TLS.
+pub fn extra_roots(settings: &Settings) -> Result<Option<ExtraRoots>> {
+    let Some(path) = &settings.tls_ca_file else {
+        return Ok(None);
+    };
+    ExtraRoots::load(path)
+        .map(Some)
+        .map_err(|e| Error::Internal(format!("tls_ca_file: {e}")))
+}
+
+/// Opens the database: SQLite in WAL mode (creating its folder), or PostgreSQL, whose
+/// TLS (`sslmode=` in the URL) also trusts `roots` unless the URL names its own `sslrootcert`.
+pub async fn connect_database(url: &str, connections: u32, roots: Option<&ExtraRoots>) -> Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -102,7 +116,19 @@ pub async fn connect_database(url: &str, connections: u32) -> Result<DatabaseCon
                 .foreign_keys(true)
         });
     }
+    if let Some(roots) = roots.filter(|_| !names_root_cert(url)) {
+        let pem = roots.pem().to_vec();
+        options.map_sqlx_postgres_opts(move |opts| opts.ssl_root_cert_from_pem(pem.clone()));
+    }
     Ok(Database::connect(options).await?)
+}
+
+/// Whether a PostgreSQL URL names its CA itself (the spellings sqlx reads).
+fn names_root_cert(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        u.query_pairs()
+            .any(|(key, _)| matches!(&*key, "sslrootcert" | "ssl-root-cert" | "ssl-ca"))
+    })
 }
 
 /// The file behind a `sqlite:` URL, None for other databases and in-memory SQLite.
@@ -143,5 +169,13 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://postgres@127.0.0.1/roster"), None);
+    }
+
+    #[test]
+    fn a_url_may_name_its_own_ca() {
+        assert!(names_root_cert(
+            "postgres://db/roster?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+        ));
+        assert!(!names_root_cert("postgres://db/roster?sslmode=verify-full"));
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::{connect_database, App};
+use crate::app::{connect_database, extra_roots, App};
 use crate::config::{self, ConfigError, EnvOverrides, Settings, TenantRegistry};
 
 /// Command line of the `roster` binary.
@@ -94,7 +94,11 @@ fn slugs(tenants: &TenantRegistry) -> String {
 
 async fn migrate(settings: &Settings) -> ExitCode {
     use migration::MigratorTrait;
-    let db = match connect_database(&settings.database_url, settings.database_pool_size()).await {
+    let opened = match extra_roots(settings) {
+        Ok(roots) => connect_database(&settings.database_url, settings.database_pool_size(), roots.as_ref()).await,
+        Err(err) => Err(err),
+    };
+    let db = match opened {
         Ok(db) => db,
         Err(err) => return failure(&format!("cannot open the database: {err:?}")),
     };

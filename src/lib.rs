@@ -22,3 +22,4 @@ pub mod metrics;
 pub mod pages;
 pub mod server;
 pub mod store;
+pub mod tls;

@@ -92,6 +92,43 @@ fn a_bad_server_setting_names_its_key() {
 }
 
 #[test]
+fn check_config_refuses_service_urls_serve_cannot_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = "database_url = \"postgres://db.internal/roster?sslmode=verify_full\"\n\
+                    redis_url = \"foo://cache.internal:6379/0\"\n\
+                    smtp_url = \"smtpx://mail.internal\"\n\
+                    tls_ca_file = \"/nonexistent/ca.pem\"\n";
+    write_config(dir.path(), settings, &[("good", ACME)]);
+    let out = roster(dir.path()).arg("check-config").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "roster.toml: database_url: is not a PostgreSQL URL Roster can use",
+        "roster.toml: redis_url: must be a redis://, rediss:// (TLS) or unix:// URL",
+        "roster.toml: smtp_url: must be smtp:// (plain)",
+        "roster.toml: tls_ca_file: /nonexistent/ca.pem cannot be read",
+    ] {
+        assert!(stderr.contains(expected), "{expected} in {stderr}");
+    }
+}
+
+#[test]
+fn check_config_accepts_tls_to_every_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = common::tls::TestCa::new(dir.path(), "private");
+    let settings = format!(
+        "database_url = \"postgres://roster@db.internal/roster?sslmode=verify-full\"\n\
+         redis_url = \"rediss://cache.internal:6380/0\"\n\
+         smtp_url = \"smtps://mail.internal\"\n\
+         tls_ca_file = \"{}\"\n",
+        ca.ca_file.display()
+    );
+    write_config(dir.path(), &settings, &[("good", ACME)]);
+    let out = roster(dir.path()).arg("check-config").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn print_schema_prints_the_schema() {
     let out = Command::new(env!("CARGO_BIN_EXE_roster"))
         .arg("print-schema")

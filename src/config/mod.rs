@@ -4,6 +4,7 @@
 pub mod duration;
 mod registry;
 mod role;
+mod services;
 mod settings;
 mod tenant;
 

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::duration::de_duration;
+use super::services::{database_url_problem, redis_url_problem, smtp_url_problem, tls_ca_file_problem};
 use super::{from_figment, note_env_sources, ConfigError, EnvOverrides};
 
 const ENV_PREFIX: &str = "ROSTER_";
@@ -25,6 +26,7 @@ const KEYS: &[&str] = &[
     "redis_url",
     "redis_prefix",
     "smtp_url",
+    "tls_ca_file",
     "mail_from",
     "outbox_dir",
     "data_dir",
@@ -52,6 +54,9 @@ pub struct Settings {
     pub redis_prefix: String,
     /// Outgoing mail over SMTP; None = .eml files in `outbox_dir`.
     pub smtp_url: Option<String>,
+    /// PEM file of CA certificates that PostgreSQL, Redis and SMTP over TLS may present,
+    /// trusted beside Mozilla's public roots; None = the public roots only.
+    pub tls_ca_file: Option<PathBuf>,
     /// Sender of every email ("Name <address>").
     pub mail_from: String,
     /// Where emails go when there is no SMTP server.
@@ -117,6 +122,7 @@ impl Default for Settings {
             redis_url: None,
             redis_prefix: "roster:".into(),
             smtp_url: None,
+            tls_ca_file: None,
             mail_from: "Roster <no-reply@localhost>".into(),
             outbox_dir: PathBuf::from("data/outbox"),
             data_dir: PathBuf::from("data"),
@@ -201,28 +207,21 @@ impl Settings {
         if !matches!(self.public_url.scheme(), "http" | "https") || !self.public_url.has_host() {
             add("public_url", "must be an http or https URL");
         }
-        if !["sqlite:", "postgres://", "postgresql://"]
-            .iter()
-            .any(|p| self.database_url.starts_with(p))
-        {
-            add("database_url", "must start with sqlite: or postgres://");
+        if let Some(problem) = database_url_problem(&self.database_url) {
+            add("database_url", &problem);
         }
         // A transaction and a read beside it need two connections at once.
         if self.database_connections.is_some_and(|n| n < 2) {
             add("database_connections", "must be at least 2");
         }
-        let redis_ok =
-            |url: &str| Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "redis" | "rediss" | "redis+unix" | "unix"));
-        if self.redis_url.as_deref().is_some_and(|url| !redis_ok(url)) {
-            add("redis_url", "must be a redis:// or rediss:// URL");
+        if let Some(problem) = self.redis_url.as_deref().and_then(redis_url_problem) {
+            add("redis_url", &problem);
         }
-        if let Some(url) = &self.smtp_url {
-            if lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).is_err() {
-                add(
-                    "smtp_url",
-                    "must be smtp:// or smtps://, with optional user:password@ and ?tls=required",
-                );
-            }
+        if let Some(problem) = self.smtp_url.as_deref().and_then(smtp_url_problem) {
+            add("smtp_url", &problem);
+        }
+        if let Some(problem) = self.tls_ca_file.as_deref().and_then(tls_ca_file_problem) {
+            add("tls_ca_file", &problem);
         }
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             add(
@@ -264,6 +263,7 @@ impl fmt::Debug for Settings {
             .field("redis_url", &self.redis_url.as_deref().map(mask_password))
             .field("redis_prefix", &self.redis_prefix)
             .field("smtp_url", &self.smtp_url.as_deref().map(mask_password))
+            .field("tls_ca_file", &self.tls_ca_file)
             .field("mail_from", &self.mail_from)
             .field("outbox_dir", &self.outbox_dir)
             .field("data_dir", &self.data_dir)
@@ -400,7 +400,8 @@ mod tests {
         let found = load_text(
             "public_url = \"ftp://example.org\"\ndatabase_url = \"mysql://x\"\nredis_url = \"http://x\"\n\
              smtp_url = \"carrier-pigeon://x\"\nmail_from = \"nobody\"\nsecret_key = \"short\"\n\
-             database_connections = 1\n[limits]\ngraphql_depth = 0\nupload_bytes = 0\n",
+             database_connections = 1\ntls_ca_file = \"/nonexistent/ca.pem\"\n\
+             [limits]\ngraphql_depth = 0\nupload_bytes = 0\n",
         )
         .unwrap_err();
         let keys: Vec<&str> = found.iter().map(|e| e.split(':').next().unwrap()).collect();
@@ -412,6 +413,7 @@ mod tests {
                 "database_connections",
                 "redis_url",
                 "smtp_url",
+                "tls_ca_file",
                 "mail_from",
                 "secret_key",
                 "limits.upload_bytes",

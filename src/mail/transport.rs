@@ -6,12 +6,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::{AsyncSmtpTransportBuilder, PoolConfig};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use url::Url;
 
 use super::{MailTransport, OutgoingEmail};
 use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::tls::ExtraRoots;
 
 fn build(from: &Mailbox, email: &OutgoingEmail) -> std::result::Result<Message, String> {
     let to: Mailbox = email.to.parse().map_err(|e| format!("recipient {}: {e}", email.to))?;
@@ -40,14 +43,47 @@ pub struct SmtpTransport {
 }
 
 impl SmtpTransport {
-    pub fn new(url: &str, from: Mailbox) -> Result<Self> {
-        let inner = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| Error::Internal(format!("smtp_url: {e}")))?
+    /// A transport for `smtp_url` (lettre's URL forms); `roots`: `tls_ca_file`.
+    pub fn new(url: &str, from: Mailbox, roots: Option<&ExtraRoots>) -> Result<Self> {
+        let smtp_url = |e: &dyn std::fmt::Display| Error::Internal(format!("smtp_url: {e}"));
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| smtp_url(&e))?;
+        if let Some(roots) = roots {
+            builder = trusting(builder, url, roots).map_err(|e| smtp_url(&e))?;
+        }
+        let inner = builder
             .pool_config(PoolConfig::new().max_size(48).idle_timeout(Duration::from_secs(60)))
             .timeout(Some(Duration::from_secs(15)))
             .build();
         Ok(Self { from, inner })
     }
+}
+
+/// The TLS mode `from_url` chose for `url`, again, with `roots` trusted beside the
+/// public roots (lettre's URL forms have no place for a CA).
+fn trusting(
+    builder: AsyncSmtpTransportBuilder,
+    url: &str,
+    roots: &ExtraRoots,
+) -> std::result::Result<AsyncSmtpTransportBuilder, String> {
+    let url = Url::parse(url).map_err(|e| e.to_string())?;
+    let tls = url
+        .query_pairs()
+        .find(|(key, _)| key == "tls")
+        .map(|(_, v)| v.into_owned());
+    // As lettre's connection_url.rs reads the URL.
+    let mode: fn(TlsParameters) -> Tls = match (url.scheme(), tls.as_deref()) {
+        ("smtps", _) => Tls::Wrapper,
+        ("smtp", Some("required")) => Tls::Required,
+        ("smtp", Some("opportunistic")) => Tls::Opportunistic,
+        _ => return Ok(builder),
+    };
+    let host = url.host_str().ok_or("no host")?;
+    let mut parameters = TlsParameters::builder(host.to_owned());
+    for certificate in roots.certificates() {
+        let certificate = Certificate::from_der(certificate.to_vec()).map_err(|e| e.to_string())?;
+        parameters = parameters.add_root_certificate(certificate);
+    }
+    Ok(builder.tls(mode(parameters.build_rustls().map_err(|e| e.to_string())?)))
 }
 
 #[async_trait]
@@ -86,14 +122,15 @@ impl MailTransport for FileTransport {
     }
 }
 
-/// The transport the settings ask for: SMTP when `smtp_url` is set, else files.
-pub fn transport_for(settings: &Settings) -> Result<Arc<dyn MailTransport>> {
+/// The transport the settings ask for: SMTP when `smtp_url` is set, else files;
+/// `roots`: the certificates of `tls_ca_file`.
+pub fn transport_for(settings: &Settings, roots: Option<&ExtraRoots>) -> Result<Arc<dyn MailTransport>> {
     let from: Mailbox = settings
         .mail_from
         .parse()
         .map_err(|e| Error::Internal(format!("mail_from: {e}")))?;
     Ok(match &settings.smtp_url {
-        Some(url) => Arc::new(SmtpTransport::new(url, from)?),
+        Some(url) => Arc::new(SmtpTransport::new(url, from, roots)?),
         None => Arc::new(FileTransport::new(settings.outbox_dir.clone(), from)?),
     })
 }

@@ -98,7 +98,7 @@ async fn redis_store() {
     let Ok(url) = std::env::var("ROSTER_TEST_REDIS_URL") else {
         return; // the embedded run; CI runs this against Redis
     };
-    let store = RedisStore::new(&url, &format!("rostertest:{}:", Uuid::new_v4())).unwrap();
+    let store = RedisStore::new(&url, &format!("rostertest:{}:", Uuid::new_v4()), None).unwrap();
     sessions_behave(&store).await;
     counters_behave(&store).await;
 }
@@ -106,7 +106,7 @@ async fn redis_store() {
 #[tokio::test]
 async fn redis_down_fails_closed() {
     // Nothing listens on port 1: the store must answer an error quickly, not hang or panic.
-    let store = RedisStore::new("redis://127.0.0.1:1/0", "x:").unwrap();
+    let store = RedisStore::new("redis://127.0.0.1:1/0", "x:", None).unwrap();
     let started = std::time::Instant::now();
     assert!(store.touch("t", "h", Duration::from_secs(1)).await.is_err());
     assert!(store.ping().await.is_err());

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates};
 use uuid::Uuid;
 
 use super::{now_ms, RateLimiter, RateWindow, SessionRecord, SessionStore, StoreError};
+use crate::tls::ExtraRoots;
 
 /// Slower than this, Redis counts as down and the request fails closed.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
@@ -30,16 +32,59 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
+/// A client for `url`: `redis://` in the clear, `rediss://` over TLS checking the
+/// server's certificate against Mozilla's roots and `roots`, `unix://` a local socket.
+fn client(url: &str, roots: Option<&ExtraRoots>) -> Result<redis::Client, String> {
+    crate::tls::use_ring_provider();
+    let schemes = ["redis", "rediss", "unix", "redis+unix"];
+    if !url::Url::parse(url).is_ok_and(|u| schemes.contains(&u.scheme())) {
+        return Err("must be a redis://, rediss:// (TLS) or unix:// URL".into());
+    }
+    let info = url.into_connection_info().map_err(|e| {
+        // "Invalid database number- InvalidClientConfig": the words, not the kind.
+        let kind = format!("{:?}", e.kind());
+        e.to_string()
+            .replace(&format!(" - {kind}"), "")
+            .replace(&format!("- {kind}"), "")
+    })?;
+    let ConnectionAddr::TcpTls { insecure, .. } = &info.addr else {
+        return redis::Client::open(info).map_err(|e| e.to_string());
+    };
+    // The redis crate would accept it here and refuse at the first connection.
+    if *insecure {
+        return Err("#insecure is not supported: the certificate is always checked \
+                    (a private CA goes in tls_ca_file)"
+            .into());
+    }
+    let client = match roots {
+        // Roots given to redis replace its public ones: hand it both.
+        Some(roots) => redis::Client::build_with_tls(
+            info,
+            TlsCertificates {
+                client_tls: None,
+                root_cert: Some(roots.with_public_roots_pem()),
+            },
+        ),
+        None => redis::Client::open(info),
+    };
+    client.map_err(|e| e.to_string())
+}
+
 impl RedisStore {
     /// Checks the URL now; connects lazily so that a server started while Redis is
-    /// down serves SERVICE_UNAVAILABLE and recovers by itself.
-    pub fn new(url: &str, prefix: &str) -> Result<Self, StoreError> {
+    /// down serves SERVICE_UNAVAILABLE and recovers by itself. `roots`: `tls_ca_file`.
+    pub fn new(url: &str, prefix: &str, roots: Option<&ExtraRoots>) -> Result<Self, StoreError> {
         Ok(Self {
-            client: redis::Client::open(url).map_err(store_err)?,
+            client: client(url, roots).map_err(StoreError)?,
             prefix: prefix.to_owned(),
             connection: RwLock::new(None),
             connecting: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Whether `new` would take `url`, without connecting (for `roster check-config`).
+    pub fn check_url(url: &str) -> Result<(), String> {
+        client(url, None).map(|_| ())
     }
 
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {

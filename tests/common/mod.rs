@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub mod smtp;
+pub mod tls;
 
 use poem::listener::TcpListener;
 use roster::app::App;

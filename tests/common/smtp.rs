@@ -1,10 +1,12 @@
-//! A real SMTP server on loopback (mailin-embedded) that keeps what it receives.
+//! A real SMTP server on loopback (mailin-embedded) that keeps what it receives:
+//! in the clear, with STARTTLS, or behind implicit TLS.
 #![allow(dead_code)]
 
 use std::net::{IpAddr, TcpListener};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use mailin_embedded::{response, Handler, Response, Server};
+use mailin_embedded::{response, Handler, Response, Server, SslConfig};
 
 /// A message as received, decoded.
 #[derive(Debug, Clone)]
@@ -106,6 +108,55 @@ impl MailServer {
 
     /// Starts on `port` (e.g. after the app was pointed at it while it was down).
     pub fn start_on(port: u16) -> Self {
+        Self::start_with(port, SslConfig::None)
+    }
+
+    /// Starts on a free port, offering STARTTLS with this certificate and key (PEM files).
+    pub fn start_starttls(cert: &Path, key: &Path) -> Self {
+        // mailin asks rustls for the process's provider; two are compiled into the tests.
+        roster::tls::use_ring_provider();
+        let ssl = SslConfig::SelfSigned {
+            cert_path: cert.display().to_string(),
+            key_path: key.display().to_string(),
+        };
+        Self::start_with(free_port(), ssl)
+    }
+
+    /// Starts on a free port speaking TLS from the first byte (smtps://, port 465's way):
+    /// a TLS front that hands the decrypted stream to a plain server like [`MailServer::start`].
+    pub fn start_implicit_tls(cert_pem: &str, key_pem: &str) -> Self {
+        let inner = Self::start();
+        let front = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = front.local_addr().unwrap().port();
+        let acceptor = tls_acceptor(cert_pem, key_pem);
+        let inner_port = inner.port;
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                front.set_nonblocking(true).unwrap();
+                let front = tokio::net::TcpListener::from_std(front).unwrap();
+                while let Ok((client, _)) = front.accept().await {
+                    let acceptor = acceptor.clone();
+                    tokio::spawn(async move {
+                        let Ok(mut tls) = acceptor.accept(client).await else {
+                            return;
+                        };
+                        let mut plain = tokio::net::TcpStream::connect(("127.0.0.1", inner_port)).await.unwrap();
+                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                    });
+                }
+            });
+        });
+        Self {
+            port,
+            inbox: inner.inbox,
+        }
+    }
+
+    fn start_with(port: u16, ssl: SslConfig) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("SMTP port free");
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let sink = Sink {
@@ -119,14 +170,16 @@ impl MailServer {
         server
             .with_name("localhost")
             .with_num_threads(128)
-            .with_tcp_listener(listener);
+            .with_tcp_listener(listener)
+            .with_ssl(ssl)
+            .expect("certificate and key load");
         std::thread::spawn(move || {
             let _ = server.serve();
         });
         Self { port, inbox }
     }
 
-    /// The `smtp_url` that reaches it.
+    /// The `smtp_url` that reaches it in the clear.
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
@@ -143,6 +196,22 @@ impl MailServer {
             .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(address)))
             .collect()
     }
+}
+
+fn tls_acceptor(cert_pem: &str, key_pem: &str) -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
 /// A loopback port where nothing listens (yet).
