@@ -11,6 +11,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::duration::de_duration;
+use super::http::HttpSettings;
 use super::{from_figment, note_env_sources, ConfigError, EnvOverrides};
 
 const ENV_PREFIX: &str = "ROSTER_";
@@ -34,6 +35,7 @@ const KEYS: &[&str] = &[
     "run_jobs",
     "jobs",
     "limits",
+    "http",
 ];
 
 /// The server's own settings (DESIGN.md "Server settings"); `Default` is the embedded shape.
@@ -70,6 +72,8 @@ pub struct Settings {
     pub jobs: JobSettings,
     /// `[limits]`.
     pub limits: Limits,
+    /// `[http]`.
+    pub http: HttpSettings,
 }
 
 /// `[jobs]`: the background worker.
@@ -119,6 +123,7 @@ impl Default for Settings {
             run_jobs: true,
             jobs: JobSettings::default(),
             limits: Limits::default(),
+            http: HttpSettings::default(),
         }
     }
 }
@@ -237,6 +242,9 @@ impl Settings {
         for (key, _) in limits.iter().filter(|(_, value)| *value == 0) {
             add(key, "must be above zero");
         }
+        for (key, message) in self.http.problems() {
+            add(key, message);
+        }
         errors
     }
 }
@@ -260,6 +268,7 @@ impl fmt::Debug for Settings {
             .field("run_jobs", &self.run_jobs)
             .field("jobs", &self.jobs)
             .field("limits", &self.limits)
+            .field("http", &self.http)
             .finish()
     }
 }
