@@ -111,6 +111,8 @@ pub(super) struct ClientSocket<T> {
     last_activity: Instant,
     /// A handler was running at the last read.
     busy: bool,
+    /// The connection speaks HTTP/2: its frames have no head to time, only idle time.
+    http2: bool,
     /// Set once a deadline has passed: every later read answers the same.
     expired: Option<Expired>,
     /// Set once closing has begun to linger: the moment it must end.
@@ -132,6 +134,7 @@ impl<T> ClientSocket<T> {
             head_bytes: false,
             last_activity: now,
             busy: false,
+            http2: false,
             expired: None,
             linger_until: None,
             timer: Box::pin(tokio::time::sleep_until(now)),
@@ -224,8 +227,14 @@ impl<T: AsyncRead + Unpin> AsyncRead for ClientSocket<T> {
                 if buf.filled().len() > before {
                     let now = Instant::now();
                     this.last_activity = now;
+                    if this.seen_started == 0 && !this.head_bytes && buf.filled()[before..].starts_with(b"PRI ") {
+                        // The HTTP/2 preface: from now on only the idle limit applies.
+                        this.http2 = true;
+                        this.head_since = None;
+                        return Poll::Ready(Ok(()));
+                    }
                     let waiting = this.state.handling.load(Ordering::Relaxed) == 0;
-                    if waiting && !this.head_bytes {
+                    if waiting && !this.head_bytes && !this.http2 {
                         // The first byte of a request head: its deadline starts now, except
                         // on a new connection, where it started at the connection's opening.
                         this.head_since.get_or_insert(now);
