@@ -1,7 +1,6 @@
 //! HTTP routes: per-tenant GraphQL (POST, GET, GraphiQL, WebSocket), health and readiness.
 
-use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,11 +8,10 @@ use async_graphql::http::{GraphiQLSource, MultipartOptions, ALL_WEBSOCKET_PROTOC
 use async_graphql::{ServerError, Value};
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use poem::http::{header, StatusCode};
-use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::CatchPanic;
 use poem::web::websocket::WebSocket;
 use poem::web::{Data, Html, Path};
-use poem::{get, handler, post, Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server};
+use poem::{get, handler, post, Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use serde_json::json;
 
 use crate::app::App;
@@ -21,6 +19,13 @@ use crate::auth::{resume_session, SessionState, Visitor};
 use crate::config::Tenant;
 use crate::graphql::{build_schema, RosterSchema};
 use crate::pages;
+
+mod body;
+mod serve;
+mod socket;
+
+use self::body::read_limited;
+pub use self::serve::serve;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -63,22 +68,6 @@ pub fn routes(app: App) -> impl Endpoint {
                 "Something went wrong on our side.",
             )
         }))
-}
-
-/// Serves on `listener` until `shutdown` resolves, then lets in-flight requests finish.
-pub async fn serve(
-    app: App,
-    listener: TcpListener<SocketAddr>,
-    shutdown: impl Future<Output = ()>,
-    on_bound: impl FnOnce(SocketAddr),
-) -> std::io::Result<()> {
-    let acceptor = listener.into_acceptor().await?;
-    if let Some(addr) = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied()) {
-        on_bound(addr);
-    }
-    Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(routes(app), shutdown, Some(SHUTDOWN_GRACE))
-        .await
 }
 
 /// A JSON body in GraphQL's error shape, for errors raised before GraphQL runs.
@@ -150,13 +139,19 @@ async fn graphql_post(
     } else {
         limits.request_bytes
     };
-    let bytes = match body.into_bytes_limit(limit as usize).await {
+    let declared = req.header(header::CONTENT_LENGTH).and_then(|n| n.parse().ok());
+    let bytes = match read_limited(body, declared, limit).await {
         Ok(bytes) => bytes,
-        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
-            let message = format!("The request is larger than the {limit} bytes allowed.");
-            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "VALIDATION", &message);
+        Err(err) => {
+            let (status, message) = err.answer(limit, app.settings.http.body_read_timeout);
+            // The rest of the body stays unread, so the connection cannot serve another
+            // request: it closes after the answer (lingering: see http/socket.rs).
+            let mut response = error_response(status, "VALIDATION", &message);
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+            return response;
         }
-        Err(err) => return error_response(StatusCode::BAD_REQUEST, "VALIDATION", &err.to_string()),
     };
     let options = MultipartOptions::default()
         .max_file_size(limits.upload_bytes as usize)

@@ -1,9 +1,14 @@
-//! The HTTP surface: routing, bad requests, limits, GraphiQL, health.
+//! The HTTP surface: routing, bad requests, limits, deadlines, GraphiQL, health.
 
 mod common;
 
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
 use common::{error_code, TestApp, ACME};
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 async fn post_raw(t: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
     let response = t
@@ -193,7 +198,6 @@ async fn redis_down_fails_closed_and_readyz_says_so() {
 
 #[tokio::test]
 async fn stopping_lets_in_flight_requests_finish() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let t = TestApp::start().await;
     let addr = t.addr;
     // A request whose body is still arriving when the stop comes.
@@ -245,4 +249,233 @@ async fn metrics_count_requests_and_show_the_backlog_in_prometheus_format() {
     assert!(text.contains("roster_http_request_seconds_bucket{route=\"graphql\""));
     assert!(text.contains("roster_backlog{kind=\"outbox_queued\"} 0"), "{text}");
     assert!(!text.contains("acme"), "no tenant names in labels");
+}
+
+/// 25 MB, over the default 20 MB upload limit.
+const OVERSIZED_UPLOAD: usize = 25_000_000;
+
+fn assert_too_large(status: u16, answer: &Value, context: &str) {
+    assert_eq!(status, 413, "{context}: {answer}");
+    assert_eq!(error_code(answer), Some("VALIDATION"), "{context}: {answer}");
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("larger than the"), "{context}: {answer}");
+}
+
+/// Status and JSON body of a raw HTTP/1.1 answer.
+fn parse_answer(raw: &str) -> (u16, Value) {
+    let status = raw.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = raw.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or_default();
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// Sends a whole request before reading anything, as simple clients do, then reads to the end.
+async fn send_then_read(addr: SocketAddr, head: &str, body: &[u8]) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn uploads_over_the_limit_get_their_413_every_time() {
+    let t = TestApp::start().await;
+    let upload = bytes::Bytes::from(vec![b'x'; OVERSIZED_UPLOAD]);
+    let query = format!("{{ tenant {{ slug }} }} # {}", "x".repeat(10_000_000));
+    let json = bytes::Bytes::from(json!({ "query": query }).to_string());
+    for run in 0..20 {
+        for (content_type, body) in [
+            ("multipart/form-data; boundary=x", &upload),
+            ("application/json", &json),
+        ] {
+            let (status, answer) = post_raw(&t, "/t/acme/graphql", content_type, body.clone()).await;
+            assert_too_large(status, &answer, &format!("run {run}, {content_type}"));
+        }
+    }
+    let answer = t.ok_anon("acme", "{ tenant { slug } }", json!({})).await;
+    assert_eq!(answer["tenant"]["slug"], "acme");
+}
+
+#[tokio::test]
+async fn a_client_that_reads_only_after_sending_everything_gets_the_413() {
+    let t = TestApp::start().await;
+    let upload = vec![b'x'; OVERSIZED_UPLOAD];
+    let sized = format!(
+        "POST /t/acme/graphql HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: {OVERSIZED_UPLOAD}\r\n\r\n"
+    );
+    // Without a length the refusal comes only once the limit is crossed, mid-body.
+    let chunked = "POST /t/acme/graphql HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let mut chunks = Vec::new();
+    for piece in upload.chunks(1_000_000) {
+        chunks.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        chunks.extend_from_slice(piece);
+        chunks.extend_from_slice(b"\r\n");
+    }
+    chunks.extend_from_slice(b"0\r\n\r\n");
+    for run in 0..10 {
+        for (head, body) in [(sized.as_str(), &upload), (chunked, &chunks)] {
+            let raw = send_then_read(t.addr, head, body).await;
+            let raw = raw.unwrap_or_else(|err| panic!("run {run}: {err}"));
+            let (status, answer) = parse_answer(&raw);
+            assert_too_large(status, &answer, &format!("run {run}: {raw}"));
+            assert!(raw.to_ascii_lowercase().contains("connection: close"), "{raw}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn curl_gets_the_413_of_an_upload_over_the_limit() {
+    if std::process::Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("curl is not installed: skipped");
+        return;
+    }
+    let t = TestApp::start().await;
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), vec![b'x'; OVERSIZED_UPLOAD]).unwrap();
+    let data = format!("@{}", file.path().display());
+    for run in 0..20 {
+        // With 100-continue curl waits for a go-ahead; without, it sends at once.
+        for expect in ["Expect: 100-continue", "Expect:"] {
+            let out = tokio::process::Command::new("curl")
+                .args([
+                    "-sS",
+                    "-H",
+                    "Content-Type: multipart/form-data; boundary=x",
+                    "-H",
+                    expect,
+                ])
+                .args([
+                    "--data-binary",
+                    &data,
+                    "-w",
+                    "\n%{http_code}",
+                    &t.url("/t/acme/graphql"),
+                ])
+                .output()
+                .await
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let (body, status) = stdout.rsplit_once('\n').unwrap_or_default();
+            let answer: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+            let context = format!("run {run}, {expect}: {stdout} {}", String::from_utf8_lossy(&out.stderr));
+            assert_too_large(status.parse().unwrap_or(0), &answer, &context);
+        }
+    }
+}
+
+#[tokio::test]
+async fn stalled_bodies_are_dropped_while_other_requests_are_served() {
+    let t = TestApp::with(&[("acme", ACME)], |s| s.http.body_read_timeout = Duration::from_secs(1)).await;
+    let body = json!({ "query": "{ tenant { slug } }" }).to_string();
+    let head = format!(
+        "POST /t/acme/graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let started = Instant::now();
+    let mut stalled = Vec::new();
+    for _ in 0..60 {
+        let mut stream = TcpStream::connect(t.addr).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&body.as_bytes()[..body.len() / 2]).await.unwrap();
+        stalled.push(stream);
+    }
+    let answer = t.ok_anon("acme", "{ tenant { slug } }", json!({})).await;
+    assert_eq!(answer["tenant"]["slug"], "acme", "served while 60 bodies stall");
+
+    for stream in &mut stalled {
+        let mut raw = String::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut raw)).await;
+        read.expect("the server closes a stalled request").unwrap();
+        let (status, answer) = parse_answer(&raw);
+        assert_eq!(status, 408, "{raw}");
+        assert_eq!(error_code(&answer), Some("VALIDATION"), "{raw}");
+    }
+    assert!(started.elapsed() >= Duration::from_secs(1), "not before the timeout");
+    let answer = t.ok_anon("acme", "{ tenant { slug } }", json!({})).await;
+    assert_eq!(answer["tenant"]["slug"], "acme");
+}
+
+/// Waits for the server to close `stream`; panics after 10 s.
+async fn closed_by_server(stream: &mut TcpStream, which: &str) {
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "{which}: still open after 10 s");
+}
+
+/// Reads one answer to `GET /healthz` from a keep-alive connection.
+async fn read_health(stream: &mut TcpStream) -> String {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !raw.ends_with(b"\r\n\r\nok") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&raw));
+        raw.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8(raw).unwrap()
+}
+
+#[tokio::test]
+async fn stalled_heads_silent_and_idle_connections_are_closed() {
+    let t = TestApp::with(&[("acme", ACME)], |s| {
+        s.http.header_read_timeout = Duration::from_secs(1);
+        s.http.keep_alive_idle = Duration::from_secs(2);
+    })
+    .await;
+    let health = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    let started = Instant::now();
+    let mut partial = TcpStream::connect(t.addr).await.unwrap();
+    partial
+        .write_all(b"POST /t/acme/graphql HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut silent = TcpStream::connect(t.addr).await.unwrap();
+    let mut kept = TcpStream::connect(t.addr).await.unwrap();
+    kept.write_all(health).await.unwrap();
+    assert!(read_health(&mut kept).await.starts_with("HTTP/1.1 200"));
+
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // Past the head deadline, a kept-alive connection still serves its next request.
+    kept.write_all(health).await.unwrap();
+    assert!(read_health(&mut kept).await.starts_with("HTTP/1.1 200"));
+    let answered = Instant::now();
+    closed_by_server(&mut partial, "partial head").await;
+    closed_by_server(&mut silent, "silent").await;
+    let answer = t.ok_anon("acme", "{ tenant { slug } }", json!({})).await;
+    assert_eq!(answer["tenant"]["slug"], "acme");
+
+    closed_by_server(&mut kept, "idle").await;
+    assert!(
+        answered.elapsed() >= Duration::from_secs(2),
+        "idle for keep_alive_idle first"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn websockets_outlive_the_http_deadlines() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let t = TestApp::with(&[("acme", ACME)], |s| {
+        s.http.header_read_timeout = Duration::from_secs(1);
+        s.http.keep_alive_idle = Duration::from_secs(1);
+    })
+    .await;
+    let mut request = format!("ws://{}/t/acme/graphql/ws", t.addr)
+        .into_client_request()
+        .unwrap();
+    let protocol = "graphql-transport-ws".parse().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", protocol);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket");
+    let init = json!({ "type": "connection_init" }).to_string();
+    socket.send(Message::Text(init.into())).await.unwrap();
+    let ack = socket.next().await.unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
+
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let ping = json!({ "type": "ping" }).to_string();
+    socket.send(Message::Text(ping.into())).await.unwrap();
+    let pong = socket.next().await.unwrap().unwrap();
+    assert!(pong.to_text().unwrap().contains("pong"), "{pong:?}");
 }

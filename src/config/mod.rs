@@ -2,6 +2,7 @@
 //! into typed structs, validated once; the rest of the code never sees raw TOML.
 
 pub mod duration;
+mod http;
 mod registry;
 mod role;
 mod services;
@@ -14,6 +15,7 @@ use figment::error::Kind;
 use figment::Figment;
 
 pub use self::duration::{format_duration, parse_duration, RateLimit};
+pub use self::http::HttpSettings;
 pub use self::registry::{ReloadReport, TenantRegistry};
 pub use self::role::{Permission, Role};
 pub use self::settings::{JobSettings, Limits, Settings};

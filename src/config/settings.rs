@@ -12,6 +12,7 @@ use url::Url;
 
 use super::duration::de_duration;
 use super::services::{database_url_problem, redis_url_problem, smtp_url_problem, tls_ca_file_problem};
+use super::http::HttpSettings;
 use super::{from_figment, note_env_sources, ConfigError, EnvOverrides};
 
 const ENV_PREFIX: &str = "ROSTER_";
@@ -36,6 +37,7 @@ const KEYS: &[&str] = &[
     "run_jobs",
     "jobs",
     "limits",
+    "http",
 ];
 
 /// The server's own settings (DESIGN.md "Server settings"); `Default` is the embedded shape.
@@ -75,6 +77,8 @@ pub struct Settings {
     pub jobs: JobSettings,
     /// `[limits]`.
     pub limits: Limits,
+    /// `[http]`.
+    pub http: HttpSettings,
 }
 
 /// `[jobs]`: the background worker.
@@ -132,6 +136,7 @@ impl Default for Settings {
             run_jobs: true,
             jobs: JobSettings::default(),
             limits: Limits::default(),
+            http: HttpSettings::default(),
         }
     }
 }
@@ -249,6 +254,9 @@ impl Settings {
         if self.jobs.send_timeout.is_zero() {
             add("jobs.send_timeout", "must be above zero");
         }
+        for (key, message) in self.http.problems() {
+            add(key, message);
+        }
         errors
     }
 }
@@ -273,6 +281,7 @@ impl fmt::Debug for Settings {
             .field("run_jobs", &self.run_jobs)
             .field("jobs", &self.jobs)
             .field("limits", &self.limits)
+            .field("http", &self.http)
             .finish()
     }
 }
