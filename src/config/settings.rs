@@ -11,8 +11,8 @@ use serde::Deserialize;
 use url::Url;
 
 use super::duration::de_duration;
-use super::services::{database_url_problem, redis_url_problem, smtp_url_problem, tls_ca_file_problem};
 use super::http::HttpSettings;
+use super::services::{database_url_problem, redis_url_problem, smtp_url_problem, tls_ca_file_problem};
 use super::{from_figment, note_env_sources, ConfigError, EnvOverrides};
 
 const ENV_PREFIX: &str = "ROSTER_";
