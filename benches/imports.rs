@@ -329,7 +329,8 @@ async fn previews_at_once(uploads: usize) {
     reset_peak();
     let base = peak_mb();
     let started = Instant::now();
-    let uploads = (0..uploads).map(|n| bench.upload("CREATE", &format!("members-{n}.csv"), file));
+    let names: Vec<String> = (0..uploads).map(|n| format!("members-{n}.csv")).collect();
+    let uploads = names.iter().map(|name| bench.upload("CREATE", name, file));
     let jobs = futures_util::future::join_all(uploads).await;
     for job in &jobs {
         assert_eq!(job["status"], "READY", "{job}");
