@@ -1637,3 +1637,73 @@ async fn a_job_whose_process_died_is_recovered_once_its_lease_lapses() {
         .await;
     assert_eq!(cancelled["cancelImport"]["status"], "CANCELLED");
 }
+
+#[tokio::test]
+async fn a_large_preview_is_written_as_it_is_planned_and_applies_in_file_order() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    // More rows than the planner keeps in memory at once, with passwords (held until
+    // hashed) spread through the file and one failing row.
+    let mut file = String::from("Identifiant;Prénom;Nom;Email;Mot de passe\r\n");
+    for n in 0..2_600 {
+        let password = if n % 700 == 3 {
+            format!("secret-pass-{n}")
+        } else {
+            String::new()
+        };
+        let email = if n == 1_500 {
+            "not an address".to_owned()
+        } else {
+            format!("bulk{n}@amap.example.org")
+        };
+        file.push_str(&format!("bulk{n};Ana;Bulk{n};{email};{password}\r\n"));
+    }
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "bulk.csv",
+        file.into_bytes(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["summary"]["create"], 2_599);
+    assert_eq!(job["summary"]["errorRows"], 1);
+    assert_eq!(
+        errors_at(&job),
+        [(1_502, "Email".to_owned(), "INVALID_EMAIL".to_owned())]
+    );
+    let id = job["id"].as_str().unwrap();
+    let page = app
+        .ok(
+            "amap",
+            &admin,
+            "query($id: ID!) { importJob(id: $id) { changes(kind: CREATE, first: 100) { totalCount nodes { row login } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let changes = &page["importJob"]["changes"];
+    assert_eq!(changes["totalCount"], 2_599);
+    let rows: Vec<i64> = changes["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["row"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        (2..102).collect::<Vec<i64>>(),
+        "file order, password rows in their place"
+    );
+    assert_eq!(changes["nodes"][3]["login"], "bulk3");
+
+    let done = apply(&app, "amap", &admin, id, true, false).await;
+    assert_eq!(done["data"]["applyImport"]["status"], "DONE", "{done}");
+    assert_eq!(
+        member_count(&app, "amap", &admin, json!({ "search": "bulk" })).await,
+        2_599
+    );
+    // A password from the file, hashed after planning, signs in.
+    app.login("amap", "bulk2103", "secret-pass-2103").await;
+}

@@ -23,19 +23,20 @@ pub fn build(layout: &Layout, sheet: &Sheet, errors: &[RowError], locale: &str) 
     let mut headers = layout.headers.clone();
     headers.push(if french { "Erreurs" } else { "Errors" }.to_owned());
     let password = layout.index(Field::Password);
+    // Grouped once: a large file with many failed rows must not compare every row
+    // with every error.
+    let mut problems_of: std::collections::HashMap<usize, Vec<String>> = std::collections::HashMap::new();
+    for e in errors {
+        problems_of.entry(e.row).or_default().push(match &e.column {
+            Some(column) => format!("{column} : {}", e.problem.message(locale)),
+            None => e.problem.message(locale),
+        });
+    }
     let mut rows = Vec::new();
     for row in &sheet.rows {
-        let problems: Vec<String> = errors
-            .iter()
-            .filter(|e| e.row == row.number)
-            .map(|e| match &e.column {
-                Some(column) => format!("{column} : {}", e.problem.message(locale)),
-                None => e.problem.message(locale),
-            })
-            .collect();
-        if problems.is_empty() {
+        let Some(problems) = problems_of.get(&row.number) else {
             continue;
-        }
+        };
         let mut cells = row.cells.clone();
         cells.resize(layout.headers.len(), String::new());
         if let Some(index) = password {

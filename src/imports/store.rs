@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::columns::{match_headers, Field};
 use super::jobs::progress;
 use super::messages::RowError;
-use super::plan::{self, load_snapshot, Context, PasswordPlan, Payload, Plan};
+use super::plan::{self, load_snapshot, Context, Edit, PasswordPlan, Payload, Plan, PlannedRow};
 use super::read::ReadError;
 use super::row::Layout;
 use super::running::{lapsed, lease_from_now};
@@ -160,7 +160,17 @@ async fn prepare(
     let (mode, caller_id) = (request.mode, caller.member_id());
     let (plan_options, plan_layout) = (options.clone(), layout.clone());
     let job_id = job.id;
-    let (mut plan, sheet) = tokio::task::spawn_blocking(move || {
+    let (db, saved_job, runtime) = (app.db.clone(), job.clone(), tokio::runtime::Handle::current());
+    let (mut plan, sheet, flush_error) = tokio::task::spawn_blocking(move || {
+        // Finished changes are written as planning goes (this thread may wait for the
+        // database: it is a blocking thread); the first failure stops the writes.
+        let flush_error = std::sync::Mutex::new(None);
+        let flush = |rows: Vec<PlannedRow>| {
+            let mut failed = flush_error.lock().expect("flush error");
+            if failed.is_none() {
+                *failed = runtime.block_on(save_changes(&db, &saved_job, &rows)).err();
+            }
+        };
         let ctx = Context {
             tenant: &tenant,
             mode,
@@ -168,15 +178,23 @@ async fn prepare(
             caller_id,
             grants: &grants,
             progress: &|done| progress::set(job_id, done as i32),
+            flush: Some(&flush),
         };
         let mut plan = plan::plan(&ctx, &plan_layout, &sheet, &snapshot);
         let without_hash = sheet.rows.len() - plan.passwords.len();
         progress::set(job_id, without_hash as i32);
         hash_passwords(&mut plan, job_id, without_hash);
-        (plan, sheet)
+        // Only the failed rows go on (into the error report): free the others now.
+        let mut sheet = sheet;
+        sheet.rows.retain(|row| plan.error_rows.contains(&row.number));
+        sheet.rows.shrink_to_fit();
+        (plan, sheet, flush_error.into_inner().expect("flush error"))
     })
     .await
     .map_err(|e| Error::Internal(format!("planning an import: {e}")))?;
+    if let Some(err) = flush_error {
+        return Err(err);
+    }
 
     fill_previous_hashes(&app.db, &mut plan).await?;
     options.new_groups = plan.new_groups.clone();
@@ -222,24 +240,35 @@ fn hash_passwords(plan: &mut Plan, job: Uuid, done_before: usize) {
             .flat_map(|w| w.join().expect("hashing threads do not panic"))
             .collect()
     });
-    for (index, hash) in hashes {
-        match &mut plan.changes[index].payload {
+    let position: std::collections::HashMap<usize, usize> =
+        plan.changes.iter().enumerate().map(|(i, c)| (c.seq, i)).collect();
+    for (seq, hash) in hashes {
+        let change = &mut plan.changes[position[&seq]];
+        let mut payload = change.payload();
+        match &mut payload {
             Payload::Create(new) => new.password = PasswordPlan::Hash(hash),
             Payload::Edit(edit) => edit.password_hash = Some(hash),
             _ => {}
         }
+        change.set_payload(&payload);
     }
 }
 
 /// The password hashes that planned password changes replace, kept in the plan so that
 /// undo can put them back (the snapshot does not carry hashes).
 async fn fill_previous_hashes<C: ConnectionTrait>(conn: &C, plan: &mut Plan) -> Result<()> {
-    let ids: Vec<Uuid> = plan
+    // Rows that set a password are never flushed before this: all are still here.
+    let edits: Vec<(usize, Uuid, Edit)> = plan
         .changes
         .iter()
-        .filter(|c| matches!(&c.payload, Payload::Edit(e) if e.previous_password.is_some()))
-        .filter_map(|c| c.member_id)
+        .enumerate()
+        .filter(|(_, change)| change.awaits_hash)
+        .filter_map(|(index, change)| match (change.payload(), change.member_id) {
+            (Payload::Edit(edit), Some(id)) if edit.previous_password.is_some() => Some((index, id, edit)),
+            _ => None,
+        })
         .collect();
+    let ids: Vec<Uuid> = edits.iter().map(|(_, id, _)| *id).collect();
     let mut hashes = std::collections::HashMap::new();
     for chunk in ids.chunks(1_000) {
         let rows: Vec<(Uuid, Option<String>)> = members::Entity::find()
@@ -251,44 +280,50 @@ async fn fill_previous_hashes<C: ConnectionTrait>(conn: &C, plan: &mut Plan) -> 
             .await?;
         hashes.extend(rows);
     }
-    for change in &mut plan.changes {
-        if let (Payload::Edit(edit), Some(id)) = (&mut change.payload, change.member_id) {
-            if let Some(previous) = &mut edit.previous_password {
-                previous.0 = hashes.get(&id).cloned().flatten();
-            }
+    for (index, id, mut edit) in edits {
+        if let Some(previous) = &mut edit.previous_password {
+            previous.0 = hashes.get(&id).cloned().flatten();
         }
+        plan.changes[index].set_payload(&Payload::Edit(edit));
     }
     Ok(())
 }
 
-/// Writes the planned changes and row errors in multi-row statements, building each
-/// statement's rows only when it is sent.
+/// Writes what planning left in memory (the changes not flushed yet, and the row
+/// errors) in multi-row statements.
 async fn save_plan<C: ConnectionTrait>(conn: &C, job: &import_jobs::Model, plan: &Plan) -> Result<()> {
-    for (start, chunk) in plan.changes.chunks(1_000).enumerate().map(|(i, c)| (i * 1_000, c)) {
-        let rows = chunk.iter().enumerate().map(|(offset, c)| import_changes::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            job_id: Set(job.id),
-            tenant: Set(job.tenant.clone()),
-            seq: Set((start + offset) as i32),
-            row: Set(c.row.map(|r| r as i32)),
-            kind: Set(c.kind.as_str().to_owned()),
-            member_id: Set(c.member_id),
-            login: Set(c.login.clone()),
-            email: Set(c.email.clone()),
-            changes: Set(serde_json::to_string(&c.changes).expect("changes serialise")),
-            payload: Set(serde_json::to_string(&c.payload).expect("payload serialises")),
-            member_version: Set(c.member_version),
-        });
-        import_changes::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
-    }
+    save_changes(conn, job, &plan.changes).await?;
     for (start, chunk) in plan.errors.chunks(1_000).enumerate().map(|(i, c)| (i * 1_000, c)) {
         let rows = chunk
             .iter()
             .enumerate()
             .map(|(offset, e)| row_error_model(job, start + offset, e));
         import_row_errors::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes planned changes at their `seq`, a multi-row statement per thousand, building
+/// each statement's rows only when it is sent.
+async fn save_changes<C: ConnectionTrait>(conn: &C, job: &import_jobs::Model, changes: &[PlannedRow]) -> Result<()> {
+    for chunk in changes.chunks(1_000) {
+        let rows = chunk.iter().map(|c| import_changes::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            job_id: Set(job.id),
+            tenant: Set(job.tenant.clone()),
+            seq: Set(c.seq as i32),
+            row: Set(c.row.map(|r| r as i32)),
+            kind: Set(c.kind.as_str().to_owned()),
+            member_id: Set(c.member_id),
+            login: Set(c.login.clone()),
+            email: Set(c.email.clone()),
+            changes: Set(c.changes_json.to_string()),
+            payload: Set(c.payload_json.to_string()),
+            member_version: Set(c.member_version),
+        });
+        import_changes::Entity::insert_many(rows)
             .exec_without_returning(conn)
             .await?;
     }
