@@ -39,9 +39,13 @@ async fn upkeep(app: &App) -> Result<(u64, u64)> {
     Ok((expired, reminded))
 }
 
+/// How long a pass under way may go on once the worker is told to stop; past it the
+/// pass is cut off (a message cut off mid-send stays claimed and is sent once, later).
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Runs the worker until `stop` turns true: mail delivery and upkeep in two loops of
 /// their own, so that a mail server that stops answering delays only mail. On stop,
-/// the batch of mail under way finishes (each send is bounded by `send_timeout`).
+/// the pass under way gets [`STOP_GRACE`] to finish.
 pub async fn run(app: App, stop: watch::Receiver<bool>) {
     let (mail_app, mail_stop) = (app.clone(), stop.clone());
     let mail = every_tick(app.clone(), stop.clone(), "email delivery", move || {
@@ -68,8 +72,19 @@ where
         if *stop.borrow() {
             return;
         }
-        if let Err(err) = pass().await {
-            tracing::warn!(error = ?err, "background {what} failed; retrying at the next tick");
+        let running = pass();
+        tokio::pin!(running);
+        let outcome = tokio::select! {
+            outcome = &mut running => Some(outcome),
+            _ = stop.changed() => tokio::time::timeout(STOP_GRACE, &mut running).await.ok(),
+        };
+        match outcome {
+            Some(Err(err)) => tracing::warn!(error = ?err, "background {what} failed; retrying at the next tick"),
+            Some(Ok(())) => {}
+            None => {
+                tracing::warn!("background {what} cut off at shutdown; it resumes at the next start");
+                return;
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}

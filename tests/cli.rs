@@ -310,3 +310,75 @@ async fn serve_bootstraps_reloads_on_sighup_and_stops_on_sigterm() {
         .unwrap();
     assert!(status.success(), "clean exit on SIGTERM: {status}");
 }
+
+#[tokio::test]
+async fn sigterm_ends_the_process_in_time_while_a_mail_server_hangs_and_the_mail_waits() {
+    // Accepts connections (the kernel completes them) and never greets.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let database_url = common::fresh_database_url(dir.path()).await;
+    let settings = format!(
+        "listen = \"127.0.0.1:{port}\"\ndatabase_url = \"{database_url}\"\ndata_dir = \"{}\"\n\
+         smtp_url = \"smtp://{}\"\n[jobs]\npoll_interval = \"200ms\"\nsend_timeout = \"60s\"\n",
+        dir.path().join("data").display(),
+        silent.local_addr().unwrap()
+    );
+    let acme = format!("{ACME}\n[bootstrap]\nadmin_email = \"first@acme.example\"\n");
+    write_config(dir.path(), &settings, &[("acme", &acme)]);
+    let mut child = roster(dir.path())
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for("the server", || async {
+        client.get(format!("{base}/healthz")).send().await.is_ok()
+    })
+    .await;
+    let reset = json!({ "query": "mutation { requestPasswordReset(identifier: \"first@acme.example\") }" });
+    let answer: serde_json::Value = client
+        .post(format!("{base}/t/acme/graphql"))
+        .json(&reset)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["data"]["requestPasswordReset"], true, "{answer}");
+
+    // The worker claims the message and hangs on the silent server.
+    let db = sea_orm::Database::connect(&database_url).await.unwrap();
+    use sea_orm::EntityTrait;
+    wait_for("the send to start", || {
+        let db = db.clone();
+        async move {
+            entity::outbox::Entity::find()
+                .all(&db)
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| m.attempts >= 1)
+        }
+    })
+    .await;
+    let pid = child.id().to_string();
+    let asked = Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(15),
+        "stopped in {:?} although a send hangs for up to 60 s",
+        asked.elapsed()
+    );
+    let waiting = entity::outbox::Entity::find().all(&db).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].status, "queued", "cut off, not lost: {:?}", waiting[0]);
+}

@@ -1450,8 +1450,8 @@ async fn preview_racers(app: &TestApp, admin: &str, last_name: &str) -> String {
     job["id"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn two_imports_applied_at_once_never_lose_an_update() {
+/// A tenant with 300 members `racer0…racer299` named "Start", and its admin's token.
+async fn with_racers() -> (TestApp, String) {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
     let admin = app.admin_token("amap", "admin@amap.example.org").await;
     let seeded = start(
@@ -1465,6 +1465,12 @@ async fn two_imports_applied_at_once_never_lose_an_update() {
     .await;
     let done = apply(&app, "amap", &admin, seeded["id"].as_str().unwrap(), false, false).await;
     assert!(done["errors"].is_null(), "{done}");
+    (app, admin)
+}
+
+#[tokio::test]
+async fn two_imports_applied_at_once_never_lose_an_update() {
+    let (app, admin) = with_racers().await;
 
     for round in 0..4 {
         let (alpha, beta) = (format!("Alpha{round}"), format!("Beta{round}"));
@@ -1495,18 +1501,7 @@ async fn two_imports_applied_at_once_never_lose_an_update() {
 
 #[tokio::test]
 async fn an_undo_racing_an_apply_never_overwrites_it() {
-    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let seeded = start(
-        &app,
-        "amap",
-        &admin,
-        "racers.csv",
-        racers(300, "Start"),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
-    apply(&app, "amap", &admin, seeded["id"].as_str().unwrap(), false, false).await;
+    let (app, admin) = with_racers().await;
 
     for round in 0..3 {
         let before = racer_names(&app, &admin).await;
