@@ -59,7 +59,7 @@ permissions = []
 default = true
 "#;
 
-pub const JOB: &str = "id mode status fileName format totalRows processedRows failure newGroups \
+pub const JOB: &str = "id mode status fileName format totalRows processedRows failure newGroups headerRow \
     columns { header field } \
     summary { create update deactivate reactivate invite addToGroups unchanged errorRows } \
     rowErrors(first: 100) { totalCount nodes { row column value code message } } \
@@ -1701,4 +1701,108 @@ async fn a_large_preview_is_written_as_it_is_planned_and_applies_in_file_order()
     );
     // A password from the file, hashed after planning, signs in.
     app.login("amap", "bulk2103", "secret-pass-2103").await;
+}
+
+const CREATED: &str = "query { members(first: 20, filter: {search: \"sep\"}) { nodes { firstName lastName email } } }";
+
+#[tokio::test]
+async fn excel_sep_line_is_honoured_and_skipped() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    // The field sample: Windows-1252, `sep=;` above the header.
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "sep-line.csv",
+        fixture("sep-line.csv"),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["headerRow"], 1, "Excel hides the hint: the header is row 1");
+    assert_eq!(job["summary"]["create"], 2);
+    assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
+    let names: Vec<String> = app.ok("amap", &admin, CREATED, json!({})).await["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {}",
+                m["firstName"].as_str().unwrap(),
+                m["lastName"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(names, ["Ana Sep", "Bo Sep"]);
+
+    // Another hint: a tab file announced as such, whose header has commas and semicolons
+    // that must not be taken for delimiters.
+    let tabbed = "SEP=\t\r\nPrénom\tNom\tEmail\tNote\r\nCy\tSep\tcy.sep@example.org\tvoir a, b; c\r\n";
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "tab.csv",
+        tabbed.as_bytes().to_vec(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["summary"]["create"], 1, "{job}");
+    assert_eq!(job["columns"][3]["header"], "Note");
+}
+
+#[tokio::test]
+async fn the_header_is_found_below_titles_notes_and_blank_lines() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    // A title without any delimiter, a blank line and an export date above a `,` header;
+    // the failing row keeps the number the spreadsheet shows.
+    let csv = "Liste des adhérents\r\n\r\nExporté le 12/03/2025,,\r\nPrénom,Nom,Email\r\n\
+               Dee,Top,dee.top@example.org\r\nEve,Top,not-an-address\r\nFay,Top,fay.top@example.org\r\n";
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "titled.csv",
+        csv.as_bytes().to_vec(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["headerRow"], 4);
+    assert_eq!(job["summary"]["create"], 2);
+    assert_eq!(errors_at(&job), [(6, "Email".to_owned(), "INVALID_EMAIL".to_owned())]);
+
+    // The same in a workbook: a title row and an empty row above the header.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "AMAP du coin — adhérents 2025").unwrap();
+    for (c, header) in ["Prénom", "Nom", "Email"].iter().enumerate() {
+        sheet.write_string(2, c as u16, *header).unwrap();
+    }
+    for (c, cell) in ["Gus", "Top", "gus.top@example.org"].iter().enumerate() {
+        sheet.write_string(3, c as u16, *cell).unwrap();
+    }
+    let xlsx = workbook.save_to_buffer().unwrap();
+    let job = start(&app, "amap", &admin, "titled.xlsx", xlsx, json!({ "mode": "CREATE" })).await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["headerRow"], 3);
+    assert_eq!(job["summary"]["create"], 1);
+
+    // Nothing recognisable in the top rows: the header stays row 1 and the admin is told.
+    let unknown = "Colonne A;Colonne B\r\nx;y\r\n";
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "unknown.csv",
+        unknown.as_bytes().to_vec(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "FAILED");
+    assert_eq!(job["headerRow"], 1);
 }

@@ -446,6 +446,12 @@ impl ImportJobView {
     async fn failure(&self) -> Option<&str> {
         self.0.error.as_deref()
     }
+    /// The spreadsheet row read as the header: 1, unless title, note or blank lines were
+    /// above it (the first of the top 20 rows with known column names). Null until read.
+    async fn header_row(&self) -> Option<i32> {
+        self.options().header_row.map(|row| row as i32)
+    }
+
     /// Groups the file names that do not exist yet; applying creates them.
     async fn new_groups(&self) -> Vec<String> {
         self.options().new_groups

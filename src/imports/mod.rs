@@ -162,6 +162,10 @@ pub struct Options {
     /// After an undo: members changed since the import, left as they were.
     #[serde(default)]
     pub left_alone: Vec<Uuid>,
+    /// The spreadsheet row read as the header (1 unless titles or blank lines were
+    /// above it); None until the file is read.
+    #[serde(default)]
+    pub header_row: Option<usize>,
 }
 
 /// `ImportSummary`.

@@ -1,6 +1,8 @@
 //! Reading CSV and text files: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's
-//! "Unicode text"), or Windows-1252 when the bytes are not UTF-8; delimiter `,` `;` or
-//! tab told from the header line; quoted fields may hold line breaks; blank rows skipped.
+//! "Unicode text"), or Windows-1252 when the bytes are not UTF-8; delimiter from an Excel
+//! `sep=` first line, else the most frequent of `,` `;` or tab on the first line that has
+//! any; quoted fields may hold line breaks; blank rows skipped. The header is then looked
+//! for among the top rows ([`Sheet::find_header`]).
 
 use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
 
@@ -39,6 +41,29 @@ pub struct Sheet {
     pub rows: Vec<Row>,
 }
 
+impl Sheet {
+    /// Moves the header down to the first of the top rows in which `recognised` finds
+    /// known columns (titles, notes and blank lines above it are dropped); the header
+    /// stays the first row when none does. Returns the header's row number; data rows
+    /// keep the spreadsheet's numbers.
+    pub fn find_header(&mut self, recognised: impl Fn(&[String]) -> usize) -> usize {
+        if recognised(&self.headers) > 0 {
+            return 1;
+        }
+        let found = self
+            .rows
+            .iter()
+            .take_while(|row| row.number <= HEADER_SEARCH_ROWS)
+            .position(|row| recognised(&row.cells) > 0);
+        let Some(index) = found else { return 1 };
+        let mut below = self.rows.split_off(index);
+        let header = below.remove(0);
+        self.headers = header.cells.iter().map(|h| h.trim().to_owned()).collect();
+        self.rows = below;
+        header.number
+    }
+}
+
 /// Text of a file, whatever Excel or LibreOffice wrote it in.
 pub fn decode(bytes: &[u8]) -> Result<String, ReadError> {
     let text = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
@@ -65,8 +90,32 @@ pub fn decode(bytes: &[u8]) -> Result<String, ReadError> {
     Ok(text)
 }
 
-/// The delimiter of the header line: the most frequent of `;`, tab and `,` outside quotes.
+/// Excel's delimiter hint, a first line `sep=;` (any one character): the delimiter, and
+/// the text after that line (Excel hides it: the next line is the spreadsheet's row 1).
+pub fn split_sep_line(text: &str) -> Option<(u8, &str)> {
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let hint = first.trim_end_matches('\r').trim();
+    let value = hint.get(..4).filter(|p| p.eq_ignore_ascii_case("sep="))?;
+    let mut chars = hint[value.len()..].chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii() && c != '"' => Some((c as u8, rest)),
+        _ => None,
+    }
+}
+
+/// The delimiter: the most frequent of `;`, tab and `,` outside quotes on the first
+/// line that has any (title or blank lines above the header may have none).
 pub fn detect_delimiter(text: &str) -> u8 {
+    text.split('\n')
+        .take(HEADER_SEARCH_ROWS)
+        .find_map(line_delimiter)
+        .unwrap_or(b',')
+}
+
+/// How many rows from the top may hold the header (titles, notes, blanks above it).
+pub const HEADER_SEARCH_ROWS: usize = 20;
+
+fn line_delimiter(text: &str) -> Option<u8> {
     let mut counts = [(b';', 0usize), (b'\t', 0), (b',', 0)];
     let mut quoted = false;
     for c in text.chars() {
@@ -88,7 +137,6 @@ pub fn detect_delimiter(text: &str) -> u8 {
         .max_by_key(|(_, count)| *count)
         .filter(|(_, count)| *count > 0)
         .map(|(d, _)| *d)
-        .unwrap_or(b',')
 }
 
 /// Puts a lone delimiter on every empty line outside quotes: the csv reader drops empty
@@ -119,8 +167,11 @@ pub fn read_csv(bytes: &[u8], max_rows: u64) -> Result<Sheet, ReadError> {
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
-    let delimiter = detect_delimiter(&text);
-    let text = keep_empty_lines(&text, delimiter);
+    let (delimiter, text) = match split_sep_line(&text) {
+        Some((delimiter, rest)) => (delimiter, rest),
+        None => (detect_delimiter(&text), text.as_str()),
+    };
+    let text = keep_empty_lines(text, delimiter);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -215,6 +266,43 @@ mod tests {
         assert_eq!(detect_delimiter("a\tb\tc"), b'\t');
         assert_eq!(detect_delimiter("\"a;x\",b,c"), b',', "quoted delimiters do not count");
         assert_eq!(detect_delimiter("single"), b',');
+        assert_eq!(
+            detect_delimiter("Liste des adhérents\r\n\r\nPrénom;Nom, dit;Email\r\n"),
+            b';',
+            "a title and a blank line without delimiters are passed over"
+        );
+    }
+
+    #[test]
+    fn excel_sep_hints_give_the_delimiter_and_are_dropped() {
+        assert_eq!(split_sep_line("sep=;\r\nEmail;Nom\r\n"), Some((b';', "Email;Nom\r\n")));
+        assert_eq!(split_sep_line("SEP=|\nEmail|Nom"), Some((b'|', "Email|Nom")));
+        assert_eq!(split_sep_line("sep=,"), Some((b',', "")));
+        for not_a_hint in ["sep=;;\nx", "sep=\nx", "separator=;\nx", "Email;Nom\nsep=;", "sep=é\nx"] {
+            assert_eq!(split_sep_line(not_a_hint), None, "{not_a_hint:?}");
+        }
+        let sheet = read_csv(b"sep=;\r\nEmail;Nom\r\na@b.org;A, B\r\n", 10).unwrap();
+        assert_eq!(sheet.headers, ["Email", "Nom"]);
+        assert_eq!(sheet.rows[0].cells, ["a@b.org", "A, B"]);
+        assert_eq!(sheet.rows[0].number, 2, "numbered as Excel shows the file");
+    }
+
+    #[test]
+    fn the_header_is_the_first_top_row_with_known_columns() {
+        let mut sheet = read_csv("Titre\n\nNote: à jour\nEmail,Nom\na@b.org,A\n".as_bytes(), 10).unwrap();
+        let header = sheet.find_header(|cells| cells.iter().filter(|c| *c == "Email").count());
+        assert_eq!(header, 4);
+        assert_eq!(sheet.headers, ["Email", "Nom"]);
+        assert_eq!(sheet.rows.len(), 1);
+        assert_eq!(sheet.rows[0].number, 5);
+        // Beyond the top twenty rows a header is not looked for.
+        let far = format!("{}Email\na@b.org\n", "note\n".repeat(25));
+        let mut sheet = read_csv(far.as_bytes(), 100).unwrap();
+        assert_eq!(
+            sheet.find_header(|cells| cells.iter().filter(|c| *c == "Email").count()),
+            1
+        );
+        assert_eq!(sheet.headers, ["note"]);
     }
 
     #[test]

@@ -129,13 +129,20 @@ async fn prepare(
     let read = tokio::task::spawn_blocking(move || sheet::read_file(&bytes, &limits))
         .await
         .map_err(|e| Error::Internal(format!("reading an import: {e}")))?;
-    let (format, sheet) = match read {
+    let (format, mut sheet) = match read {
         Ok(read) => read,
         Err(err) => return fail(app, job, &read_failure(&err, &options.locale)).await,
     };
     job.format = format.as_str().to_owned();
-    job.total_rows = sheet.rows.len() as i32;
     let tenant = caller.tenant.clone();
+    let aliases = &tenant.import.aliases;
+    let header_row = sheet.find_header(|cells| match_headers(cells, aliases).iter().flatten().count());
+    options.header_row = Some(header_row);
+    job.options = serde_json::to_string(&options).expect("options serialise");
+    if sheet.rows.is_empty() {
+        return fail(app, job, &read_failure(&ReadError::NoRows, &options.locale)).await;
+    }
+    job.total_rows = sheet.rows.len() as i32;
     let fields = match_headers(&sheet.headers, &tenant.import.aliases);
     let layout = Layout {
         headers: sheet.headers.clone(),
