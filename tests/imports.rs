@@ -1806,3 +1806,66 @@ async fn the_header_is_found_below_titles_notes_and_blank_lines() {
     assert_eq!(job["status"], "FAILED");
     assert_eq!(job["headerRow"], 1);
 }
+
+#[tokio::test]
+async fn the_first_visible_sheet_is_read() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    // The field sample: a hidden sheet of drop-down lists before the members' sheet.
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "adherents.xlsx",
+        fixture("hidden-first-sheet.xlsx"),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["summary"]["create"], 2);
+    assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
+    assert_eq!(
+        member_count(&app, "amap", &admin, json!({ "search": "cachée" })).await,
+        2
+    );
+
+    // Another way of hiding: a "very hidden" sheet that itself looks like a member list,
+    // and the visible one starting below an empty first row.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let lists = workbook.add_worksheet().set_name("Données").unwrap();
+    lists.write_string(0, 0, "Email").unwrap();
+    lists.write_string(1, 0, "wrong@example.org").unwrap();
+    lists.set_very_hidden(true);
+    let members = workbook.add_worksheet().set_name("Membres").unwrap();
+    for (c, header) in ["Prénom", "Nom", "Email"].iter().enumerate() {
+        members.write_string(1, c as u16, *header).unwrap();
+    }
+    for (c, cell) in ["Ivo", "Voilé", "ivo.voile@example.org"].iter().enumerate() {
+        members.write_string(2, c as u16, *cell).unwrap();
+    }
+    members.set_active(true);
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "voile.xlsx",
+        workbook.save_to_buffer().unwrap(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["headerRow"], 2);
+    assert_eq!(job["summary"]["create"], 1);
+    let changes = app
+        .ok(
+            "amap",
+            &admin,
+            "query($id: ID!) { importJob(id: $id) { changes(first: 5) { nodes { email } } } }",
+            json!({ "id": job["id"] }),
+        )
+        .await;
+    assert_eq!(
+        changes["importJob"]["changes"]["nodes"][0]["email"],
+        "ivo.voile@example.org"
+    );
+}

@@ -37,6 +37,8 @@ pub struct Row {
 /// A sheet: its header cells and its non-blank rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sheet {
+    /// The row number of `headers` as the spreadsheet shows it.
+    pub header_row: usize,
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
 }
@@ -48,17 +50,18 @@ impl Sheet {
     /// keep the spreadsheet's numbers.
     pub fn find_header(&mut self, recognised: impl Fn(&[String]) -> usize) -> usize {
         if recognised(&self.headers) > 0 {
-            return 1;
+            return self.header_row;
         }
         let found = self
             .rows
             .iter()
             .take_while(|row| row.number <= HEADER_SEARCH_ROWS)
             .position(|row| recognised(&row.cells) > 0);
-        let Some(index) = found else { return 1 };
+        let Some(index) = found else { return self.header_row };
         let mut below = self.rows.split_off(index);
         let header = below.remove(0);
         self.headers = header.cells.iter().map(|h| h.trim().to_owned()).collect();
+        self.header_row = header.number;
         self.rows = below;
         header.number
     }
@@ -201,7 +204,11 @@ pub fn read_csv(bytes: &[u8], max_rows: u64) -> Result<Sheet, ReadError> {
     if rows.is_empty() {
         return Err(ReadError::NoRows);
     }
-    Ok(Sheet { headers, rows })
+    Ok(Sheet {
+        header_row: 1,
+        headers,
+        rows,
+    })
 }
 
 #[cfg(test)]

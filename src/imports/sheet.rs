@@ -1,5 +1,5 @@
 //! Reading any file an admin may send: the format is told from the content (never the
-//! name), CSV and text go to `read`, XLSX / XLS / ODS through calamine (first sheet).
+//! name), CSV and text go to `read`, XLSX / XLS / ODS through calamine (the first visible sheet).
 //! Zip-based files are checked before calamine sees them: declared sizes first, then the
 //! real inflated size with a cap, so a zip bomb ends in an error in a fraction of a
 //! second instead of filling memory. Spreadsheet numbers keep their text form
@@ -209,17 +209,31 @@ fn corrupt(err: impl std::fmt::Display) -> ReadError {
     ReadError::Corrupt(text)
 }
 
-/// The first sheet of a workbook.
+/// The first visible sheet of a workbook (ODS, XLS).
 fn first_range<RS, R>(book: &mut R) -> Result<Range<Data>, ReadError>
 where
     RS: Read + Seek,
     R: Reader<RS>,
     R::Error: std::fmt::Display,
 {
-    match book.worksheet_range_at(0) {
-        Some(range) => range.map_err(corrupt),
-        None => Err(ReadError::Empty),
-    }
+    let Some(name) = first_visible_sheet(book.sheets_metadata()) else {
+        return Err(ReadError::Empty);
+    };
+    book.worksheet_range(&name).map_err(corrupt)
+}
+
+/// The worksheet a person opening the workbook sees first: hidden and very hidden sheets
+/// (the lists behind drop-downs, in many associations' templates) and chart sheets are
+/// passed over; the first sheet when all are hidden.
+fn first_visible_sheet(sheets: &[calamine::Sheet]) -> Option<String> {
+    let is_worksheet = |s: &&calamine::Sheet| s.typ == calamine::SheetType::WorkSheet;
+    sheets
+        .iter()
+        .filter(is_worksheet)
+        .find(|s| s.visible == calamine::SheetVisible::Visible)
+        .or_else(|| sheets.iter().find(is_worksheet))
+        .or_else(|| sheets.first())
+        .map(|s| s.name.clone())
 }
 
 /// Rows of a whole sheet (ODS, XLS), numbered as the spreadsheet shows them.
@@ -234,10 +248,10 @@ fn from_range(range: &Range<Data>, max_rows: u64) -> Result<Sheet, ReadError> {
     collect(rows, max_rows)
 }
 
-/// Rows of the first sheet of an XLSX, streamed so that the row limit stops the read.
+/// Rows of the first visible sheet of an XLSX, streamed so that the row limit stops the read.
 fn read_xlsx(bytes: &[u8], max_rows: u64) -> Result<Sheet, ReadError> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
-    let Some(name) = book.sheet_names().first().cloned() else {
+    let Some(name) = first_visible_sheet(book.sheets_metadata()) else {
         return Err(ReadError::Empty);
     };
     let mut cells = book.worksheet_cells_reader(&name).map_err(corrupt)?;
@@ -271,7 +285,7 @@ fn read_xlsx(bytes: &[u8], max_rows: u64) -> Result<Sheet, ReadError> {
 /// Header (the first non-blank row) and data rows, blank rows skipped.
 fn collect(rows: impl Iterator<Item = (usize, Vec<String>)>, max_rows: u64) -> Result<Sheet, ReadError> {
     let mut rows = rows.filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()));
-    let Some((_, headers)) = rows.next() else {
+    let Some((header_row, headers)) = rows.next() else {
         return Err(ReadError::Empty);
     };
     let mut data = Vec::new();
@@ -284,7 +298,11 @@ fn collect(rows: impl Iterator<Item = (usize, Vec<String>)>, max_rows: u64) -> R
     if data.is_empty() {
         return Err(ReadError::NoRows);
     }
-    Ok(Sheet { headers, rows: data })
+    Ok(Sheet {
+        header_row,
+        headers,
+        rows: data,
+    })
 }
 
 fn data_ref_text(value: &DataRef<'_>) -> String {
