@@ -59,7 +59,7 @@ permissions = []
 default = true
 "#;
 
-pub const JOB: &str = "id mode status fileName format totalRows processedRows failure newGroups headerRow \
+pub const JOB: &str = "id mode status fileName format encoding totalRows processedRows failure newGroups headerRow \
     columns { header field } \
     summary { create update deactivate reactivate invite addToGroups unchanged errorRows } \
     rowErrors(first: 100) { totalCount nodes { row column value code message } } \
@@ -1867,5 +1867,148 @@ async fn the_first_visible_sheet_is_read() {
     assert_eq!(
         changes["importJob"]["changes"]["nodes"][0]["email"],
         "ivo.voile@example.org"
+    );
+}
+
+/// The first and last names a previewed job would give its members, in plan order.
+async fn planned_names(app: &TestApp, admin: &str, job: Value) -> Vec<String> {
+    let page = app
+        .ok(
+            "amap",
+            admin,
+            "query($id: ID!) { importJob(id: $id) { changes(first: 10) { nodes { changes { field after } } } } }",
+            json!({ "id": job["id"] }),
+        )
+        .await;
+    page["importJob"]["changes"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|n| n["changes"].as_array().unwrap().clone())
+        .filter(|c| c["field"] == "firstName" || c["field"] == "lastName")
+        .map(|c| c["after"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn single_byte_encodings_are_detected_shown_and_can_be_forced() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    // The field sample: Excel for Mac's "CSV (Macintosh)", English headers.
+    let admin_token = admin.clone();
+    let names = |job: Value| planned_names(&app, &admin, job);
+    let job = start(
+        &app,
+        "amap",
+        &admin_token,
+        "mac.csv",
+        fixture("mac-roman-english-headers.csv"),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["encoding"], "macintosh");
+    assert_eq!(names(job).await, ["Noé", "Dupré"]);
+
+    // The same kind with French headers (they were not recognised when misread).
+    let french = encoding_rs::MACINTOSH
+        .encode("Prénom;Nom;Courriel\r\nJérôme;Lefèvre;jerome@example.org\r\n")
+        .0
+        .into_owned();
+    let job = start(
+        &app,
+        "amap",
+        &admin_token,
+        "mac-fr.csv",
+        french.clone(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["encoding"], "macintosh");
+    assert_eq!(names(job).await, ["Jérôme", "Lefèvre"]);
+
+    // Windows-1252 and UTF-8 files read as such; a spreadsheet has no encoding.
+    let windows = encoding_rs::WINDOWS_1252
+        .encode("Prénom;Nom;Email\r\nZoë;Müller;zoe.m@example.org\r\n")
+        .0
+        .into_owned();
+    let job = start(
+        &app,
+        "amap",
+        &admin_token,
+        "win.csv",
+        windows,
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["encoding"], "windows-1252");
+    assert_eq!(names(job).await, ["Zoë", "Müller"]);
+    let utf8 = "Prénom;Nom;Email\r\nÅsa;Øberg;asa@example.org\r\n".as_bytes().to_vec();
+    let job = start(
+        &app,
+        "amap",
+        &admin_token,
+        "utf8.csv",
+        utf8,
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["encoding"], "utf-8");
+    let xlsx = start(
+        &app,
+        "amap",
+        &admin_token,
+        "h.xlsx",
+        fixture("hidden-first-sheet.xlsx"),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert!(xlsx["encoding"].is_null());
+
+    // The admin may force one: the file is read that way, as asked.
+    let job = start(
+        &app,
+        "amap",
+        &admin_token,
+        "mac-fr.csv",
+        french,
+        json!({ "mode": "CREATE", "encoding": "windows-1252" }),
+    )
+    .await;
+    assert_eq!(job["encoding"], "windows-1252");
+    let unknown = start_answer(
+        &app,
+        "amap",
+        &admin_token,
+        "x.csv",
+        b"Email\r\na@b.org\r\n".to_vec(),
+        json!({ "mode": "CREATE", "encoding": "klingon" }),
+    )
+    .await;
+    assert_eq!(error_code(&unknown), Some("VALIDATION"), "{unknown}");
+    assert_eq!(error_fields(&unknown), ["input.encoding"]);
+
+    // Text that reads wrong every way is refused with advice, never stored garbled.
+    let garbled = [
+        b"Nom;Email\r\nA".as_slice(),
+        &[0x86, 0xA0, 0xD7, 0x86, 0x8F, 0xD7],
+        b";x@example.org\r\n",
+    ]
+    .concat();
+    let job = start(
+        &app,
+        "amap",
+        &admin_token,
+        "bad.csv",
+        garbled,
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "FAILED", "{job}");
+    let failure = job["failure"].as_str().unwrap();
+    assert!(
+        failure.contains("encodage") && failure.contains("CSV UTF-8"),
+        "{failure}"
     );
 }

@@ -152,6 +152,8 @@ pub struct StartImportInput {
     pub defaults: Option<ImportDefaults>,
     /// SYNC only. Default DEACTIVATE.
     pub absent_members: Option<AbsentPolicy>,
+    /// Forces the text encoding of a CSV/text file (WHATWG label, e.g. "macintosh", "windows-1252", "utf-16le"); absent: detected.
+    pub encoding: Option<String>,
 }
 
 /// `ImportColumn`.
@@ -446,6 +448,11 @@ impl ImportJobView {
     async fn failure(&self) -> Option<&str> {
         self.0.error.as_deref()
     }
+    /// CSV/text files: the encoding the file was read with (WHATWG label). Null for spreadsheets.
+    async fn encoding(&self) -> Option<String> {
+        self.options().encoding
+    }
+
     /// The spreadsheet row read as the header: 1, unless title, note or blank lines were
     /// above it (the first of the top 20 rows with known column names). Null until read.
     async fn header_row(&self) -> Option<i32> {
@@ -629,6 +636,7 @@ impl ImportsMutation {
             defaults: defaults.transpose()?.unwrap_or_default(),
             keep_absent: input.absent_members == Some(AbsentPolicy::Keep),
             locale: visitor(ctx).locale().to_owned(),
+            encoding: input.encoding,
         };
         Ok(ImportJobView(imports::start_import(app, &caller, request).await?))
     }

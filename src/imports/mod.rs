@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod columns;
+pub mod encoding;
 pub mod jobs;
 pub mod messages;
 pub mod plan;
@@ -166,6 +167,9 @@ pub struct Options {
     /// above it); None until the file is read.
     #[serde(default)]
     pub header_row: Option<usize>,
+    /// The encoding a CSV/text file was read with (WHATWG label); None for spreadsheets.
+    #[serde(default)]
+    pub encoding: Option<String>,
 }
 
 /// `ImportSummary`.

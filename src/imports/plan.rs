@@ -1133,7 +1133,7 @@ mod tests {
 
     fn run(mode: Mode, csv: &str, snapshot: &Snapshot, caller: Uuid, keep_absent: bool) -> Plan {
         let tenant = tenant();
-        let sheet = read_csv(csv.as_bytes(), 100).unwrap();
+        let sheet = read_csv(csv.as_bytes(), 100, None).unwrap();
         let layout = Layout {
             fields: match_headers(&sheet.headers, &tenant.import.aliases),
             headers: sheet.headers.clone(),

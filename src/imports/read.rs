@@ -4,7 +4,9 @@
 //! any; quoted fields may hold line breaks; blank rows skipped. The header is then looked
 //! for among the top rows ([`Sheet::find_header`]).
 
-use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
+use encoding_rs::Encoding;
+
+use super::encoding::Decoded;
 
 /// Why a file cannot be read, in words for the person who sent it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +27,9 @@ pub enum ReadError {
     TooLarge(u64),
     #[error("the spreadsheet could not be read ({0})")]
     Corrupt(String),
+    /// Text that decodes to garbage in every likely encoding; the closest one named.
+    #[error("the text does not read correctly in any usual encoding (closest: {0})")]
+    Garbled(String),
 }
 
 /// One data row, numbered as a spreadsheet shows it (the header is row 1).
@@ -37,6 +42,8 @@ pub struct Row {
 /// A sheet: its header cells and its non-blank rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sheet {
+    /// The text encoding a CSV/text file was read with; None for spreadsheets.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
     /// The row number of `headers` as the spreadsheet shows it.
     pub header_row: usize,
     pub headers: Vec<String>,
@@ -67,30 +74,23 @@ impl Sheet {
     }
 }
 
-/// Text of a file, whatever Excel or LibreOffice wrote it in.
-pub fn decode(bytes: &[u8]) -> Result<String, ReadError> {
-    let text = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        String::from_utf8_lossy(rest).into_owned()
-    } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        UTF_16LE.decode_without_bom_handling(rest).0.into_owned()
-    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        UTF_16BE.decode_without_bom_handling(rest).0.into_owned()
-    } else {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => text.to_owned(),
-            Err(_) => WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
-        }
-    };
+/// Text of a file, whatever Excel or LibreOffice wrote it in, unless it is binary.
+pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>) -> Result<Decoded, ReadError> {
     // Binary data (a zip, an image) is full of NULs and control characters.
-    let suspicious = text
-        .chars()
-        .take(4096)
-        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        .count();
-    if suspicious > 8 {
-        return Err(ReadError::NotText);
+    let binary = |text: &str| {
+        text.chars()
+            .take(4096)
+            .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            .count()
+            > 8
+    };
+    match super::encoding::decode(bytes, forced) {
+        Ok(decoded) if binary(&decoded.text) => Err(ReadError::NotText),
+        Err(ReadError::Garbled(_)) if binary(&encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0) => {
+            Err(ReadError::NotText)
+        }
+        other => other,
     }
-    Ok(text)
 }
 
 /// Excel's delimiter hint, a first line `sep=;` (any one character): the delimiter, and
@@ -165,8 +165,8 @@ fn keep_empty_lines(text: &str, delimiter: u8) -> String {
 }
 
 /// Reads a CSV or text file into a sheet, refusing more than `max_rows` data rows.
-pub fn read_csv(bytes: &[u8], max_rows: u64) -> Result<Sheet, ReadError> {
-    let text = decode(bytes)?;
+pub fn read_csv(bytes: &[u8], max_rows: u64, forced: Option<&'static Encoding>) -> Result<Sheet, ReadError> {
+    let Decoded { text, encoding } = decode(bytes, forced)?;
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
@@ -205,6 +205,7 @@ pub fn read_csv(bytes: &[u8], max_rows: u64) -> Result<Sheet, ReadError> {
         return Err(ReadError::NoRows);
     }
     Ok(Sheet {
+        encoding: Some(encoding),
         header_row: 1,
         headers,
         rows,
@@ -221,7 +222,7 @@ mod tests {
 
     #[test]
     fn windows_1252_with_semicolons() {
-        let sheet = read_csv(&fixture("cagette-adherents.csv"), 1_000).unwrap();
+        let sheet = read_csv(&fixture("cagette-adherents.csv"), 1_000, None).unwrap();
         assert_eq!(sheet.headers, ["Prénom", "Nom", "Email", "Email 2", "Téléphone"]);
         assert_eq!(sheet.rows[0].number, 2);
         assert_eq!(sheet.rows[0].cells[0], "Théo");
@@ -231,7 +232,7 @@ mod tests {
 
     #[test]
     fn utf8_with_bom() {
-        let sheet = read_csv(&fixture("club-membres.csv"), 1_000).unwrap();
+        let sheet = read_csv(&fixture("club-membres.csv"), 1_000, None).unwrap();
         assert_eq!(
             sheet.headers[0], "Identifiant",
             "the BOM is not part of the first header"
@@ -247,7 +248,7 @@ mod tests {
         for unit in text.encode_utf16() {
             bytes.extend_from_slice(&unit.to_le_bytes());
         }
-        let sheet = read_csv(&bytes, 10).unwrap();
+        let sheet = read_csv(&bytes, 10, None).unwrap();
         assert_eq!(sheet.headers, ["Prénom", "Nom", "Email"]);
         assert_eq!(sheet.rows[0].cells, ["Zoé", "Étienne", "zoe@example.org"]);
     }
@@ -255,7 +256,7 @@ mod tests {
     #[test]
     fn quoted_line_breaks_blank_rows_and_row_numbers() {
         let text = "name,note\n\"Anne\",\"line one\nline two\"\n,,\n\nBob,\"a, b\"\n";
-        let sheet = read_csv(text.as_bytes(), 10).unwrap();
+        let sheet = read_csv(text.as_bytes(), 10, None).unwrap();
         assert_eq!(sheet.rows.len(), 2);
         assert_eq!(sheet.rows[0].cells[1], "line one\nline two");
         assert_eq!(sheet.rows[1].cells, ["Bob", "a, b"]);
@@ -288,7 +289,7 @@ mod tests {
         for not_a_hint in ["sep=;;\nx", "sep=\nx", "separator=;\nx", "Email;Nom\nsep=;", "sep=é\nx"] {
             assert_eq!(split_sep_line(not_a_hint), None, "{not_a_hint:?}");
         }
-        let sheet = read_csv(b"sep=;\r\nEmail;Nom\r\na@b.org;A, B\r\n", 10).unwrap();
+        let sheet = read_csv(b"sep=;\r\nEmail;Nom\r\na@b.org;A, B\r\n", 10, None).unwrap();
         assert_eq!(sheet.headers, ["Email", "Nom"]);
         assert_eq!(sheet.rows[0].cells, ["a@b.org", "A, B"]);
         assert_eq!(sheet.rows[0].number, 2, "numbered as Excel shows the file");
@@ -296,7 +297,7 @@ mod tests {
 
     #[test]
     fn the_header_is_the_first_top_row_with_known_columns() {
-        let mut sheet = read_csv("Titre\n\nNote: à jour\nEmail,Nom\na@b.org,A\n".as_bytes(), 10).unwrap();
+        let mut sheet = read_csv("Titre\n\nNote: à jour\nEmail,Nom\na@b.org,A\n".as_bytes(), 10, None).unwrap();
         let header = sheet.find_header(|cells| cells.iter().filter(|c| *c == "Email").count());
         assert_eq!(header, 4);
         assert_eq!(sheet.headers, ["Email", "Nom"]);
@@ -304,7 +305,7 @@ mod tests {
         assert_eq!(sheet.rows[0].number, 5);
         // Beyond the top twenty rows a header is not looked for.
         let far = format!("{}Email\na@b.org\n", "note\n".repeat(25));
-        let mut sheet = read_csv(far.as_bytes(), 100).unwrap();
+        let mut sheet = read_csv(far.as_bytes(), 100, None).unwrap();
         assert_eq!(
             sheet.find_header(|cells| cells.iter().filter(|c| *c == "Email").count()),
             1
@@ -314,18 +315,18 @@ mod tests {
 
     #[test]
     fn bad_files_get_clear_errors() {
-        assert_eq!(read_csv(b"", 10), Err(ReadError::Empty));
-        assert_eq!(read_csv(b"  \r\n ", 10), Err(ReadError::Empty));
-        assert_eq!(read_csv(b"email;name\r\n", 10), Err(ReadError::NoRows));
-        assert_eq!(read_csv(b"e\n1\n2\n3\n", 2), Err(ReadError::TooManyRows(2)));
+        assert_eq!(read_csv(b"", 10, None), Err(ReadError::Empty));
+        assert_eq!(read_csv(b"  \r\n ", 10, None), Err(ReadError::Empty));
+        assert_eq!(read_csv(b"email;name\r\n", 10, None), Err(ReadError::NoRows));
+        assert_eq!(read_csv(b"e\n1\n2\n3\n", 2, None), Err(ReadError::TooManyRows(2)));
         assert_eq!(
-            read_csv(&fixture("amapress-utilisateurs.xlsx"), 10),
+            read_csv(&fixture("amapress-utilisateurs.xlsx"), 10, None),
             Err(ReadError::NotText),
             "a zip is not text"
         );
         let noise: Vec<u8> = (0..2048u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
             .collect();
-        assert!(read_csv(&noise, 10).is_err());
+        assert!(read_csv(&noise, 10, None).is_err());
     }
 }

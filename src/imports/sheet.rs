@@ -70,11 +70,16 @@ pub fn detect_format(bytes: &[u8]) -> Format {
     Format::Xlsx
 }
 
-/// Reads a file into a sheet, whatever its format.
-pub fn read_file(bytes: &[u8], limits: &Limits) -> Result<(Format, Sheet), ReadError> {
+/// Reads a file into a sheet, whatever its format; a CSV/text file in `encoding` when
+/// given, else in the one detected.
+pub fn read_file(
+    bytes: &[u8],
+    limits: &Limits,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<(Format, Sheet), ReadError> {
     let format = detect_format(bytes);
     let sheet = match format {
-        Format::Csv => read_csv(bytes, limits.max_rows)?,
+        Format::Csv => read_csv(bytes, limits.max_rows, encoding)?,
         Format::Xlsx | Format::Ods => {
             check_archive(bytes, limits.max_unpacked_bytes)?;
             guarded(|| {
@@ -299,6 +304,7 @@ fn collect(rows: impl Iterator<Item = (usize, Vec<String>)>, max_rows: u64) -> R
         return Err(ReadError::NoRows);
     }
     Ok(Sheet {
+        encoding: None,
         header_row,
         headers,
         rows: data,
@@ -389,7 +395,7 @@ mod tests {
         // Found by fuzzing: 8 KB whose DIMENSIONS record made calamine reserve 9 GB (its
         // compound file is also malformed, which the stricter cfb reader refuses first).
         let bytes = fixture("malformed/xls-huge-dimensions.xls");
-        let read = read_file(&bytes, &LIMITS);
+        let read = read_file(&bytes, &LIMITS, None);
         assert!(
             matches!(read, Err(ReadError::Corrupt(_) | ReadError::TooLarge(_))),
             "{read:?}"
@@ -399,7 +405,7 @@ mod tests {
         dimensions.extend([0, 0, 0, 1, 0, 0]);
         let bytes = xls_of(&[(0x0809, vec![0; 16]), (0x0200, dimensions), (0x000A, vec![])]);
         assert_eq!(detect_format(&bytes), Format::Xls);
-        let read = read_file(&bytes, &LIMITS);
+        let read = read_file(&bytes, &LIMITS, None);
         assert!(matches!(read, Err(ReadError::TooLarge(_))), "{read:?}");
         // Two numbers, in A1 and at row and column 65,536: laid out densely, 137 GB.
         let number = |row: u16, col: u16| {
@@ -413,16 +419,16 @@ mod tests {
             (0x0203, number(u16::MAX, u16::MAX)),
         ];
         let bytes = xls_of(&far);
-        let read = read_file(&bytes, &LIMITS);
+        let read = read_file(&bytes, &LIMITS, None);
         assert!(matches!(read, Err(ReadError::TooLarge(_))), "{read:?}");
         // Found by fuzzing too: cells far apart, laid out densely by calamine (137 GB).
-        let read = read_file(&fixture("malformed/xls-far-apart-cells.xls"), &LIMITS);
+        let read = read_file(&fixture("malformed/xls-far-apart-cells.xls"), &LIMITS, None);
         assert!(
             matches!(read, Err(ReadError::Corrupt(_) | ReadError::TooLarge(_))),
             "{read:?}"
         );
         // The real file declares what it holds, far under the limit.
-        let (format, sheet) = read_file(&fixture("amapress-utilisateurs.xls"), &LIMITS).unwrap();
+        let (format, sheet) = read_file(&fixture("amapress-utilisateurs.xls"), &LIMITS, None).unwrap();
         assert_eq!(format, Format::Xls);
         assert_eq!(sheet.rows.len(), 15);
     }
@@ -433,13 +439,13 @@ mod tests {
         // sector chain (cfb.rs) instead of returning an error.
         let bytes = fixture("malformed/xls-cfb-chain-out-of-range.xls");
         assert_eq!(detect_format(&bytes), Format::Xls);
-        let read = read_file(&bytes, &LIMITS);
+        let read = read_file(&bytes, &LIMITS, None);
         assert!(matches!(read, Err(ReadError::Corrupt(_))), "{read:?}");
     }
 
     #[test]
     fn fixtures_are_read_with_their_format_told_from_the_content() {
-        let (format, amap) = read_file(&fixture("amapress-utilisateurs.xlsx"), &LIMITS).unwrap();
+        let (format, amap) = read_file(&fixture("amapress-utilisateurs.xlsx"), &LIMITS, None).unwrap();
         assert_eq!(format, Format::Xlsx);
         assert_eq!(
             amap.headers,
@@ -451,14 +457,14 @@ mod tests {
         assert_eq!(yannick.cells[1], "", "an empty cell keeps its column (no email)");
         assert_eq!(yannick.cells[2], "Yannick");
 
-        let (format, citizen) = read_file(&fixture("citizenlab-invitations.xlsx"), &LIMITS).unwrap();
+        let (format, citizen) = read_file(&fixture("citizenlab-invitations.xlsx"), &LIMITS, None).unwrap();
         assert_eq!(format, Format::Xlsx);
         assert_eq!(
             citizen.headers,
             ["email", "first_name", "last_name", "language", "groups", "admin"]
         );
 
-        let (format, ods) = read_file(&fixture("adherents.ods"), &LIMITS).unwrap();
+        let (format, ods) = read_file(&fixture("adherents.ods"), &LIMITS, None).unwrap();
         assert_eq!(format, Format::Ods);
         assert_eq!(ods.headers[0], "Prénom");
         assert_eq!(ods.rows[0].cells[2], "chloe.petit0@asso.org");
@@ -482,7 +488,7 @@ mod tests {
         sheet.write_boolean(1, 4, true).unwrap();
         sheet.write_string(1, 5, "0612345678").unwrap();
         let bytes = book.save_to_buffer().unwrap();
-        let (_, read) = read_file(&bytes, &LIMITS).unwrap();
+        let (_, read) = read_file(&bytes, &LIMITS, None).unwrap();
         assert_eq!(
             read.rows[0].cells,
             ["612345678", "12", "3.5", "2024-03-01", "TRUE", "0612345678"]
@@ -497,23 +503,23 @@ mod tests {
         sheet.write_string(3, 1, "a@x.org").unwrap();
         sheet.write_string(5, 1, "b@x.org").unwrap();
         let bytes = book.save_to_buffer().unwrap();
-        let (_, read) = read_file(&bytes, &LIMITS).unwrap();
+        let (_, read) = read_file(&bytes, &LIMITS, None).unwrap();
         assert_eq!(read.headers, ["", "email"]);
         let numbers: Vec<usize> = read.rows.iter().map(|r| r.number).collect();
         assert_eq!(numbers, [4, 6], "the header is on row 3 of the sheet");
         let one = Limits { max_rows: 1, ..LIMITS };
-        assert_eq!(read_file(&bytes, &one).unwrap_err(), ReadError::TooManyRows(1));
+        assert_eq!(read_file(&bytes, &one, None).unwrap_err(), ReadError::TooManyRows(1));
 
         let mut header_only = rust_xlsxwriter::Workbook::new();
         header_only.add_worksheet().write_string(0, 0, "email").unwrap();
         assert_eq!(
-            read_file(&header_only.save_to_buffer().unwrap(), &LIMITS).unwrap_err(),
+            read_file(&header_only.save_to_buffer().unwrap(), &LIMITS, None).unwrap_err(),
             ReadError::NoRows
         );
         let mut empty = rust_xlsxwriter::Workbook::new();
         empty.add_worksheet();
         assert_eq!(
-            read_file(&empty.save_to_buffer().unwrap(), &LIMITS).unwrap_err(),
+            read_file(&empty.save_to_buffer().unwrap(), &LIMITS, None).unwrap_err(),
             ReadError::Empty
         );
     }
@@ -523,13 +529,13 @@ mod tests {
         let noise: Vec<u8> = (0..4096u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
             .collect();
-        assert!(read_file(&noise, &LIMITS).is_err());
+        assert!(read_file(&noise, &LIMITS, None).is_err());
         let mut fake = b"PK\x03\x04".to_vec();
         fake.extend_from_slice(&noise);
-        assert!(matches!(read_file(&fake, &LIMITS), Err(ReadError::Corrupt(_))));
+        assert!(matches!(read_file(&fake, &LIMITS, None), Err(ReadError::Corrupt(_))));
         let mut ole = OLE_MAGIC.to_vec();
         ole.extend_from_slice(&noise);
-        assert!(matches!(read_file(&ole, &LIMITS), Err(ReadError::Corrupt(_))));
+        assert!(matches!(read_file(&ole, &LIMITS, None), Err(ReadError::Corrupt(_))));
 
         // 50 MB of spaces in a sheet: a few tens of KB zipped.
         let spaces = vec![b' '; 50_000_000];
@@ -539,7 +545,10 @@ mod tests {
         ]);
         assert!(bomb.len() < 200_000);
         let started = std::time::Instant::now();
-        assert_eq!(read_file(&bomb, &LIMITS).unwrap_err(), ReadError::TooLarge(10_000_000));
+        assert_eq!(
+            read_file(&bomb, &LIMITS, None).unwrap_err(),
+            ReadError::TooLarge(10_000_000)
+        );
         assert!(started.elapsed().as_secs() < 5, "refused quickly");
 
         // A directory that claims 1 GB for a tiny entry: refused on the claim alone.
@@ -547,7 +556,7 @@ mod tests {
         let directory = claimed.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
         claimed[directory + 24..directory + 28].copy_from_slice(&0x4000_0000u32.to_le_bytes());
         assert_eq!(
-            read_file(&claimed, &LIMITS).unwrap_err(),
+            read_file(&claimed, &LIMITS, None).unwrap_err(),
             ReadError::TooLarge(10_000_000)
         );
     }

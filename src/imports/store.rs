@@ -40,6 +40,8 @@ pub struct StartRequest {
     pub keep_absent: bool,
     /// The admin's locale, for messages.
     pub locale: String,
+    /// A CSV/text file's encoding as the admin forced it (WHATWG label); None: detected.
+    pub encoding: Option<String>,
 }
 
 /// `startImport` (imports.run): reads, checks and previews. A file that cannot be read
@@ -47,6 +49,17 @@ pub struct StartRequest {
 pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> Result<import_jobs::Model> {
     require(&app.db, caller, Permission::ImportsRun).await?;
     check_defaults(app, caller, &request).await?;
+    let forced_encoding = match request.encoding.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(label) => Some(encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+            Error::invalid(
+                "input.encoding",
+                format!(
+                    "\"{label}\" is not a known encoding (try utf-8, windows-1252, iso-8859-15, macintosh, utf-16le)"
+                ),
+            )
+        })?),
+    };
     let limits = &app.settings.limits;
     if request.bytes.len() as u64 > limits.upload_bytes {
         return Err(Error::invalid(
@@ -89,7 +102,7 @@ pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> 
     let job_id = job.id;
     let handle = tokio::spawn(async move {
         let _run = app2.imports.run(&app2.db, job.id).await;
-        prepare(&app2, &caller2, job, request, options).await
+        prepare(&app2, &caller2, job, request, options, forced_encoding).await
     });
     let outcome = handle
         .await
@@ -120,13 +133,14 @@ async fn prepare(
     mut job: import_jobs::Model,
     request: StartRequest,
     mut options: Options,
+    forced_encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<import_jobs::Model> {
     let limits = Limits {
         max_rows: app.settings.limits.import_rows,
         max_unpacked_bytes: app.settings.limits.unpacked_bytes,
     };
     let bytes = request.bytes;
-    let read = tokio::task::spawn_blocking(move || sheet::read_file(&bytes, &limits))
+    let read = tokio::task::spawn_blocking(move || sheet::read_file(&bytes, &limits, forced_encoding))
         .await
         .map_err(|e| Error::Internal(format!("reading an import: {e}")))?;
     let (format, mut sheet) = match read {
@@ -138,6 +152,7 @@ async fn prepare(
     let aliases = &tenant.import.aliases;
     let header_row = sheet.find_header(|cells| match_headers(cells, aliases).iter().flatten().count());
     options.header_row = Some(header_row);
+    options.encoding = sheet.encoding.map(super::encoding::label);
     job.options = serde_json::to_string(&options).expect("options serialise");
     if sheet.rows.is_empty() {
         return fail(app, job, &read_failure(&ReadError::NoRows, &options.locale)).await;
@@ -372,7 +387,13 @@ fn french(locale: &str) -> bool {
 /// Why the file could not be read, for the admin.
 fn read_failure(err: &ReadError, locale: &str) -> String {
     if !french(locale) {
-        return format!("The file could not be read: {err}.");
+        let advice = match err {
+            ReadError::Garbled(_) => {
+                " Save it from your spreadsheet as \"CSV UTF-8\", or choose its encoding when importing."
+            }
+            _ => "",
+        };
+        return format!("The file could not be read: {err}.{advice}");
     }
     let why = match err {
         ReadError::Empty => "le fichier est vide".to_owned(),
@@ -382,6 +403,10 @@ fn read_failure(err: &ReadError, locale: &str) -> String {
         ReadError::TooLarge(max) => format!("une fois décompressé, le tableur dépasse {max} octets"),
         ReadError::Corrupt(detail) => format!("le tableur est illisible ({detail})"),
         ReadError::Malformed(detail) => format!("le CSV est mal formé ({detail})"),
+        ReadError::Garbled(closest) => format!(
+            "le texte ne se lit correctement dans aucun encodage courant (le plus proche : {closest}). \
+             Enregistrez le fichier en « CSV UTF-8 » depuis votre tableur, ou choisissez son encodage"
+        ),
     };
     format!("Le fichier n'a pas pu être lu : {why}.")
 }
