@@ -82,7 +82,9 @@ where
             Some(Err(err)) => tracing::warn!(error = ?err, "background {what} failed; retrying at the next tick"),
             Some(Ok(())) => {}
             None => {
-                tracing::warn!("background {what} cut off at shutdown; it resumes at the next start");
+                tracing::warn!(
+                    "background {what} cut off at shutdown; a message cut off mid-send is retried once its reservation ends"
+                );
                 return;
             }
         }

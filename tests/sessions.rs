@@ -396,3 +396,32 @@ async fn parallel_sign_ins_share_one_per_ip_limit_and_right_passwords_do_not_use
     assert_eq!(codes.get("INVALID_CREDENTIALS"), Some(&20), "{codes:?}");
     assert_eq!(codes.get("RATE_LIMITED"), Some(&20), "{codes:?}");
 }
+
+#[tokio::test]
+async fn the_account_limit_counts_every_spelling_of_the_same_member() {
+    let t = TestApp::with_tenants(&[("strict", STRICT)]).await;
+    t.admin_token("strict", "boss@strict.example").await;
+    // Login, address and a change of case all name the same member: one allowance.
+    for identifier in ["boss", "boss@strict.example", "BOSS@Strict.Example"] {
+        let wrong = t
+            .gql(
+                "strict",
+                None,
+                LOGIN,
+                json!({ "i": identifier, "p": "wrong-wrong-wrong" }),
+            )
+            .await;
+        assert_eq!(error_code(&wrong), Some("INVALID_CREDENTIALS"), "{identifier}");
+    }
+    for identifier in ["Boss", "boss@STRICT.example"] {
+        let limited = t
+            .gql(
+                "strict",
+                None,
+                LOGIN,
+                json!({ "i": identifier, "p": "correct-horse-battery" }),
+            )
+            .await;
+        assert_eq!(error_code(&limited), Some("RATE_LIMITED"), "{identifier}: {limited}");
+    }
+}

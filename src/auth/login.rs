@@ -30,14 +30,20 @@ pub struct SignedIn {
 pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &str) -> Result<SignedIn> {
     let tenant = &visitor.tenant;
     let identifier = identifier.trim();
-    let limits = LoginLimits::new(&tenant.slug, identifier, visitor.client_ip);
-    let attempt = rate_limit::reserve(app, &limits.of(tenant)).await?;
-
     let member = if identifier.is_empty() || identifier.len() > 320 {
         None
     } else {
         members::find_by_identifier(&app.db, &tenant.slug, identifier).await?
     };
+    // Counted per member, whichever identifier names them (login, email, second
+    // email): otherwise each spelling would bring its own allowance of guesses.
+    let account = match &member {
+        Some(member) => member.id.to_string(),
+        None => identifier.to_lowercase(),
+    };
+    let limits = LoginLimits::new(&tenant.slug, &account, visitor.client_ip);
+    let attempt = rate_limit::reserve(app, &limits.of(tenant)).await?;
+
     let matches = password::verify_member(tenant, member.as_ref(), password).await?;
     let member = match (member, matches) {
         (Some(member), true) => member,
@@ -75,10 +81,11 @@ struct LoginLimits {
 }
 
 impl LoginLimits {
-    fn new(tenant: &str, identifier: &str, ip: Option<IpAddr>) -> Self {
-        // The identifier is hashed so that addresses do not sit in Redis in clear.
+    /// `account`: the member's id, or the identifier that names nobody.
+    fn new(tenant: &str, account: &str, ip: Option<IpAddr>) -> Self {
+        // Hashed so that addresses do not sit in Redis in clear.
         Self {
-            account_key: format!("login:acct:{tenant}:{}", hash_token(&identifier.to_lowercase())),
+            account_key: format!("login:acct:{tenant}:{}", hash_token(account)),
             ip_key: ip.map(|ip| format!("login:ip:{tenant}:{ip}")),
         }
     }

@@ -41,6 +41,21 @@ pub(super) fn redis_url_problem(url: &str) -> Option<String> {
 
 /// What is wrong with `smtp_url`, if anything.
 pub(super) fn smtp_url_problem(url: &str) -> Option<String> {
+    // lettre ignores parameters it does not know: a misspelt `?TLS=required` would
+    // silently send credentials in clear.
+    let unknown: Vec<String> = url::Url::parse(url)
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, _)| k.into_owned())
+                .filter(|k| k != "tls")
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(key) = unknown.first() {
+        return Some(format!(
+            "unknown parameter \"{key}\" (the only one is tls=required or tls=opportunistic, in lower case)"
+        ));
+    }
     lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
         .err()
         .map(|_| {
@@ -97,7 +112,12 @@ mod tests {
         ] {
             assert_eq!(smtp_url_problem(url), None, "{url}");
         }
-        for url in ["smtpx://smtp.example.org", "smtp://smtp.example.org?tls=starttls"] {
+        for url in [
+            "smtpx://smtp.example.org",
+            "smtp://smtp.example.org?tls=starttls",
+            "smtp://u:p@smtp.example.org?TLS=required",
+            "smtp://smtp.example.org?starttls=required",
+        ] {
             assert!(smtp_url_problem(url).is_some(), "{url}");
         }
     }

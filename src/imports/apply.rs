@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::jobs::progress;
 use super::plan::{Edit, InviteRow, NewRow, PasswordPlan, Payload};
-use super::running::{is_busy, lease_from_now, RunningImports, TenantWrite};
+use super::running::{is_busy, lease_from_now, lock_tenant};
 use super::store::require_job;
 use super::{ChangeKind, JobStatus, Mode, Options, Summary};
 use crate::app::App;
@@ -101,6 +101,7 @@ pub async fn apply_import(
         check_mass_deactivation(&app.db, &tenant, summary.deactivate).await?;
     }
 
+    let _held = app.imports.hold_tenant(&tenant.slug)?;
     // Claim the job: two concurrent applies cannot both pass this.
     let claimed = import_jobs::Entity::update_many()
         .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Applying.as_str()))
@@ -119,12 +120,12 @@ pub async fn apply_import(
     let run = app.imports.run(&app.db, id).await;
 
     let actor = caller.member_id();
-    let (run_tenant, run_job, running) = (tenant.clone(), job.clone(), app.imports.clone());
+    let (run_tenant, run_job) = (tenant.clone(), job.clone());
     let outcome = app
         .db
         .transaction::<_, (import_jobs::Model, Vec<Uuid>), Error>(move |txn| {
             Box::pin(async move {
-                let _writing = begin_member_writes(txn, &running, &run_tenant.slug, run_job.id).await?;
+                begin_member_writes(txn, &run_tenant.slug, run_job.id).await?;
                 apply_plan(txn, &run_tenant, run_job, actor, skip_invalid_rows).await
             })
         })
@@ -167,22 +168,18 @@ pub async fn apply_import(
 }
 
 /// Opens an apply's or undo's writes, as the first statement of its transaction: the
-/// tenant taken (CONFLICT when another apply or undo runs), and on SQLite the database's
-/// write lock taken before anything is read, so that what the checks read stays true
-/// until the commit (a later upgrade from reader to writer would fail as "locked").
-pub(super) async fn begin_member_writes<C: ConnectionTrait>(
-    txn: &C,
-    running: &std::sync::Arc<RunningImports>,
-    tenant: &str,
-    job: Uuid,
-) -> Result<TenantWrite> {
-    let writing = running.write_tenant(txn, tenant).await?;
+/// tenant locked across instances (CONFLICT when another apply or undo runs), and on
+/// SQLite the database's write lock taken before anything is read, so that what the
+/// checks read stays true until the commit (a later upgrade from reader to writer would
+/// fail as "locked"). The caller holds the tenant in this process already.
+pub(super) async fn begin_member_writes<C: ConnectionTrait>(txn: &C, tenant: &str, job: Uuid) -> Result<()> {
+    lock_tenant(txn, tenant).await?;
     import_jobs::Entity::update_many()
         .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(import_jobs::Column::Id.eq(job))
         .exec(txn)
         .await?;
-    Ok(writing)
+    Ok(())
 }
 
 /// VALIDATION when a SYNC would deactivate more than `[import] max_deactivate_percent`
@@ -373,8 +370,14 @@ async fn check_versions<C: ConnectionTrait>(
         taken.extend(found);
     }
     if !taken.is_empty() {
-        let names: Vec<&str> = taken.iter().map(String::as_str).collect();
-        return Err(stale(names.len(), &names));
+        let shown: Vec<&str> = taken.iter().take(5).map(String::as_str).collect();
+        return Err(Error::Conflict(format!(
+            "{} login(s) or address(es) this import would give new members were taken since the preview ({}{}): \
+             start the import again to see the list as it is now.",
+            taken.len(),
+            shown.join(", "),
+            if taken.len() > shown.len() { ", …" } else { "" }
+        )));
     }
     Ok(current)
 }

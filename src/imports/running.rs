@@ -80,9 +80,10 @@ impl RunningImports {
         self.jobs.lock().expect("running jobs").iter().copied().collect()
     }
 
-    /// Takes the tenant for an apply or undo, inside its transaction `txn`: CONFLICT at
-    /// once when another one runs, here or (on PostgreSQL) on another instance.
-    pub async fn write_tenant<C: ConnectionTrait>(self: &Arc<Self>, txn: &C, tenant: &str) -> Result<TenantWrite> {
+    /// Takes the tenant for an apply or undo in this process: CONFLICT at once when
+    /// another one runs here. Taken before the job is claimed, so that the second of
+    /// two applies does not queue behind the first's write lock (SQLite).
+    pub fn hold_tenant(self: &Arc<Self>, tenant: &str) -> Result<TenantWrite> {
         if !self
             .tenants_writing
             .lock()
@@ -91,26 +92,34 @@ impl RunningImports {
         {
             return Err(busy());
         }
-        let held = TenantWrite {
+        Ok(TenantWrite {
             owner: self.clone(),
             tenant: tenant.to_owned(),
-        };
-        if txn.get_database_backend() == DatabaseBackend::Postgres {
-            // Held until the transaction ends, whichever way; other instances see it.
-            let locked = txn
-                .query_one(Statement::from_sql_and_values(
-                    DatabaseBackend::Postgres,
-                    "SELECT pg_try_advisory_xact_lock($1) AS locked",
-                    [advisory_key(tenant).into()],
-                ))
-                .await?
-                .and_then(|row| row.try_get::<bool>("", "locked").ok())
-                .unwrap_or(false);
-            if !locked {
-                return Err(busy());
-            }
-        }
-        Ok(held)
+        })
+    }
+}
+
+/// Takes the tenant for an apply or undo across instances, inside its transaction
+/// `txn` (PostgreSQL: an advisory lock held until the transaction ends, whichever way):
+/// CONFLICT at once when another instance holds it. One process on SQLite needs no more
+/// than [`RunningImports::hold_tenant`].
+pub async fn lock_tenant<C: ConnectionTrait>(txn: &C, tenant: &str) -> Result<()> {
+    if txn.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let locked = txn
+        .query_one(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_try_advisory_xact_lock($1) AS locked",
+            [advisory_key(tenant).into()],
+        ))
+        .await?
+        .and_then(|row| row.try_get::<bool>("", "locked").ok())
+        .unwrap_or(false);
+    if locked {
+        Ok(())
+    } else {
+        Err(busy())
     }
 }
 

@@ -43,12 +43,12 @@ pub async fn undo_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_
         return Err(Error::Conflict("The undo window of this import has passed.".into()));
     }
     let actor = caller.member_id();
-    let running = app.imports.clone();
+    let _held = app.imports.hold_tenant(&tenant.slug)?;
     let (undone, deactivated) = app
         .db
         .transaction::<_, (import_jobs::Model, Vec<Uuid>), Error>(move |txn| {
             Box::pin(async move {
-                let _writing = begin_member_writes(txn, &running, &tenant.slug, job.id).await?;
+                begin_member_writes(txn, &tenant.slug, job.id).await?;
                 revert(txn, &tenant, job, actor).await
             })
         })
