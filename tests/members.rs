@@ -898,3 +898,50 @@ async fn search_pages_merge_several_words_in_name_order_without_repeats() {
         ["Dupont Luc", "Mallet Anne", "Martin Marie", "Martin Paul", "Zola Marie"]
     );
 }
+
+#[tokio::test]
+async fn a_search_prefix_covering_many_words_pages_through_every_member_once() {
+    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    // "vol" covers more than the merged read's 16 words (volN logins and addresses),
+    // and each member has several of them: pages must count members, not words.
+    for n in 0..30 {
+        t.create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Val", "lastName": format!("Vol{n:02}"), "login": format!("vol{n}"), "email": format!("vol{n}@coop.example") }),
+        )
+        .await;
+    }
+    let everyone = t
+        .ok(
+            "coop",
+            &admin,
+            "{ members(first: 100, filter: {search: \"vol\"}) { totalCount nodes { lastName } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(everyone["members"]["totalCount"], 30);
+    assert_eq!(everyone["members"]["nodes"].as_array().unwrap().len(), 30);
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = t
+            .ok(
+                "coop",
+                &admin,
+                "query($after: String) { members(first: 7, after: $after, filter: {search: \"vol\"}) { nodes { lastName } pageInfo { hasNextPage endCursor } } }",
+                json!({ "after": after }),
+            )
+            .await;
+        let nodes = page["members"]["nodes"].as_array().unwrap();
+        seen.extend(nodes.iter().map(|n| n["lastName"].as_str().unwrap().to_owned()));
+        if page["members"]["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        assert_eq!(nodes.len(), 7, "a full page while more follow");
+        after = page["members"]["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    let expected: Vec<String> = (0..30).map(|n| format!("Vol{n:02}")).collect();
+    assert_eq!(seen, expected);
+}

@@ -491,10 +491,13 @@ async fn search_page(
     };
     let mut rows: Vec<(String, Uuid)> = Vec::new();
     for condition in groups {
+        // Distinct: over a range of words a member has several entries (racer,
+        // racer12, racer12@…), and the limit must count members, not entries.
         let mut query = words::Entity::find()
             .select_only()
             .column(words::Column::SortKey)
             .column(words::Column::MemberId)
+            .distinct()
             .filter(condition);
         if let Some(past) = keyset(&after) {
             query = query.filter(past);
