@@ -59,7 +59,7 @@ permissions = []
 default = true
 "#;
 
-pub const JOB: &str = "id mode status fileName format encoding totalRows processedRows failure newGroups headerRow \
+pub const JOB: &str = "id mode status fileName format encoding sheets { name hidden read } totalRows processedRows failure newGroups headerRow \
     columns { header field } \
     summary { create update deactivate reactivate invite addToGroups unchanged errorRows } \
     rowErrors(first: 100) { totalCount nodes { row column value code message } } \
@@ -1823,10 +1823,42 @@ async fn the_first_visible_sheet_is_read() {
     .await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["summary"]["create"], 2);
+    assert_eq!(
+        job["sheets"],
+        json!([{ "name": "Listes", "hidden": true, "read": false }, { "name": "Adhérents", "hidden": false, "read": true }])
+    );
     assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
     assert_eq!(
         member_count(&app, "amap", &admin, json!({ "search": "cachée" })).await,
         2
+    );
+
+    // The admin may name a sheet, hidden or not, in any case; a name that matches none
+    // fails with the workbook's sheets listed.
+    let named = start(
+        &app,
+        "amap",
+        &admin,
+        "adherents.xlsx",
+        fixture("hidden-first-sheet.xlsx"),
+        json!({ "mode": "CREATE", "sheet": "LISTES" }),
+    )
+    .await;
+    assert_eq!(named["sheets"][0]["read"], true, "{named}");
+    let missing = start(
+        &app,
+        "amap",
+        &admin,
+        "adherents.xlsx",
+        fixture("hidden-first-sheet.xlsx"),
+        json!({ "mode": "CREATE", "sheet": "Membres" }),
+    )
+    .await;
+    assert_eq!(missing["status"], "FAILED");
+    let failure = missing["failure"].as_str().unwrap();
+    assert!(
+        failure.contains("Membres") && failure.contains("Listes, Adhérents"),
+        "{failure}"
     );
 
     // Another way of hiding: a "very hidden" sheet that itself looks like a member list,

@@ -19,5 +19,5 @@ fuzz_target!(|data: &[u8]| {
     // default hook of libfuzzer-sys would abort on it anyway. A panic escaping read_file
     // still aborts (the fuzz_target! wrapper does), so it is still found.
     QUIET_PANICS.call_once(|| std::panic::set_hook(Box::new(|_| {})));
-    let _ = read_file(data, &LIMITS, None);
+    let _ = read_file(data, &LIMITS, &Default::default());
 });

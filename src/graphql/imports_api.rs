@@ -154,6 +154,19 @@ pub struct StartImportInput {
     pub absent_members: Option<AbsentPolicy>,
     /// Forces the text encoding of a CSV/text file (WHATWG label, e.g. "macintosh", "windows-1252", "utf-16le"); absent: detected.
     pub encoding: Option<String>,
+    /// Spreadsheet files: the sheet to read, by name; absent: the first visible sheet.
+    pub sheet: Option<String>,
+}
+
+/// A sheet of an imported workbook.
+#[derive(SimpleObject)]
+pub struct ImportSheet {
+    /// The sheet's name, as the workbook's tab shows it.
+    name: String,
+    /// Hidden (or very hidden) in the workbook.
+    hidden: bool,
+    /// The sheet this import read.
+    read: bool,
 }
 
 /// `ImportColumn`.
@@ -448,6 +461,19 @@ impl ImportJobView {
     async fn failure(&self) -> Option<&str> {
         self.0.error.as_deref()
     }
+    /// Spreadsheet files: the workbook's sheets, and which one was read.
+    async fn sheets(&self) -> Vec<ImportSheet> {
+        self.options()
+            .sheets
+            .into_iter()
+            .map(|s| ImportSheet {
+                name: s.name,
+                hidden: s.hidden,
+                read: s.read,
+            })
+            .collect()
+    }
+
     /// CSV/text files: the encoding the file was read with (WHATWG label). Null for spreadsheets.
     async fn encoding(&self) -> Option<String> {
         self.options().encoding
@@ -637,6 +663,7 @@ impl ImportsMutation {
             keep_absent: input.absent_members == Some(AbsentPolicy::Keep),
             locale: visitor(ctx).locale().to_owned(),
             encoding: input.encoding,
+            sheet: input.sheet,
         };
         Ok(ImportJobView(imports::start_import(app, &caller, request).await?))
     }

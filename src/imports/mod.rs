@@ -170,6 +170,9 @@ pub struct Options {
     /// The encoding a CSV/text file was read with (WHATWG label); None for spreadsheets.
     #[serde(default)]
     pub encoding: Option<String>,
+    /// A workbook's sheets, and which was read; empty for CSV/text files.
+    #[serde(default)]
+    pub sheets: Vec<read::SheetInfo>,
 }
 
 /// `ImportSummary`.

@@ -27,6 +27,9 @@ pub enum ReadError {
     TooLarge(u64),
     #[error("the spreadsheet could not be read ({0})")]
     Corrupt(String),
+    /// The sheet asked for is not in the workbook: its name, and the workbook's sheets.
+    #[error("the workbook has no sheet named \"{0}\" (its sheets: {list})", list = .1.join(", "))]
+    NoSuchSheet(String, Vec<String>),
     /// Text that decodes to garbage in every likely encoding; the closest one named.
     #[error("the text does not read correctly in any usual encoding (closest: {0})")]
     Garbled(String),
@@ -44,10 +47,22 @@ pub struct Row {
 pub struct Sheet {
     /// The text encoding a CSV/text file was read with; None for spreadsheets.
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// A workbook's sheets, and which was read; empty for CSV/text files.
+    pub sheets: Vec<SheetInfo>,
     /// The row number of `headers` as the spreadsheet shows it.
     pub header_row: usize,
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
+}
+
+/// One sheet of a workbook (`ImportSheet`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SheetInfo {
+    pub name: String,
+    /// Hidden or very hidden in the workbook.
+    pub hidden: bool,
+    /// The sheet the import read.
+    pub read: bool,
 }
 
 impl Sheet {
@@ -206,6 +221,7 @@ pub fn read_csv(bytes: &[u8], max_rows: u64, forced: Option<&'static Encoding>) 
     }
     Ok(Sheet {
         encoding: Some(encoding),
+        sheets: Vec::new(),
         header_row: 1,
         headers,
         rows,

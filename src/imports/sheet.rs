@@ -10,7 +10,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use calamine::{Data, DataRef, ExcelDateTime, Ods, Range, Reader, Xls, Xlsx};
 
-use super::read::{read_csv, ReadError, Row, Sheet};
+use super::read::{read_csv, ReadError, Row, Sheet, SheetInfo};
 
 /// `FileFormat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,32 +72,62 @@ pub fn detect_format(bytes: &[u8]) -> Format {
 
 /// Reads a file into a sheet, whatever its format; a CSV/text file in `encoding` when
 /// given, else in the one detected.
-pub fn read_file(
-    bytes: &[u8],
-    limits: &Limits,
-    encoding: Option<&'static encoding_rs::Encoding>,
-) -> Result<(Format, Sheet), ReadError> {
+pub fn read_file(bytes: &[u8], limits: &Limits, choice: &Choice) -> Result<(Format, Sheet), ReadError> {
     let format = detect_format(bytes);
     let sheet = match format {
-        Format::Csv => read_csv(bytes, limits.max_rows, encoding)?,
+        Format::Csv => read_csv(bytes, limits.max_rows, choice.encoding)?,
         Format::Xlsx | Format::Ods => {
             check_archive(bytes, limits.max_unpacked_bytes)?;
             guarded(|| {
                 if format == Format::Xlsx {
-                    read_xlsx(bytes, limits.max_rows)
+                    read_xlsx(bytes, limits.max_rows, choice.sheet.as_deref())
                 } else {
                     let mut book = Ods::new(Cursor::new(bytes)).map_err(corrupt)?;
-                    first_range(&mut book).and_then(|range| from_range(&range, limits.max_rows))
+                    chosen_range(&mut book, choice.sheet.as_deref(), limits.max_rows)
                 }
             })?
         }
         Format::Xls => guarded(|| {
             check_xls_dimensions(bytes, limits.max_unpacked_bytes)?;
             let mut book = Xls::new(Cursor::new(bytes)).map_err(corrupt)?;
-            first_range(&mut book).and_then(|range| from_range(&range, limits.max_rows))
+            chosen_range(&mut book, choice.sheet.as_deref(), limits.max_rows)
         })?,
     };
     Ok((format, sheet))
+}
+
+/// What the admin chose about reading a file; the defaults detect and pick.
+#[derive(Debug, Clone, Default)]
+pub struct Choice {
+    /// A CSV/text file's encoding; None: detected.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// A workbook's sheet, by name; None: the first visible one.
+    pub sheet: Option<String>,
+}
+
+/// A workbook's sheets, and which one was read.
+fn sheet_list(sheets: &[calamine::Sheet], read: &str) -> Vec<SheetInfo> {
+    sheets
+        .iter()
+        .map(|s| SheetInfo {
+            name: s.name.clone(),
+            hidden: s.visible != calamine::SheetVisible::Visible,
+            read: s.name == read,
+        })
+        .collect()
+}
+
+/// The sheet to read: the one named (compared case-insensitively), else the first
+/// visible one; NoSuchSheet, listing them, when the name matches none.
+fn pick_sheet(sheets: &[calamine::Sheet], wanted: Option<&str>) -> Result<String, ReadError> {
+    match wanted {
+        Some(wanted) => sheets
+            .iter()
+            .find(|s| s.name.trim().to_lowercase() == wanted.trim().to_lowercase())
+            .map(|s| s.name.clone())
+            .ok_or_else(|| ReadError::NoSuchSheet(wanted.to_owned(), sheets.iter().map(|s| s.name.clone()).collect())),
+        None => first_visible_sheet(sheets).ok_or(ReadError::Empty),
+    }
 }
 
 /// Refuses archives that unpack to more than `max` bytes: by the sizes they declare,
@@ -214,17 +244,19 @@ fn corrupt(err: impl std::fmt::Display) -> ReadError {
     ReadError::Corrupt(text)
 }
 
-/// The first visible sheet of a workbook (ODS, XLS).
-fn first_range<RS, R>(book: &mut R) -> Result<Range<Data>, ReadError>
+/// The chosen sheet of a workbook (ODS, XLS), read whole.
+fn chosen_range<RS, R>(book: &mut R, wanted: Option<&str>, max_rows: u64) -> Result<Sheet, ReadError>
 where
     RS: Read + Seek,
     R: Reader<RS>,
     R::Error: std::fmt::Display,
 {
-    let Some(name) = first_visible_sheet(book.sheets_metadata()) else {
-        return Err(ReadError::Empty);
-    };
-    book.worksheet_range(&name).map_err(corrupt)
+    let name = pick_sheet(book.sheets_metadata(), wanted)?;
+    let sheets = sheet_list(book.sheets_metadata(), &name);
+    let range = book.worksheet_range(&name).map_err(corrupt)?;
+    let mut sheet = from_range(&range, max_rows)?;
+    sheet.sheets = sheets;
+    Ok(sheet)
 }
 
 /// The worksheet a person opening the workbook sees first: hidden and very hidden sheets
@@ -254,11 +286,10 @@ fn from_range(range: &Range<Data>, max_rows: u64) -> Result<Sheet, ReadError> {
 }
 
 /// Rows of the first visible sheet of an XLSX, streamed so that the row limit stops the read.
-fn read_xlsx(bytes: &[u8], max_rows: u64) -> Result<Sheet, ReadError> {
+fn read_xlsx(bytes: &[u8], max_rows: u64, wanted: Option<&str>) -> Result<Sheet, ReadError> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
-    let Some(name) = first_visible_sheet(book.sheets_metadata()) else {
-        return Err(ReadError::Empty);
-    };
+    let name = pick_sheet(book.sheets_metadata(), wanted)?;
+    let sheets = sheet_list(book.sheets_metadata(), &name);
     let mut cells = book.worksheet_cells_reader(&name).map_err(corrupt)?;
     let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
     let mut filled = 0u64;
@@ -284,7 +315,9 @@ fn read_xlsx(bytes: &[u8], max_rows: u64) -> Result<Sheet, ReadError> {
         }
         line[column] = text;
     }
-    collect(rows.into_iter(), max_rows)
+    let mut sheet = collect(rows.into_iter(), max_rows)?;
+    sheet.sheets = sheets;
+    Ok(sheet)
 }
 
 /// Header (the first non-blank row) and data rows, blank rows skipped.
@@ -305,6 +338,7 @@ fn collect(rows: impl Iterator<Item = (usize, Vec<String>)>, max_rows: u64) -> R
     }
     Ok(Sheet {
         encoding: None,
+        sheets: Vec::new(),
         header_row,
         headers,
         rows: data,
@@ -395,7 +429,7 @@ mod tests {
         // Found by fuzzing: 8 KB whose DIMENSIONS record made calamine reserve 9 GB (its
         // compound file is also malformed, which the stricter cfb reader refuses first).
         let bytes = fixture("malformed/xls-huge-dimensions.xls");
-        let read = read_file(&bytes, &LIMITS, None);
+        let read = read_file(&bytes, &LIMITS, &Choice::default());
         assert!(
             matches!(read, Err(ReadError::Corrupt(_) | ReadError::TooLarge(_))),
             "{read:?}"
@@ -405,7 +439,7 @@ mod tests {
         dimensions.extend([0, 0, 0, 1, 0, 0]);
         let bytes = xls_of(&[(0x0809, vec![0; 16]), (0x0200, dimensions), (0x000A, vec![])]);
         assert_eq!(detect_format(&bytes), Format::Xls);
-        let read = read_file(&bytes, &LIMITS, None);
+        let read = read_file(&bytes, &LIMITS, &Choice::default());
         assert!(matches!(read, Err(ReadError::TooLarge(_))), "{read:?}");
         // Two numbers, in A1 and at row and column 65,536: laid out densely, 137 GB.
         let number = |row: u16, col: u16| {
@@ -419,16 +453,20 @@ mod tests {
             (0x0203, number(u16::MAX, u16::MAX)),
         ];
         let bytes = xls_of(&far);
-        let read = read_file(&bytes, &LIMITS, None);
+        let read = read_file(&bytes, &LIMITS, &Choice::default());
         assert!(matches!(read, Err(ReadError::TooLarge(_))), "{read:?}");
         // Found by fuzzing too: cells far apart, laid out densely by calamine (137 GB).
-        let read = read_file(&fixture("malformed/xls-far-apart-cells.xls"), &LIMITS, None);
+        let read = read_file(
+            &fixture("malformed/xls-far-apart-cells.xls"),
+            &LIMITS,
+            &Choice::default(),
+        );
         assert!(
             matches!(read, Err(ReadError::Corrupt(_) | ReadError::TooLarge(_))),
             "{read:?}"
         );
         // The real file declares what it holds, far under the limit.
-        let (format, sheet) = read_file(&fixture("amapress-utilisateurs.xls"), &LIMITS, None).unwrap();
+        let (format, sheet) = read_file(&fixture("amapress-utilisateurs.xls"), &LIMITS, &Choice::default()).unwrap();
         assert_eq!(format, Format::Xls);
         assert_eq!(sheet.rows.len(), 15);
     }
@@ -439,13 +477,13 @@ mod tests {
         // sector chain (cfb.rs) instead of returning an error.
         let bytes = fixture("malformed/xls-cfb-chain-out-of-range.xls");
         assert_eq!(detect_format(&bytes), Format::Xls);
-        let read = read_file(&bytes, &LIMITS, None);
+        let read = read_file(&bytes, &LIMITS, &Choice::default());
         assert!(matches!(read, Err(ReadError::Corrupt(_))), "{read:?}");
     }
 
     #[test]
     fn fixtures_are_read_with_their_format_told_from_the_content() {
-        let (format, amap) = read_file(&fixture("amapress-utilisateurs.xlsx"), &LIMITS, None).unwrap();
+        let (format, amap) = read_file(&fixture("amapress-utilisateurs.xlsx"), &LIMITS, &Choice::default()).unwrap();
         assert_eq!(format, Format::Xlsx);
         assert_eq!(
             amap.headers,
@@ -457,14 +495,15 @@ mod tests {
         assert_eq!(yannick.cells[1], "", "an empty cell keeps its column (no email)");
         assert_eq!(yannick.cells[2], "Yannick");
 
-        let (format, citizen) = read_file(&fixture("citizenlab-invitations.xlsx"), &LIMITS, None).unwrap();
+        let (format, citizen) =
+            read_file(&fixture("citizenlab-invitations.xlsx"), &LIMITS, &Choice::default()).unwrap();
         assert_eq!(format, Format::Xlsx);
         assert_eq!(
             citizen.headers,
             ["email", "first_name", "last_name", "language", "groups", "admin"]
         );
 
-        let (format, ods) = read_file(&fixture("adherents.ods"), &LIMITS, None).unwrap();
+        let (format, ods) = read_file(&fixture("adherents.ods"), &LIMITS, &Choice::default()).unwrap();
         assert_eq!(format, Format::Ods);
         assert_eq!(ods.headers[0], "Prénom");
         assert_eq!(ods.rows[0].cells[2], "chloe.petit0@asso.org");
@@ -488,7 +527,7 @@ mod tests {
         sheet.write_boolean(1, 4, true).unwrap();
         sheet.write_string(1, 5, "0612345678").unwrap();
         let bytes = book.save_to_buffer().unwrap();
-        let (_, read) = read_file(&bytes, &LIMITS, None).unwrap();
+        let (_, read) = read_file(&bytes, &LIMITS, &Choice::default()).unwrap();
         assert_eq!(
             read.rows[0].cells,
             ["612345678", "12", "3.5", "2024-03-01", "TRUE", "0612345678"]
@@ -503,23 +542,26 @@ mod tests {
         sheet.write_string(3, 1, "a@x.org").unwrap();
         sheet.write_string(5, 1, "b@x.org").unwrap();
         let bytes = book.save_to_buffer().unwrap();
-        let (_, read) = read_file(&bytes, &LIMITS, None).unwrap();
+        let (_, read) = read_file(&bytes, &LIMITS, &Choice::default()).unwrap();
         assert_eq!(read.headers, ["", "email"]);
         let numbers: Vec<usize> = read.rows.iter().map(|r| r.number).collect();
         assert_eq!(numbers, [4, 6], "the header is on row 3 of the sheet");
         let one = Limits { max_rows: 1, ..LIMITS };
-        assert_eq!(read_file(&bytes, &one, None).unwrap_err(), ReadError::TooManyRows(1));
+        assert_eq!(
+            read_file(&bytes, &one, &Choice::default()).unwrap_err(),
+            ReadError::TooManyRows(1)
+        );
 
         let mut header_only = rust_xlsxwriter::Workbook::new();
         header_only.add_worksheet().write_string(0, 0, "email").unwrap();
         assert_eq!(
-            read_file(&header_only.save_to_buffer().unwrap(), &LIMITS, None).unwrap_err(),
+            read_file(&header_only.save_to_buffer().unwrap(), &LIMITS, &Choice::default()).unwrap_err(),
             ReadError::NoRows
         );
         let mut empty = rust_xlsxwriter::Workbook::new();
         empty.add_worksheet();
         assert_eq!(
-            read_file(&empty.save_to_buffer().unwrap(), &LIMITS, None).unwrap_err(),
+            read_file(&empty.save_to_buffer().unwrap(), &LIMITS, &Choice::default()).unwrap_err(),
             ReadError::Empty
         );
     }
@@ -529,13 +571,19 @@ mod tests {
         let noise: Vec<u8> = (0..4096u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
             .collect();
-        assert!(read_file(&noise, &LIMITS, None).is_err());
+        assert!(read_file(&noise, &LIMITS, &Choice::default()).is_err());
         let mut fake = b"PK\x03\x04".to_vec();
         fake.extend_from_slice(&noise);
-        assert!(matches!(read_file(&fake, &LIMITS, None), Err(ReadError::Corrupt(_))));
+        assert!(matches!(
+            read_file(&fake, &LIMITS, &Choice::default()),
+            Err(ReadError::Corrupt(_))
+        ));
         let mut ole = OLE_MAGIC.to_vec();
         ole.extend_from_slice(&noise);
-        assert!(matches!(read_file(&ole, &LIMITS, None), Err(ReadError::Corrupt(_))));
+        assert!(matches!(
+            read_file(&ole, &LIMITS, &Choice::default()),
+            Err(ReadError::Corrupt(_))
+        ));
 
         // 50 MB of spaces in a sheet: a few tens of KB zipped.
         let spaces = vec![b' '; 50_000_000];
@@ -546,7 +594,7 @@ mod tests {
         assert!(bomb.len() < 200_000);
         let started = std::time::Instant::now();
         assert_eq!(
-            read_file(&bomb, &LIMITS, None).unwrap_err(),
+            read_file(&bomb, &LIMITS, &Choice::default()).unwrap_err(),
             ReadError::TooLarge(10_000_000)
         );
         assert!(started.elapsed().as_secs() < 5, "refused quickly");
@@ -556,7 +604,7 @@ mod tests {
         let directory = claimed.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
         claimed[directory + 24..directory + 28].copy_from_slice(&0x4000_0000u32.to_le_bytes());
         assert_eq!(
-            read_file(&claimed, &LIMITS, None).unwrap_err(),
+            read_file(&claimed, &LIMITS, &Choice::default()).unwrap_err(),
             ReadError::TooLarge(10_000_000)
         );
     }

@@ -42,6 +42,8 @@ pub struct StartRequest {
     pub locale: String,
     /// A CSV/text file's encoding as the admin forced it (WHATWG label); None: detected.
     pub encoding: Option<String>,
+    /// A workbook's sheet to read, by name; None: the first visible one.
+    pub sheet: Option<String>,
 }
 
 /// `startImport` (imports.run): reads, checks and previews. A file that cannot be read
@@ -135,12 +137,16 @@ async fn prepare(
     mut options: Options,
     forced_encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<import_jobs::Model> {
+    let choice = sheet::Choice {
+        encoding: forced_encoding,
+        sheet: request.sheet.clone().filter(|name| !name.trim().is_empty()),
+    };
     let limits = Limits {
         max_rows: app.settings.limits.import_rows,
         max_unpacked_bytes: app.settings.limits.unpacked_bytes,
     };
     let bytes = request.bytes;
-    let read = tokio::task::spawn_blocking(move || sheet::read_file(&bytes, &limits, forced_encoding))
+    let read = tokio::task::spawn_blocking(move || sheet::read_file(&bytes, &limits, &choice))
         .await
         .map_err(|e| Error::Internal(format!("reading an import: {e}")))?;
     let (format, mut sheet) = match read {
@@ -153,6 +159,7 @@ async fn prepare(
     let header_row = sheet.find_header(|cells| match_headers(cells, aliases).iter().flatten().count());
     options.header_row = Some(header_row);
     options.encoding = sheet.encoding.map(super::encoding::label);
+    options.sheets = std::mem::take(&mut sheet.sheets);
     job.options = serde_json::to_string(&options).expect("options serialise");
     if sheet.rows.is_empty() {
         return fail(app, job, &read_failure(&ReadError::NoRows, &options.locale)).await;
@@ -403,6 +410,12 @@ fn read_failure(err: &ReadError, locale: &str) -> String {
         ReadError::TooLarge(max) => format!("une fois décompressé, le tableur dépasse {max} octets"),
         ReadError::Corrupt(detail) => format!("le tableur est illisible ({detail})"),
         ReadError::Malformed(detail) => format!("le CSV est mal formé ({detail})"),
+        ReadError::NoSuchSheet(name, sheets) => {
+            format!(
+                "le classeur n'a pas de feuille « {name} » (ses feuilles : {})",
+                sheets.join(", ")
+            )
+        }
         ReadError::Garbled(closest) => format!(
             "le texte ne se lit correctement dans aucun encodage courant (le plus proche : {closest}). \
              Enregistrez le fichier en « CSV UTF-8 » depuis votre tableur, ou choisissez son encodage"
