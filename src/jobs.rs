@@ -35,7 +35,7 @@ async fn upkeep(app: &App) -> Result<(u64, u64)> {
     let expired = invitations::jobs::expire(app).await?;
     let reminded = invitations::jobs::remind(app).await?;
     crate::downloads::purge_expired(app).await?;
-    crate::imports::jobs::recover_abandoned(app).await?;
+    crate::imports::running::recover_abandoned(&app.db, &app.imports).await?;
     Ok((expired, reminded))
 }
 

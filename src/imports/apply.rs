@@ -370,25 +370,31 @@ async fn check_versions<C: ConnectionTrait>(
         taken.extend(found);
     }
     if !taken.is_empty() {
-        let shown: Vec<&str> = taken.iter().take(5).map(String::as_str).collect();
+        let names: Vec<&str> = taken.iter().map(String::as_str).collect();
         return Err(Error::Conflict(format!(
-            "{} login(s) or address(es) this import would give new members were taken since the preview ({}{}): \
+            "{} login(s) or address(es) this import would give new members were taken since the preview ({}): \
              start the import again to see the list as it is now.",
-            taken.len(),
-            shown.join(", "),
-            if taken.len() > shown.len() { ", …" } else { "" }
+            names.len(),
+            first_few(&names)
         )));
     }
     Ok(current)
 }
 
 fn stale(count: usize, names: &[&str]) -> Error {
-    let shown: Vec<&str> = names.iter().take(5).copied().collect();
     Error::Conflict(format!(
-        "{count} member(s) changed since the preview ({}{}): start the import again to see the list as it is now.",
-        shown.join(", "),
-        if count > shown.len() { ", …" } else { "" }
+        "{count} member(s) changed since the preview ({}): start the import again to see the list as it is now.",
+        first_few(names)
     ))
+}
+
+/// The first five names, then "…" when there are more.
+fn first_few(names: &[&str]) -> String {
+    let mut shown = names.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+    if names.len() > 5 {
+        shown.push_str(", …");
+    }
+    shown
 }
 
 /// Manual group ids by lower-case name, creating the groups the plan names that do not

@@ -88,17 +88,19 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
 /// ("NoŽ" for "Noé", "JŸrgen" for "Jürgen"; "DUPRÉ" in capitals is fine).
 fn implausible(text: &str) -> usize {
     const SYMBOLS: &str = "ˆ˜™†‡•‰ƒ¶§¤¦¨¯´¸¬±÷ª¿¡‹›…√∞≠≤≥∑∏π∫Ω◊ﬁﬂ∆∂¥¢";
-    let chars: Vec<char> = text.chars().collect();
+    // A window of three characters: no copy of a file that may be megabytes long.
     let mut count = 0;
-    for (i, &c) in chars.iter().enumerate() {
-        let before = i.checked_sub(1).map(|p| chars[p]);
-        let after = chars.get(i + 1).copied();
+    let mut before: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let after = chars.peek().copied();
         let inside_word = before.is_some_and(|b| b.is_lowercase())
             || (before.is_some_and(char::is_alphabetic) && after.is_some_and(char::is_lowercase));
         let odd_capital = !c.is_ascii() && c.is_uppercase() && inside_word;
         if ('\u{80}'..='\u{9f}').contains(&c) || SYMBOLS.contains(c) || odd_capital {
             count += 1;
         }
+        before = Some(c);
     }
     count
 }

@@ -1,8 +1,5 @@
-//! Bookkeeping around running imports: live progress, and jobs a stopped server left
-//! half-way (their transaction rolled back, so only the job's status needs fixing).
-
-use crate::app::App;
-use crate::error::Result;
+//! Live progress of the imports running in this process (slots, leases and the
+//! recovery of jobs a stopped server left half-way are in `running`).
 
 /// Rows processed by jobs running in this process. Progress cannot go through the
 /// database: an apply holds its write transaction (SQLite allows one writer) until done.
@@ -25,9 +22,4 @@ pub mod progress {
     pub fn clear(job: Uuid) {
         RUNNING.lock().expect("progress lock").remove(&job);
     }
-}
-
-/// Jobs a stopped server left running (see [`super::running::recover_abandoned`]).
-pub async fn recover_abandoned(app: &App) -> Result<u64> {
-    super::running::recover_abandoned(&app.db, &app.imports).await
 }
