@@ -63,6 +63,7 @@ pub const JOB: &str = "id mode status fileName format encoding sheets { name hid
     columns { header field } \
     summary { create update deactivate reactivate invite addToGroups unchanged errorRows } \
     rowErrors(first: 100) { totalCount nodes { row column value code message } } \
+    rowWarnings(first: 100) { totalCount nodes { row column value code message } } \
     errorReport { url fileName contentType expiresAt } undoableUntil appliedAt";
 
 pub fn start_query() -> String {
@@ -942,8 +943,8 @@ async fn files_that_cannot_be_imported_fail_with_a_reason_and_nothing_else() {
         missing["data"]["startImport"]["failure"]
             .as_str()
             .unwrap()
-            .contains("first_name"),
-        "{missing}"
+            .contains("absentes : Prénom, Nom."),
+        "the columns named as the admin's template heads them: {missing}"
     );
     let refused = start_answer(
         &app,
@@ -2043,4 +2044,233 @@ async fn single_byte_encodings_are_detected_shown_and_can_be_forced() {
         failure.contains("encodage") && failure.contains("CSV UTF-8"),
         "{failure}"
     );
+}
+
+/// Each member's phone, by address.
+async fn phones_by_address(app: &TestApp, tenant: &str, token: &str) -> std::collections::HashMap<String, String> {
+    let data = app
+        .ok(
+            tenant,
+            token,
+            "query { members(first: 100) { nodes { email phone } } }",
+            json!({}),
+        )
+        .await;
+    data["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| !m["phone"].is_null())
+        .map(|m| {
+            (
+                m["email"].as_str().unwrap().to_owned(),
+                m["phone"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn warnings_at(job: &Value) -> Vec<(i64, String, String)> {
+    let mut warned = job.clone();
+    warned["rowErrors"] = job["rowWarnings"].clone();
+    errors_at(&warned)
+}
+
+#[tokio::test]
+async fn numbers_keep_the_text_their_spreadsheet_shows() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    // The field sample (XLSX: typed as text, General, custom format `0000000000`), then
+    // the same kind saved by Excel 97-2003 (XLS, its members' sheet after a hidden one)
+    // and by LibreOffice (ODS, below a blank row and column).
+    for (file, created) in [
+        ("phones-number-format.xlsx", 3),
+        ("phones-number-format.xls", 4),
+        ("phones-number-format.ods", 2),
+    ] {
+        let job = start(&app, "amap", &admin, file, fixture(file), json!({ "mode": "CREATE" })).await;
+        assert_eq!(job["status"], "READY", "{file}: {job}");
+        assert_eq!(job["summary"]["create"], created, "{file}: {job}");
+        assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
+        if file.ends_with(".xls") {
+            // Excel's General shows the number as typed: a French phone one digit short.
+            assert_eq!(
+                warnings_at(&job),
+                [(5, "Téléphone".to_owned(), "PHONE_MISSING_ZERO".to_owned())]
+            );
+            let message = job["rowWarnings"]["nodes"][0]["message"].as_str().unwrap();
+            assert!(
+                message.contains("0612345678 ?") && message.contains("Texte"),
+                "{message}"
+            );
+        } else {
+            assert_eq!(job["rowWarnings"]["totalCount"], 0, "{file}: {job}");
+        }
+    }
+    let phones = phones_by_address(&app, "amap", &admin).await;
+    let expected = [
+        ("tel.texte@example.org", "0612345678"),
+        ("tel.inter@example.org", "33612345678"),
+        ("tel.format@example.org", "0612345678"),
+        ("xls.groupes@example.org", "06 12 34 56 78"),
+        ("xls.plus@example.org", "+33612345678"),
+        ("xls.zero@example.org", "0612345678"),
+        ("xls.general@example.org", "612345678"),
+        ("ods.zero@example.org", "0612345678"),
+        ("ods.espaces@example.org", "06 12 34 56 78"),
+    ];
+    for (address, phone) in expected {
+        assert_eq!(phones.get(address).map(String::as_str), Some(phone), "{address}");
+    }
+
+    // Other formats that pad, group or prefix, and the text format `@` on a number
+    // (Excel shows it as typed), in a workbook of our own.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, header) in ["Email", "Prénom", "Nom", "Téléphone", "Identifiant"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *header).unwrap();
+    }
+    let rows: [(&str, f64, &str, f64, &str); 4] = [
+        ("fmt.paires@example.org", 612345678.0, "00 00 00 00 00", 7.0, "\"m\"000"),
+        ("fmt.prefixe@example.org", 612345678.0, "\"+33 \"0", 42.0, "0000"),
+        ("fmt.texte@example.org", 612345678.0, "@", 8.0, "General"),
+        (
+            "fmt.tirets@example.org",
+            612345678.0,
+            "00-00-00-00-00",
+            9.0,
+            "[Blue]000;[Red]-000",
+        ),
+    ];
+    for (r, (address, phone, format, login, login_format)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, *address).unwrap();
+        sheet.write_string(r, 1, "Fab").unwrap();
+        sheet.write_string(r, 2, "Format").unwrap();
+        let format = rust_xlsxwriter::Format::new().set_num_format(*format);
+        sheet.write_number_with_format(r, 3, *phone, &format).unwrap();
+        let login_format = rust_xlsxwriter::Format::new().set_num_format(*login_format);
+        sheet.write_number_with_format(r, 4, *login, &login_format).unwrap();
+    }
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "formats.xlsx",
+        workbook.save_to_buffer().unwrap(),
+        json!({ "mode": "CREATE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["summary"]["create"], 4, "{job}");
+    // `@` over a number shows it as typed: the lost zero is pointed out, not guessed.
+    assert_eq!(
+        warnings_at(&job),
+        [(4, "Téléphone".to_owned(), "PHONE_MISSING_ZERO".to_owned())]
+    );
+    assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
+    let phones = phones_by_address(&app, "amap", &admin).await;
+    assert_eq!(phones["fmt.paires@example.org"], "06 12 34 56 78");
+    assert_eq!(phones["fmt.prefixe@example.org"], "+33 612345678");
+    assert_eq!(phones["fmt.texte@example.org"], "612345678");
+    assert_eq!(phones["fmt.tirets@example.org"], "06-12-34-56-78");
+    let logins = app
+        .ok(
+            "amap",
+            &admin,
+            "query { members(first: 10, filter: {search: \"format\"}) { nodes { email login } } }",
+            json!({}),
+        )
+        .await;
+    let mut logins: Vec<String> = logins["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["email"].as_str().unwrap().starts_with("fmt."))
+        .map(|m| m["login"].as_str().unwrap().to_owned())
+        .collect();
+    logins.sort();
+    // `"m"000`, `0000`, General, `[Blue]000;[Red]-000`.
+    assert_eq!(logins, ["0042", "009", "8", "m007"]);
+}
+
+#[tokio::test]
+async fn a_missing_column_failure_says_what_was_read_and_what_to_check() {
+    const CLUB: &str = "name = \"Club\"\ndefault_locale = \"en\"\n[roles.admin]\npermissions = [\"*\"]\n";
+    let app = TestApp::with_tenants(&[("amap", AMAP), ("club", CLUB)]).await;
+    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    // Mac Roman French headers forced through Windows-1252: "Prénom" reads "PrŽnom".
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "mac.csv",
+        b"Pr\x8Enom;Nom;Email\r\nNo\x8E;Dupr\x8E;noe@example.org\r\n".to_vec(),
+        json!({ "mode": "CREATE", "encoding": "windows-1252" }),
+    )
+    .await;
+    assert_eq!(job["status"], "FAILED", "{job}");
+    let failure = job["failure"].as_str().unwrap();
+    for part in [
+        "Colonnes obligatoires absentes : Prénom.",
+        "ligne 1",
+        "« PrŽnom »",
+        "windows-1252",
+        "abîmées",
+    ] {
+        assert!(failure.contains(part), "{part}: {failure}");
+    }
+    assert!(!failure.contains("first_name"), "{failure}");
+
+    // In English, with the identification missing: either column named.
+    let club_admin = app.admin_token("club", "admin@club.example.org").await;
+    let job = start(
+        &app,
+        "club",
+        &club_admin,
+        "names.csv",
+        b"First name,Last name\r\nAl,Bo\r\n".to_vec(),
+        json!({ "mode": "SYNC" }),
+    )
+    .await;
+    let failure = job["failure"].as_str().unwrap();
+    assert!(
+        failure.starts_with("Required columns are missing: Login or Email."),
+        "{failure}"
+    );
+    assert!(
+        failure.contains("Headers read on row 1: \"First name\", \"Last name\""),
+        "{failure}"
+    );
+
+    // A workbook in which the sheet read has nothing recognisable: its sheets are listed.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let notes = workbook.add_worksheet().set_name("Notes").unwrap();
+    notes.write_string(0, 0, "Assemblée générale").unwrap();
+    notes.write_string(1, 0, "ordre du jour").unwrap();
+    let list = workbook.add_worksheet().set_name("Liste").unwrap();
+    list.write_string(0, 0, "Email").unwrap();
+    list.write_string(1, 0, "liste@example.org").unwrap();
+    let job = start(
+        &app,
+        "amap",
+        &admin,
+        "ag.xlsx",
+        workbook.save_to_buffer().unwrap(),
+        json!({ "mode": "INVITE" }),
+    )
+    .await;
+    assert_eq!(job["status"], "FAILED", "{job}");
+    let failure = job["failure"].as_str().unwrap();
+    for part in [
+        "Aucune colonne n'a été reconnue",
+        "Feuille lue : « Notes »",
+        "Notes, Liste",
+        "modèle",
+    ] {
+        assert!(failure.contains(part), "{part}: {failure}");
+    }
 }

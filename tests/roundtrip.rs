@@ -1,6 +1,7 @@
 //! Property: an export imported back with SYNC changes nothing, whatever the members
 //! look like (accents, apostrophes, formula-like names, phones with +, groups, roles,
-//! deactivated members), in CSV and in XLSX.
+//! deactivated members), in CSV and in XLSX; and the seed file, saved in any encoding a
+//! spreadsheet writes and with lines above its header, is read letter for letter.
 
 mod common;
 
@@ -69,6 +70,45 @@ fn person() -> impl Strategy<Value = Person> {
         )
 }
 
+/// How the seed file is saved: its encoding (a WHATWG label; "utf-8-bom" and
+/// "utf-16le" carry a byte order mark) and what stands above its header.
+#[derive(Debug, Clone)]
+struct Saved {
+    encoding: &'static str,
+    above: &'static str,
+}
+
+fn saved() -> impl Strategy<Value = Saved> {
+    (
+        prop::sample::select(vec!["utf-8", "utf-8-bom", "utf-16le", "windows-1252", "macintosh"]),
+        prop::sample::select(vec![
+            "",
+            "sep=;\r\n",
+            "Liste des adhérents\r\n\r\n",
+            "Exporté le 01/03/2025;;\r\n",
+        ]),
+    )
+        .prop_map(|(encoding, above)| Saved { encoding, above })
+}
+
+/// The seed's text in the saved encoding, as Excel or LibreOffice would write it.
+fn encode(text: &str, saved: &Saved) -> Vec<u8> {
+    match saved.encoding {
+        "utf-8" => text.as_bytes().to_vec(),
+        "utf-8-bom" => [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+        "utf-16le" => [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect(),
+        label => {
+            let encoding = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap();
+            let (bytes, _, unmappable) = encoding.encode(text);
+            assert!(!unmappable, "{label} holds every letter the names use");
+            bytes.into_owned()
+        }
+    }
+}
+
 /// The seed file, written with the csv crate so that quotes and separators are right.
 fn seed_csv(people: &[Person]) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
@@ -127,11 +167,13 @@ async fn preview(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>, mode: &
     answer["data"]["startImport"].clone()
 }
 
-async fn round_trip(people: Vec<Person>, xlsx: bool) -> Result<(), TestCaseError> {
+async fn round_trip(people: Vec<Person>, saved: Saved, xlsx: bool) -> Result<(), TestCaseError> {
     let app = TestApp::with_tenants(&[("rt", TENANT)]).await;
     let admin = app.admin_token("rt", "admin@rt.example.org").await;
-    let seeded = preview(&app, &admin, "seed.csv", seed_csv(&people), "CREATE").await;
+    let text = format!("{}{}", saved.above, String::from_utf8(seed_csv(&people)).unwrap());
+    let seeded = preview(&app, &admin, "seed.csv", encode(&text, &saved), "CREATE").await;
     prop_assert_eq!(&seeded["summary"]["errorRows"], &json!(0), "seed: {}", seeded);
+    prop_assert_eq!(&seeded["summary"]["create"], &json!(people.len()), "seed: {}", seeded);
     let applied = app
         .gql(
             "rt",
@@ -141,6 +183,25 @@ async fn round_trip(people: Vec<Person>, xlsx: bool) -> Result<(), TestCaseError
         )
         .await;
     prop_assert_eq!(&applied["data"]["applyImport"]["status"], &json!("DONE"), "{}", applied);
+    // Letter for letter, whatever the encoding: never a mojibake name.
+    let stored = app
+        .ok(
+            "rt",
+            &admin,
+            "{ members(first: 100) { nodes { email firstName lastName } } }",
+            json!({}),
+        )
+        .await;
+    for (i, p) in people.iter().enumerate() {
+        let address = format!("p{i}@x.org");
+        let member = stored["members"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["email"] == address.as_str());
+        let names = member.map(|m| (m["firstName"].as_str().unwrap(), m["lastName"].as_str().unwrap()));
+        prop_assert_eq!(names, Some((p.first.trim(), p.last.trim())), "{:?}", saved);
+    }
 
     let format = if xlsx { "XLSX" } else { "CSV" };
     let export = app
@@ -183,8 +244,8 @@ fn run(xlsx: bool) {
         ..Config::default()
     });
     runner
-        .run(&prop::collection::vec(person(), 1..25), |people| {
-            runtime.block_on(round_trip(people, xlsx))
+        .run(&(prop::collection::vec(person(), 1..25), saved()), |(people, saved)| {
+            runtime.block_on(round_trip(people, saved, xlsx))
         })
         .unwrap();
 }

@@ -1,4 +1,5 @@
-//! `import_row_errors`: One problem found in an import's file.
+//! `import_row_errors`: One problem found in an import's file: an error that fails its
+//! row, or a warning about a row that is imported all the same.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,8 @@ pub struct Model {
     pub message: String,
     #[sea_orm(column_type = "Text")]
     pub raw_row: Option<String>,
+    /// A warning: the row is imported all the same.
+    pub warning: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

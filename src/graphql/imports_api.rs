@@ -324,6 +324,31 @@ impl ImportJobView {
     fn options(&self) -> Options {
         serde_json::from_str(&self.0.options).unwrap_or_default()
     }
+
+    /// A page of the job's row errors, or of its row warnings.
+    async fn problems(
+        &self,
+        ctx: &Context<'_>,
+        warnings: bool,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ImportRowErrorConnection> {
+        let limit = page_size(first)?;
+        let after_seq = after.as_deref().map(|c| parse_seq_cursor("after", c)).transpose()?;
+        let (rows, more, total) = imports::store::row_errors(&app(ctx).db, &self.0, warnings, after_seq, limit).await?;
+        let edges: Vec<ImportRowErrorEdge> = rows.into_iter().map(row_error_edge).collect();
+        Ok(ImportRowErrorConnection {
+            page_info: page_info(
+                more,
+                after_seq.is_some(),
+                edges.first().map(|e| &e.cursor),
+                edges.last().map(|e| &e.cursor),
+            ),
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            total_count: total as i32,
+        })
+    }
 }
 
 #[Object(name = "ImportJob")]
@@ -384,21 +409,17 @@ impl ImportJobView {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ImportRowErrorConnection> {
-        let limit = page_size(first)?;
-        let after_seq = after.as_deref().map(|c| parse_seq_cursor("after", c)).transpose()?;
-        let (rows, more, total) = imports::store::row_errors(&app(ctx).db, &self.0, after_seq, limit).await?;
-        let edges: Vec<ImportRowErrorEdge> = rows.into_iter().map(row_error_edge).collect();
-        Ok(ImportRowErrorConnection {
-            page_info: page_info(
-                more,
-                after_seq.is_some(),
-                edges.first().map(|e| &e.cursor),
-                edges.last().map(|e| &e.cursor),
-            ),
-            nodes: edges.iter().map(|e| e.node.clone()).collect(),
-            edges,
-            total_count: total as i32,
-        })
+        self.problems(ctx, false, first, after).await
+    }
+    /// Rows that are imported all the same but look wrong, e.g. a phone that lost its
+    /// leading zero in a spreadsheet (`PHONE_MISSING_ZERO`): same shape as rowErrors.
+    async fn row_warnings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ImportRowErrorConnection> {
+        self.problems(ctx, true, first, after).await
     }
     async fn changes(
         &self,

@@ -82,6 +82,12 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
+/// Text holding what a wrong decoding leaves: replacement characters, or characters a
+/// member list almost never holds ([`implausible`]).
+pub fn looks_garbled(text: &str) -> bool {
+    text.contains('\u{FFFD}') || implausible(text) > 0
+}
+
 /// Characters that a member list's names, addresses, phones and groups almost never
 /// hold, but a wrong single-byte decoding is full of: C1 controls, typographic symbols
 /// that stand where accented letters were, and an accented capital inside a word

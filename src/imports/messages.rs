@@ -1,5 +1,10 @@
 //! What is wrong with a row, as a code for programs and a sentence for people, in the
-//! admin's language (French or English; other locales fall back to English).
+//! admin's language (French or English; other locales fall back to English): for a row,
+//! and for a whole file that cannot be read or lacks columns.
+
+use super::columns::Field;
+use super::read::{ReadError, SheetInfo};
+use super::template::Heading;
 
 /// A problem found in one row (or one cell) of an imported file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +39,10 @@ pub enum Problem {
     ProtectedMember,
     /// INVITE: the member is deactivated.
     MemberDeactivated,
+    /// A warning: a phone one digit short of the tenant's national numbers, not starting
+    /// with 0: a spreadsheet read it as a number and dropped its leading zero. Holds the
+    /// number with the zero back.
+    PhoneMissingZero(String),
 }
 
 impl Problem {
@@ -59,7 +68,13 @@ impl Problem {
             Problem::OwnAccount => "OWN_ACCOUNT",
             Problem::ProtectedMember => "PROTECTED_MEMBER",
             Problem::MemberDeactivated => "MEMBER_DEACTIVATED",
+            Problem::PhoneMissingZero(_) => "PHONE_MISSING_ZERO",
         }
+    }
+
+    /// A warning: the row is imported all the same, the admin is told.
+    pub fn is_warning(&self) -> bool {
+        matches!(self, Problem::PhoneMissingZero(_))
     }
 
     /// `ImportRowError.message`, in `locale`.
@@ -99,6 +114,10 @@ impl Problem {
             Problem::OwnAccount => "C'est votre propre compte : un import ne change ni vos rôles ni votre état.".into(),
             Problem::ProtectedMember => "Ce membre a un rôle protégé : un import ne le désactive pas.".into(),
             Problem::MemberDeactivated => "Ce membre est désactivé : réactivez-le d'abord.".into(),
+            Problem::PhoneMissingZero(fixed) => format!(
+                "Ce numéro n'a que 9 chiffres : son 0 initial a sans doute été perdu, le tableur l'ayant lu \
+                 comme un nombre ({fixed} ?). Vérifiez-le ; pour garder les 0, mettez la colonne au format Texte."
+            ),
         }
     }
 
@@ -133,8 +152,179 @@ impl Problem {
                 "This member holds a protected role: an import does not deactivate them.".into()
             }
             Problem::MemberDeactivated => "This member is deactivated: reactivate them first.".into(),
+            Problem::PhoneMissingZero(fixed) => format!(
+                "This number has only 9 digits: its leading 0 was probably lost when the spreadsheet read it \
+                 as a number ({fixed}?). Check it; to keep zeros, format the column as Text."
+            ),
         }
     }
+}
+
+/// Whether the admin reads French.
+fn is_french(locale: &str) -> bool {
+    locale.split('-').next() == Some("fr")
+}
+
+/// Why the file could not be read, for the admin.
+pub fn read_failure(err: &ReadError, locale: &str) -> String {
+    if !is_french(locale) {
+        let advice = match err {
+            ReadError::Garbled(_) => {
+                " Save it from your spreadsheet as \"CSV UTF-8\", or choose its encoding when importing."
+            }
+            _ => "",
+        };
+        return format!("The file could not be read: {err}.{advice}");
+    }
+    let why = match err {
+        ReadError::Empty => "le fichier est vide".to_owned(),
+        ReadError::NoRows => "le fichier n'a qu'une ligne d'en-têtes, aucune ligne de membres".to_owned(),
+        ReadError::TooManyRows(max) => format!("le fichier a plus de {max} lignes"),
+        ReadError::NotText => "ce n'est ni un fichier texte ou CSV, ni un tableur reconnu".to_owned(),
+        ReadError::TooLarge(max) => format!("une fois décompressé, le tableur dépasse {max} octets"),
+        ReadError::Corrupt(detail) => format!("le tableur est illisible ({detail})"),
+        ReadError::Malformed(detail) => format!("le CSV est mal formé ({detail})"),
+        ReadError::NoSuchSheet(name, sheets) => {
+            format!(
+                "le classeur n'a pas de feuille « {name} » (ses feuilles : {})",
+                sheets.join(", ")
+            )
+        }
+        ReadError::Garbled(closest) => format!(
+            "le texte ne se lit correctement dans aucun encodage courant (le plus proche : {closest}). \
+             Enregistrez le fichier en « CSV UTF-8 » depuis votre tableur, ou choisissez son encodage"
+        ),
+    };
+    format!("Le fichier n'a pas pu être lu : {why}.")
+}
+
+/// Where a file's header was read, to point a missing-columns failure at what to check:
+/// the header row, the encoding (text files) or the sheet (workbooks).
+pub struct HeaderSource<'a> {
+    /// The header cells as read.
+    pub headers: &'a [String],
+    /// The header's row number, as the spreadsheet shows it.
+    pub row: usize,
+    /// A text file's encoding (WHATWG label); None for workbooks.
+    pub encoding: Option<&'a str>,
+    /// A workbook's sheets; empty for text files.
+    pub sheets: &'a [SheetInfo],
+}
+
+/// The failure of a file that lacks required columns. Each entry of `missing` is one
+/// requirement, met by any of its fields; the columns are named by their template header
+/// in the admin's language ("Prénom"), never by internal names.
+pub fn missing_columns(missing: &[&[Field]], source: &HeaderSource, locale: &str) -> String {
+    let french = is_french(locale);
+    let names: Vec<String> = missing
+        .iter()
+        .map(|either| {
+            let headers: Vec<&str> = either.iter().map(|f| Heading::from(*f).header(french)).collect();
+            headers.join(if french { " ou " } else { " or " })
+        })
+        .collect();
+    let what = if french {
+        format!("Colonnes obligatoires absentes : {}.", names.join(", "))
+    } else {
+        format!("Required columns are missing: {}.", names.join(", "))
+    };
+    format!("{what} {}", where_read(source, french))
+}
+
+/// The failure of a file in which no header is recognised, in any of the top rows.
+pub fn no_column_recognised(source: &HeaderSource, locale: &str) -> String {
+    let french = is_french(locale);
+    let what = if french {
+        "Aucune colonne n'a été reconnue (identifiant, e-mail, prénom, nom…) dans les 20 premières lignes."
+    } else {
+        "No column was recognised (login, email, first name, last name…) in the top 20 rows."
+    };
+    let template = if french {
+        "Le modèle à télécharger montre les en-têtes attendus."
+    } else {
+        "The downloadable template shows the expected headers."
+    };
+    format!("{what} {} {template}", where_read(source, french))
+}
+
+/// What was read as the header, and which of header row, encoding or sheet to check.
+fn where_read(source: &HeaderSource, french: bool) -> String {
+    const SHOWN: usize = 8;
+    let quoted: Vec<String> = source
+        .headers
+        .iter()
+        .filter(|h| !h.trim().is_empty())
+        .take(SHOWN)
+        .map(|h| {
+            let short: String = h.chars().take(40).collect();
+            if french {
+                format!("« {short} »")
+            } else {
+                format!("\"{short}\"")
+            }
+        })
+        .collect();
+    let more = if source.headers.len() > SHOWN { "…" } else { "" };
+    let row = source.row;
+    let mut out = if french {
+        format!("En-têtes lus à la ligne {row} : {}{more}.", quoted.join(", "))
+    } else {
+        format!("Headers read on row {row}: {}{more}.", quoted.join(", "))
+    };
+    let garbled = source.headers.iter().any(|h| super::encoding::looks_garbled(h));
+    if let Some(encoding) = source.encoding {
+        out.push(' ');
+        out.push_str(&match (french, garbled) {
+            (true, true) => format!(
+                "Des lettres sont abîmées : le fichier n'est sans doute pas en {encoding}. Choisissez son encodage \
+                 à l'import, ou enregistrez-le en « CSV UTF-8 »."
+            ),
+            (true, false) => format!(
+                "Vérifiez que c'est bien la ligne d'en-têtes, et l'encodage (lu en {encoding}) si des lettres \
+                 accentuées y sont abîmées."
+            ),
+            (false, true) => format!(
+                "Some letters are garbled: the file is probably not in {encoding}. Choose its encoding when \
+                 importing, or save it as \"CSV UTF-8\"."
+            ),
+            (false, false) => format!(
+                "Check that this is the header row, and the encoding (read as {encoding}) if accented letters \
+                 look wrong there."
+            ),
+        });
+    } else if let Some(read) = source.sheets.iter().find(|s| s.read) {
+        let list: Vec<String> = source
+            .sheets
+            .iter()
+            .map(|s| match (s.hidden, french) {
+                (true, true) => format!("{} (masquée)", s.name),
+                (true, false) => format!("{} (hidden)", s.name),
+                (false, _) => s.name.clone(),
+            })
+            .collect();
+        let name = &read.name;
+        out.push(' ');
+        out.push_str(&if source.sheets.len() > 1 {
+            if french {
+                format!(
+                    "Feuille lue : « {name} ». Vérifiez que c'est la bonne feuille (celles du classeur : {}) — \
+                     choisissez-la à l'import sinon — et que la ligne {row} est celle des en-têtes.",
+                    list.join(", ")
+                )
+            } else {
+                format!(
+                    "Sheet read: \"{name}\". Check that it is the right sheet (the workbook's: {}) — choose it \
+                     when importing otherwise — and that row {row} holds the headers.",
+                    list.join(", ")
+                )
+            }
+        } else if french {
+            format!("Feuille lue : « {name} » (la seule). Vérifiez que la ligne {row} est celle des en-têtes.")
+        } else {
+            format!("Sheet read: \"{name}\" (the only one). Check that row {row} holds the headers.")
+        });
+    }
+    out
 }
 
 /// `ImportRowError`: a problem at a row and column of the file.

@@ -5,9 +5,11 @@
 
 pub mod apply;
 pub mod columns;
+mod display;
 pub mod encoding;
 pub mod jobs;
 pub mod messages;
+mod number_format;
 pub mod plan;
 pub mod read;
 pub mod report;

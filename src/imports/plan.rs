@@ -373,6 +373,8 @@ pub struct Plan {
     /// How many changes were planned (the next `seq`).
     pub planned: usize,
     pub errors: Vec<RowError>,
+    /// Problems that do not fail their row ([`Problem::is_warning`]), shown in the preview.
+    pub warnings: Vec<RowError>,
     /// Numbers of the rows with errors.
     pub error_rows: BTreeSet<usize>,
     /// Group names the file uses that do not exist yet.
@@ -500,7 +502,9 @@ impl Planner<'_> {
         }
     }
 
-    fn row(&mut self, input: RowInput, mut problems: Vec<RowError>) {
+    fn row(&mut self, input: RowInput, problems: Vec<RowError>) {
+        let (warnings, mut problems): (Vec<_>, Vec<_>) = problems.into_iter().partition(|p| p.problem.is_warning());
+        self.plan.warnings.extend(warnings);
         let number = input.number;
         let snapshot = self.snapshot;
         let found_by_login = input.login.as_ref().and_then(|l| snapshot.by_login.get(l).copied());

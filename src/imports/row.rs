@@ -73,7 +73,7 @@ pub fn read_row(layout: &Layout, row: &Row, tenant: &Tenant) -> (RowInput, Vec<R
         login: reader.login(),
         email: reader.email(Field::Email),
         secondary_email: reader.email(Field::SecondaryEmail),
-        phone: reader.phone(),
+        phone: reader.phone(tenant),
         first_name: reader.name(Field::FirstName),
         last_name: reader.name(Field::LastName),
         locale: reader.locale(tenant),
@@ -84,6 +84,19 @@ pub fn read_row(layout: &Layout, row: &Row, tenant: &Tenant) -> (RowInput, Vec<R
         active: reader.parsed(Field::Status, parse_status, Problem::InvalidStatus),
     };
     (input, reader.problems)
+}
+
+/// The phone with its leading 0 back when it looks like a spreadsheet dropped it: all
+/// digits, not starting with 0, one short of the national numbers of a French-speaking
+/// tenant (France, Switzerland: 10 digits with the 0). Numbers with a country code
+/// (`+33…`, `0033…`, `33612345678`) are longer and left alone.
+fn lost_leading_zero(phone: &str, tenant: &Tenant) -> Option<String> {
+    const NATIONAL_DIGITS: [(&str, usize); 1] = [("fr", 10)];
+    let language = tenant.default_locale.split(['-', '_']).next().unwrap_or_default();
+    let (_, digits) = NATIONAL_DIGITS.iter().find(|(l, _)| l.eq_ignore_ascii_case(language))?;
+    let typed: String = phone.chars().filter(|c| !" .-/".contains(*c)).collect();
+    let looks_cut = typed.len() == digits - 1 && typed.bytes().all(|b| b.is_ascii_digit()) && !typed.starts_with('0');
+    looks_cut.then(|| format!("0{typed}"))
 }
 
 struct CellReader<'a> {
@@ -144,7 +157,7 @@ impl CellReader<'_> {
         }
     }
 
-    fn phone(&mut self) -> Option<String> {
+    fn phone(&mut self, tenant: &Tenant) -> Option<String> {
         let value = self.cell(Field::Phone)?.to_owned();
         let allowed = |c: char| c.is_ascii_digit() || " +.-()/".contains(c);
         if value.chars().count() > MAX_PHONE {
@@ -154,6 +167,10 @@ impl CellReader<'_> {
             self.fail(Field::Phone, &value, Problem::InvalidPhone);
             None
         } else {
+            if let Some(fixed) = lost_leading_zero(&value, tenant) {
+                // Kept as written: the admin decides, the preview tells.
+                self.fail(Field::Phone, &value, Problem::PhoneMissingZero(fixed));
+            }
             Some(value)
         }
     }

@@ -10,6 +10,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use calamine::{Data, DataRef, ExcelDateTime, Ods, Range, Reader, Xls, Xlsx};
 
+use super::display;
 use super::read::{read_csv, ReadError, Row, Sheet, SheetInfo};
 
 /// `FileFormat`.
@@ -83,14 +84,21 @@ pub fn read_file(bytes: &[u8], limits: &Limits, choice: &Choice) -> Result<(Form
                     read_xlsx(bytes, limits.max_rows, choice.sheet.as_deref())
                 } else {
                     let mut book = Ods::new(Cursor::new(bytes)).map_err(corrupt)?;
-                    chosen_range(&mut book, choice.sheet.as_deref(), limits.max_rows)
+                    chosen_range(&mut book, choice.sheet.as_deref(), limits.max_rows, |name| {
+                        let texts = display::ods_number_texts(bytes, name);
+                        // The saved text, when it is for this very value.
+                        Box::new(move |at, value| texts.get(&at).filter(|(v, _)| *v == value).map(|(_, t)| t.clone()))
+                    })
                 }
             })?
         }
         Format::Xls => guarded(|| {
             check_xls_dimensions(bytes, limits.max_unpacked_bytes)?;
             let mut book = Xls::new(Cursor::new(bytes)).map_err(corrupt)?;
-            chosen_range(&mut book, choice.sheet.as_deref(), limits.max_rows)
+            chosen_range(&mut book, choice.sheet.as_deref(), limits.max_rows, |name| {
+                let formats = display::xls_number_formats(bytes, name);
+                Box::new(move |at, value| formats.get(&at).map(|code| shown_number(value, code)))
+            })
         })?,
     };
     Ok((format, sheet))
@@ -244,8 +252,18 @@ fn corrupt(err: impl std::fmt::Display) -> ReadError {
     ReadError::Corrupt(text)
 }
 
-/// The chosen sheet of a workbook (ODS, XLS), read whole.
-fn chosen_range<RS, R>(book: &mut R, wanted: Option<&str>, max_rows: u64) -> Result<Sheet, ReadError>
+/// The text a workbook shows for the number at a position, when it differs from the
+/// number as typed.
+type NumberText<'a> = Box<dyn Fn(display::Position, f64) -> Option<String> + 'a>;
+
+/// The chosen sheet of a workbook (ODS, XLS), read whole; `number_text` gives, from the
+/// sheet's name, how its number cells are shown.
+fn chosen_range<'a, RS, R>(
+    book: &mut R,
+    wanted: Option<&str>,
+    max_rows: u64,
+    number_text: impl FnOnce(&str) -> NumberText<'a>,
+) -> Result<Sheet, ReadError>
 where
     RS: Read + Seek,
     R: Reader<RS>,
@@ -254,7 +272,7 @@ where
     let name = pick_sheet(book.sheets_metadata(), wanted)?;
     let sheets = sheet_list(book.sheets_metadata(), &name);
     let range = book.worksheet_range(&name).map_err(corrupt)?;
-    let mut sheet = from_range(&range, max_rows)?;
+    let mut sheet = from_range(&range, max_rows, number_text(&name))?;
     sheet.sheets = sheets;
     Ok(sheet)
 }
@@ -274,13 +292,22 @@ fn first_visible_sheet(sheets: &[calamine::Sheet]) -> Option<String> {
 }
 
 /// Rows of a whole sheet (ODS, XLS), numbered as the spreadsheet shows them.
-fn from_range(range: &Range<Data>, max_rows: u64) -> Result<Sheet, ReadError> {
-    let Some((first_row, _)) = range.start() else {
+fn from_range(range: &Range<Data>, max_rows: u64, number_text: NumberText<'_>) -> Result<Sheet, ReadError> {
+    let Some((first_row, first_column)) = range.start() else {
         return Err(ReadError::Empty);
     };
     let rows = range.rows().enumerate().map(|(i, cells)| {
-        let number = first_row as usize + i + 1;
-        (number, cells.iter().map(data_text).collect())
+        let row = first_row + i as u32;
+        let texts = cells.iter().enumerate().map(|(j, cell)| {
+            let at = (row, first_column + j as u32);
+            let shown = match cell {
+                Data::Float(f) => number_text(at, *f),
+                Data::Int(n) => number_text(at, *n as f64),
+                _ => None,
+            };
+            shown.map_or_else(|| data_text(cell), |text| text.trim().to_owned())
+        });
+        (row as usize + 1, texts.collect())
     });
     collect(rows, max_rows)
 }
@@ -291,11 +318,22 @@ fn read_xlsx(bytes: &[u8], max_rows: u64, wanted: Option<&str>) -> Result<Sheet,
     let name = pick_sheet(book.sheets_metadata(), wanted)?;
     let sheets = sheet_list(book.sheets_metadata(), &name);
     let mut cells = book.worksheet_cells_reader(&name).map_err(corrupt)?;
+    // Each style's number format code, by style id ("General" when none).
+    let formats: Vec<Option<String>> = cells
+        .styles()
+        .iter()
+        .map(|style| style.number_format.as_ref().map(|f| f.format_code.clone()))
+        .collect();
     let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
     let mut filled = 0u64;
-    while let Some(cell) = cells.next_cell().map_err(corrupt)? {
+    while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(corrupt)? {
         let (row, column) = cell.get_position();
-        let text = data_ref_text(cell.get_value());
+        let format = formats.get(style).and_then(Option::as_deref);
+        let text = match (cell.get_value(), format) {
+            (DataRef::Float(f), Some(code)) => shown_number(*f, code),
+            (DataRef::Int(n), Some(code)) => shown_number(*n as f64, code),
+            (value, _) => data_ref_text(value),
+        };
         if text.is_empty() {
             continue;
         }
@@ -366,7 +404,14 @@ fn data_text(value: &Data) -> String {
     }
 }
 
-fn number_text(f: f64) -> String {
+/// A number as its cell's format `code` shows it (`0000000000`: `0612345678`), or as
+/// typed when the code is General, text, a date or beyond what `number_format` renders.
+fn shown_number(value: f64, code: &str) -> String {
+    super::number_format::shown(value, code).map_or_else(|| number_text(value), |text| text.trim().to_owned())
+}
+
+/// A number as typed: integers without `.0`.
+pub(super) fn number_text(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 1e15 {
         format!("{}", f as i64)
     } else {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::columns::{match_headers, Field};
 use super::jobs::progress;
-use super::messages::RowError;
+use super::messages::{self, RowError};
 use super::plan::{self, load_snapshot, Context, Edit, PasswordPlan, Payload, Plan, PlannedRow};
 use super::read::ReadError;
 use super::row::Layout;
@@ -151,7 +151,7 @@ async fn prepare(
         .map_err(|e| Error::Internal(format!("reading an import: {e}")))?;
     let (format, mut sheet) = match read {
         Ok(read) => read,
-        Err(err) => return fail(app, job, &read_failure(&err, &options.locale)).await,
+        Err(err) => return fail(app, job, &messages::read_failure(&err, &options.locale)).await,
     };
     job.format = format.as_str().to_owned();
     let tenant = caller.tenant.clone();
@@ -162,7 +162,7 @@ async fn prepare(
     options.sheets = std::mem::take(&mut sheet.sheets);
     job.options = serde_json::to_string(&options).expect("options serialise");
     if sheet.rows.is_empty() {
-        return fail(app, job, &read_failure(&ReadError::NoRows, &options.locale)).await;
+        return fail(app, job, &messages::read_failure(&ReadError::NoRows, &options.locale)).await;
     }
     job.total_rows = sheet.rows.len() as i32;
     let fields = match_headers(&sheet.headers, &tenant.import.aliases);
@@ -180,7 +180,13 @@ async fn prepare(
         })
         .collect();
     job.columns = serde_json::to_string(&columns).expect("columns serialise");
-    if let Some(reason) = missing_columns(request.mode, &tenant, &layout, &options.locale) {
+    let read_from = messages::HeaderSource {
+        headers: &layout.headers,
+        row: header_row,
+        encoding: options.encoding.as_deref(),
+        sheets: &options.sheets,
+    };
+    if let Some(reason) = missing_columns(request.mode, &tenant, &layout, &read_from, &options.locale) {
         return fail(app, job, &reason).await;
     }
 
@@ -322,7 +328,9 @@ async fn fill_previous_hashes<C: ConnectionTrait>(conn: &C, plan: &mut Plan) -> 
 /// errors) in multi-row statements.
 async fn save_plan<C: ConnectionTrait>(conn: &C, job: &import_jobs::Model, plan: &Plan) -> Result<()> {
     save_changes(conn, job, &plan.changes).await?;
-    for (start, chunk) in plan.errors.chunks(1_000).enumerate().map(|(i, c)| (i * 1_000, c)) {
+    // Warnings numbered after the errors: one `seq` order per job.
+    let problems: Vec<&RowError> = plan.errors.iter().chain(&plan.warnings).collect();
+    for (start, chunk) in problems.chunks(1_000).enumerate().map(|(i, c)| (i * 1_000, c)) {
         let rows = chunk
             .iter()
             .enumerate()
@@ -373,6 +381,7 @@ fn row_error_model(job: &import_jobs::Model, seq: usize, error: &RowError) -> im
         value: Set(error.value.clone()),
         code: Set(error.problem.code().to_owned()),
         message: Set(error.problem.message(&locale)),
+        warning: Set(error.problem.is_warning()),
         raw_row: Set(None),
     }
 }
@@ -387,73 +396,38 @@ async fn fail(app: &App, mut job: import_jobs::Model, reason: &str) -> Result<im
     Ok(job)
 }
 
-fn french(locale: &str) -> bool {
-    locale.split('-').next() == Some("fr")
-}
-
-/// Why the file could not be read, for the admin.
-fn read_failure(err: &ReadError, locale: &str) -> String {
-    if !french(locale) {
-        let advice = match err {
-            ReadError::Garbled(_) => {
-                " Save it from your spreadsheet as \"CSV UTF-8\", or choose its encoding when importing."
-            }
-            _ => "",
-        };
-        return format!("The file could not be read: {err}.{advice}");
-    }
-    let why = match err {
-        ReadError::Empty => "le fichier est vide".to_owned(),
-        ReadError::NoRows => "le fichier n'a qu'une ligne d'en-têtes, aucune ligne de membres".to_owned(),
-        ReadError::TooManyRows(max) => format!("le fichier a plus de {max} lignes"),
-        ReadError::NotText => "ce n'est ni un fichier texte ou CSV, ni un tableur reconnu".to_owned(),
-        ReadError::TooLarge(max) => format!("une fois décompressé, le tableur dépasse {max} octets"),
-        ReadError::Corrupt(detail) => format!("le tableur est illisible ({detail})"),
-        ReadError::Malformed(detail) => format!("le CSV est mal formé ({detail})"),
-        ReadError::NoSuchSheet(name, sheets) => {
-            format!(
-                "le classeur n'a pas de feuille « {name} » (ses feuilles : {})",
-                sheets.join(", ")
-            )
-        }
-        ReadError::Garbled(closest) => format!(
-            "le texte ne se lit correctement dans aucun encodage courant (le plus proche : {closest}). \
-             Enregistrez le fichier en « CSV UTF-8 » depuis votre tableur, ou choisissez son encodage"
-        ),
-    };
-    format!("Le fichier n'a pas pu être lu : {why}.")
-}
-
-/// The columns a mode cannot do without, if the file lacks them.
-fn missing_columns(mode: Mode, tenant: &crate::config::Tenant, layout: &Layout, locale: &str) -> Option<String> {
+/// The columns a mode cannot do without, when the file lacks them: the failure, saying
+/// what was read and what to check.
+fn missing_columns(
+    mode: Mode,
+    tenant: &crate::config::Tenant,
+    layout: &Layout,
+    read_from: &messages::HeaderSource,
+    locale: &str,
+) -> Option<String> {
     if layout.fields.iter().all(Option::is_none) {
-        return Some(if french(locale) {
-            "Aucune colonne n'a été reconnue (identifiant, e-mail, prénom, nom…). Téléchargez le modèle pour voir les en-têtes attendus.".to_owned()
-        } else {
-            "No column was recognised (login, email, first name, last name…). Download the template to see the expected headers.".to_owned()
-        });
+        return Some(messages::no_column_recognised(read_from, locale));
     }
     let identifies = layout.has(Field::Login) || layout.has(Field::Email);
-    let missing: Vec<&str> = match mode {
-        Mode::Invite => (!layout.has(Field::Email)).then_some("email").into_iter().collect(),
+    let missing: Vec<&[Field]> = match mode {
+        Mode::Invite => (!layout.has(Field::Email))
+            .then_some(&[Field::Email][..])
+            .into_iter()
+            .collect(),
         Mode::Create | Mode::Sync => [
-            (!identifies).then_some("login / email"),
-            (mode == Mode::Create && tenant.accounts.require_email && !layout.has(Field::Email)).then_some("email"),
-            (!layout.has(Field::FirstName)).then_some("first_name"),
-            (!layout.has(Field::LastName)).then_some("last_name"),
+            if mode == Mode::Create && tenant.accounts.require_email && !layout.has(Field::Email) {
+                Some(&[Field::Email][..])
+            } else {
+                (!identifies).then_some(&[Field::Login, Field::Email][..])
+            },
+            (!layout.has(Field::FirstName)).then_some(&[Field::FirstName][..]),
+            (!layout.has(Field::LastName)).then_some(&[Field::LastName][..]),
         ]
         .into_iter()
         .flatten()
         .collect(),
     };
-    if missing.is_empty() {
-        return None;
-    }
-    Some(if french(locale) {
-        format!("Colonnes obligatoires absentes : {}.", missing.join(", "))
-    } else {
-        format!("Required columns are missing: {}.", missing.join(", "))
-    })
+    (!missing.is_empty()).then(|| messages::missing_columns(&missing, read_from, locale))
 }
 
 /// Only the last path part, without control characters, at most 200 characters.
@@ -619,14 +593,18 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
     Ok(job)
 }
 
-/// A page of a job's row errors, in file order after `after` (a seq), with the total.
+/// A page of a job's row errors (or, with `warnings`, of its row warnings), in file order
+/// after `after` (a seq), with the total.
 pub async fn row_errors<C: ConnectionTrait>(
     conn: &C,
     job: &import_jobs::Model,
+    warnings: bool,
     after: Option<i32>,
     limit: u64,
 ) -> Result<(Vec<import_row_errors::Model>, bool, u64)> {
-    let base = import_row_errors::Entity::find().filter(import_row_errors::Column::JobId.eq(job.id));
+    let base = import_row_errors::Entity::find()
+        .filter(import_row_errors::Column::JobId.eq(job.id))
+        .filter(import_row_errors::Column::Warning.eq(warnings));
     let total = base.clone().count(conn).await?;
     let mut query = base.order_by_asc(import_row_errors::Column::Seq);
     if let Some(after) = after {

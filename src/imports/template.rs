@@ -1,6 +1,7 @@
 //! Import templates: an empty sheet with a mode's columns in the admin's language,
 //! required headers bold, optional ones italic, a note on each saying what it takes.
 
+use super::columns::Field;
 use super::Mode;
 use crate::config::Tenant;
 use crate::downloads::{File, CSV, XLSX};
@@ -21,6 +22,25 @@ pub enum Heading {
     Admin,
     Password,
     Status,
+}
+
+impl From<Field> for Heading {
+    fn from(field: Field) -> Heading {
+        match field {
+            Field::Login => Heading::Login,
+            Field::Email => Heading::Email,
+            Field::FirstName => Heading::FirstName,
+            Field::LastName => Heading::LastName,
+            Field::SecondaryEmail => Heading::SecondaryEmail,
+            Field::Phone => Heading::Phone,
+            Field::Locale => Heading::Locale,
+            Field::Groups => Heading::Groups,
+            Field::Roles => Heading::Roles,
+            Field::Admin => Heading::Admin,
+            Field::Password => Heading::Password,
+            Field::Status => Heading::Status,
+        }
+    }
 }
 
 impl Heading {
