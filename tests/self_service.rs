@@ -254,3 +254,152 @@ async fn registrations_are_limited_per_client() {
         .await;
     assert_eq!(members["members"]["totalCount"], 0, "nothing was created");
 }
+
+#[tokio::test]
+async fn accented_passwords_open_whatever_form_the_keyboard_sends() {
+    use unicode_normalization::UnicodeNormalization;
+    let app = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = app.admin_token("coop", "admin@coop.example.org").await;
+    let id = app
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Zoé", "lastName": "Ñandú", "email": "zoe@coop.example.org" }),
+        )
+        .await;
+    let start = app.member_token("coop", &id, "start-password-1").await;
+
+    // Set composed (NFC), typed decomposed (NFD, as some Mac input methods send it).
+    let composed = "Crème brûlée à l'Ñandú";
+    let decomposed: String = composed.nfd().collect();
+    assert_ne!(composed, decomposed.as_str());
+    let changed = app
+        .ok(
+            "coop",
+            &start,
+            CHANGE,
+            json!({ "c": "start-password-1", "n": composed }),
+        )
+        .await;
+    let token = changed["changePassword"]["token"].as_str().unwrap().to_owned();
+    app.login("coop", "zoe@coop.example.org", &decomposed).await;
+    app.login("coop", "zoe@coop.example.org", composed).await;
+
+    // The other way round, with other letters: set decomposed, typed composed; and the
+    // current password asked for by changePassword is matched the same way.
+    let other = "Ångström über señor";
+    let other_decomposed: String = other.nfd().collect();
+    app.ok(
+        "coop",
+        &token,
+        CHANGE,
+        json!({ "c": decomposed, "n": other_decomposed }),
+    )
+    .await;
+    app.login("coop", "zoe@coop.example.org", other).await;
+
+    // A hash made of the decomposed form before normalisation still opens, and is
+    // replaced by a hash of the composed form at sign-in.
+    use sea_orm::EntityTrait;
+    let member_id = uuid::Uuid::parse_str(&id).unwrap();
+    let legacy = {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        roster::auth::password::hasher()
+            .hash_password(
+                other_decomposed.as_bytes(),
+                &SaltString::generate(&mut rand::rngs::OsRng),
+            )
+            .unwrap()
+            .to_string()
+    };
+    let member = entity::members::Entity::find_by_id(member_id)
+        .one(&app.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active: entity::members::ActiveModel = member.into();
+    active.password_hash = Set(Some(legacy.clone()));
+    active.update(&app.app.db).await.unwrap();
+    app.login("coop", "zoe@coop.example.org", other).await;
+    let rehashed = entity::members::Entity::find_by_id(member_id)
+        .one(&app.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let rehashed = rehashed.password_hash.unwrap();
+    assert_ne!(rehashed, legacy, "stored again");
+    assert!(roster::auth::password::verify_blocking(other, &rehashed));
+    assert_eq!(
+        roster::auth::password::check_blocking(other, &rehashed),
+        roster::auth::password::Checked::Right
+    );
+}
+
+#[tokio::test]
+async fn a_password_of_only_spaces_is_refused_everywhere() {
+    let app = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = app.admin_token("coop", "admin@coop.example.org").await;
+    let id = app
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Sam", "lastName": "Pace", "email": "sam@coop.example.org" }),
+        )
+        .await;
+    let token = app.member_token("coop", &id, "start-password-1").await;
+    for blank in [
+        "            ",
+        "\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}",
+        "\t\t\t\t\t\t\t\t\t\t\t\t",
+    ] {
+        let answer = app
+            .gql(
+                "coop",
+                Some(&token),
+                CHANGE,
+                json!({ "c": "start-password-1", "n": blank }),
+            )
+            .await;
+        assert_eq!(error_code(&answer), Some("VALIDATION"), "{answer}");
+        assert_eq!(error_fields(&answer), ["newPassword"]);
+        // Registration and admin creation share the one policy.
+        let answer = app
+            .gql(
+                "coop",
+                None,
+                REGISTER,
+                json!({ "i": { "email": "blank@coop.example.org", "firstName": "B", "lastName": "L", "password": blank } }),
+            )
+            .await;
+        assert_eq!(error_code(&answer), Some("VALIDATION"), "{answer}");
+        assert_eq!(error_fields(&answer), ["password"]);
+        let answer = app
+            .gql(
+                "coop",
+                Some(&admin),
+                "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }",
+                json!({ "i": { "firstName": "B", "lastName": "L", "email": "blank2@coop.example.org", "password": blank } }),
+            )
+            .await;
+        assert_eq!(error_code(&answer), Some("VALIDATION"), "{answer}");
+        assert_eq!(error_fields(&answer), ["password"]);
+    }
+    // Spaces around a real password are kept as typed: it opens only with them.
+    app.ok(
+        "coop",
+        &token,
+        CHANGE,
+        json!({ "c": "start-password-1", "n": "  spaced password  " }),
+    )
+    .await;
+    app.login("coop", "sam@coop.example.org", "  spaced password  ").await;
+    let trimmed = app
+        .gql(
+            "coop",
+            None,
+            LOGIN,
+            json!({ "i": "sam@coop.example.org", "p": "spaced password" }),
+        )
+        .await;
+    assert_eq!(error_code(&trimmed), Some("INVALID_CREDENTIALS"), "{trimmed}");
+}

@@ -44,8 +44,8 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
     let limits = LoginLimits::new(&tenant.slug, &account, visitor.client_ip);
     let attempt = rate_limit::reserve(app, &limits.of(tenant)).await?;
 
-    let matches = password::verify_member(tenant, member.as_ref(), password).await?;
-    let member = match (member, matches) {
+    let checked = password::verify_member(tenant, member.as_ref(), password).await?;
+    let member = match (member, checked.is_right()) {
         (Some(member), true) => member,
         (member, _) => {
             limits
@@ -63,8 +63,13 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
 
     let must_change_password = member.must_change_password || member.uses_default_password;
     let session = open_session(app, tenant, member.id, must_change_password).await?;
+    let stale_hash = checked == password::Checked::RightButStale && !member.uses_default_password;
     let mut active = member.into_active_model();
     active.last_login_at = Set(Some(Utc::now()));
+    if stale_hash {
+        // Hashed before passwords were normalised: stored again in NFC form.
+        active.password_hash = Set(Some(password::hash(password.to_owned()).await?));
+    }
     let member = active.update(&app.db).await?;
     Ok(SignedIn {
         token: session.token,

@@ -91,7 +91,10 @@ impl Caller {
 
     /// VALIDATION on `currentPassword` unless `password` is the caller's current one.
     pub async fn require_current_password(&self, password: &str) -> Result<()> {
-        if password::verify_member(&self.tenant, Some(&self.member), password).await? {
+        if password::verify_member(&self.tenant, Some(&self.member), password)
+            .await?
+            .is_right()
+        {
             Ok(())
         } else {
             Err(Error::invalid("currentPassword", "this is not your current password"))

@@ -1,7 +1,13 @@
 //! Password hashing with argon2id (OWASP: m = 19 MiB, t = 2, p = 1), always off
-//! the async threads because one hash costs tens of milliseconds of CPU.
+//! the async threads because one hash costs tens of milliseconds of CPU; and the one
+//! password policy. Passwords are normalised to Unicode NFC before hashing and verifying
+//! (NIST SP 800-63B §5.1.1.2): `é` typed composed or decomposed (as some Mac input methods
+//! send it) is the same password.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
+
+use unicode_normalization::{is_nfc, UnicodeNormalization};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -14,21 +20,100 @@ pub fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes on the current thread; for load-time work (tenant default passwords) and blocking pools.
+/// Longest password accepted, in characters.
+pub const MAX_LENGTH: usize = 256;
+
+/// Why a chosen password is refused by the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    /// Fewer characters than the tenant's minimum (the minimum).
+    TooShort(usize),
+    /// More than [`MAX_LENGTH`] characters.
+    TooLong,
+    /// Only white space, whatever its length.
+    Blank,
+}
+
+/// The password policy, the one place it is decided: at least the tenant's
+/// `password_min_length` characters (counted after NFC normalisation), at most
+/// [`MAX_LENGTH`], not only white space. Spaces around a password are kept as typed.
+pub fn check_policy(password: &str, min_length: usize) -> Result<(), Weakness> {
+    let length = normalized(password).chars().count();
+    if password.chars().all(char::is_whitespace) {
+        Err(Weakness::Blank)
+    } else if length < min_length {
+        Err(Weakness::TooShort(min_length))
+    } else if length > MAX_LENGTH {
+        Err(Weakness::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// The password as hashed: its NFC form.
+fn normalized(password: &str) -> Cow<'_, str> {
+    if is_nfc(password) {
+        Cow::Borrowed(password)
+    } else {
+        Cow::Owned(password.nfc().collect())
+    }
+}
+
+/// Hashes (the NFC form) on the current thread; for load-time work (tenant default
+/// passwords) and blocking pools.
 pub fn hash_blocking(password: &str) -> String {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     hasher()
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password(normalized(password).as_bytes(), &salt)
         .expect("argon2 hashing with a fresh salt cannot fail")
         .to_string()
 }
 
-/// Checks a password against a PHC string on the current thread; a malformed hash never matches.
-pub fn verify_blocking(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
+/// What checking a password against a hash found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    Wrong,
+    Right,
+    /// Right, against a hash made before passwords were normalised (of the decomposed or
+    /// typed form): the caller stores a new hash of the NFC form.
+    RightButStale,
+}
+
+impl Checked {
+    pub fn is_right(self) -> bool {
+        self != Checked::Wrong
     }
+}
+
+/// Checks a password against a PHC string on the current thread: its NFC form first,
+/// then — for hashes older than normalisation — the form typed and the NFD form, when
+/// they differ (never for ASCII). A malformed hash never matches.
+pub fn check_blocking(password: &str, phc: &str) -> Checked {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return Checked::Wrong;
+    };
+    let matches = |form: &str| hasher().verify_password(form.as_bytes(), &parsed).is_ok();
+    let nfc = normalized(password);
+    if matches(&nfc) {
+        return Checked::Right;
+    }
+    let nfd: String = password.nfd().collect();
+    let older = [password, nfd.as_str()];
+    let mut tried = vec![nfc.as_ref()];
+    for form in older {
+        if !tried.contains(&form) {
+            if matches(form) {
+                return Checked::RightButStale;
+            }
+            tried.push(form);
+        }
+    }
+    Checked::Wrong
+}
+
+/// Whether a password matches a PHC string, on the current thread.
+pub fn verify_blocking(password: &str, phc: &str) -> bool {
+    check_blocking(password, phc).is_right()
 }
 
 /// True when `text` is an argon2 PHC string rather than a plaintext password.
@@ -43,9 +128,9 @@ pub async fn hash(password: String) -> Result<String> {
         .map_err(|e| Error::Internal(format!("password hashing task: {e}")))
 }
 
-/// Verifies on a blocking thread.
-pub async fn verify(password: String, phc: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || verify_blocking(&password, &phc))
+/// Checks on a blocking thread.
+pub async fn check(password: String, phc: String) -> Result<Checked> {
+    tokio::task::spawn_blocking(move || check_blocking(&password, &phc))
         .await
         .map_err(|e| Error::Internal(format!("password verification task: {e}")))
 }
@@ -57,7 +142,7 @@ pub async fn verify_member(
     tenant: &crate::config::Tenant,
     member: Option<&entity::members::Model>,
     password: &str,
-) -> Result<bool> {
+) -> Result<Checked> {
     let stored = member.and_then(|m| {
         if m.uses_default_password {
             tenant.accounts.default_password.as_ref().map(|d| d.phc.clone())
@@ -66,10 +151,10 @@ pub async fn verify_member(
         }
     });
     match stored {
-        Some(phc) => verify(password.to_owned(), phc).await,
+        Some(phc) => check(password.to_owned(), phc).await,
         None => {
-            verify(password.to_owned(), dummy_hash().to_owned()).await?;
-            Ok(false)
+            check(password.to_owned(), dummy_hash().to_owned()).await?;
+            Ok(Checked::Wrong)
         }
     }
 }
@@ -93,5 +178,38 @@ mod tests {
         assert!(!verify_blocking("wrong horse", &phc));
         assert!(!verify_blocking("correct horse", "not a hash"));
         assert!(is_phc(&phc) && !is_phc("tempeos"));
+    }
+
+    #[test]
+    fn composed_and_decomposed_accents_are_one_password() {
+        let composed = "Crème brûlée Ñandú";
+        let decomposed: String = composed.nfd().collect();
+        assert_ne!(composed, decomposed);
+        for set in [composed, decomposed.as_str()] {
+            let phc = hash_blocking(set);
+            assert_eq!(check_blocking(composed, &phc), Checked::Right);
+            assert_eq!(check_blocking(&decomposed, &phc), Checked::Right);
+        }
+        // Hashes made of the typed form before normalisation still open, and ask for a new hash.
+        let legacy = hasher()
+            .hash_password(decomposed.as_bytes(), &SaltString::generate(&mut rand::rngs::OsRng))
+            .unwrap()
+            .to_string();
+        assert_eq!(check_blocking(composed, &legacy), Checked::RightButStale);
+        assert_eq!(check_blocking(&decomposed, &legacy), Checked::RightButStale);
+        assert_eq!(check_blocking("Creme brulee Nandu", &legacy), Checked::Wrong);
+    }
+
+    #[test]
+    fn the_policy_counts_characters_and_refuses_blank_passwords() {
+        assert_eq!(check_policy("            ", 10), Err(Weakness::Blank));
+        assert_eq!(check_policy("\u{3000}\u{a0}\t\n", 2), Err(Weakness::Blank));
+        assert_eq!(check_policy("short", 10), Err(Weakness::TooShort(10)));
+        // Ten letters, decomposed into fourteen code points: still ten characters.
+        let decomposed: String = "éééé-abcde".nfd().collect();
+        assert_eq!(check_policy(&decomposed, 11), Err(Weakness::TooShort(11)));
+        assert_eq!(check_policy(&decomposed, 10), Ok(()));
+        assert_eq!(check_policy("  spaced out  ", 10), Ok(()), "spaces around are kept");
+        assert_eq!(check_policy(&"x".repeat(257), 10), Err(Weakness::TooLong));
     }
 }

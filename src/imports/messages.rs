@@ -101,7 +101,9 @@ impl Problem {
             Problem::UnknownRole => "Ce rôle n'existe pas dans l'organisation.".into(),
             Problem::InvalidBoolean => "Attendu : VRAI ou FAUX (oui/non, 1/0).".into(),
             Problem::InvalidStatus => "Attendu : Activé ou Désactivé.".into(),
-            Problem::WeakPassword(min) => format!("Mot de passe trop court : {min} caractères au moins."),
+            Problem::WeakPassword(min) => {
+                format!("Mot de passe trop faible : {min} caractères au moins, pas seulement des espaces.")
+            }
             Problem::DuplicateRow(row) => {
                 format!("Même identifiant ou même e-mail qu'à la ligne {row} : une seule ligne par personne.")
             }
@@ -135,7 +137,7 @@ impl Problem {
             Problem::UnknownRole => "There is no such role in this organization.".into(),
             Problem::InvalidBoolean => "Expected TRUE or FALSE (yes/no, 1/0).".into(),
             Problem::InvalidStatus => "Expected active or inactive.".into(),
-            Problem::WeakPassword(min) => format!("Password too short: at least {min} characters."),
+            Problem::WeakPassword(min) => format!("Password too weak: at least {min} characters, not only spaces."),
             Problem::DuplicateRow(row) => {
                 format!("Same login or email as row {row}: one row per person.")
             }

@@ -5,6 +5,7 @@
 use super::columns::{normalize, parse_bool, parse_status, split_list, Field};
 use super::messages::{Problem, RowError};
 use super::read::Row;
+use crate::auth::password::{self, Weakness};
 use crate::config::Tenant;
 use crate::exports::write::unneutralise;
 use crate::members::fields::{MAX_NAME, MAX_PHONE};
@@ -232,28 +233,20 @@ impl CellReader<'_> {
         if PASSWORD_PLACEHOLDERS.iter().any(|p| normalize(p) == normalize(&value)) {
             return None;
         }
-        let min = tenant.accounts.password_min_length as usize;
-        let length = value.chars().count();
-        if length < min {
-            // The value itself is a secret: never echoed back.
-            self.problems.push(RowError {
-                row: self.row.number,
-                column: self.layout.header(Field::Password),
-                value: None,
-                problem: Problem::WeakPassword(min),
-            });
-            None
-        } else if length > 256 {
-            self.problems.push(RowError {
-                row: self.row.number,
-                column: self.layout.header(Field::Password),
-                value: None,
-                problem: Problem::TooLong(256),
-            });
-            None
-        } else {
-            Some(value)
-        }
+        let problem = match password::check_policy(&value, tenant.accounts.password_min_length as usize) {
+            Ok(()) => return Some(value),
+            Err(Weakness::TooShort(min)) => Problem::WeakPassword(min),
+            Err(Weakness::Blank) => Problem::WeakPassword(tenant.accounts.password_min_length as usize),
+            Err(Weakness::TooLong) => Problem::TooLong(password::MAX_LENGTH),
+        };
+        // The value itself is a secret: never echoed back.
+        self.problems.push(RowError {
+            row: self.row.number,
+            column: self.layout.header(Field::Password),
+            value: None,
+            problem,
+        });
+        None
     }
 }
 

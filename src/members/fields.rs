@@ -1,6 +1,7 @@
 //! Checking the fields a person fills in (names, phone, locale, emails, login),
 //! collecting every problem so that one answer lists them all.
 
+use crate::auth::password::{self, Weakness};
 use crate::config::Tenant;
 use crate::error::{Error, FieldError, Result};
 
@@ -100,11 +101,11 @@ impl Checks {
     /// A password someone chose, against the tenant's policy.
     pub fn password(&mut self, field: &str, tenant: &Tenant, value: &str) {
         let min = tenant.accounts.password_min_length as usize;
-        let len = value.chars().count();
-        if len < min {
-            self.fail(field, format!("at least {min} characters"));
-        } else if len > 256 {
-            self.fail(field, "at most 256 characters");
+        match password::check_policy(value, min) {
+            Ok(()) => {}
+            Err(Weakness::TooShort(min)) => self.fail(field, format!("at least {min} characters")),
+            Err(Weakness::TooLong) => self.fail(field, format!("at most {} characters", password::MAX_LENGTH)),
+            Err(Weakness::Blank) => self.fail(field, "not only spaces"),
         }
     }
 
