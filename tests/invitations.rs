@@ -754,3 +754,128 @@ async fn a_mail_server_that_never_speaks_delays_only_mail_and_each_message_goes_
         "an expired invitation is not sent"
     );
 }
+
+const INVITING_COORDINATOR: &str = r#"
+name = "Supercoop"
+default_locale = "fr"
+locales = ["fr", "en"]
+
+[roles.admin]
+permissions = ["*"]
+
+[roles.coordinator]
+permissions = ["members.read", "invitations.send", "roles.assign"]
+assignable = ["member", "referent"]
+
+[roles.referent]
+permissions = ["members.read"]
+
+[roles.member]
+permissions = []
+default = true
+"#;
+
+#[tokio::test]
+async fn an_invitation_grants_only_what_its_inviter_may_still_grant_at_acceptance() {
+    let (t, mail, admin) = setup(INVITING_COORDINATOR).await;
+    let coordinator = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Cora", "lastName": "Coord", "email": "cora@coop.example" }),
+        )
+        .await;
+    let set_roles = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { id } }";
+    let coordinator_role = json!([{ "role": "coordinator" }]);
+    t.ok(
+        "coop",
+        &admin,
+        set_roles,
+        json!({ "id": coordinator, "r": coordinator_role }),
+    )
+    .await;
+    let cora = t.member_token("coop", &coordinator, "cora-password-1").await;
+    let input = json!({ "emails": ["kept@example.org", "demoted@example.org", "deactivated@example.org"], "roles": ["referent"] });
+    t.ok("coop", &cora, INVITE, json!({ "i": input })).await;
+    run_jobs(&t).await;
+    let accept = |address: &'static str| {
+        let token = mail.to(address)[0].token("invitations/accept");
+        let t = &t;
+        async move {
+            let input =
+                json!({ "token": token, "firstName": "New", "lastName": "Comer", "password": "new-comer-password" });
+            let data = t.ok_anon("coop", ACCEPT, json!({ "i": input })).await;
+            let mut roles: Vec<String> = data["acceptInvitation"]["member"]["roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["role"]["key"].as_str().unwrap().to_owned())
+                .collect();
+            roles.sort();
+            roles
+        }
+    };
+    // While the inviter holds the right, the role is granted.
+    assert_eq!(accept("kept@example.org").await, ["member", "referent"]);
+
+    // Demoted: the role is dropped at acceptance, and the admins can read why.
+    t.ok(
+        "coop",
+        &admin,
+        set_roles,
+        json!({ "id": coordinator, "r": [{ "role": "member" }] }),
+    )
+    .await;
+    assert_eq!(accept("demoted@example.org").await, ["member"]);
+
+    // Given the right back, then deactivated: dropped again.
+    t.ok(
+        "coop",
+        &admin,
+        set_roles,
+        json!({ "id": coordinator, "r": coordinator_role }),
+    )
+    .await;
+    t.ok(
+        "coop",
+        &admin,
+        "mutation($s: MemberSelection!) { deactivateMembers(selection: $s) { changed } }",
+        json!({ "s": { "ids": [coordinator] } }),
+    )
+    .await;
+    assert_eq!(accept("deactivated@example.org").await, ["member"]);
+
+    let audit = t
+        .ok(
+            "coop",
+            &admin,
+            "{ auditLog(filter: {action: \"invitation.roles_dropped\"}) { nodes { details } } }",
+            json!({}),
+        )
+        .await;
+    let mut dropped: Vec<(String, String)> = audit["auditLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let details = &n["details"];
+            let details: serde_json::Value = match details.as_str() {
+                Some(text) => serde_json::from_str(text).unwrap(),
+                None => details.clone(),
+            };
+            assert_eq!(details["dropped"], json!(["referent"]));
+            (
+                details["email"].as_str().unwrap().to_owned(),
+                details["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    dropped.sort();
+    assert_eq!(
+        dropped,
+        [
+            ("deactivated@example.org".to_owned(), "inviter_deactivated".to_owned()),
+            ("demoted@example.org".to_owned(), "inviter_lost_right".to_owned()),
+        ]
+    );
+}

@@ -191,6 +191,7 @@ async fn join<C: sea_orm::ConnectionTrait>(
         ));
     }
     let roles: Vec<String> = serde_json::from_str(&inv.roles).unwrap_or_default();
+    let roles = roles_the_inviter_may_still_grant(conn, tenant, inv, roles).await?;
     let wanted_groups: Vec<Uuid> = serde_json::from_str(&inv.group_ids).unwrap_or_default();
     // Groups deleted since the invitation are simply left out.
     let group_ids: Vec<Uuid> = if wanted_groups.is_empty() {
@@ -222,6 +223,52 @@ async fn join<C: sea_orm::ConnectionTrait>(
     let mut active: entity::members::ActiveModel = member.into();
     active.last_login_at = Set(Some(Utc::now()));
     Ok(active.update(conn).await?)
+}
+
+/// The invitation's roles that its inviter may still hand out now, at acceptance: an
+/// inviter demoted or deactivated since inviting does not grant through an old link what
+/// they could no longer grant today. Default roles (everyone's) always pass; an
+/// invitation without an inviter (the command line) keeps its roles. Dropped roles are
+/// written to the audit log (`invitation.roles_dropped`) for the admins.
+async fn roles_the_inviter_may_still_grant<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    tenant: &crate::config::Tenant,
+    inv: &invitations::Model,
+    roles: Vec<String>,
+) -> Result<Vec<String>> {
+    let Some(inviter_id) = inv.invited_by else {
+        return Ok(roles);
+    };
+    let inviter = members::find(conn, &tenant.slug, inviter_id)
+        .await?
+        .filter(|m| m.status == STATUS_ACTIVE);
+    let grants = match &inviter {
+        Some(inviter) => crate::auth::permissions::Grants::load(conn, tenant, inviter.id).await?,
+        None => crate::auth::permissions::Grants::default(),
+    };
+    let (kept, dropped): (Vec<String>, Vec<String>) = roles.into_iter().partition(|key| {
+        tenant
+            .role(key)
+            .is_some_and(|role| role.default || grants.can_hand_out(role, None))
+    });
+    if !dropped.is_empty() {
+        let why = if inviter.is_some() {
+            "inviter_lost_right"
+        } else {
+            "inviter_deactivated"
+        };
+        let details = json!({ "email": inv.email, "dropped": dropped, "inviter": inviter_id, "reason": why });
+        audit::record(
+            conn,
+            &tenant.slug,
+            None,
+            "invitation.roles_dropped",
+            Some(inv.id),
+            details,
+        )
+        .await?;
+    }
+    Ok(kept)
 }
 
 /// From an expired link: tells the inviter (or the tenant's admins when the inviter is
