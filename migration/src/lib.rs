@@ -11,6 +11,7 @@ mod m20261124_000006_downloads;
 mod m20261124_000007_meta;
 mod m20261124_000008_unused_columns;
 mod m20261130_000009_job_leases;
+mod m20261201_000010_token_end_reason;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_meta::Migration),
             Box::new(m20261124_000008_unused_columns::Migration),
             Box::new(m20261130_000009_job_leases::Migration),
+            Box::new(m20261201_000010_token_end_reason::Migration),
         ]
     }
 }
