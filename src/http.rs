@@ -50,6 +50,11 @@ pub fn routes(app: App) -> impl Endpoint {
             get(pages::reset_get).post(pages::reset_post),
         )
         .at(
+            "/t/:tenant/password-reset/request",
+            get(pages::reset_request_get).post(pages::reset_request_post),
+        )
+        .at("/t/:tenant/assets/pages.css", get(pages::stylesheet))
+        .at(
             "/t/:tenant/email-change",
             get(pages::email_change_get).post(pages::email_change_post),
         )

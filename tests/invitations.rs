@@ -878,4 +878,95 @@ async fn an_invitation_grants_only_what_its_inviter_may_still_grant_at_acceptanc
             ("demoted@example.org".to_owned(), "inviter_lost_right".to_owned()),
         ]
     );
+
+#[tokio::test]
+async fn a_link_holder_learns_what_became_of_the_invitation() {
+    use sea_orm::sea_query::Expr;
+    let (t, mail, admin) = setup(COOP).await;
+    let data = t
+        .ok(
+            "coop",
+            &admin,
+            INVITE,
+            json!({ "i": { "emails": ["kept@example.org", "gone@example.org", "late@example.org"] } }),
+        )
+        .await;
+    let ids: Vec<serde_json::Value> = data["inviteMembers"]["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].clone())
+        .collect();
+    run_jobs(&t).await;
+    let token = |address: &str| mail.to(address)[0].token("invitations/accept");
+    let status = |token: String| {
+        let t = &t;
+        async move {
+            let answer = t
+                .ok_anon(
+                    "coop",
+                    "query($t: String!) { invitationByToken(token: $t) { email status } }",
+                    json!({ "t": token }),
+                )
+                .await;
+            answer["invitationByToken"].clone()
+        }
+    };
+    let emailed = token("kept@example.org");
+    assert_eq!(
+        status(emailed.clone()).await,
+        json!({ "email": "kept@example.org", "status": "PENDING" })
+    );
+
+    // A link handed out by hand replaces the emailed one, which then reads as unknown.
+    let link = t
+        .ok(
+            "coop",
+            &admin,
+            "mutation($id: ID!) { invitationLink(id: $id) }",
+            json!({ "id": ids[0] }),
+        )
+        .await;
+    let by_hand = link["invitationLink"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert!(status(emailed.clone()).await.is_null(), "replaced");
+    t.ok_anon(
+        "coop",
+        ACCEPT,
+        json!({ "i": { "token": by_hand, "firstName": "K", "lastName": "K", "password": "kept-password-1" } }),
+    )
+    .await;
+    assert_eq!(status(by_hand).await["status"], "ACCEPTED");
+    assert_eq!(status(emailed).await["status"], "ACCEPTED", "every link of it says so");
+
+    t.ok(
+        "coop",
+        &admin,
+        "mutation($ids: [ID!]!) { revokeInvitations(ids: $ids) }",
+        json!({ "ids": [ids[1]] }),
+    )
+    .await;
+    assert_eq!(
+        status(token("gone@example.org")).await,
+        json!({ "email": "gone@example.org", "status": "REVOKED" })
+    );
+
+    // Past its lifetime, before the worker marks it: already EXPIRED for the holder.
+    let late = uuid::Uuid::parse_str(ids[2].as_str().unwrap()).unwrap();
+    entity::invitations::Entity::update_many()
+        .col_expr(
+            entity::invitations::Column::ExpiresAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .filter(entity::invitations::Column::Id.eq(late))
+        .exec(&t.app.db)
+        .await
+        .unwrap();
+    assert_eq!(status(token("late@example.org")).await["status"], "EXPIRED");
+    assert!(status("x".repeat(43)).await.is_null(), "unknown");
 }

@@ -15,6 +15,9 @@ pub struct Model {
     pub payload: String,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
+    /// Why it stopped working: `used`, `replaced` or `ended`; None while live (and on
+    /// links that ended before the column existed).
+    pub end_reason: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -12,6 +12,7 @@ mod m20261124_000007_meta;
 mod m20261124_000008_unused_columns;
 mod m20261130_000009_job_leases;
 mod m20261130_000010_row_warnings;
+mod m20261201_000011_token_end_reason;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_unused_columns::Migration),
             Box::new(m20261130_000009_job_leases::Migration),
             Box::new(m20261130_000010_row_warnings::Migration),
+            Box::new(m20261201_000011_token_end_reason::Migration),
         ]
     }
 }

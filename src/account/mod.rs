@@ -29,6 +29,12 @@ fn locale_of(member: &member::Model, visitor_default: &str) -> String {
     }
 }
 
+/// Where a password reset or email change link stands, for the page behind it: live,
+/// or why it no longer works. Tells the holder nothing beyond their own link.
+pub async fn link_state(app: &App, visitor: &Visitor, purpose: Purpose, token: &str) -> Result<tokens::LinkState> {
+    tokens::state(&app.db, &visitor.tenant.slug, purpose, token).await
+}
+
 /// Sends a reset link to a known, active member with an email; says nothing either way.
 /// Limited per account by the tenant's `password_reset_per_account`.
 pub async fn request_password_reset(app: &App, visitor: &Visitor, identifier: &str) -> Result<bool> {

@@ -36,7 +36,31 @@ impl Purpose {
     }
 }
 
+/// Why a link stopped working, as stored in `end_reason`.
+const USED: &str = "used";
+const REPLACED: &str = "replaced";
+const ENDED: &str = "ended";
+
+/// Where a one-time link stands, as the person holding it may learn it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    /// The link works.
+    Live(one_time_tokens::Model),
+    /// It did its job once already.
+    Used,
+    /// A newer link for the same purpose was sent since.
+    Replaced,
+    /// A later change to the account ended it (a password reset with another link,
+    /// an email change reverted, a merge).
+    Ended,
+    /// Past its lifetime, unused.
+    Expired,
+    /// No link of this tenant and purpose has this token.
+    Unknown,
+}
+
 /// Creates a token; returns its text (for the email only) and when it expires.
+/// A new reset link replaces the member's older unused ones: only the latest works.
 pub async fn issue<C: ConnectionTrait>(
     conn: &C,
     tenant: &str,
@@ -44,6 +68,9 @@ pub async fn issue<C: ConnectionTrait>(
     member_id: Uuid,
     payload: serde_json::Value,
 ) -> Result<(String, DateTime<Utc>)> {
+    if purpose == Purpose::PasswordReset {
+        end_unused(conn, member_id, purpose, REPLACED).await?;
+    }
     let token = OpaqueToken::generate();
     let now = Utc::now();
     let expires = now + purpose.lifetime();
@@ -55,11 +82,35 @@ pub async fn issue<C: ConnectionTrait>(
         payload: Set(payload.to_string()),
         expires_at: Set(expires),
         used_at: Set(None),
+        end_reason: Set(None),
         created_at: Set(now),
     })
     .exec(conn)
     .await?;
     Ok((token.plain, expires))
+}
+
+/// Where the link with this token stands (any state: dead links are kept, by hash).
+pub async fn state<C: ConnectionTrait>(conn: &C, tenant: &str, purpose: Purpose, text: &str) -> Result<LinkState> {
+    if !looks_like_token(text.trim()) {
+        return Ok(LinkState::Unknown);
+    }
+    let found = one_time_tokens::Entity::find_by_id(hash_token(text.trim()))
+        .filter(one_time_tokens::Column::Tenant.eq(tenant))
+        .filter(one_time_tokens::Column::Purpose.eq(purpose.as_str()))
+        .one(conn)
+        .await?;
+    let Some(token) = found else {
+        return Ok(LinkState::Unknown);
+    };
+    // What ended a link tells more than its age: a used link stays "used" once expired.
+    Ok(match (token.used_at, token.end_reason.as_deref()) {
+        (Some(_), Some(REPLACED)) => LinkState::Replaced,
+        (Some(_), Some(ENDED)) => LinkState::Ended,
+        (Some(_), _) => LinkState::Used,
+        (None, _) if token.expires_at <= Utc::now() => LinkState::Expired,
+        (None, _) => LinkState::Live(token),
+    })
 }
 
 /// The live token of this tenant and purpose, without using it (TOKEN_INVALID otherwise).
@@ -69,16 +120,8 @@ pub async fn peek<C: ConnectionTrait>(
     purpose: Purpose,
     text: &str,
 ) -> Result<one_time_tokens::Model> {
-    if !looks_like_token(text.trim()) {
-        return Err(Error::TokenInvalid);
-    }
-    let found = one_time_tokens::Entity::find_by_id(hash_token(text.trim()))
-        .filter(one_time_tokens::Column::Tenant.eq(tenant))
-        .filter(one_time_tokens::Column::Purpose.eq(purpose.as_str()))
-        .one(conn)
-        .await?;
-    match found {
-        Some(token) if token.used_at.is_none() && token.expires_at > Utc::now() => Ok(token),
+    match state(conn, tenant, purpose, text).await? {
+        LinkState::Live(token) => Ok(token),
         _ => Err(Error::TokenInvalid),
     }
 }
@@ -87,6 +130,7 @@ pub async fn peek<C: ConnectionTrait>(
 pub async fn consume<C: ConnectionTrait>(conn: &C, token: &one_time_tokens::Model) -> Result<()> {
     let used = one_time_tokens::Entity::update_many()
         .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(Utc::now())))
+        .col_expr(one_time_tokens::Column::EndReason, Expr::value(Some(USED)))
         .filter(one_time_tokens::Column::TokenHash.eq(&token.token_hash))
         .filter(one_time_tokens::Column::UsedAt.is_null())
         .exec(conn)
@@ -100,8 +144,27 @@ pub async fn consume<C: ConnectionTrait>(conn: &C, token: &one_time_tokens::Mode
 
 /// Ends every unused token of a member for a purpose (e.g. older reset links).
 pub async fn revoke_all<C: ConnectionTrait>(conn: &C, member_id: Uuid, purpose: Purpose) -> Result<()> {
+    end_unused(conn, member_id, purpose, ENDED).await
+}
+
+/// Ends every unused token of a member, whatever its purpose, after a change that
+/// voids them all (a merge removing the member).
+pub async fn end_all_of<C: ConnectionTrait>(conn: &C, tenant: &str, member_id: Uuid) -> Result<()> {
     one_time_tokens::Entity::update_many()
         .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(Utc::now())))
+        .col_expr(one_time_tokens::Column::EndReason, Expr::value(Some(ENDED)))
+        .filter(one_time_tokens::Column::Tenant.eq(tenant))
+        .filter(one_time_tokens::Column::MemberId.eq(member_id))
+        .filter(one_time_tokens::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+async fn end_unused<C: ConnectionTrait>(conn: &C, member_id: Uuid, purpose: Purpose, reason: &str) -> Result<()> {
+    one_time_tokens::Entity::update_many()
+        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(Utc::now())))
+        .col_expr(one_time_tokens::Column::EndReason, Expr::value(Some(reason)))
         .filter(one_time_tokens::Column::MemberId.eq(member_id))
         .filter(one_time_tokens::Column::Purpose.eq(purpose.as_str()))
         .filter(one_time_tokens::Column::UsedAt.is_null())

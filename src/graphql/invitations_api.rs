@@ -188,16 +188,20 @@ impl InvitationsQuery {
             .map(InvitationView))
     }
 
-    /// What the holder of an invitation link sees before accepting. No authentication needed. Null for an unknown token.
+    /// What the holder of an invitation link sees: before accepting, and also once it was accepted, revoked or expired (status says which), so a page can show the way on. No authentication needed. Null for an unknown token.
     async fn invitation_by_token(&self, ctx: &Context<'_>, token: String) -> Result<Option<InvitationPreview>> {
         let found = invitations::preview(app(ctx), visitor(ctx), &token).await?;
-        Ok(found.map(|p| InvitationPreview {
-            tenant_name: p.tenant_name,
-            email: p.email,
-            first_name: p.first_name,
-            last_name: p.last_name,
-            status: status_of(&p.status),
-            expires_at: p.expires_at,
+        // A link replaced by a newer one reads as unknown (see LinkState::invitation_status).
+        Ok(found.and_then(|p| {
+            let status = p.state.invitation_status()?;
+            Some(InvitationPreview {
+                tenant_name: p.tenant_name,
+                email: p.email,
+                first_name: p.first_name,
+                last_name: p.last_name,
+                status: status_of(status),
+                expires_at: p.expires_at,
+            })
         }))
     }
 }

@@ -1,12 +1,13 @@
-//! The invited person's side: seeing the invitation, accepting it, asking for a new one.
+//! The invited person's side: accepting an invitation, asking for a new one.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{tokens, ACCEPTED, ACTIVATION, EXPIRED, PENDING};
+use super::link::is_expired;
+use super::{tokens, ACCEPTED, ACTIVATION, PENDING};
 use crate::app::App;
 use crate::audit;
 use crate::auth::{open_session, password, token_attempts, OpenedSession, Visitor};
@@ -17,17 +18,6 @@ use crate::members::fields::Checks;
 use crate::members::{self, Origin, STATUS_ACTIVE};
 use entity::{groups, invitations, role_assignments};
 
-/// What the holder of a link sees before accepting.
-#[derive(Debug, Clone)]
-pub struct Preview {
-    pub tenant_name: String,
-    pub email: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub status: String,
-    pub expires_at: DateTime<Utc>,
-}
-
 /// `AcceptInvitationInput`.
 #[derive(Debug, Clone, Default)]
 pub struct Acceptance {
@@ -36,29 +26,6 @@ pub struct Acceptance {
     pub last_name: Option<String>,
     pub password: String,
     pub locale: Option<String>,
-}
-
-fn is_expired(inv: &invitations::Model) -> bool {
-    inv.status == EXPIRED || (inv.status == PENDING && inv.expires_at <= Utc::now())
-}
-
-/// The invitation behind a link, or None for an unknown (or revoked) link.
-pub async fn preview(app: &App, visitor: &Visitor, token: &str) -> Result<Option<Preview>> {
-    let Some(inv) = tokens::lookup(&app.db, &visitor.tenant.slug, token).await? else {
-        return Ok(None);
-    };
-    Ok(Some(Preview {
-        tenant_name: visitor.tenant.name.clone(),
-        status: if is_expired(&inv) {
-            EXPIRED.to_owned()
-        } else {
-            inv.status.clone()
-        },
-        email: inv.email,
-        first_name: inv.first_name,
-        last_name: inv.last_name,
-        expires_at: inv.expires_at,
-    }))
 }
 
 /// Accepts an invitation: JOIN creates the member with the invitation's roles, groups
@@ -275,7 +242,8 @@ async fn roles_the_inviter_may_still_grant<C: sea_orm::ConnectionTrait>(
 /// gone) that this person asks for a new invitation, at most once a day. Always true.
 pub async fn request_new_invitation(app: &App, visitor: &Visitor, token: &str) -> Result<bool> {
     let tenant = visitor.tenant.clone();
-    let Some(inv) = tokens::lookup(&app.db, &tenant.slug, token).await? else {
+    // Any link of the invitation will do (a replaced one too): the inviter is only told.
+    let Some((inv, _)) = tokens::find_any(&app.db, &tenant.slug, token).await? else {
         token_attempts::failed(app, visitor).await?;
         return Ok(true);
     };

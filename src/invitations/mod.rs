@@ -4,6 +4,7 @@
 mod accept;
 pub(crate) mod invite;
 pub mod jobs;
+mod link;
 mod manage;
 pub mod tokens;
 
@@ -15,10 +16,11 @@ use uuid::Uuid;
 use crate::error::Result;
 use entity::invitations;
 
-pub use self::accept::{accept_invitation, preview, request_new_invitation, Acceptance, Preview};
+pub use self::accept::{accept_invitation, request_new_invitation, Acceptance};
 pub use self::invite::{
     activation_in, invite_members, send_activation_invitations, InviteOutcome, InviteRequest, SkipReason,
 };
+pub use self::link::{preview, LinkState, Preview};
 pub use self::manage::{
     get_invitation, invitation_link, list_invitations, resend_invitations, revoke_invitations, InvitationFilter,
 };

@@ -67,6 +67,18 @@ pub async fn revoke_all<C: ConnectionTrait>(conn: &C, invitation_ids: &[Uuid]) -
 
 /// The invitation a live link of this tenant opens; None for unknown, revoked or garbage.
 pub async fn lookup<C: ConnectionTrait>(conn: &C, tenant: &str, text: &str) -> Result<Option<invitations::Model>> {
+    Ok(find_any(conn, tenant, text)
+        .await?
+        .and_then(|(invitation, live)| live.then_some(invitation)))
+}
+
+/// The invitation any link of this tenant ever opened, live or not (ended links are
+/// kept, by hash), and whether this link still works; None for unknown or garbage.
+pub async fn find_any<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    text: &str,
+) -> Result<Option<(invitations::Model, bool)>> {
     let text = text.trim();
     if !looks_like_token(text) {
         return Ok(None);
@@ -78,8 +90,8 @@ pub async fn lookup<C: ConnectionTrait>(conn: &C, tenant: &str, text: &str) -> R
     else {
         return Ok(None);
     };
-    if token.revoked_at.is_some() {
-        return Ok(None);
-    }
-    super::find(conn, tenant, token.invitation_id).await
+    let live = token.revoked_at.is_none();
+    Ok(super::find(conn, tenant, token.invitation_id)
+        .await?
+        .map(|invitation| (invitation, live)))
 }

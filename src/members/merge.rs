@@ -1,6 +1,5 @@
 //! Merging a person's two accounts into one.
 
-use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
@@ -12,7 +11,7 @@ use crate::audit;
 use crate::auth::Caller;
 use crate::config::Permission;
 use crate::error::{Error, Result};
-use entity::{audit_log, group_members, import_changes, invitations, members, one_time_tokens, role_assignments};
+use entity::{audit_log, group_members, import_changes, invitations, members, role_assignments};
 
 /// Keeps `keep_id` and moves everything of `remove_id` onto it (members.merge): roles and
 /// groups (union), invitations, import history and audit references; empty fields of the
@@ -145,13 +144,7 @@ async fn move_references<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     // Pending one-time links of the removed account die with it.
-    one_time_tokens::Entity::update_many()
-        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(Utc::now())))
-        .filter(one_time_tokens::Column::Tenant.eq(tenant))
-        .filter(one_time_tokens::Column::MemberId.eq(remove.id))
-        .filter(one_time_tokens::Column::UsedAt.is_null())
-        .exec(conn)
-        .await?;
+    crate::account::tokens::end_all_of(conn, tenant, remove.id).await?;
     if keep.origin_import_id.is_none() && remove.origin_import_id.is_some() {
         members::Entity::update_many()
             .col_expr(members::Column::OriginImportId, Expr::value(remove.origin_import_id))

@@ -1,0 +1,102 @@
+//! What the holder of an invitation link may learn: the invitation as it was offered,
+//! and where the link stands now, so that a page can say what happened and show the
+//! way on. Nothing else about the tenant or its members is told.
+
+use chrono::{DateTime, Utc};
+
+use super::{tokens, ACCEPTED, EXPIRED, PENDING, REVOKED};
+use crate::app::App;
+use crate::auth::Visitor;
+use crate::error::Result;
+use crate::members::{self, STATUS_ACTIVE};
+use entity::invitations;
+
+/// Where an invitation link stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// The link works: the invitation waits to be accepted.
+    Pending,
+    /// The invitation was accepted: the person has an account.
+    Accepted,
+    /// An admin withdrew the invitation.
+    Revoked,
+    /// The invitation ran past its lifetime.
+    Expired,
+    /// The invitation still waits, but a newer link was sent since (a refresh, a resend,
+    /// a link handed out by an admin): only the newer one works.
+    Replaced,
+}
+
+impl LinkState {
+    /// The invitation status the holder is told (`invitationByToken.status`); None for a
+    /// replaced link, which reads as unknown: its invitation is pending, yet this link
+    /// cannot accept it.
+    pub fn invitation_status(self) -> Option<&'static str> {
+        match self {
+            LinkState::Pending => Some(PENDING),
+            LinkState::Accepted => Some(ACCEPTED),
+            LinkState::Revoked => Some(REVOKED),
+            LinkState::Expired => Some(EXPIRED),
+            LinkState::Replaced => None,
+        }
+    }
+}
+
+/// What the holder of a link sees, before accepting and after.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub tenant_name: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// JOIN or ACTIVATION.
+    pub kind: String,
+    pub state: LinkState,
+    pub expires_at: DateTime<Utc>,
+    /// Whom to ask about a link that no longer works: the inviter's name while they are an
+    /// active member; None otherwise (then the organization's administrators). Only
+    /// looked up for revoked, expired and replaced links.
+    pub inviter_name: Option<String>,
+}
+
+/// Pending past its expiry (the job has not run yet) reads as expired.
+pub(super) fn is_expired(inv: &invitations::Model) -> bool {
+    inv.status == EXPIRED || (inv.status == PENDING && inv.expires_at <= Utc::now())
+}
+
+fn state_of(inv: &invitations::Model, live: bool) -> LinkState {
+    match inv.status.as_str() {
+        ACCEPTED => LinkState::Accepted,
+        REVOKED => LinkState::Revoked,
+        _ if is_expired(inv) => LinkState::Expired,
+        _ if !live => LinkState::Replaced,
+        _ => LinkState::Pending,
+    }
+}
+
+/// The invitation behind any link of this tenant ever sent, and where the link stands;
+/// None for an unknown token.
+pub async fn preview(app: &App, visitor: &Visitor, token: &str) -> Result<Option<Preview>> {
+    let slug = &visitor.tenant.slug;
+    let Some((inv, live)) = tokens::find_any(&app.db, slug, token).await? else {
+        return Ok(None);
+    };
+    let state = state_of(&inv, live);
+    let inviter_name = match (state, inv.invited_by) {
+        (LinkState::Revoked | LinkState::Expired | LinkState::Replaced, Some(id)) => members::find(&app.db, slug, id)
+            .await?
+            .filter(|m| m.status == STATUS_ACTIVE)
+            .map(|m| members::display_name(&m)),
+        _ => None,
+    };
+    Ok(Some(Preview {
+        tenant_name: visitor.tenant.name.clone(),
+        email: inv.email,
+        first_name: inv.first_name,
+        last_name: inv.last_name,
+        kind: inv.kind,
+        state,
+        expires_at: inv.expires_at,
+        inviter_name,
+    }))
+}
