@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use lettre::message::Mailbox;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
@@ -24,6 +25,9 @@ pub struct App {
     pub limiter: Arc<dyn RateLimiter>,
     /// Where emails go (SMTP, or .eml files).
     pub mailer: Arc<dyn MailTransport>,
+    /// The server's sender (`mail_from`), parsed once: tenants without their own send
+    /// from this address under their name.
+    pub mail_from: Mailbox,
     /// Signs download links; from settings, else generated once into `data_dir`.
     pub secret_key: Arc<Vec<u8>>,
     /// The import previews and applies running here: slots, leases, tenant write locks.
@@ -52,6 +56,10 @@ impl App {
             }
         };
         let mailer = crate::mail::transport_for(&settings, roots.as_ref())?;
+        let mail_from: Mailbox = settings
+            .mail_from
+            .parse()
+            .map_err(|e| Error::Internal(format!("mail_from: {e}")))?;
         let secret_key = match &settings.secret_key {
             Some(key) => key.as_bytes().to_vec(),
             None => load_or_create_secret(&settings.data_dir)?,
@@ -65,6 +73,7 @@ impl App {
             sessions,
             limiter,
             mailer,
+            mail_from,
             secret_key: Arc::new(secret_key),
         })
     }

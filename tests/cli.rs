@@ -79,6 +79,26 @@ fn check_config_lists_every_problem_with_file_and_key() {
 }
 
 #[test]
+fn check_config_refuses_a_bad_sender_contact_or_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let sender =
+        "name = \"Amis\"\ndefault_locale = \"fr\"\nmail_from = \"Amis <membres>\"\ncontact_email = \"bureau\"\n";
+    let zone = "name = \"Zone\"\ndefault_locale = \"fr\"\ntime_zone = \"Europe/Pariss\"\n";
+    write_config(dir.path(), "", &[("sender", sender), ("zone", zone), ("good", ACME)]);
+    let out = roster(dir.path()).arg("check-config").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "sender.toml: mail_from: \"Amis <membres>\" is not a sender such as",
+        "sender.toml: contact_email: \"bureau\": an address needs an @",
+        "zone.toml: time_zone: unknown time zone \"Europe/Pariss\"",
+    ] {
+        assert!(stderr.contains(expected), "{expected} in {stderr}");
+    }
+    assert!(!stderr.contains("good.toml"), "{stderr}");
+}
+
+#[test]
 fn a_bad_server_setting_names_its_key() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), "[jobs]\npoll_interval = \"soon\"\n", &[("good", ACME)]);

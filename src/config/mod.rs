@@ -8,6 +8,7 @@ mod role;
 mod services;
 mod settings;
 mod tenant;
+pub mod time_zone;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ pub use self::tenant::{
     load_tenant, load_tenants, Accounts, Bootstrap, DefaultPassword, ImportSettings, InvitationSettings, RateLimits,
     Registration, Tenant, IMPORT_FIELDS,
 };
+pub use self::time_zone::parse_time_zone;
 
 /// One problem in one configuration file, naming the dotted key (`(file)` when the
 /// whole file is wrong, e.g. a TOML syntax error).

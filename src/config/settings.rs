@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono_tz::Tz;
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 use serde::Deserialize;
@@ -13,6 +14,7 @@ use url::Url;
 use super::duration::de_duration;
 use super::http::HttpSettings;
 use super::services::{database_url_problem, redis_url_problem, smtp_url_problem, tls_ca_file_problem};
+use super::time_zone::de_time_zone;
 use super::{from_figment, note_env_sources, ConfigError, EnvOverrides};
 
 const ENV_PREFIX: &str = "ROSTER_";
@@ -29,6 +31,7 @@ const KEYS: &[&str] = &[
     "smtp_url",
     "tls_ca_file",
     "mail_from",
+    "time_zone",
     "outbox_dir",
     "data_dir",
     "public_url",
@@ -59,8 +62,12 @@ pub struct Settings {
     /// PEM file of CA certificates that PostgreSQL, Redis and SMTP over TLS may present,
     /// trusted beside Mozilla's public roots; None = the public roots only.
     pub tls_ca_file: Option<PathBuf>,
-    /// Sender of every email ("Name <address>").
+    /// Sender of the emails ("Name <address>"); a tenant's own `mail_from` takes its
+    /// place, and without one the tenant's name goes with this address.
     pub mail_from: String,
+    /// Time zone of the dates in emails of tenants that set none (IANA name; UTC by default).
+    #[serde(deserialize_with = "de_time_zone")]
+    pub time_zone: Tz,
     /// Where emails go when there is no SMTP server.
     pub outbox_dir: PathBuf,
     /// Local state: the SQLite folder, the generated secret key.
@@ -128,6 +135,7 @@ impl Default for Settings {
             smtp_url: None,
             tls_ca_file: None,
             mail_from: "Roster <no-reply@localhost>".into(),
+            time_zone: Tz::UTC,
             outbox_dir: PathBuf::from("data/outbox"),
             data_dir: PathBuf::from("data"),
             public_url: Url::parse("http://127.0.0.1:8080").expect("static URL"),
@@ -273,6 +281,7 @@ impl fmt::Debug for Settings {
             .field("smtp_url", &self.smtp_url.as_deref().map(mask_password))
             .field("tls_ca_file", &self.tls_ca_file)
             .field("mail_from", &self.mail_from)
+            .field("time_zone", &self.time_zone.name())
             .field("outbox_dir", &self.outbox_dir)
             .field("data_dir", &self.data_dir)
             .field("public_url", &self.public_url.as_str())
@@ -324,6 +333,7 @@ mod tests {
         assert_eq!(settings.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
         assert_eq!(settings.jobs.poll_interval, Duration::from_secs(5));
         assert_eq!(settings.limits.graphql_directives, 50);
+        assert_eq!(settings.time_zone, Tz::UTC, "not the machine's zone");
         assert!(settings.redis_url.is_none() && settings.secret_key.is_none());
     }
 
@@ -400,6 +410,15 @@ mod tests {
         );
         let found = load_text("listen = \"localhost\"\n").unwrap_err();
         assert!(found[0].starts_with("listen: "), "{found:?}");
+        let found = load_text("time_zone = \"Mars/Olympus_Mons\"\n").unwrap_err();
+        assert!(
+            found[0].starts_with("time_zone: unknown time zone \"Mars/Olympus_Mons\""),
+            "{found:?}"
+        );
+        assert_eq!(
+            load_text("time_zone = \"Europe/Paris\"\n").unwrap().time_zone,
+            Tz::Europe__Paris
+        );
         let found = load_text("listen = \"127.0.0.1:1\n").unwrap_err();
         assert!(found[0].starts_with("(file): TOML parse error at line 1"), "{found:?}");
     }

@@ -10,9 +10,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono_tz::Tz;
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 use indexmap::IndexMap;
+use lettre::message::Mailbox;
+use lettre::Address;
 use serde::Deserialize;
 use url::Url;
 
@@ -138,6 +141,15 @@ pub struct Tenant {
     pub registration: Registration,
     /// Base of links in emails; None = the server's. See [`Tenant::public_url`].
     pub public_url: Option<Url>,
+    /// Time zone of the dates in its emails; None = the server's. See [`Tenant::time_zone`].
+    pub time_zone: Option<Tz>,
+    /// Sender of its emails, always with a display name (a bare address in the file gets
+    /// the tenant's name); None = the tenant's name with the server's address.
+    /// See [`Tenant::mail_from`].
+    pub mail_from: Option<Mailbox>,
+    /// Where replies go: the Reply-To of its emails (but invitations carrying the
+    /// inviter's personal message, which reply to the inviter).
+    pub contact_email: Option<Address>,
     /// `[accounts]`.
     pub accounts: Accounts,
     /// `[invitations]`.
@@ -173,6 +185,25 @@ impl Tenant {
     /// Base URL for links in emails: the tenant's own, else the server's.
     pub fn public_url(&self, server: &Url) -> Url {
         self.public_url.clone().unwrap_or_else(|| server.clone())
+    }
+
+    /// Time zone of the dates in emails: the tenant's own, else the server's.
+    pub fn time_zone(&self, server: Tz) -> Tz {
+        self.time_zone.unwrap_or(server)
+    }
+
+    /// Sender of emails: the tenant's own `mail_from`, else the tenant's name with the
+    /// address of the server's (`server`).
+    pub fn mail_from(&self, server: &Mailbox) -> Mailbox {
+        self.mail_from
+            .clone()
+            .unwrap_or_else(|| Mailbox::new(Some(self.name.clone()), server.email.clone()))
+    }
+
+    /// `contact_email` as a mailbox under the tenant's name.
+    pub fn contact(&self) -> Option<Mailbox> {
+        let address = self.contact_email.clone()?;
+        Some(Mailbox::new(Some(self.name.clone()), address))
     }
 }
 

@@ -7,21 +7,60 @@ pub mod outbox;
 pub mod templates;
 mod transport;
 
+use std::fmt;
+
 use async_trait::async_trait;
 
 pub use self::transport::{transport_for, FileTransport, SmtpTransport};
 
-/// A rendered message ready to hand to a transport.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A message ready to hand to a transport: the whole email, headers written by
+/// [`compose`], and the recipient and subject as they go to the log.
+#[derive(Debug, Clone)]
 pub struct OutgoingEmail {
+    /// The recipient as the outbox holds it.
     pub to: String,
     pub subject: String,
-    pub text: String,
-    pub html: Option<String>,
+    /// The email itself (its envelope is From and To, domains in their ASCII form).
+    pub message: lettre::Message,
 }
 
-/// Somewhere emails go. Errors are texts for the outbox's `last_error`.
+/// Why a message was not delivered: the text for the outbox's `last_error`, and whether
+/// trying again could ever help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    /// What went wrong, for a person reading the outbox.
+    pub message: String,
+    /// No retry can succeed (the address cannot be written or carried): the message is
+    /// marked failed at once instead of retried for a day.
+    pub permanent: bool,
+}
+
+impl SendError {
+    /// A failure worth retrying later (server down, timeout, database error).
+    pub fn temporary(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            permanent: false,
+        }
+    }
+
+    /// A failure that will happen again on every attempt.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Somewhere emails go.
 #[async_trait]
 pub trait MailTransport: Send + Sync {
-    async fn send(&self, email: &OutgoingEmail) -> Result<(), String>;
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), SendError>;
 }

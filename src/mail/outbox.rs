@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::compose::{compose, prepare, Batch};
+use super::SendError;
 use crate::app::App;
 use crate::error::Result;
 use entity::{invitations, outbox};
@@ -20,7 +21,7 @@ use entity::{invitations, outbox};
 pub const QUEUED: &str = "queued";
 /// Handed to the transport.
 pub const SENT: &str = "sent";
-/// Gave up after [`MAX_ATTEMPTS`].
+/// Gave up: after [`MAX_ATTEMPTS`], or at once when no attempt could succeed.
 pub const FAILED: &str = "failed";
 /// No longer wanted (e.g. the invitation was accepted or revoked meanwhile).
 pub const DROPPED: &str = "dropped";
@@ -146,7 +147,7 @@ async fn claim_due(app: &App, limit: u64) -> Result<Vec<outbox::Model>> {
 enum Outcome {
     Sent,
     Dropped,
-    Failed(String),
+    Failed(SendError),
 }
 
 /// Delivers every due message, a batch at a time; returns how many were handled.
@@ -194,13 +195,13 @@ async fn deliver_one(app: &App, row: &outbox::Model, mail: Option<&Mail>, prepar
         Ok(Some(email)) => match tokio::time::timeout(app.settings.jobs.send_timeout, app.mailer.send(&email)).await {
             Ok(Ok(())) => Outcome::Sent,
             Ok(Err(err)) => Outcome::Failed(err),
-            Err(_) => Outcome::Failed(format!(
+            Err(_) => Outcome::Failed(SendError::temporary(format!(
                 "timed out: no answer from the mail server within {}",
                 crate::config::duration::format_duration(app.settings.jobs.send_timeout)
-            )),
+            ))),
         },
         Ok(None) => Outcome::Dropped,
-        Err(err) => Outcome::Failed(format!("{err:?}")),
+        Err(err) => Outcome::Failed(err),
     }
 }
 
@@ -225,7 +226,7 @@ async fn record(app: &App, outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)>
                 }
             }
             Outcome::Dropped => dropped.push(row.id),
-            Outcome::Failed(error) => retry_or_fail(app, &row, mail.as_ref(), &error).await?,
+            Outcome::Failed(error) => retry_or_fail(app, &row, mail.as_ref(), error).await?,
         }
     }
     for (ids, status) in [(&sent, SENT), (&dropped, DROPPED)] {
@@ -256,15 +257,17 @@ async fn record(app: &App, outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)>
     Ok(())
 }
 
-/// Exponential backoff from 15 s up to an hour; failed after [`MAX_ATTEMPTS`].
+/// Exponential backoff from 15 s up to an hour; failed after [`MAX_ATTEMPTS`] (or at once,
+/// for an error that no retry can cure).
 pub fn retry_delay(attempts: i32) -> Duration {
     let exponent = attempts.clamp(1, 20) as u32 - 1;
     Duration::from_secs((15u64 << exponent).min(3_600))
 }
 
-async fn retry_or_fail(app: &App, row: &outbox::Model, mail: Option<&Mail>, error: &str) -> Result<()> {
-    tracing::warn!(to = %row.recipient, attempts = row.attempts, %error, "email not delivered");
-    let give_up = row.attempts >= MAX_ATTEMPTS;
+async fn retry_or_fail(app: &App, row: &outbox::Model, mail: Option<&Mail>, error: SendError) -> Result<()> {
+    let give_up = error.permanent || row.attempts >= MAX_ATTEMPTS;
+    tracing::warn!(to = %row.recipient, attempts = row.attempts, %error, give_up, "email not delivered");
+    let error = error.message;
     let next = Utc::now() + chrono::Duration::from_std(retry_delay(row.attempts)).expect("small duration");
     outbox::Entity::update_many()
         .col_expr(

@@ -2,6 +2,8 @@
 //! `config/tenants/<slug>/templates/<locale>/<name>.{subject,txt,html}`.
 //! HTML parts are auto-escaped, so a personal message cannot inject markup.
 
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use minijinja::{Environment, Value};
 
 use crate::config::Tenant;
@@ -39,6 +41,25 @@ static BUILT_IN: &[BuiltIn] = &[
     ("fr", "new_invitation_request", include_str!("templates/fr/new_invitation_request.subject"), include_str!("templates/fr/new_invitation_request.txt"), include_str!("templates/fr/new_invitation_request.html")),
 ];
 
+/// How each built-in language writes a moment, ending with the zone's abbreviation
+/// (CET in winter, CEST in summer; UTC; a numeric offset for zones that have none).
+static DATE_FORMATS: &[(&str, &str)] = &[("en", "%-d %B %Y at %-I:%M %p %Z"), ("fr", "%d/%m/%Y à %H:%M %Z")];
+
+/// For a language without a format of its own (a tenant's `nl-BE` templates): one that
+/// no reader can misread.
+const NEUTRAL_DATE_FORMAT: &str = "%Y-%m-%d %H:%M %Z";
+
+/// `at` in `zone` as `locale` writes it ("30/11/2026 à 18:30 CET", "30 November 2026 at
+/// 6:30 PM CET"). Pass the locale the email is written in ([`locale_for`]).
+pub fn format_date(at: DateTime<Utc>, zone: Tz, locale: &str) -> String {
+    let language = locale.split('-').next().unwrap_or(locale);
+    let format = [locale, language]
+        .into_iter()
+        .find_map(|l| DATE_FORMATS.iter().find(|(known, _)| *known == l))
+        .map_or(NEUTRAL_DATE_FORMAT, |(_, format)| format);
+    at.with_timezone(&zone).format(format).to_string()
+}
+
 /// Subject and both parts of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -56,8 +77,9 @@ fn override_part(tenant: &Tenant, locale: &str, name: &str, part: &str) -> Optio
     std::fs::read_to_string(dir.join(locale).join(format!("{name}.{part}"))).ok()
 }
 
-/// The locale to write in: the asked one, its language, the tenant's default, English.
-fn pick_locale(tenant: &Tenant, asked: &str, name: &str) -> String {
+/// The locale template `name` is written in for a reader of `asked`: the asked one, its
+/// language, the tenant's default, English (the first that has the template).
+pub fn locale_for(tenant: &Tenant, asked: &str, name: &str) -> String {
     let language = asked.split('-').next().unwrap_or(asked);
     [asked, language, tenant.default_locale.as_str(), "en"]
         .into_iter()
@@ -71,7 +93,7 @@ pub fn render(tenant: &Tenant, locale: &str, name: &str, context: Value) -> Resu
     if !NAMES.contains(&name) {
         return Err(Error::Internal(format!("unknown email template {name}")));
     }
-    let locale = pick_locale(tenant, locale, name);
+    let locale = locale_for(tenant, locale, name);
     let builtin = built_in(&locale, name);
     let source = |part: &str, fallback: Option<&'static str>| {
         override_part(tenant, &locale, name, part).or(fallback.map(str::to_owned))
@@ -148,6 +170,36 @@ mod tests {
         // nl-BE has no built-in: the tenant's default locale is used.
         let nl = render(&tenant, "nl-BE", "invitation", context()).unwrap();
         assert_eq!(nl.subject, fr.subject);
+    }
+
+    #[test]
+    fn dates_are_written_in_the_zone_with_its_daylight_saving_time() {
+        let winter = DateTime::parse_from_rfc3339("2026-11-30T17:30:00Z").unwrap().to_utc();
+        let summer = DateTime::parse_from_rfc3339("2026-07-14T16:30:00Z").unwrap().to_utc();
+        let paris = Tz::Europe__Paris;
+        assert_eq!(format_date(winter, paris, "fr"), "30/11/2026 à 18:30 CET");
+        assert_eq!(format_date(summer, paris, "fr"), "14/07/2026 à 18:30 CEST");
+        assert_eq!(format_date(winter, paris, "en"), "30 November 2026 at 6:30 PM CET");
+        assert_eq!(format_date(summer, paris, "en-GB"), "14 July 2026 at 6:30 PM CEST");
+        assert_eq!(format_date(winter, Tz::UTC, "fr-BE"), "30/11/2026 à 17:30 UTC");
+        assert_eq!(
+            format_date(winter, Tz::America__New_York, "en"),
+            "30 November 2026 at 12:30 PM EST"
+        );
+        assert_eq!(format_date(summer, paris, "nl-BE"), "2026-07-14 18:30 CEST");
+        // Clocks go forward at 01:00 UTC on the last Sunday of March.
+        let before = DateTime::parse_from_rfc3339("2026-03-29T00:59:00Z").unwrap().to_utc();
+        let after = DateTime::parse_from_rfc3339("2026-03-29T01:00:00Z").unwrap().to_utc();
+        assert_eq!(format_date(before, paris, "fr"), "29/03/2026 à 01:59 CET");
+        assert_eq!(format_date(after, paris, "fr"), "29/03/2026 à 03:00 CEST");
+    }
+
+    #[test]
+    fn the_writing_locale_falls_back_like_the_templates() {
+        let dir = tempfile::tempdir().unwrap();
+        let tenant = tenant(dir.path());
+        assert_eq!(locale_for(&tenant, "en-GB", "invitation"), "en");
+        assert_eq!(locale_for(&tenant, "nl-BE", "invitation"), "fr", "the tenant's default");
     }
 
     #[test]

@@ -5,46 +5,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::{AsyncSmtpTransportBuilder, PoolConfig};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use url::Url;
 
-use super::{MailTransport, OutgoingEmail};
+use super::{MailTransport, OutgoingEmail, SendError};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::tls::ExtraRoots;
 
-fn build(from: &Mailbox, email: &OutgoingEmail) -> std::result::Result<Message, String> {
-    let to: Mailbox = email.to.parse().map_err(|e| format!("recipient {}: {e}", email.to))?;
-    let builder = Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(email.subject.clone());
-    let text = SinglePart::builder()
-        .header(ContentType::TEXT_PLAIN)
-        .body(email.text.clone());
-    let message = match &email.html {
-        Some(html) => builder.multipart(
-            MultiPart::alternative()
-                .singlepart(text)
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
-        ),
-        None => builder.singlepart(text),
-    };
-    message.map_err(|e| e.to_string())
-}
-
 /// SMTP with a connection pool (plain, STARTTLS or TLS, credentials from the URL).
 pub struct SmtpTransport {
-    from: Mailbox,
     inner: AsyncSmtpTransport<Tokio1Executor>,
 }
 
 impl SmtpTransport {
     /// A transport for `smtp_url` (lettre's URL forms); `roots`: `tls_ca_file`.
-    pub fn new(url: &str, from: Mailbox, roots: Option<&ExtraRoots>) -> Result<Self> {
+    pub fn new(url: &str, roots: Option<&ExtraRoots>) -> Result<Self> {
         let smtp_url = |e: &dyn std::fmt::Display| Error::Internal(format!("smtp_url: {e}"));
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| smtp_url(&e))?;
         if let Some(roots) = roots {
@@ -54,7 +32,7 @@ impl SmtpTransport {
             .pool_config(PoolConfig::new().max_size(48).idle_timeout(Duration::from_secs(60)))
             .timeout(Some(Duration::from_secs(15)))
             .build();
-        Ok(Self { from, inner })
+        Ok(Self { inner })
     }
 }
 
@@ -88,24 +66,40 @@ fn trusting(
 
 #[async_trait]
 impl MailTransport for SmtpTransport {
-    async fn send(&self, email: &OutgoingEmail) -> std::result::Result<(), String> {
-        let message = build(&self.from, email)?;
-        self.inner.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    async fn send(&self, email: &OutgoingEmail) -> std::result::Result<(), SendError> {
+        let Err(error) = self.inner.send(email.message.clone()).await else {
+            return Ok(());
+        };
+        let envelope = email.message.envelope();
+        let ascii = envelope
+            .to()
+            .iter()
+            .chain(envelope.from())
+            .all(|address| address.to_string().is_ascii());
+        // lettre refuses, before sending anything, an envelope the server cannot carry:
+        // a non-ASCII address (domains are already in their ASCII form, so it is the part
+        // before the @) to a server without SMTPUTF8. Retrying would change nothing.
+        if !ascii && error.is_client() {
+            return Err(SendError::permanent(format!(
+                "cannot be delivered: the address has non-ASCII characters before the @ and the \
+                 mail server does not offer SMTPUTF8 ({error})"
+            )));
+        }
+        Err(SendError::temporary(error.to_string()))
     }
 }
 
 /// Each message as an .eml file in a folder, and a line in the log (the embedded default).
 pub struct FileTransport {
-    from: Mailbox,
     dir: PathBuf,
     inner: AsyncFileTransport<Tokio1Executor>,
 }
 
 impl FileTransport {
-    pub fn new(dir: PathBuf, from: Mailbox) -> Result<Self> {
+    /// Writes into `dir`, created if needed.
+    pub fn new(dir: PathBuf) -> Result<Self> {
         std::fs::create_dir_all(&dir).map_err(|e| Error::Internal(format!("outbox_dir {}: {e}", dir.display())))?;
         Ok(Self {
-            from,
             inner: AsyncFileTransport::new(&dir),
             dir,
         })
@@ -114,9 +108,9 @@ impl FileTransport {
 
 #[async_trait]
 impl MailTransport for FileTransport {
-    async fn send(&self, email: &OutgoingEmail) -> std::result::Result<(), String> {
-        let message = build(&self.from, email)?;
-        let id = self.inner.send(message).await.map_err(|e| e.to_string())?;
+    async fn send(&self, email: &OutgoingEmail) -> std::result::Result<(), SendError> {
+        let sent = self.inner.send(email.message.clone()).await;
+        let id = sent.map_err(|e| SendError::temporary(e.to_string()))?;
         tracing::info!(to = %email.to, subject = %email.subject, file = %self.dir.join(format!("{id}.eml")).display(), "email written");
         Ok(())
     }
@@ -125,12 +119,8 @@ impl MailTransport for FileTransport {
 /// The transport the settings ask for: SMTP when `smtp_url` is set, else files;
 /// `roots`: the certificates of `tls_ca_file`.
 pub fn transport_for(settings: &Settings, roots: Option<&ExtraRoots>) -> Result<Arc<dyn MailTransport>> {
-    let from: Mailbox = settings
-        .mail_from
-        .parse()
-        .map_err(|e| Error::Internal(format!("mail_from: {e}")))?;
     Ok(match &settings.smtp_url {
-        Some(url) => Arc::new(SmtpTransport::new(url, from, roots)?),
-        None => Arc::new(FileTransport::new(settings.outbox_dir.clone(), from)?),
+        Some(url) => Arc::new(SmtpTransport::new(url, roots)?),
+        None => Arc::new(FileTransport::new(settings.outbox_dir.clone())?),
     })
 }

@@ -11,13 +11,34 @@ use mailin_embedded::{response, Handler, Response, Server, SslConfig};
 /// A message as received, decoded.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The envelope's sender (MAIL FROM).
+    pub from: String,
+    /// The envelope's recipients (RCPT TO).
     pub to: Vec<String>,
+    /// The headers as written (encoded), in order.
+    pub raw_headers: Vec<(String, String)>,
     pub subject: String,
     pub text: String,
     pub html: String,
 }
 
 impl Received {
+    /// A header's value as written on the wire (still RFC 2047-encoded), if present.
+    pub fn raw_header(&self, name: &str) -> Option<String> {
+        self.raw_headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.clone())
+    }
+
+    /// A header's value as a mail client shows it (RFC 2047 decoded), if present.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let raw = self.raw_header(name)?;
+        let line = format!("{name}: {raw}\r\n");
+        let (header, _) = mailparse::parse_header(line.as_bytes()).expect("a header");
+        Some(header.get_value())
+    }
+
     /// The first link of the text part that contains `path`.
     pub fn link(&self, path: &str) -> String {
         self.text
@@ -40,12 +61,14 @@ impl Received {
 #[derive(Clone)]
 struct Sink {
     inbox: Arc<Mutex<Vec<Received>>>,
+    from: String,
     to: Vec<String>,
     data: Vec<u8>,
 }
 
 impl Handler for Sink {
-    fn mail(&mut self, _ip: IpAddr, _domain: &str, _from: &str) -> Response {
+    fn mail(&mut self, _ip: IpAddr, _domain: &str, from: &str) -> Response {
+        self.from = from.to_owned();
         self.to.clear();
         self.data.clear();
         response::OK
@@ -83,8 +106,15 @@ impl Handler for Sink {
                 text = body;
             }
         }
+        let raw_headers = parsed
+            .headers
+            .iter()
+            .map(|h| (h.get_key(), String::from_utf8_lossy(h.get_value_raw()).into_owned()))
+            .collect();
         self.inbox.lock().unwrap().push(Received {
+            from: self.from.clone(),
             to: self.to.clone(),
+            raw_headers,
             subject: subject.unwrap_or_default(),
             text,
             html,
@@ -161,6 +191,7 @@ impl MailServer {
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let sink = Sink {
             inbox: inbox.clone(),
+            from: String::new(),
             to: Vec::new(),
             data: Vec::new(),
         };

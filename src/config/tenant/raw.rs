@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use chrono_tz::Tz;
 use indexmap::IndexMap;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -10,6 +11,7 @@ use url::Url;
 
 use super::Registration;
 use crate::config::duration::{de_duration, de_durations, de_rate_limit, RateLimit};
+use crate::config::time_zone::de_opt_time_zone;
 
 const DAY: u64 = 86_400;
 
@@ -22,6 +24,13 @@ pub(super) struct TenantFile {
     #[serde(default)]
     pub registration: Registration,
     pub public_url: Option<Url>,
+    /// None: the server's.
+    #[serde(default, deserialize_with = "de_opt_time_zone")]
+    pub time_zone: Option<Tz>,
+    /// A mailbox ("Name <address>") or a bare address; checked in validate.rs.
+    pub mail_from: Option<String>,
+    /// A bare address; checked in validate.rs.
+    pub contact_email: Option<String>,
     #[serde(default)]
     pub accounts: AccountsFile,
     #[serde(default)]

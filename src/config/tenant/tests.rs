@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use chrono_tz::Tz;
+use lettre::message::Mailbox;
+
 use super::*;
 use crate::auth::password;
 use crate::config::Permission;
@@ -228,6 +231,72 @@ fn each_rule_names_its_key() {
     ];
     for (tail, expected) in cases {
         assert_error(&format!("{MINIMAL}{tail}\n"), expected);
+    }
+}
+
+#[test]
+fn sender_contact_and_time_zone_are_typed_at_load() {
+    let t = load(MINIMAL).unwrap();
+    assert!(t.mail_from.is_none() && t.contact_email.is_none() && t.time_zone.is_none());
+    let server: Mailbox = "Roster <no-reply@roster.example>".parse().unwrap();
+    assert_eq!(t.mail_from(&server).to_string(), "Acme <no-reply@roster.example>");
+    assert_eq!(t.time_zone(Tz::America__Montreal), Tz::America__Montreal);
+    assert!(t.contact().is_none());
+
+    let t = load(&format!(
+        "{MINIMAL}time_zone = \"Europe/Paris\"\nmail_from = \"Amis de l'Épicerie <membres@épicerie.example>\"\n\
+         contact_email = \" bureau@amis.example.org \"\n"
+    ))
+    .unwrap();
+    assert_eq!(t.time_zone(Tz::UTC), Tz::Europe__Paris);
+    let from = t.mail_from(&server);
+    assert_eq!(from.name.as_deref(), Some("Amis de l'Épicerie"));
+    assert_eq!(from.email.to_string(), "membres@épicerie.example");
+    assert_eq!(t.contact().unwrap().to_string(), "Acme <bureau@amis.example.org>");
+
+    let bare = load(&format!("{MINIMAL}mail_from = \"membres@acme.example\"\n")).unwrap();
+    assert_eq!(
+        bare.mail_from(&server).to_string(),
+        "Acme <membres@acme.example>",
+        "a bare address goes under the tenant's name"
+    );
+}
+
+#[test]
+fn a_bad_sender_contact_or_time_zone_names_its_key() {
+    let cases = [
+        (
+            "mail_from = \"Amis <membres>\"",
+            "mail_from: \"Amis <membres>\" is not a sender",
+        ),
+        (
+            "mail_from = \"Amis, Supercoop <m@amis.example.org>\"",
+            "mail_from: \"Amis, Supercoop",
+        ),
+        (
+            "mail_from = \"léna@amis.example.org\"",
+            "mail_from: \"léna@amis.example.org\": the part before the @",
+        ),
+        (
+            "contact_email = \"bureau\"",
+            "contact_email: \"bureau\": an address needs an @",
+        ),
+        (
+            "contact_email = \"Bureau <bureau@amis.example.org>\"",
+            "contact_email: \"Bureau <bureau@amis.example.org>\": an address holds no",
+        ),
+        (
+            "time_zone = \"Europe/Pariss\"",
+            "time_zone: unknown time zone \"Europe/Pariss\"",
+        ),
+        (
+            "time_zone = \"europe/paris\"",
+            "time_zone: unknown time zone \"europe/paris\" (did you mean \"Europe/Paris\"?)",
+        ),
+        ("time_zone = 1", "time_zone: invalid type"),
+    ];
+    for (line, expected) in cases {
+        assert_error(&format!("{MINIMAL}{line}\n"), expected);
     }
 }
 

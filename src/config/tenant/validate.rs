@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use argon2::password_hash::PasswordHash;
 use indexmap::IndexMap;
+use lettre::message::Mailbox;
+use lettre::Address;
 
 use super::raw::{AccountsFile, BootstrapFile, ImportFile, InvitationsFile, RoleFile, TenantFile};
 use super::{
@@ -59,6 +61,14 @@ pub(super) fn validate(
     {
         p.add("public_url", "must be an http or https URL");
     }
+    let mail_from = raw
+        .mail_from
+        .as_deref()
+        .and_then(|text| check_mail_from(p, text, &name));
+    let contact_email = raw
+        .contact_email
+        .as_deref()
+        .and_then(|text| check_contact_email(p, text));
     let default_password = check_accounts(p, &raw.accounts);
     let reminders = check_invitations(p, &raw.invitations);
     let roles = check_roles(p, raw.roles, &locales);
@@ -91,6 +101,9 @@ pub(super) fn validate(
         locales,
         registration: raw.registration,
         public_url: raw.public_url,
+        time_zone: raw.time_zone,
+        mail_from,
+        contact_email,
         accounts: Accounts {
             default_password,
             password_min_length,
@@ -156,6 +169,51 @@ fn check_locales(p: &mut Problems, default_locale: &str, locales: Option<Vec<Str
         p.add("locales", format!("must contain default_locale \"{default_locale}\""));
     }
     locales
+}
+
+/// `mail_from`: a mailbox or a bare address, which then goes under the tenant's name.
+fn check_mail_from(p: &mut Problems, text: &str, tenant_name: &str) -> Option<Mailbox> {
+    let Ok(mailbox) = text.trim().parse::<Mailbox>() else {
+        p.add(
+            "mail_from",
+            format!(
+                "\"{text}\" is not a sender such as \"Amis de Supercoop <membres@amis.example.org>\" \
+                 or \"membres@amis.example.org\" (a name with a comma in it goes in double quotes)"
+            ),
+        );
+        return None;
+    };
+    if let Err(message) = deliverable_everywhere(&mailbox.email) {
+        p.add("mail_from", format!("\"{text}\": {message}"));
+        return None;
+    }
+    let name = mailbox.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let name = name.unwrap_or(tenant_name).to_owned();
+    Some(Mailbox::new(Some(name), mailbox.email))
+}
+
+/// `contact_email`: a bare address, by the rules of members' addresses.
+fn check_contact_email(p: &mut Problems, text: &str) -> Option<Address> {
+    let parsed = crate::members::email::normalize(text)
+        .and_then(|address| address.parse::<Address>().map_err(|_| "this is not a valid address"));
+    match parsed.and_then(|address| deliverable_everywhere(&address).map(|()| address)) {
+        Ok(address) => Some(address),
+        Err(message) => {
+            p.add("contact_email", format!("\"{text}\": {message}"));
+            None
+        }
+    }
+}
+
+/// An address of the tenant's own goes into every email (the sender's is the SMTP envelope's
+/// too): before the @ it must be ASCII, which every mail server carries; a non-ASCII
+/// domain is fine (it is sent in its ASCII form).
+fn deliverable_everywhere(address: &Address) -> Result<(), &'static str> {
+    if address.user().is_ascii() {
+        Ok(())
+    } else {
+        Err("the part before the @ must be plain ASCII: mail servers without SMTPUTF8 refuse other characters there")
+    }
 }
 
 fn check_accounts(p: &mut Problems, accounts: &AccountsFile) -> Option<PasswordInput> {
