@@ -316,3 +316,193 @@ async fn guessing_links_is_rate_limited_per_ip() {
         .await;
     assert_eq!(error_code(&confirm), Some("RATE_LIMITED"));
 }
+
+const REQUEST_RESET: &str = "mutation($i: String!) { requestPasswordReset(identifier: $i) }";
+const REQUEST_EMAIL_CHANGE: &str =
+    "mutation($e: String!, $p: String!) { requestEmailChange(newEmail: $e, currentPassword: $p) }";
+const CONFIRM_EMAIL: &str = "mutation($t: String!) { confirmEmailChange(token: $t) { email } }";
+
+/// Asks for a reset link for `address` and returns the latest one mailed there.
+async fn fresh_reset_link(t: &TestApp, mail: &MailServer, address: &str) -> String {
+    t.ok_anon("coop", REQUEST_RESET, json!({ "i": address })).await;
+    run_jobs(t).await;
+    mail.to(address).last().expect("a reset email").token("password-reset")
+}
+
+async fn reset_refused(t: &TestApp, token: &str) -> bool {
+    let answer = t
+        .gql("coop", None, RESET, json!({ "t": token, "p": "taken-back-pw-9" }))
+        .await;
+    error_code(&answer) == Some("TOKEN_INVALID")
+}
+
+#[tokio::test]
+async fn every_change_of_password_address_or_standing_ends_the_links_sent_before_it() {
+    let (t, mail, admin) = with_mail(COOP).await;
+    let id = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Tess", "lastName": "Taken", "email": "tess@example.org" }),
+        )
+        .await;
+    let tess = t.member_token("coop", &id, "tess-password-1").await;
+
+    // The reported fault: a reset link asked for before a password change.
+    let before_change = fresh_reset_link(&t, &mail, "tess@example.org").await;
+    let changed = t
+        .ok(
+            "coop",
+            &tess,
+            "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }",
+            json!({ "c": "tess-password-1", "n": "tess-password-2" }),
+        )
+        .await;
+    let tess = changed["changePassword"]["token"].as_str().unwrap().to_owned();
+    assert!(
+        reset_refused(&t, &before_change).await,
+        "a password change ends reset links"
+    );
+    let page = t.url(&format!("/t/coop/password-reset?token={before_change}"));
+    let response = t.client().get(page).send().await.unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        410,
+        "the page behind it says the link ended"
+    );
+
+    // An email change by an admin ends them too.
+    let before_admin_edit = fresh_reset_link(&t, &mail, "tess@example.org").await;
+    t.ok(
+        "coop",
+        &admin,
+        "mutation($id: ID!) { updateMember(id: $id, input: {email: \"tess@new.example\"}) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert!(
+        reset_refused(&t, &before_admin_edit).await,
+        "an admin's address change ends them"
+    );
+
+    // A confirmed email change ends reset links and the other pending confirmation, but
+    // not the "this wasn't me" link of the change itself.
+    let before_own_change = fresh_reset_link(&t, &mail, "tess@new.example").await;
+    for address in ["tess@first.example", "tess@second.example"] {
+        t.ok(
+            "coop",
+            &tess,
+            REQUEST_EMAIL_CHANGE,
+            json!({ "e": address, "p": "tess-password-2" }),
+        )
+        .await;
+    }
+    run_jobs(&t).await;
+    let first = mail.to("tess@first.example")[0].token("email-change");
+    let second = mail.to("tess@second.example")[0].token("email-change");
+    let revert = mail.to("tess@new.example").last().unwrap().token("email-change/revert");
+    t.ok_anon("coop", CONFIRM_EMAIL, json!({ "t": second })).await;
+    assert!(
+        reset_refused(&t, &before_own_change).await,
+        "a confirmed change ends reset links"
+    );
+    let other = t.gql("coop", None, CONFIRM_EMAIL, json!({ "t": first })).await;
+    assert_eq!(
+        error_code(&other),
+        Some("TOKEN_INVALID"),
+        "the other confirmation ended"
+    );
+    let reverted = t
+        .ok_anon(
+            "coop",
+            "mutation($t: String!) { revertEmailChange(token: $t) }",
+            json!({ "t": revert }),
+        )
+        .await;
+    assert_eq!(reverted["revertEmailChange"], true, "the way back survives the change");
+
+    // Deactivation ends every link, and reactivating does not bring them back.
+    let before_deactivation = fresh_reset_link(&t, &mail, "tess@new.example").await;
+    for action in ["deactivateMembers", "activateMembers"] {
+        t.ok(
+            "coop",
+            &admin,
+            &format!("mutation($s: MemberSelection!) {{ {action}(selection: $s) {{ changed }} }}"),
+            json!({ "s": { "ids": [id] } }),
+        )
+        .await;
+    }
+    assert!(reset_refused(&t, &before_deactivation).await, "deactivation ends them");
+    let last = fresh_reset_link(&t, &mail, "tess@new.example").await;
+    assert!(!reset_refused(&t, &last).await, "a link asked for afterwards works");
+}
+
+#[tokio::test]
+async fn a_password_set_by_an_import_ends_the_activation_link_and_reset_links() {
+    let (t, mail, admin) = with_mail(COOP).await;
+    let created = t
+        .ok(
+            "coop",
+            &admin,
+            "mutation { createMember(input: {firstName: \"Ida\", lastName: \"Import\", email: \"ida@example.org\", login: \"ida.import\", sendInvitation: true}) { id } }",
+            json!({}),
+        )
+        .await;
+    let id = created["createMember"]["id"].as_str().unwrap().to_owned();
+    run_jobs(&t).await;
+    let activation = mail.to("ida@example.org")[0].token("invitations/accept");
+
+    let file = "Identifiant;Nom;Prénom;Adresse e-mail;Mot de passe\nida.import;Import;Ida;ida@example.org;set-by-the-office-1\n";
+    let start = "mutation($input: StartImportInput!) { startImport(input: $input) { id status summary { update } } }";
+    let job = t
+        .upload(
+            "coop",
+            &admin,
+            start,
+            json!({ "input": { "file": null, "mode": "SYNC", "absentMembers": "KEEP" } }),
+            ("membres.csv", file.as_bytes().to_vec()),
+        )
+        .await;
+    let job = &job["data"]["startImport"];
+    assert_eq!(job["summary"]["update"], 1, "{job}");
+    t.ok(
+        "coop",
+        &admin,
+        "mutation($id: ID!) { applyImport(id: $id) { status } }",
+        json!({ "id": job["id"] }),
+    )
+    .await;
+    let state = t
+        .ok_anon(
+            "coop",
+            "query($t: String!) { invitationByToken(token: $t) { status } }",
+            json!({ "t": activation }),
+        )
+        .await;
+    assert_eq!(
+        state["invitationByToken"]["status"], "REVOKED",
+        "the set-your-password link ended with the password the office set"
+    );
+    let accept = t
+        .gql(
+            "coop",
+            None,
+            "mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { token } }",
+            json!({ "i": { "token": activation, "firstName": "Ida", "lastName": "Import", "password": "ida-own-password-1" } }),
+        )
+        .await;
+    assert!(error_code(&accept).is_some(), "{accept}");
+    t.login("coop", "ida.import", "set-by-the-office-1").await;
+    let member = t
+        .ok(
+            "coop",
+            &admin,
+            "query($id: ID!) { member(id: $id) { mustChangePassword } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        member["member"]["mustChangePassword"], true,
+        "an office password is to be changed"
+    );
+}

@@ -878,6 +878,7 @@ async fn an_invitation_grants_only_what_its_inviter_may_still_grant_at_acceptanc
             ("demoted@example.org".to_owned(), "inviter_lost_right".to_owned()),
         ]
     );
+}
 
 #[tokio::test]
 async fn a_link_holder_learns_what_became_of_the_invitation() {

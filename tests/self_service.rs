@@ -119,15 +119,25 @@ async fn members_edit_their_own_profile_only() {
         data["updateMyProfile"],
         json!({ "firstName": "Léa-Marie", "lastName": "Roy", "secondaryEmail": "lea.perso@example.org", "phone": null, "locale": "en" })
     );
-    let taken = t
+    // Someone else's address is taken as a claim to prove, without telling whose it is.
+    let claim = t
+        .ok(
+            "coop",
+            &lea,
+            "mutation($i: ProfileInput!) { updateMyProfile(input: $i) { secondaryEmail secondaryEmailVerified } }",
+            json!({ "i": { "secondaryEmail": "MAX@coop.example" } }),
+        )
+        .await;
+    assert_eq!(claim["updateMyProfile"]["secondaryEmailVerified"], false);
+    let own = t
         .gql(
             "coop",
             Some(&lea),
             update,
-            json!({ "i": { "secondaryEmail": "MAX@coop.example" } }),
+            json!({ "i": { "secondaryEmail": "LEA@coop.example" } }),
         )
         .await;
-    assert_eq!(error_fields(&taken), ["secondaryEmail"]);
+    assert_eq!(error_fields(&own), ["secondaryEmail"], "her own main address");
     let bad = t
         .gql(
             "coop",
@@ -137,7 +147,19 @@ async fn members_edit_their_own_profile_only() {
         )
         .await;
     assert_eq!(error_fields(&bad), ["firstName", "locale"]);
-    // Signing in with the secondary address works too.
+    // Signing in with a second address works once it counts (here, set by an admin).
+    let login = json!({ "i": "lea.perso@example.org", "p": "lea-password-1" });
+    assert_eq!(
+        error_code(&t.gql("coop", None, LOGIN, login).await),
+        Some("INVALID_CREDENTIALS")
+    );
+    t.ok(
+        "coop",
+        &admin,
+        "mutation($id: ID!) { updateMember(id: $id, input: {secondaryEmail: \"lea.perso@example.org\"}) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
     t.login("coop", "lea.perso@example.org", "lea-password-1").await;
     let anonymous = t.gql("coop", None, update, json!({ "i": { "firstName": "X" } })).await;
     assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));

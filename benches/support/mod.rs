@@ -223,6 +223,7 @@ pub async fn seed_members(app: &App, slug: &str, count: usize) -> Vec<Uuid> {
                 email: Set(Some(email)),
                 secondary_email: Set(None),
                 email_verified: Set(false),
+                secondary_email_verified: Set(true),
                 phone: Set(None),
                 first_name: Set(first.clone()),
                 last_name: Set(last.clone()),

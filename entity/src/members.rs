@@ -14,6 +14,9 @@ pub struct Model {
     pub email: Option<String>,
     pub secondary_email: Option<String>,
     pub email_verified: bool,
+    /// False while a second address set by the member awaits confirmation; it then
+    /// matches nothing (not sign-in, invitations, imports or uniqueness).
+    pub secondary_email_verified: bool,
     pub phone: Option<String>,
     pub first_name: String,
     pub last_name: String,

@@ -13,6 +13,7 @@ mod m20261124_000008_unused_columns;
 mod m20261130_000009_job_leases;
 mod m20261130_000010_row_warnings;
 mod m20261201_000011_token_end_reason;
+mod m20261201_000012_secondary_email_proof;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_job_leases::Migration),
             Box::new(m20261130_000010_row_warnings::Migration),
             Box::new(m20261201_000011_token_end_reason::Migration),
+            Box::new(m20261201_000012_secondary_email_proof::Migration),
         ]
     }
 }

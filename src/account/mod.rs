@@ -1,6 +1,7 @@
 //! Getting back into an account: password reset (self-service and sent by an admin),
 //! and changing one's email address with a confirmation and a "this wasn't me" link.
 
+pub mod credentials;
 pub mod tokens;
 
 use chrono::Utc;
@@ -8,6 +9,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
+use self::credentials::{links_voided_by, AccountChange};
 use self::tokens::Purpose;
 use crate::app::App;
 use crate::audit;
@@ -16,7 +18,7 @@ use crate::auth::{open_session, password, rate_limit, token_attempts, Caller, Op
 use crate::config::Permission;
 use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
-use crate::members::create::check_emails_free;
+use crate::members::create::{check_emails_free, lock_addresses};
 use crate::members::fields::Checks;
 use crate::members::{self, find, find_by_identifier, STATUS_ACTIVE};
 use entity::members as member;
@@ -145,7 +147,7 @@ async fn reset_password_once(
         .transaction::<_, member::Model, Error>(move |txn| {
             Box::pin(async move {
                 tokens::consume(txn, &found).await?;
-                tokens::revoke_all(txn, member.id, Purpose::PasswordReset).await?;
+                links_voided_by(txn, &slug, &[member.id], AccountChange::PasswordOrEmail).await?;
                 let version = member.version + 1;
                 let mut active: member::ActiveModel = member.into();
                 active.password_hash = Set(Some(hash));
@@ -233,42 +235,80 @@ pub async fn request_email_change(app: &App, caller: &Caller, new_email: &str, c
     Ok(true)
 }
 
-/// Applies a confirmed email change; the new address counts as verified.
-pub async fn confirm_email_change(app: &App, visitor: &Visitor, token: &str) -> Result<member::Model> {
+/// Which of a member's addresses a confirmation link proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmedAddress {
+    /// A new main address (an email change).
+    Main,
+    /// A second address the member set on their profile.
+    Second,
+}
+
+/// Applies a confirmation link: an email change (the new address becomes the main one)
+/// or a second address the member set (it now counts). Either way the address counts as
+/// verified; VALIDATION when another member holds it by now (the first to confirm wins).
+pub async fn confirm_email_change(
+    app: &App,
+    visitor: &Visitor,
+    token: &str,
+) -> Result<(member::Model, ConfirmedAddress)> {
     token_attempts::guarded(app, visitor, confirm_email_change_once(app, visitor, token)).await
 }
 
-async fn confirm_email_change_once(app: &App, visitor: &Visitor, token: &str) -> Result<member::Model> {
+async fn confirm_email_change_once(
+    app: &App,
+    visitor: &Visitor,
+    token: &str,
+) -> Result<(member::Model, ConfirmedAddress)> {
     let tenant = visitor.tenant.clone();
     let found = tokens::peek(&app.db, &tenant.slug, Purpose::EmailChangeConfirm, token).await?;
-    let new_email = serde_json::from_str::<serde_json::Value>(&found.payload)
-        .ok()
-        .and_then(|p| p["newEmail"].as_str().map(str::to_owned))
-        .ok_or(Error::TokenInvalid)?;
+    let payload = serde_json::from_str::<serde_json::Value>(&found.payload).unwrap_or_default();
+    let (address, kind) = match (payload["newEmail"].as_str(), payload["secondaryEmail"].as_str()) {
+        (Some(address), _) => (address.to_owned(), ConfirmedAddress::Main),
+        (None, Some(address)) => (address.to_owned(), ConfirmedAddress::Second),
+        (None, None) => return Err(Error::TokenInvalid),
+    };
     let member = find(&app.db, &tenant.slug, found.member_id)
         .await?
         .ok_or(Error::TokenInvalid)?;
-    check_emails_free(
-        &app.db,
-        &tenant.slug,
-        &[("newEmail", Some(&new_email))],
-        Some(member.id),
-    )
-    .await?;
-    Ok(app
+    if kind == ConfirmedAddress::Second {
+        // The link proves the claim it was sent for, while it is still the member's claim.
+        let claimed = member.secondary_email.as_deref().map(members::email::key);
+        if claimed != Some(members::email::key(&address)) || member.secondary_email_verified {
+            return Err(Error::TokenInvalid);
+        }
+    }
+    let slug = tenant.slug.clone();
+    let saved = app
         .db
         .transaction::<_, member::Model, Error>(move |txn| {
             Box::pin(async move {
+                lock_addresses(txn, &slug).await?;
+                let field = match kind {
+                    ConfirmedAddress::Main => "newEmail",
+                    ConfirmedAddress::Second => "secondaryEmail",
+                };
+                check_emails_free(txn, &slug, &[(field, Some(&address))], Some(member.id)).await?;
                 tokens::consume(txn, &found).await?;
                 let mut next = member.clone();
-                next.email = Some(new_email);
+                match kind {
+                    ConfirmedAddress::Main => {
+                        links_voided_by(txn, &slug, &[member.id], AccountChange::PasswordOrEmail).await?;
+                        next.email = Some(address);
+                    }
+                    ConfirmedAddress::Second => next.secondary_email_verified = true,
+                }
                 let saved = crate::members::manage::save_profile(txn, &member, next, Some(member.id)).await?;
+                if kind == ConfirmedAddress::Second {
+                    return Ok(saved);
+                }
                 let mut active: member::ActiveModel = saved.into();
                 active.email_verified = Set(true);
                 Ok(active.update(txn).await?)
             })
         })
-        .await?)
+        .await?;
+    Ok((saved, kind))
 }
 
 /// "This wasn't me": puts the old address back, ends every session, and sends a reset
@@ -295,7 +335,7 @@ async fn revert_email_change_once(app: &App, visitor: &Visitor, token: &str) -> 
         .transaction::<_, (), Error>(move |txn| {
             Box::pin(async move {
                 tokens::consume(txn, &found).await?;
-                tokens::revoke_all(txn, member.id, Purpose::EmailChangeConfirm).await?;
+                links_voided_by(txn, &slug, &[member.id], AccountChange::PasswordOrEmail).await?;
                 let mut next = member.clone();
                 next.email = Some(old_email.clone());
                 crate::members::manage::save_profile(txn, &member, next, Some(member.id)).await?;

@@ -142,22 +142,26 @@ pub async fn consume<C: ConnectionTrait>(conn: &C, token: &one_time_tokens::Mode
     }
 }
 
-/// Ends every unused token of a member for a purpose (e.g. older reset links).
-pub async fn revoke_all<C: ConnectionTrait>(conn: &C, member_id: Uuid, purpose: Purpose) -> Result<()> {
-    end_unused(conn, member_id, purpose, ENDED).await
-}
-
-/// Ends every unused token of a member, whatever its purpose, after a change that
-/// voids them all (a merge removing the member).
-pub async fn end_all_of<C: ConnectionTrait>(conn: &C, tenant: &str, member_id: Uuid) -> Result<()> {
-    one_time_tokens::Entity::update_many()
-        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(Utc::now())))
-        .col_expr(one_time_tokens::Column::EndReason, Expr::value(Some(ENDED)))
-        .filter(one_time_tokens::Column::Tenant.eq(tenant))
-        .filter(one_time_tokens::Column::MemberId.eq(member_id))
-        .filter(one_time_tokens::Column::UsedAt.is_null())
-        .exec(conn)
-        .await?;
+/// Ends the unused tokens of these members whose purpose is one of `purposes`, after a
+/// change to their accounts that voids them ([`crate::account::credentials`] decides which).
+pub async fn end_for_members<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    member_ids: &[Uuid],
+    purposes: &[Purpose],
+) -> Result<()> {
+    let purposes: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
+    for chunk in member_ids.chunks(5_000) {
+        one_time_tokens::Entity::update_many()
+            .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(Utc::now())))
+            .col_expr(one_time_tokens::Column::EndReason, Expr::value(Some(ENDED)))
+            .filter(one_time_tokens::Column::Tenant.eq(tenant))
+            .filter(one_time_tokens::Column::MemberId.is_in(chunk.to_vec()))
+            .filter(one_time_tokens::Column::Purpose.is_in(purposes.clone()))
+            .filter(one_time_tokens::Column::UsedAt.is_null())
+            .exec(conn)
+            .await?;
+    }
     Ok(())
 }
 

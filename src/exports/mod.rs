@@ -79,7 +79,12 @@ async fn sheet(
                     Heading::Email => m.email.clone().unwrap_or_default(),
                     Heading::FirstName => m.first_name.clone(),
                     Heading::LastName => m.last_name.clone(),
-                    Heading::SecondaryEmail => m.secondary_email.clone().unwrap_or_default(),
+                    // An unconfirmed address is not the member's yet: re-imported, it would become so.
+                    Heading::SecondaryEmail => m
+                        .secondary_email
+                        .clone()
+                        .filter(|_| m.secondary_email_verified)
+                        .unwrap_or_default(),
                     Heading::Phone => m.phone.clone().unwrap_or_default(),
                     Heading::Locale => m.locale.clone(),
                     Heading::Groups => groups.get(&m.id).map(|g| g.join(", ")).unwrap_or_default(),

@@ -36,7 +36,7 @@ impl AccountMutation {
 
     async fn confirm_email_change(&self, ctx: &Context<'_>, token: String) -> Result<MemberView> {
         Ok(MemberView(
-            account::confirm_email_change(app(ctx), visitor(ctx), &token).await?,
+            account::confirm_email_change(app(ctx), visitor(ctx), &token).await?.0,
         ))
     }
 

@@ -82,6 +82,11 @@ impl MemberView {
     async fn email_verified(&self) -> bool {
         self.0.email_verified
     }
+    /// False while a second email set by the member awaits confirmation; such an
+    /// address matches nothing (sign-in, invitations, imports) until confirmed.
+    async fn secondary_email_verified(&self) -> bool {
+        self.0.secondary_email_verified
+    }
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }

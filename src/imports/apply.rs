@@ -19,6 +19,7 @@ use super::plan::{Edit, InviteRow, NewRow, PasswordPlan, Payload};
 use super::running::{is_busy, lease_from_now, lock_tenant};
 use super::store::require_job;
 use super::{ChangeKind, JobStatus, Mode, Options, Summary};
+use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
 use crate::auth::permissions::require;
@@ -27,7 +28,7 @@ use crate::config::{Permission, Tenant};
 use crate::error::{Error, FieldError, Result};
 use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations};
 use crate::invitations::{ACTIVATION, JOIN, PENDING};
-use crate::members::create::sort_key;
+use crate::members::create::{held_addresses, sort_key};
 use crate::members::{email, search, Origin, STATUS_ACTIVE, STATUS_DEACTIVATED};
 use entity::{
     group_members, groups, import_changes, import_jobs, invitations, member_emails, member_search_tokens, members,
@@ -513,6 +514,8 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     email: new.email.clone(),
                     secondary_email: new.secondary_email.clone(),
                     email_verified: false,
+                    // The organization's word: counts at once.
+                    secondary_email_verified: true,
                     phone: new.phone.clone(),
                     first_name: new.first_name.clone(),
                     last_name: new.last_name.clone(),
@@ -590,6 +593,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             let mut readdressed = Vec::new();
             let mut status_only: HashMap<bool, Vec<Uuid>> = HashMap::new();
             let mut links_only = Vec::new();
+            let (mut closed, mut credentials_changed) = (Vec::new(), Vec::new());
             let mut role_removals: HashMap<String, Vec<Uuid>> = HashMap::new();
             let mut role_additions = Vec::new();
             let mut group_removals: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
@@ -632,6 +636,9 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 }
                 if edit.active.is_some_and(|(_, active)| !active) {
                     self.deactivated.push(current.id);
+                    closed.push(current.id);
+                } else if edit.set_password || edit.fields.iter().any(|f| f.field == "email") {
+                    credentials_changed.push(current.id);
                 }
                 if let Some((before, after)) = &edit.roles {
                     for role in before.iter().filter(|r| !after.contains(r)) {
@@ -677,6 +684,8 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             insert_memberships(self.txn, memberships).await?;
             rewrite_addresses(self.txn, &readdressed).await?;
             reindex(self.txn, &slug, &reindexed).await?;
+            links_voided_by(self.txn, &slug, &closed, AccountChange::Closed).await?;
+            links_voided_by(self.txn, &slug, &credentials_changed, AccountChange::PasswordOrEmail).await?;
             self.advance(chunk.len());
         }
         Ok(())
@@ -759,7 +768,11 @@ pub(super) fn set_field(member: &mut members::Model, field: &str, value: Option<
             member.login = login;
         }
         "email" => member.email = value,
-        "secondaryEmail" => member.secondary_email = value,
+        "secondaryEmail" => {
+            // An address in the organization's file counts at once.
+            member.secondary_email = value;
+            member.secondary_email_verified = true;
+        }
         "phone" => member.phone = value,
         "firstName" => member.first_name = value.unwrap_or_default(),
         "lastName" => member.last_name = value.unwrap_or_default(),
@@ -803,15 +816,12 @@ pub(super) async fn bump_versions<C: ConnectionTrait>(conn: &C, ids: &[Uuid], no
 }
 
 fn address_rows(member: &members::Model) -> Vec<member_emails::ActiveModel> {
-    [("primary", &member.email), ("secondary", &member.secondary_email)]
-        .into_iter()
-        .filter_map(|(kind, address)| {
-            address.as_ref().map(|a| member_emails::ActiveModel {
-                tenant: Set(member.tenant.clone()),
-                address_key: Set(email::key(a)),
-                member_id: Set(member.id),
-                kind: Set(kind.to_owned()),
-            })
+    held_addresses(member)
+        .map(|(kind, address)| member_emails::ActiveModel {
+            tenant: Set(member.tenant.clone()),
+            address_key: Set(email::key(address)),
+            member_id: Set(member.id),
+            kind: Set(kind.to_owned()),
         })
         .collect()
 }

@@ -7,6 +7,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use futures_util::TryStreamExt;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -31,6 +32,7 @@ pub struct Known {
     pub login: String,
     pub login_key: String,
     pub email: Option<String>,
+    /// None while unconfirmed.
     pub secondary_email: Option<String>,
     pub phone: Option<String>,
     pub first_name: String,
@@ -148,7 +150,6 @@ pub async fn load_snapshot(conn: &DatabaseConnection, tenant: &Tenant) -> crate:
             members::Column::Login,
             members::Column::LoginKey,
             members::Column::Email,
-            members::Column::SecondaryEmail,
             members::Column::Phone,
             members::Column::FirstName,
             members::Column::LastName,
@@ -159,6 +160,12 @@ pub async fn load_snapshot(conn: &DatabaseConnection, tenant: &Tenant) -> crate:
             members::Column::MustChangePassword,
         ])
         .column_as(members::Column::PasswordHash.is_not_null(), "has_password")
+        // An unconfirmed second address is not the member's yet: the plan neither
+        // matches a row by it nor clears it.
+        .column_as(
+            Expr::cust("CASE WHEN secondary_email_verified THEN secondary_email END"),
+            "secondary_email",
+        )
         .filter(members::Column::Tenant.eq(slug))
         .into_model::<Known>()
         .stream(conn)

@@ -17,6 +17,7 @@ use super::apply::{
 use super::plan::{Edit, Payload};
 use super::store::require_job;
 use super::{ChangeKind, JobStatus, Options};
+use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
 use crate::auth::permissions::require;
@@ -154,6 +155,10 @@ async fn revert<C: ConnectionTrait>(
     }
     rewrite_addresses(txn, &restored).await?;
     reindex(txn, &tenant.slug, &restored).await?;
+    // A restored password or address is a change like any other: links sent meanwhile end.
+    links_voided_by(txn, &tenant.slug, &deactivate, AccountChange::Closed).await?;
+    let restored_ids: Vec<Uuid> = restored.iter().map(|m| m.id).collect();
+    links_voided_by(txn, &tenant.slug, &restored_ids, AccountChange::PasswordOrEmail).await?;
 
     // Invitations the import sent (join ones, and activations of created members).
     let pending: Vec<Uuid> = invitations::Entity::find()

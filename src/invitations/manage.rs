@@ -3,12 +3,13 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{find, tokens, ACCEPTED, EXPIRED, PENDING, REVOKED};
+use super::{find, tokens, ACCEPTED, ACTIVATION, EXPIRED, PENDING, REVOKED};
 use crate::app::App;
 use crate::audit;
 use crate::auth::permissions::require;
@@ -158,22 +159,68 @@ pub async fn revoke_invitations(app: &App, caller: &Caller, ids: &[Uuid]) -> Res
     Ok(app
         .db
         .transaction::<_, u64, Error>(move |txn| {
-            Box::pin(async move {
-                let now = Utc::now();
-                let revoked = invitations::Entity::update_many()
-                    .col_expr(invitations::Column::Status, Expr::value(REVOKED))
-                    .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
-                    .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
-                    .filter(invitations::Column::Id.is_in(pending.clone()))
-                    .exec(txn)
-                    .await?
-                    .rows_affected;
-                tokens::revoke_all(txn, &pending).await?;
-                audit::record_many(txn, &tenant, Some(actor), "invitation.revoked", &pending, json!({})).await?;
-                Ok(revoked)
-            })
+            Box::pin(async move { revoke(txn, &tenant, Some(actor), &pending, json!({})).await })
         })
         .await?)
+}
+
+/// Revokes these pending or expired invitations and ends their links; audits
+/// `invitation.revoked` with `details` (e.g. the reason when no person asked for it).
+/// Returns how many were revoked. Every revocation goes through here.
+pub async fn revoke<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    actor: Option<Uuid>,
+    ids: &[Uuid],
+    details: serde_json::Value,
+) -> Result<u64> {
+    let now = Utc::now();
+    let mut revoked = 0;
+    for chunk in ids.chunks(crate::members::IDS_PER_QUERY) {
+        revoked += invitations::Entity::update_many()
+            .col_expr(invitations::Column::Status, Expr::value(REVOKED))
+            .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
+            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
+            .filter(invitations::Column::Tenant.eq(tenant))
+            .filter(invitations::Column::Id.is_in(chunk.to_vec()))
+            .filter(invitations::Column::Status.is_in([PENDING, EXPIRED]))
+            .exec(conn)
+            .await?
+            .rows_affected;
+    }
+    tokens::revoke_all(conn, ids).await?;
+    audit::record_many(conn, tenant, actor, "invitation.revoked", ids, details).await?;
+    Ok(revoked)
+}
+
+/// Revokes the pending ACTIVATION invitations of these members (a set-your-password link
+/// must not outlive a change to their password, address or account); `reason` goes to
+/// the audit log.
+pub async fn revoke_activations_of<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    member_ids: &[Uuid],
+    reason: &str,
+) -> Result<()> {
+    let mut ids: Vec<Uuid> = Vec::new();
+    for chunk in member_ids.chunks(crate::members::IDS_PER_QUERY) {
+        let found: Vec<Uuid> = invitations::Entity::find()
+            .select_only()
+            .column(invitations::Column::Id)
+            .filter(invitations::Column::Tenant.eq(tenant))
+            .filter(invitations::Column::Kind.eq(ACTIVATION))
+            .filter(invitations::Column::Status.is_in([PENDING, EXPIRED]))
+            .filter(invitations::Column::MemberId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        ids.extend(found);
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    revoke(conn, tenant, None, &ids, json!({ "reason": reason })).await?;
+    Ok(())
 }
 
 /// A new link for the admin to pass on by hand; the previous links stop working

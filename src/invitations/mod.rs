@@ -22,7 +22,8 @@ pub use self::invite::{
 };
 pub use self::link::{preview, LinkState, Preview};
 pub use self::manage::{
-    get_invitation, invitation_link, list_invitations, resend_invitations, revoke_invitations, InvitationFilter,
+    get_invitation, invitation_link, list_invitations, resend_invitations, revoke, revoke_activations_of,
+    revoke_invitations, InvitationFilter,
 };
 
 /// Waiting for the person.

@@ -16,7 +16,7 @@ use crate::app::App;
 use crate::config::Tenant;
 use crate::error::Result;
 use crate::invitations as invitations_domain;
-use crate::members;
+use crate::members::{self, email};
 use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -243,6 +243,25 @@ async fn content(
                 "link": link(app, tenant, "email-change", &token),
             });
             Content::new("email_change_confirm", context, Some(expires))
+        }
+        Mail::SecondaryEmailConfirm { member_id, address } => {
+            let Some(member) = members::find(&app.db, &tenant.slug, *member_id).await? else {
+                return Ok(None);
+            };
+            // Only while this address is still the member's unconfirmed claim.
+            let claimed = member.secondary_email.as_deref().map(email::key) == Some(email::key(address));
+            if !claimed || member.secondary_email_verified {
+                return Ok(None);
+            }
+            let payload = json!({ "secondaryEmail": address });
+            let (token, expires) =
+                one_time::issue(&app.db, &tenant.slug, Purpose::EmailChangeConfirm, member.id, payload).await?;
+            let context = json!({
+                "recipient_name": members::display_name(&member),
+                "address": address,
+                "link": link(app, tenant, "email-change", &token),
+            });
+            Content::new("secondary_email_confirm", context, Some(expires))
         }
         Mail::EmailChangeNotice {
             member_id,

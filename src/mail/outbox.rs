@@ -60,6 +60,11 @@ pub enum Mail {
         old_email: String,
         new_email: String,
     },
+    /// To a second address the member set: its link proves the address is theirs.
+    SecondaryEmailConfirm {
+        member_id: Uuid,
+        address: String,
+    },
     NewInvitationRequest {
         invitation_id: Uuid,
     },
@@ -80,6 +85,7 @@ impl Mail {
             Mail::PasswordReset { .. } => "password_reset",
             Mail::EmailChangeConfirm { .. } => "email_change_confirm",
             Mail::EmailChangeNotice { .. } => "email_change_notice",
+            Mail::SecondaryEmailConfirm { .. } => "secondary_email_confirm",
             Mail::NewInvitationRequest { .. } => "new_invitation_request",
         }
     }

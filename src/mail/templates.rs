@@ -10,13 +10,14 @@ use crate::config::Tenant;
 use crate::error::{Error, Result};
 
 /// Every template a tenant can override.
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 8] = [
     "invitation",
     "invitation_reminder",
     "activation",
     "password_reset",
     "email_change_confirm",
     "email_change_notice",
+    "secondary_email_confirm",
     "new_invitation_request",
 ];
 
@@ -31,6 +32,7 @@ static BUILT_IN: &[BuiltIn] = &[
     ("en", "password_reset", include_str!("templates/en/password_reset.subject"), include_str!("templates/en/password_reset.txt"), include_str!("templates/en/password_reset.html")),
     ("en", "email_change_confirm", include_str!("templates/en/email_change_confirm.subject"), include_str!("templates/en/email_change_confirm.txt"), include_str!("templates/en/email_change_confirm.html")),
     ("en", "email_change_notice", include_str!("templates/en/email_change_notice.subject"), include_str!("templates/en/email_change_notice.txt"), include_str!("templates/en/email_change_notice.html")),
+    ("en", "secondary_email_confirm", include_str!("templates/en/secondary_email_confirm.subject"), include_str!("templates/en/secondary_email_confirm.txt"), include_str!("templates/en/secondary_email_confirm.html")),
     ("en", "new_invitation_request", include_str!("templates/en/new_invitation_request.subject"), include_str!("templates/en/new_invitation_request.txt"), include_str!("templates/en/new_invitation_request.html")),
     ("fr", "invitation", include_str!("templates/fr/invitation.subject"), include_str!("templates/fr/invitation.txt"), include_str!("templates/fr/invitation.html")),
     ("fr", "invitation_reminder", include_str!("templates/fr/invitation_reminder.subject"), include_str!("templates/fr/invitation_reminder.txt"), include_str!("templates/fr/invitation_reminder.html")),
@@ -38,6 +40,7 @@ static BUILT_IN: &[BuiltIn] = &[
     ("fr", "password_reset", include_str!("templates/fr/password_reset.subject"), include_str!("templates/fr/password_reset.txt"), include_str!("templates/fr/password_reset.html")),
     ("fr", "email_change_confirm", include_str!("templates/fr/email_change_confirm.subject"), include_str!("templates/fr/email_change_confirm.txt"), include_str!("templates/fr/email_change_confirm.html")),
     ("fr", "email_change_notice", include_str!("templates/fr/email_change_notice.subject"), include_str!("templates/fr/email_change_notice.txt"), include_str!("templates/fr/email_change_notice.html")),
+    ("fr", "secondary_email_confirm", include_str!("templates/fr/secondary_email_confirm.subject"), include_str!("templates/fr/secondary_email_confirm.txt"), include_str!("templates/fr/secondary_email_confirm.html")),
     ("fr", "new_invitation_request", include_str!("templates/fr/new_invitation_request.subject"), include_str!("templates/fr/new_invitation_request.txt"), include_str!("templates/fr/new_invitation_request.html")),
 ];
 

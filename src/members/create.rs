@@ -2,13 +2,17 @@
 //! search words, default roles, groups. Shared by every way a member comes in.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set, Statement,
+};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{email, login, search, Origin, Status};
 use crate::config::Tenant;
 use crate::error::{Error, FieldError, Result};
-use entity::{group_members, member_emails, members, role_assignments};
+use entity::{group_members, member_emails, members, role_assignments, roster_meta};
 
 /// How a new member signs in.
 #[derive(Debug, Clone)]
@@ -61,6 +65,34 @@ impl NewMember {
             group_ids: Vec::new(),
         }
     }
+}
+
+/// Takes the tenant's address lock for the rest of the transaction `txn`: every
+/// transaction that gives an address to a member (creation, acceptance, registration,
+/// a confirmed change) or to a pending invitation takes it before reading who holds the
+/// address, so that a member and a pending JOIN invitation never hold one address at
+/// once. PostgreSQL: an advisory lock, waited for (held until commit or rollback).
+/// SQLite: the database's write lock, taken now rather than at the first write, so that
+/// what is read next stays true until the commit.
+pub async fn lock_addresses<C: ConnectionTrait>(txn: &C, tenant: &str) -> Result<()> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        let digest = Sha256::digest(format!("roster.addresses:{tenant}").as_bytes());
+        let key = i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+        txn.execute(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [key.into()],
+        ))
+        .await?;
+    } else {
+        // An UPDATE starts SQLite's write transaction even when no row matches.
+        roster_meta::Entity::update_many()
+            .col_expr(roster_meta::Column::Value, Expr::col(roster_meta::Column::Value).into())
+            .filter(roster_meta::Column::Key.eq("address-lock"))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// VALIDATION when an address is already some member's (other than `except`).
@@ -167,6 +199,8 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, tenant: &Tenant, new: NewMembe
         email: Set(new.email.clone()),
         secondary_email: Set(new.secondary_email.clone()),
         email_verified: Set(new.email_verified),
+        // Set at creation by an admin, an import or the CLI: the organization's word.
+        secondary_email_verified: Set(true),
         phone: Set(new.phone),
         first_name: Set(new.first_name.clone()),
         last_name: Set(new.last_name.clone()),
@@ -227,23 +261,34 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, tenant: &Tenant, new: NewMembe
     Ok(member)
 }
 
-/// Rewrites the member's rows in `member_emails` from its two columns.
+/// The addresses a member holds, with their kind (`primary`, `secondary`): the ones
+/// that sign in, receive invitations, match imports and count for uniqueness. A second
+/// address the member set and has not yet confirmed is not one of them.
+pub fn held_addresses(member: &members::Model) -> impl Iterator<Item = (&'static str, &str)> {
+    let primary = member.email.as_deref().map(|a| ("primary", a));
+    let secondary = member
+        .secondary_email
+        .as_deref()
+        .filter(|_| member.secondary_email_verified)
+        .map(|a| ("secondary", a));
+    primary.into_iter().chain(secondary)
+}
+
+/// Rewrites the member's rows in `member_emails` from [`held_addresses`].
 pub async fn store_addresses<C: ConnectionTrait>(conn: &C, member: &members::Model) -> Result<()> {
     member_emails::Entity::delete_many()
         .filter(member_emails::Column::MemberId.eq(member.id))
         .exec(conn)
         .await?;
-    for (kind, address) in [("primary", &member.email), ("secondary", &member.secondary_email)] {
-        if let Some(address) = address {
-            member_emails::ActiveModel {
-                tenant: Set(member.tenant.clone()),
-                address_key: Set(email::key(address)),
-                member_id: Set(member.id),
-                kind: Set(kind.to_owned()),
-            }
-            .insert(conn)
-            .await?;
+    for (kind, address) in held_addresses(member) {
+        member_emails::ActiveModel {
+            tenant: Set(member.tenant.clone()),
+            address_key: Set(email::key(address)),
+            member_id: Set(member.id),
+            kind: Set(kind.to_owned()),
         }
+        .insert(conn)
+        .await?;
     }
     Ok(())
 }

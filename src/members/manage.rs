@@ -9,17 +9,22 @@ use std::sync::Arc;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::create::{check_emails_free, choose_login, insert, sort_key, store_addresses, NewMember, PasswordChoice};
+use super::create::{
+    check_emails_free, choose_login, held_addresses, insert, lock_addresses, sort_key, store_addresses, NewMember,
+    PasswordChoice,
+};
 use super::fields::Checks;
 use super::filter::scope_condition;
 use super::roles::{check_assignments, RoleAssignment};
-use super::{find, list, search, Origin};
+use super::{email, find, list, search, Origin};
+use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
 use crate::auth::permissions::{forbidden, require_scope, Scope};
 use crate::auth::{password, Caller};
 use crate::config::{Permission, Tenant};
 use crate::error::{Error, Result};
+use crate::mail::outbox::{enqueue, Mail};
 use entity::{groups, members};
 
 /// `CreateMemberInput`, ids parsed.
@@ -222,6 +227,20 @@ pub struct ProfileEdits {
     phone: Option<Option<String>>,
     locale: Option<Option<String>>,
     login: Option<String>,
+    /// The member sets their own second address: it counts once its link is opened.
+    /// Otherwise (an admin) it counts at once.
+    secondary_needs_proof: bool,
+}
+
+impl ProfileEdits {
+    /// Edits made by the member on their own profile: a second address they set is a
+    /// claim to prove by email before it counts for anything.
+    pub fn by_the_member(self) -> Self {
+        Self {
+            secondary_needs_proof: true,
+            ..self
+        }
+    }
 }
 
 /// Checks every given field, reporting all problems at once.
@@ -240,6 +259,7 @@ pub fn check_edits(tenant: &Tenant, input: &UpdateMember) -> Result<ProfileEdits
             .locale
             .as_deref()
             .map(|v| checks.locale("locale", tenant, Some(v))),
+        secondary_needs_proof: false,
         login: match input.login.as_deref() {
             Some(v) if v.trim().is_empty() => {
                 checks.fail("login", "must not be empty");
@@ -269,11 +289,20 @@ pub async fn apply_edits(
         .db
         .transaction::<_, members::Model, Error>(move |txn| {
             Box::pin(async move {
+                lock_addresses(txn, &tenant.slug).await?;
                 let mut next = before.clone();
                 next.first_name = edits.first_name.unwrap_or(next.first_name);
                 next.last_name = edits.last_name.unwrap_or(next.last_name);
                 next.email = edits.email.unwrap_or(next.email);
-                next.secondary_email = edits.secondary_email.unwrap_or(next.secondary_email);
+                if let Some(secondary) = edits.secondary_email {
+                    if secondary != before.secondary_email {
+                        next.secondary_email_verified = secondary.is_none() || !edits.secondary_needs_proof;
+                    } else if !edits.secondary_needs_proof {
+                        // An admin giving the same address vouches for it.
+                        next.secondary_email_verified = true;
+                    }
+                    next.secondary_email = secondary;
+                }
                 next.phone = edits.phone.unwrap_or(next.phone);
                 if let Some(locale) = edits.locale {
                     next.locale = locale.unwrap_or_default();
@@ -282,12 +311,40 @@ pub async fn apply_edits(
                     next.login = choose_login(txn, &tenant, Some(&login), "", "", None, Some(next.id)).await?;
                     next.login_key = next.login.clone();
                 }
-                let addresses = [
-                    ("email", next.email.as_deref()),
-                    ("secondaryEmail", next.secondary_email.as_deref()),
-                ];
+                // A claim waiting for its proof is checked against the member's own address
+                // only: it must not tell whose another address is, nor block its owner.
+                let claim = next.secondary_email.clone().filter(|_| !next.secondary_email_verified);
+                let addresses = match &claim {
+                    None => vec![
+                        ("email", next.email.as_deref()),
+                        ("secondaryEmail", next.secondary_email.as_deref()),
+                    ],
+                    Some(_) => vec![("email", next.email.as_deref())],
+                };
                 check_emails_free(txn, &tenant.slug, &addresses, Some(next.id)).await?;
-                save_profile(txn, &before, next, Some(actor)).await
+                if let (Some(claim), Some(own)) = (&claim, &next.email) {
+                    if email::key(claim) == email::key(own) {
+                        return Err(Error::invalid("secondaryEmail", "the two addresses must differ"));
+                    }
+                }
+                if next.email != before.email {
+                    links_voided_by(txn, &tenant.slug, &[next.id], AccountChange::PasswordOrEmail).await?;
+                }
+                let claim_is_new = claim.is_some() && next.secondary_email != before.secondary_email;
+                let saved = save_profile(txn, &before, next, Some(actor)).await?;
+                if let (Some(address), true) = (claim, claim_is_new) {
+                    let locale = if saved.locale.is_empty() {
+                        tenant.default_locale.clone()
+                    } else {
+                        saved.locale.clone()
+                    };
+                    let mail = Mail::SecondaryEmailConfirm {
+                        member_id: saved.id,
+                        address: address.clone(),
+                    };
+                    enqueue(txn, &tenant.slug, &address, &locale, &mail).await?;
+                }
+                Ok(saved)
             })
         })
         .await?)
@@ -322,6 +379,7 @@ pub async fn save_profile<C: ConnectionTrait>(
         members::Column::Login,
         members::Column::LoginKey,
         members::Column::EmailVerified,
+        members::Column::SecondaryEmailVerified,
         members::Column::SortKey,
         members::Column::Version,
         members::Column::UpdatedAt,
@@ -329,7 +387,7 @@ pub async fn save_profile<C: ConnectionTrait>(
         active.reset(column);
     }
     let saved = active.update(conn).await?;
-    if before.email != saved.email || before.secondary_email != saved.secondary_email {
+    if held_addresses(before).ne(held_addresses(&saved)) {
         store_addresses(conn, &saved).await?;
     }
     let words = search::tokens(
@@ -347,7 +405,8 @@ pub async fn save_profile<C: ConnectionTrait>(
 
 /// Field-by-field differences of the profile, for the audit log.
 fn changed_fields(before: &members::Model, after: &members::Model) -> Vec<serde_json::Value> {
-    let pairs: [(&str, Option<&str>, Option<&str>); 7] = [
+    let proven = |m: &members::Model| Some(if m.secondary_email_verified { "true" } else { "false" });
+    let pairs: [(&str, Option<&str>, Option<&str>); 8] = [
         ("firstName", Some(&before.first_name), Some(&after.first_name)),
         ("lastName", Some(&before.last_name), Some(&after.last_name)),
         ("email", before.email.as_deref(), after.email.as_deref()),
@@ -356,6 +415,7 @@ fn changed_fields(before: &members::Model, after: &members::Model) -> Vec<serde_
             before.secondary_email.as_deref(),
             after.secondary_email.as_deref(),
         ),
+        ("secondaryEmailVerified", proven(before), proven(after)),
         ("phone", before.phone.as_deref(), after.phone.as_deref()),
         ("locale", Some(&before.locale), Some(&after.locale)),
         ("login", Some(&before.login), Some(&after.login)),

@@ -6,6 +6,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::manage::{member_in_scope, save_profile};
+use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
 use crate::auth::Caller;
@@ -144,7 +145,7 @@ async fn move_references<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     // Pending one-time links of the removed account die with it.
-    crate::account::tokens::end_all_of(conn, tenant, remove.id).await?;
+    links_voided_by(conn, tenant, &[remove.id], AccountChange::Closed).await?;
     if keep.origin_import_id.is_none() && remove.origin_import_id.is_some() {
         members::Entity::update_many()
             .col_expr(members::Column::OriginImportId, Expr::value(remove.origin_import_id))

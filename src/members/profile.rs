@@ -8,6 +8,7 @@ use super::create::{insert, NewMember, PasswordChoice};
 use super::fields::Checks;
 use super::manage::{apply_edits, check_edits, UpdateMember};
 use super::{email, Origin};
+use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
 use crate::auth::{open_session, password, rate_limit, Caller, OpenedSession, Visitor};
@@ -65,6 +66,7 @@ pub async fn change_password(
         .transaction::<_, members::Model, Error>(move |txn| {
             Box::pin(async move {
                 let saved = active.update(txn).await?;
+                links_voided_by(txn, &slug, &[saved.id], AccountChange::PasswordOrEmail).await?;
                 audit::record(
                     txn,
                     &slug,
@@ -96,7 +98,7 @@ pub async fn update_my_profile(app: &App, caller: &Caller, change: ProfileChange
         locale: change.locale,
         ..UpdateMember::default()
     };
-    let edits = check_edits(&caller.tenant, &input)?;
+    let edits = check_edits(&caller.tenant, &input)?.by_the_member();
     apply_edits(
         app,
         caller.tenant.clone(),

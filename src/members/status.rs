@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::filter::{scope_condition, Selection};
 use super::{list, Status};
+use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
 use crate::auth::permissions::require_scope;
@@ -66,6 +67,9 @@ pub async fn set_status(app: &App, caller: &Caller, selection: Selection, target
                     .filter(to_change)
                     .exec(txn)
                     .await?;
+                if target == Status::Deactivated {
+                    links_voided_by(txn, &tenant, &ids, AccountChange::Closed).await?;
+                }
                 let action = match target {
                     Status::Active => "member.activated",
                     Status::Deactivated => "member.deactivated",

@@ -11,7 +11,7 @@ use poem::{handler, Request, Response};
 use super::strings::Key;
 use super::{not_found, password_field, token_of, FormView, Page, Visit};
 use crate::account::tokens::{LinkState, Purpose};
-use crate::account::{self, link_state};
+use crate::account::{self, link_state, ConfirmedAddress};
 use crate::app::App;
 use crate::error::Error;
 
@@ -228,9 +228,15 @@ pub async fn email_change_post(
     let token = token_of(&form);
     let result = account::confirm_email_change(app, &visit.visitor, &token)
         .await
-        .map(|member| {
-            let done = visit.text(Key::EmailChanged);
-            format!("{done} {}", member.email.unwrap_or_default())
+        .map(|(member, confirmed)| match confirmed {
+            ConfirmedAddress::Main => {
+                let done = visit.text(Key::EmailChanged);
+                format!("{done} {}", member.email.unwrap_or_default())
+            }
+            ConfirmedAddress::Second => {
+                let done = visit.text(Key::SecondEmailConfirmed);
+                format!("{done} {}", member.secondary_email.unwrap_or_default())
+            }
         });
     after_post(&visit, Purpose::EmailChangeConfirm, &token, result).await
 }
