@@ -168,3 +168,172 @@ async fn registration_and_imports_ignore_a_claim_and_a_confirmed_one_counts() {
     assert_eq!(by_admin["updateMember"]["secondaryEmailVerified"], true);
     t.login("coop", "mallory.work@example.org", "mallory-password-1").await;
 }
+
+/// Whether a member holds `address` and whether a pending invitation does, as an admin
+/// reads them.
+async fn holders_of(t: &TestApp, admin: &str, address: &str) -> (bool, bool) {
+    let query = "query($s: String!) { members(filter: {search: $s}) { nodes { email } } invitations(filter: {status: PENDING, search: $s}) { nodes { email } } }";
+    let data = t.ok("coop", admin, query, json!({ "s": address })).await;
+    let has = |list: &Value| list["nodes"].as_array().unwrap().iter().any(|n| n["email"] == address);
+    (has(&data["members"]), has(&data["invitations"]))
+}
+
+const ROUNDS: usize = 12;
+
+fn open_coop() -> String {
+    format!("{COOP}\n[rate_limits]\nregister_per_ip = \"1000/h\"\n")
+}
+
+#[tokio::test]
+async fn a_registration_racing_an_invitation_leaves_one_state_per_address() {
+    let mail = MailServer::start();
+    let url = mail.url();
+    let tenant = open_coop();
+    let t = TestApp::with(&[("coop", tenant.as_str())], move |s| s.smtp_url = Some(url)).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    for round in 0..ROUNDS {
+        let address = format!("racer{round}@example.org");
+        let register = t.gql(
+            "coop",
+            None,
+            REGISTER,
+            json!({ "i": { "email": address, "firstName": "Rae", "lastName": "Racer", "password": "racer-password-1" } }),
+        );
+        let invite = t.gql("coop", Some(&admin), INVITE, json!({ "i": { "emails": [address] } }));
+        let (registered, invited) = tokio::join!(register, invite);
+        assert!(invited["errors"].is_null(), "{invited}");
+        let (member, pending) = holders_of(&t, &admin, &address).await;
+        assert!(
+            !(member && pending),
+            "round {round}: a member and a live invitation share {address}"
+        );
+        match error_code(&registered) {
+            // The invitation came first: its link is the way in, and it works.
+            Some("INVITATION_REQUIRED") => assert!(pending && !member, "round {round}"),
+            None => assert!(member && !pending, "round {round}: {invited}"),
+            other => panic!("round {round}: {other:?} {registered}"),
+        }
+    }
+    // Every invitation mailed can be accepted: none leads to "already a member".
+    run_jobs(&t).await;
+    for message in mail.messages().iter().filter(|m| m.text.contains("invitations/accept")) {
+        let token = message.token("invitations/accept");
+        let input = json!({ "token": token, "firstName": "Rae", "lastName": "Racer", "password": "racer-password-1" });
+        let accepted = t.gql("coop", None, ACCEPT, json!({ "i": input })).await;
+        assert!(accepted["errors"].is_null(), "{accepted}");
+    }
+}
+
+#[tokio::test]
+async fn an_acceptance_racing_a_registration_or_an_admin_leaves_one_member_per_address() {
+    let mail = MailServer::start();
+    let url = mail.url();
+    let tenant = open_coop();
+    let t = TestApp::with(&[("coop", tenant.as_str())], move |s| s.smtp_url = Some(url)).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let group = t
+        .ok(
+            "coop",
+            &admin,
+            "mutation { createGroup(input: {name: \"Racers\"}) { id } }",
+            json!({}),
+        )
+        .await["createGroup"]["id"]
+        .clone();
+    let addresses: Vec<String> = (0..ROUNDS).map(|i| format!("joiner{i}@example.org")).collect();
+    t.ok(
+        "coop",
+        &admin,
+        INVITE,
+        json!({ "i": { "emails": addresses, "groupIds": [group] } }),
+    )
+    .await;
+    run_jobs(&t).await;
+    for (round, address) in addresses.iter().enumerate() {
+        let token = mail.to(address)[0].token("invitations/accept");
+        let input = json!({ "token": token, "firstName": "Jo", "lastName": "Joiner", "password": "joiner-password-1" });
+        let accept = t.gql("coop", None, ACCEPT, json!({ "i": input }));
+        let person =
+            json!({ "email": address, "firstName": "Jo", "lastName": "Joiner", "password": "joiner-password-2" });
+        // Odd rounds: the admin creates the member by hand at the same moment.
+        let other = if round % 2 == 0 {
+            t.gql("coop", None, REGISTER, json!({ "i": person }))
+        } else {
+            let input = json!({ "email": address, "firstName": "Jo", "lastName": "Joiner" });
+            t.gql(
+                "coop",
+                Some(&admin),
+                "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+        };
+        let (accepted, other) = tokio::join!(accept, other);
+        let (member, pending) = holders_of(&t, &admin, address).await;
+        assert!(member && !pending, "round {round}: {accepted} {other}");
+        let winners = [&accepted, &other].iter().filter(|a| a["errors"].is_null()).count();
+        if round % 2 == 0 {
+            assert_eq!(winners, 1, "round {round}: one way in wins: {accepted} {other}");
+        } else if accepted["errors"].is_null() {
+            assert!(other["errors"].is_array(), "the address is taken by then: {other}");
+        } else {
+            // The admin's member came first and settled the invitation: it joined its group.
+            let query = "query($s: String!) { members(filter: {search: $s}) { nodes { groups { name } } } }";
+            let data = t.ok("coop", &admin, query, json!({ "s": address })).await;
+            assert_eq!(
+                data["members"]["nodes"][0]["groups"][0]["name"], "Racers",
+                "round {round}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_email_change_onto_an_invited_address_settles_the_invitation() {
+    let (t, mail, admin) = setup().await;
+    let (_, eve) = member(&t, &admin, "eve", "eve@example.org").await;
+    t.ok(
+        "coop",
+        &admin,
+        INVITE,
+        json!({ "i": { "emails": ["eve.new@example.org"] } }),
+    )
+    .await;
+    let change = "mutation($e: String!, $p: String!) { requestEmailChange(newEmail: $e, currentPassword: $p) }";
+    t.ok(
+        "coop",
+        &eve,
+        change,
+        json!({ "e": "eve.new@example.org", "p": "eve-password-1" }),
+    )
+    .await;
+    run_jobs(&t).await;
+    let received = mail.to("eve.new@example.org");
+    let confirm = received
+        .iter()
+        .find(|m| m.text.contains("/email-change?token="))
+        .unwrap()
+        .token("email-change");
+    let invitation = received
+        .iter()
+        .find(|m| m.text.contains("invitations/accept"))
+        .unwrap()
+        .token("invitations/accept");
+    t.ok_anon(
+        "coop",
+        "mutation($t: String!) { confirmEmailChange(token: $t) { email } }",
+        json!({ "t": confirm }),
+    )
+    .await;
+    assert_eq!(holders_of(&t, &admin, "eve.new@example.org").await, (true, false));
+    let state = t
+        .ok_anon(
+            "coop",
+            "query($t: String!) { invitationByToken(token: $t) { status } }",
+            json!({ "t": invitation }),
+        )
+        .await;
+    assert_eq!(
+        state["invitationByToken"]["status"], "ACCEPTED",
+        "its link now says: you already have an account"
+    );
+}

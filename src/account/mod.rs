@@ -334,6 +334,8 @@ async fn revert_email_change_once(app: &App, visitor: &Visitor, token: &str) -> 
     app.db
         .transaction::<_, (), Error>(move |txn| {
             Box::pin(async move {
+                lock_addresses(txn, &slug).await?;
+                check_emails_free(txn, &slug, &[("email", Some(&old_email))], Some(member.id)).await?;
                 tokens::consume(txn, &found).await?;
                 links_voided_by(txn, &slug, &[member.id], AccountChange::PasswordOrEmail).await?;
                 let mut next = member.clone();

@@ -27,8 +27,8 @@ use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::error::{Error, FieldError, Result};
 use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations};
-use crate::invitations::{ACTIVATION, JOIN, PENDING};
-use crate::members::create::{held_addresses, sort_key};
+use crate::invitations::{settle_for_members, ACTIVATION, JOIN, PENDING};
+use crate::members::create::{held_addresses, lock_addresses, sort_key};
 use crate::members::{email, search, Origin, STATUS_ACTIVE, STATUS_DEACTIVATED};
 use entity::{
     group_members, groups, import_changes, import_jobs, invitations, member_emails, member_search_tokens, members,
@@ -175,6 +175,7 @@ pub async fn apply_import(
 /// fail as "locked"). The caller holds the tenant in this process already.
 pub(super) async fn begin_member_writes<C: ConnectionTrait>(txn: &C, tenant: &str, job: Uuid) -> Result<()> {
     lock_tenant(txn, tenant).await?;
+    lock_addresses(txn, tenant).await?;
     import_jobs::Entity::update_many()
         .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(import_jobs::Column::Id.eq(job))
@@ -496,6 +497,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         for chunk in rows.chunks(CHUNK) {
             let mut models = Vec::with_capacity(chunk.len());
             let mut addresses = Vec::new();
+            let mut holders = Vec::new();
             let mut words = Vec::new();
             let mut roles = Vec::new();
             let mut memberships = Vec::new();
@@ -534,6 +536,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     sort_key: sort_key(&new.first_name, &new.last_name),
                 };
                 addresses.extend(address_rows(&member));
+                holders.push(member.clone());
                 for word in search::tokens(
                     &member.login,
                     &member.first_name,
@@ -559,6 +562,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             }
             members::Entity::insert_many(models).exec(self.txn).await?;
             insert_all(self.txn, addresses).await?;
+            settle_for_members(self.txn, slug, &holders).await?;
             search::insert(self.txn, words).await?;
             insert_all(self.txn, roles).await?;
             insert_memberships(self.txn, memberships).await?;
@@ -887,7 +891,9 @@ pub(super) async fn rewrite_addresses<C: ConnectionTrait>(conn: &C, changed: &[m
         .filter(member_emails::Column::MemberId.is_in(ids))
         .exec(conn)
         .await?;
-    insert_all(conn, changed.iter().flat_map(address_rows).collect()).await
+    insert_all(conn, changed.iter().flat_map(address_rows).collect()).await?;
+    let tenant = &changed[0].tenant;
+    settle_for_members(conn, tenant, changed).await
 }
 
 /// Rewrites the search words of these members.

@@ -13,7 +13,7 @@ use crate::audit;
 use crate::auth::{open_session, password, token_attempts, OpenedSession, Visitor};
 use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
-use crate::members::create::{insert, NewMember, PasswordChoice};
+use crate::members::create::{insert, lock_addresses, NewMember, PasswordChoice};
 use crate::members::fields::Checks;
 use crate::members::{self, Origin, STATUS_ACTIVE};
 use entity::{groups, invitations, role_assignments};
@@ -72,6 +72,7 @@ async fn accept_once(
         .db
         .transaction::<_, entity::members::Model, Error>(move |txn| {
             Box::pin(async move {
+                lock_addresses(txn, &slug).await?;
                 // Claim the invitation first: of two concurrent acceptances one wins.
                 let claimed = invitations::Entity::update_many()
                     .col_expr(invitations::Column::Status, Expr::value(ACCEPTED))

@@ -19,6 +19,7 @@ use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::error::{Error, FieldError, Result};
 use crate::mail::outbox::{self, Mail};
+use crate::members::create::lock_addresses;
 use crate::members::filter::scope_condition;
 use crate::members::manage::existing_groups;
 use crate::members::{email, Selection, STATUS_ACTIVE};
@@ -320,59 +321,57 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
     )
     .await?;
     let tenant = caller.tenant.clone();
-    let keys: Vec<String> = addresses.iter().map(|a| email::key(a)).collect();
-    let members_by_key = owners(&app.db, &tenant.slug, &keys).await?;
-    let mut pending_by_key = HashMap::new();
-    for chunk in keys.chunks(1_000) {
-        let cond = Condition::all().add(invitations::Column::EmailKey.is_in(chunk.to_vec()));
-        for inv in pending_where(&app.db, &tenant.slug, cond).await? {
-            pending_by_key.insert(inv.email_key.clone(), inv);
-        }
-    }
-
     let actor = caller.member_id();
-    let mut outcome = InviteOutcome::default();
-    let (mut created, mut renewed) = (Vec::new(), Vec::new());
-    for (address, key) in addresses.iter().zip(&keys) {
-        if let Some(member) = members_by_key.get(key) {
-            if member.status == STATUS_ACTIVE {
-                outcome.added_to_groups.push(member.clone());
-            } else {
-                outcome.skipped.push((address.clone(), SkipReason::DeactivatedMember));
-            }
-        } else if let Some(inv) = pending_by_key.remove(key) {
-            let (l, m) = (locale.as_deref(), message.as_deref());
-            renewed.push(refreshed(&tenant, inv, &request.roles, &request.group_ids, l, m, actor));
-        } else {
-            let (l, m) = (locale.as_deref(), message.as_deref());
-            created.push(new_invitation(
-                &tenant,
-                JOIN,
-                address,
-                None,
-                &request.roles,
-                &request.group_ids,
-                l,
-                m,
-                actor,
-            ));
-        }
-    }
-    let slug = tenant.slug.clone();
-    let group_ids = request.group_ids.clone();
-    let member_ids: Vec<Uuid> = outcome.added_to_groups.iter().map(|m| m.id).collect();
-    let (created, renewed) = app
-        .db
-        .transaction::<_, (Vec<invitations::Model>, Vec<invitations::Model>), Error>(move |txn| {
+    app.db
+        .transaction::<_, InviteOutcome, Error>(move |txn| {
             Box::pin(async move {
-                crate::groups::add_to_groups(txn, &slug, &member_ids, &group_ids).await?;
-                store(txn, &slug, Some(actor), &created, &renewed).await?;
-                Ok((created, renewed))
+                // Who holds each address is read under the address lock, so that a member
+                // created meanwhile is found here or settles the invitation written here.
+                lock_addresses(txn, &tenant.slug).await?;
+                let (l, m) = (locale.as_deref(), message.as_deref());
+                let keys: Vec<String> = addresses.iter().map(|a| email::key(a)).collect();
+                let members_by_key = owners(txn, &tenant.slug, &keys).await?;
+                let mut pending_by_key = HashMap::new();
+                for chunk in keys.chunks(1_000) {
+                    let cond = Condition::all().add(invitations::Column::EmailKey.is_in(chunk.to_vec()));
+                    for inv in pending_where(txn, &tenant.slug, cond).await? {
+                        pending_by_key.insert(inv.email_key.clone(), inv);
+                    }
+                }
+                let mut outcome = InviteOutcome::default();
+                let (mut created, mut renewed) = (Vec::new(), Vec::new());
+                for (address, key) in addresses.iter().zip(&keys) {
+                    if let Some(member) = members_by_key.get(key) {
+                        if member.status == STATUS_ACTIVE {
+                            outcome.added_to_groups.push(member.clone());
+                        } else {
+                            outcome.skipped.push((address.clone(), SkipReason::DeactivatedMember));
+                        }
+                    } else if let Some(inv) = pending_by_key.remove(key) {
+                        renewed.push(refreshed(&tenant, inv, &request.roles, &request.group_ids, l, m, actor));
+                    } else {
+                        created.push(new_invitation(
+                            &tenant,
+                            JOIN,
+                            address,
+                            None,
+                            &request.roles,
+                            &request.group_ids,
+                            l,
+                            m,
+                            actor,
+                        ));
+                    }
+                }
+                let member_ids: Vec<Uuid> = outcome.added_to_groups.iter().map(|m| m.id).collect();
+                crate::groups::add_to_groups(txn, &tenant.slug, &member_ids, &request.group_ids).await?;
+                store(txn, &tenant.slug, Some(actor), &created, &renewed).await?;
+                outcome.invitations = created.into_iter().chain(renewed).collect();
+                Ok(outcome)
             })
         })
-        .await?;
-    outcome.invitations = created.into_iter().chain(renewed).collect();
-    Ok(outcome)
+        .await
+        .map_err(Into::into)
 }
 
 /// `sendActivationInvitations` (invitations.send): an ACTIVATION invitation for each

@@ -6,6 +6,7 @@ pub(crate) mod invite;
 pub mod jobs;
 mod link;
 mod manage;
+mod settle;
 pub mod tokens;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ pub use self::manage::{
     get_invitation, invitation_link, list_invitations, resend_invitations, revoke, revoke_activations_of,
     revoke_invitations, InvitationFilter,
 };
+pub use self::settle::settle_for_members;
 
 /// Waiting for the person.
 pub const PENDING: &str = "pending";

@@ -290,5 +290,5 @@ pub async fn store_addresses<C: ConnectionTrait>(conn: &C, member: &members::Mod
         .insert(conn)
         .await?;
     }
-    Ok(())
+    crate::invitations::settle_for_members(conn, &member.tenant, std::slice::from_ref(member)).await
 }

@@ -185,6 +185,7 @@ pub async fn create_member(app: &App, caller: &Caller, input: CreateMember) -> R
         .db
         .transaction::<_, members::Model, Error>(move |txn| {
             Box::pin(async move {
+                lock_addresses(txn, &tenant.slug).await?;
                 let member = insert(txn, &tenant, new).await?;
                 let details = json!({
                     "login": member.login,

@@ -4,7 +4,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
 
-use super::create::{insert, NewMember, PasswordChoice};
+use super::create::{insert, lock_addresses, NewMember, PasswordChoice};
 use super::fields::Checks;
 use super::manage::{apply_edits, check_edits, UpdateMember};
 use super::{email, Origin};
@@ -137,18 +137,9 @@ pub async fn register(app: &App, visitor: &Visitor, input: Registering) -> Resul
         // Counted whatever the answer: each one tells something or costs a hash.
         rate_limit::reserve(app, &[(key, limit)]).await?.keep();
     }
-    let pending = invitations::Entity::find()
-        .filter(invitations::Column::Tenant.eq(&tenant.slug))
-        .filter(invitations::Column::EmailKey.eq(email::key(&address)))
-        .filter(invitations::Column::Status.eq("pending"))
-        .count(&app.db)
-        .await?;
-    if pending > 0 {
-        return Err(Error::InvitationRequired);
-    }
     let hash = password::hash(input.password).await?;
     let mut new = NewMember::named(&first_name, &last_name, Origin::Registration);
-    new.email = Some(address);
+    new.email = Some(address.clone());
     new.locale = locale;
     new.password = PasswordChoice::Hash(hash);
     let slug = tenant.slug.clone();
@@ -156,6 +147,18 @@ pub async fn register(app: &App, visitor: &Visitor, input: Registering) -> Resul
         .db
         .transaction::<_, members::Model, Error>(move |txn| {
             Box::pin(async move {
+                // Read under the address lock: an invitation sent at this very moment is
+                // either seen here or settled by this member when written.
+                lock_addresses(txn, &tenant.slug).await?;
+                let pending = invitations::Entity::find()
+                    .filter(invitations::Column::Tenant.eq(&tenant.slug))
+                    .filter(invitations::Column::EmailKey.eq(email::key(&address)))
+                    .filter(invitations::Column::Status.eq(crate::invitations::PENDING))
+                    .count(txn)
+                    .await?;
+                if pending > 0 {
+                    return Err(Error::InvitationRequired);
+                }
                 let member = insert(txn, &tenant, new).await.map_err(|err| match err {
                     // The address is someone's: say so without more detail.
                     Error::Validation(fields) if fields.iter().any(|f| f.field == "email") => {
