@@ -17,14 +17,16 @@ use serde_json::json;
 use crate::app::App;
 use crate::auth::{resume_session, SessionState, Visitor};
 use crate::config::Tenant;
-use crate::graphql::{build_schema, RosterSchema};
+use crate::graphql::Schemas;
 use crate::pages;
 
 mod body;
+mod cors;
 mod serve;
 mod socket;
 
 use self::body::read_limited;
+use self::cors::{websocket_origin_allowed, TenantCors};
 pub use self::serve::serve;
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -32,14 +34,17 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// All routes, with the app and schema attached.
 pub fn routes(app: App) -> impl Endpoint {
-    let schema = build_schema(&app.settings.limits);
+    let schemas = Schemas::new(&app.settings.limits);
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/metrics", get(metrics))
-        .at("/t/:tenant/graphql", get(graphql_get).post(graphql_post))
+        .at(
+            "/t/:tenant/graphql",
+            get(graphql_get).post(graphql_post).with(TenantCors),
+        )
         .at("/t/:tenant/graphql/ws", get(graphql_ws))
-        .at("/t/:tenant/downloads/:token", get(download))
+        .at("/t/:tenant/downloads/:token", get(download).with(TenantCors))
         .at(
             "/t/:tenant/invitations/accept",
             get(pages::accept_get).post(pages::accept_post),
@@ -64,7 +69,7 @@ pub fn routes(app: App) -> impl Endpoint {
         )
         .around(crate::metrics::observe)
         .data(app)
-        .data(schema)
+        .data(schemas)
         .with(CatchPanic::new().with_handler(|_| {
             tracing::error!("a request handler panicked");
             error_response(
@@ -124,14 +129,16 @@ async fn graphql_post(
     body: Body,
     Path(slug): Path<String>,
     Data(app): Data<&App>,
-    Data(schema): Data<&RosterSchema>,
+    Data(schemas): Data<&Schemas>,
 ) -> Response {
     let Some(tenant) = app.tenants.get(&slug) else {
         return unknown_tenant(&slug);
     };
-    let content_type = req.content_type().unwrap_or_default().to_ascii_lowercase();
-    let multipart = content_type.starts_with("multipart/form-data");
-    if !(multipart || content_type.starts_with("application/json") || content_type.starts_with("application/graphql")) {
+    // As sent: a multipart boundary is case-sensitive (browsers mix cases in theirs).
+    let content_type = req.content_type().unwrap_or_default();
+    let media_type = content_type.to_ascii_lowercase();
+    let multipart = media_type.starts_with("multipart/form-data");
+    if !(multipart || media_type.starts_with("application/json") || media_type.starts_with("application/graphql")) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "VALIDATION",
@@ -161,14 +168,14 @@ async fn graphql_post(
     let options = MultipartOptions::default()
         .max_file_size(limits.upload_bytes as usize)
         .max_num_files(4);
-    let request = match async_graphql::http::receive_body(Some(&content_type), bytes.as_ref(), options).await {
+    let request = match async_graphql::http::receive_body(Some(content_type), bytes.as_ref(), options).await {
         Ok(request) => request,
         Err(err) => {
             let message = format!("The request could not be read: {err}");
             return error_response(StatusCode::BAD_REQUEST, "VALIDATION", &message);
         }
     };
-    execute(app, schema, tenant, req, request).await
+    execute(app, schemas, tenant, req, request).await
 }
 
 #[handler]
@@ -176,7 +183,7 @@ async fn graphql_get(
     req: &Request,
     Path(slug): Path<String>,
     Data(app): Data<&App>,
-    Data(schema): Data<&RosterSchema>,
+    Data(schemas): Data<&Schemas>,
 ) -> Response {
     let Some(tenant) = app.tenants.get(&slug) else {
         return unknown_tenant(&slug);
@@ -205,7 +212,7 @@ async fn graphql_get(
             "Mutations must be sent with POST.",
         );
     }
-    execute(app, schema, tenant, req, request).await
+    execute(app, schemas, tenant, req, request).await
 }
 
 /// True when the operation to run is a mutation (refused over GET).
@@ -236,14 +243,15 @@ fn graphiql(tenant: &Tenant) -> Html<String> {
 
 async fn execute(
     app: &App,
-    schema: &RosterSchema,
+    schemas: &Schemas,
     tenant: Arc<Tenant>,
     req: &Request,
     request: async_graphql::Request,
 ) -> Response {
     let relations = crate::graphql::member_relations(app, &tenant);
     let visitor = build_visitor(app, tenant, req, bearer_token(req)).await;
-    let response = schema
+    let response = schemas
+        .for_request(&request)
         .execute(request.data(app.clone()).data(visitor).data(relations))
         .await;
     let response = with_error_codes(response);
@@ -348,15 +356,26 @@ async fn graphql_ws(
     req: &Request,
     Path(slug): Path<String>,
     Data(app): Data<&App>,
-    Data(schema): Data<&RosterSchema>,
+    Data(schemas): Data<&Schemas>,
     protocol: GraphQLProtocol,
     websocket: WebSocket,
 ) -> Response {
     let Some(tenant) = app.tenants.get(&slug) else {
         return unknown_tenant(&slug);
     };
+    let public_origin = tenant
+        .public_url(&app.settings.public_url)
+        .origin()
+        .ascii_serialization();
+    if !websocket_origin_allowed(req, &tenant, &public_origin) {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "Pages of this origin may not open this organization's API: add the origin to [api] allowed_origins.",
+        );
+    }
     let app = app.clone();
-    let schema = schema.clone();
+    let schema = schemas.api.clone();
     let anonymous = build_visitor(&app, tenant.clone(), req, None).await;
     websocket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)

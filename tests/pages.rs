@@ -9,6 +9,7 @@ use common::{TestApp, COOP};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
+use std::time::Duration;
 
 async fn invited(t: &TestApp, mail: &MailServer, admin: &str, address: &str) -> String {
     t.ok(
@@ -504,35 +505,12 @@ async fn reset_and_email_change_pages_act_only_on_post() {
 
 #[tokio::test]
 async fn the_invitation_pages_render_in_headless_chromium() {
-    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-    else {
-        eprintln!("skipped: Chromium is not installed (apt-get install chromium)");
+    let Some(chromium) = common::browser::chromium() else {
         return;
     };
     let (t, mail, admin) = setup(COOP).await;
     let link = invited(&t, &mail, &admin, "browser@example.org").await;
-    let dump = |url: String| async move {
-        let profile = tempfile::tempdir().unwrap();
-        let output = tokio::process::Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                "--dump-dom",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg(url)
-            .output()
-            .await
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
+    let dump = |url: String| async move { common::browser::dump_dom(chromium, &url, Duration::from_secs(2)).await };
     let dom = dump(local(&t, &link)).await;
     assert!(dom.contains("name=\"password\"") && dom.contains("Supercoop"), "{dom}");
 

@@ -21,8 +21,8 @@ pub use self::registry::{ReloadReport, TenantRegistry};
 pub use self::role::{Permission, Role};
 pub use self::settings::{JobSettings, Limits, Settings};
 pub use self::tenant::{
-    load_tenant, load_tenants, Accounts, Bootstrap, DefaultPassword, ImportSettings, InvitationSettings, RateLimits,
-    Registration, Tenant, IMPORT_FIELDS,
+    load_tenant, load_tenants, web_origin, Accounts, Bootstrap, DefaultPassword, ImportSettings, InvitationSettings,
+    RateLimits, Registration, Tenant, IMPORT_FIELDS,
 };
 pub use self::time_zone::parse_time_zone;
 

@@ -64,6 +64,38 @@ impl fmt::Debug for DefaultPassword {
     }
 }
 
+/// `[api]`: how browser apps of other origins may call the tenant's API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Api {
+    /// Web origins (`scheme://host[:port]`, as browsers send them in `Origin`, default
+    /// ports left out) whose pages may call the GraphQL endpoint, its WebSocket and
+    /// download links across origins (CORS). Empty: none.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Api {
+    /// Whether a browser page from `origin` (an `Origin` header's value) may call the API.
+    pub fn allows(&self, origin: &str) -> bool {
+        web_origin(origin).is_some_and(|origin| self.allowed_origins.contains(&origin))
+    }
+}
+
+/// `text` as a web origin in the form browsers send (`https://app.example.org`,
+/// `http://localhost:5173`; host lower-cased and in its ASCII form, default port left
+/// out); None unless it is an http(s) URL with nothing after the host and port but an
+/// optional `/`.
+pub fn web_origin(text: &str) -> Option<String> {
+    let url = Url::parse(text.trim()).ok()?;
+    let bare = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    bare.then(|| url.origin().ascii_serialization())
+}
+
 /// `[accounts]`: passwords, logins and sessions.
 #[derive(Debug, Clone)]
 pub struct Accounts {
@@ -150,6 +182,8 @@ pub struct Tenant {
     /// Where replies go: the Reply-To of its emails (but invitations carrying the
     /// inviter's personal message, which reply to the inviter).
     pub contact_email: Option<Address>,
+    /// `[api]`.
+    pub api: Api,
     /// `[accounts]`.
     pub accounts: Accounts,
     /// `[invitations]`.

@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+pub mod browser;
 pub mod smtp;
 pub mod tls;
 

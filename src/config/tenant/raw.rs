@@ -32,6 +32,8 @@ pub(super) struct TenantFile {
     /// A bare address; checked in validate.rs.
     pub contact_email: Option<String>,
     #[serde(default)]
+    pub api: ApiFile,
+    #[serde(default)]
     pub accounts: AccountsFile,
     #[serde(default)]
     pub invitations: InvitationsFile,
@@ -113,6 +115,15 @@ pub(super) struct InvitationsFile {
     pub lifetime: Duration,
     #[serde(deserialize_with = "de_durations")]
     pub reminders: Vec<Duration>,
+}
+
+/// `[api]`: who may call the API from a browser.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ApiFile {
+    /// Origins such as `https://app.example.org`; checked in validate.rs.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for InvitationsFile {

@@ -474,3 +474,49 @@ fn roles_and_aliases_keep_the_order_of_the_file() {
         Ok(())
     });
 }
+
+#[test]
+fn allowed_origins_are_origins_written_as_browsers_send_them() {
+    assert_eq!(
+        load(MINIMAL).unwrap().api.allowed_origins,
+        Vec::<String>::new(),
+        "none by default"
+    );
+    let toml = format!(
+        "{MINIMAL}[api]\nallowed_origins = [\"https://App.Example.org/\", \"http://localhost:5173\", \"https://app.example.org:443\", \"https://bücher.example\"]\n"
+    );
+    let api = load(&toml).unwrap().api;
+    assert_eq!(
+        api.allowed_origins,
+        [
+            "https://app.example.org",
+            "http://localhost:5173",
+            "https://xn--bcher-kva.example"
+        ],
+        "lower-cased, default port left out, duplicates merged, IDNA hosts in ASCII"
+    );
+    assert!(api.allows("https://app.example.org"));
+    assert!(!api.allows("https://app.example.org.evil.example"));
+    assert!(!api.allows("http://app.example.org"), "the scheme counts");
+    assert!(!api.allows("null"));
+    assert_error(
+        &format!("{MINIMAL}[api]\nallowed_origins = [\"*\"]\n"),
+        "api.allowed_origins[0]: \"*\" is refused",
+    );
+    assert_error(
+        &format!("{MINIMAL}[api]\nallowed_origins = [\"https://ok.example\", \"https://*.example.org\"]\n"),
+        "api.allowed_origins[1]: \"*\" is refused",
+    );
+    for bad in [
+        "app.example.org",
+        "https://app.example.org/members",
+        "ftp://app.example.org",
+        "https://app.example.org/?a=1",
+    ] {
+        assert_error(
+            &format!("{MINIMAL}[api]\nallowed_origins = [\"{bad}\"]\n"),
+            &format!("api.allowed_origins[0]: \"{bad}\" is not an origin"),
+        );
+    }
+    assert_error(&format!("{MINIMAL}[api]\norigins = []\n"), "api.origins");
+}

@@ -10,10 +10,10 @@ use indexmap::IndexMap;
 use lettre::message::Mailbox;
 use lettre::Address;
 
-use super::raw::{AccountsFile, BootstrapFile, ImportFile, InvitationsFile, RoleFile, TenantFile};
+use super::raw::{AccountsFile, ApiFile, BootstrapFile, ImportFile, InvitationsFile, RoleFile, TenantFile};
 use super::{
-    admin_role_of, Accounts, Bootstrap, DefaultPassword, ImportSettings, InvitationSettings, RateLimits, Tenant,
-    IMPORT_FIELDS,
+    admin_role_of, web_origin, Accounts, Api, Bootstrap, DefaultPassword, ImportSettings, InvitationSettings,
+    RateLimits, Tenant, IMPORT_FIELDS,
 };
 use crate::auth::password;
 use crate::config::duration::format_duration;
@@ -69,6 +69,7 @@ pub(super) fn validate(
         .contact_email
         .as_deref()
         .and_then(|text| check_contact_email(p, text));
+    let api = check_api(p, &raw.api);
     let default_password = check_accounts(p, &raw.accounts);
     let reminders = check_invitations(p, &raw.invitations);
     let roles = check_roles(p, raw.roles, &locales);
@@ -104,6 +105,7 @@ pub(super) fn validate(
         time_zone: raw.time_zone,
         mail_from,
         contact_email,
+        api,
         accounts: Accounts {
             default_password,
             password_min_length,
@@ -214,6 +216,34 @@ fn deliverable_everywhere(address: &Address) -> Result<(), &'static str> {
     } else {
         Err("the part before the @ must be plain ASCII: mail servers without SMTPUTF8 refuse other characters there")
     }
+}
+
+/// `[api] allowed_origins`: web origins, never a wildcard.
+fn check_api(p: &mut Problems, api: &ApiFile) -> Api {
+    let mut allowed_origins = Vec::new();
+    for (i, text) in api.allowed_origins.iter().enumerate() {
+        let key = format!("api.allowed_origins[{i}]");
+        if text.contains('*') {
+            p.add(
+                key,
+                "\"*\" is refused: any website could then call the API with the session of a member who \
+                 visits it; list the origins of your apps, such as \"https://app.example.org\"",
+            );
+            continue;
+        }
+        match web_origin(text) {
+            Some(origin) if !allowed_origins.contains(&origin) => allowed_origins.push(origin),
+            Some(_) => {}
+            None => p.add(
+                key,
+                format!(
+                    "\"{text}\" is not an origin: write the scheme, host and port only, as a browser \
+                     shows them, such as \"https://app.example.org\" or \"http://localhost:5173\""
+                ),
+            ),
+        }
+    }
+    Api { allowed_origins }
 }
 
 fn check_accounts(p: &mut Problems, accounts: &AccountsFile) -> Option<PasswordInput> {

@@ -1,0 +1,136 @@
+//! Headless Chromium for the tests that drive pages as a browser does.
+
+use std::time::Duration;
+
+/// Debian's Chromium, or None when it is not installed: the test then prints why it
+/// did nothing. `.ci/run` installs it and sets `ROSTER_REQUIRE_CHROMIUM`, under which a
+/// missing browser fails the test instead.
+pub fn chromium() -> Option<&'static str> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("ROSTER_REQUIRE_CHROMIUM").is_none(),
+            "Chromium is required here (apt-get install chromium)"
+        );
+        eprintln!("skipped: Chromium is not installed (apt-get install chromium)");
+    }
+    found
+}
+
+/// The DOM of `url` once loaded and once the page's scripts had `budget` of virtual
+/// time (timers, fetches and sockets run meanwhile), as headless Chromium serialises it.
+pub async fn dump_dom(chromium: &str, url: &str, budget: Duration) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let output = tokio::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            "--dump-dom",
+        ])
+        .arg(format!("--virtual-time-budget={}", budget.as_millis()))
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .output()
+        .await
+        .expect("chromium runs");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Opens `url` in headless Chromium and waits, up to `timeout` of real time, until the
+/// page's `<body data-state>` says `done` or `failed` (pages with sockets and polling
+/// never go idle, so `--dump-dom` would read them too early); returns the DOM then.
+/// Speaks the DevTools protocol over its WebSocket: `Runtime.evaluate` and nothing more.
+pub async fn run_until_settled(chromium: &str, url: &str, timeout: Duration) -> String {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let profile = tempfile::tempdir().unwrap();
+    let _browser = tokio::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            "--remote-debugging-port=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromium starts");
+    let deadline = tokio::time::Instant::now() + timeout;
+    // Chromium writes the port it chose into the profile.
+    let port_file = profile.path().join("DevToolsActivePort");
+    let port = loop {
+        if let Some(port) = std::fs::read_to_string(&port_file)
+            .ok()
+            .and_then(|t| t.lines().next().map(str::to_owned))
+        {
+            break port;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Chromium opened no DevTools port"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let page = loop {
+        let targets: serde_json::Value = reqwest::get(format!("http://127.0.0.1:{port}/json/list"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let page = targets
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["type"] == "page")
+            .cloned();
+        if let Some(page) = page {
+            break page["webSocketDebuggerUrl"].as_str().unwrap().to_owned();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no page in Chromium");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let (mut devtools, _) = tokio_tungstenite::connect_async(page).await.expect("DevTools socket");
+    let mut next_id = 0;
+    let mut evaluate = async move |expression: &str| -> String {
+        next_id += 1;
+        let call = serde_json::json!({
+            "id": next_id,
+            "method": "Runtime.evaluate",
+            "params": { "expression": expression, "returnByValue": true },
+        });
+        devtools.send(Message::Text(call.to_string().into())).await.unwrap();
+        while let Some(message) = devtools.next().await {
+            let answer: serde_json::Value = serde_json::from_str(message.unwrap().to_text().unwrap()).unwrap();
+            if answer["id"] == next_id {
+                return answer["result"]["result"]["value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+            }
+        }
+        panic!("the DevTools socket closed");
+    };
+    loop {
+        let state = evaluate("document.body ? (document.body.dataset.state || '') : ''").await;
+        if state == "done" || state == "failed" || tokio::time::Instant::now() >= deadline {
+            return evaluate("document.documentElement.outerHTML").await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
