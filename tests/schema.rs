@@ -1,5 +1,8 @@
 //! schema.graphql is what `roster print-schema` prints, and it holds the contract
-//! (tests/contract.graphql, a copy of shared/contract.graphql) for everything built.
+//! (tests/contract.graphql, a copy of shared/contract.graphql) for everything built;
+//! and the live schema describes every type, field, argument and enum value.
+
+mod common;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -8,6 +11,8 @@ use async_graphql::parser::types::{
     BaseType, InputValueDefinition, Type, TypeDefinition, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::parser::Positioned;
+use common::TestApp;
+use serde_json::{json, Value};
 
 /// Contract operations not built yet; each later capability removes its own.
 /// Empty: the whole contract is built (the check that it stays honest is kept).
@@ -191,4 +196,111 @@ fn the_contract_check_catches_a_wrong_nullability() {
     let broken = roster::graphql::schema_sdl().replace("slug: String!", "slug: String");
     let problems = contract_problems(&contract, &types_of(&broken));
     assert!(problems.iter().any(|p| p.contains("Tenant.slug")), "{problems:?}");
+}
+
+/// Introspection of every element's name and description. The whole graphql-js query
+/// (`getIntrospectionQuery()`) nests `ofType` deeper than the endpoint's depth limit
+/// allows, and type references say nothing about descriptions.
+const DESCRIPTIONS: &str = r#"
+{
+  __schema {
+    types {
+      name description
+      fields(includeDeprecated: true) { name description args { name description } }
+      inputFields { name description }
+      enumValues(includeDeprecated: true) { name description }
+    }
+  }
+}
+"#;
+
+/// A description that says something: not empty, and not just the element's own name
+/// (as in "`MemberFilter`.").
+fn describes(description: &Value, name: &str) -> bool {
+    let text = description.as_str().unwrap_or_default();
+    let bare: String = text.chars().filter(|c| c.is_alphanumeric()).collect();
+    let name: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
+    !bare.is_empty() && !bare.eq_ignore_ascii_case(&name)
+}
+
+/// Every element of an introspected schema without a description, as `Type`,
+/// `Type.field`, `Type.field(argument)` or `Enum.VALUE`.
+fn undescribed(schema: &Value) -> Vec<String> {
+    let list = |value: &Value| value.as_array().cloned().unwrap_or_default();
+    let mut missing = Vec::new();
+    for ty in list(&schema["types"]) {
+        let name = ty["name"].as_str().unwrap_or_default();
+        if name.starts_with("__") || BUILTIN.contains(&name) {
+            continue;
+        }
+        if !describes(&ty["description"], name) {
+            missing.push(name.to_owned());
+        }
+        for field in list(&ty["fields"]).iter().chain(&list(&ty["inputFields"])) {
+            let field_name = field["name"].as_str().unwrap_or_default();
+            if !describes(&field["description"], field_name) {
+                missing.push(format!("{name}.{field_name}"));
+            }
+            for arg in list(&field["args"]) {
+                let arg_name = arg["name"].as_str().unwrap_or_default();
+                if !describes(&arg["description"], arg_name) {
+                    missing.push(format!("{name}.{field_name}({arg_name})"));
+                }
+            }
+        }
+        for value in list(&ty["enumValues"]) {
+            let value_name = value["name"].as_str().unwrap_or_default();
+            if !describes(&value["description"], value_name) {
+                missing.push(format!("{name}.{value_name}"));
+            }
+        }
+    }
+    missing
+}
+
+#[tokio::test]
+async fn every_schema_element_has_a_description() {
+    let t = TestApp::start().await;
+    let answer = t.gql("acme", None, DESCRIPTIONS, json!({})).await;
+    assert!(answer["errors"].is_null(), "introspection refused: {answer}");
+    let schema = &answer["data"]["__schema"];
+    assert!(
+        schema["types"].as_array().is_some_and(|types| types.len() > 50),
+        "no schema in {answer}"
+    );
+    let missing = undescribed(schema);
+    assert!(
+        missing.is_empty(),
+        "{} schema elements have no description:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn the_description_check_catches_missing_and_name_only_descriptions() {
+    let schema = json!({ "types": [
+        { "name": "Member", "description": "A person on the list.", "fields": [
+            { "name": "phone", "description": null, "args": [] },
+            { "name": "id", "description": "`id`.", "args": [] },
+        ] },
+        { "name": "Mutation", "description": "All mutations.", "fields": [
+            { "name": "login", "description": "Signs in.", "args": [{ "name": "identifier", "description": "" }] },
+        ] },
+        { "name": "MemberStatus", "description": "`MemberStatus`.", "enumValues": [
+            { "name": "ACTIVE", "description": null },
+        ] },
+        { "name": "String", "description": null },
+        { "name": "__Type", "description": null },
+    ] });
+    assert_eq!(
+        undescribed(&schema),
+        [
+            "Member.phone",
+            "Member.id",
+            "Mutation.login(identifier)",
+            "MemberStatus",
+            "MemberStatus.ACTIVE"
+        ]
+    );
 }

@@ -15,11 +15,14 @@ use crate::members;
 #[derive(Clone)]
 pub struct AuditEntryView(entity::audit_log::Model);
 
+/// One entry of the audit log: who did what, when, to what.
 #[Object(name = "AuditEntry")]
 impl AuditEntryView {
+    /// Stable identifier of the entry.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// When it happened.
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
@@ -34,6 +37,7 @@ impl AuditEntryView {
     async fn action(&self) -> &str {
         &self.0.action
     }
+    /// Id of what the action was about (a member, group, invitation or import); null when nothing in particular.
     async fn target_id(&self) -> Option<ID> {
         self.0.target_id.map(|t| ID(t.to_string()))
     }
@@ -46,7 +50,9 @@ impl AuditEntryView {
 /// An audit entry and its cursor.
 #[derive(SimpleObject, Clone)]
 pub struct AuditEntryEdge {
+    /// Opaque position of this entry in the log, for `after`.
     pub cursor: String,
+    /// The entry.
     pub node: AuditEntryView,
 }
 
@@ -58,14 +64,18 @@ pub struct AuditEntryConnection {
     condition: sea_orm::Condition,
 }
 
+/// A page of the audit log, newest first (Relay).
 #[Object]
 impl AuditEntryConnection {
+    /// The page's entries with their cursors.
     async fn edges(&self) -> &[AuditEntryEdge] {
         &self.edges
     }
+    /// The page's entries, without cursors.
     async fn nodes(&self) -> Vec<AuditEntryView> {
         self.edges.iter().map(|e| e.node.clone()).collect()
     }
+    /// Whether older entries follow this page, and its end cursors.
     async fn page_info(&self) -> PageInfo {
         PageInfo {
             has_next_page: self.has_next_page,
@@ -74,6 +84,7 @@ impl AuditEntryConnection {
             end_cursor: self.edges.last().map(|e| e.cursor.clone()),
         }
     }
+    /// How many entries match the filter, all pages together.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let total = entity::audit_log::Entity::find()
             .filter(self.condition.clone())
@@ -88,13 +99,13 @@ pub struct AuditQuery;
 
 #[Object]
 impl AuditQuery {
-    /// Needs audit.read.
+    /// Needs audit.read. The tenant's audit log, newest first.
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        filter: Option<AuditFilterInput>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Which entries; absent: all of them.")] filter: Option<AuditFilterInput>,
+        #[graphql(desc = "Page size: 0 to 500, default 50.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's cursor or pageInfo.endCursor).")] after: Option<String>,
     ) -> Result<AuditEntryConnection> {
         let caller = caller(ctx).await?;
         caller.require_unrestricted()?;

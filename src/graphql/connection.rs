@@ -10,9 +10,13 @@ use crate::error::{Error, Result};
 /// Relay page info.
 #[derive(SimpleObject, Clone, Debug, Default)]
 pub struct PageInfo {
+    /// True when more items follow this page: ask again with `after: endCursor`.
     pub has_next_page: bool,
+    /// True when items come before this page (going forward: when `after` was given).
     pub has_previous_page: bool,
+    /// Cursor of the page's first item; null when the page is empty.
     pub start_cursor: Option<String>,
+    /// Cursor of the page's last item, to pass as `after` for the next page; null when the page is empty.
     pub end_cursor: Option<String>,
 }
 

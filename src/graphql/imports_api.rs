@@ -21,7 +21,7 @@ use crate::imports::{self, ColumnUse, Defaults, JobStatus, Mode, Options, StartR
 use crate::members;
 use entity::{import_changes, import_jobs, import_row_errors};
 
-/// `ImportMode`.
+/// What an import does with the file's rows.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ImportMode {
     /// Adds the rows as new members (activation invitations optional).
@@ -50,15 +50,22 @@ impl ImportMode {
     }
 }
 
-/// `ImportStatus`.
+/// Where an import stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ImportStatus {
+    /// startImport is reading, checking and planning the file.
     Validating,
+    /// Previewed: the plan waits for applyImport or cancelImport.
     Ready,
+    /// applyImport is carrying out the plan.
     Applying,
+    /// Applied; undoImport works until undoableUntil.
     Done,
+    /// The file could not be read or lacks columns, or the plan went stale: failure says why.
     Failed,
+    /// Dropped by cancelImport before being applied; its plan is gone.
     Cancelled,
+    /// Reverted by undoImport.
     Undone,
 }
 
@@ -76,31 +83,45 @@ impl From<JobStatus> for ImportStatus {
     }
 }
 
-/// `FileFormat`.
+/// A spreadsheet file format.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum FileFormat {
+    /// Delimited text (comma, semicolon or tab); exports and templates write UTF-8 with a
+    /// BOM, `;`-separated in French.
     Csv,
+    /// Excel workbook (Office Open XML).
     Xlsx,
+    /// OpenDocument spreadsheet (LibreOffice); imports read it, templates and exports do not write it.
     Ods,
+    /// Excel 97-2003 workbook; imports read it, templates and exports do not write it.
     Xls,
 }
 
-/// `AbsentPolicy`.
+/// What a SYNC does with active members absent from the file.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum AbsentPolicy {
+    /// Deactivates them, except the admin running the import and holders of a protected role.
     Deactivate,
+    /// Leaves them as they are.
     Keep,
 }
 
-/// `ChangeKind`.
+/// What an import does to one member or address.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ChangeKind {
+    /// Creates a member from the row.
     Create,
+    /// Changes a matching member's fields, password, roles or groups.
     Update,
+    /// Deactivates a member: the row says so, or (SYNC) the member is absent from the file.
     Deactivate,
+    /// Makes a deactivated member active again, as the row's status says.
     Reactivate,
+    /// INVITE: sends (or refreshes) an invitation to the row's address.
     Invite,
+    /// INVITE: adds an existing member to the row's groups instead of inviting them.
     AddToGroups,
+    /// The row matches a member and changes nothing.
     Unchanged,
 }
 
@@ -132,21 +153,29 @@ impl ChangeKind {
     }
 }
 
-/// `ImportDefaults`.
+/// Values for the cells a row leaves empty, for the members and invitations the import
+/// creates (and, in INVITE, the groups existing members join); a value in the file wins.
 #[derive(InputObject)]
 pub struct ImportDefaults {
+    /// Role keys for rows without roles; each non-default one must be one the caller may hand out.
     pub roles: Option<Vec<String>>,
+    /// Manual groups for rows without groups (a smart or unknown group is VALIDATION).
     pub group_ids: Option<Vec<ID>>,
+    /// Language for rows without one (one of Tenant.locales); absent: the tenant's default locale.
     pub locale: Option<String>,
     /// CREATE and SYNC: send activation invitations to the members created.
     pub send_invitations: Option<bool>,
+    /// Personal message for the invitation emails the import sends, plain text, at most 2000 characters.
     pub message: Option<String>,
 }
 
-/// `StartImportInput`.
+/// A file to preview as an import (startImport).
 #[derive(InputObject)]
 pub struct StartImportInput {
+    /// The file, as a GraphQL multipart upload: CSV/text, XLSX, XLS or ODS, told apart by
+    /// content; at most the server's upload limit (20,000,000 bytes by default).
     pub file: Upload,
+    /// What to do with the rows.
     pub mode: ImportMode,
     /// Applied where a row leaves the column empty; a value in the file wins.
     pub defaults: Option<ImportDefaults>,
@@ -169,43 +198,63 @@ pub struct ImportSheet {
     read: bool,
 }
 
-/// `ImportColumn`.
+/// A column of the imported file and how it was understood.
 #[derive(SimpleObject)]
 pub struct ImportColumn {
+    /// The column's header, as written in the file.
     header: String,
+    /// The member field it fills (login, email, secondary_email, phone, first_name,
+    /// last_name, locale, groups, roles, admin, password, status); null when ignored.
     field: Option<String>,
 }
 
-/// `ImportSummary`.
+/// How many changes of each kind the plan holds, and how many rows failed.
 #[derive(SimpleObject)]
 pub struct ImportSummary {
+    /// Members to create (CREATE changes).
     create: i32,
+    /// Existing members to change (UPDATE changes).
     update: i32,
+    /// Members to deactivate, absent ones of a SYNC included (DEACTIVATE changes).
     deactivate: i32,
+    /// Deactivated members to make active again (REACTIVATE changes).
     reactivate: i32,
+    /// Invitations to send or refresh (INVITE changes).
     invite: i32,
+    /// Existing members to add to groups instead of inviting (ADD_TO_GROUPS changes).
     add_to_groups: i32,
+    /// Rows that match a member and change nothing.
     unchanged: i32,
+    /// Rows with at least one error; applying needs skipInvalidRows while there are any.
     error_rows: i32,
 }
 
-/// `ImportRowError`.
+/// A problem in one row (or one cell) of an imported file.
 #[derive(SimpleObject, Clone)]
 pub struct ImportRowError {
     /// Row number as the spreadsheet shows it (the header is row 1).
     row: i32,
     /// Column header as written in the file; null for a whole-row error.
     column: Option<String>,
+    /// The cell's text as read; null when the problem is not about a value (e.g. REQUIRED).
     value: Option<String>,
+    /// Stable code for programs, e.g. REQUIRED, INVALID_EMAIL, DUPLICATE_ROW, EMAIL_TAKEN,
+    /// ROLE_NOT_ALLOWED, PHONE_MISSING_ZERO.
     code: String,
+    /// The problem in a sentence, in the language of the request that started the import
+    /// (French, or else English).
     message: String,
 }
 
-/// `FieldChange`.
+/// One field of a member as an import changes it.
 #[derive(SimpleObject, Clone)]
 pub struct FieldChange {
+    /// The field, named as in the API: login, email, secondaryEmail, phone, firstName,
+    /// lastName, locale, password, roles, groups or status.
     field: String,
+    /// The value before; null for a new member or an empty field. A password shows as ********.
     before: Option<String>,
+    /// The value after; roles and groups are comma-separated lists. A password shows as ********.
     after: Option<String>,
 }
 
@@ -213,11 +262,15 @@ pub struct FieldChange {
 #[derive(Clone)]
 pub struct ImportChangeView(import_changes::Model);
 
+/// One change an import plans (or made): to a member, or an invitation to send.
 #[Object(name = "ImportChange")]
 impl ImportChangeView {
+    /// Row number as the spreadsheet shows it; null for a member a SYNC deactivates
+    /// because no row names them.
     async fn row(&self) -> Option<i32> {
         self.0.row
     }
+    /// What the change does.
     async fn kind(&self) -> ChangeKind {
         ChangeKind::of(&self.0.kind)
     }
@@ -226,12 +279,15 @@ impl ImportChangeView {
         let Some(id) = self.0.member_id else { return Ok(None) };
         Ok(members::find(&app(ctx).db, &self.0.tenant, id).await?.map(MemberView))
     }
+    /// Login of the member concerned (the one planned, for a new member); null for an invitation.
     async fn login(&self) -> Option<&str> {
         self.0.login.as_deref()
     }
+    /// Main address of the member concerned, or the address invited; null when none.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// Field-by-field changes; empty when nothing changes.
     async fn changes(&self) -> Vec<FieldChange> {
         let planned: Vec<PlannedField> = serde_json::from_str(&self.0.changes).unwrap_or_default();
         planned
@@ -245,54 +301,82 @@ impl ImportChangeView {
     }
 }
 
+/// A row problem and its cursor.
 #[derive(SimpleObject, Clone)]
 pub struct ImportRowErrorEdge {
+    /// Opaque position of this problem in the list, for `after`.
     cursor: String,
+    /// The problem.
     node: ImportRowError,
 }
 
+/// A page of an import's row problems, in file order (Relay).
 #[derive(SimpleObject)]
 pub struct ImportRowErrorConnection {
+    /// The page's problems with their cursors.
     edges: Vec<ImportRowErrorEdge>,
+    /// The page's problems, without cursors.
     nodes: Vec<ImportRowError>,
+    /// Whether more problems follow this page, and its end cursors.
     page_info: PageInfo,
+    /// How many problems of this kind the import has, all pages together.
     total_count: i32,
 }
 
+/// A planned change and its cursor.
 #[derive(SimpleObject, Clone)]
 pub struct ImportChangeEdge {
+    /// Opaque position of this change in the plan, for `after`.
     cursor: String,
+    /// The change.
     node: ImportChangeView,
 }
 
+/// A page of an import's changes, in plan order (Relay).
 #[derive(SimpleObject)]
 pub struct ImportChangeConnection {
+    /// The page's changes with their cursors.
     edges: Vec<ImportChangeEdge>,
+    /// The page's changes, without cursors.
     nodes: Vec<ImportChangeView>,
+    /// Whether more changes follow this page, and its end cursors.
     page_info: PageInfo,
+    /// How many changes (of the kind asked for) the plan holds, all pages together.
     total_count: i32,
 }
 
+/// An import and its cursor.
 #[derive(SimpleObject, Clone)]
 pub struct ImportJobEdge {
+    /// Opaque position of this import in the list, for `after`.
     cursor: String,
+    /// The import.
     node: ImportJobView,
 }
 
+/// A page of the tenant's imports, newest first (Relay).
 #[derive(SimpleObject)]
 pub struct ImportJobConnection {
+    /// The page's imports with their cursors.
     edges: Vec<ImportJobEdge>,
+    /// The page's imports, without cursors.
     nodes: Vec<ImportJobView>,
+    /// Whether older imports follow this page, and its end cursors.
     page_info: PageInfo,
+    /// How many imports the tenant has, all pages together.
     total_count: i32,
 }
 
 /// A file to fetch with a plain GET (no header needed) until expiresAt.
 #[derive(SimpleObject)]
 pub struct Download {
+    /// Absolute URL of the file, signed and bound to this tenant (/t/{tenant}/downloads/…).
     url: String,
+    /// The name to save the file under.
     file_name: String,
+    /// The file's MIME type, e.g. "text/csv; charset=utf-8" or the XLSX type.
     content_type: String,
+    /// When the link stops working: 10 minutes after it was made. Ask again for a new one.
     expires_at: DateTime<Utc>,
 }
 
@@ -351,20 +435,26 @@ impl ImportJobView {
     }
 }
 
+/// An import: the file, its preview (plan, row problems) and, once applied, what it did.
 #[Object(name = "ImportJob")]
 impl ImportJobView {
+    /// Stable identifier of the import, as applyImport, undoImport and importProgress take it.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// What the import does with the rows.
     async fn mode(&self) -> ImportMode {
         ImportMode::of(&self.0.mode)
     }
+    /// Where the import stands.
     async fn status(&self) -> ImportStatus {
         JobStatus::from_stored(&self.0.status).into()
     }
+    /// The uploaded file's name (without folders, at most 200 characters).
     async fn file_name(&self) -> &str {
         &self.0.file_name
     }
+    /// The file's format, told from its content.
     async fn format(&self) -> FileFormat {
         match self.0.format.as_str() {
             "XLSX" => FileFormat::Xlsx,
@@ -373,9 +463,12 @@ impl ImportJobView {
             _ => FileFormat::Csv,
         }
     }
+    /// Data rows read below the header, blank rows not counted; 0 until the file is read.
     async fn total_rows(&self) -> i32 {
         self.0.total_rows
     }
+    /// Progress of the step under way (VALIDATING or APPLYING): rows or changes handled so
+    /// far; totalRows once the step is over.
     async fn processed_rows(&self) -> i32 {
         progress::get(self.0.id).unwrap_or(self.0.processed_rows)
     }
@@ -390,6 +483,7 @@ impl ImportJobView {
             })
             .collect()
     }
+    /// What the plan holds, by kind of change, and how many rows failed.
     async fn summary(&self) -> ImportSummary {
         let s: Summary = serde_json::from_str(&self.0.summary).unwrap_or_default();
         ImportSummary {
@@ -403,11 +497,12 @@ impl ImportJobView {
             error_rows: s.error_rows,
         }
     }
+    /// Rows that failed their checks, in file order; they are left out when applying with skipInvalidRows.
     async fn row_errors(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 0 to 500, default 50.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's cursor or pageInfo.endCursor).")] after: Option<String>,
     ) -> Result<ImportRowErrorConnection> {
         self.problems(ctx, false, first, after).await
     }
@@ -416,17 +511,18 @@ impl ImportJobView {
     async fn row_warnings(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 0 to 500, default 50.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's cursor or pageInfo.endCursor).")] after: Option<String>,
     ) -> Result<ImportRowErrorConnection> {
         self.problems(ctx, true, first, after).await
     }
+    /// The plan, change by change, in plan order: what applying does (or did).
     async fn changes(
         &self,
         ctx: &Context<'_>,
-        kind: Option<ChangeKind>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only changes of this kind; absent: all.")] kind: Option<ChangeKind>,
+        #[graphql(desc = "Page size: 0 to 500, default 50.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's cursor or pageInfo.endCursor).")] after: Option<String>,
     ) -> Result<ImportChangeConnection> {
         let limit = page_size(first)?;
         let after_seq = after.as_deref().map(|c| parse_seq_cursor("after", c)).transpose()?;
@@ -463,13 +559,16 @@ impl ImportJobView {
         );
         Some(link.into())
     }
+    /// The member who started the import; null when since removed.
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
         let Some(id) = self.0.created_by else { return Ok(None) };
         Ok(members::find(&app(ctx).db, &self.0.tenant, id).await?.map(MemberView))
     }
+    /// When startImport was called.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When applyImport finished; null until then.
     async fn applied_at(&self) -> Option<DateTime<Utc>> {
         self.0.applied_at
     }
@@ -544,19 +643,23 @@ pub struct ImportsQuery;
 
 #[Object]
 impl ImportsQuery {
-    /// Needs imports.run.
-    async fn import_job(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ImportJobView>> {
+    /// Needs imports.run. Null when unknown in this tenant.
+    async fn import_job(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The import's id (ImportJob.id).")] id: ID,
+    ) -> Result<Option<ImportJobView>> {
         let caller = caller(ctx).await?;
         let id = job_id(&id)?;
         Ok(imports::get_job(app(ctx), &caller, id).await?.map(ImportJobView))
     }
 
-    /// Needs imports.run.
+    /// Needs imports.run. The tenant's imports, newest first.
     async fn import_jobs(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 0 to 500, default 50.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's cursor or pageInfo.endCursor).")] after: Option<String>,
     ) -> Result<ImportJobConnection> {
         let caller = caller(ctx).await?;
         let limit = page_size(first)?;
@@ -586,8 +689,13 @@ impl ImportsQuery {
     async fn import_template(
         &self,
         ctx: &Context<'_>,
-        mode: ImportMode,
-        #[graphql(default_with = "FileFormat::Xlsx")] format: FileFormat,
+        #[graphql(desc = "The import mode whose columns the template lists.")] mode: ImportMode,
+        #[graphql(
+            default_with = "FileFormat::Xlsx",
+            desc = "XLSX (required headers in bold, optional ones in italic) or CSV; ODS and XLS are VALIDATION."
+        )]
+        format: FileFormat,
+        #[graphql(desc = "Language of the headers (one of Tenant.locales); absent: the request's language.")]
         locale: Option<String>,
     ) -> Result<Download> {
         let caller = caller(ctx).await?;
@@ -624,8 +732,12 @@ impl ImportsQuery {
     async fn export_members(
         &self,
         ctx: &Context<'_>,
-        filter: Option<MemberFilterInput>,
-        #[graphql(default_with = "FileFormat::Csv")] format: FileFormat,
+        #[graphql(desc = "Which members; absent: all the caller may export.")] filter: Option<MemberFilterInput>,
+        #[graphql(
+            default_with = "FileFormat::Csv",
+            desc = "CSV (UTF-8 with BOM, `;`-separated in French) or XLSX; ODS and XLS are VALIDATION."
+        )]
+        format: FileFormat,
     ) -> Result<Download> {
         let caller = caller(ctx).await?;
         let filter = filter.map(|f| f.into_domain("filter")).transpose()?.unwrap_or_default();
@@ -649,7 +761,11 @@ pub struct ImportsMutation;
 #[Object]
 impl ImportsMutation {
     /// Needs imports.run. Reads and validates the file and computes what would change; nothing changes yet (status READY).
-    async fn start_import(&self, ctx: &Context<'_>, input: StartImportInput) -> Result<ImportJobView> {
+    async fn start_import(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The file, the mode and the options of the import.")] input: StartImportInput,
+    ) -> Result<ImportJobView> {
         let caller = caller(ctx).await?;
         let app = app(ctx);
         let upload = input
@@ -689,13 +805,19 @@ impl ImportsMutation {
         Ok(ImportJobView(imports::start_import(app, &caller, request).await?))
     }
 
-    /// Applies exactly the previewed plan of a READY import, in one transaction.
+    /// Applies exactly the previewed plan of a READY import, in one transaction. Refuses with VALIDATION when rows have errors (unless skipInvalidRows),
+    /// or when a SYNC would deactivate more than the tenant's threshold (unless allowMassDeactivation); with CONFLICT when a member it touches changed since the preview.
     async fn apply_import(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default = false)] skip_invalid_rows: bool,
-        #[graphql(default = false)] allow_mass_deactivation: bool,
+        #[graphql(desc = "The READY import to apply; CONFLICT in any other status.")] id: ID,
+        #[graphql(default = false, desc = "Apply the valid rows and leave out the rows with errors.")]
+        skip_invalid_rows: bool,
+        #[graphql(
+            default = false,
+            desc = "Let a SYNC deactivate more than the tenant's max_deactivate_percent of the active members (when over 10)."
+        )]
+        allow_mass_deactivation: bool,
     ) -> Result<ImportJobView> {
         let caller = caller(ctx).await?;
         let id = job_id(&id)?;
@@ -703,14 +825,25 @@ impl ImportsMutation {
         Ok(ImportJobView(job))
     }
 
-    async fn cancel_import(&self, ctx: &Context<'_>, id: ID) -> Result<ImportJobView> {
+    /// Needs imports.run. Drops a READY or FAILED import and its plan (status CANCELLED);
+    /// CONFLICT in any other status.
+    async fn cancel_import(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The import to cancel.")] id: ID,
+    ) -> Result<ImportJobView> {
         let caller = caller(ctx).await?;
         let id = job_id(&id)?;
         Ok(ImportJobView(imports::cancel_import(app(ctx), &caller, id).await?))
     }
 
-    /// Reverts a DONE import within the tenant's undo window.
-    async fn undo_import(&self, ctx: &Context<'_>, id: ID) -> Result<ImportJobView> {
+    /// Reverts a DONE import within the tenant's undo window: created members are deactivated, updated fields restored, deactivated members reactivated,
+    /// pending invitations revoked. Members changed since are left as they are (undoLeftAlone); CONFLICT once the window has passed.
+    async fn undo_import(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The DONE import to revert.")] id: ID,
+    ) -> Result<ImportJobView> {
         let caller = caller(ctx).await?;
         let id = job_id(&id)?;
         Ok(ImportJobView(imports::undo_import(app(ctx), &caller, id).await?))
@@ -723,11 +856,16 @@ const PROGRESS_POLL: Duration = Duration::from_millis(200);
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live updates, over graphql-transport-ws at /t/{tenant}/graphql/ws.
 #[Subscription]
 impl Subscription {
     /// Progress of an import while it validates or applies (graphql-transport-ws at /t/{tenant}/graphql/ws).
     /// Sends the job now and at each change of status or processedRows; ends once DONE, FAILED, CANCELLED or UNDONE.
-    async fn import_progress(&self, ctx: &Context<'_>, id: ID) -> Result<impl Stream<Item = ImportJobView>> {
+    async fn import_progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The import to follow; NOT_FOUND when unknown. Needs imports.run.")] id: ID,
+    ) -> Result<impl Stream<Item = ImportJobView>> {
         let caller = caller(ctx).await?;
         let app = app(ctx).clone();
         let id = job_id(&id)?;

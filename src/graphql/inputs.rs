@@ -18,21 +18,29 @@ pub fn parse_ids(field: &str, ids: &[ID]) -> Result<Vec<Uuid>> {
 
 pub use super::member::{MemberOrigin, MemberStatus};
 
-/// `MemberFilter`.
+/// Which members to select: every field given must hold, absent fields select everyone.
+/// Also the stored rule of a smart group.
 #[derive(InputObject, Default)]
 #[graphql(name = "MemberFilter")]
 pub struct MemberFilterInput {
-    /// Case- and accent-insensitive match on login, names and emails.
+    /// Case- and accent-insensitive match on login, names and emails, by word prefix
+    /// ("dupo" finds Dupont); at most 200 characters.
     pub search: Option<String>,
+    /// Only ACTIVE or only DEACTIVATED members.
     pub status: Option<MemberStatus>,
-    /// Members holding any of these role keys.
+    /// Members holding any of these role keys (tenant-wide or for a group); an unknown key is VALIDATION.
     pub roles: Option<Vec<String>>,
+    /// Members of any of these groups: put in a manual group, or selected by a smart group's rule.
     pub group_ids: Option<Vec<ID>>,
     /// Exact group name, case-insensitive.
     pub group_name: Option<String>,
+    /// True: members who have never signed in; false: members who have.
     pub never_logged_in: Option<bool>,
+    /// True: members still on the tenant's default password or an admin-set one; false: the others.
     pub must_change_password: Option<bool>,
+    /// Members who came in this way.
     pub origin: Option<MemberOrigin>,
+    /// Only these members, by id; at most 10000.
     pub ids: Option<Vec<ID>>,
 }
 
@@ -59,28 +67,36 @@ impl MemberFilterInput {
     }
 }
 
-/// `MemberOrderField`.
+/// What a member list is sorted by.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum MemberOrderField {
+    /// Last name, then first name, case- and accent-insensitively: the default order.
     LastName,
+    /// When the member was created.
     CreatedAt,
+    /// Last sign-in; members who never signed in come first going up, last going down.
     LastLoginAt,
+    /// Login, alphabetically.
     Login,
 }
 
-/// `OrderDirection`.
+/// Sort direction.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 pub enum OrderDirection {
+    /// Smallest first: A to Z, oldest first.
     #[default]
     Asc,
+    /// Largest first: Z to A, newest first.
     Desc,
 }
 
-/// `MemberOrder`.
+/// The order of a member list; members with the same value are ordered by id.
 #[derive(InputObject)]
 #[graphql(name = "MemberOrder")]
 pub struct MemberOrderInput {
+    /// What to sort by.
     pub field: MemberOrderField,
+    /// ASC (the default) or DESC.
     #[graphql(default)]
     pub direction: OrderDirection,
 }
@@ -99,11 +115,14 @@ impl From<MemberOrderInput> for MemberOrder {
     }
 }
 
-/// `MemberSelection`: exactly one of ids and filter.
+/// The members a bulk action applies to: exactly one of ids and filter (VALIDATION
+/// otherwise). Members outside the caller's reach are left out.
 #[derive(InputObject)]
 #[graphql(name = "MemberSelection")]
 pub struct MemberSelectionInput {
+    /// These members, by id; at most 10000. Ids matching no member of the tenant are ignored.
     pub ids: Option<Vec<ID>>,
+    /// The members this filter selects.
     pub filter: Option<MemberFilterInput>,
 }
 
@@ -115,11 +134,13 @@ impl MemberSelectionInput {
     }
 }
 
-/// `RoleAssignmentInput`.
+/// A role to give: tenant-wide, or for one group's members.
 #[derive(InputObject)]
 #[graphql(name = "RoleAssignmentInput")]
 pub struct RoleAssignmentInput {
+    /// A role key of the tenant (Role.key); unknown is VALIDATION, one the caller may not hand out FORBIDDEN.
     pub role: String,
+    /// The group whose members the role's permissions apply to; absent: tenant-wide.
     pub group_id: Option<ID>,
 }
 
@@ -139,17 +160,30 @@ pub fn assignments(field: &str, list: Vec<RoleAssignmentInput>) -> Result<Vec<Ro
         .collect()
 }
 
-/// `CreateMemberInput`.
+/// A member created by hand (createMember). Every field is checked and all problems are
+/// reported at once (VALIDATION with extensions.fields).
 #[derive(InputObject)]
 pub struct CreateMemberInput {
+    /// Main address, stored as typed (trimmed); unique in the tenant across both address
+    /// fields. Required when the tenant requires an email.
     pub email: Option<String>,
+    /// A second address; given by an admin it counts at once (sign-in, invitations, uniqueness).
     pub secondary_email: Option<String>,
+    /// Phone as written: digits, spaces and + . - ( ) / only, at most 40 characters.
     pub phone: Option<String>,
+    /// Given name: 1 to 100 characters after trimming, no control characters or < >.
     pub first_name: String,
+    /// Family name: 1 to 100 characters after trimming, no control characters or < >.
     pub last_name: String,
+    /// Sign-in name: a-z, 0-9, '.', '-' and '_', at most 64 characters, stored lower-case;
+    /// VALIDATION when taken. Absent: built from the tenant's login pattern.
     pub login: Option<String>,
+    /// One of Tenant.locales; absent: the member follows the tenant's default locale.
     pub locale: Option<String>,
+    /// Roles on top of the tenant's default roles; each must be one the caller may hand out.
     pub roles: Option<Vec<RoleAssignmentInput>>,
+    /// Manual groups to put the member in (a smart group is VALIDATION). A caller whose
+    /// members.create covers only some groups must name one of them.
     pub group_ids: Option<Vec<ID>>,
     /// Absent: the tenant's default password (mustChangePassword) if it has one, else no password until an invitation is accepted.
     pub password: Option<String>,
@@ -176,15 +210,24 @@ impl CreateMemberInput {
     }
 }
 
-/// `UpdateMemberInput`.
+/// Changes to a member (updateMember): an absent field is left as it is; an empty string
+/// clears email, secondaryEmail, phone or locale.
 #[derive(InputObject)]
 pub struct UpdateMemberInput {
+    /// New main address, in force at once: emailVerified becomes false and the member's
+    /// outstanding one-time links end. Cannot be cleared when the tenant requires an email.
     pub email: Option<String>,
+    /// Second address; set by an admin it counts at once.
     pub secondary_email: Option<String>,
+    /// Phone as written: digits, spaces and + . - ( ) / only, at most 40 characters.
     pub phone: Option<String>,
+    /// Given name: 1 to 100 characters, no control characters or < >; cannot be emptied.
     pub first_name: Option<String>,
+    /// Family name: 1 to 100 characters, no control characters or < >; cannot be emptied.
     pub last_name: Option<String>,
+    /// New sign-in name (a-z, 0-9, '.', '-', '_', at most 64 characters); VALIDATION when taken or empty.
     pub login: Option<String>,
+    /// One of Tenant.locales; empty: back to the tenant's default locale.
     pub locale: Option<String>,
 }
 
@@ -202,43 +245,63 @@ impl From<UpdateMemberInput> for members::UpdateMember {
     }
 }
 
-/// `ProfileInput`.
+/// The signed-in member's changes to their own profile (updateMyProfile): an absent field
+/// is left as it is; an empty string clears secondaryEmail, phone or locale.
 #[derive(InputObject)]
 pub struct ProfileInput {
+    /// Given name: 1 to 100 characters, no control characters or < >; cannot be emptied.
     pub first_name: Option<String>,
+    /// Family name: 1 to 100 characters, no control characters or < >; cannot be emptied.
     pub last_name: Option<String>,
+    /// A second address: a confirmation link is sent to it, and it counts for nothing
+    /// until opened (Member.secondaryEmailVerified).
     pub secondary_email: Option<String>,
+    /// Phone as written: digits, spaces and + . - ( ) / only, at most 40 characters.
     pub phone: Option<String>,
+    /// One of Tenant.locales; empty: back to the tenant's default locale.
     pub locale: Option<String>,
 }
 
-/// `RegisterInput`.
+/// A new account on a tenant with OPEN registration (register).
 #[derive(InputObject)]
 pub struct RegisterInput {
+    /// The account's main address; CONFLICT when a member already holds it.
     pub email: String,
+    /// Given name: 1 to 100 characters, no control characters or < >.
     pub first_name: String,
+    /// Family name: 1 to 100 characters, no control characters or < >.
     pub last_name: String,
+    /// At least Tenant.passwordMinLength characters, at most 256, not only spaces.
     pub password: String,
+    /// One of Tenant.locales; absent: the tenant's default locale.
     pub locale: Option<String>,
 }
 
-/// `GroupInput`.
+/// A group's name, description and rule; updateGroup replaces all three.
 #[derive(InputObject)]
 #[graphql(name = "GroupInput")]
 pub struct GroupInputObject {
+    /// Unique in the tenant, case-insensitively; 1 to 100 characters after trimming.
     pub name: String,
+    /// Free text, at most 2000 characters; absent or empty: none.
     pub description: Option<String>,
-    /// Makes it a smart group.
+    /// Makes it a smart group: its members are whoever this filter selects when asked.
+    /// Absent: a manual group (a smart group updated without a rule becomes manual, empty).
     pub rule: Option<MemberFilterInput>,
 }
 
-/// `AuditFilter`.
+/// Which audit entries to list: every field given must hold.
 #[derive(InputObject)]
 #[graphql(name = "AuditFilter")]
 pub struct AuditFilterInput {
+    /// An exact action (`member.created`) or a prefix ending in `*` (`member.*`).
     pub action: Option<String>,
+    /// Entries made by this member.
     pub actor_id: Option<ID>,
+    /// Entries about this member, group, invitation or import (AuditEntry.targetId).
     pub target_id: Option<ID>,
+    /// Entries at or after this instant.
     pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Entries before this instant (exclusive).
     pub until: Option<chrono::DateTime<chrono::Utc>>,
 }

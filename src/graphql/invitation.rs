@@ -15,9 +15,13 @@ use entity::groups;
 /// Where an invitation stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum InvitationStatus {
+    /// Waiting for the person: its link works until expiresAt.
     Pending,
+    /// Accepted, or settled because its address became a member's; the link no longer works.
     Accepted,
+    /// Past its lifetime without being accepted; resendInvitations renews it.
     Expired,
+    /// Withdrawn (revokeInvitations, or a change to the account it was for); the link no longer works.
     Revoked,
 }
 
@@ -33,8 +37,11 @@ pub enum InvitationKind {
 /// Where the invitation email stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum DeliveryStatus {
+    /// Waiting in the outbox, or being retried after a failed attempt.
     Queued,
+    /// Handed to the mail server (or written to the outbox folder, without SMTP).
     Sent,
+    /// Given up on: refused for good, or still failing after 12 attempts. Resending tries again.
     Failed,
 }
 
@@ -42,32 +49,42 @@ pub enum DeliveryStatus {
 #[derive(Clone)]
 pub struct InvitationView(pub entity::invitations::Model);
 
+/// An invitation sent by email, as admins with invitations.manage see it.
 #[Object(name = "Invitation")]
 impl InvitationView {
+    /// Stable identifier of the invitation, as resendInvitations and revokeInvitations take it.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// JOIN (a new person) or ACTIVATION (a member created beforehand).
     async fn kind(&self) -> InvitationKind {
         match self.0.kind.as_str() {
             "activation" => InvitationKind::Activation,
             _ => InvitationKind::Join,
         }
     }
+    /// The address invited, as typed.
     async fn email(&self) -> &str {
         &self.0.email
     }
+    /// Given name the invitation carries (an ACTIVATION's member, an import row); null when unknown.
     async fn first_name(&self) -> Option<&str> {
         self.0.first_name.as_deref()
     }
+    /// Family name the invitation carries; null when unknown.
     async fn last_name(&self) -> Option<&str> {
         self.0.last_name.as_deref()
     }
+    /// Language of its emails, and of the member a JOIN creates unless they choose another.
     async fn locale(&self) -> &str {
         &self.0.locale
     }
+    /// Role keys a JOIN gives on top of the default roles, as far as the inviter may still
+    /// hand them out when it is accepted.
     async fn roles(&self) -> Vec<String> {
         serde_json::from_str(&self.0.roles).unwrap_or_default()
     }
+    /// Manual groups a JOIN puts the new member in (groups deleted since are left out).
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<GroupView>> {
         let ids: Vec<Uuid> = serde_json::from_str(&self.0.group_ids).unwrap_or_default();
         if ids.is_empty() {
@@ -81,9 +98,11 @@ impl InvitationView {
             .await?;
         Ok(rows.into_iter().map(GroupView).collect())
     }
+    /// The inviter's personal message, plain text; null when none.
     async fn message(&self) -> Option<&str> {
         self.0.message.as_deref()
     }
+    /// Where it stands; a PENDING one past expiresAt already reads EXPIRED.
     async fn status(&self) -> InvitationStatus {
         match self.0.status.as_str() {
             "accepted" => InvitationStatus::Accepted,
@@ -94,6 +113,7 @@ impl InvitationView {
             _ => InvitationStatus::Pending,
         }
     }
+    /// Where its latest email (invitation, resend or reminder) stands.
     async fn delivery_status(&self) -> DeliveryStatus {
         match self.0.delivery_status.as_str() {
             "sent" => DeliveryStatus::Sent,
@@ -101,27 +121,36 @@ impl InvitationView {
             _ => DeliveryStatus::Queued,
         }
     }
+    /// ACTIVATION: the member to activate. JOIN: the member it brought in, once accepted; null before.
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
         member_by_id(ctx, self.0.member_id).await
     }
+    /// The member who sent it (or last invited the address again); null for the command
+    /// line or a member since removed.
     async fn invited_by(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
         member_by_id(ctx, self.0.invited_by).await
     }
+    /// When it was first created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When its email last went out (first send or resend, not reminders); null until then.
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.0.sent_at
     }
+    /// When its link stops working; a resend or a new invitation to the address moves it on.
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.expires_at
     }
+    /// Reminders sent since it was last sent (the delays are Tenant.invitationReminderSeconds).
     async fn reminders_sent(&self) -> i32 {
         self.0.reminders_sent
     }
+    /// When the latest reminder was queued; null when none since it was last sent.
     async fn last_reminded_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_reminded_at
     }
+    /// When it was accepted (or settled because its address became a member's); null otherwise.
     async fn accepted_at(&self) -> Option<DateTime<Utc>> {
         self.0.accepted_at
     }

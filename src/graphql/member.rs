@@ -14,17 +14,25 @@ use crate::members;
 /// ACTIVE or DEACTIVATED.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum MemberStatus {
+    /// Can sign in.
     Active,
+    /// Cannot sign in, and every session they hold stops working at its next request;
+    /// activateMembers (or an import) makes them ACTIVE again.
     Deactivated,
 }
 
 /// How a member came in.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum MemberOrigin {
+    /// The admin created at first start from the tenant file's `[bootstrap] admin_email`.
     Bootstrap,
+    /// Created by hand: createMember, or `roster create-admin` on the command line.
     Manual,
+    /// Created by an import (see originImport).
     Import,
+    /// Accepted a JOIN invitation.
     Invitation,
+    /// Registered themselves on a tenant with OPEN registration.
     Registration,
 }
 
@@ -65,20 +73,28 @@ impl MemberStatus {
 #[derive(Clone)]
 pub struct MemberView(pub entity::members::Model);
 
+/// A person on the organization's member list.
 #[Object(name = "Member")]
 impl MemberView {
+    /// Stable identifier of the member (a UUID), as member(id:) and selections take it.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Sign-in name, unique in the tenant: lower-case a-z, 0-9, '.', '-' and '_'.
     async fn login(&self) -> &str {
         &self.0.login
     }
+    /// Main address, as typed: signs in and receives the member's emails. Null when the
+    /// member has none (possible where the tenant does not require one).
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// A second address, also usable to sign in once it counts (see secondaryEmailVerified).
     async fn secondary_email(&self) -> Option<&str> {
         self.0.secondary_email.as_deref()
     }
+    /// True once a link sent to the main address was used (invitation accepted, email
+    /// change confirmed); false again whenever the main address changes.
     async fn email_verified(&self) -> bool {
         self.0.email_verified
     }
@@ -87,18 +103,24 @@ impl MemberView {
     async fn secondary_email_verified(&self) -> bool {
         self.0.secondary_email_verified
     }
+    /// Phone number as written (digits, spaces and + . - ( ) /); null when none.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
+    /// Given name, as the member writes it; shown before lastName.
     async fn first_name(&self) -> &str {
         &self.0.first_name
     }
+    /// Family name; member lists sort by it by default.
     async fn last_name(&self) -> &str {
         &self.0.last_name
     }
+    /// "firstName lastName", or the login when both names are empty.
     async fn display_name(&self) -> String {
         members::display_name(&self.0)
     }
+    /// Language of the member's emails and pages: one of Tenant.locales, the tenant's
+    /// default when the member chose none.
     async fn locale(&self, ctx: &Context<'_>) -> String {
         if self.0.locale.is_empty() {
             visitor(ctx).tenant.default_locale.clone()
@@ -106,6 +128,7 @@ impl MemberView {
             self.0.locale.clone()
         }
     }
+    /// Whether the member can sign in.
     async fn status(&self) -> MemberStatus {
         if self.0.status == members::STATUS_ACTIVE {
             MemberStatus::Active
@@ -113,6 +136,7 @@ impl MemberView {
             MemberStatus::Deactivated
         }
     }
+    /// How the member came in.
     async fn origin(&self) -> MemberOrigin {
         MemberOrigin::from_stored(&self.0.origin)
     }
@@ -128,6 +152,8 @@ impl MemberView {
             Err(err) => Err(err.into()),
         }
     }
+    /// Roles held, in the tenant file's order of roles (tenant-wide before group-scoped);
+    /// a role since removed from the tenant file is left out.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleAssignmentView>> {
         let visitor = visitor(ctx);
         let held = relations(ctx).load_one(RolesOf(self.0.id)).await?.unwrap_or_default();
@@ -155,18 +181,24 @@ impl MemberView {
     async fn has_password(&self) -> bool {
         self.0.password_hash.is_some() || self.0.uses_default_password
     }
+    /// Last time the member signed in (by login, accepting an invitation, registering or
+    /// resetting their password); null if never.
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_login_at
     }
+    /// When the member was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Last change to the member's fields, password, roles or status.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// When the member was deactivated; null while ACTIVE.
     async fn deactivated_at(&self) -> Option<DateTime<Utc>> {
         self.0.deactivated_at
     }
+    /// The member's latest PENDING invitation (usually an ACTIVATION one); null when none.
     async fn pending_invitation(&self, ctx: &Context<'_>) -> Result<Option<InvitationView>> {
         let found = relations(ctx).load_one(PendingInvitationOf(self.0.id)).await?;
         Ok(found.map(InvitationView))
@@ -177,6 +209,7 @@ impl MemberView {
 #[derive(async_graphql::SimpleObject, Clone)]
 #[graphql(name = "RoleAssignment", complex)]
 pub struct RoleAssignmentView {
+    /// The role held.
     pub role: RoleView,
     #[graphql(skip)]
     pub group: Option<GroupView>,

@@ -14,7 +14,9 @@ use crate::members::{self, list, MemberOrder, Page, PageRequest, Status};
 /// A member and its cursor.
 #[derive(SimpleObject, Clone)]
 pub struct MemberEdge {
+    /// Opaque position of this member in the list's order, for `after` and `before`.
     pub cursor: String,
+    /// The member.
     pub node: MemberView,
 }
 
@@ -30,8 +32,10 @@ impl MemberConnection {
     }
 }
 
+/// A page of members, with cursors to move on (Relay).
 #[Object]
 impl MemberConnection {
+    /// The page's members with their cursors.
     async fn edges(&self) -> Vec<MemberEdge> {
         self.page
             .items
@@ -42,9 +46,11 @@ impl MemberConnection {
             })
             .collect()
     }
+    /// The page's members, without cursors.
     async fn nodes(&self) -> Vec<MemberView> {
         self.page.items.iter().map(|(_, m)| MemberView(m.clone())).collect()
     }
+    /// Whether more members come after or before this page, and its end cursors.
     async fn page_info(&self) -> super::connection::PageInfo {
         super::connection::PageInfo {
             has_next_page: self.page.has_next_page,
@@ -53,13 +59,14 @@ impl MemberConnection {
             end_cursor: self.page.items.last().map(|(c, _)| c.clone()),
         }
     }
+    /// How many members the whole list holds, all pages together (counted only when asked for).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let total = list::count(&app(ctx).db, self.condition.clone()).await?;
         Ok(i32::try_from(total).unwrap_or(i32::MAX))
     }
 }
 
-/// `BulkResult`.
+/// What a bulk action did to the selected members.
 #[derive(SimpleObject)]
 pub struct BulkResult {
     /// Members the selection named or matched.
@@ -83,7 +90,12 @@ pub struct MembersQuery;
 #[Object]
 impl MembersQuery {
     /// Needs members.read (or a group-scoped members.read covering that member).
-    async fn member(&self, ctx: &Context<'_>, id: ID) -> Result<Option<MemberView>> {
+    /// Null when unknown or outside the caller's reach; the caller may always read themselves.
+    async fn member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The member's id (Member.id).")] id: ID,
+    ) -> Result<Option<MemberView>> {
         let caller = caller(ctx).await?;
         caller.require_unrestricted()?;
         let id = parse_id("id", &id)?;
@@ -95,12 +107,13 @@ impl MembersQuery {
     async fn members(
         &self,
         ctx: &Context<'_>,
-        filter: Option<MemberFilterInput>,
-        order_by: Option<MemberOrderInput>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Which members; absent: every member the caller may read.")] filter: Option<MemberFilterInput>,
+        #[graphql(desc = "Sort order; absent: LAST_NAME, ascending.")] order_by: Option<MemberOrderInput>,
+        #[graphql(desc = "Page size going forward: 0 to 500, default 50. Not together with last.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor; it must come from a list in the same order.")] after: Option<String>,
+        #[graphql(desc = "Page size going backward (the page ending at before, or at the list's end): 0 to 500.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "End the backward page just before this cursor (same order).")] before: Option<String>,
     ) -> Result<MemberConnection> {
         let caller = caller(ctx).await?;
         let filter = filter.map(|f| f.into_domain("filter")).transpose()?.unwrap_or_default();
@@ -122,14 +135,23 @@ pub struct MembersMutation;
 #[Object]
 impl MembersMutation {
     /// Needs members.create. login is generated from the names when absent (DESIGN.md).
-    async fn create_member(&self, ctx: &Context<'_>, input: CreateMemberInput) -> Result<MemberView> {
+    async fn create_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new member's fields, roles and groups.")] input: CreateMemberInput,
+    ) -> Result<MemberView> {
         let caller = caller(ctx).await?;
         let member = members::create_member(app(ctx), &caller, input.into_domain()?).await?;
         Ok(MemberView(member))
     }
 
-    /// Needs members.update.
-    async fn update_member(&self, ctx: &Context<'_>, id: ID, input: UpdateMemberInput) -> Result<MemberView> {
+    /// Needs members.update (or a group-scoped members.update covering that member).
+    async fn update_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The member to change.")] id: ID,
+        #[graphql(desc = "The fields to change; absent ones stay as they are.")] input: UpdateMemberInput,
+    ) -> Result<MemberView> {
         let caller = caller(ctx).await?;
         let id = parse_id("id", &id)?;
         Ok(MemberView(
@@ -138,7 +160,15 @@ impl MembersMutation {
     }
 
     /// Needs roles.assign, and the roles given must be assignable by the caller.
-    async fn set_member_roles(&self, ctx: &Context<'_>, id: ID, roles: Vec<RoleAssignmentInput>) -> Result<MemberView> {
+    async fn set_member_roles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The member whose roles change; never the caller (FORBIDDEN).")] id: ID,
+        #[graphql(
+            desc = "The member's complete new set of roles: it replaces all current ones, default roles included."
+        )]
+        roles: Vec<RoleAssignmentInput>,
+    ) -> Result<MemberView> {
         let caller = caller(ctx).await?;
         let id = parse_id("id", &id)?;
         let roles = assignments("roles", roles)?;
@@ -148,21 +178,34 @@ impl MembersMutation {
     }
 
     /// Needs members.deactivate. Deactivated members' sessions end at once. The caller is never deactivated by it.
-    async fn deactivate_members(&self, ctx: &Context<'_>, selection: MemberSelectionInput) -> Result<BulkResult> {
+    async fn deactivate_members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The members to deactivate.")] selection: MemberSelectionInput,
+    ) -> Result<BulkResult> {
         let caller = caller(ctx).await?;
         let result = members::set_status(app(ctx), &caller, selection.into_domain()?, Status::Deactivated).await?;
         Ok(result.into())
     }
 
-    /// Needs members.deactivate.
-    async fn activate_members(&self, ctx: &Context<'_>, selection: MemberSelectionInput) -> Result<BulkResult> {
+    /// Needs members.deactivate. Makes the selected members ACTIVE again: they can sign in.
+    async fn activate_members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The members to reactivate.")] selection: MemberSelectionInput,
+    ) -> Result<BulkResult> {
         let caller = caller(ctx).await?;
         let result = members::set_status(app(ctx), &caller, selection.into_domain()?, Status::Active).await?;
         Ok(result.into())
     }
 
     /// Needs members.merge. Moves roles, groups, invitations, import history and audit references of `removeId` onto `keepId`, then deletes `removeId`.
-    async fn merge_members(&self, ctx: &Context<'_>, keep_id: ID, remove_id: ID) -> Result<MemberView> {
+    async fn merge_members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The member that stays; its empty fields are filled from the other.")] keep_id: ID,
+        #[graphql(desc = "The member that is deleted; neither keepId nor the caller (VALIDATION).")] remove_id: ID,
+    ) -> Result<MemberView> {
         let caller = caller(ctx).await?;
         let keep = parse_id("keepId", &keep_id)?;
         let remove = parse_id("removeId", &remove_id)?;

@@ -25,10 +25,15 @@ impl SessionQuery {
 /// A new session.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
+    /// The session token, shown once: send it as `Authorization: Bearer <token>` to this
+    /// tenant's endpoint only.
     pub token: String,
     /// When the session ends at the latest (it ends sooner after the tenant's idle time).
     pub expires_at: DateTime<Utc>,
+    /// The member the session belongs to.
     pub member: MemberView,
+    /// True when the session is restricted to changePassword, me and logout (anything else
+    /// answers PASSWORD_CHANGE_REQUIRED) until the password is changed.
     pub must_change_password: bool,
 }
 
@@ -61,7 +66,14 @@ pub struct SessionMutation;
 #[Object]
 impl SessionMutation {
     /// identifier is a login, an email or a secondary email. Wrong identifier and wrong password give the same INVALID_CREDENTIALS error.
-    async fn login(&self, ctx: &Context<'_>, identifier: String, password: String) -> Result<AuthPayload> {
+    /// A right password on a deactivated account gets ACCOUNT_DEACTIVATED; too many failures RATE_LIMITED.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A login, an email or a confirmed secondary email; case-insensitive.")] identifier: String,
+        #[graphql(desc = "The member's password (or the tenant's default password, for a restricted session).")]
+        password: String,
+    ) -> Result<AuthPayload> {
         Ok(auth::login(app(ctx), visitor(ctx), &identifier, &password)
             .await?
             .into())
@@ -73,7 +85,11 @@ impl SessionMutation {
     }
 
     /// Open registration, where the tenant allows it. An email with a pending invitation gets INVITATION_REQUIRED: that person must use the link.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account's address, names, password and locale.")] input: RegisterInput,
+    ) -> Result<AuthPayload> {
         let registering = profile::Registering {
             email: input.email,
             first_name: input.first_name,
@@ -89,7 +105,8 @@ impl SessionMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        current_password: String,
+        #[graphql(desc = "The password the member signs in with now; VALIDATION when wrong.")] current_password: String,
+        #[graphql(desc = "At least Tenant.passwordMinLength characters, at most 256, and not the current one.")]
         new_password: String,
     ) -> Result<AuthPayload> {
         let caller = caller(ctx).await?;
@@ -97,7 +114,13 @@ impl SessionMutation {
         Ok(AuthPayload::opened(session, member))
     }
 
-    async fn update_my_profile(&self, ctx: &Context<'_>, input: ProfileInput) -> Result<MemberView> {
+    /// Changes the signed-in member's own names, second address, phone or locale; not in a
+    /// restricted session (PASSWORD_CHANGE_REQUIRED).
+    async fn update_my_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields to change; absent ones stay as they are.")] input: ProfileInput,
+    ) -> Result<MemberView> {
         let caller = caller(ctx).await?;
         let change = profile::ProfileChange {
             first_name: input.first_name,
