@@ -98,7 +98,10 @@ pub fn build_schema(limits: &Limits) -> RosterSchema {
 }
 
 fn build(limits: &Limits, depth: usize, complexity: usize) -> RosterSchema {
+    const DATE_TIME: &str = "A moment in time, in UTC: an RFC 3339 string such as \"2026-11-30T17:30:00Z\".";
     Schema::build(Query::default(), Mutation::default(), imports_api::Subscription)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
+        .override_input_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
         .limit_depth(depth)
         .limit_complexity(complexity)
         .limit_directives(limits.graphql_directives)
