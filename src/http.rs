@@ -276,7 +276,7 @@ fn with_error_codes(mut response: async_graphql::Response) -> async_graphql::Res
 }
 
 fn set_code(error: &mut ServerError, before_execution: bool) {
-    let code = if before_execution && error.path.is_empty() {
+    let code = if (before_execution && error.path.is_empty()) || is_bad_argument(&error.message) {
         "VALIDATION"
     } else {
         tracing::error!(message = %error.message, "uncoded GraphQL error");
@@ -284,6 +284,18 @@ fn set_code(error: &mut ServerError, before_execution: bool) {
         "INTERNAL"
     };
     error.extensions.get_or_insert_with(Default::default).set("code", code);
+}
+
+/// Whether async-graphql refused an argument's value while resolving a field (an explicit
+/// null for a non-null argument, a value of the wrong type): the client's mistake.
+fn is_bad_argument(message: &str) -> bool {
+    [
+        "Expected input type ",
+        "Failed to parse ",
+        "Invalid value for argument ",
+    ]
+    .iter()
+    .any(|prefix| message.starts_with(prefix))
 }
 
 fn bearer_token(req: &Request) -> Option<String> {

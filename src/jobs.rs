@@ -29,13 +29,14 @@ pub async fn run_once(app: &App) -> Result<Pass> {
     })
 }
 
-/// Everything but mail delivery: expiry, reminders (queued, not sent), purges, and
-/// imports a dead process left; returns (expired, reminded).
+/// Everything but mail delivery: expiry, reminders (queued, not sent), purges, imports
+/// a dead process left, and the tenants' retention rules; returns (expired, reminded).
 async fn upkeep(app: &App) -> Result<(u64, u64)> {
     let expired = invitations::jobs::expire(app).await?;
     let reminded = invitations::jobs::remind(app).await?;
     crate::downloads::purge_expired(app).await?;
     crate::imports::running::recover_abandoned(&app.db, &app.imports).await?;
+    crate::members::retention::sweep(app, chrono::Utc::now()).await?;
     Ok((expired, reminded))
 }
 

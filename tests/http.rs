@@ -479,3 +479,23 @@ async fn websockets_outlive_the_http_deadlines() {
     let pong = socket.next().await.unwrap().unwrap();
     assert!(pong.to_text().unwrap().contains("pong"), "{pong:?}");
 }
+
+#[tokio::test]
+async fn a_null_for_a_non_null_argument_is_the_clients_mistake() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    // `$p` declared nullable and left out: async-graphql passes null to `Boolean! = false`.
+    let answer = t
+        .gql(
+            "acme",
+            Some(&admin),
+            "mutation($p: Boolean) { eraseMembers(selection: {ids: []}, allowProtected: $p) { changed } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(common::error_code(&answer), Some("VALIDATION"), "{answer}");
+    assert!(
+        answer["errors"][0]["message"].as_str().unwrap().contains("Boolean"),
+        "the message says what was wrong: {answer}"
+    );
+}

@@ -21,6 +21,8 @@ pub enum Permission {
     MembersMerge,
     /// `members.export`
     MembersExport,
+    /// `members.erase`
+    MembersErase,
     /// `roles.assign`
     RolesAssign,
     /// `groups.manage`
@@ -37,13 +39,14 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission; what `*` grants.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::MembersRead,
         Permission::MembersCreate,
         Permission::MembersUpdate,
         Permission::MembersDeactivate,
         Permission::MembersMerge,
         Permission::MembersExport,
+        Permission::MembersErase,
         Permission::RolesAssign,
         Permission::GroupsManage,
         Permission::InvitationsSend,
@@ -61,6 +64,7 @@ impl Permission {
             Permission::MembersDeactivate => "members.deactivate",
             Permission::MembersMerge => "members.merge",
             Permission::MembersExport => "members.export",
+            Permission::MembersErase => "members.erase",
             Permission::RolesAssign => "roles.assign",
             Permission::GroupsManage => "groups.manage",
             Permission::InvitationsSend => "invitations.send",

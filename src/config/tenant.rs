@@ -64,6 +64,19 @@ impl fmt::Debug for DefaultPassword {
     }
 }
 
+/// `[privacy]`: what members may erase themselves, and how long data is kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Privacy {
+    /// Members may erase their own account (`eraseMyAccount`); the last admin never can.
+    pub self_erasure: bool,
+    /// Members deactivated for longer are erased by the worker; None: never.
+    pub erase_deactivated_after: Option<Duration>,
+    /// Audit entries older are deleted by the worker; None: kept.
+    pub audit_retention: Option<Duration>,
+    /// Finished imports (with their changes and row errors) older are deleted; None: kept.
+    pub import_history_retention: Option<Duration>,
+}
+
 /// `[api]`: how browser apps of other origins may call the tenant's API.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Api {
@@ -184,6 +197,8 @@ pub struct Tenant {
     pub contact_email: Option<Address>,
     /// `[api]`.
     pub api: Api,
+    /// `[privacy]`.
+    pub privacy: Privacy,
     /// `[accounts]`.
     pub accounts: Accounts,
     /// `[invitations]`.

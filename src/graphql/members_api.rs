@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object, SimpleObject, ID};
 use sea_orm::Condition;
 
+use super::imports_api::Download;
 use super::inputs::{
     assignments, parse_id, CreateMemberInput, MemberFilterInput, MemberOrderInput, MemberSelectionInput,
     RoleAssignmentInput, UpdateMemberInput,
@@ -89,6 +90,33 @@ pub struct MembersQuery;
 
 #[Object]
 impl MembersQuery {
+    /// Everything Roster holds about the signed-in member, as a JSON file: profile, roles,
+    /// groups, invitations, the audit entries about them or by them, the imports that
+    /// touched them. UNAUTHENTICATED without a session.
+    async fn my_data(&self, ctx: &Context<'_>) -> Result<Download> {
+        let caller = caller(ctx).await?;
+        Ok(members::personal_data::my_data(app(ctx), &caller).await?.into())
+    }
+
+    /// Everything Roster holds about one member, as a JSON file (the same shape as myData).
+    /// Needs members.read and members.export; null for a member unknown or outside the
+    /// caller's reach.
+    async fn member_data(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The member's id (Member.id).")] id: ID,
+    ) -> Result<Option<Download>> {
+        let caller = caller(ctx).await?;
+        let Ok(id) = uuid::Uuid::parse_str(&id) else {
+            return Ok(None);
+        };
+        match members::personal_data::member_data(app(ctx), &caller, id).await {
+            Ok(link) => Ok(Some(link.into())),
+            Err(crate::error::Error::NotFound(_)) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// Needs members.read (or a group-scoped members.read covering that member).
     /// Null when unknown or outside the caller's reach; the caller may always read themselves.
     async fn member(
@@ -175,6 +203,26 @@ impl MembersMutation {
         Ok(MemberView(
             members::set_member_roles(app(ctx), &caller, id, roles).await?,
         ))
+    }
+
+    /// Needs members.erase. Removes the selected members' personal data everywhere; kept
+    /// records (audit entries, import counts) keep only their id, a pseudonymous reference.
+    /// The caller is never erased by it. Cannot be undone. Members holding a protected
+    /// role (the tenant's [import] protected_roles) need allowProtected, else VALIDATION.
+    async fn erase_members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The members to erase.")] selection: MemberSelectionInput,
+        #[graphql(
+            default = false,
+            desc = "Also erase members holding a protected role (admins by default); without it such a selection is VALIDATION and nothing is erased."
+        )]
+        allow_protected: bool,
+    ) -> Result<BulkResult> {
+        let caller = caller(ctx).await?;
+        let selection = selection.into_domain()?;
+        let result = members::erase::erase_members(app(ctx), &caller, selection, allow_protected).await?;
+        Ok(result.into())
     }
 
     /// Needs members.deactivate. Deactivated members' sessions end at once. The caller is never deactivated by it.

@@ -101,6 +101,18 @@ impl SessionMutation {
         Ok(AuthPayload::opened(session, member))
     }
 
+    /// Where the tenant allows it ([privacy] self_erasure; FORBIDDEN otherwise): erases the
+    /// signed-in member's account and personal data, as eraseMembers does, and ends their
+    /// sessions. VALIDATION for a wrong password; CONFLICT for the tenant's last admin.
+    async fn erase_my_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The password the member signs in with now; VALIDATION when wrong.")] current_password: String,
+    ) -> Result<bool> {
+        let caller = caller(ctx).await?;
+        Ok(crate::members::erase::erase_my_account(app(ctx), &caller, &current_password).await?)
+    }
+
     /// Clears mustChangePassword and returns a fresh session; the member's other sessions end.
     async fn change_password(
         &self,

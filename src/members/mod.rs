@@ -3,13 +3,16 @@
 mod admin;
 pub mod create;
 pub mod email;
+pub mod erase;
 pub mod fields;
 pub mod filter;
 pub mod list;
 pub mod login;
 pub mod manage;
 mod merge;
+pub mod personal_data;
 pub mod profile;
+pub mod retention;
 mod roles;
 pub mod search;
 mod status;

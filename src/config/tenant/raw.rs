@@ -10,7 +10,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::Registration;
-use crate::config::duration::{de_duration, de_durations, de_rate_limit, RateLimit};
+use crate::config::duration::{de_duration, de_durations, de_opt_duration, de_rate_limit, RateLimit};
 use crate::config::time_zone::de_opt_time_zone;
 
 const DAY: u64 = 86_400;
@@ -33,6 +33,8 @@ pub(super) struct TenantFile {
     pub contact_email: Option<String>,
     #[serde(default)]
     pub api: ApiFile,
+    #[serde(default)]
+    pub privacy: PrivacyFile,
     #[serde(default)]
     pub accounts: AccountsFile,
     #[serde(default)]
@@ -115,6 +117,20 @@ pub(super) struct InvitationsFile {
     pub lifetime: Duration,
     #[serde(deserialize_with = "de_durations")]
     pub reminders: Vec<Duration>,
+}
+
+/// `[privacy]`: erasure and retention.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PrivacyFile {
+    #[serde(default)]
+    pub self_erasure: bool,
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    pub erase_deactivated_after: Option<Duration>,
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    pub audit_retention: Option<Duration>,
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    pub import_history_retention: Option<Duration>,
 }
 
 /// `[api]`: who may call the API from a browser.

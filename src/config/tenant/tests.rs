@@ -520,3 +520,37 @@ fn allowed_origins_are_origins_written_as_browsers_send_them() {
     }
     assert_error(&format!("{MINIMAL}[api]\norigins = []\n"), "api.origins");
 }
+
+#[test]
+fn privacy_keys_are_delays_of_at_least_a_day() {
+    let defaults = load(MINIMAL).unwrap().privacy;
+    assert_eq!(
+        defaults,
+        Privacy::default(),
+        "nothing erased, everything kept, no self-erasure"
+    );
+    let toml = format!(
+        "{MINIMAL}[privacy]\nself_erasure = true\nerase_deactivated_after = \"2y\"\naudit_retention = \"400d\"\nimport_history_retention = \"12w\"\n"
+    );
+    let privacy = load(&toml).unwrap().privacy;
+    assert!(privacy.self_erasure);
+    // A year counts 365.25 days.
+    assert_eq!(
+        privacy.erase_deactivated_after,
+        Some(Duration::from_secs(2 * 31_557_600))
+    );
+    assert_eq!(privacy.audit_retention, Some(Duration::from_secs(400 * DAY)));
+    assert_eq!(privacy.import_history_retention, Some(Duration::from_secs(84 * DAY)));
+    assert_error(
+        &format!("{MINIMAL}[privacy]\nerase_deactivated_after = \"12h\"\n"),
+        "privacy.erase_deactivated_after: must be at least 1d",
+    );
+    assert_error(
+        &format!("{MINIMAL}[privacy]\naudit_retention = \"soon\"\n"),
+        "privacy.audit_retention",
+    );
+    assert_error(
+        &format!("{MINIMAL}[privacy]\nerase_after = \"2y\"\n"),
+        "privacy.erase_after",
+    );
+}

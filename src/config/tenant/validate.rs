@@ -10,9 +10,11 @@ use indexmap::IndexMap;
 use lettre::message::Mailbox;
 use lettre::Address;
 
-use super::raw::{AccountsFile, ApiFile, BootstrapFile, ImportFile, InvitationsFile, RoleFile, TenantFile};
+use super::raw::{
+    AccountsFile, ApiFile, BootstrapFile, ImportFile, InvitationsFile, PrivacyFile, RoleFile, TenantFile,
+};
 use super::{
-    admin_role_of, web_origin, Accounts, Api, Bootstrap, DefaultPassword, ImportSettings, InvitationSettings,
+    admin_role_of, web_origin, Accounts, Api, Bootstrap, DefaultPassword, ImportSettings, InvitationSettings, Privacy,
     RateLimits, Tenant, IMPORT_FIELDS,
 };
 use crate::auth::password;
@@ -70,6 +72,7 @@ pub(super) fn validate(
         .as_deref()
         .and_then(|text| check_contact_email(p, text));
     let api = check_api(p, &raw.api);
+    let privacy = check_privacy(p, &raw.privacy);
     let default_password = check_accounts(p, &raw.accounts);
     let reminders = check_invitations(p, &raw.invitations);
     let roles = check_roles(p, raw.roles, &locales);
@@ -106,6 +109,7 @@ pub(super) fn validate(
         mail_from,
         contact_email,
         api,
+        privacy,
         accounts: Accounts {
             default_password,
             password_min_length,
@@ -215,6 +219,25 @@ fn deliverable_everywhere(address: &Address) -> Result<(), &'static str> {
         Ok(())
     } else {
         Err("the part before the @ must be plain ASCII: mail servers without SMTPUTF8 refuse other characters there")
+    }
+}
+
+/// `[privacy]`: each delay at least a day (a shorter one is a typo that erases people).
+fn check_privacy(p: &mut Problems, privacy: &PrivacyFile) -> Privacy {
+    for (key, delay) in [
+        ("privacy.erase_deactivated_after", privacy.erase_deactivated_after),
+        ("privacy.audit_retention", privacy.audit_retention),
+        ("privacy.import_history_retention", privacy.import_history_retention),
+    ] {
+        if delay.is_some_and(|d| d < Duration::from_secs(86_400)) {
+            p.add(key, "must be at least 1d (or left out: kept forever)");
+        }
+    }
+    Privacy {
+        self_erasure: privacy.self_erasure,
+        erase_deactivated_after: privacy.erase_deactivated_after,
+        audit_retention: privacy.audit_retention,
+        import_history_retention: privacy.import_history_retention,
     }
 }
 

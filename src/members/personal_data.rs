@@ -1,0 +1,171 @@
+//! A member's data, as they may ask for it (GDPR, right of access): everything Roster
+//! holds about them, as one JSON file behind a signed download link.
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::create::held_addresses;
+use super::manage::member_in_scope;
+use super::{display_name, email};
+use crate::app::App;
+use crate::auth::permissions::require;
+use crate::auth::Caller;
+use crate::config::{Permission, Tenant};
+use crate::downloads::{self, File, Link};
+use crate::error::Result;
+use entity::{audit_log, group_members, groups, import_changes, import_jobs, invitations, members, role_assignments};
+
+/// The content type of the file.
+pub const JSON: &str = "application/json; charset=utf-8";
+
+/// `myData`: the signed-in member's own data.
+pub async fn my_data(app: &App, caller: &Caller) -> Result<Link> {
+    data_link(app, &caller.tenant, &caller.member).await
+}
+
+/// `memberData(id)` (members.read and members.export, within the caller's reach):
+/// NOT_FOUND-free — None for a member the caller cannot see.
+pub async fn member_data(app: &App, caller: &Caller, id: Uuid) -> Result<Link> {
+    require(&app.db, caller, Permission::MembersExport).await?;
+    let member = member_in_scope(&app.db, caller, Permission::MembersRead, id).await?;
+    data_link(app, &caller.tenant, &member).await
+}
+
+async fn data_link(app: &App, tenant: &Tenant, member: &members::Model) -> Result<Link> {
+    let document = collect(&app.db, tenant, member).await?;
+    let file = File {
+        name: format!("roster-{}-{}.json", tenant.slug, member.login),
+        content_type: JSON.to_owned(),
+        bytes: serde_json::to_vec_pretty(&document).expect("JSON values serialise"),
+    };
+    downloads::store(app, tenant, file).await
+}
+
+/// Everything held about `member`: profile, roles, groups, invitations to them or
+/// their addresses, the audit entries about them or by them, and the imports that
+/// touched them.
+pub async fn collect<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &members::Model) -> Result<Value> {
+    let roles = role_assignments::Entity::find()
+        .filter(role_assignments::Column::Tenant.eq(&tenant.slug))
+        .filter(role_assignments::Column::MemberId.eq(member.id))
+        .all(conn)
+        .await?;
+    let group_names = |ids: Vec<Uuid>| async move {
+        Ok::<_, crate::error::Error>(
+            groups::Entity::find()
+                .filter(groups::Column::Tenant.eq(&tenant.slug))
+                .filter(groups::Column::Id.is_in(ids))
+                .all(conn)
+                .await?,
+        )
+    };
+    let role_groups = group_names(roles.iter().filter_map(|r| r.group_id).collect()).await?;
+    let group_of = |id: Option<Uuid>| {
+        id.and_then(|id| role_groups.iter().find(|g| g.id == id))
+            .map(|g| g.name.clone())
+    };
+    let roles: Vec<Value> = roles
+        .iter()
+        .map(|r| json!({ "role": r.role, "group": group_of(r.group_id), "since": r.created_at }))
+        .collect();
+    let memberships = group_members::Entity::find()
+        .filter(group_members::Column::MemberId.eq(member.id))
+        .all(conn)
+        .await?;
+    let groups: Vec<Value> = group_names(memberships.iter().map(|m| m.group_id).collect())
+        .await?
+        .iter()
+        .map(|g| json!({ "name": g.name, "smart": g.rule.is_some() }))
+        .collect();
+    let keys: Vec<String> = held_addresses(member).map(|(_, a)| email::key(a)).collect();
+    let invitations: Vec<Value> = invitations::Entity::find()
+        .filter(invitations::Column::Tenant.eq(&tenant.slug))
+        .filter(
+            Condition::any()
+                .add(invitations::Column::MemberId.eq(member.id))
+                .add(invitations::Column::EmailKey.is_in(keys)),
+        )
+        .order_by_asc(invitations::Column::CreatedAt)
+        .all(conn)
+        .await?
+        .iter()
+        .map(|i| {
+            json!({
+                "kind": i.kind, "email": i.email, "status": i.status, "firstName": i.first_name,
+                "lastName": i.last_name, "message": i.message, "sentAt": i.sent_at, "createdAt": i.created_at,
+                "expiresAt": i.expires_at, "acceptedAt": i.accepted_at, "revokedAt": i.revoked_at,
+            })
+        })
+        .collect();
+    let audit: Vec<Value> = audit_log::Entity::find()
+        .filter(audit_log::Column::Tenant.eq(&tenant.slug))
+        .filter(
+            Condition::any()
+                .add(audit_log::Column::TargetId.eq(member.id))
+                .add(audit_log::Column::ActorId.eq(member.id)),
+        )
+        .order_by_asc(audit_log::Column::At)
+        .all(conn)
+        .await?
+        .iter()
+        .map(|e| {
+            json!({
+                "at": e.at,
+                "action": e.action,
+                "byThisMember": e.actor_id == Some(member.id),
+                "aboutThisMember": e.target_id == Some(member.id),
+                "details": serde_json::from_str::<Value>(&e.details).unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    let changes = import_changes::Entity::find()
+        .filter(import_changes::Column::Tenant.eq(&tenant.slug))
+        .filter(import_changes::Column::MemberId.eq(member.id))
+        .all(conn)
+        .await?;
+    let mut imports = Vec::new();
+    for change in &changes {
+        let job = import_jobs::Entity::find_by_id(change.job_id).one(conn).await?;
+        imports.push(json!({
+            "import": change.job_id,
+            "fileName": job.as_ref().map(|j| j.file_name.clone()),
+            "mode": job.as_ref().map(|j| j.mode.clone()),
+            "status": job.as_ref().map(|j| j.status.clone()),
+            "appliedAt": job.as_ref().and_then(|j| j.applied_at),
+            "change": change.kind,
+            "fields": serde_json::from_str::<Value>(&change.changes).unwrap_or(Value::Null),
+        }));
+    }
+    Ok(json!({
+        "organization": tenant.name,
+        "generatedAt": Utc::now(),
+        "member": {
+            "id": member.id,
+            "login": member.login,
+            "displayName": display_name(member),
+            "firstName": member.first_name,
+            "lastName": member.last_name,
+            "email": member.email,
+            "emailVerified": member.email_verified,
+            "secondaryEmail": member.secondary_email,
+            "secondaryEmailVerified": member.secondary_email_verified,
+            "phone": member.phone,
+            "locale": member.locale,
+            "status": member.status,
+            "origin": member.origin,
+            "hasPassword": member.password_hash.is_some() || member.uses_default_password,
+            "mustChangePassword": member.must_change_password,
+            "createdAt": member.created_at,
+            "updatedAt": member.updated_at,
+            "lastSignInAt": member.last_login_at,
+            "deactivatedAt": member.deactivated_at,
+        },
+        "roles": roles,
+        "groups": groups,
+        "invitations": invitations,
+        "auditLog": audit,
+        "imports": imports,
+    }))
+}
