@@ -4,13 +4,13 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::http::{GraphiQLSource, MultipartOptions, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::http::{MultipartOptions, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql::{ServerError, Value};
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use poem::http::{header, StatusCode};
 use poem::middleware::CatchPanic;
 use poem::web::websocket::WebSocket;
-use poem::web::{Data, Html, Path};
+use poem::web::{Data, Path};
 use poem::{get, handler, post, Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use serde_json::json;
 
@@ -22,6 +22,7 @@ use crate::pages;
 
 mod body;
 mod cors;
+mod playground;
 mod serve;
 mod socket;
 
@@ -59,6 +60,7 @@ pub fn routes(app: App) -> impl Endpoint {
             get(pages::reset_request_get).post(pages::reset_request_post),
         )
         .at("/t/:tenant/assets/pages.css", get(pages::stylesheet))
+        .at("/t/:tenant/assets/graphiql/:name", get(playground::asset))
         .at(
             "/t/:tenant/email-change",
             get(pages::email_change_get).post(pages::email_change_post),
@@ -193,7 +195,7 @@ async fn graphql_get(
         .header(header::ACCEPT)
         .is_some_and(|accept| accept.contains("text/html"));
     if wants_html && !query_string.contains("query=") {
-        return graphiql(&tenant).into_response();
+        return playground::page(&tenant);
     }
     let request = match async_graphql::http::parse_query_string(query_string) {
         Ok(request) => request,
@@ -227,18 +229,6 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
         };
         chosen && op.node.ty == async_graphql::parser::types::OperationType::Mutation
     })
-}
-
-fn graphiql(tenant: &Tenant) -> Html<String> {
-    let endpoint = format!("/t/{}/graphql", tenant.slug);
-    let ws = format!("/t/{}/graphql/ws", tenant.slug);
-    Html(
-        GraphiQLSource::build()
-            .endpoint(&endpoint)
-            .subscription_endpoint(&ws)
-            .title(&format!("{} — Roster", tenant.name))
-            .finish(),
-    )
 }
 
 async fn execute(

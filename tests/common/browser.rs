@@ -47,8 +47,16 @@ pub async fn dump_dom(chromium: &str, url: &str, budget: Duration) -> String {
 /// Opens `url` in headless Chromium and waits, up to `timeout` of real time, until the
 /// page's `<body data-state>` says `done` or `failed` (pages with sockets and polling
 /// never go idle, so `--dump-dom` would read them too early); returns the DOM then.
-/// Speaks the DevTools protocol over its WebSocket: `Runtime.evaluate` and nothing more.
 pub async fn run_until_settled(chromium: &str, url: &str, timeout: Duration) -> String {
+    let state = "document.body ? (document.body.dataset.state || '') : ''";
+    run_until(chromium, url, &[], state, timeout).await
+}
+
+/// Opens `url` in headless Chromium started with `extra_args`, and evaluates `state` (a
+/// JavaScript expression) every 200 ms until it yields `done` or `failed` or `timeout`
+/// of real time has passed; returns the DOM then. Speaks the DevTools protocol over its
+/// WebSocket: `Runtime.evaluate` and nothing more.
+pub async fn run_until(chromium: &str, url: &str, extra_args: &[&str], state: &str, timeout: Duration) -> String {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
 
@@ -65,6 +73,7 @@ pub async fn run_until_settled(chromium: &str, url: &str, timeout: Duration) -> 
             "--disable-sync",
             "--remote-debugging-port=0",
         ])
+        .args(extra_args)
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(url)
         .kill_on_drop(true)
@@ -127,7 +136,7 @@ pub async fn run_until_settled(chromium: &str, url: &str, timeout: Duration) -> 
         panic!("the DevTools socket closed");
     };
     loop {
-        let state = evaluate("document.body ? (document.body.dataset.state || '') : ''").await;
+        let state = evaluate(state).await;
         if state == "done" || state == "failed" || tokio::time::Instant::now() >= deadline {
             return evaluate("document.documentElement.outerHTML").await;
         }
