@@ -18,7 +18,7 @@ use crate::app::App;
 use crate::auth::{resume_session, SessionState, Visitor};
 use crate::config::Tenant;
 use crate::graphql::Schemas;
-use crate::pages;
+use crate::{console, pages};
 
 mod body;
 mod cors;
@@ -59,6 +59,18 @@ pub fn routes(app: App) -> impl Endpoint {
             "/t/:tenant/password-reset/request",
             get(pages::reset_request_get).post(pages::reset_request_post),
         )
+        .at("/t/:tenant/admin", get(console::home))
+        .at(
+            "/t/:tenant/admin/sign-in",
+            get(console::sign_in_get).post(console::sign_in_post),
+        )
+        .at("/t/:tenant/admin/sign-out", post(console::sign_out_post))
+        .at("/t/:tenant/admin/members", get(console::members))
+        .at(
+            "/t/:tenant/admin/password",
+            get(console::password_get).post(console::password_post),
+        )
+        .at("/t/:tenant/admin/console.css", get(console::stylesheet))
         .at("/t/:tenant/assets/pages.css", get(pages::stylesheet))
         .at("/t/:tenant/assets/graphiql/:name", get(playground::asset))
         .at(

@@ -7,7 +7,7 @@
 //! replaced, revoked, expired) and offers the way on.
 
 mod account;
-mod csrf;
+pub(crate) mod csrf;
 mod invitation;
 mod strings;
 

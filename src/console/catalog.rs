@@ -1,0 +1,113 @@
+//! The console's sentences: one Fluent catalog per language (`i18n/<lang>.ftl`), read
+//! once. A page asks for a key in the reader's language; English fills any gap.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+/// The languages the console speaks, with their catalogs.
+const CATALOGS: [(&str, &str); 2] = [("en", include_str!("i18n/en.ftl")), ("fr", include_str!("i18n/fr.ftl"))];
+
+/// The language used when the reader's has no catalog.
+pub const FALLBACK: &str = "en";
+
+fn bundles() -> &'static HashMap<&'static str, FluentBundle<FluentResource>> {
+    static BUNDLES: OnceLock<HashMap<&'static str, FluentBundle<FluentResource>>> = OnceLock::new();
+    BUNDLES.get_or_init(|| {
+        CATALOGS
+            .iter()
+            .map(|(lang, source)| {
+                let id: LanguageIdentifier = lang.parse().expect("static language tag");
+                let resource = FluentResource::try_new((*source).to_owned()).expect("catalogs parse (tested)");
+                let mut bundle = FluentBundle::new_concurrent(vec![id]);
+                // Isolation marks around arguments would end up inside HTML attributes.
+                bundle.set_use_isolating(false);
+                bundle
+                    .add_resource(resource)
+                    .expect("no key twice in a catalog (tested)");
+                (*lang, bundle)
+            })
+            .collect()
+    })
+}
+
+/// The catalog language for a reader of `locale` (`fr-BE` reads `fr`), if there is one.
+pub fn language_for(locale: &str) -> Option<&'static str> {
+    let language = locale.split(['-', '_']).next().unwrap_or(locale).to_ascii_lowercase();
+    CATALOGS.iter().map(|(lang, _)| *lang).find(|lang| *lang == language)
+}
+
+/// The sentence `key` in `lang` with `args` (name, value), falling back to English,
+/// then to the key itself (never expected: the catalogs are tested to be complete).
+pub fn text(lang: &str, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+    let bundles = bundles();
+    let found = [lang, FALLBACK]
+        .iter()
+        .filter_map(|l| bundles.get(l))
+        .find_map(|bundle| bundle.get_message(key).and_then(|m| m.value()).map(|p| (bundle, p)));
+    let Some((bundle, pattern)) = found else {
+        return key.to_owned();
+    };
+    let mut fluent_args = FluentArgs::new();
+    for (name, value) in args {
+        fluent_args.set(*name, value.clone());
+    }
+    let mut errors = Vec::new();
+    bundle
+        .format_pattern(pattern, Some(&fluent_args), &mut errors)
+        .into_owned()
+}
+
+/// Every key of a catalog's source, in order.
+fn keys(source: &str) -> Vec<String> {
+    let resource = FluentResource::try_new(source.to_owned()).expect("catalogs parse");
+    resource
+        .entries()
+        .filter_map(|entry| match entry {
+            fluent_syntax::ast::Entry::Message(message) => Some(message.id.name.to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Keys one catalog has and another lacks, as `lang: key` lines.
+pub fn gaps() -> Vec<String> {
+    let all: Vec<(&str, Vec<String>)> = CATALOGS.iter().map(|(lang, source)| (*lang, keys(source))).collect();
+    let mut gaps = Vec::new();
+    for (lang, own) in &all {
+        for (other, theirs) in &all {
+            for key in theirs.iter().filter(|k| !own.contains(k)) {
+                gaps.push(format!("{lang}: {key} (in {other})"));
+            }
+        }
+    }
+    gaps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_in_every_language_and_every_catalog_parses() {
+        assert_eq!(gaps(), Vec::<String>::new());
+        for (lang, source) in CATALOGS {
+            assert!(FluentResource::try_new(source.to_owned()).is_ok(), "{lang} parses");
+            assert!(keys(source).len() > 20, "{lang}");
+        }
+    }
+
+    #[test]
+    fn sentences_take_their_arguments_and_plurals() {
+        assert_eq!(text("fr", "home-welcome", &[("name", "Léa".into())]), "Bienvenue, Léa.");
+        assert_eq!(text("en", "members-count", &[("count", 1.into())]), "One member");
+        assert_eq!(text("en", "members-count", &[("count", 12.into())]), "12 members");
+        assert_eq!(text("fr", "members-count", &[("count", 12.into())]), "12 membres");
+        assert_eq!(language_for("fr-BE"), Some("fr"));
+        assert_eq!(language_for("nl-BE"), None);
+        assert_eq!(text("nl", "nav-home", &[]), "Home", "English fills the gap");
+    }
+}

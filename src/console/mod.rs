@@ -1,0 +1,642 @@
+//! The admin console, `/t/{tenant}/admin`: plain HTML pages for coordinators and
+//! members, served by Roster. Every page runs operations of Roster's own GraphQL schema
+//! in process (the documents in `operations/`) with the signed-in member's session and
+//! renders the answer with minijinja (`templates/`); every form posts, runs a mutation
+//! and redirects. No page reaches the domain layer or the database by itself, so the
+//! console can do nothing the API cannot. Sessions are the API's, carried in an
+//! HttpOnly, SameSite=Lax cookie bound to the tenant; forms carry a CSRF token and
+//! their Origin is checked. Sentences come from one Fluent catalog per language.
+
+mod catalog;
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use fluent_bundle::FluentValue;
+use minijinja::value::Kwargs;
+use minijinja::{context, Environment, Value};
+use poem::http::{header, StatusCode};
+use poem::web::{Data, Form, Path, Query};
+use poem::{handler, Request, Response};
+use serde_json::json;
+
+use crate::app::App;
+use crate::auth::{SessionState, Visitor};
+use crate::config::Tenant;
+use crate::graphql::Schemas;
+use crate::pages::csrf::{self, Csrf};
+
+pub use self::catalog::gaps as catalog_gaps;
+
+/// The cookie that carries the console's session (the API's session token).
+const SESSION_COOKIE: &str = "roster_console";
+
+/// Only what Roster serves itself: no script at all yet, no framing, forms to itself.
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const STYLESHEET: &str = include_str!("console.css");
+
+/// Templates, by name.
+const TEMPLATES: [(&str, &str); 6] = [
+    ("layout.html", include_str!("templates/layout.html")),
+    ("sign_in.html", include_str!("templates/sign_in.html")),
+    ("home.html", include_str!("templates/home.html")),
+    ("members.html", include_str!("templates/members.html")),
+    ("password.html", include_str!("templates/password.html")),
+    ("message.html", include_str!("templates/message.html")),
+];
+
+/// The GraphQL documents the pages run.
+mod operations {
+    pub const SIGN_IN: &str = include_str!("operations/sign_in.graphql");
+    pub const SIGN_OUT: &str = include_str!("operations/sign_out.graphql");
+    pub const ME: &str = include_str!("operations/me.graphql");
+    pub const HOME_MEMBERS: &str = include_str!("operations/home_members.graphql");
+    pub const HOME_INVITATIONS: &str = include_str!("operations/home_invitations.graphql");
+    pub const HOME_IMPORTS: &str = include_str!("operations/home_imports.graphql");
+    pub const MEMBERS: &str = include_str!("operations/members.graphql");
+    pub const CHANGE_PASSWORD: &str = include_str!("operations/change_password.graphql");
+}
+
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .expect("console templates parse (tested)");
+        }
+        env
+    })
+}
+
+/// A GraphQL error as a page shows it: its code, its message, the fields it names.
+#[derive(Debug, Clone)]
+struct Refusal {
+    code: String,
+    message: String,
+    fields: Vec<(String, String)>,
+}
+
+/// One request to the console: the tenant, who is asking, in which language.
+struct Visit {
+    app: App,
+    schemas: Schemas,
+    tenant: Arc<Tenant>,
+    visitor: Visitor,
+    /// The session token from the cookie, when it still opens a session.
+    token: Option<String>,
+    lang: &'static str,
+    csrf: Csrf,
+    /// Sign-in answer: the signed-in member's name and permissions (tenant-wide or not).
+    me: Option<Me>,
+}
+
+#[derive(Debug, Clone)]
+struct Me {
+    name: String,
+    must_change_password: bool,
+    permissions: Vec<String>,
+}
+
+impl Me {
+    fn can(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == "*" || p == permission)
+    }
+}
+
+impl Visit {
+    async fn open(req: &Request, slug: &str, app: &App, schemas: &Schemas) -> Option<Visit> {
+        let tenant = app.tenants.get(slug)?;
+        let token = session_cookie(req);
+        let visitor = crate::http::build_visitor(app, tenant.clone(), req, token.clone()).await;
+        let live = matches!(visitor.session, SessionState::Active(_));
+        let mut visit = Visit {
+            app: app.clone(),
+            schemas: schemas.clone(),
+            lang: catalog::language_for(visitor.locale()).unwrap_or(catalog::FALLBACK),
+            tenant,
+            visitor,
+            token: token.filter(|_| live),
+            csrf: Csrf::of(req),
+            me: None,
+        };
+        if visit.token.is_some() {
+            if let Ok(data) = visit.run(operations::ME, json!({})).await {
+                let me = &data["me"];
+                if let Some(lang) = me["locale"].as_str().and_then(catalog::language_for) {
+                    visit.lang = lang;
+                }
+                visit.me = me["displayName"].as_str().map(|name| Me {
+                    name: name.to_owned(),
+                    must_change_password: me["mustChangePassword"].as_bool().unwrap_or(false),
+                    permissions: me["roles"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|r| r["role"]["permissions"].as_array().cloned().unwrap_or_default())
+                        .filter_map(|p| p.as_str().map(str::to_owned))
+                        .collect(),
+                });
+            }
+        }
+        Some(visit)
+    }
+
+    /// Runs a GraphQL document as this visitor, as the HTTP endpoint would.
+    async fn run(&self, document: &str, variables: serde_json::Value) -> Result<serde_json::Value, Refusal> {
+        let request = async_graphql::Request::new(document)
+            .variables(async_graphql::Variables::from_json(variables))
+            .data(self.app.clone())
+            .data(self.visitor.clone())
+            .data(crate::graphql::member_relations(&self.app, &self.tenant));
+        let response = self.schemas.api.execute(request).await;
+        if let Some(error) = response.errors.first() {
+            let extensions = error.extensions.as_ref();
+            let code = extensions
+                .and_then(|e| e.get("code"))
+                .and_then(|c| serde_json::to_value(c).ok())
+                .and_then(|c| c.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "INTERNAL".to_owned());
+            let fields = extensions
+                .and_then(|e| e.get("fields"))
+                .and_then(|f| serde_json::to_value(f).ok())
+                .and_then(|f| f.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .map(|f| {
+                    (
+                        f["field"].as_str().unwrap_or_default().to_owned(),
+                        f["message"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect();
+            return Err(Refusal {
+                code,
+                message: error.message.clone(),
+                fields,
+            });
+        }
+        Ok(response.data.into_json().unwrap_or_default())
+    }
+
+    fn text(&self, key: &str) -> String {
+        catalog::text(self.lang, key, &[])
+    }
+
+    /// Whether a posted form comes from this site: its CSRF token matches its cookie,
+    /// and its Origin, when the browser sends one, is Roster's.
+    fn form_is_ours(&self, req: &Request, form: &HashMap<String, String>) -> bool {
+        let origin_ok = req.header(header::ORIGIN).is_none_or(|origin| {
+            let public = self
+                .tenant
+                .public_url(&self.app.settings.public_url)
+                .origin()
+                .ascii_serialization();
+            let host = req.header(header::HOST).unwrap_or_default();
+            origin == public || origin.split_once("://").is_some_and(|(_, authority)| authority == host)
+        });
+        origin_ok
+            && csrf::verify(
+                req,
+                &self.app.secret_key,
+                &self.tenant.slug,
+                form.get("csrf").map(String::as_str),
+            )
+    }
+
+    /// A page of the console, with its security headers.
+    fn render(&self, template: &str, page: &str, title: &str, extra: Value) -> Response {
+        self.render_status(StatusCode::OK, template, page, title, extra)
+    }
+
+    fn render_status(&self, status: StatusCode, template: &str, page: &str, title: &str, extra: Value) -> Response {
+        let lang = self.lang;
+        let translate = Value::from_function(move |key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+            let mut args: Vec<(&str, FluentValue<'_>)> = Vec::new();
+            let names: Vec<&str> = kwargs.args().collect();
+            for name in names {
+                let value: Value = kwargs.get(name)?;
+                let fluent = match value.as_i64() {
+                    Some(n) => FluentValue::from(n),
+                    None => FluentValue::from(value.to_string()),
+                };
+                args.push((name, fluent));
+            }
+            Ok(catalog::text(lang, key, &args))
+        });
+        let me = self.me.as_ref();
+        let base = context! {
+            lang => lang,
+            t => translate,
+            title => title,
+            page => page,
+            slug => self.tenant.slug.clone(),
+            tenant_name => self.tenant.name.clone(),
+            signed_in => me.is_some(),
+            me_name => me.map(|m| m.name.clone()),
+            can_read_members => me.is_some_and(|m| m.can("members.read")),
+            csrf => self.csrf.field(&self.app.secret_key, &self.tenant.slug),
+        };
+        let rendered = environment()
+            .get_template(template)
+            .and_then(|t| t.render(context! { ..extra, ..base }));
+        let body = match rendered {
+            Ok(body) => body,
+            Err(err) => {
+                tracing::error!(error = %err, template, "console template failed");
+                return plain_error(StatusCode::INTERNAL_SERVER_ERROR, &self.text("error-generic"));
+            }
+        };
+        let mut response = secure(Response::builder().status(status))
+            .content_type("text/html; charset=utf-8")
+            .body(body);
+        if let Some(cookie) = self.csrf.set_cookie(&self.tenant.slug, self.is_https()) {
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+        }
+        response
+    }
+
+    fn is_https(&self) -> bool {
+        self.tenant.public_url(&self.app.settings.public_url).scheme() == "https"
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!("/t/{}/admin{rest}", self.tenant.slug)
+    }
+
+    /// The session cookie holding `token` (or clearing it, for None).
+    fn session_cookie(&self, token: Option<&str>) -> String {
+        let secure = if self.is_https() { "; Secure" } else { "" };
+        let path = format!("/t/{}/", self.tenant.slug);
+        match token {
+            Some(token) => format!("{SESSION_COOKIE}={token}; Path={path}; HttpOnly; SameSite=Lax{secure}"),
+            None => format!("{SESSION_COOKIE}=; Path={path}; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        }
+    }
+
+    /// The signed-in member, or where to send the visitor instead: the sign-in page, or
+    /// the forced password change.
+    fn signed_in(&self, page: &str) -> Result<&Me, String> {
+        match &self.me {
+            None => Err(self.path("/sign-in")),
+            Some(me) if me.must_change_password && page != "password" => Err(self.path("/password")),
+            Some(me) => Ok(me),
+        }
+    }
+}
+
+/// Headers every console page carries.
+fn secure(builder: poem::ResponseBuilder) -> poem::ResponseBuilder {
+    builder
+        .header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)
+        .header(header::X_FRAME_OPTIONS, "DENY")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(header::REFERRER_POLICY, "same-origin")
+        .header(header::CACHE_CONTROL, "no-store")
+}
+
+fn see_other(location: &str) -> Response {
+    secure(Response::builder().status(StatusCode::SEE_OTHER))
+        .header(header::LOCATION, location)
+        .finish()
+}
+
+fn plain_error(status: StatusCode, message: &str) -> Response {
+    secure(Response::builder().status(status))
+        .content_type("text/plain; charset=utf-8")
+        .body(message.to_owned())
+}
+
+fn not_found() -> Response {
+    plain_error(StatusCode::NOT_FOUND, "Not found")
+}
+
+fn session_cookie(req: &Request) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
+/// GET: the sign-in form (or home, for someone signed in).
+#[handler]
+pub async fn sign_in_get(
+    req: &Request,
+    Path(slug): Path<String>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    if visit.me.is_some() {
+        return see_other(&visit.path(""));
+    }
+    let title = visit.text("sign-in-title");
+    visit.render("sign_in.html", "sign-in", &title, context! { identifier => "" })
+}
+
+/// POST: signs in through `login`, sets the session cookie and goes home.
+#[handler]
+pub async fn sign_in_post(
+    req: &Request,
+    Path(slug): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let title = visit.text("sign-in-title");
+    let identifier = form.get("identifier").cloned().unwrap_or_default();
+    if !visit.form_is_ours(req, &form) {
+        let problem = visit.text("form-expired");
+        let extra = context! { identifier => identifier, problem => problem };
+        return visit.render_status(StatusCode::FORBIDDEN, "sign_in.html", "sign-in", &title, extra);
+    }
+    let variables = json!({ "identifier": identifier, "password": form.get("password").cloned().unwrap_or_default() });
+    match visit.run(operations::SIGN_IN, variables).await {
+        Ok(data) => {
+            let token = data["login"]["token"].as_str().unwrap_or_default();
+            let mut response = see_other(&visit.path(""));
+            let cookie = visit.session_cookie(Some(token));
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+            response
+        }
+        Err(refusal) => {
+            let problem = match refusal.code.as_str() {
+                "INVALID_CREDENTIALS" | "VALIDATION" => visit.text("sign-in-failed"),
+                "ACCOUNT_DEACTIVATED" => visit.text("sign-in-deactivated"),
+                "RATE_LIMITED" => catalog::text(visit.lang, "sign-in-limited", &[("minutes", 15.into())]),
+                _ => visit.text("error-generic"),
+            };
+            let extra = context! { identifier => identifier, problem => problem };
+            visit.render_status(StatusCode::OK, "sign_in.html", "sign-in", &title, extra)
+        }
+    }
+}
+
+/// POST: ends the session (`logout`) and clears the cookie.
+#[handler]
+pub async fn sign_out_post(
+    req: &Request,
+    Path(slug): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    if !visit.form_is_ours(req, &form) {
+        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
+    }
+    if visit.token.is_some() {
+        let _ = visit.run(operations::SIGN_OUT, json!({})).await;
+    }
+    let mut response = see_other(&visit.path("/sign-in"));
+    let cookie = visit.session_cookie(None);
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+    response
+}
+
+/// GET: home — the counts a coordinator looks at first, each a link into the list.
+#[handler]
+pub async fn home(
+    req: &Request,
+    Path(slug): Path<String>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let me = match visit.signed_in("home") {
+        Ok(me) => me.clone(),
+        Err(elsewhere) => return see_other(&elsewhere),
+    };
+    let mut counts = None;
+    if let Ok(data) = visit.run(operations::HOME_MEMBERS, json!({})).await {
+        let pending = if me.can("invitations.manage") {
+            visit
+                .run(operations::HOME_INVITATIONS, json!({}))
+                .await
+                .ok()
+                .map(|d| d["invitations"]["totalCount"].clone())
+        } else {
+            None
+        };
+        counts = Some(json!({
+            "active": data["active"]["totalCount"],
+            "deactivated": data["deactivated"]["totalCount"],
+            "never": data["never"]["totalCount"],
+            "pending": pending,
+        }));
+    }
+    let imports = if me.can("imports.run") {
+        visit
+            .run(operations::HOME_IMPORTS, json!({}))
+            .await
+            .ok()
+            .map(|d| d["importJobs"]["nodes"][0].clone())
+    } else {
+        None
+    };
+    let title = visit.text("home-title");
+    let extra = context! { counts => Value::from_serialize(&counts), imports => Value::from_serialize(&imports) };
+    visit.render("home.html", "home", &title, extra)
+}
+
+/// GET: the member list, its filters in the URL (bookmarkable), 50 a page by cursor.
+#[handler]
+pub async fn members(
+    req: &Request,
+    Path(slug): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    if let Err(elsewhere) = visit.signed_in("members") {
+        return see_other(&elsewhere);
+    }
+    let search = params.get("search").map(|s| s.trim().to_owned()).unwrap_or_default();
+    let status = params
+        .get("status")
+        .filter(|s| matches!(s.as_str(), "ACTIVE" | "DEACTIVATED"))
+        .cloned();
+    let never = params.get("never").is_some_and(|v| v == "1");
+    let after = params.get("after").cloned().filter(|a| !a.is_empty());
+    let mut filter = serde_json::Map::new();
+    if !search.is_empty() {
+        filter.insert("search".into(), json!(search));
+    }
+    if let Some(status) = &status {
+        filter.insert("status".into(), json!(status));
+    }
+    if never {
+        filter.insert("neverLoggedIn".into(), json!(true));
+    }
+    let title = visit.text("members-title");
+    let data = match visit
+        .run(operations::MEMBERS, json!({ "filter": filter, "after": after }))
+        .await
+    {
+        Ok(data) => data,
+        Err(refusal) if refusal.code == "FORBIDDEN" => {
+            let message = visit.text("forbidden");
+            let title = visit.text("forbidden-title");
+            return visit.render_status(
+                StatusCode::FORBIDDEN,
+                "message.html",
+                "members",
+                &title,
+                context! { message },
+            );
+        }
+        Err(refusal) => {
+            let extra =
+                context! { problem => refusal.message, total => 0, filters => context! { search, status, never } };
+            return visit.render_status(StatusCode::BAD_REQUEST, "members.html", "members", &title, extra);
+        }
+    };
+    let connection = &data["members"];
+    let query = |after: Option<&str>| {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        if !search.is_empty() {
+            pairs.append_pair("search", &search);
+        }
+        if let Some(status) = &status {
+            pairs.append_pair("status", status);
+        }
+        if never {
+            pairs.append_pair("never", "1");
+        }
+        if let Some(after) = after {
+            pairs.append_pair("after", after);
+        }
+        format!("{}?{}", visit.path("/members"), pairs.finish())
+    };
+    let next_page = connection["pageInfo"]["hasNextPage"]
+        .as_bool()
+        .unwrap_or(false)
+        .then(|| query(connection["pageInfo"]["endCursor"].as_str()));
+    let extra = context! {
+        rows => Value::from_serialize(&connection["nodes"]),
+        total => connection["totalCount"].as_i64().unwrap_or(0),
+        filters => context! { search => search.clone(), status => status.clone(), never },
+        after => after.is_some(),
+        first_page => query(None),
+        next_page,
+    };
+    visit.render("members.html", "members", &title, extra)
+}
+
+/// GET: change one's password (forced after a default or admin-set password).
+#[handler]
+pub async fn password_get(
+    req: &Request,
+    Path(slug): Path<String>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let restricted = match visit.signed_in("password") {
+        Ok(me) => me.must_change_password,
+        Err(elsewhere) => return see_other(&elsewhere),
+    };
+    let title = visit.text("password-title");
+    visit.render("password.html", "password", &title, context! { restricted })
+}
+
+/// POST: `changePassword`; the new session replaces the old one in the cookie.
+#[handler]
+pub async fn password_post(
+    req: &Request,
+    Path(slug): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let restricted = match visit.signed_in("password") {
+        Ok(me) => me.must_change_password,
+        Err(elsewhere) => return see_other(&elsewhere),
+    };
+    let title = visit.text("password-title");
+    if !visit.form_is_ours(req, &form) {
+        let problem = visit.text("form-expired");
+        let extra = context! { restricted, problem };
+        return visit.render_status(StatusCode::FORBIDDEN, "password.html", "password", &title, extra);
+    }
+    let variables = json!({
+        "current": form.get("current").cloned().unwrap_or_default(),
+        "new": form.get("new").cloned().unwrap_or_default(),
+    });
+    match visit.run(operations::CHANGE_PASSWORD, variables).await {
+        Ok(data) => {
+            let token = data["changePassword"]["token"].as_str().unwrap_or_default();
+            let mut response = see_other(&visit.path(""));
+            let cookie = visit.session_cookie(Some(token));
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+            response
+        }
+        Err(refusal) => {
+            // The API's words, next to the field they concern.
+            let field_problem = refusal
+                .fields
+                .iter()
+                .map(|(field, message)| format!("{field}: {message}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let problem = refusal.fields.is_empty().then_some(refusal.message);
+            let extra = context! { restricted, problem, field_problem };
+            visit.render_status(StatusCode::OK, "password.html", "password", &title, extra)
+        }
+    }
+}
+
+/// The console's stylesheet.
+#[handler]
+pub fn stylesheet() -> Response {
+    Response::builder()
+        .content_type("text/css; charset=utf-8")
+        .header(header::CACHE_CONTROL, "public, max-age=86400")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .body(STYLESHEET)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        let env = environment();
+        for (name, _) in TEMPLATES {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+}

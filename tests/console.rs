@@ -1,0 +1,392 @@
+//! The admin console over HTTP as a browser speaks it (cookies, forms, redirects), and
+//! one journey in headless Chromium by visible labels.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::{TestApp, ACME, COOP};
+use serde_json::json;
+
+/// A browser without JavaScript: keeps cookies, does not follow redirects.
+struct Browser<'a> {
+    t: &'a TestApp,
+    client: reqwest::Client,
+    tenant: &'a str,
+    cookies: HashMap<String, String>,
+    origin: Option<String>,
+}
+
+/// What came back: status, where it redirects, the body.
+struct Page {
+    status: u16,
+    location: String,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(t: &'a TestApp, tenant: &'a str) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            t,
+            client,
+            tenant,
+            cookies: HashMap::new(),
+            origin: Some(format!("http://{}", t.addr)),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn keep(&mut self, response: reqwest::Response) -> Page {
+        for set in response.headers().get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (pair, _) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || set.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Page {
+            status: response.status().as_u16(),
+            location: response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned())
+                .unwrap_or_default(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let url = self.t.url(&format!("/t/{}/admin{path}", self.tenant));
+        let response = self
+            .client
+            .get(url)
+            .header("Cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(response).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let url = self.t.url(&format!("/t/{}/admin{path}", self.tenant));
+        let mut request = self.client.post(url).header("Cookie", self.cookie_header()).form(form);
+        if let Some(origin) = &self.origin {
+            request = request.header("Origin", origin);
+        }
+        let response = request.send().await.unwrap();
+        self.keep(response).await
+    }
+
+    /// The CSRF field of the last page that had a form.
+    fn csrf(page: &Page) -> String {
+        let at = page.body.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+        page.body[at..].split('"').next().unwrap().to_owned()
+    }
+
+    async fn sign_in(&mut self, identifier: &str, password: &str) -> Page {
+        let form = self.get("/sign-in").await;
+        let csrf = Self::csrf(&form);
+        self.post(
+            "/sign-in",
+            &[("csrf", &csrf), ("identifier", identifier), ("password", password)],
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_tenant_bound_cookie_and_every_form_needs_its_csrf_token() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    t.admin_token("acme", "admin@acme.example").await;
+    let mut browser = Browser::new(&t, "acme");
+
+    let home = browser.get("").await;
+    assert_eq!((home.status, home.location.as_str()), (303, "/t/acme/admin/sign-in"));
+    let form = browser.get("/sign-in").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("<label for=\"identifier\">"), "labelled fields");
+    let csp = form.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(form.headers["x-frame-options"], "DENY");
+    assert_eq!(form.headers["x-content-type-options"], "nosniff");
+
+    // No token, or a forged one: refused, nothing signed in.
+    for csrf in ["", "forged"] {
+        let refused = browser
+            .post(
+                "/sign-in",
+                &[
+                    ("csrf", csrf),
+                    ("identifier", "admin@acme.example"),
+                    ("password", "correct-horse-battery"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 403);
+        assert!(!browser.cookies.contains_key("roster_console"));
+    }
+    // The right token from another site's page (its Origin): refused too.
+    browser.origin = Some("https://evil.example".into());
+    let csrf = Browser::csrf(&form);
+    let foreign = browser
+        .post(
+            "/sign-in",
+            &[
+                ("csrf", &csrf),
+                ("identifier", "admin@acme.example"),
+                ("password", "correct-horse-battery"),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, 403);
+    browser.origin = Some(format!("http://{}", t.addr));
+
+    let wrong = browser.sign_in("admin@acme.example", "not-the-password").await;
+    assert_eq!(wrong.status, 200);
+    assert!(
+        wrong
+            .body
+            .contains("L&#x27;identifiant ou le mot de passe est incorrect"),
+        "{}",
+        wrong.body
+    );
+    assert!(
+        wrong.body.contains("value=\"admin@acme.example\""),
+        "the identifier stays typed"
+    );
+
+    let signed_in = browser.sign_in("admin@acme.example", "correct-horse-battery").await;
+    assert_eq!((signed_in.status, signed_in.location.as_str()), (303, "/t/acme/admin"));
+    let home = browser.get("").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("<h1>Accueil</h1>"), "{}", home.body);
+    assert!(home.body.contains("Membres actifs"));
+}
+
+#[tokio::test]
+async fn the_cookie_set_at_sign_in_is_httponly_lax_and_scoped_to_its_tenant() {
+    let t = TestApp::with_tenants(&[("acme", ACME), ("other", ACME)]).await;
+    t.admin_token("acme", "admin@acme.example").await;
+    t.admin_token("other", "admin@acme.example").await;
+    let mut browser = Browser::new(&t, "acme");
+    let form = browser.get("/sign-in").await;
+    let csrf = Browser::csrf(&form);
+    let url = t.url("/t/acme/admin/sign-in");
+    let response = browser
+        .client
+        .post(url)
+        .header("Cookie", browser.cookie_header())
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("identifier", "admin@acme.example"),
+            ("password", "correct-horse-battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("roster_console="))
+        .expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/t/acme/"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP here; Secure when the public URL is https"
+    );
+    let token = cookie
+        .trim_start_matches("roster_console=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // Sent to another tenant's console, the same session opens nothing.
+    let mut stranger = Browser::new(&t, "other");
+    stranger.cookies.insert("roster_console".into(), token);
+    let page = stranger.get("").await;
+    assert_eq!((page.status, page.location.as_str()), (303, "/t/other/admin/sign-in"));
+}
+
+#[tokio::test]
+async fn the_member_list_filters_pages_and_escapes_what_members_typed() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    t.create_member(
+        "acme",
+        &admin,
+        json!({ "firstName": "Ann & \"Bob\"", "lastName": "O'Hara", "email": "hostile@example.org" }),
+    )
+    .await;
+    for i in 0..52 {
+        t.create_member("acme", &admin, json!({ "firstName": format!("Vol{i:02}"), "lastName": "Unteer", "email": format!("vol{i:02}@example.org") }))
+            .await;
+    }
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in("admin@acme.example", "correct-horse-battery").await;
+
+    let all = browser.get("/members").await;
+    assert_eq!(all.status, 200);
+    // Names refuse < and > at the API; what they may hold is escaped on the page.
+    assert!(!all.body.contains("Ann & \"Bob\" O'Hara"), "never raw");
+    assert!(
+        all.body.contains("Ann &amp; &quot;Bob&quot; O&#x27;Hara"),
+        "escaped: {}",
+        all.body
+    );
+    assert!(all.body.contains("54 membres"), "{}", all.body);
+    let next = all.body.split("rel=\"next\"").next().unwrap();
+    // As a browser reads the attribute: entities decoded.
+    let href = next.rsplit("href=\"").next().unwrap().split('"').next().unwrap();
+    let href = href.replace("&#x2f;", "/").replace("&#x3d;", "=").replace("&amp;", "&");
+    assert!(href.starts_with("/t/acme/admin/members?after="), "{href}");
+
+    let second = browser.get(href.trim_start_matches("/t/acme/admin")).await;
+    assert_eq!(second.status, 200);
+    assert!(second.body.contains("Première page"));
+    assert!(!second.body.contains("rel=\"next\""), "the last page");
+
+    let found = browser.get("/members?search=vol0&status=ACTIVE").await;
+    assert!(found.body.contains("10 membres"), "{}", found.body);
+    assert!(found.body.contains("value=\"vol0\""), "the filter stays in the form");
+    assert!(found.body.contains("<option value=\"ACTIVE\" selected>"));
+}
+
+#[tokio::test]
+async fn a_member_sees_only_what_their_permissions_allow_and_must_change_a_given_password() {
+    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    // Created without a password: the tenant's default, to be changed at first sign-in.
+    t.create_member(
+        "coop",
+        &admin,
+        json!({ "firstName": "Mia", "lastName": "Member", "login": "mia", "email": "mia@example.org" }),
+    )
+    .await;
+    let mut browser = Browser::new(&t, "coop");
+    let signed_in = browser.sign_in("mia", "bienvenue-2026").await;
+    assert_eq!(signed_in.status, 303);
+    let home = browser.get("").await;
+    assert_eq!((home.status, home.location.as_str()), (303, "/t/coop/admin/password"));
+    let form = browser.get("/password").await;
+    assert!(form.body.contains("choisissez le vôtre"), "{}", form.body);
+    let csrf = Browser::csrf(&form);
+    let weak = browser
+        .post(
+            "/password",
+            &[("csrf", &csrf), ("current", "bienvenue-2026"), ("new", "short")],
+        )
+        .await;
+    assert_eq!(weak.status, 200);
+    assert!(
+        weak.body.contains("id=\"new-problem\""),
+        "the API's words next to the field: {}",
+        weak.body
+    );
+    let changed = browser
+        .post(
+            "/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "bienvenue-2026"),
+                ("new", "mia-own-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!((changed.status, changed.location.as_str()), (303, "/t/coop/admin"));
+
+    let home = browser.get("").await;
+    assert_eq!(home.status, 200);
+    assert!(
+        home.body.contains("votre propre profil"),
+        "no counts for a plain member"
+    );
+    assert!(
+        !home.body.contains("/admin/members\""),
+        "no link to a page they may not see"
+    );
+    let list = browser.get("/members").await;
+    assert_eq!(list.status, 403, "a forged visit is refused by the API");
+
+    // Signing out ends the session itself, not only the cookie.
+    let token = browser.cookies["roster_console"].clone();
+    let csrf = Browser::csrf(&home);
+    let out = browser.post("/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!((out.status, out.location.as_str()), (303, "/t/coop/admin/sign-in"));
+    assert!(!browser.cookies.contains_key("roster_console"));
+    let me = t.gql("coop", Some(&token), "{ me { id } }", json!({})).await;
+    assert!(me["data"]["me"].is_null(), "{me}");
+}
+
+#[tokio::test]
+async fn a_coordinator_signs_in_and_finds_a_member_in_a_real_browser() {
+    let Some(chromium) = common::browser::chromium() else {
+        return;
+    };
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    t.create_member(
+        "acme",
+        &admin,
+        json!({ "firstName": "Zébulon", "lastName": "Xylophage", "email": "zeb@example.org" }),
+    )
+    .await;
+    // A person's steps, by what the page shows: labels, buttons, links.
+    let journey = r#"(() => {
+        const by = (selector, text) => [...document.querySelectorAll(selector)].find(e => e.textContent.includes(text));
+        const field = (label) => by('label', label).control;
+        const path = location.pathname;
+        if (path.endsWith('/admin/sign-in')) {
+            if (document.body.dataset.sent) return '';
+            document.body.dataset.sent = '1';
+            field('Identifiant').value = 'admin@acme.example';
+            field('Mot de passe').value = 'correct-horse-battery';
+            by('button', 'Se connecter').click();
+            return '';
+        }
+        if (path.endsWith('/admin')) { by('a', 'Membres').click(); return ''; }
+        if (path.endsWith('/admin/members')) {
+            if (!location.search.includes('search=')) {
+                field('Rechercher').value = 'xylo';
+                by('button', 'Filtrer').click();
+                return '';
+            }
+            return document.querySelector('tbody') && by('td', 'Zébulon Xylophage') ? 'done' : 'failed';
+        }
+        return '';
+    })()"#;
+    let dom = common::browser::run_until(
+        chromium,
+        &t.url("/t/acme/admin"),
+        &["--accept-lang=fr"],
+        journey,
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(dom.contains("Zébulon Xylophage") && dom.contains("Un membre"), "{dom}");
+}
