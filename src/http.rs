@@ -67,6 +67,19 @@ pub fn routes(app: App) -> impl Endpoint {
         .at("/t/:tenant/admin/sign-out", post(console::sign_out_post))
         .at("/t/:tenant/admin/members", get(console::members))
         .at(
+            "/t/:tenant/admin/members/new",
+            get(console::member_new_get).post(console::member_new_post),
+        )
+        .at(
+            "/t/:tenant/admin/members/:id",
+            get(console::member_page).post(console::member_update),
+        )
+        .at("/t/:tenant/admin/members/:id/status", post(console::member_set_status))
+        .at(
+            "/t/:tenant/admin/members/:id/password-reset",
+            post(console::member_send_reset),
+        )
+        .at(
             "/t/:tenant/admin/password",
             get(console::password_get).post(console::password_post),
         )

@@ -390,3 +390,140 @@ async fn a_coordinator_signs_in_and_finds_a_member_in_a_real_browser() {
     .await;
     assert!(dom.contains("Zébulon Xylophage") && dom.contains("Un membre"), "{dom}");
 }
+
+#[tokio::test]
+async fn a_coordinator_creates_edits_and_deactivates_a_member_and_a_member_cannot() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in("admin@acme.example", "correct-horse-battery").await;
+
+    // Job 1: a new member by hand; required fields are marked and checked by the API.
+    let form = browser.get("/members/new").await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body
+            .contains("<label for=\"lastName\">Nom <span class=\"req\">(obligatoire)</span></label>"),
+        "{}",
+        form.body
+    );
+    let csrf = Browser::csrf(&form);
+    let missing = browser
+        .post(
+            "/members/new",
+            &[
+                ("csrf", &csrf),
+                ("firstName", "Noé"),
+                ("lastName", ""),
+                ("email", "noe@example.org"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, 422);
+    assert!(
+        missing.body.contains("id=\"lastName-problem\""),
+        "the problem sits next to its field: {}",
+        missing.body
+    );
+    assert!(missing.body.contains("value=\"Noé\""), "what was typed stays");
+    let created = browser
+        .post(
+            "/members/new",
+            &[
+                ("csrf", &csrf),
+                ("firstName", "Noé"),
+                ("lastName", "Dupré"),
+                ("email", "noe@example.org"),
+                ("phone", "06 12 34 56 78"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let page_path = created.location.trim_start_matches("/t/acme/admin").to_owned();
+    assert!(
+        page_path.starts_with("/members/") && page_path.ends_with("?done=created"),
+        "{page_path}"
+    );
+    let id = page_path
+        .trim_start_matches("/members/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = browser.get(&page_path).await;
+    assert!(
+        page.body.contains("Le membre est créé.") && page.body.contains("<h1>Noé Dupré</h1>"),
+        "{}",
+        page.body
+    );
+
+    // Edit, then deactivate: each a form, a mutation, a redirect with a notice.
+    let csrf = Browser::csrf(&page);
+    let saved = browser
+        .post(
+            &format!("/members/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("firstName", "Noé"),
+                ("lastName", "Dupré-Martin"),
+                ("email", "noe@example.org"),
+                ("secondaryEmail", ""),
+                ("phone", "06 12 34 56 78"),
+                ("login", "noe.dupre"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let deactivated = browser
+        .post(
+            &format!("/members/{id}/status"),
+            &[("csrf", &csrf), ("status", "DEACTIVATED")],
+        )
+        .await;
+    assert!(deactivated.location.ends_with("?done=deactivated"));
+    let seen = t
+        .ok(
+            "acme",
+            &admin,
+            "query($id: ID!) { member(id: $id) { lastName status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        seen["member"],
+        json!({ "lastName": "Dupré-Martin", "status": "DEACTIVATED" })
+    );
+    let history = browser.get(&format!("/members/{id}")).await;
+    assert!(history.body.contains("member.deactivated"), "the history shows it");
+
+    // A plain member forging the same form is refused by the API; nothing changes.
+    let plain = t
+        .create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": "Paul", "lastName": "Plain", "email": "paul@example.org" }),
+        )
+        .await;
+    t.member_token("acme", &plain, "paul-password-1").await;
+    let mut paul = Browser::new(&t, "acme");
+    paul.sign_in("paul@example.org", "paul-password-1").await;
+    let home = paul.get("").await;
+    let csrf = Browser::csrf(&home);
+    let forged = paul
+        .post(
+            &format!("/members/{id}/status"),
+            &[("csrf", &csrf), ("status", "ACTIVE")],
+        )
+        .await;
+    assert_ne!(forged.status, 303);
+    let seen = t
+        .ok(
+            "acme",
+            &admin,
+            "query($id: ID!) { member(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(seen["member"]["status"], "DEACTIVATED");
+}

@@ -8,6 +8,7 @@
 //! their Origin is checked. Sentences come from one Fluent catalog per language.
 
 mod catalog;
+mod member;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -27,6 +28,10 @@ use crate::graphql::Schemas;
 use crate::pages::csrf::{self, Csrf};
 
 pub use self::catalog::gaps as catalog_gaps;
+pub use self::member::{
+    new_get as member_new_get, new_post as member_new_post, page as member_page, send_reset as member_send_reset,
+    set_status as member_set_status, update as member_update,
+};
 
 /// The cookie that carries the console's session (the API's session token).
 const SESSION_COOKIE: &str = "roster_console";
@@ -38,13 +43,15 @@ const CONTENT_SECURITY_POLICY: &str =
 const STYLESHEET: &str = include_str!("console.css");
 
 /// Templates, by name.
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("home.html", include_str!("templates/home.html")),
     ("members.html", include_str!("templates/members.html")),
     ("password.html", include_str!("templates/password.html")),
     ("message.html", include_str!("templates/message.html")),
+    ("member.html", include_str!("templates/member.html")),
+    ("member_new.html", include_str!("templates/member_new.html")),
 ];
 
 /// The GraphQL documents the pages run.
@@ -57,6 +64,14 @@ mod operations {
     pub const HOME_IMPORTS: &str = include_str!("operations/home_imports.graphql");
     pub const MEMBERS: &str = include_str!("operations/members.graphql");
     pub const CHANGE_PASSWORD: &str = include_str!("operations/change_password.graphql");
+    pub const MEMBER: &str = include_str!("operations/member.graphql");
+    pub const MEMBER_HISTORY: &str = include_str!("operations/member_history.graphql");
+    pub const UPDATE_MEMBER: &str = include_str!("operations/update_member.graphql");
+    pub const CREATE_MEMBER: &str = include_str!("operations/create_member.graphql");
+    pub const DEACTIVATE: &str = include_str!("operations/deactivate.graphql");
+    pub const ACTIVATE: &str = include_str!("operations/activate.graphql");
+    pub const SEND_PASSWORD_RESET: &str = include_str!("operations/send_password_reset.graphql");
+    pub const TENANT_ROLES: &str = include_str!("operations/tenant_roles.graphql");
 }
 
 fn environment() -> &'static Environment<'static> {
@@ -188,7 +203,7 @@ impl Visit {
 
     /// Whether a posted form comes from this site: its CSRF token matches its cookie,
     /// and its Origin, when the browser sends one, is Roster's.
-    fn form_is_ours(&self, req: &Request, form: &HashMap<String, String>) -> bool {
+    fn form_is_ours(&self, req: &Request, csrf_field: Option<&str>) -> bool {
         let origin_ok = req.header(header::ORIGIN).is_none_or(|origin| {
             let public = self
                 .tenant
@@ -198,13 +213,7 @@ impl Visit {
             let host = req.header(header::HOST).unwrap_or_default();
             origin == public || origin.split_once("://").is_some_and(|(_, authority)| authority == host)
         });
-        origin_ok
-            && csrf::verify(
-                req,
-                &self.app.secret_key,
-                &self.tenant.slug,
-                form.get("csrf").map(String::as_str),
-            )
+        origin_ok && csrf::verify(req, &self.app.secret_key, &self.tenant.slug, csrf_field)
     }
 
     /// A page of the console, with its security headers.
@@ -227,8 +236,18 @@ impl Visit {
             }
             Ok(catalog::text(lang, key, &args))
         });
+        let zone = self.tenant.time_zone(self.app.settings.time_zone);
+        // A moment of the API (RFC 3339) as the reader writes it, in the tenant's zone.
+        let when = Value::from_function(move |at: &str| -> String {
+            match chrono::DateTime::parse_from_rfc3339(at) {
+                Ok(at) => crate::mail::templates::format_date(at.to_utc(), zone, lang),
+                Err(_) => at.to_owned(),
+            }
+        });
         let me = self.me.as_ref();
         let base = context! {
+            when => when,
+            can_create_members => me.is_some_and(|m| m.can("members.create")),
             lang => lang,
             t => translate,
             title => title,
@@ -359,7 +378,7 @@ pub async fn sign_in_post(
     };
     let title = visit.text("sign-in-title");
     let identifier = form.get("identifier").cloned().unwrap_or_default();
-    if !visit.form_is_ours(req, &form) {
+    if !visit.form_is_ours(req, form.get("csrf").map(String::as_str)) {
         let problem = visit.text("form-expired");
         let extra = context! { identifier => identifier, problem => problem };
         return visit.render_status(StatusCode::FORBIDDEN, "sign_in.html", "sign-in", &title, extra);
@@ -400,7 +419,7 @@ pub async fn sign_out_post(
     let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
         return not_found();
     };
-    if !visit.form_is_ours(req, &form) {
+    if !visit.form_is_ours(req, form.get("csrf").map(String::as_str)) {
         return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
     }
     if visit.token.is_some() {
@@ -584,7 +603,7 @@ pub async fn password_post(
         Err(elsewhere) => return see_other(&elsewhere),
     };
     let title = visit.text("password-title");
-    if !visit.form_is_ours(req, &form) {
+    if !visit.form_is_ours(req, form.get("csrf").map(String::as_str)) {
         let problem = visit.text("form-expired");
         let extra = context! { restricted, problem };
         return visit.render_status(StatusCode::FORBIDDEN, "password.html", "password", &title, extra);

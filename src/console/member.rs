@@ -1,0 +1,338 @@
+//! One member's page (facts, roles, groups, history; edit, deactivate or activate, send
+//! a reset link) and the new-member form. Each form runs one mutation of the public
+//! schema and redirects to the member's page with a notice.
+
+use std::collections::HashMap;
+
+use minijinja::{context, Value};
+use poem::http::StatusCode;
+use poem::web::{Data, Path, Query};
+use poem::{handler, Body, Request, Response};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{not_found, operations, plain_error, see_other, Refusal, Visit};
+use crate::app::App;
+use crate::graphql::Schemas;
+
+/// Notices a redirect may ask for (`?done=`), with their catalog keys.
+const NOTICES: [(&str, &str); 5] = [
+    ("saved", "member-saved"),
+    ("created", "member-created-notice"),
+    ("deactivated", "member-deactivated"),
+    ("activated", "member-activated"),
+    ("reset", "member-reset-sent"),
+];
+
+/// An input of the member forms, named as the API names the field.
+#[derive(Serialize)]
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    required: bool,
+    value: String,
+    problem: Option<String>,
+}
+
+/// The editable fields, filled from `values`, with the API's problems next to them.
+fn fields(values: &serde_json::Value, problems: &[(String, String)], creating: bool) -> Vec<Field> {
+    let spec: [(&str, &str, &str, bool); 6] = [
+        ("firstName", "member-first-name", "text", true),
+        ("lastName", "member-last-name", "text", true),
+        ("email", "members-email", "email", true),
+        ("secondaryEmail", "member-secondary-email", "email", false),
+        ("phone", "member-phone", "tel", false),
+        (
+            "login",
+            if creating {
+                "member-login-optional"
+            } else {
+                "members-login"
+            },
+            "text",
+            !creating,
+        ),
+    ];
+    spec.into_iter()
+        .map(|(name, label, kind, required)| Field {
+            name,
+            label,
+            kind,
+            required,
+            value: values[name].as_str().unwrap_or_default().to_owned(),
+            problem: problems.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone()),
+        })
+        .collect()
+}
+
+/// The form's values as the API's input: empty optional fields left out.
+fn input_of(form: &[(String, String)]) -> serde_json::Map<String, serde_json::Value> {
+    let mut input = serde_json::Map::new();
+    for name in ["firstName", "lastName", "email", "secondaryEmail", "phone", "login"] {
+        if let Some((_, value)) = form.iter().find(|(k, _)| k == name) {
+            input.insert(name.to_owned(), json!(value.trim()));
+        }
+    }
+    input
+}
+
+/// The form's pairs in order (repeated names such as `role` kept).
+async fn pairs(body: Body) -> Vec<(String, String)> {
+    let bytes = body.into_bytes().await.unwrap_or_default();
+    url::form_urlencoded::parse(&bytes).into_owned().collect()
+}
+
+fn value_of<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// GET: the member's page.
+#[handler]
+pub async fn page(
+    req: &Request,
+    Path((slug, id)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let notice = params
+        .get("done")
+        .and_then(|done| NOTICES.iter().find(|(name, _)| name == done))
+        .map(|(_, key)| visit.text(key));
+    show(&visit, &id, notice, None, &[]).await
+}
+
+/// The page, with the edit form holding `edited` values and `problems` when a save failed.
+async fn show(
+    visit: &Visit,
+    id: &str,
+    notice: Option<String>,
+    edited: Option<&serde_json::Value>,
+    problems: &[(String, String)],
+) -> Response {
+    let me = match visit.signed_in("members") {
+        Ok(me) => me.clone(),
+        Err(elsewhere) => return see_other(&elsewhere),
+    };
+    let member = match visit.run(operations::MEMBER, json!({ "id": id })).await {
+        Ok(data) if !data["member"].is_null() => data["member"].clone(),
+        Ok(_) | Err(_) => {
+            let (title, message) = (visit.text("not-found-title"), visit.text("not-found"));
+            return visit.render_status(
+                StatusCode::NOT_FOUND,
+                "message.html",
+                "members",
+                &title,
+                context! { message },
+            );
+        }
+    };
+    let history = if me.can("audit.read") {
+        visit
+            .run(operations::MEMBER_HISTORY, json!({ "id": id }))
+            .await
+            .ok()
+            .map(|d| d["auditLog"]["nodes"].clone())
+    } else {
+        None
+    };
+    let values = edited.unwrap_or(&member);
+    let problem = (!problems.is_empty() && problems.iter().all(|(f, _)| f.is_empty()))
+        .then(|| problems.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" "));
+    let title = member["displayName"].as_str().unwrap_or_default().to_owned();
+    let extra = context! {
+        member => Value::from_serialize(&member),
+        history => Value::from_serialize(&history),
+        fields => Value::from_serialize(fields(values, problems, false)),
+        can_update => me.can("members.update"),
+        can_deactivate => me.can("members.deactivate"),
+        notice,
+        problem,
+    };
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    visit.render_status(status, "member.html", "members", &title, extra)
+}
+
+/// The problems of a refusal, by field (an empty field name for the page as a whole).
+fn problems_of(refusal: Refusal) -> Vec<(String, String)> {
+    if refusal.fields.is_empty() {
+        vec![(String::new(), refusal.message)]
+    } else {
+        refusal.fields
+    }
+}
+
+/// POST: saves the edit form (`updateMember`).
+#[handler]
+pub async fn update(
+    req: &Request,
+    Path((slug, id)): Path<(String, String)>,
+    body: Body,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let form = pairs(body).await;
+    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
+        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
+    }
+    let input = input_of(&form);
+    match visit
+        .run(operations::UPDATE_MEMBER, json!({ "id": id, "input": input }))
+        .await
+    {
+        Ok(_) => see_other(&visit.path(&format!("/members/{id}?done=saved"))),
+        Err(refusal) => show(&visit, &id, None, Some(&json!(input)), &problems_of(refusal)).await,
+    }
+}
+
+/// POST: deactivates or activates the member.
+#[handler]
+pub async fn set_status(
+    req: &Request,
+    Path((slug, id)): Path<(String, String)>,
+    body: Body,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let form = pairs(body).await;
+    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
+        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
+    }
+    let (operation, done) = match value_of(&form, "status") {
+        Some("DEACTIVATED") => (operations::DEACTIVATE, "deactivated"),
+        _ => (operations::ACTIVATE, "activated"),
+    };
+    match visit.run(operation, json!({ "ids": [id] })).await {
+        Ok(_) => see_other(&visit.path(&format!("/members/{id}?done={done}"))),
+        Err(refusal) => show(&visit, &id, None, None, &problems_of(refusal)).await,
+    }
+}
+
+/// POST: sends the member a password-reset link.
+#[handler]
+pub async fn send_reset(
+    req: &Request,
+    Path((slug, id)): Path<(String, String)>,
+    body: Body,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let form = pairs(body).await;
+    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
+        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
+    }
+    match visit.run(operations::SEND_PASSWORD_RESET, json!({ "id": id })).await {
+        Ok(_) => see_other(&visit.path(&format!("/members/{id}?done=reset"))),
+        Err(refusal) => show(&visit, &id, None, None, &problems_of(refusal)).await,
+    }
+}
+
+/// GET: the new-member form.
+#[handler]
+pub async fn new_get(
+    req: &Request,
+    Path(slug): Path<String>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    new_form(&visit, &[], &[]).await
+}
+
+async fn new_form(visit: &Visit, form: &[(String, String)], problems: &[(String, String)]) -> Response {
+    if let Err(elsewhere) = visit.signed_in("members") {
+        return see_other(&elsewhere);
+    }
+    let roles = visit
+        .run(operations::TENANT_ROLES, json!({}))
+        .await
+        .map(|d| d["tenant"]["roles"].clone())
+        .unwrap_or_default();
+    let chosen: Vec<&str> = form
+        .iter()
+        .filter(|(k, _)| k == "role")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let values = json!(input_of(form));
+    let problem = problems
+        .iter()
+        .filter(|(f, _)| {
+            f.is_empty()
+                || !["firstName", "lastName", "email", "secondaryEmail", "phone", "login"].contains(&f.as_str())
+        })
+        .map(|(_, m)| m.clone())
+        .collect::<Vec<_>>();
+    let title = visit.text("member-new");
+    let extra = context! {
+        fields => Value::from_serialize(fields(&values, problems, true)),
+        roles => Value::from_serialize(&roles),
+        chosen_roles => chosen,
+        invite => value_of(form, "invite").is_some(),
+        problem => (!problem.is_empty()).then(|| problem.join(" ")),
+    };
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    visit.render_status(status, "member_new.html", "members", &title, extra)
+}
+
+/// POST: creates the member (`createMember`) and opens their page.
+#[handler]
+pub async fn new_post(
+    req: &Request,
+    Path(slug): Path<String>,
+    body: Body,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let form = pairs(body).await;
+    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
+        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
+    }
+    let mut input = input_of(&form);
+    // Optional fields left empty are absent; required ones go as typed, so that the
+    // API names what is missing.
+    input.retain(|k, v| {
+        ["firstName", "lastName", "email"].contains(&k.as_str()) || v.as_str().is_some_and(|s| !s.is_empty())
+    });
+    let roles: Vec<serde_json::Value> = form
+        .iter()
+        .filter(|(k, _)| k == "role")
+        .map(|(_, v)| json!({ "role": v }))
+        .collect();
+    if !roles.is_empty() {
+        input.insert("roles".into(), json!(roles));
+    }
+    input.insert("sendInvitation".into(), json!(value_of(&form, "invite").is_some()));
+    match visit.run(operations::CREATE_MEMBER, json!({ "input": input })).await {
+        Ok(data) => {
+            let id = data["createMember"]["id"].as_str().unwrap_or_default();
+            see_other(&visit.path(&format!("/members/{id}?done=created")))
+        }
+        Err(refusal) => new_form(&visit, &form, &problems_of(refusal)).await,
+    }
+}
