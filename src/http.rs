@@ -67,6 +67,14 @@ pub fn routes(app: App) -> impl Endpoint {
         .at("/t/:tenant/admin/sign-out", post(console::sign_out_post))
         .at("/t/:tenant/admin/members", get(console::members))
         .at(
+            "/t/:tenant/admin/invitations",
+            get(console::invitations_list).post(console::invitations_act),
+        )
+        .at(
+            "/t/:tenant/admin/invitations/new",
+            get(console::invite_get).post(console::invite_post),
+        )
+        .at(
             "/t/:tenant/admin/members/new",
             get(console::member_new_get).post(console::member_new_post),
         )

@@ -78,12 +78,12 @@ fn input_of(form: &[(String, String)]) -> serde_json::Map<String, serde_json::Va
 }
 
 /// The form's pairs in order (repeated names such as `role` kept).
-async fn pairs(body: Body) -> Vec<(String, String)> {
+pub(super) async fn pairs(body: Body) -> Vec<(String, String)> {
     let bytes = body.into_bytes().await.unwrap_or_default();
     url::form_urlencoded::parse(&bytes).into_owned().collect()
 }
 
-fn value_of<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn value_of<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 

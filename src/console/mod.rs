@@ -8,6 +8,7 @@
 //! their Origin is checked. Sentences come from one Fluent catalog per language.
 
 mod catalog;
+mod invitations;
 mod member;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use crate::graphql::Schemas;
 use crate::pages::csrf::{self, Csrf};
 
 pub use self::catalog::gaps as catalog_gaps;
+pub use self::invitations::{act as invitations_act, invite_get, invite_post, list as invitations_list};
 pub use self::member::{
     new_get as member_new_get, new_post as member_new_post, page as member_page, send_reset as member_send_reset,
     set_status as member_set_status, update as member_update,
@@ -43,7 +45,7 @@ const CONTENT_SECURITY_POLICY: &str =
 const STYLESHEET: &str = include_str!("console.css");
 
 /// Templates, by name.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("home.html", include_str!("templates/home.html")),
@@ -52,6 +54,10 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("message.html", include_str!("templates/message.html")),
     ("member.html", include_str!("templates/member.html")),
     ("member_new.html", include_str!("templates/member_new.html")),
+    ("invitations.html", include_str!("templates/invitations.html")),
+    ("invite.html", include_str!("templates/invite.html")),
+    ("invite_result.html", include_str!("templates/invite_result.html")),
+    ("invitation_link.html", include_str!("templates/invitation_link.html")),
 ];
 
 /// The GraphQL documents the pages run.
@@ -72,6 +78,11 @@ mod operations {
     pub const ACTIVATE: &str = include_str!("operations/activate.graphql");
     pub const SEND_PASSWORD_RESET: &str = include_str!("operations/send_password_reset.graphql");
     pub const TENANT_ROLES: &str = include_str!("operations/tenant_roles.graphql");
+    pub const INVITATIONS: &str = include_str!("operations/invitations.graphql");
+    pub const INVITE: &str = include_str!("operations/invite.graphql");
+    pub const RESEND_INVITATIONS: &str = include_str!("operations/resend_invitations.graphql");
+    pub const REVOKE_INVITATIONS: &str = include_str!("operations/revoke_invitations.graphql");
+    pub const INVITATION_LINK: &str = include_str!("operations/invitation_link.graphql");
 }
 
 fn environment() -> &'static Environment<'static> {
@@ -248,6 +259,7 @@ impl Visit {
         let base = context! {
             when => when,
             can_create_members => me.is_some_and(|m| m.can("members.create")),
+            can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
             lang => lang,
             t => translate,
             title => title,

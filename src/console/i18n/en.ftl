@@ -87,3 +87,53 @@ member-send-invitation = Send the invitation now
 member-login-optional = Login (made from the name when left empty)
 not-found-title = Not found
 not-found = There is no such member here, or it is out of your reach.
+nav-invitations = Invitations
+invitations-title = Invitations
+invitations-status = Status
+invitations-all = All
+invitations-pending = Pending
+invitations-accepted = Accepted
+invitations-expired = Expired
+invitations-revoked = Revoked
+invitations-count = { $count ->
+    [one] One invitation
+   *[other] { $count } invitations
+}
+invitations-none = No invitation here.
+invitations-select = Select
+invitations-expires = Valid until
+invitations-by = Invited by
+invitations-resend = Resend the selected
+invitations-revoke = Revoke the selected
+invitations-resent = { $count ->
+    [one] One invitation sent again.
+   *[other] { $count } invitations sent again.
+}
+invitations-revoked-notice = { $count ->
+    [one] One invitation revoked: its link no longer works.
+   *[other] { $count } invitations revoked: their links no longer work.
+}
+invitations-none-selected = Select at least one invitation first.
+invitations-copy-link = Link
+invitations-link = Link to hand on
+invitations-link-hint = For someone who cannot find the email: give them this link. Older links of this invitation stop working.
+invite-title = Invite people
+invite-addresses = Email addresses
+invite-addresses-hint = Paste them as they come: separated by commas, semicolons, spaces or lines.
+invite-language = Language of the email
+invite-message = Personal message (optional)
+invite-submit = Send the invitations
+invite-invited = { $count ->
+    [one] One person invited
+   *[other] { $count } people invited
+}
+invite-added = { $count ->
+    [one] One member already there, added to the groups
+   *[other] { $count } members already there, added to the groups
+}
+invite-skipped = { $count ->
+    [one] One address skipped
+   *[other] { $count } addresses skipped
+}
+invite-skip-already_member = already a member
+invite-skip-deactivated_member = a deactivated member: reactivate them instead

@@ -87,3 +87,53 @@ member-send-invitation = Envoyer l'invitation maintenant
 member-login-optional = Identifiant (fait à partir du nom s'il reste vide)
 not-found-title = Introuvable
 not-found = Aucun membre de ce nom ici, ou hors de votre portée.
+nav-invitations = Invitations
+invitations-title = Invitations
+invitations-status = État
+invitations-all = Toutes
+invitations-pending = En attente
+invitations-accepted = Acceptées
+invitations-expired = Expirées
+invitations-revoked = Révoquées
+invitations-count = { $count ->
+    [one] Une invitation
+   *[other] { $count } invitations
+}
+invitations-none = Aucune invitation ici.
+invitations-select = Choisir
+invitations-expires = Valable jusqu'au
+invitations-by = Invité par
+invitations-resend = Renvoyer la sélection
+invitations-revoke = Révoquer la sélection
+invitations-resent = { $count ->
+    [one] Une invitation renvoyée.
+   *[other] { $count } invitations renvoyées.
+}
+invitations-revoked-notice = { $count ->
+    [one] Une invitation révoquée : son lien ne marche plus.
+   *[other] { $count } invitations révoquées : leurs liens ne marchent plus.
+}
+invitations-none-selected = Choisissez d'abord au moins une invitation.
+invitations-copy-link = Lien
+invitations-link = Lien à transmettre
+invitations-link-hint = Pour qui ne retrouve pas l'e-mail : donnez-lui ce lien. Les liens précédents de cette invitation ne marchent plus.
+invite-title = Inviter des personnes
+invite-addresses = Adresses e-mail
+invite-addresses-hint = Collez-les telles quelles : séparées par des virgules, des points-virgules, des espaces ou des lignes.
+invite-language = Langue de l'e-mail
+invite-message = Message personnel (facultatif)
+invite-submit = Envoyer les invitations
+invite-invited = { $count ->
+    [one] Une personne invitée
+   *[other] { $count } personnes invitées
+}
+invite-added = { $count ->
+    [one] Un membre déjà là, ajouté aux groupes
+   *[other] { $count } membres déjà là, ajoutés aux groupes
+}
+invite-skipped = { $count ->
+    [one] Une adresse écartée
+   *[other] { $count } adresses écartées
+}
+invite-skip-already_member = déjà membre
+invite-skip-deactivated_member = un membre désactivé : réactivez-le plutôt
