@@ -66,6 +66,7 @@ pub fn routes(app: App) -> impl Endpoint {
         )
         .at("/t/:tenant/admin/sign-out", post(console::sign_out_post))
         .at("/t/:tenant/admin/members", get(console::members))
+        .at("/t/:tenant/admin/audit", get(console::audit_page))
         .at(
             "/t/:tenant/admin/invitations",
             get(console::invitations_list).post(console::invitations_act),

@@ -7,6 +7,7 @@
 //! HttpOnly, SameSite=Lax cookie bound to the tenant; forms carry a CSRF token and
 //! their Origin is checked. Sentences come from one Fluent catalog per language.
 
+mod audit;
 mod catalog;
 mod invitations;
 mod member;
@@ -28,6 +29,7 @@ use crate::config::Tenant;
 use crate::graphql::Schemas;
 use crate::pages::csrf::{self, Csrf};
 
+pub use self::audit::page as audit_page;
 pub use self::catalog::gaps as catalog_gaps;
 pub use self::invitations::{act as invitations_act, invite_get, invite_post, list as invitations_list};
 pub use self::member::{
@@ -45,7 +47,7 @@ const CONTENT_SECURITY_POLICY: &str =
 const STYLESHEET: &str = include_str!("console.css");
 
 /// Templates, by name.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("home.html", include_str!("templates/home.html")),
@@ -58,6 +60,7 @@ const TEMPLATES: [(&str, &str); 12] = [
     ("invite.html", include_str!("templates/invite.html")),
     ("invite_result.html", include_str!("templates/invite_result.html")),
     ("invitation_link.html", include_str!("templates/invitation_link.html")),
+    ("audit.html", include_str!("templates/audit.html")),
 ];
 
 /// The GraphQL documents the pages run.
@@ -83,6 +86,7 @@ mod operations {
     pub const RESEND_INVITATIONS: &str = include_str!("operations/resend_invitations.graphql");
     pub const REVOKE_INVITATIONS: &str = include_str!("operations/revoke_invitations.graphql");
     pub const INVITATION_LINK: &str = include_str!("operations/invitation_link.graphql");
+    pub const AUDIT_LOG: &str = include_str!("operations/audit_log.graphql");
 }
 
 fn environment() -> &'static Environment<'static> {
@@ -259,6 +263,7 @@ impl Visit {
         let base = context! {
             when => when,
             can_create_members => me.is_some_and(|m| m.can("members.create")),
+            can_read_audit => me.is_some_and(|m| m.can("audit.read")),
             can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
             lang => lang,
             t => translate,

@@ -137,3 +137,16 @@ invite-skipped = { $count ->
 }
 invite-skip-already_member = already a member
 invite-skip-deactivated_member = a deactivated member: reactivate them instead
+nav-audit = Audit log
+audit-title = Audit log
+audit-action = Action
+audit-action-hint = For example member.created, member.deactivated, invitation.sent, import.applied.
+audit-since = From
+audit-until = Until
+audit-target = About
+audit-details = Details
+audit-count = { $count ->
+    [one] One entry
+   *[other] { $count } entries
+}
+audit-none = No entry matches.

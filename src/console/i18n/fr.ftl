@@ -137,3 +137,16 @@ invite-skipped = { $count ->
 }
 invite-skip-already_member = déjà membre
 invite-skip-deactivated_member = un membre désactivé : réactivez-le plutôt
+nav-audit = Journal
+audit-title = Journal d'audit
+audit-action = Action
+audit-action-hint = Par exemple member.created, member.deactivated, invitation.sent, import.applied.
+audit-since = Du
+audit-until = Au
+audit-target = Concerne
+audit-details = Détails
+audit-count = { $count ->
+    [one] Une entrée
+   *[other] { $count } entrées
+}
+audit-none = Aucune entrée ne correspond.
