@@ -68,6 +68,10 @@ pub fn routes(app: App) -> impl Endpoint {
         .at("/t/:tenant/admin/members", get(console::members))
         .at("/t/:tenant/admin/audit", get(console::audit_page))
         .at(
+            "/t/:tenant/admin/members/activation",
+            post(console::members_send_activation),
+        )
+        .at(
             "/t/:tenant/admin/invitations",
             get(console::invitations_list).post(console::invitations_act),
         )

@@ -724,3 +724,53 @@ async fn the_audit_log_filters_by_action_actor_target_and_days() {
     assert!(!home.body.contains("/admin/audit\""));
     assert_eq!(ines.get("/audit").await.status, 403);
 }
+
+#[tokio::test]
+async fn everyone_who_never_signed_in_is_invited_with_one_button() {
+    let mail = common::smtp::MailServer::start();
+    let url = mail.url();
+    let t = TestApp::with(&[("acme", ACME)], move |s| s.smtp_url = Some(url)).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    for name in ["Nadia", "Nils"] {
+        t.create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": name, "lastName": "Never", "email": format!("{}@example.org", name.to_lowercase()) }),
+        )
+        .await;
+    }
+    let signed = t
+        .create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": "Sam", "lastName": "Signed", "email": "sam@example.org" }),
+        )
+        .await;
+    t.member_token("acme", &signed, "sam-password-1").await;
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in("admin@acme.example", "correct-horse-battery").await;
+
+    // Job 2: the "never signed in" list says how many before anything is sent.
+    let list = browser.get("/members?never=1").await;
+    assert!(list.body.contains("Envoyer les 2 invitations"), "{}", list.body);
+    let csrf = Browser::csrf(&list);
+    let sent = browser
+        .post(
+            "/members/activation",
+            &[("csrf", &csrf), ("message", "À bientôt à l'épicerie")],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let back = browser.get(sent.location.trim_start_matches("/t/acme/admin")).await;
+    assert!(
+        back.body
+            .contains("2 invitations à choisir un mot de passe sont parties."),
+        "{}",
+        back.body
+    );
+    roster::jobs::run_once(&t.app).await.unwrap();
+    assert_eq!(mail.to("nadia@example.org").len(), 1);
+    assert_eq!(mail.to("nils@example.org").len(), 1);
+    assert!(mail.to("sam@example.org").is_empty(), "he signed in already");
+    assert!(mail.to("nadia@example.org")[0].text.contains("À bientôt à l'épicerie"));
+}

@@ -336,3 +336,62 @@ pub async fn new_post(
         Err(refusal) => new_form(&visit, &form, &problems_of(refusal)).await,
     }
 }
+
+/// POST: activation invitations to every member of the "never signed in" list (with
+/// the list's other filters), then back to that list with a notice.
+#[handler]
+pub async fn send_activation(
+    req: &Request,
+    Path(slug): Path<String>,
+    body: Body,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let form = pairs(body).await;
+    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
+        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
+    }
+    let mut filter = json!({ "neverLoggedIn": true });
+    let mut back: Vec<(&str, String)> = vec![("never", "1".into())];
+    if let Some(search) = value_of(&form, "search").filter(|s| !s.is_empty()) {
+        filter["search"] = json!(search);
+        back.push(("search", search.to_owned()));
+    }
+    if let Some(status) = value_of(&form, "status").filter(|s| matches!(*s, "ACTIVE" | "DEACTIVATED")) {
+        filter["status"] = json!(status);
+        back.push(("status", status.to_owned()));
+    }
+    let message = value_of(&form, "message").map(str::trim).filter(|m| !m.is_empty());
+    match visit
+        .run(
+            operations::SEND_ACTIVATION,
+            json!({ "filter": filter, "message": message }),
+        )
+        .await
+    {
+        Ok(data) => {
+            let sent = data["sendActivationInvitations"]["invitations"]
+                .as_array()
+                .map_or(0, Vec::len);
+            back.push(("activations", sent.to_string()));
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(back)
+                .finish();
+            see_other(&visit.path(&format!("/members?{query}")))
+        }
+        Err(refusal) => {
+            let title = visit.text("activation-title");
+            let message = refusal.message;
+            visit.render_status(
+                StatusCode::FORBIDDEN,
+                "message.html",
+                "members",
+                &title,
+                context! { message },
+            )
+        }
+    }
+}

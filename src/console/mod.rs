@@ -32,6 +32,7 @@ use crate::pages::csrf::{self, Csrf};
 pub use self::audit::page as audit_page;
 pub use self::catalog::gaps as catalog_gaps;
 pub use self::invitations::{act as invitations_act, invite_get, invite_post, list as invitations_list};
+pub use self::member::send_activation as members_send_activation;
 pub use self::member::{
     new_get as member_new_get, new_post as member_new_post, page as member_page, send_reset as member_send_reset,
     set_status as member_set_status, update as member_update,
@@ -87,6 +88,7 @@ mod operations {
     pub const REVOKE_INVITATIONS: &str = include_str!("operations/revoke_invitations.graphql");
     pub const INVITATION_LINK: &str = include_str!("operations/invitation_link.graphql");
     pub const AUDIT_LOG: &str = include_str!("operations/audit_log.graphql");
+    pub const SEND_ACTIVATION: &str = include_str!("operations/send_activation.graphql");
 }
 
 fn environment() -> &'static Environment<'static> {
@@ -263,6 +265,7 @@ impl Visit {
         let base = context! {
             when => when,
             can_create_members => me.is_some_and(|m| m.can("members.create")),
+            can_send_invitations => me.is_some_and(|m| m.can("invitations.send")),
             can_read_audit => me.is_some_and(|m| m.can("audit.read")),
             can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
             lang => lang,
@@ -573,7 +576,12 @@ pub async fn members(
         .as_bool()
         .unwrap_or(false)
         .then(|| query(connection["pageInfo"]["endCursor"].as_str()));
+    let notice = params
+        .get("activations")
+        .and_then(|n| n.parse::<i64>().ok())
+        .map(|n| catalog::text(visit.lang, "activation-sent", &[("count", FluentValue::from(n))]));
     let extra = context! {
+        notice,
         rows => Value::from_serialize(&connection["nodes"]),
         total => connection["totalCount"].as_i64().unwrap_or(0),
         filters => context! { search => search.clone(), status => status.clone(), never },

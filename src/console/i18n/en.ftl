@@ -150,3 +150,17 @@ audit-count = { $count ->
    *[other] { $count } entries
 }
 audit-none = No entry matches.
+activation-title = Invite them to set their password
+activation-explain = { $count ->
+    [one] One member of this list has never signed in: send them an email to choose their password.
+   *[other] { $count } members of this list have never signed in: send each an email to choose their password.
+}
+activation-message = Personal message (optional)
+activation-submit = { $count ->
+    [one] Send the invitation
+   *[other] Send the { $count } invitations
+}
+activation-sent = { $count ->
+    [one] One invitation to set a password is on its way.
+   *[other] { $count } invitations to set a password are on their way.
+}

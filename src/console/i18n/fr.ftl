@@ -150,3 +150,17 @@ audit-count = { $count ->
    *[other] { $count } entrées
 }
 audit-none = Aucune entrée ne correspond.
+activation-title = Les inviter à choisir leur mot de passe
+activation-explain = { $count ->
+    [one] Un membre de cette liste ne s'est jamais connecté : envoyez-lui un e-mail pour choisir son mot de passe.
+   *[other] { $count } membres de cette liste ne se sont jamais connectés : envoyez à chacun un e-mail pour choisir son mot de passe.
+}
+activation-message = Message personnel (facultatif)
+activation-submit = { $count ->
+    [one] Envoyer l'invitation
+   *[other] Envoyer les { $count } invitations
+}
+activation-sent = { $count ->
+    [one] Une invitation à choisir un mot de passe est partie.
+   *[other] { $count } invitations à choisir un mot de passe sont parties.
+}
