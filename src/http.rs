@@ -68,6 +68,12 @@ pub fn routes(app: App) -> impl Endpoint {
         .at("/t/:tenant/admin/members", get(console::members))
         .at("/t/:tenant/admin/audit", get(console::audit_page))
         .at(
+            "/t/:tenant/admin/groups",
+            get(console::groups_list).post(console::group_create),
+        )
+        .at("/t/:tenant/admin/groups/:id", post(console::group_rename))
+        .at("/t/:tenant/admin/groups/:id/delete", post(console::group_delete))
+        .at(
             "/t/:tenant/admin/members/activation",
             post(console::members_send_activation),
         )

@@ -9,6 +9,7 @@
 
 mod audit;
 mod catalog;
+mod groups;
 mod invitations;
 mod member;
 
@@ -31,6 +32,7 @@ use crate::pages::csrf::{self, Csrf};
 
 pub use self::audit::page as audit_page;
 pub use self::catalog::gaps as catalog_gaps;
+pub use self::groups::{create as group_create, delete as group_delete, list as groups_list, rename as group_rename};
 pub use self::invitations::{act as invitations_act, invite_get, invite_post, list as invitations_list};
 pub use self::member::send_activation as members_send_activation;
 pub use self::member::{
@@ -48,7 +50,7 @@ const CONTENT_SECURITY_POLICY: &str =
 const STYLESHEET: &str = include_str!("console.css");
 
 /// Templates, by name.
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("home.html", include_str!("templates/home.html")),
@@ -62,6 +64,7 @@ const TEMPLATES: [(&str, &str); 13] = [
     ("invite_result.html", include_str!("templates/invite_result.html")),
     ("invitation_link.html", include_str!("templates/invitation_link.html")),
     ("audit.html", include_str!("templates/audit.html")),
+    ("groups.html", include_str!("templates/groups.html")),
 ];
 
 /// The GraphQL documents the pages run.
@@ -89,6 +92,10 @@ mod operations {
     pub const INVITATION_LINK: &str = include_str!("operations/invitation_link.graphql");
     pub const AUDIT_LOG: &str = include_str!("operations/audit_log.graphql");
     pub const SEND_ACTIVATION: &str = include_str!("operations/send_activation.graphql");
+    pub const GROUPS: &str = include_str!("operations/groups.graphql");
+    pub const CREATE_GROUP: &str = include_str!("operations/create_group.graphql");
+    pub const UPDATE_GROUP: &str = include_str!("operations/update_group.graphql");
+    pub const DELETE_GROUP: &str = include_str!("operations/delete_group.graphql");
 }
 
 fn environment() -> &'static Environment<'static> {
@@ -521,6 +528,10 @@ pub async fn members(
         .filter(|s| matches!(s.as_str(), "ACTIVE" | "DEACTIVATED"))
         .cloned();
     let never = params.get("never").is_some_and(|v| v == "1");
+    let group = params
+        .get("group")
+        .filter(|g| uuid::Uuid::parse_str(g).is_ok())
+        .cloned();
     let after = params.get("after").cloned().filter(|a| !a.is_empty());
     let mut filter = serde_json::Map::new();
     if !search.is_empty() {
@@ -531,6 +542,9 @@ pub async fn members(
     }
     if never {
         filter.insert("neverLoggedIn".into(), json!(true));
+    }
+    if let Some(group) = &group {
+        filter.insert("groupIds".into(), json!([group]));
     }
     let title = visit.text("members-title");
     let data = match visit
@@ -567,6 +581,9 @@ pub async fn members(
         if never {
             pairs.append_pair("never", "1");
         }
+        if let Some(group) = &group {
+            pairs.append_pair("group", group);
+        }
         if let Some(after) = after {
             pairs.append_pair("after", after);
         }
@@ -584,7 +601,7 @@ pub async fn members(
         notice,
         rows => Value::from_serialize(&connection["nodes"]),
         total => connection["totalCount"].as_i64().unwrap_or(0),
-        filters => context! { search => search.clone(), status => status.clone(), never },
+        filters => context! { search => search.clone(), status => status.clone(), never, group => group.clone() },
         after => after.is_some(),
         first_page => query(None),
         next_page,

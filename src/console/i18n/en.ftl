@@ -164,3 +164,21 @@ activation-sent = { $count ->
     [one] One invitation to set a password is on its way.
    *[other] { $count } invitations to set a password are on their way.
 }
+nav-groups = Groups
+groups-title = Groups
+groups-name = Name
+groups-description = Description
+groups-kind = Kind
+groups-smart = smart (by rule)
+groups-manual = manual
+groups-members = Members
+groups-rename = Rename
+groups-delete = Delete
+groups-none = No group yet.
+groups-new = New group
+groups-rule = Rule (leave empty for a manual group)
+groups-rule-hint = A smart group holds whoever matches its rule, now and later.
+groups-create = Create the group
+groups-created = The group is created.
+groups-renamed = The group is renamed.
+groups-deleted = The group is deleted; its members are not.

@@ -164,3 +164,21 @@ activation-sent = { $count ->
     [one] Une invitation à choisir un mot de passe est partie.
    *[other] { $count } invitations à choisir un mot de passe sont parties.
 }
+nav-groups = Groupes
+groups-title = Groupes
+groups-name = Nom
+groups-description = Description
+groups-kind = Sorte
+groups-smart = automatique (par règle)
+groups-manual = manuel
+groups-members = Membres
+groups-rename = Renommer
+groups-delete = Supprimer
+groups-none = Aucun groupe pour l'instant.
+groups-new = Nouveau groupe
+groups-rule = Règle (laissez vide pour un groupe manuel)
+groups-rule-hint = Un groupe automatique contient qui répond à sa règle, maintenant et plus tard.
+groups-create = Créer le groupe
+groups-created = Le groupe est créé.
+groups-renamed = Le groupe est renommé.
+groups-deleted = Le groupe est supprimé ; pas ses membres.
