@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, TimeZone};
 use minijinja::{context, Value};
-use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{handler, Request, Response};
 use serde_json::json;
@@ -57,26 +56,7 @@ pub async fn page(
         .await
     {
         Ok(data) => data,
-        Err(refusal) if refusal.code == "FORBIDDEN" => {
-            let (title, message) = (visit.text("forbidden-title"), visit.text("forbidden"));
-            return visit.render_status(
-                StatusCode::FORBIDDEN,
-                "message.html",
-                "audit",
-                &title,
-                context! { message },
-            );
-        }
-        Err(refusal) => {
-            let message = refusal.message;
-            return visit.render_status(
-                StatusCode::BAD_REQUEST,
-                "message.html",
-                "audit",
-                &title,
-                context! { message },
-            );
-        }
+        Err(refusal) => return visit.refused("audit", &title, refusal),
     };
     let connection = &data["auditLog"];
     let next_page = connection["pageInfo"]["hasNextPage"]

@@ -9,8 +9,7 @@ use poem::web::{Data, Path, Query};
 use poem::{handler, Body, Request, Response};
 use serde_json::json;
 
-use super::member::{pairs, value_of};
-use super::{not_found, operations, plain_error, see_other, Visit};
+use super::{not_found, operations, posted, see_other, value_of, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
 
@@ -47,26 +46,7 @@ async fn show(visit: &Visit, notice: Option<String>, problem: Option<String>, dr
     let title = visit.text("groups-title");
     let groups = match visit.run(operations::GROUPS, json!({})).await {
         Ok(data) => data["groups"].clone(),
-        Err(refusal) if refusal.code == "FORBIDDEN" => {
-            let (title, message) = (visit.text("forbidden-title"), visit.text("forbidden"));
-            return visit.render_status(
-                StatusCode::FORBIDDEN,
-                "message.html",
-                "groups",
-                &title,
-                context! { message },
-            );
-        }
-        Err(refusal) => {
-            let message = refusal.message;
-            return visit.render_status(
-                StatusCode::BAD_REQUEST,
-                "message.html",
-                "groups",
-                &title,
-                context! { message },
-            );
-        }
+        Err(refusal) => return visit.refused("groups", &title, refusal),
     };
     let draft = context! {
         name => value_of(draft, "name").unwrap_or_default(),
@@ -103,13 +83,10 @@ pub async fn create(
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
-    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
-        return not_found();
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
     };
-    let form = pairs(body).await;
-    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
-    }
     let mut rule = serde_json::Map::new();
     if let Some(search) = value_of(&form, "rule_search").map(str::trim).filter(|s| !s.is_empty()) {
         rule.insert("search".into(), json!(search));
@@ -149,13 +126,10 @@ pub async fn rename(
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
-    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
-        return not_found();
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
     };
-    let form = pairs(body).await;
-    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
-    }
     // updateGroup replaces the description too: keep the one the group has.
     let current = visit.run(operations::GROUPS, json!({})).await.unwrap_or_default();
     let description = current["groups"]
@@ -189,13 +163,10 @@ pub async fn delete(
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
-    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
-        return not_found();
+    let (visit, _) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
     };
-    let form = pairs(body).await;
-    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
-    }
     match visit.run(operations::DELETE_GROUP, json!({ "id": id })).await {
         Ok(_) => see_other(&visit.path("/groups?done=deleted")),
         Err(refusal) => show(&visit, None, Some(refusal.message), &[]).await,

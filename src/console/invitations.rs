@@ -10,8 +10,7 @@ use poem::web::{Data, Path, Query};
 use poem::{handler, Body, Request, Response};
 use serde_json::json;
 
-use super::member::{pairs, value_of};
-use super::{catalog, not_found, operations, plain_error, see_other, Visit};
+use super::{catalog, not_found, operations, posted, see_other, value_of, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
 
@@ -80,26 +79,7 @@ async fn render_list(
         .await
     {
         Ok(data) => data,
-        Err(refusal) if refusal.code == "FORBIDDEN" => {
-            let (title, message) = (visit.text("forbidden-title"), visit.text("forbidden"));
-            return visit.render_status(
-                StatusCode::FORBIDDEN,
-                "message.html",
-                "invitations",
-                &title,
-                context! { message },
-            );
-        }
-        Err(refusal) => {
-            let message = refusal.message;
-            return visit.render_status(
-                StatusCode::BAD_REQUEST,
-                "message.html",
-                "invitations",
-                &title,
-                context! { message },
-            );
-        }
+        Err(refusal) => return visit.refused("invitations", &title, refusal),
     };
     let connection = &data["invitations"];
     let next_page = connection["pageInfo"]["hasNextPage"]
@@ -139,13 +119,10 @@ pub async fn act(
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
-    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
-        return not_found();
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
     };
-    let form = pairs(body).await;
-    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
-    }
     let status = value_of(&form, "status").unwrap_or("PENDING").to_owned();
     let params = HashMap::from([("status".to_owned(), status.clone())]);
     if let Some(id) = value_of(&form, "link") {
@@ -249,13 +226,10 @@ pub async fn invite_post(
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
-    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
-        return not_found();
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
     };
-    let form = pairs(body).await;
-    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
-    }
     let roles: Vec<&str> = form
         .iter()
         .filter(|(k, _)| k == "role")

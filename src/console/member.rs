@@ -11,7 +11,7 @@ use poem::{handler, Body, Request, Response};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{not_found, operations, plain_error, see_other, Refusal, Visit};
+use super::{not_found, operations, posted, see_other, value_of, Refusal, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
 
@@ -75,16 +75,6 @@ fn input_of(form: &[(String, String)]) -> serde_json::Map<String, serde_json::Va
         }
     }
     input
-}
-
-/// The form's pairs in order (repeated names such as `role` kept).
-pub(super) async fn pairs(body: Body) -> Vec<(String, String)> {
-    let bytes = body.into_bytes().await.unwrap_or_default();
-    url::form_urlencoded::parse(&bytes).into_owned().collect()
-}
-
-pub(super) fn value_of<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 /// GET: the member's page.
@@ -179,13 +169,10 @@ pub async fn update(
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
-    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
-        return not_found();
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
     };
-    let form = pairs(body).await;
-    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
-    }
     let input = input_of(&form);
     match visit
         .run(operations::UPDATE_MEMBER, json!({ "id": id, "input": input }))
@@ -205,13 +192,10 @@ pub async fn set_status(
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
-    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
-        return not_found();
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
     };
-    let form = pairs(body).await;
-    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
-    }
     let (operation, done) = match value_of(&form, "status") {
         Some("DEACTIVATED") => (operations::DEACTIVATE, "deactivated"),
         _ => (operations::ACTIVATE, "activated"),
@@ -231,13 +215,10 @@ pub async fn send_reset(
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
-    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
-        return not_found();
+    let (visit, _) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
     };
-    let form = pairs(body).await;
-    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
-    }
     match visit.run(operations::SEND_PASSWORD_RESET, json!({ "id": id })).await {
         Ok(_) => see_other(&visit.path(&format!("/members/{id}?done=reset"))),
         Err(refusal) => show(&visit, &id, None, None, &problems_of(refusal)).await,
@@ -306,13 +287,10 @@ pub async fn new_post(
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
-    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
-        return not_found();
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
     };
-    let form = pairs(body).await;
-    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
-    }
     let mut input = input_of(&form);
     // Optional fields left empty are absent; required ones go as typed, so that the
     // API names what is missing.
@@ -347,13 +325,10 @@ pub async fn send_activation(
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
-    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
-        return not_found();
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
     };
-    let form = pairs(body).await;
-    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
-    }
     let mut filter = json!({ "neverLoggedIn": true });
     let mut back: Vec<(&str, String)> = vec![("never", "1".into())];
     if let Some(search) = value_of(&form, "search").filter(|s| !s.is_empty()) {

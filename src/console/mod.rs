@@ -21,7 +21,7 @@ use minijinja::value::Kwargs;
 use minijinja::{context, Environment, Value};
 use poem::http::{header, StatusCode};
 use poem::web::{Data, Form, Path, Query};
-use poem::{handler, Request, Response};
+use poem::{handler, Body, Request, Response};
 use serde_json::json;
 
 use crate::app::App;
@@ -307,12 +307,44 @@ impl Visit {
         response
     }
 
+    /// The page for a query the API refused: "not allowed" for FORBIDDEN, else its words.
+    fn refused(&self, page: &str, title: &str, refusal: Refusal) -> Response {
+        if refusal.code == "FORBIDDEN" {
+            let (title, message) = (self.text("forbidden-title"), self.text("forbidden"));
+            return self.render_status(
+                StatusCode::FORBIDDEN,
+                "message.html",
+                page,
+                &title,
+                context! { message },
+            );
+        }
+        let message = refusal.message;
+        self.render_status(
+            StatusCode::BAD_REQUEST,
+            "message.html",
+            page,
+            title,
+            context! { message },
+        )
+    }
+
     fn is_https(&self) -> bool {
         self.tenant.public_url(&self.app.settings.public_url).scheme() == "https"
     }
 
     fn path(&self, rest: &str) -> String {
         format!("/t/{}/admin{rest}", self.tenant.slug)
+    }
+
+    /// Home, with the session `token` (just opened by the API) in the cookie.
+    fn home_with_session(&self, token: &str) -> Response {
+        let mut response = see_other(&self.path(""));
+        let cookie = self.session_cookie(Some(token));
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+        response
     }
 
     /// The session cookie holding `token` (or clearing it, for None).
@@ -334,6 +366,40 @@ impl Visit {
             Some(me) => Ok(me),
         }
     }
+}
+
+/// A form's fields in order, repeated names (checkboxes) kept.
+async fn pairs(body: Body) -> Vec<(String, String)> {
+    let bytes = body.into_bytes().await.unwrap_or_default();
+    url::form_urlencoded::parse(&bytes).into_owned().collect()
+}
+
+/// The first value of the field `name`.
+fn value_of<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// A form posted from this site: the visit and the form's fields. Otherwise the answer
+/// to give instead: 404 for an unknown tenant, 403 (nothing done) for a form whose CSRF
+/// token or Origin is not this site's.
+async fn posted(
+    req: &Request,
+    slug: &str,
+    app: &App,
+    schemas: &Schemas,
+    body: Body,
+) -> Result<(Visit, Vec<(String, String)>), Box<Response>> {
+    let Some(visit) = Visit::open(req, slug, app, schemas).await else {
+        return Err(Box::new(not_found()));
+    };
+    let form = pairs(body).await;
+    if !visit.form_is_ours(req, value_of(&form, "csrf")) {
+        return Err(Box::new(plain_error(
+            StatusCode::FORBIDDEN,
+            &visit.text("form-expired"),
+        )));
+    }
+    Ok((visit, form))
 }
 
 /// Headers every console page carries.
@@ -412,15 +478,7 @@ pub async fn sign_in_post(
     }
     let variables = json!({ "identifier": identifier, "password": form.get("password").cloned().unwrap_or_default() });
     match visit.run(operations::SIGN_IN, variables).await {
-        Ok(data) => {
-            let token = data["login"]["token"].as_str().unwrap_or_default();
-            let mut response = see_other(&visit.path(""));
-            let cookie = visit.session_cookie(Some(token));
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
-            response
-        }
+        Ok(data) => visit.home_with_session(data["login"]["token"].as_str().unwrap_or_default()),
         Err(refusal) => {
             let problem = match refusal.code.as_str() {
                 "INVALID_CREDENTIALS" | "VALIDATION" => visit.text("sign-in-failed"),
@@ -552,22 +610,7 @@ pub async fn members(
         .await
     {
         Ok(data) => data,
-        Err(refusal) if refusal.code == "FORBIDDEN" => {
-            let message = visit.text("forbidden");
-            let title = visit.text("forbidden-title");
-            return visit.render_status(
-                StatusCode::FORBIDDEN,
-                "message.html",
-                "members",
-                &title,
-                context! { message },
-            );
-        }
-        Err(refusal) => {
-            let extra =
-                context! { problem => refusal.message, total => 0, filters => context! { search, status, never } };
-            return visit.render_status(StatusCode::BAD_REQUEST, "members.html", "members", &title, extra);
-        }
+        Err(refusal) => return visit.refused("members", &title, refusal),
     };
     let connection = &data["members"];
     let query = |after: Option<&str>| {
@@ -655,15 +698,7 @@ pub async fn password_post(
         "new": form.get("new").cloned().unwrap_or_default(),
     });
     match visit.run(operations::CHANGE_PASSWORD, variables).await {
-        Ok(data) => {
-            let token = data["changePassword"]["token"].as_str().unwrap_or_default();
-            let mut response = see_other(&visit.path(""));
-            let cookie = visit.session_cookie(Some(token));
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
-            response
-        }
+        Ok(data) => visit.home_with_session(data["changePassword"]["token"].as_str().unwrap_or_default()),
         Err(refusal) => {
             // The API's words, next to the field they concern.
             let field_problem = refusal
