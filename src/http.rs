@@ -68,6 +68,15 @@ pub fn routes(app: App) -> impl Endpoint {
         .at("/t/:tenant/admin/members", get(console::members))
         .at("/t/:tenant/admin/audit", get(console::audit_page))
         .at(
+            "/t/:tenant/admin/account",
+            get(console::account_page).post(console::account_save),
+        )
+        .at("/t/:tenant/admin/account/email", post(console::account_change_email))
+        .at(
+            "/t/:tenant/admin/account/sign-out-everywhere",
+            post(console::account_sign_out_everywhere),
+        )
+        .at(
             "/t/:tenant/admin/groups",
             get(console::groups_list).post(console::group_create),
         )

@@ -885,3 +885,96 @@ async fn groups_are_listed_created_manual_or_smart_renamed_opened_and_deleted() 
         .await;
     assert!(gone["group"].is_null());
 }
+
+#[tokio::test]
+async fn a_member_edits_their_profile_asks_for_a_new_address_and_signs_out_everywhere() {
+    let mail = common::smtp::MailServer::start();
+    let url = mail.url();
+    let t = TestApp::with(&[("acme", ACME)], move |s| s.smtp_url = Some(url)).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    let id = t
+        .create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": "Maya", "lastName": "Moi", "email": "maya@example.org" }),
+        )
+        .await;
+    let other_session = t.member_token("acme", &id, "maya-password-1").await;
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in("maya@example.org", "maya-password-1").await;
+
+    // Job 9: profile, in the member's own words, problems next to their fields.
+    let page = browser.get("/account").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("value=\"Maya\"") && page.body.contains("maya@example.org"),
+        "{}",
+        page.body
+    );
+    let csrf = Browser::csrf(&page);
+    let bad = browser
+        .post(
+            "/account",
+            &[
+                ("csrf", &csrf),
+                ("firstName", "Maya"),
+                ("lastName", "Moi"),
+                ("secondaryEmail", "nope"),
+                ("phone", ""),
+                ("locale", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"secondaryEmail-problem\""), "{}", bad.body);
+    let saved = browser
+        .post(
+            "/account",
+            &[
+                ("csrf", &csrf),
+                ("firstName", "Maya"),
+                ("lastName", "Moi-Même"),
+                ("secondaryEmail", "maya.home@example.org"),
+                ("phone", ""),
+                ("locale", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.location, "/t/acme/admin/account?done=saved");
+    let after = browser.get("/account?done=saved").await;
+    assert!(
+        after.body.contains("Your profile is saved."),
+        "her language is now English: {}",
+        after.body
+    );
+    assert!(
+        after.body.contains("Not counted until you open the link"),
+        "the second address waits for its proof"
+    );
+
+    // A new main address: a link goes to it, nothing changes until it is opened.
+    let csrf = Browser::csrf(&after);
+    let asked = browser
+        .post(
+            "/account/email",
+            &[
+                ("csrf", &csrf),
+                ("email", "maya.new@example.org"),
+                ("password", "maya-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.location, "/t/acme/admin/account?done=email");
+    roster::jobs::run_once(&t.app).await.unwrap();
+    assert!(mail
+        .to("maya.new@example.org")
+        .iter()
+        .any(|m| m.text.contains("/email-change?token=")));
+
+    // Sign out everywhere: this browser and the other session both end.
+    let out = browser.post("/account/sign-out-everywhere", &[("csrf", &csrf)]).await;
+    assert_eq!(out.location, "/t/acme/admin/sign-in");
+    let me = t.gql("acme", Some(&other_session), "{ me { id } }", json!({})).await;
+    assert!(me["data"]["me"].is_null(), "{me}");
+    assert_eq!(browser.get("").await.status, 303);
+}

@@ -7,6 +7,7 @@
 //! HttpOnly, SameSite=Lax cookie bound to the tenant; forms carry a CSRF token and
 //! their Origin is checked. Sentences come from one Fluent catalog per language.
 
+mod account;
 mod audit;
 mod catalog;
 mod groups;
@@ -30,6 +31,10 @@ use crate::config::Tenant;
 use crate::graphql::Schemas;
 use crate::pages::csrf::{self, Csrf};
 
+pub use self::account::{
+    change_email as account_change_email, page as account_page, save as account_save,
+    sign_out_everywhere as account_sign_out_everywhere,
+};
 pub use self::audit::page as audit_page;
 pub use self::catalog::gaps as catalog_gaps;
 pub use self::groups::{create as group_create, delete as group_delete, list as groups_list, rename as group_rename};
@@ -50,7 +55,7 @@ const CONTENT_SECURITY_POLICY: &str =
 const STYLESHEET: &str = include_str!("console.css");
 
 /// Templates, by name.
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 15] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("home.html", include_str!("templates/home.html")),
@@ -65,6 +70,7 @@ const TEMPLATES: [(&str, &str); 14] = [
     ("invitation_link.html", include_str!("templates/invitation_link.html")),
     ("audit.html", include_str!("templates/audit.html")),
     ("groups.html", include_str!("templates/groups.html")),
+    ("account.html", include_str!("templates/account.html")),
 ];
 
 /// The GraphQL documents the pages run.
@@ -96,6 +102,10 @@ mod operations {
     pub const CREATE_GROUP: &str = include_str!("operations/create_group.graphql");
     pub const UPDATE_GROUP: &str = include_str!("operations/update_group.graphql");
     pub const DELETE_GROUP: &str = include_str!("operations/delete_group.graphql");
+    pub const MY_PROFILE: &str = include_str!("operations/my_profile.graphql");
+    pub const UPDATE_MY_PROFILE: &str = include_str!("operations/update_my_profile.graphql");
+    pub const REQUEST_EMAIL_CHANGE: &str = include_str!("operations/request_email_change.graphql");
+    pub const SIGN_OUT_EVERYWHERE: &str = include_str!("operations/sign_out_everywhere.graphql");
 }
 
 fn environment() -> &'static Environment<'static> {

@@ -1,0 +1,196 @@
+//! My account, for every member: profile (names, second address, phone, language), a
+//! new email address by confirmation link, and signing out everywhere.
+
+use std::collections::HashMap;
+
+use minijinja::{context, Value};
+use poem::http::{header, StatusCode};
+use poem::web::{Data, Path, Query};
+use poem::{handler, Body, Request, Response};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{not_found, operations, posted, see_other, value_of, Refusal, Visit};
+use crate::app::App;
+use crate::graphql::Schemas;
+
+const NOTICES: [(&str, &str); 2] = [("saved", "account-saved"), ("email", "account-email-sent")];
+
+/// An input of the profile form, named as the API names the field.
+#[derive(Serialize)]
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    required: bool,
+    value: String,
+    problem: Option<String>,
+}
+
+/// GET: the account page.
+#[handler]
+pub async fn page(
+    req: &Request,
+    Path(slug): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let notice = params
+        .get("done")
+        .and_then(|done| NOTICES.iter().find(|(name, _)| name == done))
+        .map(|(_, key)| visit.text(key));
+    show(&visit, notice, None, &[]).await
+}
+
+async fn show(
+    visit: &Visit,
+    notice: Option<String>,
+    edited: Option<&serde_json::Value>,
+    problems: &[(String, String)],
+) -> Response {
+    if let Err(elsewhere) = visit.signed_in("account") {
+        return see_other(&elsewhere);
+    }
+    let title = visit.text("account-title");
+    let data = match visit.run(operations::MY_PROFILE, json!({})).await {
+        Ok(data) => data,
+        Err(refusal) => return visit.refused("account", &title, refusal),
+    };
+    let profile = &data["me"];
+    let values = edited.unwrap_or(profile);
+    let spec: [(&str, &str, &str, bool); 4] = [
+        ("firstName", "member-first-name", "text", true),
+        ("lastName", "member-last-name", "text", true),
+        ("secondaryEmail", "member-secondary-email", "email", false),
+        ("phone", "member-phone", "tel", false),
+    ];
+    let fields: Vec<Field> = spec
+        .into_iter()
+        .map(|(name, label, kind, required)| Field {
+            name,
+            label,
+            kind,
+            required,
+            value: values[name].as_str().unwrap_or_default().to_owned(),
+            problem: problems.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone()),
+        })
+        .collect();
+    let problem = problems
+        .iter()
+        .filter(|(f, _)| !spec.iter().any(|(name, ..)| name == f))
+        .map(|(_, m)| m.clone())
+        .collect::<Vec<_>>();
+    let extra = context! {
+        profile => Value::from_serialize(profile),
+        locales => Value::from_serialize(&data["tenant"]["locales"]),
+        fields => Value::from_serialize(&fields),
+        notice,
+        problem => (!problem.is_empty()).then(|| problem.join(" ")),
+    };
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    visit.render_status(status, "account.html", "account", &title, extra)
+}
+
+fn problems_of(refusal: Refusal) -> Vec<(String, String)> {
+    if refusal.fields.is_empty() {
+        vec![(String::new(), refusal.message)]
+    } else {
+        refusal.fields
+    }
+}
+
+/// POST: saves the profile (`updateMyProfile`).
+#[handler]
+pub async fn save(
+    req: &Request,
+    Path(slug): Path<String>,
+    body: Body,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
+    };
+    let mut input = serde_json::Map::new();
+    for name in ["firstName", "lastName", "secondaryEmail", "phone", "locale"] {
+        if let Some(value) = value_of(&form, name) {
+            input.insert(name.to_owned(), json!(value.trim()));
+        }
+    }
+    match visit
+        .run(operations::UPDATE_MY_PROFILE, json!({ "input": input }))
+        .await
+    {
+        Ok(_) => see_other(&visit.path("/account?done=saved")),
+        Err(refusal) => show(&visit, None, Some(&json!(input)), &problems_of(refusal)).await,
+    }
+}
+
+/// POST: asks for a new main address (`requestEmailChange`): a link goes to it.
+#[handler]
+pub async fn change_email(
+    req: &Request,
+    Path(slug): Path<String>,
+    body: Body,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
+    };
+    let variables = json!({
+        "email": value_of(&form, "email").unwrap_or_default().trim(),
+        "password": value_of(&form, "password").unwrap_or_default(),
+    });
+    match visit.run(operations::REQUEST_EMAIL_CHANGE, variables).await {
+        Ok(_) => see_other(&visit.path("/account?done=email")),
+        Err(refusal) => {
+            let words = if refusal.fields.is_empty() {
+                refusal.message
+            } else {
+                refusal
+                    .fields
+                    .iter()
+                    .map(|(_, m)| m.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            show(&visit, None, None, &[(String::new(), words)]).await
+        }
+    }
+}
+
+/// POST: ends every session of the member (`logoutEverywhere`), this one included.
+#[handler]
+pub async fn sign_out_everywhere(
+    req: &Request,
+    Path(slug): Path<String>,
+    body: Body,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let (visit, _) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
+    };
+    if let Err(refusal) = visit.run(operations::SIGN_OUT_EVERYWHERE, json!({})).await {
+        let title = visit.text("account-title");
+        return visit.refused("account", &title, refusal);
+    }
+    let mut response = see_other(&visit.path("/sign-in"));
+    let cookie = visit.session_cookie(None);
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+    response
+}
