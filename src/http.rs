@@ -67,6 +67,7 @@ pub fn routes(app: App) -> impl Endpoint {
         .at("/t/:tenant/admin/sign-out", post(console::sign_out_post))
         .at("/t/:tenant/admin/members", get(console::members))
         .at("/t/:tenant/admin/audit", get(console::audit_page))
+        .at("/t/:tenant/admin/members/bulk", post(console::members_bulk))
         .at(
             "/t/:tenant/admin/account",
             get(console::account_page).post(console::account_save),

@@ -978,3 +978,134 @@ async fn a_member_edits_their_profile_asks_for_a_new_address_and_signs_out_every
     assert!(me["data"]["me"].is_null(), "{me}");
     assert_eq!(browser.get("").await.status, 303);
 }
+
+#[tokio::test]
+async fn mass_actions_say_how_many_they_touch_then_act_on_the_checked_or_all_matching() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let id = t
+            .create_member("acme", &admin, json!({ "firstName": format!("Club{i}"), "lastName": "Benefit", "email": format!("club{i}@example.org") }))
+            .await;
+        ids.push(id);
+    }
+    let group = t
+        .ok(
+            "acme",
+            &admin,
+            "mutation { createGroup(input: {name: \"Gym\"}) { id } }",
+            json!({}),
+        )
+        .await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in("admin@acme.example", "correct-horse-battery").await;
+    let list = browser.get("/members?search=club").await;
+    let csrf = Browser::csrf(&list);
+
+    // Job 5: two checked members, deactivated after a confirmation that counts them.
+    let ask = browser
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("search", "club"),
+                ("id", &ids[0]),
+                ("id", &ids[1]),
+                ("action", "deactivate"),
+            ],
+        )
+        .await;
+    assert_eq!(ask.status, 200);
+    assert!(
+        ask.body.contains("Désactiver : cela touche 2 membres. Continuer ?"),
+        "{}",
+        ask.body
+    );
+    async fn status(t: &TestApp, admin: &str, id: &str) -> serde_json::Value {
+        let query = "query($id: ID!) { member(id: $id) { status } }";
+        t.ok("acme", admin, query, json!({ "id": id })).await["member"]["status"].clone()
+    }
+    assert_eq!(
+        status(&t, &admin, &ids[0]).await,
+        "ACTIVE",
+        "nothing before the confirmation"
+    );
+    let done = browser
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("search", "club"),
+                ("id", &ids[0]),
+                ("id", &ids[1]),
+                ("action", "deactivate"),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    assert!(browser
+        .get(done.location.trim_start_matches("/t/acme/admin"))
+        .await
+        .body
+        .contains("C&#x27;est fait : 2 membres modifiés."));
+    assert_eq!(status(&t, &admin, &ids[1]).await, "DEACTIVATED");
+    assert_eq!(status(&t, &admin, &ids[2]).await, "ACTIVE");
+
+    // Everyone the filter matches, not only the checked: into a group.
+    let everyone = [
+        ("csrf", csrf.as_str()),
+        ("search", "club"),
+        ("everyone", "1"),
+        ("action", "add-to-group"),
+        ("group_id", group.as_str()),
+    ];
+    let ask = browser.post("/members/bulk", &everyone).await;
+    assert!(ask.body.contains("cela touche 5 membres"), "{}", ask.body);
+    let mut confirmed = everyone.to_vec();
+    confirmed.push(("confirmed", "1"));
+    browser.post("/members/bulk", &confirmed).await;
+    let count = t
+        .ok(
+            "acme",
+            &admin,
+            "query($g: ID!) { group(id: $g) { memberCount } }",
+            json!({ "g": group }),
+        )
+        .await;
+    assert_eq!(count["group"]["memberCount"], 5);
+
+    // An export of the checked members: the download itself.
+    let export = browser
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("search", "club"),
+                ("id", &ids[3]),
+                ("action", "export-csv"),
+            ],
+        )
+        .await;
+    assert_eq!(export.status, 303);
+    let (status_code, _, _, bytes) = t.fetch(&export.location).await;
+    assert_eq!(status_code, 200);
+    let csv = String::from_utf8_lossy(&bytes);
+    assert!(
+        csv.contains("club3@example.org") && !csv.contains("club4@example.org"),
+        "{csv}"
+    );
+
+    let nothing = browser
+        .post("/members/bulk", &[("csrf", &csrf), ("action", "deactivate")])
+        .await;
+    assert!(
+        nothing.body.contains("Cochez d&#x27;abord des membres"),
+        "{}",
+        nothing.body
+    );
+}

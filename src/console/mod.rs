@@ -9,6 +9,7 @@
 
 mod account;
 mod audit;
+mod bulk;
 mod catalog;
 mod groups;
 mod invitations;
@@ -36,6 +37,7 @@ pub use self::account::{
     sign_out_everywhere as account_sign_out_everywhere,
 };
 pub use self::audit::page as audit_page;
+pub use self::bulk::act as members_bulk;
 pub use self::catalog::gaps as catalog_gaps;
 pub use self::groups::{create as group_create, delete as group_delete, list as groups_list, rename as group_rename};
 pub use self::invitations::{act as invitations_act, invite_get, invite_post, list as invitations_list};
@@ -55,7 +57,7 @@ const CONTENT_SECURITY_POLICY: &str =
 const STYLESHEET: &str = include_str!("console.css");
 
 /// Templates, by name.
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("home.html", include_str!("templates/home.html")),
@@ -71,6 +73,7 @@ const TEMPLATES: [(&str, &str); 15] = [
     ("audit.html", include_str!("templates/audit.html")),
     ("groups.html", include_str!("templates/groups.html")),
     ("account.html", include_str!("templates/account.html")),
+    ("bulk_confirm.html", include_str!("templates/bulk_confirm.html")),
 ];
 
 /// The GraphQL documents the pages run.
@@ -106,6 +109,12 @@ mod operations {
     pub const UPDATE_MY_PROFILE: &str = include_str!("operations/update_my_profile.graphql");
     pub const REQUEST_EMAIL_CHANGE: &str = include_str!("operations/request_email_change.graphql");
     pub const SIGN_OUT_EVERYWHERE: &str = include_str!("operations/sign_out_everywhere.graphql");
+    pub const BULK_DEACTIVATE: &str = include_str!("operations/bulk_deactivate.graphql");
+    pub const BULK_ACTIVATE: &str = include_str!("operations/bulk_activate.graphql");
+    pub const BULK_ADD_TO_GROUP: &str = include_str!("operations/bulk_add_to_group.graphql");
+    pub const BULK_REMOVE_FROM_GROUP: &str = include_str!("operations/bulk_remove_from_group.graphql");
+    pub const EXPORT_MEMBERS: &str = include_str!("operations/export_members.graphql");
+    pub const COUNT_MEMBERS: &str = include_str!("operations/count_members.graphql");
 }
 
 fn environment() -> &'static Environment<'static> {
@@ -649,10 +658,19 @@ pub async fn members(
     let notice = params
         .get("activations")
         .and_then(|n| n.parse::<i64>().ok())
-        .map(|n| catalog::text(visit.lang, "activation-sent", &[("count", FluentValue::from(n))]));
+        .map(|n| catalog::text(visit.lang, "activation-sent", &[("count", FluentValue::from(n))]))
+        .or_else(|| {
+            let n = params.get("changed")?.parse::<i64>().ok()?;
+            Some(catalog::text(
+                visit.lang,
+                "bulk-done",
+                &[("count", FluentValue::from(n))],
+            ))
+        });
     let extra = context! {
         notice,
         rows => Value::from_serialize(&connection["nodes"]),
+        groups => Value::from_serialize(&data["groups"]),
         total => connection["totalCount"].as_i64().unwrap_or(0),
         filters => context! { search => search.clone(), status => status.clone(), never, group => group.clone() },
         after => after.is_some(),

@@ -194,3 +194,27 @@ account-email-sent = A link is on its way to the new address: your address chang
 account-saved = Your profile is saved.
 account-sessions = Sessions
 account-sign-out-everywhere = Sign out everywhere
+bulk-title = With the selection
+bulk-everyone = { $count ->
+    [one] the one member matching this filter, not only those checked
+   *[other] all { $count } members matching this filter, not only those checked
+}
+bulk-action = Action
+bulk-add-to-group = Add to the group
+bulk-remove-from-group = Remove from the group
+bulk-export-csv = Export (CSV)
+bulk-export-xlsx = Export (XLSX)
+bulk-group = Group
+bulk-go = Continue
+bulk-confirm = Confirm
+bulk-cancel = Cancel
+bulk-question = { $count ->
+    [one] { $action }: this touches one member. Go on?
+   *[other] { $action }: this touches { $count } members. Go on?
+}
+bulk-nothing = Check members first, or choose all members matching the filter.
+bulk-no-group = Choose a group first.
+bulk-done = { $count ->
+    [one] Done: one member changed.
+   *[other] Done: { $count } members changed.
+}

@@ -194,3 +194,27 @@ account-email-sent = Un lien part vers la nouvelle adresse : votre adresse chang
 account-saved = Votre profil est enregistré.
 account-sessions = Sessions
 account-sign-out-everywhere = Se déconnecter partout
+bulk-title = Avec la sélection
+bulk-everyone = { $count ->
+    [one] le membre qui répond à ce filtre, pas seulement ceux cochés
+   *[other] les { $count } membres qui répondent à ce filtre, pas seulement ceux cochés
+}
+bulk-action = Action
+bulk-add-to-group = Ajouter au groupe
+bulk-remove-from-group = Retirer du groupe
+bulk-export-csv = Exporter (CSV)
+bulk-export-xlsx = Exporter (XLSX)
+bulk-group = Groupe
+bulk-go = Continuer
+bulk-confirm = Confirmer
+bulk-cancel = Annuler
+bulk-question = { $count ->
+    [one] { $action } : cela touche un membre. Continuer ?
+   *[other] { $action } : cela touche { $count } membres. Continuer ?
+}
+bulk-nothing = Cochez d'abord des membres, ou choisissez tous ceux qui répondent au filtre.
+bulk-no-group = Choisissez d'abord un groupe.
+bulk-done = { $count ->
+    [one] C'est fait : un membre modifié.
+   *[other] C'est fait : { $count } membres modifiés.
+}
