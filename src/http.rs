@@ -68,6 +68,7 @@ pub fn routes(app: App) -> impl Endpoint {
         .at("/t/:tenant/admin/members", get(console::members))
         .at("/t/:tenant/admin/audit", get(console::audit_page))
         .at("/t/:tenant/admin/members/bulk", post(console::members_bulk))
+        .at("/t/:tenant/admin/members/:id/roles", post(console::member_set_roles))
         .at(
             "/t/:tenant/admin/account",
             get(console::account_page).post(console::account_save),

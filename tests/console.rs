@@ -1109,3 +1109,103 @@ async fn mass_actions_say_how_many_they_touch_then_act_on_the_checked_or_all_mat
         nothing.body
     );
 }
+
+#[tokio::test]
+async fn roles_are_handed_out_everywhere_or_within_a_group_from_the_member_page() {
+    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let id = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Rosa", "lastName": "Roles", "email": "rosa@example.org" }),
+        )
+        .await;
+    let group = t
+        .ok(
+            "coop",
+            &admin,
+            "mutation { createGroup(input: {name: \"Légumes\"}) { id } }",
+            json!({}),
+        )
+        .await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let roles = t.ok("coop", &admin, "{ tenant { roles { key } } }", json!({})).await;
+    let keys: Vec<String> = roles["tenant"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap().to_owned())
+        .collect();
+    let scoped_role = keys
+        .iter()
+        .find(|k| k.as_str() != "admin" && k.as_str() != "member")
+        .expect("a role besides admin and member")
+        .clone();
+    let mut browser = Browser::new(&t, "coop");
+    browser.sign_in("admin@coop.example", "correct-horse-battery").await;
+    let page = browser.get(&format!("/members/{id}")).await;
+    assert!(
+        page.body.contains("Rôles sur toute l&#x27;organisation"),
+        "{}",
+        page.body
+    );
+    let csrf = Browser::csrf(&page);
+    let saved = browser
+        .post(
+            &format!("/members/{id}/roles"),
+            &[
+                ("csrf", &csrf),
+                ("role", "member"),
+                ("add_role", &scoped_role),
+                ("add_group", &group),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.location,
+        format!("/t/coop/admin/members/{id}?done=roles"),
+        "{}",
+        saved.body
+    );
+    let held = t
+        .ok(
+            "coop",
+            &admin,
+            "query($id: ID!) { member(id: $id) { roles { role { key } group { name } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let mut held: Vec<String> = held["member"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}{}",
+                r["role"]["key"].as_str().unwrap(),
+                r["group"]["name"].as_str().map(|g| format!("@{g}")).unwrap_or_default()
+            )
+        })
+        .collect();
+    held.sort();
+    let mut expected = vec!["member".to_owned(), format!("{scoped_role}@Légumes")];
+    expected.sort();
+    assert_eq!(held, expected);
+
+    // Nobody changes their own roles: the API's refusal is shown, nothing changes.
+    let me = t.ok("coop", &admin, "{ me { id } }", json!({})).await["me"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let own = browser
+        .post(&format!("/members/{me}/roles"), &[("csrf", &csrf), ("role", "member")])
+        .await;
+    assert_ne!(own.status, 303, "{}", own.body);
+    let still = t
+        .ok("coop", &admin, "{ me { roles { role { key } } } }", json!({}))
+        .await;
+    assert!(still.to_string().contains("admin"));
+}

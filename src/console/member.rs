@@ -16,7 +16,8 @@ use crate::app::App;
 use crate::graphql::Schemas;
 
 /// Notices a redirect may ask for (`?done=`), with their catalog keys.
-const NOTICES: [(&str, &str); 5] = [
+const NOTICES: [(&str, &str); 6] = [
+    ("roles", "member-roles-saved"),
     ("saved", "member-saved"),
     ("created", "member-created-notice"),
     ("deactivated", "member-deactivated"),
@@ -130,6 +131,18 @@ async fn show(
     } else {
         None
     };
+    let choices = if me.can("roles.assign") {
+        visit.run(operations::ROLE_CHOICES, json!({})).await.ok()
+    } else {
+        None
+    };
+    let held = member["roles"].as_array().cloned().unwrap_or_default();
+    let held_everywhere: Vec<String> = held
+        .iter()
+        .filter(|r| r["group"].is_null())
+        .filter_map(|r| r["role"]["key"].as_str().map(str::to_owned))
+        .collect();
+    let scoped: Vec<serde_json::Value> = held.into_iter().filter(|r| !r["group"].is_null()).collect();
     let values = edited.unwrap_or(&member);
     let problem = (!problems.is_empty() && problems.iter().all(|(f, _)| f.is_empty()))
         .then(|| problems.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" "));
@@ -140,6 +153,10 @@ async fn show(
         fields => Value::from_serialize(fields(values, problems, false)),
         can_update => me.can("members.update"),
         can_deactivate => me.can("members.deactivate"),
+        can_assign => me.can("roles.assign"),
+        choices => Value::from_serialize(choices.map(|c| json!({ "roles": c["tenant"]["roles"], "groups": c["groups"] }))),
+        held_everywhere,
+        scoped => Value::from_serialize(&scoped),
         notice,
         problem,
     };
@@ -202,6 +219,45 @@ pub async fn set_status(
     };
     match visit.run(operation, json!({ "ids": [id] })).await {
         Ok(_) => see_other(&visit.path(&format!("/members/{id}?done={done}"))),
+        Err(refusal) => show(&visit, &id, None, None, &problems_of(refusal)).await,
+    }
+}
+
+/// POST: sets the member's roles (`setMemberRoles`): the checked organization-wide
+/// roles, the group roles kept checked, and one more within a group if chosen.
+#[handler]
+pub async fn set_roles(
+    req: &Request,
+    Path((slug, id)): Path<(String, String)>,
+    body: Body,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
+    };
+    let mut roles: Vec<serde_json::Value> = form
+        .iter()
+        .filter(|(k, _)| k == "role")
+        .map(|(_, role)| json!({ "role": role }))
+        .collect();
+    for (_, pair) in form.iter().filter(|(k, _)| k == "scoped") {
+        if let Some((role, group)) = pair.split_once('|') {
+            roles.push(json!({ "role": role, "groupId": group }));
+        }
+    }
+    if let (Some(role), Some(group)) = (
+        value_of(&form, "add_role").filter(|r| !r.is_empty()),
+        value_of(&form, "add_group").filter(|g| !g.is_empty()),
+    ) {
+        roles.push(json!({ "role": role, "groupId": group }));
+    }
+    match visit
+        .run(operations::SET_MEMBER_ROLES, json!({ "id": id, "roles": roles }))
+        .await
+    {
+        Ok(_) => see_other(&visit.path(&format!("/members/{id}?done=roles"))),
         Err(refusal) => show(&visit, &id, None, None, &problems_of(refusal)).await,
     }
 }

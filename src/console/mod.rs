@@ -44,7 +44,7 @@ pub use self::invitations::{act as invitations_act, invite_get, invite_post, lis
 pub use self::member::send_activation as members_send_activation;
 pub use self::member::{
     new_get as member_new_get, new_post as member_new_post, page as member_page, send_reset as member_send_reset,
-    set_status as member_set_status, update as member_update,
+    set_roles as member_set_roles, set_status as member_set_status, update as member_update,
 };
 
 /// The cookie that carries the console's session (the API's session token).
@@ -115,6 +115,8 @@ mod operations {
     pub const BULK_REMOVE_FROM_GROUP: &str = include_str!("operations/bulk_remove_from_group.graphql");
     pub const EXPORT_MEMBERS: &str = include_str!("operations/export_members.graphql");
     pub const COUNT_MEMBERS: &str = include_str!("operations/count_members.graphql");
+    pub const SET_MEMBER_ROLES: &str = include_str!("operations/set_member_roles.graphql");
+    pub const ROLE_CHOICES: &str = include_str!("operations/role_choices.graphql");
 }
 
 fn environment() -> &'static Environment<'static> {

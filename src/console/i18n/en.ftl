@@ -218,3 +218,8 @@ bulk-done = { $count ->
     [one] Done: one member changed.
    *[other] Done: { $count } members changed.
 }
+roles-everywhere = Roles over the whole organization
+roles-in-groups = Roles within a group (uncheck to take away)
+roles-add-scoped = Add a role within a group
+roles-save = Save the roles
+member-roles-saved = Roles saved.

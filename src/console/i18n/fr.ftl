@@ -218,3 +218,8 @@ bulk-done = { $count ->
     [one] C'est fait : un membre modifié.
    *[other] C'est fait : { $count } membres modifiés.
 }
+roles-everywhere = Rôles sur toute l'organisation
+roles-in-groups = Rôles dans un groupe (décochez pour retirer)
+roles-add-scoped = Ajouter un rôle dans un groupe
+roles-save = Enregistrer les rôles
+member-roles-saved = Rôles enregistrés.
