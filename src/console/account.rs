@@ -4,28 +4,16 @@
 use std::collections::HashMap;
 
 use minijinja::{context, Value};
-use poem::http::{header, StatusCode};
+use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{handler, Body, Request, Response};
-use serde::Serialize;
 use serde_json::json;
 
-use super::{not_found, operations, posted, see_other, value_of, Refusal, Visit};
+use super::{form_fields, not_found, operations, posted, problems_of, see_other, value_of, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
 
 const NOTICES: [(&str, &str); 2] = [("saved", "account-saved"), ("email", "account-email-sent")];
-
-/// An input of the profile form, named as the API names the field.
-#[derive(Serialize)]
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    required: bool,
-    value: String,
-    problem: Option<String>,
-}
 
 /// GET: the account page.
 #[handler]
@@ -39,10 +27,7 @@ pub async fn page(
     let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
         return not_found();
     };
-    let notice = params
-        .get("done")
-        .and_then(|done| NOTICES.iter().find(|(name, _)| name == done))
-        .map(|(_, key)| visit.text(key));
+    let notice = visit.notice(&params, &NOTICES);
     show(&visit, notice, None, &[]).await
 }
 
@@ -68,17 +53,7 @@ async fn show(
         ("secondaryEmail", "member-secondary-email", "email", false),
         ("phone", "member-phone", "tel", false),
     ];
-    let fields: Vec<Field> = spec
-        .into_iter()
-        .map(|(name, label, kind, required)| Field {
-            name,
-            label,
-            kind,
-            required,
-            value: values[name].as_str().unwrap_or_default().to_owned(),
-            problem: problems.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone()),
-        })
-        .collect();
+    let fields = form_fields(&spec, values, problems);
     let problem = problems
         .iter()
         .filter(|(f, _)| !spec.iter().any(|(name, ..)| name == f))
@@ -97,14 +72,6 @@ async fn show(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     visit.render_status(status, "account.html", "account", &title, extra)
-}
-
-fn problems_of(refusal: Refusal) -> Vec<(String, String)> {
-    if refusal.fields.is_empty() {
-        vec![(String::new(), refusal.message)]
-    } else {
-        refusal.fields
-    }
 }
 
 /// POST: saves the profile (`updateMyProfile`).
@@ -187,10 +154,5 @@ pub async fn sign_out_everywhere(
         let title = visit.text("account-title");
         return visit.refused("account", &title, refusal);
     }
-    let mut response = see_other(&visit.path("/sign-in"));
-    let cookie = visit.session_cookie(None);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
-    response
+    visit.signed_out()
 }

@@ -31,10 +31,7 @@ pub async fn list(
     let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
         return not_found();
     };
-    let notice = params
-        .get("done")
-        .and_then(|done| NOTICES.iter().find(|(name, _)| name == done))
-        .map(|(_, key)| visit.text(key));
+    let notice = visit.notice(&params, &NOTICES);
     show(&visit, notice, None, &[]).await
 }
 

@@ -8,10 +8,9 @@ use minijinja::{context, Value};
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{handler, Body, Request, Response};
-use serde::Serialize;
 use serde_json::json;
 
-use super::{not_found, operations, posted, see_other, value_of, Refusal, Visit};
+use super::{form_fields, not_found, operations, posted, problems_of, see_other, value_of, Field, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
 
@@ -24,17 +23,6 @@ const NOTICES: [(&str, &str); 6] = [
     ("activated", "member-activated"),
     ("reset", "member-reset-sent"),
 ];
-
-/// An input of the member forms, named as the API names the field.
-#[derive(Serialize)]
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    required: bool,
-    value: String,
-    problem: Option<String>,
-}
 
 /// The editable fields, filled from `values`, with the API's problems next to them.
 fn fields(values: &serde_json::Value, problems: &[(String, String)], creating: bool) -> Vec<Field> {
@@ -55,16 +43,7 @@ fn fields(values: &serde_json::Value, problems: &[(String, String)], creating: b
             !creating,
         ),
     ];
-    spec.into_iter()
-        .map(|(name, label, kind, required)| Field {
-            name,
-            label,
-            kind,
-            required,
-            value: values[name].as_str().unwrap_or_default().to_owned(),
-            problem: problems.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone()),
-        })
-        .collect()
+    form_fields(&spec, values, problems)
 }
 
 /// The form's values as the API's input: empty optional fields left out.
@@ -90,10 +69,7 @@ pub async fn page(
     let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
         return not_found();
     };
-    let notice = params
-        .get("done")
-        .and_then(|done| NOTICES.iter().find(|(name, _)| name == done))
-        .map(|(_, key)| visit.text(key));
+    let notice = visit.notice(&params, &NOTICES);
     show(&visit, &id, notice, None, &[]).await
 }
 
@@ -166,15 +142,6 @@ async fn show(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     visit.render_status(status, "member.html", "members", &title, extra)
-}
-
-/// The problems of a refusal, by field (an empty field name for the page as a whole).
-fn problems_of(refusal: Refusal) -> Vec<(String, String)> {
-    if refusal.fields.is_empty() {
-        vec![(String::new(), refusal.message)]
-    } else {
-        refusal.fields
-    }
 }
 
 /// POST: saves the edit form (`updateMember`).

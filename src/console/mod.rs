@@ -24,6 +24,7 @@ use minijinja::{context, Environment, Value};
 use poem::http::{header, StatusCode};
 use poem::web::{Data, Form, Path, Query};
 use poem::{handler, Body, Request, Response};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::app::App;
@@ -358,6 +359,26 @@ impl Visit {
         format!("/t/{}/admin{rest}", self.tenant.slug)
     }
 
+    /// The notice a redirect asked for with `?done=`, among `notices` (name, catalog key).
+    fn notice(&self, params: &HashMap<String, String>, notices: &[(&str, &str)]) -> Option<String> {
+        let done = params.get("done")?;
+        notices
+            .iter()
+            .find(|(name, _)| name == done)
+            .map(|(_, key)| self.text(key))
+    }
+
+    /// The sign-in page, with the session cookie cleared (the session itself is ended
+    /// by the caller).
+    fn signed_out(&self) -> Response {
+        let mut response = see_other(&self.path("/sign-in"));
+        let cookie = self.session_cookie(None);
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+        response
+    }
+
     /// Home, with the session `token` (just opened by the API) in the cookie.
     fn home_with_session(&self, token: &str) -> Response {
         let mut response = see_other(&self.path(""));
@@ -386,6 +407,45 @@ impl Visit {
             Some(me) if me.must_change_password && page != "password" => Err(self.path("/password")),
             Some(me) => Ok(me),
         }
+    }
+}
+
+/// An input of a console form, named as the API names the field.
+#[derive(Serialize)]
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    required: bool,
+    value: String,
+    problem: Option<String>,
+}
+
+/// The inputs of `spec` (name, catalog label, input type, required), filled from
+/// `values`, each with the API's problem about it.
+fn form_fields(
+    spec: &[(&'static str, &'static str, &'static str, bool)],
+    values: &serde_json::Value,
+    problems: &[(String, String)],
+) -> Vec<Field> {
+    spec.iter()
+        .map(|&(name, label, kind, required)| Field {
+            name,
+            label,
+            kind,
+            required,
+            value: values[name].as_str().unwrap_or_default().to_owned(),
+            problem: problems.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone()),
+        })
+        .collect()
+}
+
+/// The problems of a refusal, by field (an empty field name for the page as a whole).
+fn problems_of(refusal: Refusal) -> Vec<(String, String)> {
+    if refusal.fields.is_empty() {
+        vec![(String::new(), refusal.message)]
+    } else {
+        refusal.fields
     }
 }
 
@@ -531,12 +591,7 @@ pub async fn sign_out_post(
     if visit.token.is_some() {
         let _ = visit.run(operations::SIGN_OUT, json!({})).await;
     }
-    let mut response = see_other(&visit.path("/sign-in"));
-    let cookie = visit.session_cookie(None);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
-    response
+    visit.signed_out()
 }
 
 /// GET: home — the counts a coordinator looks at first, each a link into the list.
