@@ -5,7 +5,9 @@
 
 mod support;
 
-#[path = "../tests/common/smtp.rs"]
+// Shared with the tests, which use more of it.
+#[allow(dead_code)]
+#[path = "../tests/suite/common/smtp.rs"]
 mod smtp;
 
 use std::time::Instant;

@@ -106,6 +106,10 @@ pub fn routes(app: App) -> impl Endpoint {
         )
         .at("/t/:tenant/admin/members/:id/status", post(console::member_set_status))
         .at(
+            "/t/:tenant/admin/members/:id/merge",
+            get(console::member_merge_get).post(console::member_merge_post),
+        )
+        .at(
             "/t/:tenant/admin/members/:id/password-reset",
             post(console::member_send_reset),
         )
@@ -113,6 +117,16 @@ pub fn routes(app: App) -> impl Endpoint {
             "/t/:tenant/admin/password",
             get(console::password_get).post(console::password_post),
         )
+        .at(
+            "/t/:tenant/admin/imports",
+            get(console::imports_list).post(console::import_start),
+        )
+        .at("/t/:tenant/admin/imports/template", get(console::import_template))
+        .at(
+            "/t/:tenant/admin/imports/:id",
+            get(console::import_page).post(console::import_act),
+        )
+        .at("/t/:tenant/admin/imports/:id/report", get(console::import_error_report))
         .at("/t/:tenant/admin/console.css", get(console::stylesheet))
         .at("/t/:tenant/assets/pages.css", get(pages::stylesheet))
         .at("/t/:tenant/assets/graphiql/:name", get(playground::asset))

@@ -12,6 +12,7 @@ mod audit;
 mod bulk;
 mod catalog;
 mod groups;
+mod imports;
 mod invitations;
 mod member;
 
@@ -41,11 +42,16 @@ pub use self::audit::page as audit_page;
 pub use self::bulk::act as members_bulk;
 pub use self::catalog::gaps as catalog_gaps;
 pub use self::groups::{create as group_create, delete as group_delete, list as groups_list, rename as group_rename};
+pub use self::imports::{
+    act as import_act, error_report as import_error_report, list as imports_list, page as import_page,
+    start as import_start, template as import_template,
+};
 pub use self::invitations::{act as invitations_act, invite_get, invite_post, list as invitations_list};
 pub use self::member::send_activation as members_send_activation;
 pub use self::member::{
-    new_get as member_new_get, new_post as member_new_post, page as member_page, send_reset as member_send_reset,
-    set_roles as member_set_roles, set_status as member_set_status, update as member_update,
+    merge_get as member_merge_get, merge_post as member_merge_post, new_get as member_new_get,
+    new_post as member_new_post, page as member_page, send_reset as member_send_reset, set_roles as member_set_roles,
+    set_status as member_set_status, update as member_update,
 };
 
 /// The cookie that carries the console's session (the API's session token).
@@ -58,7 +64,7 @@ const CONTENT_SECURITY_POLICY: &str =
 const STYLESHEET: &str = include_str!("console.css");
 
 /// Templates, by name.
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 19] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("home.html", include_str!("templates/home.html")),
@@ -75,6 +81,9 @@ const TEMPLATES: [(&str, &str); 16] = [
     ("groups.html", include_str!("templates/groups.html")),
     ("account.html", include_str!("templates/account.html")),
     ("bulk_confirm.html", include_str!("templates/bulk_confirm.html")),
+    ("imports.html", include_str!("templates/imports.html")),
+    ("import.html", include_str!("templates/import.html")),
+    ("merge.html", include_str!("templates/merge.html")),
 ];
 
 /// The GraphQL documents the pages run.
@@ -118,6 +127,15 @@ mod operations {
     pub const COUNT_MEMBERS: &str = include_str!("operations/count_members.graphql");
     pub const SET_MEMBER_ROLES: &str = include_str!("operations/set_member_roles.graphql");
     pub const ROLE_CHOICES: &str = include_str!("operations/role_choices.graphql");
+    pub const MERGE_MEMBERS: &str = include_str!("operations/merge_members.graphql");
+    pub const IMPORTS: &str = include_str!("operations/imports.graphql");
+    pub const IMPORT_JOB: &str = include_str!("operations/import_job.graphql");
+    pub const START_IMPORT: &str = include_str!("operations/start_import.graphql");
+    pub const APPLY_IMPORT: &str = include_str!("operations/apply_import.graphql");
+    pub const CANCEL_IMPORT: &str = include_str!("operations/cancel_import.graphql");
+    pub const UNDO_IMPORT: &str = include_str!("operations/undo_import.graphql");
+    pub const IMPORT_TEMPLATE: &str = include_str!("operations/import_template.graphql");
+    pub const IMPORT_ERROR_REPORT: &str = include_str!("operations/import_error_report.graphql");
 }
 
 fn environment() -> &'static Environment<'static> {
@@ -206,41 +224,41 @@ impl Visit {
         Some(visit)
     }
 
-    /// Runs a GraphQL document as this visitor, as the HTTP endpoint would.
-    async fn run(&self, document: &str, variables: serde_json::Value) -> Result<serde_json::Value, Refusal> {
-        let request = async_graphql::Request::new(document)
+    /// A GraphQL request of `document` as this visitor, as the HTTP endpoint would make it.
+    fn request(&self, document: &str, variables: serde_json::Value) -> async_graphql::Request {
+        async_graphql::Request::new(document)
             .variables(async_graphql::Variables::from_json(variables))
             .data(self.app.clone())
             .data(self.visitor.clone())
-            .data(crate::graphql::member_relations(&self.app, &self.tenant));
-        let response = self.schemas.api.execute(request).await;
-        if let Some(error) = response.errors.first() {
-            let extensions = error.extensions.as_ref();
-            let code = extensions
-                .and_then(|e| e.get("code"))
-                .and_then(|c| serde_json::to_value(c).ok())
-                .and_then(|c| c.as_str().map(str::to_owned))
-                .unwrap_or_else(|| "INTERNAL".to_owned());
-            let fields = extensions
-                .and_then(|e| e.get("fields"))
-                .and_then(|f| serde_json::to_value(f).ok())
-                .and_then(|f| f.as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .map(|f| {
-                    (
-                        f["field"].as_str().unwrap_or_default().to_owned(),
-                        f["message"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect();
-            return Err(Refusal {
-                code,
-                message: error.message.clone(),
-                fields,
-            });
+            .data(crate::graphql::member_relations(&self.app, &self.tenant))
+    }
+
+    /// Runs a GraphQL document as this visitor.
+    async fn run(&self, document: &str, variables: serde_json::Value) -> Result<serde_json::Value, Refusal> {
+        answer(self.schemas.api.execute(self.request(document, variables)).await)
+    }
+
+    /// Runs `request` in a task of its own, which finishes even when the page stops
+    /// waiting for it (long imports); its answer when it comes within `wait`, else None.
+    async fn run_detached(
+        &self,
+        request: async_graphql::Request,
+        wait: std::time::Duration,
+    ) -> Option<Result<serde_json::Value, Refusal>> {
+        let schema = self.schemas.api.clone();
+        let task = tokio::spawn(async move { schema.execute(request).await });
+        match tokio::time::timeout(wait, task).await {
+            Ok(Ok(response)) => Some(answer(response)),
+            Ok(Err(err)) => {
+                tracing::error!(error = %err, "console operation task failed");
+                Some(Err(Refusal {
+                    code: "INTERNAL".to_owned(),
+                    message: self.text("error-generic"),
+                    fields: Vec::new(),
+                }))
+            }
+            Err(_) => None,
         }
-        Ok(response.data.into_json().unwrap_or_default())
     }
 
     fn text(&self, key: &str) -> String {
@@ -296,6 +314,7 @@ impl Visit {
             can_create_members => me.is_some_and(|m| m.can("members.create")),
             can_send_invitations => me.is_some_and(|m| m.can("invitations.send")),
             can_read_audit => me.is_some_and(|m| m.can("audit.read")),
+            can_run_imports => me.is_some_and(|m| m.can("imports.run")),
             can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
             lang => lang,
             t => translate,
@@ -408,6 +427,49 @@ impl Visit {
             Some(me) => Ok(me),
         }
     }
+}
+
+/// The data of a GraphQL response, or its first error as a page shows it.
+fn answer(response: async_graphql::Response) -> Result<serde_json::Value, Refusal> {
+    if let Some(error) = response.errors.first() {
+        let extensions = error.extensions.as_ref();
+        let code = extensions
+            .and_then(|e| e.get("code"))
+            .and_then(|c| serde_json::to_value(c).ok())
+            .and_then(|c| c.as_str().map(str::to_owned))
+            .unwrap_or_else(|| "INTERNAL".to_owned());
+        let fields = extensions
+            .and_then(|e| e.get("fields"))
+            .and_then(|f| serde_json::to_value(f).ok())
+            .and_then(|f| f.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|f| {
+                (
+                    f["field"].as_str().unwrap_or_default().to_owned(),
+                    f["message"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        return Err(Refusal {
+            code,
+            message: error.message.clone(),
+            fields,
+        });
+    }
+    Ok(response.data.into_json().unwrap_or_default())
+}
+
+/// The page for a member id that names nobody this visitor may see.
+fn member_not_found(visit: &Visit) -> Response {
+    let (title, message) = (visit.text("not-found-title"), visit.text("not-found"));
+    visit.render_status(
+        StatusCode::NOT_FOUND,
+        "message.html",
+        "members",
+        &title,
+        context! { message },
+    )
 }
 
 /// An input of a console form, named as the API names the field.

@@ -223,3 +223,123 @@ roles-in-groups = Roles within a group (uncheck to take away)
 roles-add-scoped = Add a role within a group
 roles-save = Save the roles
 member-roles-saved = Roles saved.
+nav-imports = Imports
+imports-title = Imports
+imports-count = { $count ->
+    [0] No import yet.
+    [one] One import.
+   *[other] { $count } imports.
+}
+import-title = Import
+import-templates = Templates
+import-templates-hint = Start from a template: it has the columns of its kind of import, required ones marked, in your language.
+import-template-xlsx = Excel (XLSX)
+import-template-csv = CSV
+import-new = Import a file
+import-file = File
+import-file-hint = CSV, Excel (XLSX or XLS) or OpenDocument (ODS). Nothing changes before you have seen the preview.
+import-file-missing = Choose the file to import.
+import-file-too-large = This file is larger than the server accepts.
+import-upload-broken = The upload was cut off: please try again.
+import-mode = Kind of import
+import-mode-create = Add new members
+import-mode-create-hint = each row becomes a member
+import-mode-invite = Invite
+import-mode-invite-hint = each row gets an invitation by email; members already here join the row's groups
+import-mode-sync = Keep the list in step with the file
+import-mode-sync-hint = adds new rows, updates the members it finds, and handles those missing from the file as chosen below
+import-absent = Members missing from the file (keep in step only)
+import-absent-deactivate = Deactivate them (the admins' accounts and protected roles excepted)
+import-absent-keep = Leave them as they are
+import-default-group = Group for rows that name none
+import-send-invitations = Send an activation invitation to each member created
+import-preview = Preview
+import-history = History
+import-status = Status
+import-rows = Rows
+import-started-at = Started
+import-applied-at = Applied
+import-by = By
+import-status-validating = Reading the file
+import-status-ready = Waiting for your decision
+import-status-applying = Applying
+import-status-done = Applied
+import-status-failed = Failed
+import-status-cancelled = Cancelled
+import-status-undone = Undone
+import-working-validating = Reading and checking the file:
+import-working-applying = Applying the changes:
+import-refresh = Refresh
+import-again = Import a file again
+import-unknown = There is no such import.
+import-started = The file is being read: its preview opens from the history below when it is ready.
+import-applied = The import is applied.
+import-undone = The import is undone.
+import-cancelled = The import is cancelled: nothing was changed.
+import-header-row = header on row { $row }
+import-summary = What it does
+import-kind-create = new members
+import-kind-update = members updated
+import-kind-deactivate = members deactivated
+import-kind-reactivate = members reactivated
+import-kind-invite = invitations
+import-kind-add-to-groups = members added to groups
+import-kind-unchanged = rows without change
+import-kind-errors = rows with errors
+import-skip-invalid = { $count ->
+    [one] Leave out the row with errors and import the others
+   *[other] Leave out the { $count } rows with errors and import the others
+}
+import-allow-mass = { $count ->
+    [one] Yes, deactivate this member
+   *[other] Yes, deactivate these { $count } members
+}
+import-allow-mass-hint = When an import would deactivate a large part of the members, it stops unless you confirm: a file cut short would otherwise close many accounts.
+import-apply = Apply
+import-cancel = Cancel this import
+import-undo = Undo this import
+import-undo-until = You can undo this import until { $until }.
+import-left-alone = Changed since the import, so left as they were
+import-new-groups = Groups it creates
+import-errors = { $count ->
+    [one] One row problem
+   *[other] { $count } row problems
+}
+import-error-report = Download the rows with errors (CSV, with an error column)
+import-more-errors = More problems
+import-warnings = { $count ->
+    [one] One warning
+   *[other] { $count } warnings
+}
+import-row = Row
+import-column = Column
+import-value = Value
+import-problem = Problem
+import-changes = { $count ->
+    [0] No change
+    [one] One change
+   *[other] { $count } changes
+}
+import-all-changes = All changes
+import-change = Change
+import-who = Member
+import-before-after = Before → after
+import-columns = Columns read
+import-column-ignored = ignored
+import-sheets = Sheets
+import-sheet-read = read
+member-origin-bootstrap = the tenant's first admin
+member-origin-manual = created by hand
+member-origin-import = an import
+member-origin-invitation = an invitation
+member-origin-registration = registering themselves
+merge-title = Merge two members
+merge-start = Merge with another member…
+merge-intro = Find the other record of { $name }: the two become one.
+merge-find = The other member
+merge-compare = Side by side
+merge-keep = The one that stays
+merge-explained = The one that stays keeps its own fields and fills its empty ones from the other; it takes over the other's roles, groups, invitations, imports and history. The other is deleted.
+merge-confirm = Merge them
+merge-back = Back to the member
+merge-done = The two members are merged.

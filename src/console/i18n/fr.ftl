@@ -223,3 +223,123 @@ roles-in-groups = Rôles dans un groupe (décochez pour retirer)
 roles-add-scoped = Ajouter un rôle dans un groupe
 roles-save = Enregistrer les rôles
 member-roles-saved = Rôles enregistrés.
+nav-imports = Imports
+imports-title = Imports
+imports-count = { $count ->
+    [0] Aucun import pour l'instant.
+    [one] Un import.
+   *[other] { $count } imports.
+}
+import-title = Import
+import-templates = Modèles
+import-templates-hint = Partez d'un modèle : il a les colonnes de son type d'import, les obligatoires marquées, dans votre langue.
+import-template-xlsx = Excel (XLSX)
+import-template-csv = CSV
+import-new = Importer un fichier
+import-file = Fichier
+import-file-hint = CSV, Excel (XLSX ou XLS) ou OpenDocument (ODS). Rien ne change avant que vous ayez vu l'aperçu.
+import-file-missing = Choisissez le fichier à importer.
+import-file-too-large = Ce fichier dépasse la taille que le serveur accepte.
+import-upload-broken = L'envoi a été interrompu : veuillez réessayer.
+import-mode = Type d'import
+import-mode-create = Ajouter de nouveaux membres
+import-mode-create-hint = chaque ligne devient un membre
+import-mode-invite = Inviter
+import-mode-invite-hint = chaque ligne reçoit une invitation par e-mail ; les membres déjà inscrits rejoignent les groupes de la ligne
+import-mode-sync = Aligner la liste sur le fichier
+import-mode-sync-hint = ajoute les nouvelles lignes, met à jour les membres trouvés, et traite ceux absents du fichier comme choisi ci-dessous
+import-absent = Membres absents du fichier (alignement seulement)
+import-absent-deactivate = Les désactiver (sauf les comptes des admins et les rôles protégés)
+import-absent-keep = Les laisser tels quels
+import-default-group = Groupe pour les lignes qui n'en nomment aucun
+import-send-invitations = Envoyer une invitation d'activation à chaque membre créé
+import-preview = Aperçu
+import-history = Historique
+import-status = État
+import-rows = Lignes
+import-started-at = Commencé
+import-applied-at = Appliqué
+import-by = Par
+import-status-validating = Lecture du fichier
+import-status-ready = En attente de votre décision
+import-status-applying = En cours d'application
+import-status-done = Appliqué
+import-status-failed = Échoué
+import-status-cancelled = Annulé
+import-status-undone = Défait
+import-working-validating = Lecture et vérification du fichier :
+import-working-applying = Application des changements :
+import-refresh = Actualiser
+import-again = Importer à nouveau un fichier
+import-unknown = Cet import n'existe pas.
+import-started = Le fichier est en cours de lecture : son aperçu s'ouvre depuis l'historique ci-dessous quand il est prêt.
+import-applied = L'import est appliqué.
+import-undone = L'import est défait.
+import-cancelled = L'import est annulé : rien n'a changé.
+import-header-row = en-tête en ligne { $row }
+import-summary = Ce qu'il fait
+import-kind-create = nouveaux membres
+import-kind-update = membres mis à jour
+import-kind-deactivate = membres désactivés
+import-kind-reactivate = membres réactivés
+import-kind-invite = invitations
+import-kind-add-to-groups = membres ajoutés à des groupes
+import-kind-unchanged = lignes sans changement
+import-kind-errors = lignes en erreur
+import-skip-invalid = { $count ->
+    [one] Laisser de côté la ligne en erreur et importer les autres
+   *[other] Laisser de côté les { $count } lignes en erreur et importer les autres
+}
+import-allow-mass = { $count ->
+    [one] Oui, désactiver ce membre
+   *[other] Oui, désactiver ces { $count } membres
+}
+import-allow-mass-hint = Quand un import désactiverait une grande part des membres, il s'arrête sauf si vous confirmez : un fichier tronqué fermerait sinon de nombreux comptes.
+import-apply = Appliquer
+import-cancel = Annuler cet import
+import-undo = Défaire cet import
+import-undo-until = Vous pouvez défaire cet import jusqu'au { $until }.
+import-left-alone = Modifiés depuis l'import, donc laissés tels quels
+import-new-groups = Groupes qu'il crée
+import-errors = { $count ->
+    [one] Un problème de ligne
+   *[other] { $count } problèmes de ligne
+}
+import-error-report = Télécharger les lignes en erreur (CSV, avec une colonne d'erreur)
+import-more-errors = Plus de problèmes
+import-warnings = { $count ->
+    [one] Un avertissement
+   *[other] { $count } avertissements
+}
+import-row = Ligne
+import-column = Colonne
+import-value = Valeur
+import-problem = Problème
+import-changes = { $count ->
+    [0] Aucun changement
+    [one] Un changement
+   *[other] { $count } changements
+}
+import-all-changes = Tous les changements
+import-change = Changement
+import-who = Membre
+import-before-after = Avant → après
+import-columns = Colonnes lues
+import-column-ignored = ignorée
+import-sheets = Feuilles
+import-sheet-read = lue
+member-origin-bootstrap = le premier admin de l'organisation
+member-origin-manual = créé à la main
+member-origin-import = un import
+member-origin-invitation = une invitation
+member-origin-registration = son inscription
+merge-title = Fusionner deux membres
+merge-start = Fusionner avec un autre membre…
+merge-intro = Trouvez l'autre fiche de { $name } : les deux n'en feront qu'une.
+merge-find = L'autre membre
+merge-compare = Côte à côte
+merge-keep = Celui qui reste
+merge-explained = Celui qui reste garde ses propres champs et complète ses champs vides avec ceux de l'autre ; il reprend les rôles, groupes, invitations, imports et l'historique de l'autre. L'autre est supprimé.
+merge-confirm = Les fusionner
+merge-back = Retour au membre
+merge-done = Les deux membres sont fusionnés.

@@ -1,0 +1,456 @@
+//! Spreadsheet imports in the browser: the templates to download, the upload form, the
+//! preview (counts per kind of change, the changes row by row with before and after, the
+//! row errors with their report, the warnings, the groups to create), applying with the
+//! confirmations the API asks for, progress while it validates or applies, undo, and
+//! the history. Each step is one operation of the public schema.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_graphql::UploadValue;
+use minijinja::{context, Value};
+use poem::http::StatusCode;
+use poem::web::{Data, Multipart, Path, Query};
+use poem::{handler, Body, Request, Response};
+use serde_json::json;
+use tokio::io::AsyncReadExt;
+
+use super::{not_found, operations, plain_error, posted, problems_of, see_other, value_of, Visit};
+use crate::app::App;
+use crate::graphql::Schemas;
+
+/// The import modes, as the API names them, with their catalog keys.
+const MODES: [(&str, &str); 3] = [
+    ("CREATE", "import-mode-create"),
+    ("INVITE", "import-mode-invite"),
+    ("SYNC", "import-mode-sync"),
+];
+
+/// The kinds of change of a plan: API name, `ImportSummary` field, catalog key.
+const KINDS: [(&str, &str, &str); 6] = [
+    ("CREATE", "create", "import-kind-create"),
+    ("UPDATE", "update", "import-kind-update"),
+    ("DEACTIVATE", "deactivate", "import-kind-deactivate"),
+    ("REACTIVATE", "reactivate", "import-kind-reactivate"),
+    ("INVITE", "invite", "import-kind-invite"),
+    ("ADD_TO_GROUPS", "addToGroups", "import-kind-add-to-groups"),
+];
+
+/// Notices a redirect may ask for (`?done=`), with their catalog keys.
+const NOTICES: [(&str, &str); 4] = [
+    ("applied", "import-applied"),
+    ("undone", "import-undone"),
+    ("cancelled", "import-cancelled"),
+    ("started", "import-started"),
+];
+
+/// How long a page waits for a preview, an apply or an undo before showing the job's
+/// progress instead (the work goes on).
+const WAIT: Duration = Duration::from_secs(2);
+
+/// The most a text field of the upload form may hold, in bytes.
+const TEXT_FIELD_BYTES: u64 = 8 * 1024;
+
+/// GET: the imports — templates, the upload form, and the history, newest first.
+#[handler]
+pub async fn list(
+    req: &Request,
+    Path(slug): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let notice = visit.notice(&params, &NOTICES);
+    let after = params.get("after").filter(|a| !a.is_empty()).cloned();
+    render_list(&visit, after, notice, &[], &HashMap::new()).await
+}
+
+/// The imports page; `problems` (field, message) and `chosen` (the form as sent) when
+/// an upload was refused.
+async fn render_list(
+    visit: &Visit,
+    after: Option<String>,
+    notice: Option<String>,
+    problems: &[(String, String)],
+    chosen: &HashMap<String, String>,
+) -> Response {
+    if let Err(elsewhere) = visit.signed_in("imports") {
+        return see_other(&elsewhere);
+    }
+    let title = visit.text("imports-title");
+    let data = match visit.run(operations::IMPORTS, json!({ "after": after })).await {
+        Ok(data) => data,
+        Err(refusal) => return visit.refused("imports", &title, refusal),
+    };
+    let connection = &data["importJobs"];
+    let busy = connection["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|job| matches!(job["status"].as_str(), Some("VALIDATING" | "APPLYING")));
+    let next_page = connection["pageInfo"]["hasNextPage"]
+        .as_bool()
+        .unwrap_or(false)
+        .then(|| {
+            let cursor = connection["pageInfo"]["endCursor"].as_str().unwrap_or_default();
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("after", cursor)
+                .finish();
+            visit.path(&format!("/imports?{query}"))
+        });
+    let problem_of = |field: &str| problems.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
+    let page_problem = problems
+        .iter()
+        .filter(|(field, _)| !matches!(field.as_str(), "input.file" | "input.defaults.message"))
+        .map(|(_, message)| message.clone())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let modes: Vec<_> = MODES
+        .iter()
+        .map(|(value, label)| json!({ "value": value, "label": label }))
+        .collect();
+    let manual_groups: Vec<_> = data["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|g| g["smart"] == json!(false))
+        .cloned()
+        .collect();
+    let extra = context! {
+        jobs => Value::from_serialize(&connection["nodes"]),
+        total => connection["totalCount"].as_i64().unwrap_or(0),
+        modes => Value::from_serialize(&modes),
+        groups => Value::from_serialize(&manual_groups),
+        chosen => Value::from_serialize(chosen),
+        file_problem => problem_of("input.file"),
+        message_problem => problem_of("input.defaults.message"),
+        problem => (!page_problem.is_empty()).then_some(page_problem),
+        refresh => busy.then_some(2),
+        next_page,
+        notice,
+    };
+    visit.render("imports.html", "imports", &title, extra)
+}
+
+/// GET: an empty template of a mode (`?mode=`, `?format=XLSX|CSV`) with headers in the
+/// reader's language: a redirect to its signed download.
+#[handler]
+pub async fn template(
+    req: &Request,
+    Path(slug): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    if let Err(elsewhere) = visit.signed_in("imports") {
+        return see_other(&elsewhere);
+    }
+    let mode = params.get("mode").map(String::as_str).unwrap_or("CREATE");
+    let format = params.get("format").map(String::as_str).unwrap_or("XLSX");
+    let variables = json!({ "mode": mode, "format": format, "locale": visit.lang });
+    match visit.run(operations::IMPORT_TEMPLATE, variables).await {
+        Ok(data) => see_other(data["importTemplate"]["url"].as_str().unwrap_or_default()),
+        Err(refusal) => visit.refused("imports", &visit.text("imports-title"), refusal),
+    }
+}
+
+/// A multipart upload form: its text fields, and the file when one was chosen.
+struct Upload {
+    fields: Vec<(String, String)>,
+    file: Option<UploadValue>,
+    /// The file was larger than the server's upload limit (and was not kept).
+    too_large: bool,
+}
+
+/// Reads an upload form, the file into a temporary file of at most `limit` bytes.
+async fn read_upload(mut multipart: Multipart, limit: u64) -> std::io::Result<Upload> {
+    let mut upload = Upload {
+        fields: Vec::new(),
+        file: None,
+        too_large: false,
+    };
+    while let Some(field) = multipart.next_field().await.map_err(std::io::Error::other)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let filename = field.file_name().unwrap_or_default().to_owned();
+            let content_type = field.content_type().map(str::to_owned);
+            let mut content = tokio::fs::File::from_std(tempfile::tempfile()?);
+            let copied = tokio::io::copy(&mut field.into_async_read().take(limit + 1), &mut content).await?;
+            if copied > limit {
+                upload.too_large = true;
+            } else if copied > 0 {
+                let mut content = content.into_std().await;
+                std::io::Seek::rewind(&mut content)?;
+                upload.file = Some(UploadValue {
+                    filename,
+                    content_type,
+                    content,
+                });
+            }
+        } else {
+            let mut text = String::new();
+            field
+                .into_async_read()
+                .take(TEXT_FIELD_BYTES)
+                .read_to_string(&mut text)
+                .await?;
+            upload.fields.push((name, text));
+        }
+    }
+    Ok(upload)
+}
+
+/// POST (multipart): `startImport` with the chosen file and mode; the preview when it is
+/// ready within a moment, else the history, where the import shows its progress.
+#[handler]
+pub async fn start(
+    req: &Request,
+    Path(slug): Path<String>,
+    multipart: Multipart,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let upload = match read_upload(multipart, app.settings.limits.upload_bytes).await {
+        Ok(upload) => upload,
+        Err(_) => return plain_error(StatusCode::BAD_REQUEST, &visit.text("import-upload-broken")),
+    };
+    if !visit.form_is_ours(req, value_of(&upload.fields, "csrf")) {
+        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
+    }
+    if let Err(elsewhere) = visit.signed_in("imports") {
+        return see_other(&elsewhere);
+    }
+    let chosen: HashMap<String, String> = upload.fields.iter().cloned().collect();
+    let Some(file) = upload.file else {
+        let key = if upload.too_large {
+            "import-file-too-large"
+        } else {
+            "import-file-missing"
+        };
+        let problem = vec![("input.file".to_owned(), visit.text(key))];
+        return render_list(&visit, None, None, &problem, &chosen).await;
+    };
+    let field = |name: &str| chosen.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let mode = field("mode").unwrap_or("CREATE");
+    let mut defaults = serde_json::Map::new();
+    defaults.insert("sendInvitations".into(), json!(field("send_invitations").is_some()));
+    if let Some(group) = field("group_id") {
+        defaults.insert("groupIds".into(), json!([group]));
+    }
+    if let Some(message) = field("message") {
+        defaults.insert("message".into(), json!(message));
+    }
+    let mut input = json!({ "mode": mode, "file": null, "defaults": defaults });
+    if mode == "SYNC" {
+        let absent = if field("absent") == Some("KEEP") {
+            "KEEP"
+        } else {
+            "DEACTIVATE"
+        };
+        input["absentMembers"] = json!(absent);
+    }
+    let mut request = visit.request(operations::START_IMPORT, json!({ "input": input }));
+    request.set_upload("variables.input.file", file);
+    match visit.run_detached(request, WAIT).await {
+        Some(Ok(data)) => {
+            let id = data["startImport"]["id"].as_str().unwrap_or_default();
+            see_other(&visit.path(&format!("/imports/{id}")))
+        }
+        Some(Err(refusal)) => render_list(&visit, None, None, &problems_of(refusal), &chosen).await,
+        None => see_other(&visit.path("/imports?done=started")),
+    }
+}
+
+/// GET: one import — progress, preview, result — its changes filtered by `?kind=` and
+/// paged by `?after=`, its row errors paged by `?errors_after=`.
+#[handler]
+pub async fn page(
+    req: &Request,
+    Path((slug, id)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let notice = visit.notice(&params, &NOTICES);
+    show(&visit, &id, &params, notice, &[]).await
+}
+
+/// The import's page, with `problems` (field, message) when applying was refused.
+async fn show(
+    visit: &Visit,
+    id: &str,
+    params: &HashMap<String, String>,
+    notice: Option<String>,
+    problems: &[(String, String)],
+) -> Response {
+    if let Err(elsewhere) = visit.signed_in("imports") {
+        return see_other(&elsewhere);
+    }
+    let title = visit.text("import-title");
+    let kind = params
+        .get("kind")
+        .map(String::as_str)
+        .filter(|k| KINDS.iter().any(|(name, _, _)| name == k));
+    let after = params.get("after").filter(|a| !a.is_empty());
+    let errors_after = params.get("errors_after").filter(|a| !a.is_empty());
+    let variables = json!({ "id": id, "kind": kind, "after": after, "errorsAfter": errors_after });
+    let data = match visit.run(operations::IMPORT_JOB, variables).await {
+        Ok(data) => data,
+        Err(refusal) => return visit.refused("imports", &title, refusal),
+    };
+    let job = &data["importJob"];
+    if job.is_null() {
+        return visit.render_status(
+            StatusCode::NOT_FOUND,
+            "message.html",
+            "imports",
+            &title,
+            context! { message => visit.text("import-unknown") },
+        );
+    }
+    let page_of = |pairs: &[(&str, &str)]| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs {
+            query.append_pair(name, value);
+        }
+        visit.path(&format!("/imports/{id}?{}", query.finish()))
+    };
+    let kinds: Vec<_> = KINDS
+        .iter()
+        .map(|(name, field, label)| {
+            json!({
+                "name": name,
+                "label": label,
+                "count": job["summary"][field],
+                "href": page_of(&[("kind", name)]),
+            })
+        })
+        .filter(|k| k["count"].as_i64().unwrap_or(0) > 0)
+        .collect();
+    let changes = &job["changes"];
+    let next_changes = changes["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false).then(|| {
+        let cursor = changes["pageInfo"]["endCursor"].as_str().unwrap_or_default();
+        page_of(&[("kind", kind.unwrap_or_default()), ("after", cursor)])
+    });
+    let errors = &job["rowErrors"];
+    let next_errors = errors["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false).then(|| {
+        let cursor = errors["pageInfo"]["endCursor"].as_str().unwrap_or_default();
+        page_of(&[("errors_after", cursor)])
+    });
+    let status = job["status"].as_str().unwrap_or_default();
+    let undoable = job["undoableUntil"]
+        .as_str()
+        .and_then(|until| chrono::DateTime::parse_from_rfc3339(until).ok())
+        .is_some_and(|until| until > chrono::Utc::now());
+    let problem_of = |field: &str| problems.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
+    let page_problem = problems
+        .iter()
+        .filter(|(field, _)| !matches!(field.as_str(), "skipInvalidRows" | "allowMassDeactivation"))
+        .map(|(_, message)| message.clone())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mode_label = MODES
+        .iter()
+        .find(|(name, _)| Some(*name) == job["mode"].as_str())
+        .map(|(_, label)| *label)
+        .unwrap_or("import-mode-create");
+    let extra = context! {
+        job => Value::from_serialize(job),
+        mode_label,
+        kinds => Value::from_serialize(&kinds),
+        kind,
+        all_changes => page_of(&[]),
+        next_changes,
+        next_errors,
+        undoable,
+        working => matches!(status, "VALIDATING" | "APPLYING"),
+        refresh => matches!(status, "VALIDATING" | "APPLYING").then_some(1),
+        skip_problem => problem_of("skipInvalidRows"),
+        mass_problem => problem_of("allowMassDeactivation"),
+        problem => (!page_problem.is_empty()).then_some(page_problem),
+        notice,
+    };
+    let status_code = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    visit.render_status(status_code, "import.html", "imports", &title, extra)
+}
+
+/// POST: apply (with the confirmations ticked), cancel or undo the import.
+#[handler]
+pub async fn act(
+    req: &Request,
+    Path((slug, id)): Path<(String, String)>,
+    body: Body,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let (visit, form) = match posted(req, &slug, app, schemas, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return *answer,
+    };
+    if let Err(elsewhere) = visit.signed_in("imports") {
+        return see_other(&elsewhere);
+    }
+    let here = visit.path(&format!("/imports/{id}"));
+    let (document, variables, done) = match value_of(&form, "action") {
+        Some("apply") => (
+            operations::APPLY_IMPORT,
+            json!({
+                "id": id,
+                "skipInvalidRows": value_of(&form, "skip_invalid_rows").is_some(),
+                "allowMassDeactivation": value_of(&form, "allow_mass_deactivation").is_some(),
+            }),
+            "applied",
+        ),
+        Some("undo") => (operations::UNDO_IMPORT, json!({ "id": id }), "undone"),
+        Some("cancel") => (operations::CANCEL_IMPORT, json!({ "id": id }), "cancelled"),
+        _ => return not_found(),
+    };
+    match visit.run_detached(visit.request(document, variables), WAIT).await {
+        Some(Ok(_)) => see_other(&format!("{here}?done={done}")),
+        Some(Err(refusal)) if refusal.code == "FORBIDDEN" => {
+            visit.refused("imports", &visit.text("import-title"), refusal)
+        }
+        Some(Err(refusal)) => show(&visit, &id, &HashMap::new(), None, &problems_of(refusal)).await,
+        // Still applying or undoing: the page shows its progress.
+        None => see_other(&here),
+    }
+}
+
+/// GET: the file's failed rows with an error column (CSV): a redirect to its download.
+#[handler]
+pub async fn error_report(
+    req: &Request,
+    Path((slug, id)): Path<(String, String)>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    if let Err(elsewhere) = visit.signed_in("imports") {
+        return see_other(&elsewhere);
+    }
+    match visit.run(operations::IMPORT_ERROR_REPORT, json!({ "id": id })).await {
+        Ok(data) => match data["importJob"]["errorReport"]["url"].as_str() {
+            Some(url) => see_other(url),
+            None => see_other(&visit.path(&format!("/imports/{id}"))),
+        },
+        Err(refusal) => visit.refused("imports", &visit.text("import-title"), refusal),
+    }
+}
