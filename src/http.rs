@@ -128,7 +128,6 @@ pub fn routes(app: App) -> impl Endpoint {
         )
         .at("/t/:tenant/admin/imports/:id/report", get(console::import_error_report))
         .at("/t/:tenant/admin/console.css", get(console::stylesheet))
-        .at("/t/:tenant/assets/pages.css", get(pages::stylesheet))
         .at("/t/:tenant/assets/graphiql/:name", get(playground::asset))
         .at(
             "/t/:tenant/email-change",

@@ -61,6 +61,12 @@ pub fn text(lang: &str, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
         .into_owned()
 }
 
+/// Whether the catalog of `lang` holds `key` (no fallback).
+#[cfg(test)]
+pub fn has(lang: &str, key: &str) -> bool {
+    bundles().get(lang).is_some_and(|bundle| bundle.has_message(key))
+}
+
 /// Every key of a catalog's source, in order.
 fn keys(source: &str) -> Vec<String> {
     let resource = FluentResource::try_new(source.to_owned()).expect("catalogs parse");

@@ -64,7 +64,7 @@ const CONTENT_SECURITY_POLICY: &str =
 const STYLESHEET: &str = include_str!("console.css");
 
 /// Templates, by name.
-const TEMPLATES: [(&str, &str); 19] = [
+const TEMPLATES: [(&str, &str); 20] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("home.html", include_str!("templates/home.html")),
@@ -84,6 +84,7 @@ const TEMPLATES: [(&str, &str); 19] = [
     ("imports.html", include_str!("templates/imports.html")),
     ("import.html", include_str!("templates/import.html")),
     ("merge.html", include_str!("templates/merge.html")),
+    ("link_page.html", include_str!("templates/link_page.html")),
 ];
 
 /// The GraphQL documents the pages run.
@@ -176,6 +177,7 @@ struct Visit {
 #[derive(Debug, Clone)]
 struct Me {
     name: String,
+    login: String,
     must_change_password: bool,
     permissions: Vec<String>,
 }
@@ -210,6 +212,7 @@ impl Visit {
                 }
                 visit.me = me["displayName"].as_str().map(|name| Me {
                     name: name.to_owned(),
+                    login: me["login"].as_str().unwrap_or_default().to_owned(),
                     must_change_password: me["mustChangePassword"].as_bool().unwrap_or(false),
                     permissions: me["roles"]
                         .as_array()
@@ -286,47 +289,15 @@ impl Visit {
     }
 
     fn render_status(&self, status: StatusCode, template: &str, page: &str, title: &str, extra: Value) -> Response {
-        let lang = self.lang;
-        let translate = Value::from_function(move |key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
-            let mut args: Vec<(&str, FluentValue<'_>)> = Vec::new();
-            let names: Vec<&str> = kwargs.args().collect();
-            for name in names {
-                let value: Value = kwargs.get(name)?;
-                let fluent = match value.as_i64() {
-                    Some(n) => FluentValue::from(n),
-                    None => FluentValue::from(value.to_string()),
-                };
-                args.push((name, fluent));
-            }
-            Ok(catalog::text(lang, key, &args))
-        });
-        let zone = self.tenant.time_zone(self.app.settings.time_zone);
-        // A moment of the API (RFC 3339) as the reader writes it, in the tenant's zone.
-        let when = Value::from_function(move |at: &str| -> String {
-            match chrono::DateTime::parse_from_rfc3339(at) {
-                Ok(at) => crate::mail::templates::format_date(at.to_utc(), zone, lang),
-                Err(_) => at.to_owned(),
-            }
-        });
-        let me = self.me.as_ref();
-        let base = context! {
-            when => when,
-            can_create_members => me.is_some_and(|m| m.can("members.create")),
-            can_send_invitations => me.is_some_and(|m| m.can("invitations.send")),
-            can_read_audit => me.is_some_and(|m| m.can("audit.read")),
-            can_run_imports => me.is_some_and(|m| m.can("imports.run")),
-            can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
-            lang => lang,
-            t => translate,
-            title => title,
-            page => page,
-            slug => self.tenant.slug.clone(),
-            tenant_name => self.tenant.name.clone(),
-            signed_in => me.is_some(),
-            me_name => me.map(|m| m.name.clone()),
-            can_read_members => me.is_some_and(|m| m.can("members.read")),
-            csrf => self.csrf.field(&self.app.secret_key, &self.tenant.slug),
-        };
+        let base = page_context(
+            &self.app,
+            &self.tenant,
+            self.lang,
+            self.me.as_ref(),
+            title,
+            page,
+            self.csrf.field(&self.app.secret_key, &self.tenant.slug),
+        );
         let rendered = environment()
             .get_template(template)
             .and_then(|t| t.render(context! { ..extra, ..base }));
@@ -413,7 +384,7 @@ impl Visit {
         let secure = if self.is_https() { "; Secure" } else { "" };
         let path = format!("/t/{}/", self.tenant.slug);
         match token {
-            Some(token) => format!("{SESSION_COOKIE}={token}; Path={path}; HttpOnly; SameSite=Lax{secure}"),
+            Some(token) => session_cookie_for(&self.app, &self.tenant, token),
             None => format!("{SESSION_COOKIE}=; Path={path}; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         }
     }
@@ -458,6 +429,110 @@ fn answer(response: async_graphql::Response) -> Result<serde_json::Value, Refusa
         });
     }
     Ok(response.data.into_json().unwrap_or_default())
+}
+
+/// What the layout needs on every page: the reader's language and its `t(key, ...)`
+/// and `when(moment)` functions, the tenant, the page, who is signed in and what they
+/// may open, the CSRF field.
+fn page_context(
+    app: &App,
+    tenant: &Tenant,
+    lang: &'static str,
+    me: Option<&Me>,
+    title: &str,
+    page: &str,
+    csrf_field: String,
+) -> Value {
+    let translate = Value::from_function(move |key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+        let mut args: Vec<(&str, FluentValue<'_>)> = Vec::new();
+        let names: Vec<&str> = kwargs.args().collect();
+        for name in names {
+            let value: Value = kwargs.get(name)?;
+            let fluent = match value.as_i64() {
+                Some(n) => FluentValue::from(n),
+                None => FluentValue::from(value.to_string()),
+            };
+            args.push((name, fluent));
+        }
+        Ok(catalog::text(lang, key, &args))
+    });
+    let zone = tenant.time_zone(app.settings.time_zone);
+    // A moment of the API (RFC 3339) as the reader writes it, in the tenant's zone.
+    let when = Value::from_function(move |at: &str| -> String {
+        match chrono::DateTime::parse_from_rfc3339(at) {
+            Ok(at) => crate::mail::templates::format_date(at.to_utc(), zone, lang),
+            Err(_) => at.to_owned(),
+        }
+    });
+    context! {
+        when => when,
+        can_create_members => me.is_some_and(|m| m.can("members.create")),
+        can_send_invitations => me.is_some_and(|m| m.can("invitations.send")),
+        can_read_audit => me.is_some_and(|m| m.can("audit.read")),
+        can_run_imports => me.is_some_and(|m| m.can("imports.run")),
+        can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
+        lang => lang,
+        t => translate,
+        title => title,
+        page => page,
+        slug => tenant.slug.clone(),
+        tenant_name => tenant.name.clone(),
+        signed_in => me.is_some(),
+        me_name => me.map(|m| m.name.clone()),
+        can_read_members => me.is_some_and(|m| m.can("members.read")),
+        csrf => csrf_field,
+    }
+}
+
+/// A page on the console's layout for someone not signed in (the pages behind emailed
+/// links): `template` extends `layout.html`; `extra` is what it shows.
+pub(crate) fn render_public(
+    app: &App,
+    tenant: &Tenant,
+    lang: &'static str,
+    csrf_field: String,
+    template: &str,
+    title: &str,
+    extra: Value,
+) -> Result<String, minijinja::Error> {
+    let base = page_context(app, tenant, lang, None, title, "link", csrf_field);
+    environment()
+        .get_template(template)
+        .and_then(|t| t.render(context! { ..extra, ..base }))
+}
+
+/// The console's language for a reader of `locale`: its catalog, else English.
+pub(crate) fn language_of(locale: &str) -> &'static str {
+    catalog::language_for(locale).unwrap_or(catalog::FALLBACK)
+}
+
+/// A sentence of the console's catalog, in `lang`, with `args` (name, text).
+pub(crate) fn sentence(lang: &str, key: &str, args: &[(&str, &str)]) -> String {
+    let args: Vec<(&str, FluentValue<'_>)> = args
+        .iter()
+        .map(|(name, value)| (*name, FluentValue::from(*value)))
+        .collect();
+    catalog::text(lang, key, &args)
+}
+
+/// Whether the catalog of `lang` holds `key`.
+#[cfg(test)]
+pub(crate) fn catalog_has(lang: &str, key: &str) -> bool {
+    catalog::has(lang, key)
+}
+
+/// The Set-Cookie value that carries a session opened outside the console (an accepted
+/// invitation) into it.
+pub(crate) fn session_cookie_for(app: &App, tenant: &Tenant, token: &str) -> String {
+    let secure = if tenant.public_url(&app.settings.public_url).scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/t/{}/; HttpOnly; SameSite=Lax{secure}",
+        tenant.slug
+    )
 }
 
 /// The page for a member id that names nobody this visitor may see.
@@ -657,10 +732,12 @@ pub async fn sign_out_post(
 }
 
 /// GET: home — the counts a coordinator looks at first, each a link into the list.
+/// `?welcome=1` greets someone who just accepted their invitation with their login.
 #[handler]
 pub async fn home(
     req: &Request,
     Path(slug): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
@@ -699,7 +776,11 @@ pub async fn home(
         None
     };
     let title = visit.text("home-title");
-    let extra = context! { counts => Value::from_serialize(&counts), imports => Value::from_serialize(&imports) };
+    let notice = params
+        .contains_key("welcome")
+        .then(|| sentence(visit.lang, "home-joined", &[("login", &me.login)]));
+    let extra =
+        context! { counts => Value::from_serialize(&counts), imports => Value::from_serialize(&imports), notice };
     visit.render("home.html", "home", &title, extra)
 }
 

@@ -48,7 +48,7 @@ fn dead_link_page(visit: &Visit<'_>, purpose: Purpose, state: &LinkState) -> (Pa
     let mut page = visit.page(title_of(purpose));
     page.notice = Some(visit.text(notice_of(purpose, state)).to_owned());
     if purpose == Purpose::PasswordReset {
-        page.paragraphs = vec![visit.text(Key::ResetAskNew).to_owned()];
+        page.paragraphs = vec![visit.text(Key::ResetAskNew)];
         page.forms = vec![visit.reset_request_form()];
         page.links = vec![visit.sign_in()];
     } else {
@@ -139,7 +139,7 @@ pub async fn reset_post(
             visit.render(page, StatusCode::UNPROCESSABLE_ENTITY)
         }
         result => {
-            let result = result.map(|_| visit.text(Key::PasswordChanged).to_owned());
+            let result = result.map(|_| visit.text(Key::PasswordChanged));
             after_post(&visit, Purpose::PasswordReset, &token, result).await
         }
     }
@@ -152,7 +152,7 @@ pub async fn reset_request_get(req: &Request, Path(slug): Path<String>, Data(app
         return not_found();
     };
     let mut page = visit.page(Key::ResetRequestTitle);
-    page.paragraphs = vec![visit.text(Key::ResetRequestIntro).to_owned()];
+    page.paragraphs = vec![visit.text(Key::ResetRequestIntro)];
     page.forms = vec![visit.reset_request_form()];
     page.links = vec![visit.sign_in()];
     visit.render(page, StatusCode::OK)
@@ -176,7 +176,7 @@ pub async fn reset_request_post(
     let identifier = form.get("identifier").map(String::as_str).unwrap_or_default();
     let result = account::request_password_reset(app, &visit.visitor, identifier)
         .await
-        .map(|_| visit.text(Key::ResetRequested).to_owned());
+        .map(|_| visit.text(Key::ResetRequested));
     visit.outcome(Key::ResetRequestTitle, result)
 }
 
@@ -276,6 +276,6 @@ pub async fn revert_post(
     let token = token_of(&form);
     let result = account::revert_email_change(app, &visit.visitor, &token)
         .await
-        .map(|_| visit.text(Key::Reverted).to_owned());
+        .map(|_| visit.text(Key::Reverted));
     after_post(&visit, Purpose::EmailChangeRevert, &token, result).await
 }

@@ -16,8 +16,8 @@ use crate::invitations::{self, LinkState, Preview};
 /// Whom to ask about a link that no longer works.
 fn ask_someone(visit: &Visit<'_>, preview: &Preview, named: Key, anonymous: Key) -> String {
     match &preview.inviter_name {
-        Some(name) => visit.text(named).replace("{inviter}", name),
-        None => visit.text(anonymous).to_owned(),
+        Some(name) => visit.text_naming(named, "inviter", name),
+        None => visit.text(anonymous),
     }
 }
 
@@ -54,8 +54,8 @@ fn invitation_page(visit: &Visit<'_>, token: &str, found: Option<&Preview>) -> (
     page.token = token.to_owned();
     let Some(preview) = found else {
         // Says nothing about any account: the same for every unknown token.
-        page.notice = Some(visit.text(Key::LinkInvalid).to_owned());
-        page.paragraphs = vec![visit.text(Key::AskAdmins).to_owned()];
+        page.notice = Some(visit.text(Key::LinkInvalid));
+        page.paragraphs = vec![visit.text(Key::AskAdmins)];
         page.links = visit.way_on();
         return (page, StatusCode::NOT_FOUND);
     };
@@ -63,7 +63,7 @@ fn invitation_page(visit: &Visit<'_>, token: &str, found: Option<&Preview>) -> (
         LinkState::Pending => {
             let first = preview.first_name.as_deref().unwrap_or("");
             let last = preview.last_name.as_deref().unwrap_or("");
-            page.paragraphs = vec![visit.text(Key::AcceptIntro).to_owned()];
+            page.paragraphs = vec![visit.text(Key::AcceptIntro)];
             page.forms = vec![accept_form(visit, preview, first, last)];
             return (page, StatusCode::OK);
         }
@@ -141,9 +141,20 @@ pub async fn accept_post(
         locale: Some(visit.visitor.locale().to_owned()),
     };
     match invitations::accept_invitation(app, &visit.visitor, acceptance).await {
-        Ok((_, member)) => {
-            let welcome = format!("{} {}", visit.text(Key::Welcome), member.login);
-            visit.outcome(Key::AcceptTitle, Ok(welcome))
+        // Into the console, signed in, with the welcome and the login to remember.
+        Ok((session, _)) => {
+            let tenant = &visit.visitor.tenant;
+            let mut response = Response::builder()
+                .status(StatusCode::SEE_OTHER)
+                .header("Location", format!("/t/{}/admin?welcome=1", tenant.slug))
+                .header("Cache-Control", "no-store")
+                .header("Referrer-Policy", "no-referrer")
+                .finish();
+            let cookie = crate::console::session_cookie_for(app, tenant, &session.token);
+            if let Ok(value) = cookie.parse() {
+                response.headers_mut().append("Set-Cookie", value);
+            }
+            response
         }
         Err(err @ Error::Validation(_)) => match invitations::preview(app, &visit.visitor, &token).await {
             Ok(Some(preview)) if preview.state == LinkState::Pending => {
@@ -186,6 +197,6 @@ pub async fn request_new_post(
     }
     let result = invitations::request_new_invitation(app, &visit.visitor, &token_of(&form))
         .await
-        .map(|_| visit.text(Key::NewRequested).to_owned());
+        .map(|_| visit.text(Key::NewRequested));
     visit.outcome(Key::AcceptTitle, result)
 }

@@ -1,7 +1,9 @@
-//! Small server-rendered pages for people without a frontend: accepting an invitation,
-//! resetting a password (and asking for a reset link), confirming or reverting an email
-//! change. Plain HTML forms, no JavaScript, a stylesheet served by Roster; links in
-//! emails point here unless a tenant's `public_url` points at its own frontend. State
+//! The pages behind emailed links, for people without a frontend: accepting an
+//! invitation, resetting a password (and asking for a reset link), confirming or
+//! reverting an email change. Plain HTML forms on the console's layout, stylesheet and
+//! catalog, no JavaScript; they lead into the console (an accepted invitation lands
+//! signed in). Links in emails point here unless a tenant's `public_url` points at its
+//! own frontend. State
 //! changes only on POST, so link scanners in mailboxes cannot trigger them; every form
 //! carries a CSRF field. A link that no longer works says what happened (used,
 //! replaced, revoked, expired) and offers the way on.
@@ -13,14 +15,13 @@ mod strings;
 
 use std::collections::HashMap;
 
-use minijinja::{context, Environment, Value};
+use minijinja::{context, Value};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{handler, IntoResponse, Request, Response};
+use poem::{IntoResponse, Request, Response};
 use serde::Serialize;
 
 use self::csrf::Csrf;
-use self::strings::{text, Key};
+use self::strings::Key;
 use crate::app::App;
 use crate::auth::Visitor;
 use crate::error::Error;
@@ -31,9 +32,6 @@ pub use self::account::{
 };
 pub use self::invitation::{accept_get, accept_post, request_new_post};
 
-const LAYOUT: &str = include_str!("layout.html");
-const STYLESHEET: &str = include_str!("pages.css");
-
 /// Only what Roster serves itself; no inline script or style, no framing.
 const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -42,7 +40,7 @@ const CONTENT_SECURITY_POLICY: &str =
 #[derive(Serialize)]
 struct Field {
     name: &'static str,
-    label: &'static str,
+    label: String,
     kind: &'static str,
     value: String,
     autocomplete: &'static str,
@@ -54,14 +52,14 @@ struct FormView {
     action: String,
     with_token: bool,
     fields: Vec<Field>,
-    submit: &'static str,
+    submit: String,
 }
 
 /// A link to the next step.
 #[derive(Serialize)]
 struct LinkView {
     href: String,
-    label: &'static str,
+    label: String,
 }
 
 /// What a page shows.
@@ -101,23 +99,32 @@ impl<'a> Visit<'a> {
         &self.visitor.tenant.slug
     }
 
-    fn text(&self, key: Key) -> &'static str {
-        text(self.visitor.locale(), key)
+    /// The reader's language among the console's catalogs.
+    fn lang(&self) -> &'static str {
+        crate::console::language_of(self.visitor.locale())
+    }
+
+    fn text(&self, key: Key) -> String {
+        crate::console::sentence(self.lang(), key.id(), &[])
+    }
+
+    /// A sentence naming someone: `key` with the argument `name` = `value`.
+    fn text_naming(&self, key: Key, name: &str, value: &str) -> String {
+        crate::console::sentence(self.lang(), key.id(), &[(name, value)])
     }
 
     /// An empty page with this title.
     fn page(&self, title: Key) -> Page {
         Page {
-            title: self.text(title).to_owned(),
+            title: self.text(title),
             ..Page::default()
         }
     }
 
-    /// Where a member signs in. Roster serves no sign-in page of its own yet: the
-    /// tenant's GraphQL playground is the one place it offers (README, "A first session").
+    /// Where a member signs in: the console's sign-in page.
     fn sign_in(&self) -> LinkView {
         LinkView {
-            href: format!("/t/{}/graphql", self.slug()),
+            href: format!("/t/{}/admin/sign-in", self.slug()),
             label: self.text(Key::SignIn),
         }
     }
@@ -154,29 +161,30 @@ impl<'a> Visit<'a> {
     /// The page with this status, setting the CSRF cookie when the browser had none.
     fn render(&self, page: Page, status: StatusCode) -> Response {
         let tenant = &self.visitor.tenant;
-        let html = Environment::new()
-            .template_from_named_str("layout.html", LAYOUT)
-            .and_then(|t| {
-                t.render(context! {
-                    lang => self.visitor.locale(),
-                    tenant_name => tenant.name.clone(),
-                    stylesheet => format!("/t/{}/assets/pages.css", tenant.slug),
-                    title => page.title,
-                    error => page.error,
-                    notice => page.notice,
-                    success => page.success,
-                    paragraphs => page.paragraphs,
-                    forms => Value::from_serialize(&page.forms),
-                    links => Value::from_serialize(&page.links),
-                    token => page.token,
-                    csrf => self.csrf.field(&self.app.secret_key, &tenant.slug),
-                    min_length => tenant.accounts.password_min_length,
-                })
-            })
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "page template");
-                "Something went wrong.".to_owned()
-            });
+        let extra = context! {
+            problem => page.error,
+            notice => page.notice,
+            success => page.success,
+            paragraphs => page.paragraphs,
+            forms => Value::from_serialize(&page.forms),
+            links => Value::from_serialize(&page.links),
+            token => page.token,
+            min_length => tenant.accounts.password_min_length,
+        };
+        let csrf_field = self.csrf.field(&self.app.secret_key, &tenant.slug);
+        let html = crate::console::render_public(
+            self.app,
+            tenant,
+            self.lang(),
+            csrf_field,
+            "link_page.html",
+            &page.title,
+            extra,
+        )
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "page template");
+            "Something went wrong.".to_owned()
+        });
         let secure = self.app.settings.public_url.scheme() == "https";
         let mut response = poem::web::Html(html)
             .with_status(status)
@@ -185,6 +193,7 @@ impl<'a> Visit<'a> {
             // The address holds the link's token: never send it to another site.
             .with_header("Referrer-Policy", "no-referrer")
             .with_header("X-Content-Type-Options", "nosniff")
+            .with_header("X-Frame-Options", "DENY")
             .into_response();
         if let Some(cookie) = self.csrf.set_cookie(&tenant.slug, secure) {
             if let Ok(value) = cookie.parse() {
@@ -201,7 +210,7 @@ impl<'a> Visit<'a> {
             return None;
         }
         let mut page = self.page(title);
-        page.error = Some(self.text(Key::FormRefused).to_owned());
+        page.error = Some(self.text(Key::FormRefused));
         page.links = self.way_on();
         Some(self.render(page, StatusCode::FORBIDDEN))
     }
@@ -214,9 +223,9 @@ impl<'a> Visit<'a> {
                 .map(|f| format!("{}: {}", f.field, f.message))
                 .collect::<Vec<_>>()
                 .join(" · "),
-            Error::TokenInvalid => self.text(Key::LinkInvalid).to_owned(),
-            Error::InvitationExpired => self.text(Key::InvitationExpired).to_owned(),
-            Error::ServiceUnavailable(_) | Error::Internal(_) => self.text(Key::TryLater).to_owned(),
+            Error::TokenInvalid => self.text(Key::LinkInvalid),
+            Error::InvitationExpired => self.text(Key::InvitationExpired),
+            Error::ServiceUnavailable(_) | Error::Internal(_) => self.text(Key::TryLater),
             other => other.to_string(),
         }
     }
@@ -267,17 +276,4 @@ fn password_field(visit: &Visit<'_>) -> Field {
         value: String::new(),
         autocomplete: "new-password",
     }
-}
-
-/// The pages' stylesheet (served here: no CDN, and the CSP allows only Roster's own).
-#[handler]
-pub async fn stylesheet(Path(slug): Path<String>, Data(app): Data<&App>) -> Response {
-    if app.tenants.get(&slug).is_none() {
-        return not_found();
-    }
-    Response::builder()
-        .content_type("text/css; charset=utf-8")
-        .header("Cache-Control", "public, max-age=86400")
-        .header("X-Content-Type-Options", "nosniff")
-        .body(STYLESHEET)
 }

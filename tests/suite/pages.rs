@@ -119,7 +119,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-const SIGN_IN: &str = "href=\"/t/coop/graphql\"";
+const SIGN_IN: &str = "href=\"/t/coop/admin/sign-in\"";
 const FORGOT: &str = "href=\"/t/coop/password-reset/request\"";
 const RESET_FORM: &str = "action=\"/t/coop/password-reset/request\"";
 
@@ -135,7 +135,7 @@ async fn accepting_an_invitation_with_the_form() {
         "{}",
         page.html
     );
-    assert!(page.has("Supercoop") && page.has("href=\"/t/coop/assets/pages.css\""));
+    assert!(page.has("Supercoop") && page.has("href=\"/t/coop/admin/console.css\""));
 
     let weak = fr
         .send(
@@ -151,27 +151,53 @@ async fn accepting_an_invitation_with_the_form() {
         .await;
     assert_eq!(weak.status, 422);
     assert!(
-        weak.has("class=\"error\"") && weak.has("value=\"Web\""),
+        weak.has("class=\"problem\"") && weak.has("value=\"Web\""),
         "kept what was typed: {}",
         weak.html
     );
 
+    // Accepted: into the console, signed in, greeted with the login to remember.
     let mut en = Browser::new(&t, "en");
     let page = en.open(&local(&t, &link)).await;
-    let accepted = en
-        .send(
-            &page,
-            &local(&t, &link),
-            &[
-                ("token", &token(&link)),
-                ("first_name", "Web"),
-                ("last_name", "User"),
-                ("password", "web-password-1"),
-            ],
-        )
-        .await;
-    assert_eq!(accepted.status, 200);
-    assert!(accepted.has("Welcome") && accepted.has("web.user") && accepted.has(SIGN_IN));
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = [
+        ("csrf", page.csrf()),
+        ("token", token(&link)),
+        ("first_name", "Web".to_owned()),
+        ("last_name", "User".to_owned()),
+        ("password", "web-password-1".to_owned()),
+    ];
+    let accepted = no_redirects
+        .post(local(&t, &link))
+        .header("Cookie", en.cookie.clone().unwrap())
+        .header("Accept-Language", "en")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 303);
+    assert_eq!(accepted.headers()["location"], "/t/coop/admin?welcome=1");
+    let session = accepted.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        session.starts_with("roster_console=") && session.contains("HttpOnly") && session.contains("Path=/t/coop/"),
+        "{session}"
+    );
+    let home = no_redirects
+        .get(t.url("/t/coop/admin?welcome=1"))
+        .header("Cookie", session.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("Welcome! Your account is ready") && home.contains("web.user"),
+        "{home}"
+    );
     t.login("coop", "web.user", "web-password-1").await;
 
     // Sent again (a double click): the account exists, sign in.
