@@ -10,6 +10,7 @@ mod account_mail;
 mod addresses;
 mod cli;
 mod console;
+mod console_a11y;
 mod console_imports;
 mod cors;
 mod frontend_example;

@@ -278,14 +278,38 @@ import-undone = The import is undone.
 import-cancelled = The import is cancelled: nothing was changed.
 import-header-row = header on row { $row }
 import-summary = What it does
-import-kind-create = new members
-import-kind-update = members updated
-import-kind-deactivate = members deactivated
-import-kind-reactivate = members reactivated
-import-kind-invite = invitations
-import-kind-add-to-groups = members added to groups
-import-kind-unchanged = rows without change
-import-kind-errors = rows with errors
+import-kind-create = { $count ->
+    [one] new member
+   *[other] new members
+}
+import-kind-update = { $count ->
+    [one] member updated
+   *[other] members updated
+}
+import-kind-deactivate = { $count ->
+    [one] member deactivated
+   *[other] members deactivated
+}
+import-kind-reactivate = { $count ->
+    [one] member reactivated
+   *[other] members reactivated
+}
+import-kind-invite = { $count ->
+    [one] invitation
+   *[other] invitations
+}
+import-kind-add-to-groups = { $count ->
+    [one] member added to groups
+   *[other] members added to groups
+}
+import-kind-unchanged = { $count ->
+    [one] row without change
+   *[other] rows without change
+}
+import-kind-errors = { $count ->
+    [one] row with errors
+   *[other] rows with errors
+}
 import-skip-invalid = { $count ->
     [one] Leave out the row with errors and import the others
    *[other] Leave out the { $count } rows with errors and import the others

@@ -278,14 +278,38 @@ import-undone = L'import est défait.
 import-cancelled = L'import est annulé : rien n'a changé.
 import-header-row = en-tête en ligne { $row }
 import-summary = Ce qu'il fait
-import-kind-create = nouveaux membres
-import-kind-update = membres mis à jour
-import-kind-deactivate = membres désactivés
-import-kind-reactivate = membres réactivés
-import-kind-invite = invitations
-import-kind-add-to-groups = membres ajoutés à des groupes
-import-kind-unchanged = lignes sans changement
-import-kind-errors = lignes en erreur
+import-kind-create = { $count ->
+    [one] nouveau membre
+   *[other] nouveaux membres
+}
+import-kind-update = { $count ->
+    [one] membre mis à jour
+   *[other] membres mis à jour
+}
+import-kind-deactivate = { $count ->
+    [one] membre désactivé
+   *[other] membres désactivés
+}
+import-kind-reactivate = { $count ->
+    [one] membre réactivé
+   *[other] membres réactivés
+}
+import-kind-invite = { $count ->
+    [one] invitation
+   *[other] invitations
+}
+import-kind-add-to-groups = { $count ->
+    [one] membre ajouté à des groupes
+   *[other] membres ajoutés à des groupes
+}
+import-kind-unchanged = { $count ->
+    [one] ligne sans changement
+   *[other] lignes sans changement
+}
+import-kind-errors = { $count ->
+    [one] ligne en erreur
+   *[other] lignes en erreur
+}
 import-skip-invalid = { $count ->
     [one] Laisser de côté la ligne en erreur et importer les autres
    *[other] Laisser de côté les { $count } lignes en erreur et importer les autres
