@@ -50,7 +50,7 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      font-src 'self' data:; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/// The page: GraphiQL on the tenant's endpoint and WebSocket.
+/// The page: GraphiQL on the tenant's endpoint and WebSocket, under a link back to the console.
 pub fn page(tenant: &Tenant) -> Response {
     let slug = html_escape(&tenant.slug);
     let title = html_escape(&tenant.name);
@@ -63,9 +63,10 @@ pub fn page(tenant: &Tenant) -> Response {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} — Roster GraphQL playground</title>
 <link rel="stylesheet" href="{assets}/graphiql.min.css">
-<style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+<style>html, body {{ height: 100%; margin: 0; }} body {{ display: flex; flex-direction: column; }} #graphiql {{ flex: 1; min-height: 0; }} .roster-bar {{ padding: .3rem .8rem; font: 14px system-ui, sans-serif; border-bottom: 1px solid #ddd; }}</style>
 </head>
 <body>
+<nav class="roster-bar" aria-label="Roster"><a href="/t/{slug}/admin">{title} · Console</a></nav>
 <div id="graphiql" data-endpoint="/t/{slug}/graphql" data-subscriptions="/t/{slug}/graphql/ws">Loading the playground…</div>
 <script src="{assets}/react.production.min.js"></script>
 <script src="{assets}/react-dom.production.min.js"></script>
