@@ -1,5 +1,6 @@
 //! Actions on a selection of the member list — the checked members, or every member the
-//! list's filter matches: deactivate, activate, add to or remove from a group, export.
+//! list's filter matches: deactivate, activate, add to or remove from a group, send
+//! activation invitations, export.
 //! A change first asks for confirmation, saying how many members it will touch.
 
 use fluent_bundle::FluentValue;
@@ -8,43 +9,14 @@ use poem::web::{Data, Path};
 use poem::{handler, Body, Request, Response};
 use serde_json::json;
 
+use super::member_filter::MemberListFilter;
 use super::{catalog, not_found, operations, posted, see_other, value_of, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
 
-/// The list's filter, as the form carries it back, in the API's terms.
-fn filter_of(form: &[(String, String)]) -> serde_json::Map<String, serde_json::Value> {
-    let mut filter = serde_json::Map::new();
-    if let Some(search) = value_of(form, "search").filter(|s| !s.is_empty()) {
-        filter.insert("search".into(), json!(search));
-    }
-    if let Some(status) = value_of(form, "status").filter(|s| matches!(*s, "ACTIVE" | "DEACTIVATED")) {
-        filter.insert("status".into(), json!(status));
-    }
-    if value_of(form, "never") == Some("1") {
-        filter.insert("neverLoggedIn".into(), json!(true));
-    }
-    if let Some(group) = value_of(form, "group").filter(|g| uuid::Uuid::parse_str(g).is_ok()) {
-        filter.insert("groupIds".into(), json!([group]));
-    }
-    filter
-}
-
-/// The list the form came from, to go back to.
-fn list_of(visit: &Visit, form: &[(String, String)], extra: Option<(&str, String)>) -> String {
-    let mut pairs: Vec<(&str, String)> = ["search", "status", "never", "group"]
-        .into_iter()
-        .filter_map(|name| {
-            value_of(form, name)
-                .filter(|v| !v.is_empty())
-                .map(|v| (name, v.to_owned()))
-        })
-        .collect();
-    pairs.extend(extra);
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    visit.path(&format!("/members?{query}"))
+/// The list the form came from, to go back to, with `extra` pairs.
+fn list_of(visit: &Visit, filters: &MemberListFilter, extra: &[(&str, &str)]) -> String {
+    visit.path(&format!("/members?{}", filters.query(extra)))
 }
 
 /// POST: asks for confirmation, then acts (or, for an export, hands over the file).
@@ -69,7 +41,8 @@ pub async fn act(
         .map(|(_, v)| v.as_str())
         .collect();
     let everyone = value_of(&form, "everyone") == Some("1");
-    let filter = filter_of(&form);
+    let filters = MemberListFilter::from_form(&form);
+    let filter = filters.api();
     let selection = if everyone {
         json!({ "filter": filter })
     } else {
@@ -83,7 +56,7 @@ pub async fn act(
     let action = value_of(&form, "action").unwrap_or_default();
     if let Some(format) = action.strip_prefix("export-") {
         // An export of the checked members is an export filtered by their ids.
-        let filter = if everyone { json!(filter) } else { json!({ "ids": ids }) };
+        let filter = if everyone { filter } else { json!({ "ids": ids }) };
         let format = if format == "xlsx" { "XLSX" } else { "CSV" };
         return match visit
             .run(
@@ -102,6 +75,7 @@ pub async fn act(
         "activate" => (operations::BULK_ACTIVATE, "member-activate"),
         "add-to-group" => (operations::BULK_ADD_TO_GROUP, "bulk-add-to-group"),
         "remove-from-group" => (operations::BULK_REMOVE_FROM_GROUP, "bulk-remove-from-group"),
+        "send-activation" => (operations::BULK_SEND_ACTIVATION, "bulk-send-activation"),
         _ => return not_found(),
     };
     if action.ends_with("group") && group.is_none() {
@@ -126,7 +100,7 @@ pub async fn act(
             ],
         );
         let carried: Vec<(String, String)> = form.iter().filter(|(k, _)| k != "csrf").cloned().collect();
-        let back = list_of(&visit, &form, None);
+        let back = list_of(&visit, &filters, &[]);
         return visit.render(
             "bulk_confirm.html",
             "members",
@@ -137,12 +111,17 @@ pub async fn act(
     let variables = json!({ "selection": selection, "group": group });
     match visit.run(operation, variables).await {
         Ok(data) => {
-            let changed = data
+            let result = data
                 .as_object()
                 .and_then(|d| d.values().next())
-                .and_then(|r| r["changed"].as_i64())
-                .unwrap_or(0);
-            see_other(&list_of(&visit, &form, Some(("changed", changed.to_string()))))
+                .cloned()
+                .unwrap_or_default();
+            // Invitations sent, or members changed: the list says which.
+            let (notice, count) = match result["invitations"].as_array() {
+                Some(sent) => ("activations", sent.len() as i64),
+                None => ("changed", result["changed"].as_i64().unwrap_or(0)),
+            };
+            see_other(&list_of(&visit, &filters, &[(notice, &count.to_string())]))
         }
         Err(refusal) => visit.refused("members", &title, refusal),
     }

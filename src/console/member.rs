@@ -10,6 +10,7 @@ use poem::web::{Data, Path, Query};
 use poem::{handler, Body, Request, Response};
 use serde_json::json;
 
+use super::member_filter::MemberListFilter;
 use super::{form_fields, not_found, operations, posted, problems_of, see_other, value_of, Field, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
@@ -346,21 +347,16 @@ pub async fn send_activation(
         Ok(posted) => posted,
         Err(answer) => return *answer,
     };
-    let mut filter = json!({ "neverLoggedIn": true });
-    let mut back: Vec<(&str, String)> = vec![("never", "1".into())];
-    if let Some(search) = value_of(&form, "search").filter(|s| !s.is_empty()) {
-        filter["search"] = json!(search);
-        back.push(("search", search.to_owned()));
-    }
-    if let Some(status) = value_of(&form, "status").filter(|s| matches!(*s, "ACTIVE" | "DEACTIVATED")) {
-        filter["status"] = json!(status);
-        back.push(("status", status.to_owned()));
-    }
+    // The list's filters, "never signed in" always among them.
+    let filters = MemberListFilter {
+        never: true,
+        ..MemberListFilter::from_form(&form)
+    };
     let message = value_of(&form, "message").map(str::trim).filter(|m| !m.is_empty());
     match visit
         .run(
             operations::SEND_ACTIVATION,
-            json!({ "filter": filter, "message": message }),
+            json!({ "filter": filters.api(), "message": message }),
         )
         .await
     {
@@ -368,10 +364,7 @@ pub async fn send_activation(
             let sent = data["sendActivationInvitations"]["invitations"]
                 .as_array()
                 .map_or(0, Vec::len);
-            back.push(("activations", sent.to_string()));
-            let query = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(back)
-                .finish();
+            let query = filters.query(&[("activations", &sent.to_string())]);
             see_other(&visit.path(&format!("/members?{query}")))
         }
         Err(refusal) => {

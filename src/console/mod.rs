@@ -15,6 +15,7 @@ mod groups;
 mod imports;
 mod invitations;
 mod member;
+mod member_filter;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -33,6 +34,8 @@ use crate::auth::{SessionState, Visitor};
 use crate::config::Tenant;
 use crate::graphql::Schemas;
 use crate::pages::csrf::{self, Csrf};
+
+use self::member_filter::MemberListFilter;
 
 pub use self::account::{
     change_email as account_change_email, page as account_page, save as account_save,
@@ -64,7 +67,7 @@ const CONTENT_SECURITY_POLICY: &str =
 const STYLESHEET: &str = include_str!("console.css");
 
 /// Templates, by name.
-const TEMPLATES: [(&str, &str); 20] = [
+const TEMPLATES: [(&str, &str); 21] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("home.html", include_str!("templates/home.html")),
@@ -85,6 +88,7 @@ const TEMPLATES: [(&str, &str); 20] = [
     ("import.html", include_str!("templates/import.html")),
     ("merge.html", include_str!("templates/merge.html")),
     ("link_page.html", include_str!("templates/link_page.html")),
+    ("member_filters.html", include_str!("templates/member_filters.html")),
 ];
 
 /// The GraphQL documents the pages run.
@@ -123,6 +127,7 @@ mod operations {
     pub const BULK_DEACTIVATE: &str = include_str!("operations/bulk_deactivate.graphql");
     pub const BULK_ACTIVATE: &str = include_str!("operations/bulk_activate.graphql");
     pub const BULK_ADD_TO_GROUP: &str = include_str!("operations/bulk_add_to_group.graphql");
+    pub const BULK_SEND_ACTIVATION: &str = include_str!("operations/bulk_send_activation.graphql");
     pub const BULK_REMOVE_FROM_GROUP: &str = include_str!("operations/bulk_remove_from_group.graphql");
     pub const EXPORT_MEMBERS: &str = include_str!("operations/export_members.graphql");
     pub const COUNT_MEMBERS: &str = include_str!("operations/count_members.graphql");
@@ -799,62 +804,27 @@ pub async fn members(
     if let Err(elsewhere) = visit.signed_in("members") {
         return see_other(&elsewhere);
     }
-    let search = params.get("search").map(|s| s.trim().to_owned()).unwrap_or_default();
-    let status = params
-        .get("status")
-        .filter(|s| matches!(s.as_str(), "ACTIVE" | "DEACTIVATED"))
-        .cloned();
-    let never = params.get("never").is_some_and(|v| v == "1");
-    let group = params
-        .get("group")
-        .filter(|g| uuid::Uuid::parse_str(g).is_ok())
-        .cloned();
+    let filters = MemberListFilter::from_query(&params);
     let after = params.get("after").cloned().filter(|a| !a.is_empty());
-    let mut filter = serde_json::Map::new();
-    if !search.is_empty() {
-        filter.insert("search".into(), json!(search));
-    }
-    if let Some(status) = &status {
-        filter.insert("status".into(), json!(status));
-    }
-    if never {
-        filter.insert("neverLoggedIn".into(), json!(true));
-    }
-    if let Some(group) = &group {
-        filter.insert("groupIds".into(), json!([group]));
-    }
     let title = visit.text("members-title");
     let data = match visit
-        .run(operations::MEMBERS, json!({ "filter": filter, "after": after }))
+        .run(operations::MEMBERS, json!({ "filter": filters.api(), "after": after }))
         .await
     {
         Ok(data) => data,
         Err(refusal) => return visit.refused("members", &title, refusal),
     };
     let connection = &data["members"];
-    let query = |after: Option<&str>| {
-        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
-        if !search.is_empty() {
-            pairs.append_pair("search", &search);
-        }
-        if let Some(status) = &status {
-            pairs.append_pair("status", status);
-        }
-        if never {
-            pairs.append_pair("never", "1");
-        }
-        if let Some(group) = &group {
-            pairs.append_pair("group", group);
-        }
-        if let Some(after) = after {
-            pairs.append_pair("after", after);
-        }
-        format!("{}?{}", visit.path("/members"), pairs.finish())
-    };
+    let query = |extra: &[(&str, &str)]| format!("{}?{}", visit.path("/members"), filters.query(extra));
     let next_page = connection["pageInfo"]["hasNextPage"]
         .as_bool()
         .unwrap_or(false)
-        .then(|| query(connection["pageInfo"]["endCursor"].as_str()));
+        .then(|| {
+            query(&[(
+                "after",
+                connection["pageInfo"]["endCursor"].as_str().unwrap_or_default(),
+            )])
+        });
     let notice = params
         .get("activations")
         .and_then(|n| n.parse::<i64>().ok())
@@ -871,10 +841,11 @@ pub async fn members(
         notice,
         rows => Value::from_serialize(&connection["nodes"]),
         groups => Value::from_serialize(&data["groups"]),
+        roles => Value::from_serialize(&data["tenant"]["roles"]),
         total => connection["totalCount"].as_i64().unwrap_or(0),
-        filters => context! { search => search.clone(), status => status.clone(), never, group => group.clone() },
+        filters => Value::from_serialize(&filters),
         after => after.is_some(),
-        first_page => query(None),
+        first_page => query(&[]),
         next_page,
     };
     visit.render("members.html", "members", &title, extra)

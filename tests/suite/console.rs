@@ -1223,3 +1223,90 @@ async fn the_member_page_hands_out_the_pending_invitation_link_without_a_referre
     assert!(link.body.contains("token="), "{}", link.body);
     assert_eq!(link.headers["referrer-policy"], "no-referrer");
 }
+
+#[tokio::test]
+async fn the_list_filters_by_role_group_and_given_password_and_invites_the_checked() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    let group = t
+        .ok(
+            "acme",
+            &admin,
+            "mutation { createGroup(input: {name: \"Épicerie\"}) { id } }",
+            json!({}),
+        )
+        .await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let in_group = t
+        .create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": "Gus", "lastName": "Grocer", "email": "gus@example.org", "groupIds": [group] }),
+        )
+        .await;
+    t.create_member(
+        "acme",
+        &admin,
+        json!({ "firstName": "Pia", "lastName": "Given", "email": "pia@example.org", "password": "given-password-1" }),
+    )
+    .await;
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in("admin@acme.example", "correct-horse-battery").await;
+
+    let by_group = browser.get(&format!("/members?group={group}")).await;
+    assert!(
+        by_group.body.contains("Gus Grocer") && !by_group.body.contains("Pia Given"),
+        "{}",
+        by_group.body
+    );
+    assert!(
+        by_group.body.contains(&format!("<option value=\"{group}\" selected>")),
+        "{}",
+        by_group.body
+    );
+    let must_change = browser.get("/members?must_change=1").await;
+    assert!(must_change.body.contains("Pia Given") && !must_change.body.contains("Gus Grocer"));
+    let admins = browser.get("/members?role=admin").await;
+    assert!(
+        admins.body.contains("Un membre") && !admins.body.contains("Gus Grocer"),
+        "{}",
+        admins.body
+    );
+
+    // Invitations for the checked member, after a count; the list keeps its filters.
+    let csrf = Browser::csrf(&by_group);
+    let ask = browser
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("group", &group),
+                ("id", &in_group),
+                ("action", "send-activation"),
+            ],
+        )
+        .await;
+    assert!(ask.body.contains("cela touche un membre"), "{}", ask.body);
+    let sent = browser
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("group", &group),
+                ("id", &in_group),
+                ("action", "send-activation"),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(
+        sent.location,
+        format!("/t/acme/admin/members?group={group}&activations=1")
+    );
+    let query = "query($id: ID!) { member(id: $id) { pendingInvitation { kind } } }";
+    let seen = t.ok("acme", &admin, query, json!({ "id": in_group })).await;
+    assert_eq!(seen["member"]["pendingInvitation"]["kind"], "ACTIVATION");
+}

@@ -89,6 +89,15 @@ async fn every_page_passes_axe_core_with_no_serious_or_critical_finding() {
         .unwrap_or_else(|| panic!("{job}"))
         .to_owned();
 
+    // The sign-in page in the browser's French, the console in the admin's English
+    // (the screenshots illustrate the README).
+    t.ok(
+        "acme",
+        &admin,
+        "mutation { updateMyProfile(input: {locale: \"en\"}) { id } }",
+        json!({}),
+    )
+    .await;
     let base = t.url("/t/acme/admin");
     let mut session = Session::start(
         chromium,

@@ -26,7 +26,10 @@ async fn the_playground_page_and_its_files_come_from_roster() {
     assert_eq!(page.headers()["x-frame-options"], "DENY");
     let html = page.text().await.unwrap();
     assert!(!html.contains("//"), "no URL of another host: {html}");
-    assert!(html.contains("<a href=\"/t/acme/admin\">"), "a way back to the console: {html}");
+    assert!(
+        html.contains("<a href=\"/t/acme/admin\">"),
+        "a way back to the console: {html}"
+    );
     for (file, kind) in [
         ("graphiql.min.js", "text/javascript"),
         ("graphiql.min.css", "text/css"),

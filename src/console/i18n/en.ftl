@@ -416,3 +416,6 @@ link-email-expired = This link has expired: a confirmation link works for one da
 link-revert-used = Your previous address was already put back, and a link to choose a new password was sent to it.
 link-revert-ended = This link no longer works: the account changed since it was sent. If you did not ask for this change, tell the organization's administrators.
 link-revert-expired = This link has expired: it worked for seven days. If you did not ask for this change, tell the organization's administrators.
+members-role = Role
+members-must-change = Must change their password
+bulk-send-activation = Send an activation invitation

@@ -416,3 +416,6 @@ link-email-expired = Ce lien a expiré : un lien de confirmation vaut un jour. C
 link-revert-used = Votre ancienne adresse a déjà été rétablie, et un lien pour choisir un nouveau mot de passe y a été envoyé.
 link-revert-ended = Ce lien ne fonctionne plus : le compte a changé depuis son envoi. Si vous n'avez pas demandé ce changement, prévenez les administrateurs de l'organisation.
 link-revert-expired = Ce lien a expiré : il valait sept jours. Si vous n'avez pas demandé ce changement, prévenez les administrateurs de l'organisation.
+members-role = Rôle
+members-must-change = Doit changer son mot de passe
+bulk-send-activation = Envoyer une invitation d'activation

@@ -1,0 +1,144 @@
+//! The member list's filters, as its URL and the forms posted from it carry them: one
+//! reading of them for the list, its pages and the actions on a selection.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+/// Filters of the member list. In the URL: `search`, `status` (ACTIVE or DEACTIVATED),
+/// `role` (a role key), `group` (a group id), `never=1` (never signed in) and
+/// `must_change=1` (still on a given password); anything else is ignored.
+#[derive(Debug, Default, Clone, Serialize)]
+pub(super) struct MemberListFilter {
+    pub search: String,
+    pub status: Option<String>,
+    pub role: Option<String>,
+    pub group: Option<String>,
+    pub never: bool,
+    pub must_change: bool,
+}
+
+impl MemberListFilter {
+    /// The filters found by `get` (a parameter's value by name).
+    fn read<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Self {
+        let present = |name: &str| get(name).map(str::trim).filter(|v| !v.is_empty());
+        MemberListFilter {
+            search: present("search").unwrap_or_default().to_owned(),
+            status: present("status")
+                .filter(|s| matches!(*s, "ACTIVE" | "DEACTIVATED"))
+                .map(str::to_owned),
+            role: present("role").map(str::to_owned),
+            group: present("group")
+                .filter(|g| uuid::Uuid::parse_str(g).is_ok())
+                .map(str::to_owned),
+            never: present("never") == Some("1"),
+            must_change: present("must_change") == Some("1"),
+        }
+    }
+
+    /// The filters of a page's query string.
+    pub fn from_query(params: &HashMap<String, String>) -> Self {
+        Self::read(|name| params.get(name).map(String::as_str))
+    }
+
+    /// The filters a posted form carried back.
+    pub fn from_form(form: &[(String, String)]) -> Self {
+        Self::read(|name| super::value_of(form, name))
+    }
+
+    /// The API's `MemberFilter`.
+    pub fn api(&self) -> serde_json::Value {
+        let mut filter = serde_json::Map::new();
+        if !self.search.is_empty() {
+            filter.insert("search".into(), json!(self.search));
+        }
+        if let Some(status) = &self.status {
+            filter.insert("status".into(), json!(status));
+        }
+        if let Some(role) = &self.role {
+            filter.insert("roles".into(), json!([role]));
+        }
+        if let Some(group) = &self.group {
+            filter.insert("groupIds".into(), json!([group]));
+        }
+        if self.never {
+            filter.insert("neverLoggedIn".into(), json!(true));
+        }
+        if self.must_change {
+            filter.insert("mustChangePassword".into(), json!(true));
+        }
+        serde_json::Value::Object(filter)
+    }
+
+    /// The query string of the list with these filters, then `extra` pairs.
+    pub fn query(&self, extra: &[(&str, &str)]) -> String {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        if !self.search.is_empty() {
+            pairs.append_pair("search", &self.search);
+        }
+        for (name, value) in [("status", &self.status), ("role", &self.role), ("group", &self.group)] {
+            if let Some(value) = value {
+                pairs.append_pair(name, value);
+            }
+        }
+        if self.never {
+            pairs.append_pair("never", "1");
+        }
+        if self.must_change {
+            pairs.append_pair("must_change", "1");
+        }
+        pairs.extend_pairs(extra);
+        pairs.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_read_from_a_url_go_to_the_api_and_back_to_the_url() {
+        let params: HashMap<String, String> = [
+            ("search", " dupo "),
+            ("status", "ACTIVE"),
+            ("role", "coordinator"),
+            ("group", "6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10"),
+            ("never", "1"),
+            ("must_change", "1"),
+            ("after", "cursor"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let filter = MemberListFilter::from_query(&params);
+        assert_eq!(
+            filter.api(),
+            json!({
+                "search": "dupo",
+                "status": "ACTIVE",
+                "roles": ["coordinator"],
+                "groupIds": ["6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10"],
+                "neverLoggedIn": true,
+                "mustChangePassword": true,
+            })
+        );
+        assert_eq!(
+            filter.query(&[("after", "x")]),
+            "search=dupo&status=ACTIVE&role=coordinator&group=6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10&never=1&must_change=1&after=x"
+        );
+    }
+
+    #[test]
+    fn unknown_or_malformed_values_are_left_out() {
+        let form = vec![
+            ("status".to_owned(), "DELETED".to_owned()),
+            ("group".to_owned(), "not-a-uuid".to_owned()),
+            ("never".to_owned(), "yes".to_owned()),
+            ("search".to_owned(), "   ".to_owned()),
+        ];
+        let filter = MemberListFilter::from_form(&form);
+        assert_eq!(filter.api(), json!({}));
+        assert_eq!(filter.query(&[]), "");
+    }
+}
