@@ -180,6 +180,16 @@ pub async fn set_status(
         _ => (operations::ACTIVATE, "activated"),
     };
     match visit.run(operation, json!({ "ids": [id] })).await {
+        // Nothing changed: already so, or out of this member's reach (then the page is
+        // a 404, as for any member they may not see).
+        Ok(data)
+            if data
+                .as_object()
+                .and_then(|d| d.values().next())
+                .is_some_and(|r| r["changed"] == 0) =>
+        {
+            show(&visit, &id, None, None, &[]).await
+        }
         Ok(_) => see_other(&visit.path(&format!("/members/{id}?done={done}"))),
         Err(refusal) => show(&visit, &id, None, None, &problems_of(refusal)).await,
     }

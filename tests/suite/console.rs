@@ -1310,3 +1310,98 @@ async fn the_list_filters_by_role_group_and_given_password_and_invites_the_check
     let seen = t.ok("acme", &admin, query, json!({ "id": in_group })).await;
     assert_eq!(seen["member"]["pendingInvitation"]["kind"], "ACTIVATION");
 }
+
+#[tokio::test]
+async fn a_coordinator_of_one_group_sees_and_acts_on_that_group_only() {
+    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let group = t
+        .ok(
+            "coop",
+            &admin,
+            "mutation { createGroup(input: {name: \"Légumes\"}) { id } }",
+            json!({}),
+        )
+        .await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let inside = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Ines", "lastName": "Inside", "email": "ines@example.org", "groupIds": [group] }),
+        )
+        .await;
+    let outside = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Otto", "lastName": "Outside", "email": "otto@example.org" }),
+        )
+        .await;
+    let coordinator = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Cora", "lastName": "Coord", "email": "cora@example.org",
+                    "roles": [{ "role": "coordinator", "groupId": group }] }),
+        )
+        .await;
+    t.member_token("coop", &coordinator, "cora-password-1").await;
+    let mut cora = Browser::new(&t, "coop");
+    cora.sign_in("cora@example.org", "cora-password-1").await;
+
+    let list = cora.get("/members").await;
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains("Ines Inside") && !list.body.contains("Otto Outside"),
+        "{}",
+        list.body
+    );
+    for absent in ["/admin/imports", "/admin/audit", "/admin/invitations"] {
+        assert!(
+            !list.body.contains(&format!("href=\"/t/coop{absent}\"")),
+            "{absent} not offered"
+        );
+    }
+    assert_eq!(cora.get(&format!("/members/{outside}")).await.status, 404);
+    assert_eq!(cora.get("/imports").await.status, 403);
+
+    let csrf = Browser::csrf(&list);
+    let forged = cora
+        .post(
+            &format!("/members/{outside}/status"),
+            &[("csrf", &csrf), ("status", "DEACTIVATED")],
+        )
+        .await;
+    assert_eq!(forged.status, 404, "{}", forged.body);
+    let everyone = cora
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("everyone", "1"),
+                ("action", "deactivate"),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(everyone.status, 303, "{}", everyone.body);
+    let status = |id: String| {
+        let t = &t;
+        let admin = admin.clone();
+        async move {
+            t.ok(
+                "coop",
+                &admin,
+                "query($id: ID!) { member(id: $id) { status } }",
+                json!({ "id": id }),
+            )
+            .await["member"]["status"]
+                .clone()
+        }
+    };
+    assert_eq!(status(outside).await, "ACTIVE", "outside the group: untouched");
+    assert_eq!(status(inside).await, "DEACTIVATED", "inside the group: acted on");
+}
