@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use minijinja::{context, Value};
-use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{handler, Body, Request, Response};
 use serde_json::json;
@@ -66,12 +65,7 @@ async fn show(
         notice,
         problem => (!problem.is_empty()).then(|| problem.join(" ")),
     };
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    visit.render_status(status, "account.html", "account", &title, extra)
+    visit.render_form(!problems.is_empty(), "account.html", "account", &title, extra)
 }
 
 /// POST: saves the profile (`updateMyProfile`).

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use minijinja::{context, Value};
-use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{handler, Body, Request, Response};
 use serde_json::json;
@@ -57,12 +56,7 @@ async fn show(visit: &Visit, notice: Option<String>, problem: Option<String>, dr
         notice,
         problem,
     };
-    let status = if problem_status(&extra) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    visit.render_status(status, "groups.html", "groups", &title, extra)
+    visit.render_form(problem_status(&extra), "groups.html", "groups", &title, extra)
 }
 
 fn problem_status(extra: &Value) -> bool {

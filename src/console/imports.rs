@@ -382,12 +382,7 @@ async fn show(
         problem => (!page_problem.is_empty()).then_some(page_problem),
         notice,
     };
-    let status_code = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    visit.render_status(status_code, "import.html", "imports", &title, extra)
+    visit.render_form(!problems.is_empty(), "import.html", "imports", &title, extra)
 }
 
 /// POST: apply (with the confirmations ticked), cancel or undo the import.

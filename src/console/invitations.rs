@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use fluent_bundle::FluentValue;
 use minijinja::{context, Value};
-use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{handler, Body, Request, Response};
 use serde_json::json;
@@ -209,12 +208,7 @@ async fn invite_form(visit: &Visit, form: &[(String, String)], problem: Option<S
         message => value_of(form, "message").unwrap_or_default(),
         problem,
     };
-    let status = if form.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    visit.render_status(status, "invite.html", "invitations", &title, extra)
+    visit.render_form(!form.is_empty(), "invite.html", "invitations", &title, extra)
 }
 
 /// POST: invites the pasted addresses (`inviteMembers`) and says what became of each.

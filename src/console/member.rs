@@ -131,12 +131,7 @@ async fn show(
         notice,
         problem,
     };
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    visit.render_status(status, "member.html", "members", &title, extra)
+    visit.render_form(!problems.is_empty(), "member.html", "members", &title, extra)
 }
 
 /// POST: saves the edit form (`updateMember`).
@@ -298,12 +293,7 @@ async fn new_form(visit: &Visit, form: &[(String, String)], problems: &[(String,
         invite => value_of(form, "invite").is_some(),
         problem => (!problem.is_empty()).then(|| problem.join(" ")),
     };
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    visit.render_status(status, "member_new.html", "members", &title, extra)
+    visit.render_form(!problems.is_empty(), "member_new.html", "members", &title, extra)
 }
 
 /// POST: creates the member (`createMember`) and opens their page.
@@ -466,11 +456,7 @@ async fn merge_page(visit: &Visit, id: &str, params: &HashMap<String, String>, p
                 .collect()
         })
         .unwrap_or_default();
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let refused = problem.is_some();
     let extra = context! {
         member => Value::from_serialize(&member),
         other => Value::from_serialize(&other),
@@ -479,7 +465,7 @@ async fn merge_page(visit: &Visit, id: &str, params: &HashMap<String, String>, p
         search,
         problem,
     };
-    visit.render_status(status, "merge.html", "members", &title, extra)
+    visit.render_form(refused, "merge.html", "members", &title, extra)
 }
 
 /// POST: `mergeMembers` — the member chosen to stay keeps the other's roles, groups,

@@ -293,6 +293,16 @@ impl Visit {
         self.render_status(StatusCode::OK, template, page, title, extra)
     }
 
+    /// A page holding a form: 422 when `refused` (the API's problems are on it), else 200.
+    fn render_form(&self, refused: bool, template: &str, page: &str, title: &str, extra: Value) -> Response {
+        let status = if refused {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        self.render_status(status, template, page, title, extra)
+    }
+
     fn render_status(&self, status: StatusCode, template: &str, page: &str, title: &str, extra: Value) -> Response {
         let base = page_context(
             &self.app,
