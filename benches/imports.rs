@@ -55,7 +55,7 @@ fn main() {
                 "ten-uploads" => previews_at_once(10).await,
                 "write-xlsx" => {
                     let path = std::env::var("ROSTER_BENCH_FILE").unwrap();
-                    std::fs::write(path, as_xlsx(&sync_rows(rows))).unwrap();
+                    std::fs::write(path, as_xlsx(&support::sync_rows(rows))).unwrap();
                 }
                 other => panic!("unknown scenario {other}"),
             }
@@ -138,25 +138,8 @@ impl Bench {
     }
 
     async fn upload(&self, mode: &str, name: &str, bytes: impl Into<std::borrow::Cow<'static, [u8]>>) -> Value {
-        let query = format!("mutation($input: StartImportInput!) {{ startImport(input: $input) {{ {JOB} }} }}");
-        let operations = json!({ "query": query, "variables": { "input": { "mode": mode, "file": null } } });
-        let form = reqwest::multipart::Form::new()
-            .text("operations", operations.to_string())
-            .text("map", json!({ "0": ["variables.input.file"] }).to_string())
-            .part("0", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
-        let answer: Value = self
-            .client
-            .post(format!("http://{}/t/{SLUG}/graphql", self.served.addr))
-            .bearer_auth(&self.token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert!(answer["errors"].is_null(), "{answer}");
-        answer["data"]["startImport"].clone()
+        let endpoint = format!("http://{}/t/{SLUG}/graphql", self.served.addr);
+        support::start_import(&self.client, &endpoint, &self.token, mode, name, bytes, JOB).await
     }
 
     async fn stop(self) {
@@ -167,44 +150,10 @@ impl Bench {
     }
 }
 
-/// The SYNC file: every member but each 20th, each 10th with a new last name, and 5% new people.
-fn sync_rows(members: usize) -> Vec<[String; 4]> {
-    let mut rows = Vec::with_capacity(members);
-    for n in 0..members {
-        if n % 20 == 0 {
-            continue;
-        }
-        let (first, last, login, email) = support::person(n);
-        let last = if n % 10 == 1 { format!("{last}-Martin") } else { last };
-        rows.push([login, email, first, last]);
-    }
-    for n in 0..members / 20 {
-        let (first, last, _, _) = support::person(n);
-        rows.push([
-            String::new(),
-            format!("new{n}@example.net"),
-            first,
-            format!("{last} Nouveau"),
-        ]);
-    }
-    rows
-}
-
-const HEADERS: [&str; 4] = ["Identifiant", "Email", "Prénom", "Nom"];
-
-fn as_csv(rows: &[[String; 4]]) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
-    writer.write_record(HEADERS).unwrap();
-    for row in rows {
-        writer.write_record(row).unwrap();
-    }
-    writer.into_inner().unwrap()
-}
-
 fn as_xlsx(rows: &[[String; 4]]) -> Vec<u8> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (c, header) in HEADERS.iter().enumerate() {
+    for (c, header) in support::HEADERS.iter().enumerate() {
         sheet.write_string(0, c as u16, *header).unwrap();
     }
     for (r, row) in rows.iter().enumerate() {
@@ -254,7 +203,7 @@ async fn sync_at_scale(label: &str, database: Option<&String>, members: usize, x
         std::fs::remove_file(&path).ok();
         bytes
     } else {
-        as_csv(&sync_rows(members))
+        support::as_csv(&support::sync_rows(members))
     };
     println!("file: {:.1} MB", file.len() as f64 / 1e6);
 

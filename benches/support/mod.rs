@@ -271,3 +271,139 @@ pub async fn seed_members(app: &App, slug: &str, count: usize) -> Vec<Uuid> {
     }
     ids
 }
+
+/// The columns of [`sync_rows`]' files, as a French coordinator names them.
+pub const HEADERS: [&str; 4] = ["Identifiant", "Email", "Prénom", "Nom"];
+
+/// The SYNC file for a tenant seeded with `members` [`person`]s, as rows under [`HEADERS`]:
+/// every member but each 20th (5% absent), each 10th with a new last name (10% updated),
+/// and `members / 20` new people (5% created).
+pub fn sync_rows(members: usize) -> Vec<[String; 4]> {
+    let mut rows = Vec::with_capacity(members);
+    for n in 0..members {
+        if n % 20 == 0 {
+            continue;
+        }
+        let (first, last, login, email) = person(n);
+        let last = if n % 10 == 1 { format!("{last}-Martin") } else { last };
+        rows.push([login, email, first, last]);
+    }
+    for n in 0..members / 20 {
+        let (first, last, _, _) = person(n);
+        rows.push([
+            String::new(),
+            format!("new{n}@example.net"),
+            first,
+            format!("{last} Nouveau"),
+        ]);
+    }
+    rows
+}
+
+/// `rows` as a `;`-separated CSV file with [`HEADERS`], as French spreadsheets save it.
+pub fn as_csv(rows: &[[String; 4]]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+    writer.write_record(HEADERS).unwrap();
+    for row in rows {
+        writer.write_record(row).unwrap();
+    }
+    writer.into_inner().unwrap()
+}
+
+/// Starts an import of the file `name` holding `bytes` in `mode` (CREATE, UPDATE, SYNC)
+/// with `startImport` at the GraphQL `endpoint`, as the holder of `token`; returns the job
+/// with the fields of `selection` (the mutation answers once the preview is done).
+pub async fn start_import(
+    http: &reqwest::Client,
+    endpoint: &str,
+    token: &str,
+    mode: &str,
+    name: &str,
+    bytes: impl Into<std::borrow::Cow<'static, [u8]>>,
+    selection: &str,
+) -> Value {
+    let query = format!("mutation($input: StartImportInput!) {{ startImport(input: $input) {{ {selection} }} }}");
+    let operations = serde_json::json!({ "query": query, "variables": { "input": { "mode": mode, "file": null } } });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", serde_json::json!({ "0": ["variables.input.file"] }).to_string())
+        .part("0", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    let answer: Value = http
+        .post(endpoint)
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(answer["errors"].is_null(), "{answer}");
+    answer["data"]["startImport"].clone()
+}
+
+/// An app started for a bench in a temporary folder, on SQLite or on a fresh PostgreSQL
+/// database, with its sessions in this process or in Redis.
+pub struct Started {
+    pub app: App,
+    /// Holds the tenant file, the SQLite file and the data folder.
+    pub dir: tempfile::TempDir,
+    /// The PostgreSQL server's URL and the name of the database made for this run.
+    pub postgres: Option<(String, String)>,
+}
+
+/// Starts the app with one tenant, `slug`, configured by `tenant_toml`, on the embedded
+/// default or on `database` (a PostgreSQL server URL; a fresh database is made on it)
+/// and `redis`; `adjust` changes the settings before the start. Creates the bench admin.
+pub async fn start_app(
+    slug: &str,
+    tenant_toml: &str,
+    database: Option<&str>,
+    redis: Option<&str>,
+    adjust: impl FnOnce(&mut roster::config::Settings),
+) -> Started {
+    use roster::config::{EnvOverrides, Settings, TenantRegistry};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("tenants")).unwrap();
+    std::fs::write(dir.path().join(format!("tenants/{slug}.toml")), tenant_toml).unwrap();
+    let (postgres, database_url) = match database {
+        Some(server) => {
+            let (name, url) = fresh_postgres(server).await;
+            (Some((server.to_owned(), name)), url)
+        }
+        None => (None, format!("sqlite://{}/bench.db?mode=rwc", dir.path().display())),
+    };
+    let mut settings = Settings {
+        data_dir: dir.path().join("data"),
+        outbox_dir: dir.path().join("outbox"),
+        database_url,
+        ..Settings::default()
+    };
+    if let Some(redis) = redis {
+        settings.redis_url = Some(redis.to_owned());
+        settings.redis_prefix = format!("rosterbench:{}:", Uuid::new_v4().simple());
+    }
+    adjust(&mut settings);
+    let tenants = TenantRegistry::load(dir.path(), EnvOverrides::None).unwrap();
+    let app = App::start(settings, tenants).await.unwrap();
+    create_admin(&app, slug).await;
+    Started { app, dir, postgres }
+}
+
+impl Started {
+    /// Closes the database and drops the PostgreSQL database, unless `keep` (for EXPLAIN
+    /// afterwards: then says where the data is).
+    pub async fn finish(self, keep: bool) {
+        if keep {
+            match &self.postgres {
+                Some((_, name)) => println!("kept database {name}"),
+                None => println!("kept {}", self.dir.keep().join("bench.db").display()),
+            }
+            return;
+        }
+        let _ = self.app.db.close_by_ref().await;
+        if let Some((server, name)) = &self.postgres {
+            drop_postgres(server, name).await;
+        }
+    }
+}
