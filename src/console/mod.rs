@@ -826,6 +826,24 @@ pub async fn members(
     };
     let connection = &data["members"];
     let query = |extra: &[(&str, &str)]| format!("{}?{}", visit.path("/members"), filters.query(extra));
+    // Counting a filter reads every member it matches: done when the list fits on this
+    // page (the rows are the count), when the page must say it (the never-signed-in
+    // list's invitations), or when asked (`?count=1`); otherwise the list reads one page.
+    let rows = connection["nodes"].as_array().map_or(0, Vec::len) as i64;
+    let more = connection["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false);
+    let total = if !more && after.is_none() {
+        Some(rows)
+    } else if filters.never || params.get("count").is_some_and(|c| c == "1") {
+        match visit
+            .run(operations::COUNT_MEMBERS, json!({ "filter": filters.api() }))
+            .await
+        {
+            Ok(data) => data["members"]["totalCount"].as_i64(),
+            Err(refusal) => return visit.refused("members", &title, refusal),
+        }
+    } else {
+        None
+    };
     let next_page = connection["pageInfo"]["hasNextPage"]
         .as_bool()
         .unwrap_or(false)
@@ -852,7 +870,8 @@ pub async fn members(
         rows => Value::from_serialize(&connection["nodes"]),
         groups => Value::from_serialize(&data["groups"]),
         roles => Value::from_serialize(&data["tenant"]["roles"]),
-        total => connection["totalCount"].as_i64().unwrap_or(0),
+        total,
+        count_link => query(&[("count", "1")]),
         filters => Value::from_serialize(&filters),
         after => after.is_some(),
         first_page => query(&[]),

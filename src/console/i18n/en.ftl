@@ -419,3 +419,6 @@ link-revert-expired = This link has expired: it worked for seven days. If you di
 members-role = Role
 members-must-change = Must change their password
 bulk-send-activation = Send an activation invitation
+members-count-more = More than 50 members.
+members-count-them = Count them
+bulk-everyone-uncounted = all members matching this filter, not only those checked (the confirmation counts them)

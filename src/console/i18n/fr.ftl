@@ -419,3 +419,6 @@ link-revert-expired = Ce lien a expiré : il valait sept jours. Si vous n'avez p
 members-role = Rôle
 members-must-change = Doit changer son mot de passe
 bulk-send-activation = Envoyer une invitation d'activation
+members-count-more = Plus de 50 membres.
+members-count-them = Les compter
+bulk-everyone-uncounted = tous les membres qui répondent à ce filtre, pas seulement ceux cochés (la confirmation les compte)

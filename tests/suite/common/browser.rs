@@ -53,13 +53,15 @@ pub async fn run_until_settled(chromium: &str, url: &str, timeout: Duration) -> 
 }
 
 /// Opens `url` in headless Chromium started with `extra_args`, and evaluates `state` (a
-/// JavaScript expression) every 200 ms until it yields `done` or `failed` or `timeout`
-/// of real time has passed; returns the DOM then.
+/// JavaScript expression) every 200 ms, once the page has loaded, until it yields `done`
+/// or `failed` or `timeout` of real time has passed; returns the DOM then.
 pub async fn run_until(chromium: &str, url: &str, extra_args: &[&str], state: &str, timeout: Duration) -> String {
     let deadline = tokio::time::Instant::now() + timeout;
     let mut session = Session::start(chromium, url, extra_args, timeout).await;
+    // Never on a page still being parsed: its later elements would be missing.
+    let when_loaded = format!("document.readyState === 'complete' ? ({state}) : ''");
     loop {
-        let state = session.evaluate(state).await;
+        let state = session.evaluate(&when_loaded).await;
         if state == "done" || state == "failed" || tokio::time::Instant::now() >= deadline {
             return session
                 .evaluate("document.documentElement.outerHTML")
