@@ -945,3 +945,51 @@ async fn a_search_prefix_covering_many_words_pages_through_every_member_once() {
     let expected: Vec<String> = (0..30).map(|n| format!("Vol{n:02}")).collect();
     assert_eq!(seen, expected);
 }
+
+#[tokio::test]
+async fn a_one_word_search_with_a_status_pages_through_that_status_only() {
+    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let mut deactivated = Vec::new();
+    for i in 0..6 {
+        let id = t
+            .create_member(
+                "coop",
+                &admin,
+                json!({ "firstName": format!("Zed{i}"), "lastName": "Zorglub", "email": format!("z{i}@example.org") }),
+            )
+            .await;
+        if i % 2 == 1 {
+            deactivated.push(id);
+        }
+    }
+    t.ok(
+        "coop",
+        &admin,
+        "mutation($ids: [ID!]!) { deactivateMembers(selection: {ids: $ids}) { changed } }",
+        json!({ "ids": deactivated }),
+    )
+    .await;
+    let query = "query($status: MemberStatus, $after: String) { members(first: 2, after: $after, filter: {search: \"zorglub\", status: $status}) { nodes { firstName status } pageInfo { hasNextPage endCursor } } }";
+    for (status, expected) in [
+        ("ACTIVE", ["Zed0", "Zed2", "Zed4"]),
+        ("DEACTIVATED", ["Zed1", "Zed3", "Zed5"]),
+    ] {
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let page = t
+                .ok("coop", &admin, query, json!({ "status": status, "after": after }))
+                .await;
+            for node in page["members"]["nodes"].as_array().unwrap() {
+                assert_eq!(node["status"], status);
+                seen.push(node["firstName"].as_str().unwrap().to_owned());
+            }
+            if page["members"]["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = page["members"]["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen, expected, "{status}");
+    }
+}
