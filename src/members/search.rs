@@ -86,10 +86,12 @@ pub fn query_terms(search: &str) -> Vec<String> {
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|t| !t.is_empty())
         .flat_map(|t| {
-            if t.chars().all(|c| c.is_ascii_alphanumeric()) {
-                split_words(t).map(cut).collect::<Vec<_>>()
-            } else {
+            // A login or an address being typed ("marie.dup", "m.dupont@ex") is matched
+            // whole, by prefix; anything else by its words ("Dupont-Martin", "o'hara").
+            if t.contains(['.', '@']) {
                 vec![cut(t)]
+            } else {
+                split_words(t).map(cut).collect::<Vec<_>>()
             }
         })
         .collect();
@@ -250,6 +252,9 @@ mod tests {
         assert_eq!(query_terms("  Hélène  DUPO "), ["helene", "dupo"]);
         assert_eq!(query_terms("dupont12"), ["dupont", "12"]);
         assert_eq!(query_terms("marie.dup"), ["marie.dup"]);
+        assert_eq!(query_terms("m.dupont@ex"), ["m.dupont@ex"]);
+        assert_eq!(query_terms("Dupont-Martin"), ["dupont", "martin"]);
+        assert_eq!(query_terms("O'Hara"), ["o", "hara"]);
         let numbered = tokens("elodie.dupont123", "Élodie", "Dupont", None, None);
         assert!(numbered.contains("dupont") && numbered.contains("123"));
         assert!(

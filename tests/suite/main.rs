@@ -12,6 +12,7 @@ mod cli;
 mod console;
 mod console_a11y;
 mod console_imports;
+mod console_journeys;
 mod cors;
 mod frontend_example;
 mod groups;
