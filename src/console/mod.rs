@@ -479,8 +479,11 @@ fn page_context(
             Err(_) => at.to_owned(),
         }
     });
+    // A count as the reader writes it: 12,345 in English, 12 345 in French.
+    let num = Value::from_function(move |n: i64| -> String { group_digits(n, lang) });
     context! {
         when => when,
+        num => num,
         can_create_members => me.is_some_and(|m| m.can("members.create")),
         can_send_invitations => me.is_some_and(|m| m.can("invitations.send")),
         can_read_audit => me.is_some_and(|m| m.can("audit.read")),
@@ -497,6 +500,23 @@ fn page_context(
         can_read_members => me.is_some_and(|m| m.can("members.read")),
         csrf => csrf_field,
     }
+}
+
+/// `n` with its thousands grouped as `lang` writes them.
+fn group_digits(n: i64, lang: &str) -> String {
+    let separator = if lang == "fr" { '\u{202f}' } else { ',' };
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(separator);
+        }
+        grouped.push(digit);
+    }
+    if n < 0 {
+        grouped.insert(0, '-');
+    }
+    grouped
 }
 
 /// A page on the console's layout for someone not signed in (the pages behind emailed
@@ -955,6 +975,15 @@ pub fn stylesheet() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_as_each_language_writes_them() {
+        assert_eq!(group_digits(100_000, "en"), "100,000");
+        assert_eq!(group_digits(1_234_567, "fr"), "1\u{202f}234\u{202f}567");
+        assert_eq!(group_digits(999, "en"), "999");
+        assert_eq!(group_digits(-4_500, "en"), "-4,500");
+        assert_eq!(group_digits(0, "fr"), "0");
+    }
 
     #[test]
     fn every_template_parses() {
