@@ -87,23 +87,21 @@ async fn show(
         Ok(me) => me.clone(),
         Err(elsewhere) => return see_other(&elsewhere),
     };
-    let member = match visit.run(operations::MEMBER, json!({ "id": id })).await {
-        Ok(data) if !data["member"].is_null() => data["member"].clone(),
-        Ok(_) | Err(_) => return super::member_not_found(visit),
-    };
-    let history = if me.can("audit.read") {
-        visit
-            .run(operations::MEMBER_HISTORY, json!({ "id": id }))
-            .await
-            .ok()
-            .map(|d| d["auditLog"]["nodes"].clone())
-    } else {
-        None
-    };
-    let choices = if me.can("roles.assign") {
-        visit.run(operations::ROLE_CHOICES, json!({})).await.ok()
-    } else {
-        None
+    let (with_history, with_choices) = (me.can("audit.read"), me.can("roles.assign"));
+    let variables = json!({ "id": id, "history": with_history, "choices": with_choices });
+    let (member, history, choices) = match visit.run(operations::MEMBER_PAGE, variables).await {
+        Ok(data) if !data["member"].is_null() => (
+            data["member"].clone(),
+            with_history.then(|| data["auditLog"]["nodes"].clone()),
+            with_choices.then(|| json!({ "tenant": data["tenant"], "groups": data["groups"] })),
+        ),
+        Ok(_) => return super::member_not_found(visit),
+        // A right held within a group only may not reach the history or the choices:
+        // the member alone, then.
+        Err(_) => match visit.run(operations::MEMBER, json!({ "id": id })).await {
+            Ok(data) if !data["member"].is_null() => (data["member"].clone(), None, None),
+            Ok(_) | Err(_) => return super::member_not_found(visit),
+        },
     };
     let held = member["roles"].as_array().cloned().unwrap_or_default();
     let held_everywhere: Vec<String> = held

@@ -101,8 +101,16 @@ mod operations {
     pub const HOME_IMPORTS: &str = include_str!("operations/home_imports.graphql");
     pub const MEMBERS: &str = include_str!("operations/members.graphql");
     pub const CHANGE_PASSWORD: &str = include_str!("operations/change_password.graphql");
-    pub const MEMBER: &str = include_str!("operations/member.graphql");
-    pub const MEMBER_HISTORY: &str = include_str!("operations/member_history.graphql");
+    pub const MEMBER: &str = concat!(
+        include_str!("operations/member.graphql"),
+        include_str!("operations/member_fields.graphql")
+    );
+    /// A member's page in one request: the member, and as the reader's rights allow
+    /// (`$history`, `$choices`), their history and the roles and groups to hand out.
+    pub const MEMBER_PAGE: &str = concat!(
+        include_str!("operations/member_page.graphql"),
+        include_str!("operations/member_fields.graphql")
+    );
     pub const UPDATE_MEMBER: &str = include_str!("operations/update_member.graphql");
     pub const CREATE_MEMBER: &str = include_str!("operations/create_member.graphql");
     pub const DEACTIVATE: &str = include_str!("operations/deactivate.graphql");
@@ -132,7 +140,6 @@ mod operations {
     pub const EXPORT_MEMBERS: &str = include_str!("operations/export_members.graphql");
     pub const COUNT_MEMBERS: &str = include_str!("operations/count_members.graphql");
     pub const SET_MEMBER_ROLES: &str = include_str!("operations/set_member_roles.graphql");
-    pub const ROLE_CHOICES: &str = include_str!("operations/role_choices.graphql");
     pub const MERGE_MEMBERS: &str = include_str!("operations/merge_members.graphql");
     pub const IMPORTS: &str = include_str!("operations/imports.graphql");
     pub const IMPORT_JOB: &str = include_str!("operations/import_job.graphql");
