@@ -60,11 +60,6 @@ const REPEATS: usize = 10;
 /// Sequential GETs of a page by one session, before the concurrent run.
 const SOLO: usize = 20;
 
-/// A number from the environment, or `default`.
-fn env_or(key: &str, default: u64) -> u64 {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 /// The runs on the embedded default, then on PostgreSQL + Redis when configured, then
 /// every target's verdict.
 fn main() {
@@ -74,7 +69,7 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let seconds = env_or("ROSTER_BENCH_SECONDS", 10);
+        let seconds = support::env_or("ROSTER_BENCH_SECONDS", 10);
         let mut verdicts = run("embedded (SQLite + in-process store)", None, None, seconds).await;
         match (
             std::env::var("ROSTER_BENCH_DATABASE_URL"),

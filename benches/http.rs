@@ -25,10 +25,6 @@ default_locale = "en"
 permissions = ["*"]
 "#;
 
-fn env_or(key: &str, default: u64) -> u64 {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 fn main() {
     roster::allocator::return_freed_memory_at_once();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -36,8 +32,8 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let seconds = env_or("ROSTER_BENCH_SECONDS", 10);
-        let connections = env_or("ROSTER_BENCH_CONNECTIONS", 64) as usize;
+        let seconds = support::env_or("ROSTER_BENCH_SECONDS", 10);
+        let connections = support::env_or("ROSTER_BENCH_CONNECTIONS", 64) as usize;
         run("embedded (SQLite + in-process store)", None, None, seconds, connections).await;
         match (
             std::env::var("ROSTER_BENCH_DATABASE_URL"),

@@ -52,10 +52,6 @@ const PAGE_QUERY: &str =
     "query($after: String) { members(first: 50, after: $after) { nodes { id } pageInfo { endCursor hasNextPage } } }";
 const RELATED_QUERY: &str = "query($after: String) { members(first: 50, after: $after) { nodes { id login roles { role { key } } groups { name } } } }";
 
-fn env_or(key: &str, default: u64) -> u64 {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 fn main() {
     roster::allocator::return_freed_memory_at_once();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -63,7 +59,7 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let seconds = env_or("ROSTER_BENCH_SECONDS", 10);
+        let seconds = support::env_or("ROSTER_BENCH_SECONDS", 10);
         run("embedded (SQLite + in-process store)", None, None, seconds).await;
         match (
             std::env::var("ROSTER_BENCH_DATABASE_URL"),

@@ -407,3 +407,9 @@ impl Started {
         }
     }
 }
+
+/// A whole number from the environment variable `key`, or `default` when unset or not a
+/// number (the benches' knobs: ROSTER_BENCH_SECONDS, ROSTER_BENCH_CONNECTIONS, …).
+pub fn env_or(key: &str, default: u64) -> u64 {
+    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
