@@ -10,7 +10,7 @@ use poem::{handler, Body, Request, Response};
 use serde_json::json;
 
 use super::member_filter::MemberListFilter;
-use super::{catalog, not_found, operations, posted, see_other, value_of, Visit};
+use super::{catalog, not_found, operations, posted, root_field, see_other, value_of, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
 
@@ -111,11 +111,7 @@ pub async fn act(
     let variables = json!({ "selection": selection, "group": group });
     match visit.run(operation, variables).await {
         Ok(data) => {
-            let result = data
-                .as_object()
-                .and_then(|d| d.values().next())
-                .cloned()
-                .unwrap_or_default();
+            let result = root_field(&data);
             // Invitations sent, or members changed: the list says which.
             let (notice, count) = match result["invitations"].as_array() {
                 Some(sent) => ("activations", sent.len() as i64),

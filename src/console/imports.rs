@@ -15,7 +15,9 @@ use poem::{handler, Body, Request, Response};
 use serde_json::json;
 use tokio::io::AsyncReadExt;
 
-use super::{not_found, operations, plain_error, posted, problems_of, see_other, value_of, Visit};
+use super::{
+    not_found, operations, page_problem, plain_error, posted, problem_for, problems_of, see_other, value_of, Visit,
+};
 use crate::app::App;
 use crate::graphql::Schemas;
 
@@ -101,13 +103,6 @@ async fn render_list(
                 .finish();
             visit.path(&format!("/imports?{query}"))
         });
-    let problem_of = |field: &str| problems.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
-    let page_problem = problems
-        .iter()
-        .filter(|(field, _)| !matches!(field.as_str(), "input.file" | "input.defaults.message"))
-        .map(|(_, message)| message.clone())
-        .collect::<Vec<_>>()
-        .join(" ");
     let modes: Vec<_> = MODES
         .iter()
         .map(|(value, label)| json!({ "value": value, "label": label }))
@@ -125,9 +120,9 @@ async fn render_list(
         modes => Value::from_serialize(&modes),
         groups => Value::from_serialize(&manual_groups),
         chosen => Value::from_serialize(chosen),
-        file_problem => problem_of("input.file"),
-        message_problem => problem_of("input.defaults.message"),
-        problem => (!page_problem.is_empty()).then_some(page_problem),
+        file_problem => problem_for(problems, "input.file"),
+        message_problem => problem_for(problems, "input.defaults.message"),
+        problem => page_problem(problems, &["input.file", "input.defaults.message"]),
         refresh => busy.then_some(2),
         next_page,
         notice,
@@ -354,13 +349,6 @@ async fn show(
         .as_str()
         .and_then(|until| chrono::DateTime::parse_from_rfc3339(until).ok())
         .is_some_and(|until| until > chrono::Utc::now());
-    let problem_of = |field: &str| problems.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
-    let page_problem = problems
-        .iter()
-        .filter(|(field, _)| !matches!(field.as_str(), "skipInvalidRows" | "allowMassDeactivation"))
-        .map(|(_, message)| message.clone())
-        .collect::<Vec<_>>()
-        .join(" ");
     let mode_label = MODES
         .iter()
         .find(|(name, _)| Some(*name) == job["mode"].as_str())
@@ -377,9 +365,9 @@ async fn show(
         undoable,
         working => matches!(status, "VALIDATING" | "APPLYING"),
         refresh => matches!(status, "VALIDATING" | "APPLYING").then_some(1),
-        skip_problem => problem_of("skipInvalidRows"),
-        mass_problem => problem_of("allowMassDeactivation"),
-        problem => (!page_problem.is_empty()).then_some(page_problem),
+        skip_problem => problem_for(problems, "skipInvalidRows"),
+        mass_problem => problem_for(problems, "allowMassDeactivation"),
+        problem => page_problem(problems, &["skipInvalidRows", "allowMassDeactivation"]),
         notice,
     };
     visit.render_form(!problems.is_empty(), "import.html", "imports", &title, extra)

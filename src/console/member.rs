@@ -11,7 +11,7 @@ use poem::{handler, Body, Request, Response};
 use serde_json::json;
 
 use super::member_filter::MemberListFilter;
-use super::{form_fields, not_found, operations, posted, problems_of, see_other, value_of, Field, Visit};
+use super::{form_fields, not_found, operations, posted, problems_of, root_field, see_other, value_of, Field, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
 
@@ -175,14 +175,7 @@ pub async fn set_status(
     match visit.run(operation, json!({ "ids": [id] })).await {
         // Nothing changed: already so, or out of this member's reach (then the page is
         // a 404, as for any member they may not see).
-        Ok(data)
-            if data
-                .as_object()
-                .and_then(|d| d.values().next())
-                .is_some_and(|r| r["changed"] == 0) =>
-        {
-            show(&visit, &id, None, None, &[]).await
-        }
+        Ok(data) if root_field(&data)["changed"] == 0 => show(&visit, &id, None, None, &[]).await,
         Ok(_) => see_other(&visit.path(&format!("/members/{id}?done={done}"))),
         Err(refusal) => show(&visit, &id, None, None, &problems_of(refusal)).await,
     }

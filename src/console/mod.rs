@@ -628,6 +628,30 @@ fn problems_of(refusal: Refusal) -> Vec<(String, String)> {
     }
 }
 
+/// The problem the API named for `field`, to show next to it.
+fn problem_for(problems: &[(String, String)], field: &str) -> Option<String> {
+    problems.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone())
+}
+
+/// The problems not shown next to one of `beside` (fields with a place of their own on
+/// the page), in one sentence for the top of the page; None when there are none.
+fn page_problem(problems: &[(String, String)], beside: &[&str]) -> Option<String> {
+    let rest: Vec<&str> = problems
+        .iter()
+        .filter(|(field, _)| !beside.contains(&field.as_str()))
+        .map(|(_, message)| message.as_str())
+        .collect();
+    (!rest.is_empty()).then(|| rest.join(" "))
+}
+
+/// The answer of a mutation document's one root field.
+fn root_field(data: &serde_json::Value) -> serde_json::Value {
+    data.as_object()
+        .and_then(|fields| fields.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// A form's fields in order, repeated names (checkboxes) kept.
 async fn pairs(body: Body) -> Vec<(String, String)> {
     let bytes = body.into_bytes().await.unwrap_or_default();
