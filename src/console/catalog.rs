@@ -112,6 +112,9 @@ mod tests {
         assert_eq!(text("en", "members-count", &[("count", 1.into())]), "One member");
         assert_eq!(text("en", "members-count", &[("count", 12.into())]), "12 members");
         assert_eq!(text("fr", "members-count", &[("count", 12.into())]), "12 membres");
+        // French counts 0 as singular: "Un membre" must not say none.
+        assert_eq!(text("fr", "members-count", &[("count", 0.into())]), "Aucun membre");
+        assert_eq!(text("fr", "members-count", &[("count", 1.into())]), "Un membre");
         assert_eq!(language_for("fr-BE"), Some("fr"));
         assert_eq!(language_for("nl-BE"), None);
         assert_eq!(text("nl", "nav-home", &[]), "Home", "English fills the gap");

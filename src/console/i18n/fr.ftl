@@ -36,6 +36,7 @@ members-status-deactivated = Désactivé
 members-never-signed-in = Jamais connectés
 members-filter = Filtrer
 members-count = { $count ->
+    [0] Aucun membre
     [one] Un membre
    *[other] { $count } membres
 }
@@ -96,6 +97,7 @@ invitations-accepted = Acceptées
 invitations-expired = Expirées
 invitations-revoked = Révoquées
 invitations-count = { $count ->
+    [0] Aucune invitation
     [one] Une invitation
    *[other] { $count } invitations
 }
@@ -106,10 +108,12 @@ invitations-by = Invité par
 invitations-resend = Renvoyer la sélection
 invitations-revoke = Révoquer la sélection
 invitations-resent = { $count ->
+    [0] Aucune invitation renvoyée.
     [one] Une invitation renvoyée.
    *[other] { $count } invitations renvoyées.
 }
 invitations-revoked-notice = { $count ->
+    [0] Aucune invitation révoquée.
     [one] Une invitation révoquée : son lien ne marche plus.
    *[other] { $count } invitations révoquées : leurs liens ne marchent plus.
 }
@@ -124,14 +128,17 @@ invite-language = Langue de l'e-mail
 invite-message = Message personnel (facultatif)
 invite-submit = Envoyer les invitations
 invite-invited = { $count ->
+    [0] Personne n'est invité
     [one] Une personne invitée
    *[other] { $count } personnes invitées
 }
 invite-added = { $count ->
+    [0] Aucun membre déjà là ajouté aux groupes
     [one] Un membre déjà là, ajouté aux groupes
    *[other] { $count } membres déjà là, ajoutés aux groupes
 }
 invite-skipped = { $count ->
+    [0] Aucune adresse écartée
     [one] Une adresse écartée
    *[other] { $count } adresses écartées
 }
@@ -146,6 +153,7 @@ audit-until = Au
 audit-target = Concerne
 audit-details = Détails
 audit-count = { $count ->
+    [0] Aucune entrée
     [one] Une entrée
    *[other] { $count } entrées
 }
@@ -161,6 +169,7 @@ activation-submit = { $count ->
    *[other] Envoyer les { $count } invitations
 }
 activation-sent = { $count ->
+    [0] Aucune invitation n'est partie.
     [one] Une invitation à choisir un mot de passe est partie.
    *[other] { $count } invitations à choisir un mot de passe sont parties.
 }
@@ -209,12 +218,14 @@ bulk-go = Continuer
 bulk-confirm = Confirmer
 bulk-cancel = Annuler
 bulk-question = { $count ->
+    [0] { $action } : cela ne touche aucun membre.
     [one] { $action } : cela touche un membre. Continuer ?
    *[other] { $action } : cela touche { $count } membres. Continuer ?
 }
 bulk-nothing = Cochez d'abord des membres, ou choisissez tous ceux qui répondent au filtre.
 bulk-no-group = Choisissez d'abord un groupe.
 bulk-done = { $count ->
+    [0] C'est fait : aucun membre modifié.
     [one] C'est fait : un membre modifié.
    *[other] C'est fait : { $count } membres modifiés.
 }
