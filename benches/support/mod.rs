@@ -192,7 +192,7 @@ pub async fn seed_members(app: &App, slug: &str, count: usize) -> Vec<Uuid> {
             let (first, last, login, email) = person(n);
             let id = Uuid::now_v7();
             ids.push(id);
-            let sort_key = roster::members::create::sort_key(&first, &last);
+            let sort_key = roster::members::write::sort_key(&first, &last);
             for token in roster::members::search::tokens(&login, &first, &last, Some(&email), None) {
                 words.push(member_search_tokens::ActiveModel {
                     tenant: Set(slug.to_owned()),
@@ -239,7 +239,7 @@ pub async fn seed_members(app: &App, slug: &str, count: usize) -> Vec<Uuid> {
                 updated_at: Set(now),
                 deactivated_at: Set(None),
                 version: Set(1),
-                sort_key: Set(roster::members::create::sort_key(&first, &last)),
+                sort_key: Set(roster::members::write::sort_key(&first, &last)),
             });
         }
         members::Entity::insert_many(rows)

@@ -5,7 +5,7 @@ pub mod credentials;
 pub mod tokens;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
 use crate::members::create::{check_emails_free, lock_addresses};
 use crate::members::fields::Checks;
-use crate::members::{self, find, find_by_identifier, STATUS_ACTIVE};
+use crate::members::{self, find, find_by_identifier, write, STATUS_ACTIVE};
 use entity::members as member;
 
 fn locale_of(member: &member::Model, visitor_default: &str) -> String {
@@ -148,15 +148,12 @@ async fn reset_password_once(
             Box::pin(async move {
                 tokens::consume(txn, &found).await?;
                 links_voided_by(txn, &slug, &[member.id], AccountChange::PasswordOrEmail).await?;
-                let version = member.version + 1;
-                let mut active: member::ActiveModel = member.into();
-                active.password_hash = Set(Some(hash));
-                active.uses_default_password = Set(false);
-                active.must_change_password = Set(false);
-                active.last_login_at = Set(Some(Utc::now()));
-                active.version = Set(version);
-                active.updated_at = Set(Utc::now());
-                let saved = active.update(txn).await?;
+                let mut next = member.clone();
+                next.password_hash = Some(hash);
+                next.uses_default_password = false;
+                next.must_change_password = false;
+                next.last_login_at = Some(Utc::now());
+                let saved = write::save_member(txn, &member, next).await?;
                 audit::record(
                     txn,
                     &slug,
@@ -302,9 +299,10 @@ async fn confirm_email_change_once(
                 if kind == ConfirmedAddress::Second {
                     return Ok(saved);
                 }
-                let mut active: member::ActiveModel = saved.into();
-                active.email_verified = Set(true);
-                Ok(active.update(txn).await?)
+                // The link proved the new address: it is verified from now on.
+                let mut proven = saved.clone();
+                proven.email_verified = true;
+                write::save_member(txn, &saved, proven).await
             })
         })
         .await?;

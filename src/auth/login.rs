@@ -4,7 +4,6 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
 use serde_json::json;
 
 use super::password;
@@ -64,13 +63,12 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
     let must_change_password = member.must_change_password || member.uses_default_password;
     let session = open_session(app, tenant, member.id, must_change_password).await?;
     let stale_hash = checked == password::Checked::RightButStale && !member.uses_default_password;
-    let mut active = member.into_active_model();
-    active.last_login_at = Set(Some(Utc::now()));
-    if stale_hash {
-        // Hashed before passwords were normalised: stored again in NFC form.
-        active.password_hash = Set(Some(password::hash(password.to_owned()).await?));
-    }
-    let member = active.update(&app.db).await?;
+    // Hashed before passwords were normalised: stored again in NFC form.
+    let rehashed = match stale_hash {
+        true => Some(password::hash(password.to_owned()).await?),
+        false => None,
+    };
+    let member = crate::members::write::record_sign_in(&app.db, member, rehashed).await?;
     Ok(SignedIn {
         token: session.token,
         expires_at: session.expires_at,

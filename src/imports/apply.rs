@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -27,12 +27,12 @@ use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::error::{Error, FieldError, Result};
 use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations};
-use crate::invitations::{settle_for_members, ACTIVATION, JOIN, PENDING};
-use crate::members::create::{held_addresses, lock_addresses, sort_key};
-use crate::members::{email, search, Origin, STATUS_ACTIVE, STATUS_DEACTIVATED};
+use crate::invitations::{ACTIVATION, JOIN, PENDING};
+use crate::members::create::lock_addresses;
+use crate::members::write::{self, NewMemberRow, ProfileField};
+use crate::members::{email, Origin, Status, STATUS_ACTIVE};
 use entity::{
-    group_members, groups, import_changes, import_jobs, invitations, member_emails, member_search_tokens, members,
-    role_assignments,
+    group_members, groups, import_changes, import_jobs, invitations, member_emails, members, role_assignments,
 };
 
 /// Rows per multi-row statement.
@@ -493,14 +493,8 @@ impl<C: ConnectionTrait> Writer<'_, C> {
 
     async fn create(&mut self, rows: &[(Uuid, &NewRow)]) -> Result<()> {
         let slug = &self.tenant.slug;
-        let defaults: Vec<String> = self.tenant.default_roles().map(|r| r.key.clone()).collect();
         for chunk in rows.chunks(CHUNK) {
-            let mut models = Vec::with_capacity(chunk.len());
-            let mut addresses = Vec::new();
-            let mut holders = Vec::new();
-            let mut words = Vec::new();
-            let mut roles = Vec::new();
-            let mut memberships = Vec::new();
+            let mut new_members = Vec::with_capacity(chunk.len());
             let mut activations = Vec::new();
             for (id, new) in chunk {
                 let (hash, uses_default, must_change) = match &new.password {
@@ -508,64 +502,33 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     PasswordPlan::TenantDefault => (None, true, true),
                     PasswordPlan::None => (None, false, false),
                 };
-                let member = members::Model {
-                    id: *id,
-                    tenant: slug.clone(),
-                    login: new.login.clone(),
-                    login_key: new.login.clone(),
-                    email: new.email.clone(),
-                    secondary_email: new.secondary_email.clone(),
-                    email_verified: false,
-                    // The organization's word: counts at once.
-                    secondary_email_verified: true,
-                    phone: new.phone.clone(),
-                    first_name: new.first_name.clone(),
-                    last_name: new.last_name.clone(),
-                    locale: new.locale.clone(),
-                    status: if new.active { STATUS_ACTIVE } else { STATUS_DEACTIVATED }.to_owned(),
-                    origin: Origin::Import.as_str().to_owned(),
-                    origin_import_id: Some(self.job),
-                    password_hash: hash,
-                    uses_default_password: uses_default,
-                    must_change_password: must_change,
-                    last_login_at: None,
-                    created_at: self.now,
-                    updated_at: self.now,
-                    deactivated_at: (!new.active).then_some(self.now),
-                    version: 1,
-                    sort_key: sort_key(&new.first_name, &new.last_name),
-                };
-                addresses.extend(address_rows(&member));
-                holders.push(member.clone());
-                for word in search::tokens(
-                    &member.login,
-                    &member.first_name,
-                    &member.last_name,
-                    member.email.as_deref(),
-                    member.secondary_email.as_deref(),
-                ) {
-                    words.push((slug.clone(), word, member.id, member.sort_key.clone()));
-                }
-                for role in defaults
-                    .iter()
-                    .chain(new.roles.iter().filter(|r| !defaults.contains(r)))
-                {
-                    roles.push(role_row(slug, member.id, role, self.now));
-                }
-                for group in self.groups_named(&new.groups) {
-                    memberships.push(membership_row(slug, member.id, group, self.now));
+                let mut member =
+                    write::new_member(slug, new.login.clone(), new.first_name.clone(), new.last_name.clone());
+                member.id = *id;
+                member.email = new.email.clone();
+                member.secondary_email = new.secondary_email.clone();
+                member.phone = new.phone.clone();
+                member.locale = new.locale.clone();
+                member.origin = Origin::Import.as_str().to_owned();
+                member.origin_import_id = Some(self.job);
+                member.password_hash = hash;
+                member.uses_default_password = uses_default;
+                member.must_change_password = must_change;
+                (member.created_at, member.updated_at) = (self.now, self.now);
+                if !new.active {
+                    member.status = Status::Deactivated.as_str().to_owned();
+                    member.deactivated_at = Some(self.now);
                 }
                 if new.invite && new.active && member.email.is_some() {
                     activations.push(member.clone());
                 }
-                models.push(member.into_active_model().reset_all());
+                new_members.push(NewMemberRow {
+                    member,
+                    roles: new.roles.iter().map(|r| (r.clone(), None)).collect(),
+                    groups: self.groups_named(&new.groups),
+                });
             }
-            members::Entity::insert_many(models).exec(self.txn).await?;
-            insert_all(self.txn, addresses).await?;
-            settle_for_members(self.txn, slug, &holders).await?;
-            search::insert(self.txn, words).await?;
-            insert_all(self.txn, roles).await?;
-            insert_memberships(self.txn, memberships).await?;
+            write::insert_members(self.txn, self.tenant, new_members).await?;
             let invitations: Vec<invitations::Model> = activations
                 .iter()
                 .map(|m| {
@@ -593,8 +556,6 @@ impl<C: ConnectionTrait> Writer<'_, C> {
     async fn edit(&mut self, edits: &[(&members::Model, &Edit)]) -> Result<()> {
         let slug = self.tenant.slug.clone();
         for chunk in edits.chunks(CHUNK) {
-            let mut reindexed = Vec::new();
-            let mut readdressed = Vec::new();
             let mut status_only: HashMap<bool, Vec<Uuid>> = HashMap::new();
             let mut links_only = Vec::new();
             let (mut closed, mut credentials_changed) = (Vec::new(), Vec::new());
@@ -602,6 +563,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             let mut role_additions = Vec::new();
             let mut group_removals: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
             let mut memberships = Vec::new();
+            let mut saved = Vec::new();
             for (current, edit) in chunk {
                 let row_untouched = edit.fields.is_empty() && !edit.set_password;
                 if let (true, Some((_, active))) = (row_untouched, edit.active) {
@@ -611,7 +573,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 } else {
                     let mut member = (*current).clone();
                     for change in &edit.fields {
-                        set_field(&mut member, &change.field, change.after.clone());
+                        set_from_file(&mut member, change.field, change.after.clone());
                     }
                     if let (true, Some(hash)) = (edit.set_password, &edit.password_hash) {
                         member.password_hash = Some(hash.clone());
@@ -619,29 +581,14 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                         member.must_change_password = true;
                     }
                     if let Some((_, active)) = edit.active {
-                        member.status = if active { STATUS_ACTIVE } else { STATUS_DEACTIVATED }.to_owned();
-                        member.deactivated_at = (!active).then_some(self.now);
+                        set_active(&mut member, active, self.now);
                     }
-                    member.sort_key = sort_key(&member.first_name, &member.last_name);
-                    member.version = current.version + 1;
-                    member.updated_at = self.now;
-                    let searchable = ["login", "email", "secondaryEmail", "firstName", "lastName"];
-                    if edit.fields.iter().any(|f| searchable.contains(&f.field.as_str())) {
-                        reindexed.push(member.clone());
-                    }
-                    if edit
-                        .fields
-                        .iter()
-                        .any(|f| f.field == "email" || f.field == "secondaryEmail")
-                    {
-                        readdressed.push(member.clone());
-                    }
-                    member.into_active_model().reset_all().update(self.txn).await?;
+                    saved.push((*current, member));
                 }
                 if edit.active.is_some_and(|(_, active)| !active) {
                     self.deactivated.push(current.id);
                     closed.push(current.id);
-                } else if edit.set_password || edit.fields.iter().any(|f| f.field == "email") {
+                } else if edit.set_password || edit.fields.iter().any(|f| f.field == ProfileField::Email) {
                     credentials_changed.push(current.id);
                 }
                 if let Some((before, after)) = &edit.roles {
@@ -658,16 +605,17 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                         group_removals.entry(*group).or_default().push(current.id);
                     }
                     for group in after.iter().filter(|g| !before.contains(g)) {
-                        memberships.push(membership_row(&slug, current.id, *group, self.now));
+                        memberships.push(write::membership_of(&slug, current.id, *group, self.now));
                     }
                 }
             }
+            write::save_members(self.txn, saved).await?;
             for (active, ids) in status_only {
-                set_status(self.txn, &ids, active, self.now).await?;
+                write::set_status(self.txn, &ids, Status::of(active), self.now).await?;
             }
             // Roles and groups alone do not go through the member row: bump the version
             // of those members so that undo and later previews see the change.
-            bump_versions(self.txn, &links_only, self.now).await?;
+            write::bump_versions(self.txn, &links_only, self.now).await?;
             for (role, ids) in role_removals {
                 role_assignments::Entity::delete_many()
                     .filter(role_assignments::Column::Tenant.eq(&slug))
@@ -685,9 +633,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     .exec(self.txn)
                     .await?;
             }
-            insert_memberships(self.txn, memberships).await?;
-            rewrite_addresses(self.txn, &readdressed).await?;
-            reindex(self.txn, &slug, &reindexed).await?;
+            write::add_to_groups(self.txn, memberships).await?;
             links_voided_by(self.txn, &slug, &closed, AccountChange::Closed).await?;
             links_voided_by(self.txn, &slug, &credentials_changed, AccountChange::PasswordOrEmail).await?;
             self.advance(chunk.len());
@@ -754,80 +700,28 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             .flat_map(|(member, groups)| {
                 groups
                     .iter()
-                    .map(|g| membership_row(&self.tenant.slug, *member, *g, self.now))
+                    .map(|g| write::membership_of(&self.tenant.slug, *member, *g, self.now))
             })
             .collect();
-        insert_memberships(self.txn, rows).await?;
+        write::add_to_groups(self.txn, rows).await?;
         self.advance(additions.len());
         Ok(())
     }
 }
 
-/// Sets one scalar field of a member by its API name.
-pub(super) fn set_field(member: &mut members::Model, field: &str, value: Option<String>) {
-    match field {
-        "login" => {
-            let login = value.unwrap_or_default();
-            member.login_key = login.clone();
-            member.login = login;
-        }
-        "email" => member.email = value,
-        "secondaryEmail" => {
-            // An address in the organization's file counts at once.
-            member.secondary_email = value;
-            member.secondary_email_verified = true;
-        }
-        "phone" => member.phone = value,
-        "firstName" => member.first_name = value.unwrap_or_default(),
-        "lastName" => member.last_name = value.unwrap_or_default(),
-        "locale" => member.locale = value.unwrap_or_default(),
-        _ => {}
+/// Sets a profile field to a value of the organization's file: a second address given
+/// there counts at once.
+pub(super) fn set_from_file(member: &mut members::Model, field: ProfileField, value: Option<String>) {
+    field.set(member, value);
+    if field == ProfileField::SecondaryEmail {
+        member.secondary_email_verified = true;
     }
 }
 
-pub(super) async fn set_status<C: ConnectionTrait>(
-    conn: &C,
-    ids: &[Uuid],
-    active: bool,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    for chunk in ids.chunks(CHUNK) {
-        members::Entity::update_many()
-            .col_expr(
-                members::Column::Status,
-                Expr::value(if active { STATUS_ACTIVE } else { STATUS_DEACTIVATED }),
-            )
-            .col_expr(members::Column::DeactivatedAt, Expr::value((!active).then_some(now)))
-            .col_expr(members::Column::UpdatedAt, Expr::value(now))
-            .col_expr(members::Column::Version, Expr::col(members::Column::Version).add(1))
-            .filter(members::Column::Id.is_in(chunk.to_vec()))
-            .exec(conn)
-            .await?;
-    }
-    Ok(())
-}
-
-pub(super) async fn bump_versions<C: ConnectionTrait>(conn: &C, ids: &[Uuid], now: DateTime<Utc>) -> Result<()> {
-    for chunk in ids.chunks(CHUNK) {
-        members::Entity::update_many()
-            .col_expr(members::Column::UpdatedAt, Expr::value(now))
-            .col_expr(members::Column::Version, Expr::col(members::Column::Version).add(1))
-            .filter(members::Column::Id.is_in(chunk.to_vec()))
-            .exec(conn)
-            .await?;
-    }
-    Ok(())
-}
-
-fn address_rows(member: &members::Model) -> Vec<member_emails::ActiveModel> {
-    held_addresses(member)
-        .map(|(kind, address)| member_emails::ActiveModel {
-            tenant: Set(member.tenant.clone()),
-            address_key: Set(email::key(address)),
-            member_id: Set(member.id),
-            kind: Set(kind.to_owned()),
-        })
-        .collect()
+/// Sets a member row's status, and when it was deactivated.
+pub(super) fn set_active(member: &mut members::Model, active: bool, now: DateTime<Utc>) {
+    member.status = Status::of(active).as_str().to_owned();
+    member.deactivated_at = (!active).then_some(now);
 }
 
 fn role_row(tenant: &str, member: Uuid, role: &str, now: DateTime<Utc>) -> role_assignments::ActiveModel {
@@ -838,15 +732,6 @@ fn role_row(tenant: &str, member: Uuid, role: &str, now: DateTime<Utc>) -> role_
         role: Set(role.to_owned()),
         group_id: Set(None),
         created_at: Set(now),
-    }
-}
-
-fn membership_row(tenant: &str, member: Uuid, group: Uuid, now: DateTime<Utc>) -> group_members::ActiveModel {
-    group_members::ActiveModel {
-        group_id: Set(group),
-        member_id: Set(member),
-        tenant: Set(tenant.to_owned()),
-        added_at: Set(now),
     }
 }
 
@@ -861,64 +746,6 @@ where
             .await?;
     }
     Ok(())
-}
-
-/// Group memberships, skipping those that exist.
-pub(super) async fn insert_memberships<C: ConnectionTrait>(
-    conn: &C,
-    rows: Vec<group_members::ActiveModel>,
-) -> Result<()> {
-    for chunk in rows.chunks(CHUNK) {
-        group_members::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([group_members::Column::GroupId, group_members::Column::MemberId])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Rewrites `member_emails` of these members from their columns.
-pub(super) async fn rewrite_addresses<C: ConnectionTrait>(conn: &C, changed: &[members::Model]) -> Result<()> {
-    if changed.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = changed.iter().map(|m| m.id).collect();
-    member_emails::Entity::delete_many()
-        .filter(member_emails::Column::MemberId.is_in(ids))
-        .exec(conn)
-        .await?;
-    insert_all(conn, changed.iter().flat_map(address_rows).collect()).await?;
-    let tenant = &changed[0].tenant;
-    settle_for_members(conn, tenant, changed).await
-}
-
-/// Rewrites the search words of these members.
-pub(super) async fn reindex<C: ConnectionTrait>(conn: &C, tenant: &str, changed: &[members::Model]) -> Result<()> {
-    if changed.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = changed.iter().map(|m| m.id).collect();
-    member_search_tokens::Entity::delete_many()
-        .filter(member_search_tokens::Column::MemberId.is_in(ids))
-        .exec(conn)
-        .await?;
-    let mut words = Vec::new();
-    for m in changed {
-        for word in search::tokens(
-            &m.login,
-            &m.first_name,
-            &m.last_name,
-            m.email.as_deref(),
-            m.secondary_email.as_deref(),
-        ) {
-            words.push((tenant.to_owned(), word, m.id, m.sort_key.clone()));
-        }
-    }
-    search::insert(conn, words).await
 }
 
 /// Pending invitations sent by a job.

@@ -9,6 +9,7 @@ use crate::auth::password::{self, Weakness};
 use crate::config::Tenant;
 use crate::exports::write::unneutralise;
 use crate::members::fields::{MAX_NAME, MAX_PHONE};
+use crate::members::write::{Profile, ProfileField};
 use crate::members::{email, login};
 
 /// What export writes in the password column; read back as "unchanged".
@@ -60,6 +61,20 @@ pub struct RowInput {
     pub password: Option<String>,
     /// The state column: Some(true) active.
     pub active: Option<bool>,
+}
+
+impl Profile for RowInput {
+    fn profile_value(&self, field: ProfileField) -> Option<&str> {
+        match field {
+            ProfileField::Login => self.login.as_deref(),
+            ProfileField::Email => self.email.as_deref(),
+            ProfileField::SecondaryEmail => self.secondary_email.as_deref(),
+            ProfileField::Phone => self.phone.as_deref(),
+            ProfileField::FirstName => self.first_name.as_deref(),
+            ProfileField::LastName => self.last_name.as_deref(),
+            ProfileField::Locale => self.locale.as_deref(),
+        }
+    }
 }
 
 /// Reads one row; problems name the cell they come from.

@@ -10,10 +10,7 @@ use sea_orm::ActiveModelTrait;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait};
 use uuid::Uuid;
 
-use super::apply::{
-    begin_member_writes, bump_versions, insert_memberships, load_changes, reindex, rewrite_addresses, sent_by,
-    set_field, set_status, Stored,
-};
+use super::apply::{begin_member_writes, load_changes, sent_by, set_active, set_from_file, Stored};
 use super::plan::{Edit, Payload};
 use super::store::require_job;
 use super::{ChangeKind, JobStatus, Options};
@@ -25,8 +22,8 @@ use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::error::{Error, Result};
 use crate::invitations::{tokens, REVOKED};
-use crate::members::create::sort_key;
-use crate::members::{STATUS_ACTIVE, STATUS_DEACTIVATED};
+use crate::members::write;
+use crate::members::{Status, STATUS_ACTIVE, STATUS_DEACTIVATED};
 use entity::{group_members, groups, import_jobs, invitations, members, role_assignments};
 
 /// `undoImport` (imports.run).
@@ -133,7 +130,7 @@ async fn revert<C: ConnectionTrait>(
                     (true, Some((before, _))) if before => reactivate.push(member.id),
                     (true, Some(_)) => deactivate.push(member.id),
                     (true, None) => roles_or_groups_only.push(member.id),
-                    (false, _) => restored.push(restore_fields(member, edit, now)),
+                    (false, _) => restored.push((member, restore_fields(member, edit, now))),
                 }
             }
             (Payload::AddToGroups { groups: names }, _) => {
@@ -147,14 +144,17 @@ async fn revert<C: ConnectionTrait>(
             _ => {}
         }
     }
-    set_status(txn, &deactivate, false, now).await?;
-    set_status(txn, &reactivate, true, now).await?;
-    bump_versions(txn, &roles_or_groups_only, now).await?;
-    for member in &restored {
-        member.clone().into_active_model().reset_all().update(txn).await?;
-    }
-    rewrite_addresses(txn, &restored).await?;
-    reindex(txn, &tenant.slug, &restored).await?;
+    write::set_status(txn, &deactivate, Status::Deactivated, now).await?;
+    write::set_status(txn, &reactivate, Status::Active, now).await?;
+    write::bump_versions(txn, &roles_or_groups_only, now).await?;
+    let restored = write::save_members(
+        txn,
+        restored
+            .iter()
+            .map(|(before, after)| (*before, after.clone()))
+            .collect(),
+    )
+    .await?;
     // A restored password or address is a change like any other: links sent meanwhile end.
     links_voided_by(txn, &tenant.slug, &deactivate, AccountChange::Closed).await?;
     let restored_ids: Vec<Uuid> = restored.iter().map(|m| m.id).collect();
@@ -211,7 +211,7 @@ async fn revert<C: ConnectionTrait>(
 fn restore_fields(member: &members::Model, edit: &Edit, now: chrono::DateTime<Utc>) -> members::Model {
     let mut member = member.clone();
     for change in &edit.fields {
-        set_field(&mut member, &change.field, change.before.clone());
+        set_from_file(&mut member, change.field, change.before.clone());
     }
     if let Some((hash, uses_default, must_change)) = &edit.previous_password {
         member.password_hash = hash.clone();
@@ -219,12 +219,8 @@ fn restore_fields(member: &members::Model, edit: &Edit, now: chrono::DateTime<Ut
         member.must_change_password = *must_change;
     }
     if let Some((before, _)) = edit.active {
-        member.status = if before { STATUS_ACTIVE } else { STATUS_DEACTIVATED }.to_owned();
-        member.deactivated_at = (!before).then_some(now);
+        set_active(&mut member, before, now);
     }
-    member.sort_key = sort_key(&member.first_name, &member.last_name);
-    member.version += 1;
-    member.updated_at = now;
     member
 }
 
@@ -270,14 +266,9 @@ async fn restore_links<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: Uu
         let rows = before
             .iter()
             .filter(|g| !after.contains(g) && still_there.contains(g))
-            .map(|g| group_members::ActiveModel {
-                group_id: sea_orm::Set(*g),
-                member_id: sea_orm::Set(member),
-                tenant: sea_orm::Set(tenant.slug.clone()),
-                added_at: sea_orm::Set(Utc::now()),
-            })
+            .map(|g| write::membership_of(&tenant.slug, member, *g, Utc::now()))
             .collect();
-        insert_memberships(conn, rows).await?;
+        write::add_to_groups(conn, rows).await?;
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
 use crate::members::create::{insert, lock_addresses, NewMember, PasswordChoice};
 use crate::members::fields::Checks;
-use crate::members::{self, Origin, STATUS_ACTIVE};
+use crate::members::{self, write, Origin, STATUS_ACTIVE};
 use entity::{groups, invitations, role_assignments};
 
 /// `AcceptInvitationInput`.
@@ -128,16 +128,13 @@ async fn activate<C: sea_orm::ConnectionTrait>(
     if member.status != STATUS_ACTIVE {
         return Err(Error::AccountDeactivated);
     }
-    let version = member.version + 1;
-    let mut active: entity::members::ActiveModel = member.into();
-    active.password_hash = Set(Some(hash));
-    active.uses_default_password = Set(false);
-    active.must_change_password = Set(false);
-    active.email_verified = Set(true);
-    active.last_login_at = Set(Some(Utc::now()));
-    active.version = Set(version);
-    active.updated_at = Set(Utc::now());
-    Ok(active.update(conn).await?)
+    let mut next = member.clone();
+    next.password_hash = Some(hash);
+    next.uses_default_password = false;
+    next.must_change_password = false;
+    next.email_verified = true;
+    next.last_login_at = Some(Utc::now());
+    write::save_member(conn, &member, next).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -187,10 +184,8 @@ async fn join<C: sea_orm::ConnectionTrait>(
         .map(|r| (r, None))
         .collect();
     new.group_ids = group_ids;
-    let member = insert(conn, tenant, new).await?;
-    let mut active: entity::members::ActiveModel = member.into();
-    active.last_login_at = Set(Some(Utc::now()));
-    Ok(active.update(conn).await?)
+    new.signed_in = true;
+    insert(conn, tenant, new).await
 }
 
 /// The invitation's roles that its inviter may still hand out now, at acceptance: an

@@ -1,18 +1,16 @@
 //! Writing a new member: login generation, email uniqueness across both columns,
 //! search words, default roles, groups. Shared by every way a member comes in.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{email, login, search, Origin, Status};
+use super::write::{self, NewMemberRow};
+use super::{email, login, Origin};
 use crate::config::Tenant;
 use crate::error::{Error, FieldError, Result};
-use entity::{group_members, member_emails, members, role_assignments, roster_meta};
+use entity::{member_emails, members, roster_meta};
 
 /// How a new member signs in.
 #[derive(Debug, Clone)]
@@ -43,6 +41,8 @@ pub struct NewMember {
     /// Roles beyond the tenant's defaults: (role key, group scope).
     pub roles: Vec<(String, Option<Uuid>)>,
     pub group_ids: Vec<Uuid>,
+    /// Signs in as they are created (registration, a joining invitation).
+    pub signed_in: bool,
 }
 
 impl NewMember {
@@ -63,6 +63,7 @@ impl NewMember {
             origin_import_id: None,
             roles: Vec::new(),
             group_ids: Vec::new(),
+            signed_in: false,
         }
     }
 }
@@ -161,13 +162,6 @@ pub async fn choose_login<C: ConnectionTrait>(
     login::next_free(conn, &tenant.slug, &base).await
 }
 
-/// Folded "last first", the order of lists by name.
-pub fn sort_key(first: &str, last: &str) -> String {
-    search::fold(&format!("{} {}", last.trim(), first.trim()))
-        .trim()
-        .to_owned()
-}
-
 /// Writes the member with its addresses, search words, default roles and groups.
 pub async fn insert<C: ConnectionTrait>(conn: &C, tenant: &Tenant, new: NewMember) -> Result<members::Model> {
     let addresses = [
@@ -185,110 +179,28 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, tenant: &Tenant, new: NewMembe
         None,
     )
     .await?;
-    let now = Utc::now();
     let (password_hash, uses_default) = match new.password {
         PasswordChoice::Hash(hash) => (Some(hash), false),
         PasswordChoice::TenantDefault => (None, true),
         PasswordChoice::None => (None, false),
     };
-    let member = members::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant: Set(tenant.slug.clone()),
-        login: Set(login.clone()),
-        login_key: Set(login.clone()),
-        email: Set(new.email.clone()),
-        secondary_email: Set(new.secondary_email.clone()),
-        email_verified: Set(new.email_verified),
-        // Set at creation by an admin, an import or the CLI: the organization's word.
-        secondary_email_verified: Set(true),
-        phone: Set(new.phone),
-        first_name: Set(new.first_name.clone()),
-        last_name: Set(new.last_name.clone()),
-        locale: Set(new.locale.unwrap_or_default()),
-        status: Set(Status::Active.as_str().to_owned()),
-        origin: Set(new.origin.as_str().to_owned()),
-        origin_import_id: Set(new.origin_import_id),
-        password_hash: Set(password_hash),
-        uses_default_password: Set(uses_default),
-        must_change_password: Set(new.must_change_password),
-        last_login_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        deactivated_at: Set(None),
-        version: Set(1),
-        sort_key: Set(sort_key(&new.first_name, &new.last_name)),
-    }
-    .insert(conn)
-    .await?;
-    store_addresses(conn, &member).await?;
-    let words = search::tokens(
-        &login,
-        &new.first_name,
-        &new.last_name,
-        new.email.as_deref(),
-        new.secondary_email.as_deref(),
-    );
-    search::store(conn, &tenant.slug, member.id, &member.sort_key, words).await?;
-
-    let mut roles: Vec<(String, Option<Uuid>)> = tenant.default_roles().map(|r| (r.key.clone(), None)).collect();
-    for role in new.roles {
-        if !roles.contains(&role) {
-            roles.push(role);
-        }
-    }
-    for (role, group) in roles {
-        role_assignments::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant: Set(tenant.slug.clone()),
-            member_id: Set(member.id),
-            role: Set(role),
-            group_id: Set(group),
-            created_at: Set(now),
-        }
-        .insert(conn)
-        .await?;
-    }
-    for group in new.group_ids {
-        group_members::ActiveModel {
-            group_id: Set(group),
-            member_id: Set(member.id),
-            tenant: Set(tenant.slug.clone()),
-            added_at: Set(now),
-        }
-        .insert(conn)
-        .await?;
-    }
+    let mut member = write::new_member(&tenant.slug, login, new.first_name, new.last_name);
+    member.email = new.email;
+    member.secondary_email = new.secondary_email;
+    member.email_verified = new.email_verified;
+    member.phone = new.phone;
+    member.locale = new.locale.unwrap_or_default();
+    member.origin = new.origin.as_str().to_owned();
+    member.origin_import_id = new.origin_import_id;
+    member.password_hash = password_hash;
+    member.uses_default_password = uses_default;
+    member.must_change_password = new.must_change_password;
+    member.last_login_at = new.signed_in.then_some(member.created_at);
+    let row = NewMemberRow {
+        member: member.clone(),
+        roles: new.roles,
+        groups: new.group_ids,
+    };
+    write::insert_members(conn, tenant, vec![row]).await?;
     Ok(member)
-}
-
-/// The addresses a member holds, with their kind (`primary`, `secondary`): the ones
-/// that sign in, receive invitations, match imports and count for uniqueness. A second
-/// address the member set and has not yet confirmed is not one of them.
-pub fn held_addresses(member: &members::Model) -> impl Iterator<Item = (&'static str, &str)> {
-    let primary = member.email.as_deref().map(|a| ("primary", a));
-    let secondary = member
-        .secondary_email
-        .as_deref()
-        .filter(|_| member.secondary_email_verified)
-        .map(|a| ("secondary", a));
-    primary.into_iter().chain(secondary)
-}
-
-/// Rewrites the member's rows in `member_emails` from [`held_addresses`].
-pub async fn store_addresses<C: ConnectionTrait>(conn: &C, member: &members::Model) -> Result<()> {
-    member_emails::Entity::delete_many()
-        .filter(member_emails::Column::MemberId.eq(member.id))
-        .exec(conn)
-        .await?;
-    for (kind, address) in held_addresses(member) {
-        member_emails::ActiveModel {
-            tenant: Set(member.tenant.clone()),
-            address_key: Set(email::key(address)),
-            member_id: Set(member.id),
-            kind: Set(kind.to_owned()),
-        }
-        .insert(conn)
-        .await?;
-    }
-    crate::invitations::settle_for_members(conn, &member.tenant, std::slice::from_ref(member)).await
 }

@@ -1,21 +1,16 @@
 //! Admin operations on one member: read, create, update.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use std::sync::Arc;
 
 use serde_json::json;
 use uuid::Uuid;
 
-use super::create::{
-    check_emails_free, choose_login, held_addresses, insert, lock_addresses, sort_key, store_addresses, NewMember,
-    PasswordChoice,
-};
+use super::create::{check_emails_free, choose_login, insert, lock_addresses, NewMember, PasswordChoice};
 use super::fields::Checks;
 use super::filter::scope_condition;
 use super::roles::{check_assignments, RoleAssignment};
+use super::write::{self, ProfileField};
 use super::{email, find, list, search, Origin};
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
@@ -178,6 +173,7 @@ pub async fn create_member(app: &App, caller: &Caller, input: CreateMember) -> R
         origin_import_id: None,
         roles: input.roles.iter().map(|r| (r.role.clone(), r.group_id)).collect(),
         group_ids: input.group_ids.clone(),
+        signed_in: false,
     };
     let tenant = tenant.clone();
     let actor = caller.member_id();
@@ -351,76 +347,43 @@ pub async fn apply_edits(
         .await?)
 }
 
-/// Writes changed profile fields with their side tables (addresses, search words, sort key),
-/// bumps the version and audits `member.updated`. Unchanged: nothing written.
+/// Saves the member `next` over `before` through the member writer and audits
+/// `member.updated` with the profile fields that changed; a changed main address is
+/// unproven. Unchanged: nothing written.
 pub async fn save_profile<C: ConnectionTrait>(
     conn: &C,
     before: &members::Model,
     mut next: members::Model,
     actor: Option<Uuid>,
 ) -> Result<members::Model> {
-    let changes = changed_fields(before, &next);
-    if changes.is_empty() {
-        return Ok(before.clone());
-    }
     if before.email != next.email {
         next.email_verified = false;
     }
-    next.sort_key = sort_key(&next.first_name, &next.last_name);
-    next.version = before.version + 1;
-    next.updated_at = chrono::Utc::now();
-    let mut active = next.clone().into_active_model();
-    for column in [
-        members::Column::FirstName,
-        members::Column::LastName,
-        members::Column::Email,
-        members::Column::SecondaryEmail,
-        members::Column::Phone,
-        members::Column::Locale,
-        members::Column::Login,
-        members::Column::LoginKey,
-        members::Column::EmailVerified,
-        members::Column::SecondaryEmailVerified,
-        members::Column::SortKey,
-        members::Column::Version,
-        members::Column::UpdatedAt,
-    ] {
-        active.reset(column);
+    let changes = changed_fields(before, &next);
+    let saved = write::save_member(conn, before, next).await?;
+    if !changes.is_empty() {
+        let details = json!({ "changes": changes });
+        audit::record(conn, &saved.tenant, actor, "member.updated", Some(saved.id), details).await?;
     }
-    let saved = active.update(conn).await?;
-    if held_addresses(before).ne(held_addresses(&saved)) {
-        store_addresses(conn, &saved).await?;
-    }
-    let words = search::tokens(
-        &saved.login,
-        &saved.first_name,
-        &saved.last_name,
-        saved.email.as_deref(),
-        saved.secondary_email.as_deref(),
-    );
-    search::store(conn, &saved.tenant, saved.id, &saved.sort_key, words).await?;
-    let details = json!({ "changes": changes });
-    audit::record(conn, &saved.tenant, actor, "member.updated", Some(saved.id), details).await?;
     Ok(saved)
 }
 
-/// Field-by-field differences of the profile, for the audit log.
+/// Field-by-field differences of the profile, for the audit log: the profile fields in
+/// their order, and whether the second address counts.
 fn changed_fields(before: &members::Model, after: &members::Model) -> Vec<serde_json::Value> {
     let proven = |m: &members::Model| Some(if m.secondary_email_verified { "true" } else { "false" });
-    let pairs: [(&str, Option<&str>, Option<&str>); 8] = [
-        ("firstName", Some(&before.first_name), Some(&after.first_name)),
-        ("lastName", Some(&before.last_name), Some(&after.last_name)),
-        ("email", before.email.as_deref(), after.email.as_deref()),
-        (
-            "secondaryEmail",
-            before.secondary_email.as_deref(),
-            after.secondary_email.as_deref(),
-        ),
+    let mut pairs: Vec<(&str, Option<&str>, Option<&str>)> = ProfileField::ALL
+        .iter()
+        .map(|f| (f.api_name(), f.get(before), f.get(after)))
+        .collect();
+    let after_secondary = 1 + pairs
+        .iter()
+        .position(|(name, ..)| *name == "secondaryEmail")
+        .unwrap_or(0);
+    pairs.insert(
+        after_secondary,
         ("secondaryEmailVerified", proven(before), proven(after)),
-        ("phone", before.phone.as_deref(), after.phone.as_deref()),
-        ("locale", Some(&before.locale), Some(&after.locale)),
-        ("login", Some(&before.login), Some(&after.login)),
-    ];
+    );
     pairs
         .into_iter()
         .filter(|(_, b, a)| b != a)

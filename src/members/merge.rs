@@ -52,6 +52,9 @@ pub async fn merge_members(app: &App, caller: &Caller, keep_id: Uuid, remove_id:
                 if next.locale.is_empty() {
                     next.locale = remove.locale.clone();
                 }
+                if next.origin_import_id.is_none() {
+                    next.origin_import_id = remove.origin_import_id;
+                }
                 let saved = save_profile(txn, &keep, next, Some(actor)).await?;
                 let details =
                     json!({ "removedId": remove.id, "removedLogin": remove.login, "removedEmail": remove.email });
@@ -146,12 +149,5 @@ async fn move_references<C: ConnectionTrait>(
         .await?;
     // Pending one-time links of the removed account die with it.
     links_voided_by(conn, tenant, &[remove.id], AccountChange::Closed).await?;
-    if keep.origin_import_id.is_none() && remove.origin_import_id.is_some() {
-        members::Entity::update_many()
-            .col_expr(members::Column::OriginImportId, Expr::value(remove.origin_import_id))
-            .filter(members::Column::Id.eq(keep.id))
-            .exec(conn)
-            .await?;
-    }
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod retention;
 mod roles;
 pub mod search;
 mod status;
+pub mod write;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -48,6 +49,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// Active when `active`, deactivated otherwise.
+    pub fn of(active: bool) -> Self {
+        if active {
+            Status::Active
+        } else {
+            Status::Deactivated
+        }
+    }
+
     /// The stored form.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::create::held_addresses;
 use super::manage::member_in_scope;
+use super::write::held_addresses;
 use super::{display_name, email};
 use crate::app::App;
 use crate::auth::permissions::require;

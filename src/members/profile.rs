@@ -1,13 +1,12 @@
 //! Self-service: changing one's password and profile, and open registration.
 
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
 use super::create::{insert, lock_addresses, NewMember, PasswordChoice};
 use super::fields::Checks;
 use super::manage::{apply_edits, check_edits, UpdateMember};
-use super::{email, Origin};
+use super::{email, write, Origin};
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
@@ -54,18 +53,17 @@ pub async fn change_password(
     }
     checks.finish()?;
     let hash = password::hash(new_password.to_owned()).await?;
-    let mut active: members::ActiveModel = member.clone().into();
-    active.password_hash = Set(Some(hash));
-    active.uses_default_password = Set(false);
-    active.must_change_password = Set(false);
-    active.version = Set(member.version + 1);
-    active.updated_at = Set(Utc::now());
+    let before = member.clone();
+    let mut next = member.clone();
+    next.password_hash = Some(hash);
+    next.uses_default_password = false;
+    next.must_change_password = false;
     let slug = tenant.slug.clone();
     let saved = app
         .db
         .transaction::<_, members::Model, Error>(move |txn| {
             Box::pin(async move {
-                let saved = active.update(txn).await?;
+                let saved = write::save_member(txn, &before, next).await?;
                 links_voided_by(txn, &slug, &[saved.id], AccountChange::PasswordOrEmail).await?;
                 audit::record(
                     txn,
@@ -166,9 +164,6 @@ pub async fn register(app: &App, visitor: &Visitor, input: Registering) -> Resul
                     }
                     other => other,
                 })?;
-                let mut active: members::ActiveModel = member.clone().into();
-                active.last_login_at = Set(Some(Utc::now()));
-                let member = active.update(txn).await?;
                 let details = json!({ "login": member.login, "origin": "registration" });
                 audit::record(
                     txn,

@@ -146,11 +146,10 @@ pub async fn set_member_roles(
 
 /// Marks a member as changed (for import conflict detection) and returns it fresh.
 pub async fn bump_version<C: ConnectionTrait>(conn: &C, member: members::Model) -> Result<members::Model> {
-    let version = member.version + 1;
-    let mut active: members::ActiveModel = member.into();
-    active.version = Set(version);
-    active.updated_at = Set(Utc::now());
-    Ok(active.update(conn).await?)
+    super::write::bump_versions(conn, &[member.id], Utc::now()).await?;
+    super::find(conn, &member.tenant, member.id)
+        .await?
+        .ok_or_else(|| crate::error::Error::NotFound("No member with this id.".into()))
 }
 
 /// The roles each of `member_ids` holds, in the tenant file's order of roles, tenant-wide

@@ -2,7 +2,6 @@
 //! audit insert, and the sessions of the deactivated ended in batches.
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 use uuid::Uuid;
 
@@ -57,16 +56,7 @@ pub async fn set_status(app: &App, caller: &Caller, selection: Selection, target
                 if ids.is_empty() {
                     return Ok(ids);
                 }
-                let now = Utc::now();
-                let deactivated_at = (target == Status::Deactivated).then_some(now);
-                members::Entity::update_many()
-                    .col_expr(members::Column::Status, Expr::value(target.as_str()))
-                    .col_expr(members::Column::DeactivatedAt, Expr::value(deactivated_at))
-                    .col_expr(members::Column::UpdatedAt, Expr::value(now))
-                    .col_expr(members::Column::Version, Expr::col(members::Column::Version).add(1))
-                    .filter(to_change)
-                    .exec(txn)
-                    .await?;
+                super::write::set_status_where(txn, to_change, target, Utc::now()).await?;
                 if target == Status::Deactivated {
                     links_voided_by(txn, &tenant, &ids, AccountChange::Closed).await?;
                 }

@@ -1,0 +1,120 @@
+//! Planning a row of an INVITE import: a JOIN invitation to the address, or nothing when
+//! it is a member's already.
+
+use std::collections::BTreeSet;
+
+use super::{Existing, FieldChange, InviteRow, Payload, Planned, Planner};
+use crate::imports::columns::Field;
+use crate::imports::messages::RowError;
+use crate::imports::row::RowInput;
+use crate::imports::ChangeKind;
+
+impl Planner<'_> {
+    pub(super) fn invite(
+        &mut self,
+        input: &RowInput,
+        existing: Option<&Existing>,
+        problems: &mut Vec<RowError>,
+    ) -> Option<(Planned, Option<String>)> {
+        let number = input.number;
+        let Some(address) = input.email.clone() else {
+            self.require(problems, number, Field::Email, true);
+            return None;
+        };
+        let group_names = input.groups.clone().unwrap_or_else(|| self.default_groups.clone());
+        let groups = self.check_groups(problems, number, &group_names);
+        if let Some(existing) = existing {
+            if !problems.is_empty() {
+                return None;
+            }
+            let current: BTreeSet<String> = existing
+                .groups
+                .iter()
+                .filter_map(|id| self.snapshot.group_name(*id).map(str::to_lowercase))
+                .collect();
+            let added: Vec<String> = groups
+                .into_iter()
+                .filter(|g| !current.contains(&g.to_lowercase()))
+                .collect();
+            let m = &existing.member;
+            let kind = if added.is_empty() || !existing.active() {
+                ChangeKind::Unchanged
+            } else {
+                ChangeKind::AddToGroups
+            };
+            let changes = if kind == ChangeKind::AddToGroups {
+                vec![FieldChange {
+                    field: "groups".into(),
+                    before: None,
+                    after: Some(added.join(", ")),
+                }]
+            } else {
+                Vec::new()
+            };
+            let payload = if kind == ChangeKind::AddToGroups {
+                Payload::AddToGroups { groups: added }
+            } else {
+                Payload::Nothing
+            };
+            return Some((
+                Planned {
+                    row: Some(number),
+                    kind,
+                    member_id: Some(m.id),
+                    member_version: Some(m.version),
+                    login: Some(m.login.clone()),
+                    email: m.email.clone(),
+                    changes,
+                    payload,
+                },
+                None,
+            ));
+        }
+        let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles);
+        self.check_roles(problems, number, &roles);
+        if !problems.is_empty() {
+            return None;
+        }
+        let invitation = InviteRow {
+            email: address.clone(),
+            first_name: input.first_name.clone(),
+            last_name: input.last_name.clone(),
+            locale: self.locale_of(input),
+            roles,
+            groups,
+        };
+        let mut changes = vec![FieldChange {
+            field: "email".into(),
+            before: None,
+            after: Some(address.clone()),
+        }];
+        for (field, value) in [
+            ("firstName", invitation.first_name.clone()),
+            ("lastName", invitation.last_name.clone()),
+            ("locale", Some(invitation.locale.clone())),
+            ("roles", Some(invitation.roles.join(", ")).filter(|r| !r.is_empty())),
+            ("groups", Some(invitation.groups.join(", ")).filter(|g| !g.is_empty())),
+        ] {
+            if value.is_some() {
+                changes.push(FieldChange {
+                    field: field.into(),
+                    before: None,
+                    after: value,
+                });
+            }
+        }
+        Some((
+            Planned {
+                row: Some(number),
+                kind: ChangeKind::Invite,
+                member_id: None,
+                member_version: None,
+                login: None,
+                email: Some(address),
+                changes,
+                payload: Payload::Invite(invitation),
+            },
+            None,
+        ))
+    }
+}

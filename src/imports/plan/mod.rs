@@ -1,0 +1,332 @@
+//! From rows to a plan: each row matched to a member (by login, else by email), checked
+//! against the member list and the rest of the file (duplicates, addresses of others,
+//! roles the admin may hand out, smart groups), and turned into one change with its
+//! field-by-field before/after. Pure over a snapshot of the member list, so the rules
+//! are tested without a database; `load_snapshot` reads that snapshot in a few queries.
+
+use std::collections::{HashMap, HashSet};
+
+use uuid::Uuid;
+
+use super::columns::Field;
+use super::messages::{Problem, RowError};
+use super::read::Sheet;
+use super::row::{read_row, Layout, RowInput};
+use super::{ChangeKind, Mode, Options};
+use crate::auth::permissions::Grants;
+use crate::config::Tenant;
+use crate::members::email;
+
+mod create;
+mod edit;
+mod invite;
+mod payload;
+mod snapshot;
+#[cfg(test)]
+mod tests;
+
+pub use self::payload::*;
+pub use self::snapshot::*;
+
+/// Who runs the import and how.
+pub struct Context<'a> {
+    pub tenant: &'a Tenant,
+    pub mode: Mode,
+    pub options: &'a Options,
+    pub caller_id: Uuid,
+    pub grants: &'a Grants,
+    /// Told the rows done so far (rows waiting for a password hash not counted yet).
+    pub progress: &'a (dyn Fn(usize) + Sync),
+    /// Where finished changes go as planning proceeds, so that a large file's plan is
+    /// never whole in memory; None keeps every change in [`Plan::changes`].
+    pub flush: Option<&'a dyn Fn(Vec<PlannedRow>)>,
+}
+
+/// Plans every row of the sheet, then (SYNC) the deactivation of absent members.
+pub fn plan(ctx: &Context, layout: &Layout, sheet: &Sheet, snapshot: &Snapshot) -> Plan {
+    let mut planner = Planner {
+        ctx,
+        layout,
+        snapshot,
+        plan: Plan::default(),
+        seen: HashMap::new(),
+        claimed: HashMap::new(),
+        logins: snapshot.by_login.keys().cloned().collect(),
+        default_groups: ctx
+            .options
+            .defaults
+            .group_ids
+            .iter()
+            .filter_map(|id| snapshot.group_name(*id).map(str::to_owned))
+            .collect(),
+    };
+    for (index, row) in sheet.rows.iter().enumerate() {
+        let (input, problems) = read_row(layout, row, ctx.tenant);
+        planner.row(input, problems);
+        if index % 1_000 == 999 {
+            (ctx.progress)(index + 1 - planner.plan.passwords.len());
+        }
+    }
+    if ctx.mode == Mode::Sync && !ctx.options.keep_absent {
+        planner.deactivate_absent();
+    }
+    planner.plan
+}
+
+struct Planner<'a> {
+    ctx: &'a Context<'a>,
+    layout: &'a Layout,
+    snapshot: &'a Snapshot,
+    plan: Plan,
+    /// Login and address keys of earlier rows, with their row numbers.
+    seen: HashMap<String, usize>,
+    /// Members matched by earlier rows (present in the file), with the row.
+    claimed: HashMap<usize, usize>,
+    /// Logins taken, by members or by rows planned so far.
+    logins: HashSet<String>,
+    default_groups: Vec<String>,
+}
+
+impl Planner<'_> {
+    fn fail(
+        &self,
+        problems: &mut Vec<RowError>,
+        row: usize,
+        field: Option<Field>,
+        value: Option<&str>,
+        problem: Problem,
+    ) {
+        problems.push(RowError {
+            row,
+            column: field.and_then(|f| self.layout.header(f)),
+            value: value.map(str::to_owned),
+            problem,
+        });
+    }
+
+    /// REQUIRED for an empty value, unless the cell already has a problem (an invalid
+    /// address is not also reported missing).
+    fn require(&self, problems: &mut Vec<RowError>, row: usize, field: Field, missing: bool) {
+        let header = self.layout.header(field);
+        if missing && !problems.iter().any(|p| p.column.is_some() && p.column == header) {
+            self.fail(problems, row, Some(field), None, Problem::Required);
+        }
+    }
+
+    fn row(&mut self, input: RowInput, problems: Vec<RowError>) {
+        let (warnings, mut problems): (Vec<_>, Vec<_>) = problems.into_iter().partition(|p| p.problem.is_warning());
+        self.plan.warnings.extend(warnings);
+        let number = input.number;
+        let snapshot = self.snapshot;
+        let found_by_login = input.login.as_ref().and_then(|l| snapshot.by_login.get(l).copied());
+        let found_by_email = input
+            .email
+            .as_ref()
+            .and_then(|a| snapshot.by_email.get(&email::key(a)).copied());
+        let matched = found_by_login.or(found_by_email);
+
+        // One row per person: later rows with an earlier row's login or address fail.
+        let keys = [
+            (Field::Login, input.login.clone().map(|l| format!("l:{l}"))),
+            (
+                Field::Email,
+                input.email.as_deref().map(|a| format!("e:{}", email::key(a))),
+            ),
+            (
+                Field::SecondaryEmail,
+                input.secondary_email.as_deref().map(|a| format!("e:{}", email::key(a))),
+            ),
+        ];
+        let mut duplicate = false;
+        for (field, key) in keys {
+            let Some(key) = key else { continue };
+            if let Some(&earlier) = self.seen.get(&key) {
+                let value = key[2..].to_owned();
+                self.fail(
+                    &mut problems,
+                    number,
+                    Some(field),
+                    Some(&value),
+                    Problem::DuplicateRow(earlier),
+                );
+                duplicate = true;
+            } else {
+                self.seen.insert(key, number);
+            }
+        }
+        if let Some(index) = matched {
+            match self.claimed.get(&index) {
+                Some(&earlier) if !duplicate => {
+                    self.fail(&mut problems, number, None, None, Problem::DuplicateRow(earlier));
+                }
+                Some(_) => {}
+                None => {
+                    // A row with errors still counts as present (SYNC does not deactivate it).
+                    self.claimed.insert(index, number);
+                }
+            }
+        }
+        for (field, address) in [
+            (Field::Email, &input.email),
+            (Field::SecondaryEmail, &input.secondary_email),
+        ] {
+            let Some(address) = address else { continue };
+            let owner = snapshot.by_email.get(&email::key(address)).copied();
+            if owner.is_some() && owner != matched {
+                self.fail(&mut problems, number, Some(field), Some(address), Problem::EmailTaken);
+            }
+        }
+
+        let existing = matched.map(|i| &snapshot.members[i]);
+        let change = match (self.ctx.mode, existing) {
+            (Mode::Create, Some(_)) => {
+                let field = if found_by_login.is_some() {
+                    Field::Login
+                } else {
+                    Field::Email
+                };
+                let value = if found_by_login.is_some() {
+                    &input.login
+                } else {
+                    &input.email
+                };
+                self.fail(
+                    &mut problems,
+                    number,
+                    Some(field),
+                    value.as_deref(),
+                    Problem::AlreadyMember,
+                );
+                None
+            }
+            (Mode::Create | Mode::Sync, None) => self.create(&input, &mut problems),
+            (Mode::Sync, Some(existing)) => self.edit(&input, existing, &mut problems),
+            (Mode::Invite, existing) => self.invite(&input, existing, &mut problems),
+        };
+        if !problems.is_empty() {
+            self.plan.error_rows.insert(number);
+            self.plan.errors.extend(problems);
+            return;
+        }
+        if let Some((change, password)) = change {
+            self.plan.push(change, password);
+            self.plan.flush_if_due(self.ctx.flush);
+        }
+    }
+
+    /// Roles of a row as asked: the roles column (else `fallback`), then the admin column.
+    fn wanted_roles(&self, input: &RowInput, fallback: &[String]) -> Vec<String> {
+        let mut roles = input.roles.clone().unwrap_or_else(|| fallback.to_vec());
+        if let (Some(admin), Some(role)) = (input.admin, self.ctx.tenant.admin_role()) {
+            roles.retain(|r| *r != role.key);
+            if admin {
+                roles.push(role.key.clone());
+            }
+        }
+        ordered_roles(self.ctx.tenant, roles)
+    }
+
+    /// RoleNotAllowed for each role the caller may not hand out.
+    fn check_roles<'r>(&self, problems: &mut Vec<RowError>, row: usize, roles: impl IntoIterator<Item = &'r String>) {
+        for key in roles {
+            let allowed = self
+                .ctx
+                .tenant
+                .role(key)
+                .is_some_and(|role| self.ctx.grants.can_hand_out(role, None));
+            if !allowed {
+                let admin_key = self.ctx.tenant.admin_role().map(|r| r.key.as_str());
+                let field = if Some(key.as_str()) == admin_key && !self.layout.has(Field::Roles) {
+                    Field::Admin
+                } else {
+                    Field::Roles
+                };
+                self.fail(problems, row, Some(field), Some(key), Problem::RoleNotAllowed);
+            }
+        }
+    }
+
+    /// Group names as they will be stored: existing groups keep their spelling; a smart
+    /// group fails; unknown ones are to be created.
+    fn check_groups(&mut self, problems: &mut Vec<RowError>, row: usize, names: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for name in names {
+            let spelled = match self.snapshot.groups.get(&name.to_lowercase()) {
+                Some(group) if group.smart => {
+                    self.fail(problems, row, Some(Field::Groups), Some(name), Problem::SmartGroup);
+                    continue;
+                }
+                Some(group) => group.name.clone(),
+                None => match self
+                    .plan
+                    .new_groups
+                    .iter()
+                    .find(|g| g.to_lowercase() == name.to_lowercase())
+                {
+                    Some(planned) => planned.clone(),
+                    None => {
+                        self.plan.new_groups.push(name.clone());
+                        name.clone()
+                    }
+                },
+            };
+            if !out.iter().any(|g| g.eq_ignore_ascii_case(&spelled)) {
+                out.push(spelled);
+            }
+        }
+        out
+    }
+
+    fn locale_of(&self, input: &RowInput) -> String {
+        input
+            .locale
+            .clone()
+            .or_else(|| self.ctx.options.defaults.locale.clone())
+            .unwrap_or_else(|| self.ctx.tenant.default_locale.clone())
+    }
+
+    /// SYNC: active members no row matched are deactivated, except the admin running the
+    /// import and holders of protected roles.
+    fn deactivate_absent(&mut self) {
+        for (index, existing) in self.snapshot.members.iter().enumerate() {
+            let m = &existing.member;
+            if self.claimed.contains_key(&index)
+                || !existing.active()
+                || m.id == self.ctx.caller_id
+                || existing.protected
+            {
+                continue;
+            }
+            let deactivated = Planned {
+                row: None,
+                kind: ChangeKind::Deactivate,
+                member_id: Some(m.id),
+                member_version: Some(m.version),
+                login: Some(m.login.clone()),
+                email: m.email.clone(),
+                changes: vec![FieldChange {
+                    field: "status".into(),
+                    before: Some("ACTIVE".into()),
+                    after: Some("DEACTIVATED".into()),
+                }],
+                payload: Payload::Edit(Edit {
+                    active: Some((true, false)),
+                    ..Edit::default()
+                }),
+            };
+            self.plan.push(deactivated, None);
+            self.plan.flush_if_due(self.ctx.flush);
+        }
+    }
+}
+
+/// `base`, else `base2`, `base3`, … not taken.
+fn free_login(taken: &HashSet<String>, base: &str) -> String {
+    if !taken.contains(base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base}{n}"))
+        .find(|candidate| !taken.contains(candidate))
+        .expect("an unbounded range always has a free number")
+}

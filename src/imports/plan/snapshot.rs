@@ -1,0 +1,204 @@
+//! The member list as a preview sees it: the columns, roles and manual groups of every
+//! member, read once, streamed, and indexed by login and address for matching.
+
+use std::collections::{HashMap, HashSet};
+
+use futures_util::TryStreamExt;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use crate::config::Tenant;
+use crate::members::write::{Profile, ProfileField};
+use crate::members::{email, STATUS_ACTIVE};
+use entity::{group_members, groups, members, role_assignments};
+
+/// The columns of a member the plan reads (not the whole row: 100,000 of them are held).
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct Known {
+    pub id: Uuid,
+    pub login: String,
+    pub login_key: String,
+    pub email: Option<String>,
+    /// None while unconfirmed.
+    pub secondary_email: Option<String>,
+    pub phone: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub locale: String,
+    pub status: String,
+    pub version: i64,
+    pub has_password: bool,
+    pub uses_default_password: bool,
+    pub must_change_password: bool,
+}
+
+impl Profile for Known {
+    fn profile_value(&self, field: ProfileField) -> Option<&str> {
+        match field {
+            ProfileField::Login => Some(&self.login),
+            ProfileField::Email => self.email.as_deref(),
+            ProfileField::SecondaryEmail => self.secondary_email.as_deref(),
+            ProfileField::Phone => self.phone.as_deref(),
+            ProfileField::FirstName => Some(&self.first_name),
+            ProfileField::LastName => Some(&self.last_name),
+            ProfileField::Locale => Some(self.locale.as_str()).filter(|l| !l.is_empty()),
+        }
+    }
+}
+
+/// A member as the plan sees it.
+#[derive(Debug, Clone)]
+pub struct Existing {
+    pub member: Known,
+    /// Tenant-wide role keys.
+    pub roles: Vec<String>,
+    /// Any role, scoped or not: protection from deactivation looks at all of them.
+    pub protected: bool,
+    /// Manual groups.
+    pub groups: Vec<Uuid>,
+}
+
+impl Existing {
+    pub(super) fn active(&self) -> bool {
+        self.member.status == STATUS_ACTIVE
+    }
+}
+
+/// A group by its case-insensitive name.
+#[derive(Debug, Clone)]
+pub struct GroupInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub smart: bool,
+}
+
+/// The member list at the time of the preview.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub members: Vec<Existing>,
+    pub(super) by_login: HashMap<String, usize>,
+    pub(super) by_email: HashMap<String, usize>,
+    /// By lower-case name.
+    pub groups: HashMap<String, GroupInfo>,
+}
+
+impl Snapshot {
+    pub fn new(members: Vec<Existing>, groups: Vec<GroupInfo>) -> Self {
+        let mut by_login = HashMap::with_capacity(members.len());
+        let mut by_email = HashMap::with_capacity(members.len());
+        for (index, existing) in members.iter().enumerate() {
+            let m = &existing.member;
+            by_login.insert(m.login_key.clone(), index);
+            for address in [&m.email, &m.secondary_email].into_iter().flatten() {
+                by_email.insert(email::key(address), index);
+            }
+        }
+        let groups = groups.into_iter().map(|g| (g.name.to_lowercase(), g)).collect();
+        Self {
+            members,
+            by_login,
+            by_email,
+            groups,
+        }
+    }
+
+    pub(super) fn group_name(&self, id: Uuid) -> Option<&str> {
+        self.groups.values().find(|g| g.id == id).map(|g| g.name.as_str())
+    }
+}
+
+/// Reads the tenant's members with their roles and manual groups, streaming the rows
+/// (collecting 100,000 full rows first would take several times the memory).
+pub async fn load_snapshot(conn: &DatabaseConnection, tenant: &Tenant) -> crate::error::Result<Snapshot> {
+    let slug = tenant.slug.as_str();
+    let mut roles: HashMap<Uuid, (Vec<String>, bool)> = HashMap::new();
+    let mut assignments = role_assignments::Entity::find()
+        .select_only()
+        .columns([
+            role_assignments::Column::MemberId,
+            role_assignments::Column::Role,
+            role_assignments::Column::GroupId,
+        ])
+        .filter(role_assignments::Column::Tenant.eq(slug))
+        .into_tuple::<(Uuid, String, Option<Uuid>)>()
+        .stream(conn)
+        .await?;
+    while let Some((member_id, role, group)) = assignments.try_next().await? {
+        let entry = roles.entry(member_id).or_default();
+        entry.1 |= tenant.import.protected_roles.contains(&role);
+        if group.is_none() {
+            entry.0.push(role);
+        }
+    }
+    drop(assignments);
+    let mut member_groups: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut memberships = group_members::Entity::find()
+        .select_only()
+        .columns([group_members::Column::MemberId, group_members::Column::GroupId])
+        .filter(group_members::Column::Tenant.eq(slug))
+        .into_tuple::<(Uuid, Uuid)>()
+        .stream(conn)
+        .await?;
+    while let Some((member_id, group_id)) = memberships.try_next().await? {
+        member_groups.entry(member_id).or_default().push(group_id);
+    }
+    drop(memberships);
+    let mut members = Vec::new();
+    let mut rows = members::Entity::find()
+        .select_only()
+        .columns([
+            members::Column::Id,
+            members::Column::Login,
+            members::Column::LoginKey,
+            members::Column::Email,
+            members::Column::Phone,
+            members::Column::FirstName,
+            members::Column::LastName,
+            members::Column::Locale,
+            members::Column::Status,
+            members::Column::Version,
+            members::Column::UsesDefaultPassword,
+            members::Column::MustChangePassword,
+        ])
+        .column_as(members::Column::PasswordHash.is_not_null(), "has_password")
+        // An unconfirmed second address is not the member's yet: the plan neither
+        // matches a row by it nor clears it.
+        .column_as(
+            Expr::cust("CASE WHEN secondary_email_verified THEN secondary_email END"),
+            "secondary_email",
+        )
+        .filter(members::Column::Tenant.eq(slug))
+        .into_model::<Known>()
+        .stream(conn)
+        .await?;
+    while let Some(member) = rows.try_next().await? {
+        let (roles, protected) = roles.remove(&member.id).unwrap_or_default();
+        let groups = member_groups.remove(&member.id).unwrap_or_default();
+        members.push(Existing {
+            roles: ordered_roles(tenant, roles),
+            protected,
+            groups,
+            member,
+        });
+    }
+    drop(rows);
+    let groups = groups::Entity::find()
+        .filter(groups::Column::Tenant.eq(slug))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|g| GroupInfo {
+            id: g.id,
+            name: g.name,
+            smart: g.rule.is_some(),
+        })
+        .collect();
+    Ok(Snapshot::new(members, groups))
+}
+
+/// Role keys in the tenant file's order, without repeats.
+pub(super) fn ordered_roles(tenant: &Tenant, keys: impl IntoIterator<Item = String>) -> Vec<String> {
+    let keys: HashSet<String> = keys.into_iter().collect();
+    tenant.roles.keys().filter(|k| keys.contains(*k)).cloned().collect()
+}

@@ -1,0 +1,451 @@
+//! The one writer of member rows and of the rows that follow from them: the addresses
+//! that count (`member_emails`), the search words, and a new member's roles and groups.
+//! Every way a member comes in or changes — the API, imports and their undo, merge,
+//! invitations, sign-in, bootstrap — goes through here, so that the version, the sort
+//! key, the addresses and the search words never disagree with the row.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, Iterable, ModelTrait,
+    QueryFilter, Set,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{email, search, Status};
+use crate::config::Tenant;
+use crate::error::Result;
+use entity::{group_members, member_emails, member_search_tokens, members, role_assignments};
+
+/// Rows per multi-row statement.
+const CHUNK: usize = 500;
+
+/// A field of a member's profile that people give and change (in a form, a file, an
+/// undo), under its API name (`firstName`), which is also its stored name in an
+/// import's plan. Adding one here is the one edit that planning, applying, undoing and
+/// updating need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ProfileField {
+    Login,
+    Email,
+    SecondaryEmail,
+    Phone,
+    FirstName,
+    LastName,
+    Locale,
+}
+
+impl ProfileField {
+    /// Every field, in the order previews and audit entries list them.
+    pub const ALL: [ProfileField; 7] = [
+        ProfileField::Login,
+        ProfileField::Email,
+        ProfileField::SecondaryEmail,
+        ProfileField::Phone,
+        ProfileField::FirstName,
+        ProfileField::LastName,
+        ProfileField::Locale,
+    ];
+
+    /// The field's name in the API and in stored plans (`secondaryEmail`).
+    pub fn api_name(self) -> &'static str {
+        match self {
+            ProfileField::Login => "login",
+            ProfileField::Email => "email",
+            ProfileField::SecondaryEmail => "secondaryEmail",
+            ProfileField::Phone => "phone",
+            ProfileField::FirstName => "firstName",
+            ProfileField::LastName => "lastName",
+            ProfileField::Locale => "locale",
+        }
+    }
+
+    /// An email address: compared by its key, and held in `member_emails`.
+    pub fn is_address(self) -> bool {
+        matches!(self, ProfileField::Email | ProfileField::SecondaryEmail)
+    }
+
+    /// Part of the member's search words (and of the sort key, for the names).
+    pub fn is_searchable(self) -> bool {
+        !matches!(self, ProfileField::Phone | ProfileField::Locale)
+    }
+
+    /// The field's value in `profile`; None when empty.
+    pub fn get(self, profile: &impl Profile) -> Option<&str> {
+        profile.profile_value(self)
+    }
+
+    /// Sets the field on a member row (`None` clears an optional field and empties a
+    /// required one); the login also sets its lookup key. A second address set here
+    /// is not yet proven: the caller says whether it counts at once.
+    pub fn set(self, member: &mut members::Model, value: Option<String>) {
+        match self {
+            ProfileField::Login => {
+                let login = value.unwrap_or_default();
+                member.login_key = login.clone();
+                member.login = login;
+            }
+            ProfileField::Email => member.email = value,
+            ProfileField::SecondaryEmail => member.secondary_email = value,
+            ProfileField::Phone => member.phone = value,
+            ProfileField::FirstName => member.first_name = value.unwrap_or_default(),
+            ProfileField::LastName => member.last_name = value.unwrap_or_default(),
+            ProfileField::Locale => member.locale = value.unwrap_or_default(),
+        }
+    }
+}
+
+/// Something that holds profile fields: a member row, a row of a file, a snapshot.
+pub trait Profile {
+    /// The value of `field`; None when empty or absent.
+    fn profile_value(&self, field: ProfileField) -> Option<&str>;
+}
+
+impl Profile for members::Model {
+    fn profile_value(&self, field: ProfileField) -> Option<&str> {
+        match field {
+            ProfileField::Login => Some(&self.login),
+            ProfileField::Email => self.email.as_deref(),
+            ProfileField::SecondaryEmail => self.secondary_email.as_deref(),
+            ProfileField::Phone => self.phone.as_deref(),
+            ProfileField::FirstName => Some(&self.first_name),
+            ProfileField::LastName => Some(&self.last_name),
+            ProfileField::Locale => Some(self.locale.as_str()).filter(|l| !l.is_empty()),
+        }
+    }
+}
+
+/// Folded "last first", the order of lists by name.
+pub fn sort_key(first: &str, last: &str) -> String {
+    search::fold(&format!("{} {}", last.trim(), first.trim()))
+        .trim()
+        .to_owned()
+}
+
+/// The words a member is found by, from the searchable fields of their row.
+fn words_of(member: &members::Model) -> BTreeSet<String> {
+    search::tokens(
+        &member.login,
+        &member.first_name,
+        &member.last_name,
+        member.email.as_deref(),
+        member.secondary_email.as_deref(),
+    )
+}
+
+/// The addresses a member holds, with their kind (`primary`, `secondary`): the ones
+/// that sign in, receive invitations, match imports and count for uniqueness. A second
+/// address the member set and has not yet confirmed is not one of them.
+pub fn held_addresses(member: &members::Model) -> impl Iterator<Item = (&'static str, &str)> {
+    let primary = member.email.as_deref().map(|a| ("primary", a));
+    let secondary = member
+        .secondary_email
+        .as_deref()
+        .filter(|_| member.secondary_email_verified)
+        .map(|a| ("secondary", a));
+    primary.into_iter().chain(secondary)
+}
+
+/// A member row as it stands on creation: active, version 1, no password, no other
+/// field; the caller fills in what it knows before [`insert_members`].
+pub fn new_member(tenant: &str, login: String, first_name: String, last_name: String) -> members::Model {
+    // Microseconds: what both databases keep, so the row returned is the row stored.
+    let now = Utc::now().trunc_subsecs(6);
+    members::Model {
+        id: Uuid::now_v7(),
+        tenant: tenant.to_owned(),
+        login_key: login.clone(),
+        login,
+        email: None,
+        secondary_email: None,
+        email_verified: false,
+        // Set at creation by an admin, an import or the command line: the organization's word.
+        secondary_email_verified: true,
+        phone: None,
+        sort_key: sort_key(&first_name, &last_name),
+        first_name,
+        last_name,
+        locale: String::new(),
+        status: Status::Active.as_str().to_owned(),
+        origin: super::Origin::Manual.as_str().to_owned(),
+        origin_import_id: None,
+        password_hash: None,
+        uses_default_password: false,
+        must_change_password: false,
+        last_login_at: None,
+        created_at: now,
+        updated_at: now,
+        deactivated_at: None,
+        version: 1,
+    }
+}
+
+/// A new member with the links written beside it.
+#[derive(Debug, Clone)]
+pub struct NewMemberRow {
+    /// The row, from [`new_member`]; its login key and sort key are set from it again.
+    pub member: members::Model,
+    /// Roles beyond the tenant's defaults (which every new member gets): (role key,
+    /// group scope).
+    pub roles: Vec<(String, Option<Uuid>)>,
+    /// Manual groups the member joins.
+    pub groups: Vec<Uuid>,
+}
+
+/// Writes new members with all their side rows in multi-row statements: the rows, their
+/// addresses (settling pending invitations to them), search words, the tenant's default
+/// roles and the given ones, and groups. The caller has checked that logins and
+/// addresses are free, under the address lock.
+pub async fn insert_members<C: ConnectionTrait>(conn: &C, tenant: &Tenant, rows: Vec<NewMemberRow>) -> Result<()> {
+    let defaults: Vec<(String, Option<Uuid>)> = tenant.default_roles().map(|r| (r.key.clone(), None)).collect();
+    for chunk in rows.chunks(CHUNK) {
+        let mut models = Vec::with_capacity(chunk.len());
+        let mut holders = Vec::with_capacity(chunk.len());
+        let (mut roles, mut memberships, mut words) = (Vec::new(), Vec::new(), Vec::new());
+        for row in chunk {
+            let mut member = row.member.clone();
+            member.login_key = member.login.clone();
+            member.sort_key = sort_key(&member.first_name, &member.last_name);
+            let extra = row.roles.iter().filter(|r| !defaults.contains(r));
+            for (role, group) in defaults.iter().chain(extra) {
+                roles.push(role_assignments::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    tenant: Set(member.tenant.clone()),
+                    member_id: Set(member.id),
+                    role: Set(role.clone()),
+                    group_id: Set(*group),
+                    created_at: Set(member.created_at),
+                });
+            }
+            memberships.extend(row.groups.iter().map(|g| membership(&member, *g, member.created_at)));
+            words.extend(words_rows(&member));
+            models.push(member.clone().into_active_model().reset_all());
+            holders.push(member);
+        }
+        members::Entity::insert_many(models).exec(conn).await?;
+        insert_addresses(conn, &holders).await?;
+        search::insert(conn, words).await?;
+        insert_all(conn, roles).await?;
+        add_to_groups(conn, memberships).await?;
+    }
+    Ok(())
+}
+
+/// Saves one member's row: see [`save_members`].
+pub async fn save_member<C: ConnectionTrait>(
+    conn: &C,
+    before: &members::Model,
+    after: members::Model,
+) -> Result<members::Model> {
+    let mut saved = save_members(conn, vec![(before, after)]).await?;
+    Ok(saved.pop().expect("one member in, one out"))
+}
+
+/// Saves changed member rows, `after` over `before`: only the columns that differ are
+/// written, with the version one past `before`'s (others see the change: an import's
+/// preview, its undo), `updated_at` now and the sort key from the names; the addresses
+/// are rewritten when the ones held changed, and the search words when a searchable
+/// field did. A member whose row did not change is returned as it was, unwritten.
+pub async fn save_members<C: ConnectionTrait>(
+    conn: &C,
+    changes: Vec<(&members::Model, members::Model)>,
+) -> Result<Vec<members::Model>> {
+    let now = Utc::now();
+    let mut saved = Vec::with_capacity(changes.len());
+    let (mut readdressed, mut reindexed) = (Vec::new(), Vec::new());
+    for (before, mut after) in changes {
+        after.sort_key = sort_key(&after.first_name, &after.last_name);
+        let differing: Vec<members::Column> = members::Column::iter()
+            .filter(|column| before.get(*column) != after.get(*column))
+            .collect();
+        if differing.is_empty() {
+            saved.push(after);
+            continue;
+        }
+        after.version = before.version + 1;
+        after.updated_at = now;
+        let mut active = after.clone().into_active_model();
+        for column in differing
+            .iter()
+            .copied()
+            .chain([members::Column::Version, members::Column::UpdatedAt])
+        {
+            active.reset(column);
+        }
+        let after = active.update(conn).await?;
+        if held_addresses(before).ne(held_addresses(&after)) {
+            readdressed.push(after.clone());
+        }
+        if ProfileField::ALL
+            .iter()
+            .any(|f| f.is_searchable() && f.get(before) != f.get(&after))
+        {
+            reindexed.push(after.clone());
+        }
+        saved.push(after);
+    }
+    rewrite_addresses(conn, &readdressed).await?;
+    reindex(conn, &reindexed).await?;
+    Ok(saved)
+}
+
+/// Records a successful sign-in, and a password hash stored again in a newer form. Not
+/// a change of the member others must notice: the version stays.
+pub async fn record_sign_in<C: ConnectionTrait>(
+    conn: &C,
+    member: members::Model,
+    rehashed: Option<String>,
+) -> Result<members::Model> {
+    let mut active = member.into_active_model();
+    active.last_login_at = Set(Some(Utc::now()));
+    if let Some(hash) = rehashed {
+        active.password_hash = Set(Some(hash));
+    }
+    Ok(active.update(conn).await?)
+}
+
+/// Sets the status of the members `which` selects (and when they were deactivated),
+/// bumping their version. Returns how many rows changed.
+pub async fn set_status_where<C: ConnectionTrait>(
+    conn: &C,
+    which: Condition,
+    status: Status,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let deactivated_at = (status == Status::Deactivated).then_some(now);
+    Ok(members::Entity::update_many()
+        .col_expr(members::Column::Status, Expr::value(status.as_str()))
+        .col_expr(members::Column::DeactivatedAt, Expr::value(deactivated_at))
+        .col_expr(members::Column::UpdatedAt, Expr::value(now))
+        .col_expr(members::Column::Version, Expr::col(members::Column::Version).add(1))
+        .filter(which)
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// [`set_status_where`] for members by id.
+pub async fn set_status<C: ConnectionTrait>(conn: &C, ids: &[Uuid], status: Status, now: DateTime<Utc>) -> Result<()> {
+    for chunk in ids.chunks(CHUNK) {
+        let which = Condition::all().add(members::Column::Id.is_in(chunk.to_vec()));
+        set_status_where(conn, which, status, now).await?;
+    }
+    Ok(())
+}
+
+/// Marks members as changed when what changed lies outside their row (roles, groups),
+/// so that an import's preview and undo see it.
+pub async fn bump_versions<C: ConnectionTrait>(conn: &C, ids: &[Uuid], now: DateTime<Utc>) -> Result<()> {
+    for chunk in ids.chunks(CHUNK) {
+        members::Entity::update_many()
+            .col_expr(members::Column::UpdatedAt, Expr::value(now))
+            .col_expr(members::Column::Version, Expr::col(members::Column::Version).add(1))
+            .filter(members::Column::Id.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Group memberships, skipping those that exist.
+pub async fn add_to_groups<C: ConnectionTrait>(conn: &C, rows: Vec<group_members::ActiveModel>) -> Result<()> {
+    for chunk in rows.chunks(CHUNK) {
+        group_members::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([group_members::Column::GroupId, group_members::Column::MemberId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A membership row of `member` in `group`, added at `now`.
+pub fn membership(member: &members::Model, group: Uuid, now: DateTime<Utc>) -> group_members::ActiveModel {
+    membership_of(&member.tenant, member.id, group, now)
+}
+
+/// A membership row by ids.
+pub fn membership_of(tenant: &str, member: Uuid, group: Uuid, now: DateTime<Utc>) -> group_members::ActiveModel {
+    group_members::ActiveModel {
+        group_id: Set(group),
+        member_id: Set(member),
+        tenant: Set(tenant.to_owned()),
+        added_at: Set(now),
+    }
+}
+
+/// Rewrites `member_emails` of these members from their columns, and settles the pending
+/// invitations to the addresses they now hold.
+async fn rewrite_addresses<C: ConnectionTrait>(conn: &C, changed: &[members::Model]) -> Result<()> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    for chunk in changed.chunks(CHUNK) {
+        let ids: Vec<Uuid> = chunk.iter().map(|m| m.id).collect();
+        member_emails::Entity::delete_many()
+            .filter(member_emails::Column::MemberId.is_in(ids))
+            .exec(conn)
+            .await?;
+    }
+    insert_addresses(conn, changed).await
+}
+
+/// Inserts the held addresses of these members (which hold none yet), and settles the
+/// pending invitations to them.
+async fn insert_addresses<C: ConnectionTrait>(conn: &C, holders: &[members::Model]) -> Result<()> {
+    let rows: Vec<member_emails::ActiveModel> = holders
+        .iter()
+        .flat_map(|member| {
+            held_addresses(member).map(|(kind, address)| member_emails::ActiveModel {
+                tenant: Set(member.tenant.clone()),
+                address_key: Set(email::key(address)),
+                member_id: Set(member.id),
+                kind: Set(kind.to_owned()),
+            })
+        })
+        .collect();
+    insert_all(conn, rows).await?;
+    let Some(first) = holders.first() else {
+        return Ok(());
+    };
+    crate::invitations::settle_for_members(conn, &first.tenant, holders).await
+}
+
+/// Rewrites the search words of these members.
+async fn reindex<C: ConnectionTrait>(conn: &C, changed: &[members::Model]) -> Result<()> {
+    for chunk in changed.chunks(CHUNK) {
+        let ids: Vec<Uuid> = chunk.iter().map(|m| m.id).collect();
+        member_search_tokens::Entity::delete_many()
+            .filter(member_search_tokens::Column::MemberId.is_in(ids))
+            .exec(conn)
+            .await?;
+    }
+    search::insert(conn, changed.iter().flat_map(words_rows)).await
+}
+
+/// Rows of `member_search_tokens` for one member.
+fn words_rows(member: &members::Model) -> impl Iterator<Item = (String, String, Uuid, String)> + '_ {
+    words_of(member)
+        .into_iter()
+        .map(|word| (member.tenant.clone(), word, member.id, member.sort_key.clone()))
+}
+
+async fn insert_all<C, A>(conn: &C, rows: Vec<A>) -> Result<()>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+{
+    for chunk in rows.chunks(CHUNK) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
