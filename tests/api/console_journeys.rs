@@ -3,13 +3,13 @@
 //! through the API afterwards. (The import job has its own journey in
 //! console_imports.rs.)
 
-use crate::common;
+use crate::support;
 
 use std::time::Duration;
 
-use common::browser::Session;
-use common::{TestApp, ACME};
 use serde_json::{json, Value};
+use support::browser::Session;
+use support::{TestApp, ACME};
 
 /// A person at the browser: finds things by what the page shows.
 struct Person {
@@ -55,7 +55,7 @@ async fn api(t: &TestApp, admin: &str, query: &str, variables: Value) -> Value {
 
 #[tokio::test]
 async fn a_coordinator_does_the_jobs_in_a_real_browser() {
-    let Some(chromium) = common::browser::chromium() else {
+    let Some(chromium) = support::browser::chromium() else {
         return;
     };
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;

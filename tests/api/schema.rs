@@ -2,7 +2,7 @@
 //! (tests/contract.graphql, a copy of shared/contract.graphql) for everything built;
 //! and the live schema describes every type, field, argument and enum value.
 
-use crate::common;
+use crate::support;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -11,8 +11,8 @@ use async_graphql::parser::types::{
     BaseType, InputValueDefinition, Type, TypeDefinition, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::parser::Positioned;
-use common::TestApp;
 use serde_json::{json, Value};
+use support::TestApp;
 
 /// Contract operations not built yet; each later capability removes its own.
 /// Empty: the whole contract is built (the check that it stays honest is kept).

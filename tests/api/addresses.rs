@@ -2,11 +2,11 @@
 //! opened; until then it matches nothing. And one address, one state: a member and a
 //! pending JOIN invitation never hold the same address, whatever the interleaving.
 
-use crate::common;
+use crate::support;
 
-use common::smtp::MailServer;
-use common::{error_code, error_fields, TestApp, COOP, LOGIN};
 use serde_json::{json, Value};
+use support::smtp::MailServer;
+use support::{error_code, error_fields, TestApp, COOP, LOGIN};
 
 const PROFILE: &str =
     "mutation($p: ProfileInput!) { updateMyProfile(input: $p) { secondaryEmail secondaryEmailVerified } }";

@@ -3,13 +3,13 @@
 //! last page of each job is kept as a screenshot under target/console-screenshots
 //! (a test artefact, never committed).
 
-use crate::common;
+use crate::support;
 
 use std::time::Duration;
 
-use common::browser::Session;
-use common::{TestApp, ACME};
 use serde_json::json;
+use support::browser::Session;
+use support::{TestApp, ACME};
 
 const AXE: &str = include_str!("../fixtures/axe/axe.min.js");
 
@@ -35,7 +35,7 @@ async fn serious_findings(session: &mut Session) -> Vec<String> {
 
 #[tokio::test]
 async fn every_page_passes_axe_core_with_no_serious_or_critical_finding() {
-    let Some(chromium) = common::browser::chromium() else {
+    let Some(chromium) = support::browser::chromium() else {
         return;
     };
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;

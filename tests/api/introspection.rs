@@ -1,13 +1,13 @@
 //! Introspection as the standard tools send it passes the limits; ordinary queries stay
 //! limited, and nothing hides behind `__schema` to cost more.
 
-use crate::common;
+use crate::support;
 
-use common::{error_code, TestApp, ACME};
 use serde_json::{json, Value};
+use support::{error_code, TestApp, ACME};
 
 fn query(name: &str) -> String {
-    String::from_utf8(common::fixture(&format!("introspection/{name}.graphql"))).unwrap()
+    String::from_utf8(support::fixture(&format!("introspection/{name}.graphql"))).unwrap()
 }
 
 async fn run(t: &TestApp, query: &str) -> Value {

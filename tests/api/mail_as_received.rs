@@ -1,15 +1,15 @@
 //! Emails as people receive them, over a real SMTP server: the tenant's own sender,
 //! where replies go, dates in the tenant's time zone, and international addresses.
 
-use crate::common;
+use crate::support;
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use chrono_tz::Tz;
-use common::smtp::{MailServer, Received};
-use common::TestApp;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
+use support::smtp::{MailServer, Received};
+use support::TestApp;
 
 /// A French co-op with its own sender, contact address and time zone.
 const EPICERIE: &str = r#"

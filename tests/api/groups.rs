@@ -1,9 +1,9 @@
 //! Groups: manual and smart, membership in bulk, unique names.
 
-use crate::common;
+use crate::support;
 
-use common::{error_code, error_fields, TestApp, COOP};
 use serde_json::{json, Value};
+use support::{error_code, error_fields, TestApp, COOP};
 
 async fn coop() -> (TestApp, String, Vec<String>) {
     let t = TestApp::with_tenants(&[("coop", COOP)]).await;

@@ -2,13 +2,13 @@
 //! holds everything about one member and nothing of others, self-erasure and retention
 //! follow the tenant's `[privacy]`.
 
-use crate::common;
+use crate::support;
 
 use chrono::{Duration, Utc};
-use common::{error_code, TestApp, ACME};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement};
 use serde_json::{json, Value};
+use support::{error_code, TestApp, ACME};
 
 const ERASE: &str =
     "mutation($s: MemberSelection!, $p: Boolean! = false) { eraseMembers(selection: $s, allowProtected: $p) { matched changed } }";

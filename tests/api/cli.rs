@@ -1,15 +1,15 @@
 //! The `roster` binary: check-config, create-admin, and serve with bootstrap,
 //! SIGHUP reload and SIGTERM shutdown.
 
-use crate::common;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{error_code, TestApp, ACME, LOGIN};
 use serde_json::json;
+use support::{error_code, TestApp, ACME, LOGIN};
 
 fn roster(config: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_roster"));
@@ -135,7 +135,7 @@ fn check_config_refuses_service_urls_serve_cannot_follow() {
 #[test]
 fn check_config_accepts_tls_to_every_service() {
     let dir = tempfile::tempdir().unwrap();
-    let ca = common::tls::TestCa::new(dir.path(), "private");
+    let ca = support::tls::TestCa::new(dir.path(), "private");
     let settings = format!(
         "database_url = \"postgres://roster@db.internal/roster?sslmode=verify-full\"\n\
          redis_url = \"rediss://cache.internal:6380/0\"\n\
@@ -252,7 +252,7 @@ async fn wait_for<F: std::future::Future<Output = bool>>(what: &str, mut check: 
 async fn serve_bootstraps_reloads_on_sighup_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let database_url = common::fresh_database_url(dir.path()).await;
+    let database_url = support::fresh_database_url(dir.path()).await;
     let settings = format!(
         "listen = \"127.0.0.1:{port}\"\ndatabase_url = \"{database_url}\"\ndata_dir = \"{}\"\noutbox_dir = \"{}\"\n",
         dir.path().join("data").display(),
@@ -337,7 +337,7 @@ async fn sigterm_ends_the_process_in_time_while_a_mail_server_hangs_and_the_mail
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let database_url = common::fresh_database_url(dir.path()).await;
+    let database_url = support::fresh_database_url(dir.path()).await;
     let settings = format!(
         "listen = \"127.0.0.1:{port}\"\ndatabase_url = \"{database_url}\"\ndata_dir = \"{}\"\n\
          smtp_url = \"smtp://{}\"\n[jobs]\npoll_interval = \"200ms\"\nsend_timeout = \"60s\"\n",

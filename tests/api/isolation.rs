@@ -1,10 +1,10 @@
 //! Tenant isolation: another tenant's ids behave as unknown on every operation, and
 //! another tenant's token opens nothing.
 
-use crate::common;
+use crate::support;
 
-use common::{error_code, error_fields, TestApp, COOP};
 use serde_json::{json, Value};
+use support::{error_code, error_fields, TestApp, COOP};
 
 #[tokio::test]
 async fn foreign_ids_and_tokens_reach_nothing() {

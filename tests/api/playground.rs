@@ -1,11 +1,11 @@
 //! The GraphQL playground is served by Roster itself: it loads with nothing from the
 //! network, under a content-security policy, and reads the schema.
 
-use crate::common;
+use crate::support;
 
 use std::time::Duration;
 
-use common::{TestApp, ACME};
+use support::{TestApp, ACME};
 
 #[tokio::test]
 async fn the_playground_page_and_its_files_come_from_roster() {
@@ -55,7 +55,7 @@ async fn the_playground_page_and_its_files_come_from_roster() {
 
 #[tokio::test]
 async fn the_playground_works_in_a_browser_cut_off_from_the_internet() {
-    let Some(chromium) = common::browser::chromium() else {
+    let Some(chromium) = support::browser::chromium() else {
         return;
     };
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
@@ -71,7 +71,7 @@ async fn the_playground_works_in_a_browser_cut_off_from_the_internet() {
         const explorer = document.querySelector('.graphiql-doc-explorer');
         return explorer && explorer.textContent.includes('Query') ? 'done' : '';
     })()"#;
-    let dom = common::browser::run_until(
+    let dom = support::browser::run_until(
         chromium,
         &t.url("/t/acme/graphql"),
         &[offline, "--accept-lang=en"],

@@ -1,13 +1,13 @@
 //! Job 4 of the console: imports in the browser — templates, upload, preview, apply with
 //! the confirmations the API asks for, undo, cancel, history, and who may do it.
 
-use crate::common;
+use crate::support;
 
 use std::time::Duration;
 
-use common::console::Browser;
-use common::{TestApp, ACME};
 use serde_json::json;
+use support::console::Browser;
+use support::{TestApp, ACME};
 
 const ADMIN: &str = "admin@acme.example";
 const PASSWORD: &str = "correct-horse-battery";
@@ -326,7 +326,7 @@ async fn uploads_without_a_csrf_token_a_file_or_the_right_are_refused_with_nothi
 
 #[tokio::test]
 async fn a_coordinator_imports_a_file_in_a_real_browser() {
-    let Some(chromium) = common::browser::chromium() else {
+    let Some(chromium) = support::browser::chromium() else {
         return;
     };
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
@@ -372,7 +372,7 @@ async fn a_coordinator_imports_a_file_in_a_real_browser() {
         }
         return '';
     })()"#;
-    let dom = common::browser::run_until(
+    let dom = support::browser::run_until(
         chromium,
         &t.url("/t/acme/admin"),
         &["--accept-lang=fr"],

@@ -3,12 +3,12 @@
 //! deactivated members), in CSV and in XLSX; and the seed file, saved in any encoding a
 //! spreadsheet writes and with lines above its header, is read letter for letter.
 
-use crate::common;
+use crate::support;
 
-use common::TestApp;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
+use support::TestApp;
 
 const TENANT: &str = r#"
 name = "Round trip"

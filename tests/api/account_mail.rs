@@ -1,12 +1,12 @@
 //! Password reset, email change, and the outbox's guarantees: mail late, never lost,
 //! never twice.
 
-use crate::common;
+use crate::support;
 
-use common::smtp::{free_port, MailServer};
-use common::{error_code, error_fields, TestApp, COOP, LOGIN};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
+use support::smtp::{free_port, MailServer};
+use support::{error_code, error_fields, TestApp, COOP, LOGIN};
 
 const RESET: &str =
     "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { token member { login } } }";

@@ -1,12 +1,12 @@
 //! Browser apps on other origins: CORS per tenant on the GraphQL endpoint and download
 //! links, and the Origin check of the WebSocket upgrade.
 
-use crate::common;
+use crate::support;
 
-use common::{TestApp, ACME};
 use reqwest::header::{HeaderMap, ORIGIN};
 use reqwest::Method;
 use serde_json::json;
+use support::{TestApp, ACME};
 
 const APP: &str = "https://app.example.org";
 const ELSEWHERE: &str = "https://evil.example";

@@ -2,17 +2,17 @@
 //! in, searches, uploads an import and follows it over the WebSocket — with nothing
 //! between it and Roster but the tenant's `[api] allowed_origins`.
 
-use crate::common;
+use crate::support;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{TestApp, ACME};
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Path;
 use poem::{get, handler, Response, Route, Server};
 use serde_json::json;
+use support::{TestApp, ACME};
 
 /// The example's files, as any static file server would send them.
 #[handler]
@@ -43,12 +43,12 @@ async fn tour(t: &TestApp, chromium: &str, page_origin: &str) -> String {
     let url = format!(
         "{page_origin}/index.html?auto=1&api={api}&identifier=admin%40acme.example&password=correct-horse-battery"
     );
-    common::browser::run_until_settled(chromium, &url, Duration::from_secs(60)).await
+    support::browser::run_until_settled(chromium, &url, Duration::from_secs(60)).await
 }
 
 #[tokio::test]
 async fn the_example_page_works_from_an_allowed_origin_and_is_kept_out_of_others() {
-    let Some(chromium) = common::browser::chromium() else {
+    let Some(chromium) = support::browser::chromium() else {
         return;
     };
     let port = serve_example().await;

@@ -1,14 +1,14 @@
 //! Invitations end to end over a real SMTP server: invite, email, preview, accept,
 //! refresh, links, revocation, reminders, expiry, activation.
 
-use crate::common;
+use crate::support;
 
 use std::time::Duration;
 
-use common::smtp::MailServer;
-use common::{error_code, error_fields, TestApp, COOP};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
+use support::smtp::MailServer;
+use support::{error_code, error_fields, TestApp, COOP};
 
 const INVITE: &str = "mutation($i: InviteInput!) { inviteMembers(input: $i) { invitations { id email status kind roles groups { name } deliveryStatus expiresAt invitedBy { login } } addedToGroups { login } skipped { email reason } } }";
 const ACCEPT: &str = "mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { token mustChangePassword member { login email emailVerified origin locale roles { role { key } } groups { name } } } }";

@@ -1,13 +1,13 @@
 //! The admin console over HTTP as a browser speaks it (cookies, forms, redirects), and
 //! one journey in headless Chromium by visible labels.
 
-use crate::common;
+use crate::support;
 
 use std::time::Duration;
 
-use common::console::Browser;
-use common::{TestApp, ACME, COOP};
 use serde_json::json;
+use support::console::Browser;
+use support::{TestApp, ACME, COOP};
 
 #[tokio::test]
 async fn signing_in_sets_a_tenant_bound_cookie_and_every_form_needs_its_csrf_token() {
@@ -245,7 +245,7 @@ async fn a_member_sees_only_what_their_permissions_allow_and_must_change_a_given
 
 #[tokio::test]
 async fn a_coordinator_signs_in_and_finds_a_member_in_a_real_browser() {
-    let Some(chromium) = common::browser::chromium() else {
+    let Some(chromium) = support::browser::chromium() else {
         return;
     };
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
@@ -280,7 +280,7 @@ async fn a_coordinator_signs_in_and_finds_a_member_in_a_real_browser() {
         }
         return '';
     })()"#;
-    let dom = common::browser::run_until(
+    let dom = support::browser::run_until(
         chromium,
         &t.url("/t/acme/admin"),
         &["--accept-lang=fr"],
@@ -627,7 +627,7 @@ async fn the_audit_log_filters_by_action_actor_target_and_days() {
 
 #[tokio::test]
 async fn everyone_who_never_signed_in_is_invited_with_one_button() {
-    let mail = common::smtp::MailServer::start();
+    let mail = support::smtp::MailServer::start();
     let url = mail.url();
     let t = TestApp::with(&[("acme", ACME)], move |s| s.smtp_url = Some(url)).await;
     let admin = t.admin_token("acme", "admin@acme.example").await;
@@ -788,7 +788,7 @@ async fn groups_are_listed_created_manual_or_smart_renamed_opened_and_deleted() 
 
 #[tokio::test]
 async fn a_member_edits_their_profile_asks_for_a_new_address_and_signs_out_everywhere() {
-    let mail = common::smtp::MailServer::start();
+    let mail = support::smtp::MailServer::start();
     let url = mail.url();
     let t = TestApp::with(&[("acme", ACME)], move |s| s.smtp_url = Some(url)).await;
     let admin = t.admin_token("acme", "admin@acme.example").await;

@@ -1,10 +1,10 @@
 //! What members do for themselves: change their password, edit their profile, register.
 
-use crate::common;
+use crate::support;
 
-use common::{error_code, error_fields, TestApp, ACME, COOP, LOGIN};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::json;
+use support::{error_code, error_fields, TestApp, ACME, COOP, LOGIN};
 
 const CHANGE: &str = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token mustChangePassword member { mustChangePassword } } }";
 

@@ -1,11 +1,11 @@
 //! Member administration through GraphQL: create, read, filter, page, update, roles,
 //! activation, with the rules of DESIGN.md "Members" and "Tenants".
 
-use crate::common;
+use crate::support;
 
-use common::{error_code, error_fields, TestApp, COOP, LOGIN};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
+use support::{error_code, error_fields, TestApp, COOP, LOGIN};
 
 const MEMBER: &str = "id login email secondaryEmail firstName lastName displayName locale status origin \
                       mustChangePassword hasPassword roles { role { key } group { id } } groups { name }";

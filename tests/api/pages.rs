@@ -2,14 +2,14 @@
 //! headless Chromium when it is installed): their forms, and what a link that no
 //! longer works shows (accepted, revoked, expired, replaced, used, unknown).
 
-use crate::common;
+use crate::support;
 
-use common::smtp::MailServer;
-use common::{TestApp, COOP};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use std::time::Duration;
+use support::smtp::MailServer;
+use support::{TestApp, COOP};
 
 async fn invited(t: &TestApp, mail: &MailServer, admin: &str, address: &str) -> String {
     t.ok(
@@ -531,12 +531,12 @@ async fn reset_and_email_change_pages_act_only_on_post() {
 
 #[tokio::test]
 async fn the_invitation_pages_render_in_headless_chromium() {
-    let Some(chromium) = common::browser::chromium() else {
+    let Some(chromium) = support::browser::chromium() else {
         return;
     };
     let (t, mail, admin) = setup(COOP).await;
     let link = invited(&t, &mail, &admin, "browser@example.org").await;
-    let dump = |url: String| async move { common::browser::dump_dom(chromium, &url, Duration::from_secs(2)).await };
+    let dump = |url: String| async move { support::browser::dump_dom(chromium, &url, Duration::from_secs(2)).await };
     let dom = dump(local(&t, &link)).await;
     assert!(dom.contains("name=\"password\"") && dom.contains("Supercoop"), "{dom}");
 

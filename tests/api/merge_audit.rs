@@ -1,9 +1,9 @@
 //! Merging two accounts of one person, and reading the audit log.
 
-use crate::common;
+use crate::support;
 
-use common::{error_code, error_fields, TestApp, COOP};
 use serde_json::json;
+use support::{error_code, error_fields, TestApp, COOP};
 
 const MERGE: &str = "mutation($k: ID!, $r: ID!) { mergeMembers(keepId: $k, removeId: $r) { login email secondaryEmail phone roles { role { key } } groups { name } } }";
 

@@ -1,19 +1,19 @@
 //! TLS to every service, each against a server of the test's own that holds a
-//! certificate from a throw-away CA (tests/common/tls.rs): redis-server with only a
+//! certificate from a throw-away CA (tests/api/support/tls.rs): redis-server with only a
 //! --tls-port, a PostgreSQL cluster with ssl=on that rejects plain connections, and
 //! SMTP servers with STARTTLS and with implicit TLS. Roster trusts the CA through
 //! `tls_ca_file`; without it (or with another CA) each service is refused.
 
-use crate::common;
+use crate::support;
 
 use std::path::PathBuf;
 
-use common::smtp::MailServer;
-use common::tls::{TestCa, TlsPostgres, TlsRedis};
-use common::{error_code, TestApp, ACME, LOGIN};
 use roster::tls::ExtraRoots;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, Statement};
 use serde_json::json;
+use support::smtp::MailServer;
+use support::tls::{TestCa, TlsPostgres, TlsRedis};
+use support::{error_code, TestApp, ACME, LOGIN};
 
 const INVITE: &str = "mutation($e: [String!]!) { inviteMembers(input: {emails: $e}) { invitations { id } } }";
 

@@ -1,11 +1,11 @@
 //! Two server instances on the same PostgreSQL and Redis, as behind a load balancer.
 //! Runs when ROSTER_TEST_DATABASE_URL and ROSTER_TEST_REDIS_URL are set (CI's second pass).
 
-use crate::common;
+use crate::support;
 
-use common::smtp::MailServer;
-use common::{TestApp, COOP};
 use serde_json::json;
+use support::smtp::MailServer;
+use support::{TestApp, COOP};
 
 fn shared_backends() -> bool {
     let set = std::env::var("ROSTER_TEST_DATABASE_URL").is_ok() && std::env::var("ROSTER_TEST_REDIS_URL").is_ok();

@@ -1,12 +1,12 @@
 //! The HTTP surface: routing, bad requests, limits, deadlines, GraphiQL, health.
 
-use crate::common;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{error_code, TestApp, ACME};
 use serde_json::{json, Value};
+use support::{error_code, TestApp, ACME};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -187,7 +187,7 @@ async fn redis_down_fails_closed_and_readyz_says_so() {
     .await;
     let ready = t.client().get(t.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 503);
-    let login = t.gql("acme", None, common::LOGIN, json!({ "i": "x", "p": "y" })).await;
+    let login = t.gql("acme", None, support::LOGIN, json!({ "i": "x", "p": "y" })).await;
     assert_eq!(error_code(&login), Some("SERVICE_UNAVAILABLE"), "{login}");
     let me = t.gql("acme", Some(&"A".repeat(43)), "{ me { id } }", json!({})).await;
     assert_eq!(error_code(&me), Some("SERVICE_UNAVAILABLE"), "{me}");
@@ -493,7 +493,7 @@ async fn a_null_for_a_non_null_argument_is_the_clients_mistake() {
             json!({}),
         )
         .await;
-    assert_eq!(common::error_code(&answer), Some("VALIDATION"), "{answer}");
+    assert_eq!(support::error_code(&answer), Some("VALIDATION"), "{answer}");
     assert!(
         answer["errors"][0]["message"].as_str().unwrap().contains("Boolean"),
         "the message says what was wrong: {answer}"

@@ -1,12 +1,12 @@
 //! Sign-in, sessions and their limits, through GraphQL on a real server.
 
-use crate::common;
+use crate::support;
 
 use std::time::Duration;
 
-use common::{error_code, TestApp, ACME, LOGIN};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::json;
+use support::{error_code, TestApp, ACME, LOGIN};
 
 const ME: &str =
     "{ me { id login email mustChangePassword lastLoginAt roles { role { key label } group { id } } groups { id } } }";

@@ -1,10 +1,10 @@
 //! Spreadsheet imports through the real server: upload, preview, errors at their rows,
 //! error report, apply, SYNC, undo, conflicts, templates, exports and download links.
 
-use crate::common;
+use crate::support;
 
-use common::{error_code, error_fields, fixture, TestApp};
 use serde_json::{json, Value};
+use support::{error_code, error_fields, fixture, TestApp};
 
 /// The demo tenant's shape: the fixtures' roles and languages.
 pub const AMAP: &str = r#"
@@ -277,7 +277,7 @@ async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_n
         .gql(
             "club",
             None,
-            common::LOGIN,
+            support::LOGIN,
             json!({ "i": "benoit.durand", "p": "S3cret-longer-pass" }),
         )
         .await;
@@ -286,7 +286,7 @@ async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_n
         .gql(
             "club",
             None,
-            common::LOGIN,
+            support::LOGIN,
             json!({ "i": "clement.moreau", "p": "bienvenue-au-club" }),
         )
         .await;

@@ -1,10 +1,9 @@
 //! Roster's integration tests, one binary: each module starts the real app
-//! (tests/suite/common) and speaks GraphQL or HTTP to it as a client would.
+//! (tests/api/support) and speaks GraphQL or HTTP to it as a client would.
 //! One binary links once instead of once per file, which keeps CI's disk and
 //! link time small.
 
-#[allow(dead_code)]
-mod common;
+mod support;
 
 mod account_mail;
 mod addresses;
