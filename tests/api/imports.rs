@@ -1,114 +1,33 @@
 //! Spreadsheet imports through the real server: upload, preview, errors at their rows,
 //! error report, apply, SYNC, undo, conflicts, templates, exports and download links.
 
+use std::collections::{BTreeMap, HashMap};
+
 use crate::support;
 
 use serde_json::{json, Value};
-use support::{error_code, error_fields, fixture, TestApp};
+use support::client::Client;
+use support::imports::{Confirm, File};
+use support::tenants::{AMAP, CLUB};
+use support::{error_code, error_fields, TestApp};
 
-/// The demo tenant's shape: the fixtures' roles and languages.
-pub const AMAP: &str = r#"
-name = "AMAP du coin"
-default_locale = "fr"
-locales = ["fr", "en", "nl-BE"]
-
-[accounts]
-password_min_length = 10
-
-[roles.admin]
-label = { fr = "Administrateur", en = "Administrator" }
-permissions = ["*"]
-
-[roles.coordinator]
-label = { fr = "Coordinateur", en = "Coordinator" }
-permissions = ["members.read", "members.create", "members.update", "imports.run", "roles.assign"]
-assignable = ["member", "referent"]
-
-[roles.referent]
-label = { fr = "Référent producteur", en = "Producer referent" }
-permissions = ["members.read"]
-
-[roles.member]
-label = { fr = "Adhérent", en = "Member" }
-permissions = []
-default = true
-
-[import]
-max_deactivate_percent = 20
-protected_roles = ["admin"]
-"#;
-
-/// A company benefit club: no emails needed, logins and passwords in the file.
-pub const CLUB: &str = r#"
-name = "Club"
-default_locale = "fr"
-locales = ["fr", "en"]
-
-[accounts]
-require_email = false
-password_min_length = 10
-default_password = "bienvenue-au-club"
-
-[roles.admin]
-label = { fr = "Administrateur", en = "Administrator" }
-permissions = ["*"]
-
-[roles.member]
-label = { fr = "Adhérent", en = "Member" }
-permissions = []
-default = true
-"#;
-
-pub const JOB: &str = "id mode status fileName format encoding sheets { name hidden read } totalRows processedRows failure newGroups headerRow \
-    columns { header field } \
-    summary { create update deactivate reactivate invite addToGroups unchanged errorRows } \
-    rowErrors(first: 100) { totalCount nodes { row column value code message } } \
-    rowWarnings(first: 100) { totalCount nodes { row column value code message } } \
-    errorReport { url fileName contentType expiresAt } undoableUntil appliedAt";
-
-pub fn start_query() -> String {
-    format!("mutation($input: StartImportInput!) {{ startImport(input: $input) {{ {JOB} }} }}")
+/// A job's id, as the requests about it take it.
+fn id_of(job: &Value) -> &str {
+    job["id"].as_str().unwrap()
 }
 
-/// Uploads a file for a preview; the whole answer.
-pub async fn start_answer(app: &TestApp, tenant: &str, token: &str, name: &str, bytes: Vec<u8>, input: Value) -> Value {
-    let mut input = input;
-    input["file"] = Value::Null;
-    app.upload(tenant, token, &start_query(), json!({ "input": input }), (name, bytes))
-        .await
-}
-
-/// Uploads a file for a preview and returns the job.
-pub async fn start(app: &TestApp, tenant: &str, token: &str, name: &str, bytes: Vec<u8>, input: Value) -> Value {
-    let answer = start_answer(app, tenant, token, name, bytes, input).await;
-    assert!(answer["errors"].is_null(), "startImport failed: {answer}");
-    answer["data"]["startImport"].clone()
-}
-
-pub async fn apply(app: &TestApp, tenant: &str, token: &str, id: &str, skip: bool, mass: bool) -> Value {
-    app.gql(
-        tenant,
-        Some(token),
-        &format!("mutation($id: ID!, $s: Boolean!, $m: Boolean!) {{ applyImport(id: $id, skipInvalidRows: $s, allowMassDeactivation: $m) {{ {JOB} }} }}"),
-        json!({ "id": id, "s": skip, "m": mass }),
-    )
-    .await
-}
-
-pub async fn member_count(app: &TestApp, tenant: &str, token: &str, filter: Value) -> i64 {
-    let data = app
-        .ok(
-            tenant,
-            token,
-            "query($f: MemberFilter) { members(filter: $f) { totalCount } }",
-            json!({ "f": filter }),
-        )
-        .await;
-    data["members"]["totalCount"].as_i64().unwrap()
-}
-
+/// (row, column, code) of each row error of a job.
 pub fn errors_at(job: &Value) -> Vec<(i64, String, String)> {
-    job["rowErrors"]["nodes"]
+    problems_at(&job["rowErrors"])
+}
+
+/// (row, column, code) of each row warning of a job.
+fn warnings_at(job: &Value) -> Vec<(i64, String, String)> {
+    problems_at(&job["rowWarnings"])
+}
+
+fn problems_at(page: &Value) -> Vec<(i64, String, String)> {
+    page["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -122,23 +41,38 @@ pub fn errors_at(job: &Value) -> Vec<(i64, String, String)> {
         .collect()
 }
 
-const MEMBER: &str = "query($id: ID!) { member(id: $id) { login email firstName lastName phone status origin roles { role { key } } groups { name } } }";
+/// The sorted (row, column, code) of each row error, as the tests spell them.
+fn sorted_errors(job: &Value) -> Vec<(i64, String, String)> {
+    let mut errors = errors_at(job);
+    errors.sort();
+    errors
+}
+
+/// One expected row error.
+fn at(row: i64, column: &str, code: &str) -> (i64, String, String) {
+    (row, column.to_owned(), code.to_owned())
+}
+
+/// The `name`s of a list of groups.
+fn names(groups: &Value) -> Vec<&str> {
+    groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect()
+}
 
 #[tokio::test]
 async fn french_csv_preview_reports_each_error_at_its_row_and_applies_the_rest() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let before = member_count(&app, "amap", &admin, json!({})).await;
+    let admin = app.admin("amap").await;
+    let before = admin.member_count(json!({})).await;
 
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "cagette-adherents.csv",
-        fixture("cagette-adherents.csv"),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin
+        .start_import(File::fixture("cagette-adherents.csv"), "CREATE")
+        .await;
+
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["format"], "CSV");
     assert_eq!(job["totalRows"], 30, "the last line is blank and skipped");
@@ -158,14 +92,12 @@ async fn french_csv_preview_reports_each_error_at_its_row_and_applies_the_rest()
             ("Téléphone", Some("phone"))
         ]
     );
-    let mut errors = errors_at(&job);
-    errors.sort();
     assert_eq!(
-        errors,
+        sorted_errors(&job),
         [
-            (6, "Email".to_owned(), "DUPLICATE_ROW".to_owned()),
-            (9, "Email".to_owned(), "INVALID_EMAIL".to_owned()),
-            (12, "Prénom".to_owned(), "REQUIRED".to_owned()),
+            at(6, "Email", "DUPLICATE_ROW"),
+            at(9, "Email", "INVALID_EMAIL"),
+            at(12, "Prénom", "REQUIRED")
         ],
         "{job}"
     );
@@ -181,11 +113,7 @@ async fn french_csv_preview_reports_each_error_at_its_row_and_applies_the_rest()
     );
     assert_eq!(job["summary"]["create"], 27);
     assert_eq!(job["summary"]["errorRows"], 3);
-    assert_eq!(
-        member_count(&app, "amap", &admin, json!({})).await,
-        before,
-        "a preview changes nothing"
-    );
+    assert_eq!(admin.member_count(json!({})).await, before, "a preview changes nothing");
 
     // The error report: the three rows as they were, with an error column.
     let report = &job["errorReport"];
@@ -204,33 +132,26 @@ async fn french_csv_preview_reports_each_error_at_its_row_and_applies_the_rest()
     );
 
     // Errors block the apply unless the admin skips those rows.
-    let id = job["id"].as_str().unwrap();
-    let refused = apply(&app, "amap", &admin, id, false, false).await;
+    let id = id_of(&job);
+    let refused = admin.apply_import_answer(id, Confirm::NOTHING).await;
     assert_eq!(error_code(&refused), Some("VALIDATION"));
     assert_eq!(error_fields(&refused), ["skipInvalidRows"]);
-    let done = apply(&app, "amap", &admin, id, true, false).await;
-    assert!(done["errors"].is_null(), "{done}");
-    let done = &done["data"]["applyImport"];
+    let done = admin.apply_import(id, Confirm::SKIP_INVALID_ROWS).await;
     assert_eq!(done["status"], "DONE");
     assert!(done["undoableUntil"].is_string());
-    assert_eq!(member_count(&app, "amap", &admin, json!({})).await, before + 27);
-    assert_eq!(
-        member_count(&app, "amap", &admin, json!({ "origin": "IMPORT" })).await,
-        27
-    );
+    assert_eq!(admin.member_count(json!({})).await, before + 27);
+    assert_eq!(admin.member_count(json!({ "origin": "IMPORT" })).await, 27);
 
-    let found = app
-        .ok("amap", &admin, "{ members(filter: {search: \"oeuvray\"}) { nodes { id login phone secondaryEmail roles { role { key } } } } }", json!({}))
+    let found = admin
+        .gql("{ members(filter: {search: \"oeuvray\"}) { nodes { id login phone secondaryEmail roles { role { key } } } } }", json!({}))
         .await;
     let marie = &found["members"]["nodes"][0];
     assert_eq!(marie["login"], "marie-therese.oeuvray", "accents folded, œ → oe");
     assert_eq!(marie["phone"], "0665622478", "phones keep their leading zero");
     assert_eq!(marie["roles"][0]["role"]["key"], "member", "default roles");
 
-    let audit = app
-        .ok(
-            "amap",
-            &admin,
+    let audit = admin
+        .gql(
             "{ auditLog(filter: {action: \"import.applied\"}) { nodes { targetId details } } }",
             json!({}),
         )
@@ -242,23 +163,16 @@ async fn french_csv_preview_reports_each_error_at_its_row_and_applies_the_rest()
     assert_eq!(details["errorRows"], 3);
 
     // A job is applied once.
-    let again = apply(&app, "amap", &admin, id, true, false).await;
+    let again = admin.apply_import_answer(id, Confirm::SKIP_INVALID_ROWS).await;
     assert_eq!(error_code(&again), Some("CONFLICT"));
 }
 
 #[tokio::test]
 async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_nothing() {
     let app = TestApp::with_tenants(&[("club", CLUB)]).await;
-    let admin = app.admin_token("club", "admin@club.example.org").await;
-    let job = start(
-        &app,
-        "club",
-        &admin,
-        "club-membres.csv",
-        fixture("club-membres.csv"),
-        json!({ "mode": "SYNC" }),
-    )
-    .await;
+    let admin = app.admin("club").await;
+
+    let job = admin.start_import(File::fixture("club-membres.csv"), "SYNC").await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["summary"]["errorRows"], 0, "{job}");
     assert_eq!(
@@ -267,11 +181,10 @@ async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_n
     );
     let created = job["summary"]["create"].as_i64().unwrap();
     assert_eq!(created, job["totalRows"].as_i64().unwrap());
-    let done = apply(&app, "club", &admin, job["id"].as_str().unwrap(), false, false).await;
-    assert!(done["errors"].is_null(), "{done}");
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
 
     // Désactivé rows come in deactivated; a file password works at once (to be changed).
-    let inactive = member_count(&app, "club", &admin, json!({ "status": "DEACTIVATED" })).await;
+    let inactive = admin.member_count(json!({ "status": "DEACTIVATED" })).await;
     assert_eq!(inactive, 4);
     let signed_in = app
         .gql(
@@ -294,10 +207,8 @@ async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_n
         defaulted["data"]["login"]["token"].is_string(),
         "empty password: the tenant's default: {defaulted}"
     );
-    let generated = app
-        .ok(
-            "club",
-            &admin,
+    let generated = admin
+        .gql(
             "{ members(filter: {search: \"maelle martin\"}) { nodes { login email } } }",
             json!({}),
         )
@@ -308,15 +219,7 @@ async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_n
     );
 
     // The same file again: rows with a password set it again, the rest is unchanged.
-    let again = start(
-        &app,
-        "club",
-        &admin,
-        "club-membres.csv",
-        fixture("club-membres.csv"),
-        json!({ "mode": "SYNC" }),
-    )
-    .await;
+    let again = admin.start_import(File::fixture("club-membres.csv"), "SYNC").await;
     // Row 19 has neither login nor email: nothing can find that person again, so each
     // SYNC adds them anew (DESIGN.md: a row that matches nobody is new).
     assert_eq!(again["summary"]["create"], 1, "{again}");
@@ -327,13 +230,8 @@ async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_n
     );
 
     // An export imported back changes nothing at all.
-    let export = app
-        .ok(
-            "club",
-            &admin,
-            "{ exportMembers(format: CSV) { url fileName contentType } }",
-            json!({}),
-        )
+    let export = admin
+        .gql("{ exportMembers(format: CSV) { url fileName contentType } }", json!({}))
         .await;
     let (status, content_type, _, body) = app.fetch(export["exportMembers"]["url"].as_str().unwrap()).await;
     assert_eq!(status, 200);
@@ -346,7 +244,7 @@ async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_n
     );
     assert!(text.contains("Mot de passe crypté"), "the placeholder, never a hash");
     assert!(!text.contains("$argon2"));
-    let round = start(&app, "club", &admin, "export.csv", body, json!({ "mode": "SYNC" })).await;
+    let round = admin.start_import(File::new("export.csv", body), "SYNC").await;
     let summary = &round["summary"];
     assert_eq!(summary["unchanged"], round["totalRows"], "{round}");
     assert_eq!(summary["update"], 0);
@@ -361,27 +259,13 @@ dora.blanc;Dora;Blanc;dora@x.org;;;\r\n\
 eve.noir;Eve;Noir;eve@x.org;;;\r\n";
 
 /// Imports SEED with CREATE and returns member ids by login.
-async fn seed(app: &TestApp, tenant: &str, admin: &str) -> std::collections::HashMap<String, String> {
-    let job = start(
-        app,
-        tenant,
-        admin,
-        "seed.csv",
-        SEED.as_bytes().to_vec(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+async fn seed(admin: &Client<'_>) -> HashMap<String, String> {
+    let job = admin.start_import(File::new("seed.csv", SEED), "CREATE").await;
     assert_eq!(job["summary"]["create"], 5, "{job}");
     assert_eq!(job["newGroups"], json!(["Légumes", "Pain"]));
-    let done = apply(app, tenant, admin, job["id"].as_str().unwrap(), false, false).await;
-    assert!(done["errors"].is_null(), "{done}");
-    let list = app
-        .ok(
-            tenant,
-            admin,
-            "{ members(first: 100) { nodes { id login } } }",
-            json!({}),
-        )
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+    let list = admin
+        .gql("{ members(first: 100) { nodes { id login } } }", json!({}))
         .await;
     list["members"]["nodes"]
         .as_array()
@@ -396,10 +280,6 @@ async fn seed(app: &TestApp, tenant: &str, admin: &str) -> std::collections::Has
         .collect()
 }
 
-async fn member(app: &TestApp, tenant: &str, admin: &str, id: &str) -> Value {
-    app.ok(tenant, admin, MEMBER, json!({ "id": id })).await["member"].clone()
-}
-
 const SYNC_FILE: &str = "Identifiant;Prénom;Nom;Email;Groupes;État\r\n\
 anne.petit;Anne;Petit-Durand;anne@x.org;Légumes;Activé\r\n\
 bob.martin;Bob;Martin;bob@x.org;Pain;Activé\r\n\
@@ -407,49 +287,33 @@ carl.roux;Carl;Roux;carl@x.org;;Désactivé\r\n\
 dora.blanc;Dora;Blanc;DORA@x.org;;Activé\r\n\
 fred.vert;Fred;Vert;fred@x.org;Fromage;Activé\r\n";
 
+/// SYNC_FILE, as uploaded.
+fn sync_file() -> File {
+    File::new("sync.csv", SYNC_FILE)
+}
+
 #[tokio::test]
 async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let ids = seed(&app, "amap", &admin).await;
-    let eve_session = app.member_token("amap", &ids["eve.noir"], "eve-password-1").await;
+    let admin = app.admin("amap").await;
+    let ids = seed(&admin).await;
+    let eve = app.member("amap", &ids["eve.noir"], "eve-password-1").await;
 
     // KEEP: only the file's own state changes deactivate.
-    let kept = start(
-        &app,
-        "amap",
-        &admin,
-        "sync.csv",
-        SYNC_FILE.as_bytes().to_vec(),
-        json!({ "mode": "SYNC", "absentMembers": "KEEP" }),
-    )
-    .await;
-    assert_eq!(kept["summary"]["deactivate"], 1, "{kept}");
-    let cancelled = app
-        .ok(
-            "amap",
-            &admin,
-            "mutation($id: ID!) { cancelImport(id: $id) { status } }",
-            json!({ "id": kept["id"] }),
-        )
+    let kept = admin
+        .start_import_with(sync_file(), json!({ "mode": "SYNC", "absentMembers": "KEEP" }))
         .await;
-    assert_eq!(cancelled["cancelImport"]["status"], "CANCELLED");
-    let late = apply(&app, "amap", &admin, kept["id"].as_str().unwrap(), false, false).await;
+    assert_eq!(kept["summary"]["deactivate"], 1, "{kept}");
+    let cancelled = admin.cancel_import(id_of(&kept)).await;
+    assert_eq!(cancelled["status"], "CANCELLED");
+    let late = admin.apply_import_answer(id_of(&kept), Confirm::NOTHING).await;
     assert_eq!(
         error_code(&late),
         Some("CONFLICT"),
         "a cancelled import cannot be applied"
     );
 
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "sync.csv",
-        SYNC_FILE.as_bytes().to_vec(),
-        json!({ "mode": "SYNC" }),
-    )
-    .await;
+    let job = admin.start_import(sync_file(), "SYNC").await;
     let summary = &job["summary"];
     assert_eq!(
         (
@@ -462,10 +326,8 @@ async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
         "carl by his state, eve by her absence; dora's address differs only in case: {job}"
     );
     assert_eq!(job["newGroups"], json!(["Fromage"]));
-    let updates = app
-        .ok(
-            "amap",
-            &admin,
+    let updates = admin
+        .gql(
             "query($id: ID!) { importJob(id: $id) { changes(kind: UPDATE) { totalCount nodes { row login member { id } changes { field before after } } } \
              absent: changes(kind: DEACTIVATE) { nodes { row login } } } }",
             json!({ "id": job["id"] }),
@@ -493,33 +355,21 @@ async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
         "absent members have no row: {absent:?}"
     );
 
-    let done = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await;
-    assert!(done["errors"].is_null(), "{done}");
-    let anne = member(&app, "amap", &admin, &ids["anne.petit"]).await;
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+    let anne = admin.member(&ids["anne.petit"]).await;
     assert_eq!(anne["lastName"], "Petit-Durand");
     assert_eq!(anne["phone"], "0601020304", "a column the file lacks is left alone");
     assert_eq!(
-        member(&app, "amap", &admin, &ids["bob.martin"]).await["groups"],
+        admin.member(&ids["bob.martin"]).await["groups"],
         json!([{ "name": "Pain" }])
     );
-    assert_eq!(
-        member(&app, "amap", &admin, &ids["carl.roux"]).await["status"],
-        "DEACTIVATED"
-    );
-    assert_eq!(
-        member(&app, "amap", &admin, &ids["eve.noir"]).await["status"],
-        "DEACTIVATED"
-    );
-    assert_eq!(
-        member(&app, "amap", &admin, &ids["dora.blanc"]).await["email"],
-        "dora@x.org"
-    );
-    let me = app.gql("amap", Some(&eve_session), "{ me { id } }", json!({})).await;
+    assert_eq!(admin.member(&ids["carl.roux"]).await["status"], "DEACTIVATED");
+    assert_eq!(admin.member(&ids["eve.noir"]).await["status"], "DEACTIVATED");
+    assert_eq!(admin.member(&ids["dora.blanc"]).await["email"], "dora@x.org");
+    let me = eve.gql_answer("{ me { id } }", json!({})).await;
     assert!(me["data"]["me"].is_null(), "a deactivated member's session ends: {me}");
-    let fred = app
-        .ok(
-            "amap",
-            &admin,
+    let fred = admin
+        .gql(
             "{ members(filter: {search: \"fred\"}) { nodes { id origin groups { name } } } }",
             json!({}),
         )
@@ -529,101 +379,58 @@ async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
     assert_eq!(fred["groups"], json!([{ "name": "Fromage" }]));
 
     // Someone edits Anne after the import: undo leaves her as she is now.
-    app.ok(
-        "amap",
-        &admin,
-        "mutation($id: ID!) { updateMember(id: $id, input: {firstName: \"Annie\"}) { id } }",
-        json!({ "id": ids["anne.petit"] }),
-    )
-    .await;
-    let undone = app
-        .ok(
-            "amap",
-            &admin,
-            "mutation($id: ID!) { undoImport(id: $id) { status undoableUntil undoLeftAlone { id } } }",
-            json!({ "id": job["id"] }),
-        )
+    admin
+        .update_member(&ids["anne.petit"], json!({ "firstName": "Annie" }))
         .await;
-    assert_eq!(undone["undoImport"]["status"], "UNDONE");
-    assert!(undone["undoImport"]["undoableUntil"].is_null());
-    assert_eq!(
-        undone["undoImport"]["undoLeftAlone"],
-        json!([{ "id": ids["anne.petit"] }])
-    );
-    let anne = member(&app, "amap", &admin, &ids["anne.petit"]).await;
+    let undone = admin.undo_import(id_of(&job)).await;
+    assert_eq!(undone["status"], "UNDONE");
+    assert!(undone["undoableUntil"].is_null());
+    assert_eq!(undone["undoLeftAlone"], json!([{ "id": ids["anne.petit"] }]));
+    let anne = admin.member(&ids["anne.petit"]).await;
     assert_eq!(
         (anne["firstName"].as_str(), anne["lastName"].as_str()),
         (Some("Annie"), Some("Petit-Durand"))
     );
-    let bob = member(&app, "amap", &admin, &ids["bob.martin"]).await;
-    let mut groups: Vec<&str> = bob["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["name"].as_str().unwrap())
-        .collect();
+    let bob = admin.member(&ids["bob.martin"]).await;
+    let mut groups = names(&bob["groups"]);
     groups.sort();
     assert_eq!(groups, ["Légumes", "Pain"]);
+    assert_eq!(admin.member(&ids["carl.roux"]).await["status"], "ACTIVE");
+    assert_eq!(admin.member(&ids["eve.noir"]).await["status"], "ACTIVE");
     assert_eq!(
-        member(&app, "amap", &admin, &ids["carl.roux"]).await["status"],
-        "ACTIVE"
-    );
-    assert_eq!(member(&app, "amap", &admin, &ids["eve.noir"]).await["status"], "ACTIVE");
-    assert_eq!(
-        member(&app, "amap", &admin, fred["id"].as_str().unwrap()).await["status"],
+        admin.member(fred["id"].as_str().unwrap()).await["status"],
         "DEACTIVATED",
         "created members are deactivated"
     );
-    let twice = app
-        .gql(
-            "amap",
-            Some(&admin),
-            "mutation($id: ID!) { undoImport(id: $id) { status } }",
-            json!({ "id": job["id"] }),
-        )
-        .await;
+    let twice = admin.undo_import_answer(id_of(&job)).await;
     assert_eq!(error_code(&twice), Some("CONFLICT"));
 }
 
 #[tokio::test]
 async fn a_member_changed_since_the_preview_makes_apply_fail_with_nothing_changed() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let ids = seed(&app, "amap", &admin).await;
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "sync.csv",
-        SYNC_FILE.as_bytes().to_vec(),
-        json!({ "mode": "SYNC", "absentMembers": "KEEP" }),
-    )
-    .await;
-    app.ok(
-        "amap",
-        &admin,
-        "mutation($id: ID!) { updateMember(id: $id, input: {phone: \"0700000000\"}) { id } }",
-        json!({ "id": ids["bob.martin"] }),
-    )
-    .await;
-    let refused = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await;
+    let admin = app.admin("amap").await;
+    let ids = seed(&admin).await;
+    let job = admin
+        .start_import_with(sync_file(), json!({ "mode": "SYNC", "absentMembers": "KEEP" }))
+        .await;
+
+    admin
+        .update_member(&ids["bob.martin"], json!({ "phone": "0700000000" }))
+        .await;
+    let refused = admin.apply_import_answer(id_of(&job), Confirm::NOTHING).await;
+
     assert_eq!(error_code(&refused), Some("CONFLICT"), "{refused}");
     assert!(refused["errors"][0]["message"].as_str().unwrap().contains("bob.martin"));
     assert_eq!(
-        member(&app, "amap", &admin, &ids["anne.petit"]).await["lastName"],
+        admin.member(&ids["anne.petit"]).await["lastName"],
         "Petit",
         "nothing applied"
     );
-    assert_eq!(
-        member(&app, "amap", &admin, &ids["carl.roux"]).await["status"],
-        "ACTIVE"
-    );
-    let count = member_count(&app, "amap", &admin, json!({ "search": "fred" })).await;
-    assert_eq!(count, 0);
-    let failed = app
-        .ok(
-            "amap",
-            &admin,
+    assert_eq!(admin.member(&ids["carl.roux"]).await["status"], "ACTIVE");
+    assert_eq!(admin.member_count(json!({ "search": "fred" })).await, 0);
+    let failed = admin
+        .gql(
             "query($id: ID!) { importJob(id: $id) { status failure } }",
             json!({ "id": job["id"] }),
         )
@@ -638,91 +445,65 @@ async fn a_member_changed_since_the_preview_makes_apply_fail_with_nothing_change
 #[tokio::test]
 async fn mass_deactivation_needs_confirmation_and_spares_protected_members() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
     let mut file = String::from("login;first name;last name;email\n");
     for n in 0..20 {
         file.push_str(&format!("m{n};First{n};Last{n};m{n}@x.org\n"));
     }
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "people.csv",
-        file.clone().into_bytes(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
-    assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
-    let other_admin = app
+    let job = admin
+        .start_import(File::new("people.csv", file.clone()), "CREATE")
+        .await;
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+    let other_admin = admin
         .create_member(
-            "amap",
-            &admin,
             json!({ "firstName": "Ada", "lastName": "Admin", "email": "ada@x.org", "roles": [{ "role": "admin" }] }),
         )
         .await;
 
     let kept: String = file.lines().take(6).map(|l| format!("{l}\n")).collect();
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "five.csv",
-        kept.into_bytes(),
-        json!({ "mode": "SYNC" }),
-    )
-    .await;
+    let job = admin.start_import(File::new("five.csv", kept), "SYNC").await;
     assert_eq!(job["summary"]["deactivate"], 15, "not the two admins: {job}");
-    let id = job["id"].as_str().unwrap();
-    let refused = apply(&app, "amap", &admin, id, false, false).await;
+    let refused = admin.apply_import_answer(id_of(&job), Confirm::NOTHING).await;
     assert_eq!(error_code(&refused), Some("VALIDATION"));
     assert_eq!(error_fields(&refused), ["allowMassDeactivation"]);
-    let done = apply(&app, "amap", &admin, id, false, true).await;
-    assert!(done["errors"].is_null(), "{done}");
-    assert_eq!(member(&app, "amap", &admin, &other_admin).await["status"], "ACTIVE");
-    assert_eq!(
-        member_count(&app, "amap", &admin, json!({ "status": "ACTIVE" })).await,
-        7
-    );
+    admin.apply_import(id_of(&job), Confirm::MASS_DEACTIVATION).await;
+
+    assert_eq!(admin.member(&other_admin).await["status"], "ACTIVE");
+    assert_eq!(admin.member_count(json!({ "status": "ACTIVE" })).await, 7);
 }
 
 #[tokio::test]
 async fn invite_mode_invites_new_people_and_adds_existing_members_to_groups() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let ids = seed(&app, "amap", &admin).await;
+    let admin = app.admin("amap").await;
+    let ids = seed(&admin).await;
     let file = "email,first_name,last_name,language,groups,admin\n\
         oceane@quartier.be,Océane,Laurent,nl-BE,Quartier A,VRAI\n\
         anne@x.org,,,,Quartier B,\n\
         mailto:chloe@quartier.be,Chloé,Müller,fr,,\n\
         jean@quartier.be,Jean,Durand,de,,FAUX\n\
         OCEANE@quartier.be,Océane,Bis,fr,,\n";
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "citizenlab.csv",
-        file.as_bytes().to_vec(),
-        json!({ "mode": "INVITE", "defaults": { "message": "Bienvenue !" } }),
-    )
-    .await;
+
+    let job = admin
+        .start_import_with(
+            File::new("citizenlab.csv", file),
+            json!({ "mode": "INVITE", "defaults": { "message": "Bienvenue !" } }),
+        )
+        .await;
     assert_eq!(job["summary"]["invite"], 1, "{job}");
     assert_eq!(job["summary"]["addToGroups"], 1);
-    let mut errors = errors_at(&job);
-    errors.sort();
     assert_eq!(
-        errors,
+        sorted_errors(&job),
         [
-            (4, "email".to_owned(), "INVALID_EMAIL".to_owned()),
-            (5, "language".to_owned(), "INVALID_LOCALE".to_owned()),
-            (6, "email".to_owned(), "DUPLICATE_ROW".to_owned()),
+            at(4, "email", "INVALID_EMAIL"),
+            at(5, "language", "INVALID_LOCALE"),
+            at(6, "email", "DUPLICATE_ROW")
         ]
     );
-    let done = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), true, false).await;
-    assert!(done["errors"].is_null(), "{done}");
-    let invitations = app
-        .ok(
-            "amap",
-            &admin,
+    admin.apply_import(id_of(&job), Confirm::SKIP_INVALID_ROWS).await;
+
+    let invitations = admin
+        .gql(
             "{ invitations { nodes { email firstName lastName locale roles message groups { name } } } }",
             json!({}),
         )
@@ -740,13 +521,8 @@ async fn invite_mode_invites_new_people_and_adds_existing_members_to_groups() {
     );
     assert_eq!(invitation["message"], "Bienvenue !");
     assert_eq!(invitation["groups"], json!([{ "name": "Quartier A" }]));
-    let anne = member(&app, "amap", &admin, &ids["anne.petit"]).await;
-    let groups: Vec<&str> = anne["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["name"].as_str().unwrap())
-        .collect();
+    let anne = admin.member(&ids["anne.petit"]).await;
+    let groups = names(&anne["groups"]);
     assert!(
         groups.contains(&"Quartier B") && groups.contains(&"Légumes"),
         "{groups:?}"
@@ -763,13 +539,11 @@ fn zip_entry(bytes: &[u8], name: &str) -> String {
 #[tokio::test]
 async fn templates_and_exports_download_with_their_names_and_links_expire_or_break_cleanly() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    seed(&app, "amap", &admin).await;
+    let admin = app.admin("amap").await;
+    seed(&admin).await;
 
-    let xlsx = app
-        .ok(
-            "amap",
-            &admin,
+    let xlsx = admin
+        .gql(
             "{ importTemplate(mode: SYNC, locale: \"fr\") { url fileName contentType expiresAt } }",
             json!({}),
         )
@@ -801,10 +575,8 @@ async fn templates_and_exports_download_with_their_names_and_links_expire_or_bre
         "bold required, italic optional"
     );
 
-    let csv = app
-        .ok(
-            "amap",
-            &admin,
+    let csv = admin
+        .gql(
             "{ importTemplate(mode: INVITE, format: CSV, locale: \"en\") { url fileName } }",
             json!({}),
         )
@@ -815,23 +587,17 @@ async fn templates_and_exports_download_with_their_names_and_links_expire_or_bre
         String::from_utf8(body[3..].to_vec()).unwrap(),
         "Email,First name,Last name,Language,Groups,Roles,Admin\r\n"
     );
-    let bad_locale = app
-        .gql(
-            "amap",
-            Some(&admin),
-            "{ importTemplate(mode: SYNC, locale: \"de\") { url } }",
-            json!({}),
-        )
+    let bad_locale = admin
+        .gql_answer("{ importTemplate(mode: SYNC, locale: \"de\") { url } }", json!({}))
         .await;
     assert_eq!(error_fields(&bad_locale), ["locale"]);
 
     // A formula-looking name is neutralised in the export; XLSX cells are quote-prefixed text.
-    app.create_member("amap", &admin, json!({ "firstName": "=HYPERLINK(\"http://x\")", "lastName": "Zed", "email": "zed@x.org", "phone": "+33 6 12 34 56 78" }))
+    admin
+        .create_member(json!({ "firstName": "=HYPERLINK(\"http://x\")", "lastName": "Zed", "email": "zed@x.org", "phone": "+33 6 12 34 56 78" }))
         .await;
-    let export = app
-        .ok(
-            "amap",
-            &admin,
+    let export = admin
+        .gql(
             "{ exportMembers(filter: {search: \"zed\"}, format: CSV) { url fileName } }",
             json!({}),
         )
@@ -840,10 +606,8 @@ async fn templates_and_exports_download_with_their_names_and_links_expire_or_bre
     let text = String::from_utf8(body[3..].to_vec()).unwrap();
     assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");
     assert!(text.contains("'+33 6 12 34 56 78"), "{text}");
-    let export = app
-        .ok(
-            "amap",
-            &admin,
+    let export = admin
+        .gql(
             "{ exportMembers(filter: {search: \"zed\"}, format: XLSX) { url fileName contentType } }",
             json!({}),
         )
@@ -868,26 +632,38 @@ async fn templates_and_exports_download_with_their_names_and_links_expire_or_bre
     }
 }
 
-#[tokio::test]
-async fn an_expired_download_link_is_refused() {
-    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let export = app.ok("amap", &admin, "{ exportMembers { url } }", json!({})).await;
-    let url = export["exportMembers"]["url"].as_str().unwrap();
-    // Age the stored file past its link's life (the token's own expiry is covered by unit tests).
+/// Sets `column` of every row of `table` to `value`, as time passing would.
+async fn age_all(app: &TestApp, table: &str, column: &str, value: chrono::DateTime<chrono::Utc>) {
     use sea_orm::{ConnectionTrait, Statement};
     let backend = app.app.db.get_database_backend();
-    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
     app.app
         .db
         .execute(Statement::from_sql_and_values(
             backend,
-            "UPDATE downloads SET expires_at = $1",
-            [past.into()],
+            format!("UPDATE {table} SET {column} = $1"),
+            [value.into()],
         ))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn an_expired_download_link_is_refused() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let export = admin.gql("{ exportMembers { url } }", json!({})).await;
+    let url = export["exportMembers"]["url"].as_str().unwrap();
+
+    // Age the stored file past its link's life (the token's own expiry is covered by unit tests).
+    age_all(
+        &app,
+        "downloads",
+        "expires_at",
+        chrono::Utc::now() - chrono::Duration::minutes(1),
+    )
+    .await;
     let (status, ..) = app.fetch(url).await;
+
     assert_eq!(status, 404);
     assert_eq!(
         roster::downloads::purge_expired(&app.app).await.unwrap(),
@@ -899,7 +675,7 @@ async fn an_expired_download_link_is_refused() {
 #[tokio::test]
 async fn files_that_cannot_be_imported_fail_with_a_reason_and_nothing_else() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
     let noise: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
@@ -921,7 +697,9 @@ async fn files_that_cannot_be_imported_fail_with_a_reason_and_nothing_else() {
         ("fake.xlsx", fake_zip, "n'a pas pu être lu"),
     ];
     for (name, bytes, reason) in cases {
-        let answer = start_answer(&app, "amap", &admin, name, bytes, json!({ "mode": "SYNC" })).await;
+        let answer = admin
+            .start_import_answer(File::new(name, bytes), json!({ "mode": "SYNC" }))
+            .await;
         let job = &answer["data"]["startImport"];
         assert_eq!(job["status"], "FAILED", "{name}: {answer}");
         let failure = job["failure"].as_str().unwrap_or_default();
@@ -930,15 +708,9 @@ async fn files_that_cannot_be_imported_fail_with_a_reason_and_nothing_else() {
             "{name}: {failure}"
         );
     }
-    let missing = start_answer(
-        &app,
-        "amap",
-        &admin,
-        "names.csv",
-        b"email\nx@y.org\n".to_vec(),
-        json!({ "mode": "SYNC" }),
-    )
-    .await;
+    let missing = admin
+        .start_import_answer(File::new("names.csv", "email\nx@y.org\n"), json!({ "mode": "SYNC" }))
+        .await;
     assert!(
         missing["data"]["startImport"]["failure"]
             .as_str()
@@ -946,76 +718,74 @@ async fn files_that_cannot_be_imported_fail_with_a_reason_and_nothing_else() {
             .contains("absentes : Prénom, Nom."),
         "the columns named as the admin's template heads them: {missing}"
     );
-    let refused = start_answer(
-        &app,
-        "amap",
-        &admin,
-        "x.csv",
-        b"email\nx@y.org\n".to_vec(),
-        json!({ "mode": "INVITE", "defaults": { "roles": ["ghost"], "locale": "de" } }),
-    )
-    .await;
+    let refused = admin
+        .start_import_answer(
+            File::new("x.csv", "email\nx@y.org\n"),
+            json!({ "mode": "INVITE", "defaults": { "roles": ["ghost"], "locale": "de" } }),
+        )
+        .await;
     assert_eq!(error_code(&refused), Some("VALIDATION"));
     assert_eq!(
         error_fields(&refused),
         ["input.defaults.roles", "input.defaults.locale"]
     );
-    assert_eq!(member_count(&app, "amap", &admin, json!({})).await, 1, "only the admin");
+    assert_eq!(admin.member_count(json!({})).await, 1, "only the admin");
 }
 
 #[tokio::test]
 async fn an_upload_over_the_limit_is_refused_cleanly() {
     let app = TestApp::with(&[("amap", AMAP)], |s| s.limits.upload_bytes = 10_000).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let big = format!("email\n{}", "someone@example.org\n".repeat(2_000)).into_bytes();
-    let answer = start_answer(&app, "amap", &admin, "big.csv", big, json!({ "mode": "INVITE" })).await;
+    let admin = app.admin("amap").await;
+    let big = format!("email\n{}", "someone@example.org\n".repeat(2_000));
+
+    let answer = admin
+        .start_import_answer(File::new("big.csv", big), json!({ "mode": "INVITE" }))
+        .await;
+
     let code = error_code(&answer);
     assert!(
         matches!(code, Some("VALIDATION") | Some("PAYLOAD_TOO_LARGE")),
         "{answer}"
     );
-    let jobs = app.ok("amap", &admin, "{ importJobs { totalCount } }", json!({})).await;
+    let jobs = admin.gql("{ importJobs { totalCount } }", json!({})).await;
     assert_eq!(jobs["importJobs"]["totalCount"], 0, "no job for a refused upload");
 }
 
 #[tokio::test]
 async fn imports_need_the_permission_and_roles_the_admin_may_hand_out() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let plain = app
-        .create_member(
-            "amap",
-            &admin,
-            json!({ "firstName": "Pat", "lastName": "Plain", "email": "pat@x.org" }),
-        )
+    let admin = app.admin("amap").await;
+    let plain = admin
+        .create_member(json!({ "firstName": "Pat", "lastName": "Plain", "email": "pat@x.org" }))
         .await;
-    let plain = app.member_token("amap", &plain, "pat-password-1").await;
-    let file = "email;prenom;nom;roles\nnew@x.org;New;One;Administrateur\nok@x.org;Ok;Two;Référent producteur\n"
-        .as_bytes()
-        .to_vec();
-    let forbidden = start_answer(&app, "amap", &plain, "a.csv", file.clone(), json!({ "mode": "CREATE" })).await;
+    let plain = app.member("amap", &plain, "pat-password-1").await;
+    let file = || {
+        File::new(
+            "a.csv",
+            "email;prenom;nom;roles\nnew@x.org;New;One;Administrateur\nok@x.org;Ok;Two;Référent producteur\n",
+        )
+    };
+    let forbidden = plain.start_import_answer(file(), json!({ "mode": "CREATE" })).await;
     assert_eq!(error_code(&forbidden), Some("FORBIDDEN"));
     for query in [
         "{ importJobs { totalCount } }",
         "{ importTemplate(mode: CREATE) { url } }",
         "{ exportMembers { url } }",
     ] {
-        let answer = app.gql("amap", Some(&plain), query, json!({})).await;
+        let answer = plain.gql_answer(query, json!({})).await;
         assert_eq!(error_code(&answer), Some("FORBIDDEN"), "{query}");
     }
 
-    let coordinator = app
+    let coordinator = admin
         .create_member(
-            "amap",
-            &admin,
             json!({ "firstName": "Co", "lastName": "Ord", "email": "co@x.org", "roles": [{ "role": "coordinator" }] }),
         )
         .await;
-    let coordinator = app.member_token("amap", &coordinator, "coordinator-pw-1").await;
-    let job = start(&app, "amap", &coordinator, "a.csv", file, json!({ "mode": "CREATE" })).await;
+    let coordinator = app.member("amap", &coordinator, "coordinator-pw-1").await;
+    let job = coordinator.start_import(file(), "CREATE").await;
     assert_eq!(
         errors_at(&job),
-        [(2, "roles".to_owned(), "ROLE_NOT_ALLOWED".to_owned())],
+        [at(2, "roles", "ROLE_NOT_ALLOWED")],
         "no escalation through a file"
     );
     assert_eq!(job["summary"]["create"], 1, "Référent producteur is theirs to hand out");
@@ -1028,21 +798,13 @@ async fn import_progress_follows_an_apply_over_websocket_to_the_end() {
     use tokio_tungstenite::tungstenite::Message;
 
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
     let mut file = String::from("email;first name;last name\n");
     for n in 0..3_000 {
         file.push_str(&format!("p{n}@x.org;First{n};Last{n}\n"));
     }
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "many.csv",
-        file.into_bytes(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
-    let id = job["id"].as_str().unwrap().to_owned();
+    let job = admin.start_import(File::new("many.csv", file), "CREATE").await;
+    let id = id_of(&job).to_owned();
 
     let mut request = format!("ws://{}/t/amap/graphql/ws", app.addr)
         .into_client_request()
@@ -1054,7 +816,7 @@ async fn import_progress_follows_an_apply_over_websocket_to_the_end() {
     let send = |value: Value| Message::Text(value.to_string().into());
     socket
         .send(send(
-            json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {admin}") } }),
+            json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", admin.token) } }),
         ))
         .await
         .unwrap();
@@ -1076,11 +838,11 @@ async fn import_progress_follows_an_apply_over_websocket_to_the_end() {
     assert_eq!(first["payload"]["data"]["importProgress"]["status"], "READY", "{first}");
 
     let applying = {
-        let (app_url, admin, id) = (app.url("/t/amap/graphql"), admin.clone(), id.clone());
+        let (app_url, token, id) = (app.url("/t/amap/graphql"), admin.token.clone(), id.clone());
         tokio::spawn(async move {
             reqwest::Client::new()
                 .post(app_url)
-                .bearer_auth(admin)
+                .bearer_auth(token)
                 .json(&json!({ "query": "mutation($id: ID!) { applyImport(id: $id) { status } }", "variables": { "id": id } }))
                 .send()
                 .await
@@ -1115,74 +877,46 @@ async fn import_progress_follows_an_apply_over_websocket_to_the_end() {
 #[tokio::test]
 async fn spreadsheet_fixtures_report_each_error_at_its_row() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
 
     // An Amapress export (XLSX): roles by French label, an unknown role, a bad login,
     // a repeated login, a row without email.
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "amapress-utilisateurs.xlsx",
-        fixture("amapress-utilisateurs.xlsx"),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin
+        .start_import(File::fixture("amapress-utilisateurs.xlsx"), "CREATE")
+        .await;
     assert_eq!(job["format"], "XLSX");
-    let mut errors = errors_at(&job);
-    errors.sort();
     assert_eq!(
-        errors,
+        sorted_errors(&job),
         [
-            (5, "Identifiant".to_owned(), "INVALID_LOGIN".to_owned()),
-            (9, "Adresse de messagerie".to_owned(), "REQUIRED".to_owned()),
-            (10, "Identifiant".to_owned(), "DUPLICATE_ROW".to_owned()),
-            (15, "Rôle".to_owned(), "UNKNOWN_ROLE".to_owned()),
+            at(5, "Identifiant", "INVALID_LOGIN"),
+            at(9, "Adresse de messagerie", "REQUIRED"),
+            at(10, "Identifiant", "DUPLICATE_ROW"),
+            at(15, "Rôle", "UNKNOWN_ROLE"),
         ],
         "{job}"
     );
     assert_eq!(job["summary"]["create"], 11);
-    let done = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), true, false).await;
-    assert!(done["errors"].is_null(), "{done}");
-    let referents = member_count(&app, "amap", &admin, json!({ "roles": ["referent"] })).await;
+    admin.apply_import(id_of(&job), Confirm::SKIP_INVALID_ROWS).await;
+    let referents = admin.member_count(json!({ "roles": ["referent"] })).await;
     assert_eq!(
         referents, 4,
         "\"Référent producteur\" is the referent role's French label"
     );
 
     // A CitizenLab invitation sheet (XLSX): mailto: address, repeated address.
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "citizenlab-invitations.xlsx",
-        fixture("citizenlab-invitations.xlsx"),
-        json!({ "mode": "INVITE" }),
-    )
-    .await;
-    let mut errors = errors_at(&job);
-    errors.sort();
+    let job = admin
+        .start_import(File::fixture("citizenlab-invitations.xlsx"), "INVITE")
+        .await;
     assert_eq!(
-        errors,
-        [
-            (6, "email".to_owned(), "INVALID_EMAIL".to_owned()),
-            (8, "email".to_owned(), "DUPLICATE_ROW".to_owned())
-        ],
+        sorted_errors(&job),
+        [at(6, "email", "INVALID_EMAIL"), at(8, "email", "DUPLICATE_ROW")],
         "{job}"
     );
     assert_eq!(job["summary"]["invite"], 18);
     assert_eq!(job["newGroups"], json!(["Quartier A", "Quartier B"]));
 
     // A LibreOffice sheet (ODS) with the French headers of a small association.
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "adherents.ods",
-        fixture("adherents.ods"),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin.start_import(File::fixture("adherents.ods"), "CREATE").await;
     assert_eq!(job["format"], "ODS");
     assert_eq!(job["summary"]["create"], 10, "{job}");
     assert_eq!(job["summary"]["errorRows"], 0);
@@ -1192,12 +926,12 @@ async fn spreadsheet_fixtures_report_each_error_at_its_row() {
 async fn an_old_excel_file_reads_as_its_xlsx_twin() {
     // amapress-utilisateurs.xls is the XLSX fixture saved by LibreOffice as Excel 97-2003.
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
     let created = "query($id: ID!) { importJob(id: $id) { changes(kind: CREATE, first: 100) { totalCount nodes { row login changes { field after } } } } }";
     let mut previews = Vec::new();
     for name in ["amapress-utilisateurs.xlsx", "amapress-utilisateurs.xls"] {
-        let job = start(&app, "amap", &admin, name, fixture(name), json!({ "mode": "CREATE" })).await;
-        let rows = app.ok("amap", &admin, created, json!({ "id": job["id"] })).await;
+        let job = admin.start_import(File::fixture(name), "CREATE").await;
+        let rows = admin.gql(created, json!({ "id": job["id"] })).await;
         previews.push((job, rows["importJob"]["changes"].clone()));
     }
     let ((xlsx, xlsx_rows), (xls, xls_rows)) = (&previews[0], &previews[1]);
@@ -1218,23 +952,18 @@ async fn an_old_excel_file_reads_as_its_xlsx_twin() {
 #[tokio::test]
 async fn create_can_send_activation_invitations_and_undo_revokes_them() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let file = "Prénom;Nom;Email\nLou;Vidal;lou@x.org\nMax;Roy;max@x.org\n";
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "new.csv",
-        file.as_bytes().to_vec(),
-        json!({ "mode": "CREATE", "defaults": { "sendInvitations": true, "roles": ["referent"], "locale": "en" } }),
-    )
-    .await;
-    let id = job["id"].as_str().unwrap();
-    assert!(apply(&app, "amap", &admin, id, false, false).await["errors"].is_null());
-    let lou = app
-        .ok(
-            "amap",
-            &admin,
+    let admin = app.admin("amap").await;
+    let file = File::new("new.csv", "Prénom;Nom;Email\nLou;Vidal;lou@x.org\nMax;Roy;max@x.org\n");
+    let job = admin
+        .start_import_with(
+            file,
+            json!({ "mode": "CREATE", "defaults": { "sendInvitations": true, "roles": ["referent"], "locale": "en" } }),
+        )
+        .await;
+    let id = id_of(&job);
+    admin.apply_import(id, Confirm::NOTHING).await;
+    let lou = admin
+        .gql(
             "{ members(filter: {search: \"lou\"}) { nodes { id locale originImport { id } roles { role { key } } pendingInvitation { kind status } } } }",
             json!({}),
         )
@@ -1255,15 +984,9 @@ async fn create_can_send_activation_invitations_and_undo_revokes_them() {
     roles.sort();
     assert_eq!(roles, ["member", "referent"]);
 
-    app.ok(
-        "amap",
-        &admin,
-        "mutation($id: ID!) { undoImport(id: $id) { status } }",
-        json!({ "id": id }),
-    )
-    .await;
-    let after = app
-        .ok("amap", &admin, "query($id: ID!) { member(id: $id) { status pendingInvitation { id } } invitations(filter: {status: REVOKED}) { totalCount } }", json!({ "id": lou["id"] }))
+    admin.undo_import(id).await;
+    let after = admin
+        .gql("query($id: ID!) { member(id: $id) { status pendingInvitation { id } } invitations(filter: {status: REVOKED}) { totalCount } }", json!({ "id": lou["id"] }))
         .await;
     assert_eq!(
         after["member"],
@@ -1275,26 +998,10 @@ async fn create_can_send_activation_invitations_and_undo_revokes_them() {
     );
 }
 
-#[tokio::test]
-async fn an_apply_that_breaks_half_way_leaves_the_list_as_it_was() {
-    use sea_orm::ConnectionTrait;
-    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let ids = seed(&app, "amap", &admin).await;
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "sync.csv",
-        SYNC_FILE.as_bytes().to_vec(),
-        json!({ "mode": "SYNC" }),
-    )
-    .await;
-
-    // The very last write of an apply (its audit entry) fails: every earlier write must go.
-    let db = &app.app.db;
-    let sqlite = db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
-    let (create, drop) = if sqlite {
+/// SQL that makes the audit entry of an apply fail (its very last write), and the SQL
+/// that takes that trouble away again.
+fn broken_audit_log(sqlite: bool) -> (Vec<&'static str>, Vec<&'static str>) {
+    if sqlite {
         (
             vec!["CREATE TRIGGER break_apply BEFORE INSERT ON audit_log WHEN NEW.action = 'import.applied' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"],
             vec!["DROP TRIGGER break_apply"],
@@ -1307,11 +1014,24 @@ async fn an_apply_that_breaks_half_way_leaves_the_list_as_it_was() {
             ],
             vec!["DROP TRIGGER break_apply ON audit_log", "DROP FUNCTION break_apply()"],
         )
-    };
+    }
+}
+
+#[tokio::test]
+async fn an_apply_that_breaks_half_way_leaves_the_list_as_it_was() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let ids = seed(&admin).await;
+    let job = admin.start_import(sync_file(), "SYNC").await;
+
+    // The very last write of an apply (its audit entry) fails: every earlier write must go.
+    let db = &app.app.db;
+    let (create, drop) = broken_audit_log(db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite);
     for sql in create {
         db.execute_unprepared(sql).await.unwrap();
     }
-    let broken = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await;
+    let broken = admin.apply_import_answer(id_of(&job), Confirm::NOTHING).await;
     assert_eq!(error_code(&broken), Some("INTERNAL"), "{broken}");
     assert!(
         !broken["errors"][0]["message"]
@@ -1320,13 +1040,10 @@ async fn an_apply_that_breaks_half_way_leaves_the_list_as_it_was() {
             .contains("disk on fire"),
         "no internals"
     );
-    assert_eq!(
-        member(&app, "amap", &admin, &ids["anne.petit"]).await["lastName"],
-        "Petit"
-    );
-    assert_eq!(member(&app, "amap", &admin, &ids["eve.noir"]).await["status"], "ACTIVE");
-    assert_eq!(member_count(&app, "amap", &admin, json!({ "search": "fred" })).await, 0);
-    let groups = app.ok("amap", &admin, "{ groups { name } }", json!({})).await;
+    assert_eq!(admin.member(&ids["anne.petit"]).await["lastName"], "Petit");
+    assert_eq!(admin.member(&ids["eve.noir"]).await["status"], "ACTIVE");
+    assert_eq!(admin.member_count(json!({ "search": "fred" })).await, 0);
+    let groups = admin.gql("{ groups { name } }", json!({})).await;
     assert_eq!(
         groups["groups"].as_array().unwrap().len(),
         2,
@@ -1337,73 +1054,56 @@ async fn an_apply_that_breaks_half_way_leaves_the_list_as_it_was() {
     for sql in drop {
         db.execute_unprepared(sql).await.unwrap();
     }
-    let done = apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await;
+    let done = admin.apply_import_answer(id_of(&job), Confirm::NOTHING).await;
     assert_eq!(done["data"]["applyImport"]["status"], "DONE", "{done}");
-    assert_eq!(
-        member(&app, "amap", &admin, &ids["anne.petit"]).await["lastName"],
-        "Petit-Durand"
-    );
+    assert_eq!(admin.member(&ids["anne.petit"]).await["lastName"], "Petit-Durand");
+}
+
+/// A workbook whose one sheet unpacks to 12 MB of spaces.
+fn zip_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    writer.start_file("xl/workbook.xml", options).unwrap();
+    writer.write_all(b"<workbook/>").unwrap();
+    writer.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    writer.write_all(&vec![b' '; 12_000_000]).unwrap();
+    writer.finish().unwrap().into_inner()
 }
 
 #[tokio::test]
 async fn a_zip_bomb_fails_fast_and_an_old_import_cannot_be_undone() {
     let app = TestApp::with(&[("amap", AMAP)], |s| s.limits.unpacked_bytes = 5_000_000).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let bomb = {
-        use std::io::Write;
-        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        writer.start_file("xl/workbook.xml", options).unwrap();
-        writer.write_all(b"<workbook/>").unwrap();
-        writer.start_file("xl/worksheets/sheet1.xml", options).unwrap();
-        writer.write_all(&vec![b' '; 12_000_000]).unwrap();
-        writer.finish().unwrap().into_inner()
-    };
+    let admin = app.admin("amap").await;
     let started = std::time::Instant::now();
-    let answer = start_answer(&app, "amap", &admin, "bomb.xlsx", bomb, json!({ "mode": "SYNC" })).await;
+    let answer = admin
+        .start_import_answer(File::new("bomb.xlsx", zip_bomb()), json!({ "mode": "SYNC" }))
+        .await;
     let job = &answer["data"]["startImport"];
     assert_eq!(job["status"], "FAILED", "{answer}");
     assert!(job["failure"].as_str().unwrap().contains("5000000"), "{job}");
     println!("zip bomb refused in {:?}", started.elapsed());
 
-    let file = "Prénom;Nom;Email\nLou;Vidal;lou@x.org\n";
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "one.csv",
-        file.as_bytes().to_vec(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
-    let id = job["id"].as_str().unwrap();
-    assert!(apply(&app, "amap", &admin, id, false, false).await["errors"].is_null());
-    // The undo window has passed.
-    use sea_orm::{ConnectionTrait, Statement};
-    let backend = app.app.db.get_database_backend();
-    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
-    app.app
-        .db
-        .execute(Statement::from_sql_and_values(
-            backend,
-            "UPDATE import_jobs SET undoable_until = $1",
-            [past.into()],
-        ))
-        .await
-        .unwrap();
-    let late = app
-        .gql(
-            "amap",
-            Some(&admin),
-            "mutation($id: ID!) { undoImport(id: $id) { status } }",
-            json!({ "id": id }),
+    let job = admin
+        .start_import(
+            File::new("one.csv", "Prénom;Nom;Email\nLou;Vidal;lou@x.org\n"),
+            "CREATE",
         )
         .await;
+    let id = id_of(&job);
+    admin.apply_import(id, Confirm::NOTHING).await;
+    // The undo window has passed.
+    age_all(
+        &app,
+        "import_jobs",
+        "undoable_until",
+        chrono::Utc::now() - chrono::Duration::seconds(1),
+    )
+    .await;
+    let late = admin.undo_import_answer(id).await;
     assert_eq!(error_code(&late), Some("CONFLICT"), "{late}");
-    let job = app
-        .ok(
-            "amap",
-            &admin,
+    let job = admin
+        .gql(
             "query($id: ID!) { importJob(id: $id) { status undoableUntil } }",
             json!({ "id": id }),
         )
@@ -1412,16 +1112,16 @@ async fn a_zip_bomb_fails_fast_and_an_old_import_cannot_be_undone() {
 }
 
 /// A file of `count` members `racer{n}` with the given last name.
-fn racers(count: usize, last_name: &str) -> Vec<u8> {
+fn racers(count: usize, last_name: &str) -> File {
     let mut file = String::from("Identifiant;Prénom;Nom;Email\r\n");
     for n in 0..count {
         file.push_str(&format!("racer{n};Rémi;{last_name};racer{n}@amap.example.org\r\n"));
     }
-    file.into_bytes()
+    File::new("racers.csv", file)
 }
 
 /// The racers' last names, and how many members have each (read from the database).
-async fn racer_names(app: &TestApp, _admin: &str) -> std::collections::BTreeMap<String, usize> {
+async fn racer_names(app: &TestApp) -> BTreeMap<String, usize> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let racers = entity::members::Entity::find()
         .filter(entity::members::Column::Tenant.eq("amap"))
@@ -1429,57 +1129,45 @@ async fn racer_names(app: &TestApp, _admin: &str) -> std::collections::BTreeMap<
         .all(&app.app.db)
         .await
         .unwrap();
-    let mut names = std::collections::BTreeMap::new();
+    let mut names = BTreeMap::new();
     for member in racers {
         *names.entry(member.last_name).or_default() += 1;
     }
     names
 }
 
-async fn preview_racers(app: &TestApp, admin: &str, last_name: &str) -> String {
-    let job = start(
-        app,
-        "amap",
-        admin,
-        "racers.csv",
-        racers(300, last_name),
-        json!({ "mode": "SYNC", "absentMembers": "KEEP" }),
-    )
-    .await;
+/// Previews renaming all 300 racers to `last_name`; the job's id.
+async fn preview_racers(admin: &Client<'_>, last_name: &str) -> String {
+    let job = admin
+        .start_import_with(
+            racers(300, last_name),
+            json!({ "mode": "SYNC", "absentMembers": "KEEP" }),
+        )
+        .await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["summary"]["update"], 300, "{job}");
-    job["id"].as_str().unwrap().to_owned()
+    id_of(&job).to_owned()
 }
 
-/// A tenant with 300 members `racer0…racer299` named "Start", and its admin's token.
-async fn with_racers() -> (TestApp, String) {
-    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    let seeded = start(
-        &app,
-        "amap",
-        &admin,
-        "racers.csv",
-        racers(300, "Start"),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
-    let done = apply(&app, "amap", &admin, seeded["id"].as_str().unwrap(), false, false).await;
-    assert!(done["errors"].is_null(), "{done}");
-    (app, admin)
+/// Gives the tenant 300 members `racer0…racer299` named "Start".
+async fn seed_racers(admin: &Client<'_>) {
+    let seeded = admin.start_import(racers(300, "Start"), "CREATE").await;
+    admin.apply_import(id_of(&seeded), Confirm::NOTHING).await;
 }
 
 #[tokio::test]
 async fn two_imports_applied_at_once_never_lose_an_update() {
-    let (app, admin) = with_racers().await;
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    seed_racers(&admin).await;
 
     for round in 0..4 {
         let (alpha, beta) = (format!("Alpha{round}"), format!("Beta{round}"));
-        let first = preview_racers(&app, &admin, &alpha).await;
-        let second = preview_racers(&app, &admin, &beta).await;
+        let first = preview_racers(&admin, &alpha).await;
+        let second = preview_racers(&admin, &beta).await;
         let (a, b) = tokio::join!(
-            apply(&app, "amap", &admin, &first, false, false),
-            apply(&app, "amap", &admin, &second, false, false)
+            admin.apply_import_answer(&first, Confirm::NOTHING),
+            admin.apply_import_answer(&second, Confirm::NOTHING)
         );
         let (winner, loser, loser_id) = match (error_code(&a), error_code(&b)) {
             (None, Some("CONFLICT")) => (&alpha, &b, &second),
@@ -1488,36 +1176,34 @@ async fn two_imports_applied_at_once_never_lose_an_update() {
         };
         assert!(loser["errors"][0]["message"].as_str().unwrap().len() > 20, "{loser}");
         assert_eq!(
-            racer_names(&app, &admin).await,
+            racer_names(&app).await,
             [(winner.clone(), 300)].into(),
             "round {round}: the list is the winner's plan"
         );
         // However the loser lost (another apply under way, or members moved), its plan
         // can never apply over the winner's changes.
-        let again = apply(&app, "amap", &admin, loser_id, false, false).await;
+        let again = admin.apply_import_answer(loser_id, Confirm::NOTHING).await;
         assert_eq!(error_code(&again), Some("CONFLICT"), "round {round}: {again}");
-        assert_eq!(racer_names(&app, &admin).await, [(winner.clone(), 300)].into());
+        assert_eq!(racer_names(&app).await, [(winner.clone(), 300)].into());
     }
 }
 
 #[tokio::test]
 async fn an_undo_racing_an_apply_never_overwrites_it() {
-    let (app, admin) = with_racers().await;
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    seed_racers(&admin).await;
 
     for round in 0..3 {
-        let before = racer_names(&app, &admin).await;
-        let applied = preview_racers(&app, &admin, &format!("Gamma{round}")).await;
-        let done = apply(&app, "amap", &admin, &applied, false, false).await;
-        assert!(done["errors"].is_null(), "{done}");
-        let racing = preview_racers(&app, &admin, &format!("Delta{round}")).await;
-        let undo = app.gql(
-            "amap",
-            Some(&admin),
-            "mutation($id: ID!) { undoImport(id: $id) { status undoLeftAlone { id } } }",
-            json!({ "id": applied }),
+        let before = racer_names(&app).await;
+        let applied = preview_racers(&admin, &format!("Gamma{round}")).await;
+        admin.apply_import(&applied, Confirm::NOTHING).await;
+        let racing = preview_racers(&admin, &format!("Delta{round}")).await;
+        let (undone, delta) = tokio::join!(
+            admin.undo_import_answer(&applied),
+            admin.apply_import_answer(&racing, Confirm::NOTHING)
         );
-        let (undone, delta) = tokio::join!(undo, apply(&app, "amap", &admin, &racing, false, false));
-        let after = racer_names(&app, &admin).await;
+        let after = racer_names(&app).await;
         let left_alone = undone["data"]["undoImport"]["undoLeftAlone"].as_array().map(Vec::len);
         match (error_code(&undone), error_code(&delta)) {
             // The undo went first: the other plan was made on what it reverted.
@@ -1552,48 +1238,26 @@ async fn leave_job(app: &TestApp, id: &str, status: &str, lease_until: chrono::D
         .unwrap();
 }
 
-async fn job_status(app: &TestApp, admin: &str, id: &str) -> String {
-    let data = app
-        .ok(
-            "amap",
-            admin,
-            "query($id: ID!) { importJob(id: $id) { status } }",
-            json!({ "id": id }),
-        )
-        .await;
-    data["importJob"]["status"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_job_whose_process_died_is_recovered_once_its_lease_lapses() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
     let now = chrono::Utc::now();
-    let previewed = |name: &'static str| {
-        let (app, admin) = (&app, &admin);
-        async move {
-            let job = start(app, "amap", admin, name, racers(3, "Dead"), json!({ "mode": "CREATE" })).await;
-            job["id"].as_str().unwrap().to_owned()
-        }
+    let second = chrono::Duration::seconds(1);
+    let mut previewed = Vec::new();
+    for name in ["a.csv", "b.csv", "c.csv"] {
+        let file = File::new(name, racers(3, "Dead").bytes);
+        previewed.push(id_of(&admin.start_import(file, "CREATE").await).to_owned());
+    }
+    let [dead_apply, dead_preview, live_apply] = &previewed[..] else {
+        unreachable!()
     };
-    let (dead_apply, dead_preview, live_apply) = (
-        previewed("a.csv").await,
-        previewed("b.csv").await,
-        previewed("c.csv").await,
-    );
-    leave_job(&app, &dead_apply, "APPLYING", now - chrono::Duration::seconds(1)).await;
-    leave_job(&app, &dead_preview, "VALIDATING", now - chrono::Duration::seconds(1)).await;
+    leave_job(&app, dead_apply, "APPLYING", now - second).await;
+    leave_job(&app, dead_preview, "VALIDATING", now - second).await;
     // Another instance still working on this one: its lease runs.
-    leave_job(&app, &live_apply, "APPLYING", now + chrono::Duration::seconds(30)).await;
+    leave_job(&app, live_apply, "APPLYING", now + chrono::Duration::seconds(30)).await;
 
-    let refused = app
-        .gql(
-            "amap",
-            Some(&admin),
-            "mutation($id: ID!) { cancelImport(id: $id) { status } }",
-            json!({ "id": live_apply }),
-        )
-        .await;
+    let refused = admin.cancel_import_answer(live_apply).await;
     assert_eq!(
         error_code(&refused),
         Some("CONFLICT"),
@@ -1602,42 +1266,29 @@ async fn a_job_whose_process_died_is_recovered_once_its_lease_lapses() {
 
     roster::jobs::run_once(&app.app).await.unwrap();
     assert_eq!(
-        job_status(&app, &admin, &dead_apply).await,
+        admin.import_status(dead_apply).await,
         "READY",
         "an apply rolled back with its process"
     );
-    assert_eq!(job_status(&app, &admin, &dead_preview).await, "FAILED");
+    assert_eq!(admin.import_status(dead_preview).await, "FAILED");
     assert_eq!(
-        job_status(&app, &admin, &live_apply).await,
+        admin.import_status(live_apply).await,
         "APPLYING",
         "its lease still runs"
     );
-    let applied = apply(&app, "amap", &admin, &dead_apply, false, false).await;
+    let applied = admin.apply_import_answer(dead_apply, Confirm::NOTHING).await;
     assert_eq!(applied["data"]["applyImport"]["status"], "DONE", "{applied}");
 
     // Once its lease lapses the admin can drop it at once, before the worker passes.
-    leave_job(
-        &app,
-        &live_apply,
-        "APPLYING",
-        chrono::Utc::now() - chrono::Duration::seconds(1),
-    )
-    .await;
-    let cancelled = app
-        .ok(
-            "amap",
-            &admin,
-            "mutation($id: ID!) { cancelImport(id: $id) { status } }",
-            json!({ "id": live_apply }),
-        )
-        .await;
-    assert_eq!(cancelled["cancelImport"]["status"], "CANCELLED");
+    leave_job(&app, live_apply, "APPLYING", chrono::Utc::now() - second).await;
+    let cancelled = admin.cancel_import(live_apply).await;
+    assert_eq!(cancelled["status"], "CANCELLED");
 }
 
 #[tokio::test]
 async fn a_large_preview_is_written_as_it_is_planned_and_applies_in_file_order() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
     // More rows than the planner keeps in memory at once, with passwords (held until
     // hashed) spread through the file and one failing row.
     let mut file = String::from("Identifiant;Prénom;Nom;Email;Mot de passe\r\n");
@@ -1654,27 +1305,14 @@ async fn a_large_preview_is_written_as_it_is_planned_and_applies_in_file_order()
         };
         file.push_str(&format!("bulk{n};Ana;Bulk{n};{email};{password}\r\n"));
     }
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "bulk.csv",
-        file.into_bytes(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin.start_import(File::new("bulk.csv", file), "CREATE").await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["summary"]["create"], 2_599);
     assert_eq!(job["summary"]["errorRows"], 1);
-    assert_eq!(
-        errors_at(&job),
-        [(1_502, "Email".to_owned(), "INVALID_EMAIL".to_owned())]
-    );
-    let id = job["id"].as_str().unwrap();
-    let page = app
-        .ok(
-            "amap",
-            &admin,
+    assert_eq!(errors_at(&job), [at(1_502, "Email", "INVALID_EMAIL")]);
+    let id = id_of(&job);
+    let page = admin
+        .gql(
             "query($id: ID!) { importJob(id: $id) { changes(kind: CREATE, first: 100) { totalCount nodes { row login } } } }",
             json!({ "id": id }),
         )
@@ -1694,12 +1332,9 @@ async fn a_large_preview_is_written_as_it_is_planned_and_applies_in_file_order()
     );
     assert_eq!(changes["nodes"][3]["login"], "bulk3");
 
-    let done = apply(&app, "amap", &admin, id, true, false).await;
+    let done = admin.apply_import_answer(id, Confirm::SKIP_INVALID_ROWS).await;
     assert_eq!(done["data"]["applyImport"]["status"], "DONE", "{done}");
-    assert_eq!(
-        member_count(&app, "amap", &admin, json!({ "search": "bulk" })).await,
-        2_599
-    );
+    assert_eq!(admin.member_count(json!({ "search": "bulk" })).await, 2_599);
     // A password from the file, hashed after planning, signs in.
     app.login("amap", "bulk2103", "secret-pass-2103").await;
 }
@@ -1709,22 +1344,14 @@ const CREATED: &str = "query { members(first: 20, filter: {search: \"sep\"}) { n
 #[tokio::test]
 async fn excel_sep_line_is_honoured_and_skipped() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
     // The field sample: Windows-1252, `sep=;` above the header.
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "sep-line.csv",
-        fixture("sep-line.csv"),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin.start_import(File::fixture("sep-line.csv"), "CREATE").await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["headerRow"], 1, "Excel hides the hint: the header is row 1");
     assert_eq!(job["summary"]["create"], 2);
-    assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
-    let names: Vec<String> = app.ok("amap", &admin, CREATED, json!({})).await["members"]["nodes"]
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+    let names: Vec<String> = admin.gql(CREATED, json!({})).await["members"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -1741,15 +1368,7 @@ async fn excel_sep_line_is_honoured_and_skipped() {
     // Another hint: a tab file announced as such, whose header has commas and semicolons
     // that must not be taken for delimiters.
     let tabbed = "SEP=\t\r\nPrénom\tNom\tEmail\tNote\r\nCy\tSep\tcy.sep@example.org\tvoir a, b; c\r\n";
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "tab.csv",
-        tabbed.as_bytes().to_vec(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin.start_import(File::new("tab.csv", tabbed), "CREATE").await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["summary"]["create"], 1, "{job}");
     assert_eq!(job["columns"][3]["header"], "Note");
@@ -1758,24 +1377,16 @@ async fn excel_sep_line_is_honoured_and_skipped() {
 #[tokio::test]
 async fn the_header_is_found_below_titles_notes_and_blank_lines() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
     // A title without any delimiter, a blank line and an export date above a `,` header;
     // the failing row keeps the number the spreadsheet shows.
     let csv = "Liste des adhérents\r\n\r\nExporté le 12/03/2025,,\r\nPrénom,Nom,Email\r\n\
                Dee,Top,dee.top@example.org\r\nEve,Top,not-an-address\r\nFay,Top,fay.top@example.org\r\n";
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "titled.csv",
-        csv.as_bytes().to_vec(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin.start_import(File::new("titled.csv", csv), "CREATE").await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["headerRow"], 4);
     assert_eq!(job["summary"]["create"], 2);
-    assert_eq!(errors_at(&job), [(6, "Email".to_owned(), "INVALID_EMAIL".to_owned())]);
+    assert_eq!(errors_at(&job), [at(6, "Email", "INVALID_EMAIL")]);
 
     // The same in a workbook: a title row and an empty row above the header.
     let mut workbook = rust_xlsxwriter::Workbook::new();
@@ -1788,82 +1399,21 @@ async fn the_header_is_found_below_titles_notes_and_blank_lines() {
         sheet.write_string(3, c as u16, *cell).unwrap();
     }
     let xlsx = workbook.save_to_buffer().unwrap();
-    let job = start(&app, "amap", &admin, "titled.xlsx", xlsx, json!({ "mode": "CREATE" })).await;
+    let job = admin.start_import(File::new("titled.xlsx", xlsx), "CREATE").await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["headerRow"], 3);
     assert_eq!(job["summary"]["create"], 1);
 
     // Nothing recognisable in the top rows: the header stays row 1 and the admin is told.
     let unknown = "Colonne A;Colonne B\r\nx;y\r\n";
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "unknown.csv",
-        unknown.as_bytes().to_vec(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin.start_import(File::new("unknown.csv", unknown), "CREATE").await;
     assert_eq!(job["status"], "FAILED");
     assert_eq!(job["headerRow"], 1);
 }
 
-#[tokio::test]
-async fn the_first_visible_sheet_is_read() {
-    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    // The field sample: a hidden sheet of drop-down lists before the members' sheet.
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "adherents.xlsx",
-        fixture("hidden-first-sheet.xlsx"),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
-    assert_eq!(job["status"], "READY", "{job}");
-    assert_eq!(job["summary"]["create"], 2);
-    assert_eq!(
-        job["sheets"],
-        json!([{ "name": "Listes", "hidden": true, "read": false }, { "name": "Adhérents", "hidden": false, "read": true }])
-    );
-    assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
-    assert_eq!(
-        member_count(&app, "amap", &admin, json!({ "search": "cachée" })).await,
-        2
-    );
-
-    // The admin may name a sheet, hidden or not, in any case; a name that matches none
-    // fails with the workbook's sheets listed.
-    let named = start(
-        &app,
-        "amap",
-        &admin,
-        "adherents.xlsx",
-        fixture("hidden-first-sheet.xlsx"),
-        json!({ "mode": "CREATE", "sheet": "LISTES" }),
-    )
-    .await;
-    assert_eq!(named["sheets"][0]["read"], true, "{named}");
-    let missing = start(
-        &app,
-        "amap",
-        &admin,
-        "adherents.xlsx",
-        fixture("hidden-first-sheet.xlsx"),
-        json!({ "mode": "CREATE", "sheet": "Membres" }),
-    )
-    .await;
-    assert_eq!(missing["status"], "FAILED");
-    let failure = missing["failure"].as_str().unwrap();
-    assert!(
-        failure.contains("Membres") && failure.contains("Listes, Adhérents"),
-        "{failure}"
-    );
-
-    // Another way of hiding: a "very hidden" sheet that itself looks like a member list,
-    // and the visible one starting below an empty first row.
+/// A workbook whose "very hidden" first sheet looks like a member list, and whose
+/// visible one starts below an empty first row.
+fn very_hidden_sheet_workbook() -> Vec<u8> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let lists = workbook.add_worksheet().set_name("Données").unwrap();
     lists.write_string(0, 0, "Email").unwrap();
@@ -1877,22 +1427,51 @@ async fn the_first_visible_sheet_is_read() {
         members.write_string(2, c as u16, *cell).unwrap();
     }
     members.set_active(true);
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "voile.xlsx",
-        workbook.save_to_buffer().unwrap(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    workbook.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn the_first_visible_sheet_is_read() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    // The field sample: a hidden sheet of drop-down lists before the members' sheet.
+    let hidden_first = || File::new("adherents.xlsx", support::fixture("hidden-first-sheet.xlsx"));
+    let job = admin.start_import(hidden_first(), "CREATE").await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["summary"]["create"], 2);
+    assert_eq!(
+        job["sheets"],
+        json!([{ "name": "Listes", "hidden": true, "read": false }, { "name": "Adhérents", "hidden": false, "read": true }])
+    );
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+    assert_eq!(admin.member_count(json!({ "search": "cachée" })).await, 2);
+
+    // The admin may name a sheet, hidden or not, in any case; a name that matches none
+    // fails with the workbook's sheets listed.
+    let named = admin
+        .start_import_with(hidden_first(), json!({ "mode": "CREATE", "sheet": "LISTES" }))
+        .await;
+    assert_eq!(named["sheets"][0]["read"], true, "{named}");
+    let missing = admin
+        .start_import_with(hidden_first(), json!({ "mode": "CREATE", "sheet": "Membres" }))
+        .await;
+    assert_eq!(missing["status"], "FAILED");
+    let failure = missing["failure"].as_str().unwrap();
+    assert!(
+        failure.contains("Membres") && failure.contains("Listes, Adhérents"),
+        "{failure}"
+    );
+
+    // Another way of hiding: a "very hidden" sheet that itself looks like a member list,
+    // and the visible one starting below an empty first row.
+    let job = admin
+        .start_import(File::new("voile.xlsx", very_hidden_sheet_workbook()), "CREATE")
+        .await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["headerRow"], 2);
     assert_eq!(job["summary"]["create"], 1);
-    let changes = app
-        .ok(
-            "amap",
-            &admin,
+    let changes = admin
+        .gql(
             "query($id: ID!) { importJob(id: $id) { changes(first: 5) { nodes { email } } } }",
             json!({ "id": job["id"] }),
         )
@@ -1904,11 +1483,9 @@ async fn the_first_visible_sheet_is_read() {
 }
 
 /// The first and last names a previewed job would give its members, in plan order.
-async fn planned_names(app: &TestApp, admin: &str, job: Value) -> Vec<String> {
-    let page = app
-        .ok(
-            "amap",
-            admin,
+async fn planned_names(admin: &Client<'_>, job: Value) -> Vec<String> {
+    let page = admin
+        .gql(
             "query($id: ID!) { importJob(id: $id) { changes(first: 10) { nodes { changes { field after } } } } }",
             json!({ "id": job["id"] }),
         )
@@ -1926,99 +1503,63 @@ async fn planned_names(app: &TestApp, admin: &str, job: Value) -> Vec<String> {
 #[tokio::test]
 async fn single_byte_encodings_are_detected_shown_and_can_be_forced() {
     let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
     // The field sample: Excel for Mac's "CSV (Macintosh)", English headers.
-    let admin_token = admin.clone();
-    let names = |job: Value| planned_names(&app, &admin, job);
-    let job = start(
-        &app,
-        "amap",
-        &admin_token,
-        "mac.csv",
-        fixture("mac-roman-english-headers.csv"),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin
+        .start_import(
+            File::new("mac.csv", support::fixture("mac-roman-english-headers.csv")),
+            "CREATE",
+        )
+        .await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["encoding"], "macintosh");
-    assert_eq!(names(job).await, ["Noé", "Dupré"]);
+    assert_eq!(planned_names(&admin, job).await, ["Noé", "Dupré"]);
 
     // The same kind with French headers (they were not recognised when misread).
     let french = encoding_rs::MACINTOSH
         .encode("Prénom;Nom;Courriel\r\nJérôme;Lefèvre;jerome@example.org\r\n")
         .0
         .into_owned();
-    let job = start(
-        &app,
-        "amap",
-        &admin_token,
-        "mac-fr.csv",
-        french.clone(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin
+        .start_import(File::new("mac-fr.csv", french.clone()), "CREATE")
+        .await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["encoding"], "macintosh");
-    assert_eq!(names(job).await, ["Jérôme", "Lefèvre"]);
+    assert_eq!(planned_names(&admin, job).await, ["Jérôme", "Lefèvre"]);
 
     // Windows-1252 and UTF-8 files read as such; a spreadsheet has no encoding.
     let windows = encoding_rs::WINDOWS_1252
         .encode("Prénom;Nom;Email\r\nZoë;Müller;zoe.m@example.org\r\n")
         .0
         .into_owned();
-    let job = start(
-        &app,
-        "amap",
-        &admin_token,
-        "win.csv",
-        windows,
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin.start_import(File::new("win.csv", windows), "CREATE").await;
     assert_eq!(job["encoding"], "windows-1252");
-    assert_eq!(names(job).await, ["Zoë", "Müller"]);
-    let utf8 = "Prénom;Nom;Email\r\nÅsa;Øberg;asa@example.org\r\n".as_bytes().to_vec();
-    let job = start(
-        &app,
-        "amap",
-        &admin_token,
-        "utf8.csv",
-        utf8,
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    assert_eq!(planned_names(&admin, job).await, ["Zoë", "Müller"]);
+    let utf8 = "Prénom;Nom;Email\r\nÅsa;Øberg;asa@example.org\r\n";
+    let job = admin.start_import(File::new("utf8.csv", utf8), "CREATE").await;
     assert_eq!(job["encoding"], "utf-8");
-    let xlsx = start(
-        &app,
-        "amap",
-        &admin_token,
-        "h.xlsx",
-        fixture("hidden-first-sheet.xlsx"),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let xlsx = admin
+        .start_import(
+            File::new("h.xlsx", support::fixture("hidden-first-sheet.xlsx")),
+            "CREATE",
+        )
+        .await;
     assert!(xlsx["encoding"].is_null());
 
     // The admin may force one: the file is read that way, as asked.
-    let job = start(
-        &app,
-        "amap",
-        &admin_token,
-        "mac-fr.csv",
-        french,
-        json!({ "mode": "CREATE", "encoding": "windows-1252" }),
-    )
-    .await;
+    let job = admin
+        .start_import_with(
+            File::new("mac-fr.csv", french),
+            json!({ "mode": "CREATE", "encoding": "windows-1252" }),
+        )
+        .await;
     assert_eq!(job["encoding"], "windows-1252");
-    let unknown = start_answer(
-        &app,
-        "amap",
-        &admin_token,
-        "x.csv",
-        b"Email\r\na@b.org\r\n".to_vec(),
-        json!({ "mode": "CREATE", "encoding": "klingon" }),
-    )
-    .await;
+    let unknown = admin
+        .start_import_answer(
+            File::new("x.csv", "Email\r\na@b.org\r\n"),
+            json!({ "mode": "CREATE", "encoding": "klingon" }),
+        )
+        .await;
     assert_eq!(error_code(&unknown), Some("VALIDATION"), "{unknown}");
     assert_eq!(error_fields(&unknown), ["input.encoding"]);
 
@@ -2029,15 +1570,7 @@ async fn single_byte_encodings_are_detected_shown_and_can_be_forced() {
         b";x@example.org\r\n",
     ]
     .concat();
-    let job = start(
-        &app,
-        "amap",
-        &admin_token,
-        "bad.csv",
-        garbled,
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    let job = admin.start_import(File::new("bad.csv", garbled), "CREATE").await;
     assert_eq!(job["status"], "FAILED", "{job}");
     let failure = job["failure"].as_str().unwrap();
     assert!(
@@ -2047,14 +1580,9 @@ async fn single_byte_encodings_are_detected_shown_and_can_be_forced() {
 }
 
 /// Each member's phone, by address.
-async fn phones_by_address(app: &TestApp, tenant: &str, token: &str) -> std::collections::HashMap<String, String> {
-    let data = app
-        .ok(
-            tenant,
-            token,
-            "query { members(first: 100) { nodes { email phone } } }",
-            json!({}),
-        )
+async fn phones_by_address(admin: &Client<'_>) -> HashMap<String, String> {
+    let data = admin
+        .gql("query { members(first: 100) { nodes { email phone } } }", json!({}))
         .await;
     data["members"]["nodes"]
         .as_array()
@@ -2070,61 +1598,9 @@ async fn phones_by_address(app: &TestApp, tenant: &str, token: &str) -> std::col
         .collect()
 }
 
-fn warnings_at(job: &Value) -> Vec<(i64, String, String)> {
-    let mut warned = job.clone();
-    warned["rowErrors"] = job["rowWarnings"].clone();
-    errors_at(&warned)
-}
-
-#[tokio::test]
-async fn numbers_keep_the_text_their_spreadsheet_shows() {
-    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
-    // The field sample (XLSX: typed as text, General, custom format `0000000000`), then
-    // the same kind saved by Excel 97-2003 (XLS, its members' sheet after a hidden one)
-    // and by LibreOffice (ODS, below a blank row and column).
-    for (file, created) in [
-        ("phones-number-format.xlsx", 3),
-        ("phones-number-format.xls", 4),
-        ("phones-number-format.ods", 2),
-    ] {
-        let job = start(&app, "amap", &admin, file, fixture(file), json!({ "mode": "CREATE" })).await;
-        assert_eq!(job["status"], "READY", "{file}: {job}");
-        assert_eq!(job["summary"]["create"], created, "{file}: {job}");
-        assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
-        if file.ends_with(".xls") {
-            // Excel's General shows the number as typed: a French phone one digit short.
-            assert_eq!(
-                warnings_at(&job),
-                [(5, "Téléphone".to_owned(), "PHONE_MISSING_ZERO".to_owned())]
-            );
-            let message = job["rowWarnings"]["nodes"][0]["message"].as_str().unwrap();
-            assert!(
-                message.contains("0612345678 ?") && message.contains("Texte"),
-                "{message}"
-            );
-        } else {
-            assert_eq!(job["rowWarnings"]["totalCount"], 0, "{file}: {job}");
-        }
-    }
-    let phones = phones_by_address(&app, "amap", &admin).await;
-    let expected = [
-        ("tel.texte@example.org", "0612345678"),
-        ("tel.inter@example.org", "33612345678"),
-        ("tel.format@example.org", "0612345678"),
-        ("xls.groupes@example.org", "06 12 34 56 78"),
-        ("xls.plus@example.org", "+33612345678"),
-        ("xls.zero@example.org", "0612345678"),
-        ("xls.general@example.org", "612345678"),
-        ("ods.zero@example.org", "0612345678"),
-        ("ods.espaces@example.org", "06 12 34 56 78"),
-    ];
-    for (address, phone) in expected {
-        assert_eq!(phones.get(address).map(String::as_str), Some(phone), "{address}");
-    }
-
-    // Other formats that pad, group or prefix, and the text format `@` on a number
-    // (Excel shows it as typed), in a workbook of our own.
+/// A workbook of four members whose phones and logins are numbers under formats that
+/// pad, group or prefix, and the text format `@` on a number (Excel shows it as typed).
+fn number_formats_workbook() -> Vec<u8> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
     for (c, header) in ["Email", "Prénom", "Nom", "Téléphone", "Identifiant"]
@@ -2155,32 +1631,70 @@ async fn numbers_keep_the_text_their_spreadsheet_shows() {
         let login_format = rust_xlsxwriter::Format::new().set_num_format(*login_format);
         sheet.write_number_with_format(r, 4, *login, &login_format).unwrap();
     }
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "formats.xlsx",
-        workbook.save_to_buffer().unwrap(),
-        json!({ "mode": "CREATE" }),
-    )
-    .await;
+    workbook.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn numbers_keep_the_text_their_spreadsheet_shows() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    // The field sample (XLSX: typed as text, General, custom format `0000000000`), then
+    // the same kind saved by Excel 97-2003 (XLS, its members' sheet after a hidden one)
+    // and by LibreOffice (ODS, below a blank row and column).
+    for (file, created) in [
+        ("phones-number-format.xlsx", 3),
+        ("phones-number-format.xls", 4),
+        ("phones-number-format.ods", 2),
+    ] {
+        let job = admin.start_import(File::fixture(file), "CREATE").await;
+        assert_eq!(job["status"], "READY", "{file}: {job}");
+        assert_eq!(job["summary"]["create"], created, "{file}: {job}");
+        admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+        if file.ends_with(".xls") {
+            // Excel's General shows the number as typed: a French phone one digit short.
+            assert_eq!(warnings_at(&job), [at(5, "Téléphone", "PHONE_MISSING_ZERO")]);
+            let message = job["rowWarnings"]["nodes"][0]["message"].as_str().unwrap();
+            assert!(
+                message.contains("0612345678 ?") && message.contains("Texte"),
+                "{message}"
+            );
+        } else {
+            assert_eq!(job["rowWarnings"]["totalCount"], 0, "{file}: {job}");
+        }
+    }
+    let phones = phones_by_address(&admin).await;
+    let expected = [
+        ("tel.texte@example.org", "0612345678"),
+        ("tel.inter@example.org", "33612345678"),
+        ("tel.format@example.org", "0612345678"),
+        ("xls.groupes@example.org", "06 12 34 56 78"),
+        ("xls.plus@example.org", "+33612345678"),
+        ("xls.zero@example.org", "0612345678"),
+        ("xls.general@example.org", "612345678"),
+        ("ods.zero@example.org", "0612345678"),
+        ("ods.espaces@example.org", "06 12 34 56 78"),
+    ];
+    for (address, phone) in expected {
+        assert_eq!(phones.get(address).map(String::as_str), Some(phone), "{address}");
+    }
+
+    // Other formats that pad, group or prefix, and the text format `@` on a number
+    // (Excel shows it as typed), in a workbook of our own.
+    let job = admin
+        .start_import(File::new("formats.xlsx", number_formats_workbook()), "CREATE")
+        .await;
     assert_eq!(job["status"], "READY", "{job}");
     assert_eq!(job["summary"]["create"], 4, "{job}");
     // `@` over a number shows it as typed: the lost zero is pointed out, not guessed.
-    assert_eq!(
-        warnings_at(&job),
-        [(4, "Téléphone".to_owned(), "PHONE_MISSING_ZERO".to_owned())]
-    );
-    assert!(apply(&app, "amap", &admin, job["id"].as_str().unwrap(), false, false).await["errors"].is_null());
-    let phones = phones_by_address(&app, "amap", &admin).await;
+    assert_eq!(warnings_at(&job), [at(4, "Téléphone", "PHONE_MISSING_ZERO")]);
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+    let phones = phones_by_address(&admin).await;
     assert_eq!(phones["fmt.paires@example.org"], "06 12 34 56 78");
     assert_eq!(phones["fmt.prefixe@example.org"], "+33 612345678");
     assert_eq!(phones["fmt.texte@example.org"], "612345678");
     assert_eq!(phones["fmt.tirets@example.org"], "06-12-34-56-78");
-    let logins = app
-        .ok(
-            "amap",
-            &admin,
+    let logins = admin
+        .gql(
             "query { members(first: 10, filter: {search: \"format\"}) { nodes { email login } } }",
             json!({}),
         )
@@ -2197,21 +1711,31 @@ async fn numbers_keep_the_text_their_spreadsheet_shows() {
     assert_eq!(logins, ["0042", "009", "8", "m007"]);
 }
 
+/// A workbook whose first sheet, the one read, has nothing recognisable.
+fn minutes_first_workbook() -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let notes = workbook.add_worksheet().set_name("Notes").unwrap();
+    notes.write_string(0, 0, "Assemblée générale").unwrap();
+    notes.write_string(1, 0, "ordre du jour").unwrap();
+    let list = workbook.add_worksheet().set_name("Liste").unwrap();
+    list.write_string(0, 0, "Email").unwrap();
+    list.write_string(1, 0, "liste@example.org").unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
 #[tokio::test]
 async fn a_missing_column_failure_says_what_was_read_and_what_to_check() {
     const CLUB: &str = "name = \"Club\"\ndefault_locale = \"en\"\n[roles.admin]\npermissions = [\"*\"]\n";
     let app = TestApp::with_tenants(&[("amap", AMAP), ("club", CLUB)]).await;
-    let admin = app.admin_token("amap", "admin@amap.example.org").await;
+    let admin = app.admin("amap").await;
     // Mac Roman French headers forced through Windows-1252: "Prénom" reads "PrŽnom".
-    let job = start(
-        &app,
-        "amap",
-        &admin,
+    let mac = File::new(
         "mac.csv",
         b"Pr\x8Enom;Nom;Email\r\nNo\x8E;Dupr\x8E;noe@example.org\r\n".to_vec(),
-        json!({ "mode": "CREATE", "encoding": "windows-1252" }),
-    )
-    .await;
+    );
+    let job = admin
+        .start_import_with(mac, json!({ "mode": "CREATE", "encoding": "windows-1252" }))
+        .await;
     assert_eq!(job["status"], "FAILED", "{job}");
     let failure = job["failure"].as_str().unwrap();
     for part in [
@@ -2226,16 +1750,10 @@ async fn a_missing_column_failure_says_what_was_read_and_what_to_check() {
     assert!(!failure.contains("first_name"), "{failure}");
 
     // In English, with the identification missing: either column named.
-    let club_admin = app.admin_token("club", "admin@club.example.org").await;
-    let job = start(
-        &app,
-        "club",
-        &club_admin,
-        "names.csv",
-        b"First name,Last name\r\nAl,Bo\r\n".to_vec(),
-        json!({ "mode": "SYNC" }),
-    )
-    .await;
+    let club_admin = app.admin("club").await;
+    let job = club_admin
+        .start_import(File::new("names.csv", "First name,Last name\r\nAl,Bo\r\n"), "SYNC")
+        .await;
     let failure = job["failure"].as_str().unwrap();
     assert!(
         failure.starts_with("Required columns are missing: Login or Email."),
@@ -2247,22 +1765,9 @@ async fn a_missing_column_failure_says_what_was_read_and_what_to_check() {
     );
 
     // A workbook in which the sheet read has nothing recognisable: its sheets are listed.
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let notes = workbook.add_worksheet().set_name("Notes").unwrap();
-    notes.write_string(0, 0, "Assemblée générale").unwrap();
-    notes.write_string(1, 0, "ordre du jour").unwrap();
-    let list = workbook.add_worksheet().set_name("Liste").unwrap();
-    list.write_string(0, 0, "Email").unwrap();
-    list.write_string(1, 0, "liste@example.org").unwrap();
-    let job = start(
-        &app,
-        "amap",
-        &admin,
-        "ag.xlsx",
-        workbook.save_to_buffer().unwrap(),
-        json!({ "mode": "INVITE" }),
-    )
-    .await;
+    let job = admin
+        .start_import(File::new("ag.xlsx", minutes_first_workbook()), "INVITE")
+        .await;
     assert_eq!(job["status"], "FAILED", "{job}");
     let failure = job["failure"].as_str().unwrap();
     for part in [

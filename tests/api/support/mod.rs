@@ -6,31 +6,20 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub mod browser;
+pub mod client;
 pub mod console;
+pub mod imports;
 pub mod smtp;
+pub mod tenants;
 pub mod tls;
+
+pub use tenants::{ACME, COOP};
 
 use poem::listener::TcpListener;
 use roster::app::App;
 use roster::config::{EnvOverrides, Settings, TenantRegistry};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
-
-/// A minimal tenant file: invite-only, admin and member roles, default limits.
-pub const ACME: &str = r#"
-name = "Acme Co-op"
-default_locale = "fr"
-locales = ["fr", "en"]
-
-[roles.admin]
-label = { fr = "Administrateur", en = "Administrator" }
-permissions = ["*"]
-
-[roles.member]
-label = { fr = "Adhérent", en = "Member" }
-permissions = []
-default = true
-"#;
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -227,35 +216,6 @@ pub const LOGIN: &str = "mutation($i: String!, $p: String!) { login(identifier: 
 pub fn error_code(answer: &Value) -> Option<&str> {
     answer["errors"][0]["extensions"]["code"].as_str()
 }
-
-/// A co-op with the roles of DESIGN.md's example, open registration, and a default password.
-pub const COOP: &str = r#"
-name = "Supercoop"
-default_locale = "fr"
-locales = ["fr", "en"]
-registration = "open"
-
-[accounts]
-default_password = "bienvenue-2026"
-
-[roles.admin]
-label = { fr = "Administrateur", en = "Administrator" }
-permissions = ["*"]
-
-[roles.coordinator]
-label = { fr = "Coordinateur", en = "Coordinator" }
-permissions = ["members.read", "members.create", "members.update", "members.deactivate", "roles.assign"]
-assignable = ["member", "referent"]
-
-[roles.referent]
-label = { fr = "Référent producteur", en = "Producer referent" }
-permissions = ["members.read"]
-
-[roles.member]
-label = { fr = "Adhérent", en = "Member" }
-permissions = []
-default = true
-"#;
 
 impl TestApp {
     /// Sends GraphQL and panics (showing the answer) if it has errors.
