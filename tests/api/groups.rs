@@ -3,11 +3,17 @@
 use crate::support;
 
 use serde_json::{json, Value};
+use support::client::Client;
 use support::{error_code, error_fields, TestApp, COOP};
 
-async fn coop() -> (TestApp, String, Vec<String>) {
-    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
+/// The co-op, started.
+async fn coop() -> TestApp {
+    TestApp::with_tenants(&[("coop", COOP)]).await
+}
+
+/// The co-op's admin, and the ids of Anne, Bruno, Célia and David, whom it adds.
+async fn admin_and_four_members(t: &TestApp) -> (Client<'_>, Vec<String>) {
+    let admin = t.admin_as("coop", "admin@coop.example").await;
     let mut ids = Vec::new();
     for (first, last) in [
         ("Anne", "Arnaud"),
@@ -17,33 +23,16 @@ async fn coop() -> (TestApp, String, Vec<String>) {
     ] {
         let email = format!("{}@coop.example", first.to_lowercase());
         ids.push(
-            t.create_member(
-                "coop",
-                &admin,
-                json!({ "firstName": first, "lastName": last, "email": email }),
-            )
-            .await,
+            admin
+                .create_member(json!({ "firstName": first, "lastName": last, "email": email }))
+                .await,
         );
     }
-    (t, admin, ids)
+    (admin, ids)
 }
 
-async fn create_group(t: &TestApp, admin: &str, input: Value) -> String {
-    let data = t
-        .ok(
-            "coop",
-            admin,
-            "mutation($i: GroupInput!) { createGroup(input: $i) { id } }",
-            json!({ "i": input }),
-        )
-        .await;
-    data["createGroup"]["id"].as_str().unwrap().to_owned()
-}
-
-const GROUP: &str = "query($id: ID!) { group(id: $id) { name description smart memberCount members(first: 10) { totalCount nodes { login } } } }";
-
-fn member_logins(data: &Value) -> Vec<&str> {
-    data["group"]["members"]["nodes"]
+fn member_logins(group: &Value) -> Vec<&str> {
+    group["members"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -53,114 +42,59 @@ fn member_logins(data: &Value) -> Vec<&str> {
 
 #[tokio::test]
 async fn manual_groups_gain_and_lose_members_in_bulk() {
-    let (t, admin, ids) = coop().await;
-    let group = create_group(
-        &t,
-        &admin,
-        json!({ "name": "Épicerie", "description": "Les bénévoles" }),
-    )
-    .await;
-    let add =
-        "mutation($g: ID!, $s: MemberSelection!) { addMembersToGroup(groupId: $g, selection: $s) { matched changed } }";
-    let added = t
-        .ok(
-            "coop",
-            &admin,
-            add,
-            json!({ "g": group, "s": { "ids": [ids[0], ids[1]] } }),
-        )
+    let t = coop().await;
+    let (admin, ids) = admin_and_four_members(&t).await;
+    let group = admin
+        .create_group(json!({ "name": "Épicerie", "description": "Les bénévoles" }))
         .await;
-    assert_eq!(added["addMembersToGroup"], json!({ "matched": 2, "changed": 2 }));
-    let again = t
-        .ok(
-            "coop",
-            &admin,
-            add,
-            json!({ "g": group, "s": { "filter": { "search": "anne" } } }),
-        )
-        .await;
-    assert_eq!(
-        again["addMembersToGroup"],
-        json!({ "matched": 1, "changed": 0 }),
-        "already in"
-    );
 
-    let data = t.ok("coop", &admin, GROUP, json!({ "id": group })).await;
-    assert_eq!(data["group"]["memberCount"], 2);
-    assert_eq!(data["group"]["smart"], false);
+    let added = admin
+        .add_members_to_group(&group, json!({ "ids": [ids[0], ids[1]] }))
+        .await;
+    assert_eq!(added, json!({ "matched": 2, "changed": 2 }));
+    let again = admin
+        .add_members_to_group(&group, json!({ "filter": { "search": "anne" } }))
+        .await;
+    assert_eq!(again, json!({ "matched": 1, "changed": 0 }), "already in");
+
+    let data = admin.group(&group).await;
+    assert_eq!(data["memberCount"], 2);
+    assert_eq!(data["smart"], false);
     assert_eq!(member_logins(&data), ["anne.arnaud", "bruno.bernard"]);
-    let by_name = t
-        .ok(
-            "coop",
-            &admin,
-            "{ members(filter: {groupName: \"ÉPICERIE\"}) { totalCount } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(by_name["members"]["totalCount"], 2, "exact name, any case");
-    let by_name = t
-        .ok(
-            "coop",
-            &admin,
-            "{ members(filter: {groupName: \"epicerie\"}) { totalCount } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(by_name["members"]["totalCount"], 0, "exact name: accents count");
-    let mine = t
-        .ok(
-            "coop",
-            &admin,
-            "query($id: ID!) { member(id: $id) { groups { name } } }",
-            json!({ "id": ids[0] }),
-        )
-        .await;
-    assert_eq!(mine["member"]["groups"], json!([{ "name": "Épicerie" }]));
+    assert_eq!(
+        admin.member_count(json!({ "groupName": "ÉPICERIE" })).await,
+        2,
+        "exact name, any case"
+    );
+    assert_eq!(
+        admin.member_count(json!({ "groupName": "epicerie" })).await,
+        0,
+        "exact name: accents count"
+    );
+    assert_eq!(admin.member(&ids[0]).await["groups"], json!([{ "name": "Épicerie" }]));
 
-    let remove = "mutation($g: ID!, $s: MemberSelection!) { removeMembersFromGroup(groupId: $g, selection: $s) { matched changed } }";
-    let removed = t
-        .ok("coop", &admin, remove, json!({ "g": group, "s": { "filter": {} } }))
-        .await;
-    assert_eq!(removed["removeMembersFromGroup"], json!({ "matched": 5, "changed": 2 }));
-    let data = t.ok("coop", &admin, GROUP, json!({ "id": group })).await;
-    assert_eq!(data["group"]["memberCount"], 0);
+    let removed = admin.remove_members_from_group(&group, json!({ "filter": {} })).await;
+    assert_eq!(removed, json!({ "matched": 5, "changed": 2 }));
+    assert_eq!(admin.group(&group).await["memberCount"], 0);
 }
 
 #[tokio::test]
 async fn smart_groups_follow_their_rule() {
-    let (t, admin, ids) = coop().await;
-    let set = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { id } }";
-    t.ok(
-        "coop",
-        &admin,
-        set,
-        json!({ "id": ids[2], "r": [{ "role": "referent" }] }),
-    )
-    .await;
-    let smart = create_group(
-        &t,
-        &admin,
-        json!({ "name": "Référents", "rule": { "roles": ["referent"], "status": "ACTIVE" } }),
-    )
-    .await;
-    let data = t.ok("coop", &admin, GROUP, json!({ "id": smart })).await;
-    assert_eq!(data["group"]["smart"], true);
+    let t = coop().await;
+    let (admin, ids) = admin_and_four_members(&t).await;
+    admin.set_member_roles(&ids[2], json!([{ "role": "referent" }])).await;
+    let smart = admin
+        .create_group(json!({ "name": "Référents", "rule": { "roles": ["referent"], "status": "ACTIVE" } }))
+        .await;
+    let data = admin.group(&smart).await;
+    assert_eq!(data["smart"], true);
     assert_eq!(member_logins(&data), ["celia.colin"]);
 
     // The rule is evaluated at query time.
-    t.ok(
-        "coop",
-        &admin,
-        set,
-        json!({ "id": ids[3], "r": [{ "role": "referent" }] }),
-    )
-    .await;
-    let data = t.ok("coop", &admin, GROUP, json!({ "id": smart })).await;
-    assert_eq!(data["group"]["memberCount"], 2);
-    let groups = t
-        .ok(
-            "coop",
-            &admin,
+    admin.set_member_roles(&ids[3], json!([{ "role": "referent" }])).await;
+    assert_eq!(admin.group(&smart).await["memberCount"], 2);
+    let groups = admin
+        .gql(
             "query($id: ID!) { member(id: $id) { groups { name smart } } }",
             json!({ "id": ids[3] }),
         )
@@ -169,57 +103,43 @@ async fn smart_groups_follow_their_rule() {
         groups["member"]["groups"],
         json!([{ "name": "Référents", "smart": true }])
     );
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($s: MemberSelection!) { deactivateMembers(selection: $s) { changed } }",
-        json!({ "s": { "ids": [ids[3]] } }),
-    )
-    .await;
-    let data = t.ok("coop", &admin, GROUP, json!({ "id": smart })).await;
+    admin
+        .gql(
+            "mutation($s: MemberSelection!) { deactivateMembers(selection: $s) { changed } }",
+            json!({ "s": { "ids": [ids[3]] } }),
+        )
+        .await;
     assert_eq!(
-        member_logins(&data),
+        member_logins(&admin.group(&smart).await),
         ["celia.colin"],
         "the rule asks for active members"
     );
 
     // Smart groups usable as filters and selections.
-    let filtered = t
-        .ok(
-            "coop",
-            &admin,
-            "query($g: ID!) { members(filter: {groupIds: [$g]}) { totalCount } }",
-            json!({ "g": smart }),
-        )
-        .await;
-    assert_eq!(filtered["members"]["totalCount"], 1);
+    assert_eq!(admin.member_count(json!({ "groupIds": [smart] })).await, 1);
     // Their members are not added by hand.
-    let refused = t
-        .gql(
-            "coop",
-            Some(&admin),
+    let refused = admin
+        .gql_answer(
             "mutation($g: ID!, $s: MemberSelection!) { addMembersToGroup(groupId: $g, selection: $s) { changed } }",
             json!({ "g": smart, "s": { "ids": [ids[0]] } }),
         )
         .await;
     assert_eq!(error_code(&refused), Some("VALIDATION"), "{refused}");
     // Changing the rule changes the members.
-    let update = "mutation($id: ID!, $i: GroupInput!) { updateGroup(id: $id, input: $i) { name smart } }";
-    t.ok(
-        "coop",
-        &admin,
-        update,
-        json!({ "id": smart, "i": { "name": "Référents", "rule": { "search": "anne" } } }),
-    )
-    .await;
-    let data = t.ok("coop", &admin, GROUP, json!({ "id": smart })).await;
-    assert_eq!(member_logins(&data), ["anne.arnaud"]);
+    admin
+        .gql(
+            "mutation($id: ID!, $i: GroupInput!) { updateGroup(id: $id, input: $i) { name smart } }",
+            json!({ "id": smart, "i": { "name": "Référents", "rule": { "search": "anne" } } }),
+        )
+        .await;
+    assert_eq!(member_logins(&admin.group(&smart).await), ["anne.arnaud"]);
 }
 
 #[tokio::test]
 async fn names_are_unique_case_insensitively_and_bad_input_is_refused() {
-    let (t, admin, _) = coop().await;
-    let first = create_group(&t, &admin, json!({ "name": "Caisse" })).await;
+    let t = coop().await;
+    let (admin, _) = admin_and_four_members(&t).await;
+    let first = admin.create_group(json!({ "name": "Caisse" })).await;
     let create = "mutation($i: GroupInput!) { createGroup(input: $i) { id } }";
     for (input, field) in [
         (json!({ "name": "  CAISSE " }), "name"),
@@ -228,14 +148,12 @@ async fn names_are_unique_case_insensitively_and_bad_input_is_refused() {
         (json!({ "name": "Ok", "rule": { "roles": ["king"] } }), "rule.roles"),
         (json!({ "name": "Ok", "rule": { "ids": ["nope"] } }), "rule.ids"),
     ] {
-        let answer = t.gql("coop", Some(&admin), create, json!({ "i": input })).await;
+        let answer = admin.gql_answer(create, json!({ "i": input })).await;
         assert_eq!(error_code(&answer), Some("VALIDATION"), "{input}: {answer}");
         assert_eq!(error_fields(&answer), [field], "{input}: {answer}");
     }
-    let rename = t
-        .ok(
-            "coop",
-            &admin,
+    let rename = admin
+        .gql(
             "mutation($id: ID!) { updateGroup(id: $id, input: {name: \"caisse\"}) { name } }",
             json!({ "id": first }),
         )
@@ -244,52 +162,31 @@ async fn names_are_unique_case_insensitively_and_bad_input_is_refused() {
         rename["updateGroup"]["name"], "caisse",
         "its own name in another case is fine"
     );
-    let list = t.ok("coop", &admin, "{ groups { name } }", json!({})).await;
+    let list = admin.gql("{ groups { name } }", json!({})).await;
     assert_eq!(list["groups"], json!([{ "name": "caisse" }]));
 
-    let deleted = t
-        .ok(
-            "coop",
-            &admin,
-            "mutation($id: ID!) { deleteGroup(id: $id) }",
-            json!({ "id": first }),
-        )
-        .await;
+    let delete = "mutation($id: ID!) { deleteGroup(id: $id) }";
+    let deleted = admin.gql(delete, json!({ "id": first })).await;
     assert_eq!(deleted["deleteGroup"], true);
-    let gone = t
-        .gql(
-            "coop",
-            Some(&admin),
-            "mutation($id: ID!) { deleteGroup(id: $id) }",
-            json!({ "id": first }),
-        )
-        .await;
+    let gone = admin.gql_answer(delete, json!({ "id": first })).await;
     assert_eq!(error_code(&gone), Some("NOT_FOUND"));
-    let none = t
-        .ok(
-            "coop",
-            &admin,
-            "query($id: ID!) { group(id: $id) { id } }",
-            json!({ "id": first }),
-        )
+    let none = admin
+        .gql("query($id: ID!) { group(id: $id) { id } }", json!({ "id": first }))
         .await;
     assert!(none["group"].is_null());
 }
 
 #[tokio::test]
 async fn only_groups_managers_change_groups() {
-    let (t, admin, ids) = coop().await;
-    let group = create_group(&t, &admin, json!({ "name": "Caisse" })).await;
-    let set = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { id } }";
-    t.ok(
-        "coop",
-        &admin,
-        set,
-        json!({ "id": ids[0], "r": [{ "role": "coordinator" }] }),
-    )
-    .await;
-    let coordinator = t.member_token("coop", &ids[0], "coordinator-pw-1").await;
-    let seen = t.ok("coop", &coordinator, "{ groups { name } }", json!({})).await;
+    let t = coop().await;
+    let (admin, ids) = admin_and_four_members(&t).await;
+    let group = admin.create_group(json!({ "name": "Caisse" })).await;
+    admin
+        .set_member_roles(&ids[0], json!([{ "role": "coordinator" }]))
+        .await;
+    let coordinator = t.member("coop", &ids[0], "coordinator-pw-1").await;
+
+    let seen = coordinator.gql("{ groups { name } }", json!({})).await;
     assert_eq!(
         seen["groups"],
         json!([{ "name": "Caisse" }]),
@@ -307,58 +204,14 @@ async fn only_groups_managers_change_groups() {
             json!({ "id": group }),
         ),
     ] {
-        let refused = t.gql("coop", Some(&coordinator), query, vars).await;
+        let refused = coordinator.gql_answer(query, vars).await;
         assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{query}: {refused}");
     }
 }
 
-#[tokio::test]
-async fn a_list_shows_each_member_their_own_roles_groups_and_invitation() {
-    let (t, admin, ids) = coop().await;
-    let epicerie = create_group(&t, &admin, json!({ "name": "Épicerie" })).await;
-    let caisse = create_group(&t, &admin, json!({ "name": "Caisse" })).await;
-    create_group(
-        &t,
-        &admin,
-        json!({ "name": "Référents", "rule": { "roles": ["referent"] } }),
-    )
-    .await;
-    let add = "mutation($g: ID!, $s: MemberSelection!) { addMembersToGroup(groupId: $g, selection: $s) { changed } }";
-    t.ok(
-        "coop",
-        &admin,
-        add,
-        json!({ "g": epicerie, "s": { "ids": [ids[0], ids[1]] } }),
-    )
-    .await;
-    t.ok("coop", &admin, add, json!({ "g": caisse, "s": { "ids": [ids[1]] } }))
-        .await;
-    let set = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { id } }";
-    t.ok(
-        "coop",
-        &admin,
-        set,
-        json!({ "id": ids[1], "r": [{ "role": "referent" }, { "role": "coordinator", "groupId": caisse }, { "role": "member" }] }),
-    )
-    .await;
-    t.ok("coop", &admin, set, json!({ "id": ids[3], "r": [] })).await;
-    t.ok(
-        "coop",
-        &admin,
-        "mutation { createMember(input: {firstName: \"Eva\", lastName: \"Essai\", email: \"eva@coop.example\", sendInvitation: true}) { id } }",
-        json!({}),
-    )
-    .await;
-
-    let list = t
-        .ok(
-            "coop",
-            &admin,
-            "{ members(orderBy: {field: LOGIN}) { nodes { login roles { role { key } group { name } } groups { name } pendingInvitation { kind } } } }",
-            json!({}),
-        )
-        .await;
-    let shown: Vec<Value> = list["members"]["nodes"]
+/// Each member of a list as `[login, ["role" or "role@group"…], groups, pendingInvitation]`.
+fn shown(list: &Value) -> Vec<Value> {
+    list["members"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -374,10 +227,46 @@ async fn a_list_shows_each_member_their_own_roles_groups_and_invitation() {
                 .collect();
             json!([n["login"], roles, n["groups"], n["pendingInvitation"]])
         })
-        .collect();
+        .collect()
+}
+
+#[tokio::test]
+async fn a_list_shows_each_member_their_own_roles_groups_and_invitation() {
+    let t = coop().await;
+    let (admin, ids) = admin_and_four_members(&t).await;
+    let epicerie = admin.create_group(json!({ "name": "Épicerie" })).await;
+    let caisse = admin.create_group(json!({ "name": "Caisse" })).await;
+    admin
+        .create_group(json!({ "name": "Référents", "rule": { "roles": ["referent"] } }))
+        .await;
+    admin
+        .add_members_to_group(&epicerie, json!({ "ids": [ids[0], ids[1]] }))
+        .await;
+    admin.add_members_to_group(&caisse, json!({ "ids": [ids[1]] })).await;
+    admin
+        .set_member_roles(
+            &ids[1],
+            json!([{ "role": "referent" }, { "role": "coordinator", "groupId": caisse }, { "role": "member" }]),
+        )
+        .await;
+    admin.set_member_roles(&ids[3], json!([])).await;
+    admin
+        .gql(
+            "mutation { createMember(input: {firstName: \"Eva\", lastName: \"Essai\", email: \"eva@coop.example\", sendInvitation: true}) { id } }",
+            json!({}),
+        )
+        .await;
+
+    let list = admin
+        .gql(
+            "{ members(orderBy: {field: LOGIN}) { nodes { login roles { role { key } group { name } } groups { name } pendingInvitation { kind } } } }",
+            json!({}),
+        )
+        .await;
+
     // Roles in the tenant file's order of roles, groups by name key.
     assert_eq!(
-        shown,
+        shown(&list),
         [
             json!(["admin", ["admin", "member"], [], null]),
             json!(["anne.arnaud", ["member"], [{ "name": "Épicerie" }], null]),

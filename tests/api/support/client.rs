@@ -15,7 +15,12 @@ pub struct Client<'a> {
 impl TestApp {
     /// The tenant's admin, `admin@{tenant}.example.org`, created with a known password and signed in.
     pub async fn admin(&self, tenant: &str) -> Client<'_> {
-        let token = self.admin_token(tenant, &format!("admin@{tenant}.example.org")).await;
+        self.admin_as(tenant, &format!("admin@{tenant}.example.org")).await
+    }
+
+    /// An admin with the given address, created with a known password and signed in.
+    pub async fn admin_as(&self, tenant: &str, email: &str) -> Client<'_> {
+        let token = self.admin_token(tenant, email).await;
         self.client_of(tenant, token)
     }
 
@@ -66,6 +71,15 @@ impl Client<'_> {
             )
             .await;
         data["members"]["totalCount"].as_i64().unwrap()
+    }
+
+    /// `setMemberRoles(id, roles)`: replaces the member's roles.
+    pub async fn set_member_roles(&self, id: &str, roles: Value) {
+        self.gql(
+            "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { id } }",
+            json!({ "id": id, "r": roles }),
+        )
+        .await;
     }
 
     /// `updateMember(id, input)`.

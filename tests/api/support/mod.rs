@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 pub mod browser;
 pub mod client;
 pub mod console;
+pub mod groups;
 pub mod imports;
 pub mod smtp;
 pub mod tenants;
