@@ -7,25 +7,31 @@ use std::time::Duration;
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
+use support::client::Client;
 use support::smtp::MailServer;
 use support::{error_code, error_fields, TestApp, COOP};
 
 const INVITE: &str = "mutation($i: InviteInput!) { inviteMembers(input: $i) { invitations { id email status kind roles groups { name } deliveryStatus expiresAt invitedBy { login } } addedToGroups { login } skipped { email reason } } }";
 const ACCEPT: &str = "mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { token mustChangePassword member { login email emailVerified origin locale roles { role { key } } groups { name } } } }";
 
-async fn setup(tenant_toml: &str) -> (TestApp, MailServer, String) {
+/// The co-op with the given tenant file, sending mail to a server of the test's own.
+async fn setup(tenant_toml: &str) -> (TestApp, MailServer) {
     let mail = MailServer::start();
     let url = mail.url();
     let t = TestApp::with(&[("coop", tenant_toml)], move |s| s.smtp_url = Some(url)).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
-    t.ok(
-        "coop",
-        &admin,
-        "mutation { updateMyProfile(input: {firstName: \"Alice\", lastName: \"Admin\"}) { id } }",
-        json!({}),
-    )
-    .await;
-    (t, mail, admin)
+    (t, mail)
+}
+
+/// The co-op's admin, Alice Admin (the name invitations are signed with), signed in.
+async fn alice(t: &TestApp) -> Client<'_> {
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    admin
+        .gql(
+            "mutation { updateMyProfile(input: {firstName: \"Alice\", lastName: \"Admin\"}) { id } }",
+            json!({}),
+        )
+        .await;
+    admin
 }
 
 async fn outbox_count(t: &TestApp) -> u64 {
@@ -38,14 +44,10 @@ async fn run_jobs(t: &TestApp) -> roster::jobs::Pass {
 
 #[tokio::test]
 async fn invite_email_accept_over_smtp() {
-    let (t, mail, admin) = setup(COOP).await;
-    let group = t
-        .ok(
-            "coop",
-            &admin,
-            "mutation { createGroup(input: {name: \"Légumes\"}) { id } }",
-            json!({}),
-        )
+    let (t, mail) = setup(COOP).await;
+    let admin = alice(&t).await;
+    let group = admin
+        .gql("mutation { createGroup(input: {name: \"Légumes\"}) { id } }", json!({}))
         .await;
     let group = group["createGroup"]["id"].as_str().unwrap().to_owned();
     let input = json!({
@@ -54,7 +56,7 @@ async fn invite_email_accept_over_smtp() {
         "groupIds": [group],
         "message": "Bienvenue <b>chez nous</b> !",
     });
-    let data = t.ok("coop", &admin, INVITE, json!({ "i": input })).await;
+    let data = admin.gql(INVITE, json!({ "i": input })).await;
     let invitations = data["inviteMembers"]["invitations"].as_array().unwrap();
     assert_eq!(invitations.len(), 2, "duplicates merged: {data}");
     assert_eq!(invitations[0]["email"], "zoe@example.org");
@@ -93,10 +95,8 @@ async fn invite_email_accept_over_smtp() {
         "{link}"
     );
     let token = message.token("invitations/accept");
-    let invitation = t
-        .ok(
-            "coop",
-            &admin,
+    let invitation = admin
+        .gql(
             "query($id: ID!) { invitation(id: $id) { deliveryStatus sentAt } }",
             json!({ "id": invitations[0]["id"] }),
         )
@@ -178,10 +178,8 @@ async fn invite_email_accept_over_smtp() {
             .await;
         assert_eq!(error_code(&answer), Some("TOKEN_INVALID"), "{garbage}");
     }
-    let listed = t
-        .ok(
-            "coop",
-            &admin,
+    let listed = admin
+        .gql(
             "{ invitations(filter: {status: ACCEPTED}) { totalCount nodes { email acceptedAt member { login } } } }",
             json!({}),
         )
@@ -192,51 +190,33 @@ async fn invite_email_accept_over_smtp() {
 
 #[tokio::test]
 async fn members_are_added_to_groups_pending_ones_refreshed() {
-    let (t, mail, admin) = setup(COOP).await;
-    let group = t
-        .ok(
-            "coop",
-            &admin,
-            "mutation { createGroup(input: {name: \"Caisse\"}) { id } }",
-            json!({}),
-        )
+    let (t, mail) = setup(COOP).await;
+    let admin = alice(&t).await;
+    let group = admin
+        .gql("mutation { createGroup(input: {name: \"Caisse\"}) { id } }", json!({}))
         .await;
     let group = group["createGroup"]["id"].as_str().unwrap().to_owned();
-    let gone = t
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Old", "lastName": "Timer", "email": "old@example.org" }),
+    let gone = admin
+        .create_member(json!({ "firstName": "Old", "lastName": "Timer", "email": "old@example.org" }))
+        .await;
+    admin
+        .create_member(json!({ "firstName": "Here", "lastName": "Already", "email": "here@example.org" }))
+        .await;
+    admin
+        .gql(
+            "mutation($ids: [ID!]) { deactivateMembers(selection: {ids: $ids}) { changed } }",
+            json!({ "ids": [gone] }),
         )
         .await;
-    t.create_member(
-        "coop",
-        &admin,
-        json!({ "firstName": "Here", "lastName": "Already", "email": "here@example.org" }),
-    )
-    .await;
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($ids: [ID!]) { deactivateMembers(selection: {ids: $ids}) { changed } }",
-        json!({ "ids": [gone] }),
-    )
-    .await;
 
-    let first = t
-        .ok(
-            "coop",
-            &admin,
-            INVITE,
-            json!({ "i": { "emails": ["new@example.org"] } }),
-        )
+    let first = admin
+        .gql(INVITE, json!({ "i": { "emails": ["new@example.org"] } }))
         .await;
     let first_id = first["inviteMembers"]["invitations"][0]["id"].clone();
     run_jobs(&t).await;
     let old_token = mail.to("new@example.org")[0].token("invitations/accept");
 
-    let data = t
-        .ok("coop", &admin, INVITE, json!({ "i": { "emails": ["HERE@example.org old@example.org new@example.org"], "groupIds": [group], "roles": ["referent"] } }))
+    let data = admin.gql(INVITE, json!({ "i": { "emails": ["HERE@example.org old@example.org new@example.org"], "groupIds": [group], "roles": ["referent"] } }))
         .await;
     let result = &data["inviteMembers"];
     assert_eq!(result["addedToGroups"], json!([{ "login": "here.already" }]));
@@ -251,10 +231,8 @@ async fn members_are_added_to_groups_pending_ones_refreshed() {
     );
     assert_eq!(result["invitations"][0]["roles"], json!(["referent"]), "options merged");
     assert_eq!(result["invitations"][0]["groups"], json!([{ "name": "Caisse" }]));
-    let members = t
-        .ok(
-            "coop",
-            &admin,
+    let members = admin
+        .gql(
             "{ members(filter: {groupName: \"Caisse\"}) { nodes { login } } }",
             json!({}),
         )
@@ -291,12 +269,11 @@ async fn members_are_added_to_groups_pending_ones_refreshed() {
 
 #[tokio::test]
 async fn bad_invitations_are_refused_whole_and_send_nothing() {
-    let (t, mail, admin) = setup(COOP).await;
+    let (t, mail) = setup(COOP).await;
+    let admin = alice(&t).await;
     let before = outbox_count(&t).await;
-    let bad_list = t
-        .gql(
-            "coop",
-            Some(&admin),
+    let bad_list = admin
+        .gql_answer(
             INVITE,
             json!({ "i": { "emails": ["ok@example.org, not-an-address; mailto:x@example.org"] } }),
         )
@@ -323,31 +300,21 @@ async fn bad_invitations_are_refused_whole_and_send_nothing() {
         (json!({ "emails": ["a@example.org"], "locale": "de" }), "locale"),
         (json!({ "emails": [" , "] }), "emails"),
     ] {
-        let answer = t.gql("coop", Some(&admin), INVITE, json!({ "i": input })).await;
+        let answer = admin.gql_answer(INVITE, json!({ "i": input })).await;
         assert_eq!(error_fields(&answer), [field], "{answer}");
     }
-    let escalate = t
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Co", "lastName": "Ord", "email": "co@example.org" }),
+    let escalate = admin
+        .create_member(json!({ "firstName": "Co", "lastName": "Ord", "email": "co@example.org" }))
+        .await;
+    admin
+        .gql(
+            "mutation($id: ID!) { setMemberRoles(id: $id, roles: [{role: \"coordinator\"}]) { id } }",
+            json!({ "id": escalate }),
         )
         .await;
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($id: ID!) { setMemberRoles(id: $id, roles: [{role: \"coordinator\"}]) { id } }",
-        json!({ "id": escalate }),
-    )
-    .await;
-    let coordinator = t.member_token("coop", &escalate, "coordinator-pw-1").await;
-    let refused = t
-        .gql(
-            "coop",
-            Some(&coordinator),
-            INVITE,
-            json!({ "i": { "emails": ["a@example.org"] } }),
-        )
+    let coordinator = t.member("coop", &escalate, "coordinator-pw-1").await;
+    let refused = coordinator
+        .gql_answer(INVITE, json!({ "i": { "emails": ["a@example.org"] } }))
         .await;
     assert_eq!(
         error_code(&refused),
@@ -374,14 +341,11 @@ default = true
 
 #[tokio::test]
 async fn reminders_go_once_then_the_invitation_expires_and_can_be_revived() {
-    let (t, mail, admin) = setup(SHORT_LIVED).await;
-    t.ok(
-        "coop",
-        &admin,
-        INVITE,
-        json!({ "i": { "emails": ["late@example.org"] } }),
-    )
-    .await;
+    let (t, mail) = setup(SHORT_LIVED).await;
+    let admin = alice(&t).await;
+    admin
+        .gql(INVITE, json!({ "i": { "emails": ["late@example.org"] } }))
+        .await;
     run_jobs(&t).await;
     assert_eq!(mail.to("late@example.org").len(), 1);
     let first_token = mail.to("late@example.org")[0].token("invitations/accept");
@@ -394,13 +358,8 @@ async fn reminders_go_once_then_the_invitation_expires_and_can_be_revived() {
     let received = mail.to("late@example.org");
     assert_eq!(received.len(), 3);
     assert!(received[1].subject.starts_with("Reminder"), "{}", received[1].subject);
-    let status = t
-        .ok(
-            "coop",
-            &admin,
-            "{ invitations { nodes { remindersSent lastRemindedAt } } }",
-            json!({}),
-        )
+    let status = admin
+        .gql("{ invitations { nodes { remindersSent lastRemindedAt } } }", json!({}))
         .await;
     assert_eq!(status["invitations"]["nodes"][0]["remindersSent"], 2);
 
@@ -444,19 +403,12 @@ async fn reminders_go_once_then_the_invitation_expires_and_can_be_revived() {
         notices[0].subject
     );
 
-    let id = t
-        .ok(
-            "coop",
-            &admin,
-            "{ invitations(filter: {status: EXPIRED}) { nodes { id } } }",
-            json!({}),
-        )
+    let id = admin
+        .gql("{ invitations(filter: {status: EXPIRED}) { nodes { id } } }", json!({}))
         .await;
     let id = id["invitations"]["nodes"][0]["id"].clone();
-    let revived = t
-        .ok(
-            "coop",
-            &admin,
+    let revived = admin
+        .gql(
             "mutation($ids: [ID!]!) { resendInvitations(ids: $ids) { status remindersSent } }",
             json!({ "ids": [id] }),
         )
@@ -477,14 +429,10 @@ async fn reminders_go_once_then_the_invitation_expires_and_can_be_revived() {
 
 #[tokio::test]
 async fn admins_hand_out_links_and_revoke() {
-    let (t, mail, admin) = setup(COOP).await;
-    let data = t
-        .ok(
-            "coop",
-            &admin,
-            INVITE,
-            json!({ "i": { "emails": ["a@example.org", "b@example.org"] } }),
-        )
+    let (t, mail) = setup(COOP).await;
+    let admin = alice(&t).await;
+    let data = admin
+        .gql(INVITE, json!({ "i": { "emails": ["a@example.org", "b@example.org"] } }))
         .await;
     let ids: Vec<serde_json::Value> = data["inviteMembers"]["invitations"]
         .as_array()
@@ -495,10 +443,8 @@ async fn admins_hand_out_links_and_revoke() {
     run_jobs(&t).await;
     let emailed = mail.to("a@example.org")[0].token("invitations/accept");
 
-    let link = t
-        .ok(
-            "coop",
-            &admin,
+    let link = admin
+        .gql(
             "mutation($id: ID!) { invitationLink(id: $id) }",
             json!({ "id": ids[0] }),
         )
@@ -525,10 +471,8 @@ async fn admins_hand_out_links_and_revoke() {
     )
     .await;
 
-    let revoked = t
-        .ok(
-            "coop",
-            &admin,
+    let revoked = admin
+        .gql(
             "mutation($ids: [ID!]!) { revokeInvitations(ids: $ids) }",
             json!({ "ids": [ids[1]] }),
         )
@@ -544,45 +488,31 @@ async fn admins_hand_out_links_and_revoke() {
         )
         .await;
     assert_eq!(error_code(&dead), Some("TOKEN_INVALID"));
-    let listed = t
-        .ok(
-            "coop",
-            &admin,
-            "{ invitations(filter: {status: REVOKED}) { totalCount } }",
-            json!({}),
-        )
+    let listed = admin
+        .gql("{ invitations(filter: {status: REVOKED}) { totalCount } }", json!({}))
         .await;
     assert_eq!(listed["invitations"]["totalCount"], 1);
 }
 
 #[tokio::test]
 async fn activation_invitations_set_the_password_of_existing_members() {
-    let (t, mail, admin) = setup(COOP).await;
-    let created = t
-        .ok("coop", &admin, "mutation { createMember(input: {firstName: \"Ana\", lastName: \"Lyse\", email: \"ana@example.org\", sendInvitation: true}) { id pendingInvitation { kind status } } }", json!({}))
+    let (t, mail) = setup(COOP).await;
+    let admin = alice(&t).await;
+    let created = admin.gql("mutation { createMember(input: {firstName: \"Ana\", lastName: \"Lyse\", email: \"ana@example.org\", sendInvitation: true}) { id pendingInvitation { kind status } } }", json!({}))
         .await;
     assert_eq!(
         created["createMember"]["pendingInvitation"],
         json!({ "kind": "ACTIVATION", "status": "PENDING" })
     );
-    let other = t
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Bob", "lastName": "Lyse", "email": "bob@example.org" }),
-        )
+    let other = admin
+        .create_member(json!({ "firstName": "Bob", "lastName": "Lyse", "email": "bob@example.org" }))
         .await;
-    let signed_in = t
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Cat", "lastName": "Lyse", "email": "cat@example.org" }),
-        )
+    let signed_in = admin
+        .create_member(json!({ "firstName": "Cat", "lastName": "Lyse", "email": "cat@example.org" }))
         .await;
-    t.member_token("coop", &signed_in, "cat-password-1").await;
+    t.member("coop", &signed_in, "cat-password-1").await;
 
-    let sent = t
-        .ok("coop", &admin, "mutation { sendActivationInvitations(selection: {filter: {search: \"lyse\"}}, message: \"Bonjour\") { invitations { email kind } skipped { email reason } } }", json!({}))
+    let sent = admin.gql("mutation { sendActivationInvitations(selection: {filter: {search: \"lyse\"}}, message: \"Bonjour\") { invitations { email kind } skipped { email reason } } }", json!({}))
         .await;
     let result = &sent["sendActivationInvitations"];
     let emails: Vec<&str> = result["invitations"]
@@ -682,21 +612,16 @@ async fn a_mail_server_that_never_speaks_delays_only_mail_and_each_message_goes_
         s.jobs.poll_interval = Duration::from_millis(200);
     })
     .await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
-    t.ok(
-        "coop",
-        &admin,
-        INVITE,
-        json!({ "i": { "emails": ["zoe@example.org"] } }),
-    )
-    .await;
-    t.ok(
-        "coop",
-        &admin,
-        "mutation { requestPasswordReset(identifier: \"admin@coop.example\") }",
-        json!({}),
-    )
-    .await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    admin
+        .gql(INVITE, json!({ "i": { "emails": ["zoe@example.org"] } }))
+        .await;
+    admin
+        .gql(
+            "mutation { requestPasswordReset(identifier: \"admin@coop.example\") }",
+            json!({}),
+        )
+        .await;
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(roster::jobs::run(t.app.clone(), stopped));
@@ -777,26 +702,19 @@ default = true
 
 #[tokio::test]
 async fn an_invitation_grants_only_what_its_inviter_may_still_grant_at_acceptance() {
-    let (t, mail, admin) = setup(INVITING_COORDINATOR).await;
-    let coordinator = t
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Cora", "lastName": "Coord", "email": "cora@coop.example" }),
-        )
+    let (t, mail) = setup(INVITING_COORDINATOR).await;
+    let admin = alice(&t).await;
+    let coordinator = admin
+        .create_member(json!({ "firstName": "Cora", "lastName": "Coord", "email": "cora@coop.example" }))
         .await;
     let set_roles = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { id } }";
     let coordinator_role = json!([{ "role": "coordinator" }]);
-    t.ok(
-        "coop",
-        &admin,
-        set_roles,
-        json!({ "id": coordinator, "r": coordinator_role }),
-    )
-    .await;
-    let cora = t.member_token("coop", &coordinator, "cora-password-1").await;
+    admin
+        .gql(set_roles, json!({ "id": coordinator, "r": coordinator_role }))
+        .await;
+    let cora = t.member("coop", &coordinator, "cora-password-1").await;
     let input = json!({ "emails": ["kept@example.org", "demoted@example.org", "deactivated@example.org"], "roles": ["referent"] });
-    t.ok("coop", &cora, INVITE, json!({ "i": input })).await;
+    cora.gql(INVITE, json!({ "i": input })).await;
     run_jobs(&t).await;
     let accept = |address: &'static str| {
         let token = mail.to(address)[0].token("invitations/accept");
@@ -819,36 +737,25 @@ async fn an_invitation_grants_only_what_its_inviter_may_still_grant_at_acceptanc
     assert_eq!(accept("kept@example.org").await, ["member", "referent"]);
 
     // Demoted: the role is dropped at acceptance, and the admins can read why.
-    t.ok(
-        "coop",
-        &admin,
-        set_roles,
-        json!({ "id": coordinator, "r": [{ "role": "member" }] }),
-    )
-    .await;
+    admin
+        .gql(set_roles, json!({ "id": coordinator, "r": [{ "role": "member" }] }))
+        .await;
     assert_eq!(accept("demoted@example.org").await, ["member"]);
 
     // Given the right back, then deactivated: dropped again.
-    t.ok(
-        "coop",
-        &admin,
-        set_roles,
-        json!({ "id": coordinator, "r": coordinator_role }),
-    )
-    .await;
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($s: MemberSelection!) { deactivateMembers(selection: $s) { changed } }",
-        json!({ "s": { "ids": [coordinator] } }),
-    )
-    .await;
+    admin
+        .gql(set_roles, json!({ "id": coordinator, "r": coordinator_role }))
+        .await;
+    admin
+        .gql(
+            "mutation($s: MemberSelection!) { deactivateMembers(selection: $s) { changed } }",
+            json!({ "s": { "ids": [coordinator] } }),
+        )
+        .await;
     assert_eq!(accept("deactivated@example.org").await, ["member"]);
 
-    let audit = t
-        .ok(
-            "coop",
-            &admin,
+    let audit = admin
+        .gql(
             "{ auditLog(filter: {action: \"invitation.roles_dropped\"}) { nodes { details } } }",
             json!({}),
         )
@@ -883,11 +790,10 @@ async fn an_invitation_grants_only_what_its_inviter_may_still_grant_at_acceptanc
 #[tokio::test]
 async fn a_link_holder_learns_what_became_of_the_invitation() {
     use sea_orm::sea_query::Expr;
-    let (t, mail, admin) = setup(COOP).await;
-    let data = t
-        .ok(
-            "coop",
-            &admin,
+    let (t, mail) = setup(COOP).await;
+    let admin = alice(&t).await;
+    let data = admin
+        .gql(
             INVITE,
             json!({ "i": { "emails": ["kept@example.org", "gone@example.org", "late@example.org"] } }),
         )
@@ -920,10 +826,8 @@ async fn a_link_holder_learns_what_became_of_the_invitation() {
     );
 
     // A link handed out by hand replaces the emailed one, which then reads as unknown.
-    let link = t
-        .ok(
-            "coop",
-            &admin,
+    let link = admin
+        .gql(
             "mutation($id: ID!) { invitationLink(id: $id) }",
             json!({ "id": ids[0] }),
         )
@@ -945,13 +849,12 @@ async fn a_link_holder_learns_what_became_of_the_invitation() {
     assert_eq!(status(by_hand).await["status"], "ACCEPTED");
     assert_eq!(status(emailed).await["status"], "ACCEPTED", "every link of it says so");
 
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($ids: [ID!]!) { revokeInvitations(ids: $ids) }",
-        json!({ "ids": [ids[1]] }),
-    )
-    .await;
+    admin
+        .gql(
+            "mutation($ids: [ID!]!) { revokeInvitations(ids: $ids) }",
+            json!({ "ids": [ids[1]] }),
+        )
+        .await;
     assert_eq!(
         status(token("gone@example.org")).await,
         json!({ "email": "gone@example.org", "status": "REVOKED" })

@@ -5,15 +5,15 @@ use crate::support;
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
+use support::client::Client;
 use support::{error_code, error_fields, TestApp, COOP, LOGIN};
 
 const MEMBER: &str = "id login email secondaryEmail firstName lastName displayName locale status origin \
                       mustChangePassword hasPassword roles { role { key } group { id } } groups { name }";
 
-async fn coop() -> (TestApp, String) {
-    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
-    let token = t.admin_token("coop", "admin@coop.example").await;
-    (t, token)
+/// The co-op, started.
+async fn coop() -> TestApp {
+    TestApp::with_tenants(&[("coop", COOP)]).await
 }
 
 async fn member_count(t: &TestApp) -> u64 {
@@ -22,12 +22,11 @@ async fn member_count(t: &TestApp) -> u64 {
 
 #[tokio::test]
 async fn create_member_builds_logins_and_applies_defaults() {
-    let (t, admin) = coop().await;
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
     let query = format!("mutation($i: CreateMemberInput!) {{ createMember(input: $i) {{ {MEMBER} }} }}");
-    let first = t
-        .ok(
-            "coop",
-            &admin,
+    let first = admin
+        .gql(
             &query,
             json!({ "i": { "firstName": "Marie", "lastName": "Dupont", "email": "marie@coop.example" } }),
         )
@@ -46,26 +45,21 @@ async fn create_member_builds_logins_and_applies_defaults() {
     assert_eq!(m["mustChangePassword"], true, "on the tenant's default password");
     assert_eq!(m["hasPassword"], true);
 
-    let second = t
-        .ok(
-            "coop",
-            &admin,
+    let second = admin
+        .gql(
             &query,
             json!({ "i": { "firstName": "Marie", "lastName": "Dupont", "email": "marie2@coop.example" } }),
         )
         .await;
     assert_eq!(second["createMember"]["login"], "marie.dupont2");
-    let accented = t
-        .ok(
-            "coop",
-            &admin,
+    let accented = admin
+        .gql(
             &query,
             json!({ "i": { "firstName": "Élodie", "lastName": "Lefèvre-D'Œuf", "email": "e@coop.example" } }),
         )
         .await;
     assert_eq!(accented["createMember"]["login"], "elodie.lefevre-doeuf");
-    let given = t
-        .ok("coop", &admin, &query, json!({ "i": { "firstName": "Paul", "lastName": "Z", "login": "PaulZ", "email": "p@coop.example", "password": "set-by-admin-1" } }))
+    let given = admin.gql(&query, json!({ "i": { "firstName": "Paul", "lastName": "Z", "login": "PaulZ", "email": "p@coop.example", "password": "set-by-admin-1" } }))
         .await;
     assert_eq!(given["createMember"]["login"], "paulz", "stored lower-case");
     assert_eq!(given["createMember"]["mustChangePassword"], true, "admin-set password");
@@ -96,8 +90,9 @@ async fn create_member_builds_logins_and_applies_defaults() {
 
 #[tokio::test]
 async fn emails_are_unique_across_both_columns_case_insensitively() {
-    let (t, admin) = coop().await;
-    t.create_member("coop", &admin, json!({ "firstName": "A", "lastName": "A", "email": "a@coop.example", "secondaryEmail": "Shared@Coop.example" })).await;
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    admin.create_member(json!({ "firstName": "A", "lastName": "A", "email": "a@coop.example", "secondaryEmail": "Shared@Coop.example" })).await;
     let before = member_count(&t).await;
     for (input, field) in [
         (
@@ -113,10 +108,8 @@ async fn emails_are_unique_across_both_columns_case_insensitively() {
             "secondaryEmail",
         ),
     ] {
-        let answer = t
-            .gql(
-                "coop",
-                Some(&admin),
+        let answer = admin
+            .gql_answer(
                 "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }",
                 json!({ "i": input }),
             )
@@ -129,7 +122,8 @@ async fn emails_are_unique_across_both_columns_case_insensitively() {
 
 #[tokio::test]
 async fn bad_input_names_the_fields_and_changes_nothing() {
-    let (t, admin) = coop().await;
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
     let before = member_count(&t).await;
     let create = "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }";
     let cases = [
@@ -176,36 +170,27 @@ async fn bad_input_names_the_fields_and_changes_nothing() {
         ),
     ];
     for (input, fields) in cases {
-        let answer = t.gql("coop", Some(&admin), create, json!({ "i": input })).await;
+        let answer = admin.gql_answer(create, json!({ "i": input })).await;
         assert_eq!(error_code(&answer), Some("VALIDATION"), "{input}: {answer}");
         assert_eq!(error_fields(&answer), fields, "{input}: {answer}");
     }
-    let bad_id = t
-        .gql("coop", Some(&admin), "{ member(id: \"42\") { id } }", json!({}))
-        .await;
+    let bad_id = admin.gql_answer("{ member(id: \"42\") { id } }", json!({})).await;
     assert_eq!(error_fields(&bad_id), ["id"]);
-    let both = t
-        .gql(
-            "coop",
-            Some(&admin),
+    let both = admin
+        .gql_answer(
             "mutation { deactivateMembers(selection: { ids: [], filter: {} }) { matched } }",
             json!({}),
         )
         .await;
     assert_eq!(error_fields(&both), ["selection"], "{both}");
-    let neither = t
-        .gql(
-            "coop",
-            Some(&admin),
-            "mutation { deactivateMembers(selection: {}) { matched } }",
-            json!({}),
-        )
+    let neither = admin
+        .gql_answer("mutation { deactivateMembers(selection: {}) { matched } }", json!({}))
         .await;
     assert_eq!(error_fields(&neither), ["selection"]);
     assert_eq!(member_count(&t).await, before, "nothing created");
 }
 
-async fn seed_people(t: &TestApp, admin: &str) -> Vec<String> {
+async fn seed_people(admin: &Client<'_>) -> Vec<String> {
     let people = [
         ("Hélène", "Dupont", "helene@coop.example"),
         ("Jean", "Dupond", "jean@coop.example"),
@@ -216,12 +201,9 @@ async fn seed_people(t: &TestApp, admin: &str) -> Vec<String> {
     let mut ids = Vec::new();
     for (first, last, email) in people {
         ids.push(
-            t.create_member(
-                "coop",
-                admin,
-                json!({ "firstName": first, "lastName": last, "email": email }),
-            )
-            .await,
+            admin
+                .create_member(json!({ "firstName": first, "lastName": last, "email": email }))
+                .await,
         );
     }
     ids
@@ -238,69 +220,49 @@ fn logins(data: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn members_filter_search_and_order() {
-    let (t, admin) = coop().await;
-    let ids = seed_people(&t, &admin).await;
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let ids = seed_people(&admin).await;
     let list = "query($f: MemberFilter, $o: MemberOrder) { members(filter: $f, orderBy: $o, first: 50) { totalCount nodes { login } } }";
     let search = |s: &str| json!({ "f": { "search": s, "status": "ACTIVE" } });
 
-    let found = t.ok("coop", &admin, list, search("dupont")).await;
+    let found = admin.gql(list, search("dupont")).await;
     assert_eq!(logins(&found), ["helene.dupont"], "a whole word");
-    let found = t.ok("coop", &admin, list, search("DUPO")).await;
+    let found = admin.gql(list, search("DUPO")).await;
     assert_eq!(
         logins(&found),
         ["jean.dupond", "helene.dupont"],
         "prefix of a word, ordered by last name"
     );
-    let found = t.ok("coop", &admin, list, search("hélène")).await;
+    let found = admin.gql(list, search("hélène")).await;
     assert_eq!(logins(&found), ["helene.dupont"], "accent-insensitive");
-    let found = t.ok("coop", &admin, list, search("zoe@coop")).await;
+    let found = admin.gql(list, search("zoe@coop")).await;
     assert_eq!(logins(&found), ["zoe.martin"], "email");
-    let found = t.ok("coop", &admin, list, search("chloe dur")).await;
+    let found = admin.gql(list, search("chloe dur")).await;
     assert_eq!(logins(&found), ["chloe.durand"], "every word must match");
     assert_eq!(found["members"]["totalCount"], 1);
 
-    let by_ids = t
-        .ok("coop", &admin, list, json!({ "f": { "ids": [ids[2], ids[3]] } }))
-        .await;
+    let by_ids = admin.gql(list, json!({ "f": { "ids": [ids[2], ids[3]] } })).await;
     assert_eq!(logins(&by_ids), ["ahmed.benali", "zoe.martin"]);
-    let admins = t.ok("coop", &admin, list, json!({ "f": { "roles": ["admin"] } })).await;
+    let admins = admin.gql(list, json!({ "f": { "roles": ["admin"] } })).await;
     assert_eq!(logins(&admins), ["admin"]);
-    let never = t
-        .ok("coop", &admin, list, json!({ "f": { "neverLoggedIn": false } }))
-        .await;
+    let never = admin.gql(list, json!({ "f": { "neverLoggedIn": false } })).await;
     assert_eq!(logins(&never), ["admin"], "only the admin signed in");
-    let must = t
-        .ok("coop", &admin, list, json!({ "f": { "mustChangePassword": true } }))
-        .await;
+    let must = admin.gql(list, json!({ "f": { "mustChangePassword": true } })).await;
     assert_eq!(must["members"]["totalCount"], 5);
-    let origin = t.ok("coop", &admin, list, json!({ "f": { "origin": "MANUAL" } })).await;
+    let origin = admin.gql(list, json!({ "f": { "origin": "MANUAL" } })).await;
     assert_eq!(origin["members"]["totalCount"], 6);
 
-    let by_login = t
-        .ok(
-            "coop",
-            &admin,
-            list,
-            json!({ "o": { "field": "LOGIN", "direction": "DESC" } }),
-        )
+    let by_login = admin
+        .gql(list, json!({ "o": { "field": "LOGIN", "direction": "DESC" } }))
         .await;
     assert_eq!(logins(&by_login)[0], "zoe.martin");
-    let recent = t
-        .ok(
-            "coop",
-            &admin,
-            list,
-            json!({ "o": { "field": "CREATED_AT", "direction": "DESC" } }),
-        )
+    let recent = admin
+        .gql(list, json!({ "o": { "field": "CREATED_AT", "direction": "DESC" } }))
         .await;
     assert_eq!(logins(&recent)[0], "chloe.durand");
-    let last_login = t
-        .ok(
-            "coop",
-            &admin,
-            list,
-            json!({ "o": { "field": "LAST_LOGIN_AT", "direction": "DESC" } }),
-        )
+    let last_login = admin
+        .gql(list, json!({ "o": { "field": "LAST_LOGIN_AT", "direction": "DESC" } }))
         .await;
     assert_eq!(
         logins(&last_login)[0],
@@ -308,32 +270,29 @@ async fn members_filter_search_and_order() {
         "latest sign-in first, never signed in last"
     );
 
-    let unknown_role = t
-        .gql("coop", Some(&admin), list, json!({ "f": { "roles": ["king"] } }))
-        .await;
+    let unknown_role = admin.gql_answer(list, json!({ "f": { "roles": ["king"] } })).await;
     assert_eq!(error_fields(&unknown_role), ["filter.roles"]);
 }
 
 #[tokio::test]
 async fn cursors_walk_both_ways_in_every_order() {
-    let (t, admin) = coop().await;
-    seed_people(&t, &admin).await;
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    seed_people(&admin).await;
     let page = "query($o: MemberOrder, $first: Int, $after: String, $last: Int, $before: String) { \
                 members(orderBy: $o, first: $first, after: $after, last: $last, before: $before) { \
                 nodes { login } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }";
     for field in ["LAST_NAME", "CREATED_AT", "LAST_LOGIN_AT", "LOGIN"] {
         for direction in ["ASC", "DESC"] {
             let order = json!({ "field": field, "direction": direction });
-            let all = t.ok("coop", &admin, page, json!({ "o": order, "first": 50 })).await;
+            let all = admin.gql(page, json!({ "o": order, "first": 50 })).await;
             let everyone = logins(&all);
             assert_eq!(everyone.len(), 6);
             // Forward two at a time.
             let mut walked = Vec::new();
             let mut after: Option<String> = None;
             loop {
-                let data = t
-                    .ok("coop", &admin, page, json!({ "o": order, "first": 2, "after": after }))
-                    .await;
+                let data = admin.gql(page, json!({ "o": order, "first": 2, "after": after })).await;
                 walked.extend(logins(&data));
                 let info = &data["members"]["pageInfo"];
                 if info["hasNextPage"] == false {
@@ -346,8 +305,8 @@ async fn cursors_walk_both_ways_in_every_order() {
             let mut back = Vec::new();
             let mut before: Option<String> = None;
             loop {
-                let data = t
-                    .ok("coop", &admin, page, json!({ "o": order, "last": 2, "before": before }))
+                let data = admin
+                    .gql(page, json!({ "o": order, "last": 2, "before": before }))
                     .await;
                 let mut chunk = logins(&data);
                 chunk.extend(back);
@@ -361,88 +320,62 @@ async fn cursors_walk_both_ways_in_every_order() {
             assert_eq!(back, everyone, "backward {field} {direction}");
         }
     }
-    let foreign_cursor = t
-        .ok("coop", &admin, page, json!({ "o": { "field": "LOGIN" }, "first": 1 }))
-        .await;
+    let foreign_cursor = admin.gql(page, json!({ "o": { "field": "LOGIN" }, "first": 1 })).await;
     let cursor = foreign_cursor["members"]["pageInfo"]["endCursor"].as_str().unwrap();
-    let mixed = t
-        .gql(
-            "coop",
-            Some(&admin),
+    let mixed = admin
+        .gql_answer(
             page,
             json!({ "o": { "field": "CREATED_AT" }, "first": 1, "after": cursor }),
         )
         .await;
     assert_eq!(error_fields(&mixed), ["after"], "a cursor of another order");
-    let garbage = t
-        .gql("coop", Some(&admin), page, json!({ "first": 1, "after": "garbage" }))
-        .await;
+    let garbage = admin.gql_answer(page, json!({ "first": 1, "after": "garbage" })).await;
     assert_eq!(error_code(&garbage), Some("VALIDATION"));
-    let too_many = t.gql("coop", Some(&admin), page, json!({ "first": 501 })).await;
+    let too_many = admin.gql_answer(page, json!({ "first": 501 })).await;
     assert_eq!(error_fields(&too_many), ["first"]);
 }
 
 #[tokio::test]
 async fn update_member_checks_fields_and_audits_changes() {
-    let (t, admin) = coop().await;
-    let ids = seed_people(&t, &admin).await;
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let ids = seed_people(&admin).await;
     let update = "mutation($id: ID!, $i: UpdateMemberInput!) { updateMember(id: $id, input: $i) { login email phone lastName } }";
-    let data = t
-        .ok("coop", &admin, update, json!({ "id": ids[0], "i": { "lastName": "Dupont-Moreau", "phone": "06 12 34 56 78", "login": "helene.dm" } }))
+    let data = admin.gql(update, json!({ "id": ids[0], "i": { "lastName": "Dupont-Moreau", "phone": "06 12 34 56 78", "login": "helene.dm" } }))
         .await;
     assert_eq!(
         data["updateMember"],
         json!({ "login": "helene.dm", "email": "helene@coop.example", "phone": "06 12 34 56 78", "lastName": "Dupont-Moreau" })
     );
-    let found = t
-        .ok(
-            "coop",
-            &admin,
+    let found = admin
+        .gql(
             "{ members(filter: {search: \"moreau\"}) { nodes { login } } }",
             json!({}),
         )
         .await;
     assert_eq!(logins(&found), ["helene.dm"], "search words follow the change");
 
-    let taken = t
-        .gql(
-            "coop",
-            Some(&admin),
-            update,
-            json!({ "id": ids[0], "i": { "email": "JEAN@coop.example" } }),
-        )
+    let taken = admin
+        .gql_answer(update, json!({ "id": ids[0], "i": { "email": "JEAN@coop.example" } }))
         .await;
     assert_eq!(error_fields(&taken), ["email"]);
-    let taken = t
-        .gql(
-            "coop",
-            Some(&admin),
-            update,
-            json!({ "id": ids[0], "i": { "login": "jean.dupond" } }),
-        )
+    let taken = admin
+        .gql_answer(update, json!({ "id": ids[0], "i": { "login": "jean.dupond" } }))
         .await;
     assert_eq!(error_fields(&taken), ["login"]);
-    let cleared = t
-        .gql(
-            "coop",
-            Some(&admin),
-            update,
-            json!({ "id": ids[0], "i": { "email": "" } }),
-        )
+    let cleared = admin
+        .gql_answer(update, json!({ "id": ids[0], "i": { "email": "" } }))
         .await;
     assert_eq!(error_fields(&cleared), ["email"], "the tenant requires an email");
-    let unknown = t
-        .gql(
-            "coop",
-            Some(&admin),
+    let unknown = admin
+        .gql_answer(
             update,
             json!({ "id": uuid::Uuid::now_v7().to_string(), "i": { "lastName": "X" } }),
         )
         .await;
     assert_eq!(error_code(&unknown), Some("NOT_FOUND"));
 
-    let audit = t
-        .ok("coop", &admin, "query($t: ID) { auditLog(filter: {targetId: $t, action: \"member.updated\"}) { nodes { details actor { login } } } }", json!({ "t": ids[0] }))
+    let audit = admin.gql("query($t: ID) { auditLog(filter: {targetId: $t, action: \"member.updated\"}) { nodes { details actor { login } } } }", json!({ "t": ids[0] }))
         .await;
     let entry = &audit["auditLog"]["nodes"][0];
     assert_eq!(entry["actor"]["login"], "admin");
@@ -459,24 +392,21 @@ async fn update_member_checks_fields_and_audits_changes() {
 
 #[tokio::test]
 async fn roles_follow_permissions_and_assignable_lists() {
-    let (t, admin) = coop().await;
-    let ids = seed_people(&t, &admin).await;
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let ids = seed_people(&admin).await;
     let set = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { roles { role { key } } } }";
-    let data = t
-        .ok(
-            "coop",
-            &admin,
+    let data = admin
+        .gql(
             set,
             json!({ "id": ids[0], "r": [{ "role": "coordinator" }, { "role": "member" }] }),
         )
         .await;
     assert_eq!(data["setMemberRoles"]["roles"].as_array().unwrap().len(), 2);
-    let coordinator = t.member_token("coop", &ids[0], "coordinator-pw-1").await;
+    let coordinator = t.member("coop", &ids[0], "coordinator-pw-1").await;
 
-    let ok = t
-        .ok(
-            "coop",
-            &coordinator,
+    let ok = coordinator
+        .gql(
             set,
             json!({ "id": ids[1], "r": [{ "role": "referent" }, { "role": "member" }] }),
         )
@@ -489,13 +419,8 @@ async fn roles_follow_permissions_and_assignable_lists() {
         ("admin", "carries permissions the coordinator lacks"),
         ("coordinator", "not in the assignable list"),
     ] {
-        let refused = t
-            .gql(
-                "coop",
-                Some(&coordinator),
-                set,
-                json!({ "id": ids[1], "r": [{ "role": role }] }),
-            )
+        let refused = coordinator
+            .gql_answer(set, json!({ "id": ids[1], "r": [{ "role": role }] }))
             .await;
         assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{why}: {refused}");
     }
@@ -504,46 +429,27 @@ async fn roles_follow_permissions_and_assignable_lists() {
         .await
         .unwrap()
         .unwrap();
-    let strip = t
-        .gql(
-            "coop",
-            Some(&coordinator),
-            set,
-            json!({ "id": admin_member.id.to_string(), "r": [] }),
-        )
+    let strip = coordinator
+        .gql_answer(set, json!({ "id": admin_member.id.to_string(), "r": [] }))
         .await;
     assert_eq!(error_code(&strip), Some("FORBIDDEN"));
-    let own = t
-        .gql(
-            "coop",
-            Some(&coordinator),
-            set,
-            json!({ "id": ids[0], "r": [{ "role": "member" }] }),
-        )
+    let own = coordinator
+        .gql_answer(set, json!({ "id": ids[0], "r": [{ "role": "member" }] }))
         .await;
     assert_eq!(error_code(&own), Some("FORBIDDEN"), "own roles: {own}");
-    let unknown = t
-        .gql(
-            "coop",
-            Some(&admin),
-            set,
-            json!({ "id": ids[1], "r": [{ "role": "king" }] }),
-        )
+    let unknown = admin
+        .gql_answer(set, json!({ "id": ids[1], "r": [{ "role": "king" }] }))
         .await;
     assert_eq!(error_fields(&unknown), ["roles[0].role"]);
 
     // A plain member may do none of it.
-    let plain = t.member_token("coop", &ids[2], "plain-member-pw").await;
-    let refused = t.gql("coop", Some(&plain), set, json!({ "id": ids[3], "r": [] })).await;
+    let plain = t.member("coop", &ids[2], "plain-member-pw").await;
+    let refused = plain.gql_answer(set, json!({ "id": ids[3], "r": [] })).await;
     assert_eq!(error_code(&refused), Some("FORBIDDEN"));
-    let refused = t
-        .gql("coop", Some(&plain), "{ members { totalCount } }", json!({}))
-        .await;
+    let refused = plain.gql_answer("{ members { totalCount } }", json!({})).await;
     assert_eq!(error_code(&refused), Some("FORBIDDEN"));
-    let created = t
-        .gql(
-            "coop",
-            Some(&plain),
+    let created = plain
+        .gql_answer(
             "mutation { createMember(input: {firstName: \"X\", lastName: \"Y\", email: \"xy@coop.example\"}) { id } }",
             json!({}),
         )
@@ -559,59 +465,44 @@ async fn roles_follow_permissions_and_assignable_lists() {
 
 #[tokio::test]
 async fn a_group_scoped_role_applies_to_that_group_only() {
-    let (t, admin) = coop().await;
-    let ids = seed_people(&t, &admin).await;
-    let group = t
-        .ok(
-            "coop",
-            &admin,
-            "mutation { createGroup(input: {name: \"Légumes\"}) { id } }",
-            json!({}),
-        )
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let ids = seed_people(&admin).await;
+    let group = admin
+        .gql("mutation { createGroup(input: {name: \"Légumes\"}) { id } }", json!({}))
         .await;
     let group_id = group["createGroup"]["id"].as_str().unwrap().to_owned();
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($g: ID!, $s: MemberSelection!) { addMembersToGroup(groupId: $g, selection: $s) { changed } }",
-        json!({ "g": group_id, "s": { "ids": [ids[0], ids[1]] } }),
-    )
-    .await;
-    let set = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { id } }";
-    t.ok(
-        "coop",
-        &admin,
-        set,
-        json!({ "id": ids[2], "r": [{ "role": "member" }, { "role": "coordinator", "groupId": group_id }] }),
-    )
-    .await;
-    let local = t.member_token("coop", &ids[2], "local-coordinator").await;
-
-    let seen = t
-        .ok("coop", &local, "{ members { totalCount nodes { login } } }", json!({}))
+    admin
+        .gql(
+            "mutation($g: ID!, $s: MemberSelection!) { addMembersToGroup(groupId: $g, selection: $s) { changed } }",
+            json!({ "g": group_id, "s": { "ids": [ids[0], ids[1]] } }),
+        )
         .await;
+    let set = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { id } }";
+    admin
+        .gql(
+            set,
+            json!({ "id": ids[2], "r": [{ "role": "member" }, { "role": "coordinator", "groupId": group_id }] }),
+        )
+        .await;
+    let local = t.member("coop", &ids[2], "local-coordinator").await;
+
+    let seen = local.gql("{ members { totalCount nodes { login } } }", json!({})).await;
     assert_eq!(
         logins(&seen),
         ["jean.dupond", "helene.dupont"],
         "only the group's members"
     );
-    let outside = t
-        .ok(
-            "coop",
-            &local,
-            "query($id: ID!) { member(id: $id) { id } }",
-            json!({ "id": ids[3] }),
-        )
+    let outside = local
+        .gql("query($id: ID!) { member(id: $id) { id } }", json!({ "id": ids[3] }))
         .await;
     assert!(outside["member"].is_null(), "outside the group reads as unknown");
     let update = "mutation($id: ID!) { updateMember(id: $id, input: {phone: \"0102030405\"}) { phone } }";
-    t.ok("coop", &local, update, json!({ "id": ids[0] })).await;
-    let refused = t.gql("coop", Some(&local), update, json!({ "id": ids[3] })).await;
+    local.gql(update, json!({ "id": ids[0] })).await;
+    let refused = local.gql_answer(update, json!({ "id": ids[3] })).await;
     assert_eq!(error_code(&refused), Some("FORBIDDEN"));
-    let deactivated = t
-        .ok(
-            "coop",
-            &local,
+    let deactivated = local
+        .gql(
             "mutation { deactivateMembers(selection: {filter: {}}) { matched changed } }",
             json!({}),
         )
@@ -621,10 +512,8 @@ async fn a_group_scoped_role_applies_to_that_group_only() {
         json!({ "matched": 2, "changed": 2 }),
         "only within the group"
     );
-    let created = t
-        .gql(
-            "coop",
-            Some(&local),
+    let created = local
+        .gql_answer(
             "mutation { createMember(input: {firstName: \"N\", lastName: \"N\", email: \"n@coop.example\"}) { id } }",
             json!({}),
         )
@@ -634,24 +523,22 @@ async fn a_group_scoped_role_applies_to_that_group_only() {
         Some("FORBIDDEN"),
         "must put new members in their group"
     );
-    let inside = t
-        .ok("coop", &local, "mutation($g: ID!) { createMember(input: {firstName: \"N\", lastName: \"N\", email: \"n@coop.example\", groupIds: [$g]}) { login } }", json!({ "g": group_id }))
+    let inside = local.gql("mutation($g: ID!) { createMember(input: {firstName: \"N\", lastName: \"N\", email: \"n@coop.example\", groupIds: [$g]}) { login } }", json!({ "g": group_id }))
         .await;
     assert_eq!(inside["createMember"]["login"], "n.n");
 }
 
 #[tokio::test]
 async fn deactivation_in_bulk_ends_sessions_and_spares_the_caller() {
-    let (t, admin) = coop().await;
-    let ids = seed_people(&t, &admin).await;
-    let victim = t.member_token("coop", &ids[0], "victim-password").await;
-    let me = t.ok("coop", &victim, "{ me { login } }", json!({})).await;
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let ids = seed_people(&admin).await;
+    let victim = t.member("coop", &ids[0], "victim-password").await;
+    let me = victim.gql("{ me { login } }", json!({})).await;
     assert_eq!(me["me"]["login"], "helene.dupont");
 
-    let all = t
-        .ok(
-            "coop",
-            &admin,
+    let all = admin
+        .gql(
             "mutation { deactivateMembers(selection: {filter: {}}) { matched changed } }",
             json!({}),
         )
@@ -661,7 +548,7 @@ async fn deactivation_in_bulk_ends_sessions_and_spares_the_caller() {
         json!({ "matched": 6, "changed": 5 }),
         "everyone but the caller"
     );
-    let me = t.gql("coop", Some(&victim), "{ me { login } }", json!({})).await;
+    let me = victim.gql_answer("{ me { login } }", json!({})).await;
     assert!(me["data"]["me"].is_null(), "session ended: {me}");
     let login = t
         .gql(
@@ -672,19 +559,15 @@ async fn deactivation_in_bulk_ends_sessions_and_spares_the_caller() {
         )
         .await;
     assert_eq!(error_code(&login), Some("ACCOUNT_DEACTIVATED"));
-    let again = t
-        .ok(
-            "coop",
-            &admin,
+    let again = admin
+        .gql(
             "mutation { deactivateMembers(selection: {filter: {}}) { matched changed } }",
             json!({}),
         )
         .await;
     assert_eq!(again["deactivateMembers"], json!({ "matched": 6, "changed": 0 }));
-    let listed = t
-        .ok(
-            "coop",
-            &admin,
+    let listed = admin
+        .gql(
             "{ members(filter: {status: DEACTIVATED}) { totalCount nodes { status deactivatedAt } } }",
             json!({}),
         )
@@ -692,10 +575,8 @@ async fn deactivation_in_bulk_ends_sessions_and_spares_the_caller() {
     assert_eq!(listed["members"]["totalCount"], 5);
     assert!(listed["members"]["nodes"][0]["deactivatedAt"].is_string());
 
-    let back = t
-        .ok(
-            "coop",
-            &admin,
+    let back = admin
+        .gql(
             "mutation($ids: [ID!]) { activateMembers(selection: {ids: $ids}) { matched changed } }",
             json!({ "ids": [ids[0], ids[1]] }),
         )
@@ -712,7 +593,8 @@ async fn deactivation_in_bulk_ends_sessions_and_spares_the_caller() {
 
 #[tokio::test]
 async fn search_pages_match_the_general_path() {
-    let (t, admin) = coop().await;
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
     for (first, last) in [
         ("Ana", "Dupont"),
         ("Bea", "Dupond"),
@@ -722,18 +604,13 @@ async fn search_pages_match_the_general_path() {
         ("Fay", "Dupont"),
     ] {
         let email = format!("{}@coop.example", first.to_lowercase());
-        t.create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": first, "lastName": last, "email": email }),
-        )
-        .await;
+        admin
+            .create_member(json!({ "firstName": first, "lastName": last, "email": email }))
+            .await;
     }
     // With a status filter the general path answers; without, the ordered word index does.
-    let general = t
-        .ok(
-            "coop",
-            &admin,
+    let general = admin
+        .gql(
             "{ members(filter: {search: \"dup\", status: ACTIVE}, first: 50) { nodes { login } } }",
             json!({}),
         )
@@ -747,7 +624,7 @@ async fn search_pages_match_the_general_path() {
     let mut walked = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let data = t.ok("coop", &admin, page, json!({ "after": after })).await;
+        let data = admin.gql(page, json!({ "after": after })).await;
         assert_eq!(data["members"]["totalCount"], 5);
         assert_eq!(data["members"]["pageInfo"]["hasPreviousPage"], after.is_some());
         walked.extend(logins(&data));
@@ -758,26 +635,18 @@ async fn search_pages_match_the_general_path() {
     }
     assert_eq!(walked, expected);
     // A rename moves the member in the index too.
-    let ana = t
-        .ok(
-            "coop",
-            &admin,
-            "{ members(filter: {search: \"ana\"}) { nodes { id } } }",
-            json!({}),
-        )
+    let ana = admin
+        .gql("{ members(filter: {search: \"ana\"}) { nodes { id } } }", json!({}))
         .await;
     let id = ana["members"]["nodes"][0]["id"].clone();
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($id: ID!) { updateMember(id: $id, input: {lastName: \"Dupuy\"}) { id } }",
-        json!({ "id": id }),
-    )
-    .await;
-    let moved = t
-        .ok(
-            "coop",
-            &admin,
+    admin
+        .gql(
+            "mutation($id: ID!) { updateMember(id: $id, input: {lastName: \"Dupuy\"}) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let moved = admin
+        .gql(
             "{ members(filter: {search: \"dup\"}, first: 50) { nodes { login } } }",
             json!({}),
         )
@@ -795,9 +664,8 @@ async fn search_words_cut_by_an_older_version_are_rebuilt_at_start() {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
     let t = TestApp::with_tenants(&[("coop", COOP)]).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
-    let id = t
-        .create_member("coop", &admin, json!({ "firstName": "Élodie", "lastName": "Dupont", "login": "elodie.dupont12", "email": "e12@coop.example" }))
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let id = admin.create_member(json!({ "firstName": "Élodie", "lastName": "Dupont", "login": "elodie.dupont12", "email": "e12@coop.example" }))
         .await;
     let db = &t.app.db;
     // As a version-1 database would hold it: one word for "dupont12".
@@ -844,8 +712,7 @@ async fn search_words_cut_by_an_older_version_are_rebuilt_at_start() {
         0,
         "done once"
     );
-    let found = t
-        .ok("coop", &admin, "{ a: members(filter: {search: \"dupo\"}) { totalCount } b: members(filter: {search: \"dupont1\"}) { totalCount } }", json!({}))
+    let found = admin.gql("{ a: members(filter: {search: \"dupo\"}) { totalCount } b: members(filter: {search: \"dupont1\"}) { totalCount } }", json!({}))
         .await;
     assert_eq!(found, json!({ "a": { "totalCount": 1 }, "b": { "totalCount": 1 } }));
 }
@@ -853,7 +720,7 @@ async fn search_words_cut_by_an_older_version_are_rebuilt_at_start() {
 #[tokio::test]
 async fn search_pages_merge_several_words_in_name_order_without_repeats() {
     let t = TestApp::with_tenants(&[("coop", COOP)]).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
     // "ma" covers the words martin, marie, mallet and marchand (names and addresses).
     for (first, last, email) in [
         ("Marie", "Zola", "marie.zola@coop.example"),
@@ -863,21 +730,14 @@ async fn search_pages_merge_several_words_in_name_order_without_repeats() {
         ("Luc", "Dupont", "marchand@coop.example"),
         ("Eve", "Blanc", "eve@coop.example"),
     ] {
-        t.create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": first, "lastName": last, "email": email }),
-        )
-        .await;
+        admin
+            .create_member(json!({ "firstName": first, "lastName": last, "email": email }))
+            .await;
     }
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = t
-            .ok(
-                "coop",
-                &admin,
-                "query($after: String) { members(first: 2, after: $after, filter: {search: \"ma\"}) { nodes { lastName firstName } pageInfo { hasNextPage endCursor } } }",
+        let page = admin.gql("query($after: String) { members(first: 2, after: $after, filter: {search: \"ma\"}) { nodes { lastName firstName } pageInfo { hasNextPage endCursor } } }",
                 json!({ "after": after }),
             )
             .await;
@@ -902,21 +762,16 @@ async fn search_pages_merge_several_words_in_name_order_without_repeats() {
 #[tokio::test]
 async fn a_search_prefix_covering_many_words_pages_through_every_member_once() {
     let t = TestApp::with_tenants(&[("coop", COOP)]).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
     // "vol" covers more than the merged read's 16 words (volN logins and addresses),
     // and each member has several of them: pages must count members, not words.
     for n in 0..30 {
-        t.create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Val", "lastName": format!("Vol{n:02}"), "login": format!("vol{n}"), "email": format!("vol{n}@coop.example") }),
+        admin.create_member(json!({ "firstName": "Val", "lastName": format!("Vol{n:02}"), "login": format!("vol{n}"), "email": format!("vol{n}@coop.example") }),
         )
         .await;
     }
-    let everyone = t
-        .ok(
-            "coop",
-            &admin,
+    let everyone = admin
+        .gql(
             "{ members(first: 100, filter: {search: \"vol\"}) { totalCount nodes { lastName } } }",
             json!({}),
         )
@@ -926,11 +781,7 @@ async fn a_search_prefix_covering_many_words_pages_through_every_member_once() {
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = t
-            .ok(
-                "coop",
-                &admin,
-                "query($after: String) { members(first: 7, after: $after, filter: {search: \"vol\"}) { nodes { lastName } pageInfo { hasNextPage endCursor } } }",
+        let page = admin.gql("query($after: String) { members(first: 7, after: $after, filter: {search: \"vol\"}) { nodes { lastName } pageInfo { hasNextPage endCursor } } }",
                 json!({ "after": after }),
             )
             .await;
@@ -949,13 +800,11 @@ async fn a_search_prefix_covering_many_words_pages_through_every_member_once() {
 #[tokio::test]
 async fn a_one_word_search_with_a_status_pages_through_that_status_only() {
     let t = TestApp::with_tenants(&[("coop", COOP)]).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
     let mut deactivated = Vec::new();
     for i in 0..6 {
-        let id = t
+        let id = admin
             .create_member(
-                "coop",
-                &admin,
                 json!({ "firstName": format!("Zed{i}"), "lastName": "Zorglub", "email": format!("z{i}@example.org") }),
             )
             .await;
@@ -963,13 +812,12 @@ async fn a_one_word_search_with_a_status_pages_through_that_status_only() {
             deactivated.push(id);
         }
     }
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($ids: [ID!]!) { deactivateMembers(selection: {ids: $ids}) { changed } }",
-        json!({ "ids": deactivated }),
-    )
-    .await;
+    admin
+        .gql(
+            "mutation($ids: [ID!]!) { deactivateMembers(selection: {ids: $ids}) { changed } }",
+            json!({ "ids": deactivated }),
+        )
+        .await;
     let query = "query($status: MemberStatus, $after: String) { members(first: 2, after: $after, filter: {search: \"zorglub\", status: $status}) { nodes { firstName status } pageInfo { hasNextPage endCursor } } }";
     for (status, expected) in [
         ("ACTIVE", ["Zed0", "Zed2", "Zed4"]),
@@ -978,9 +826,7 @@ async fn a_one_word_search_with_a_status_pages_through_that_status_only() {
         let mut seen = Vec::new();
         let mut after = Value::Null;
         loop {
-            let page = t
-                .ok("coop", &admin, query, json!({ "status": status, "after": after }))
-                .await;
+            let page = admin.gql(query, json!({ "status": status, "after": after })).await;
             for node in page["members"]["nodes"].as_array().unwrap() {
                 assert_eq!(node["status"], status);
                 seen.push(node["firstName"].as_str().unwrap().to_owned());
