@@ -6,7 +6,7 @@ use crate::support;
 use std::time::Duration;
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use serde_json::json;
+use serde_json::{json, Value};
 use support::client::Client;
 use support::smtp::MailServer;
 use support::{error_code, error_fields, TestApp, COOP};
@@ -32,6 +32,16 @@ async fn alice(t: &TestApp) -> Client<'_> {
         )
         .await;
     admin
+}
+
+/// `acceptInvitation` sent by someone not signed in: the whole answer.
+async fn accept_answer(t: &TestApp, input: Value) -> Value {
+    t.gql("coop", None, ACCEPT, json!({ "i": input })).await
+}
+
+/// `acceptInvitation` sent by someone not signed in; panics if it has errors.
+async fn accept(t: &TestApp, input: Value) -> Value {
+    t.ok_anon("coop", ACCEPT, json!({ "i": input })).await
 }
 
 async fn outbox_count(t: &TestApp) -> u64 {
@@ -125,18 +135,17 @@ async fn invite_email_accept_over_smtp() {
         .await;
     assert!(unknown["data"]["invitationByToken"].is_null());
 
-    let short = t
-        .gql(
-            "coop",
-            None,
-            ACCEPT,
-            json!({ "i": { "token": token, "firstName": "Zoé", "lastName": "Zen", "password": "short" } }),
-        )
-        .await;
+    let short = accept_answer(
+        &t,
+        json!({ "token": token, "firstName": "Zoé", "lastName": "Zen", "password": "short" }),
+    )
+    .await;
     assert_eq!(error_fields(&short), ["password"]);
-    let accepted = t
-        .gql("coop", None, ACCEPT, json!({ "i": { "token": token, "firstName": "Zoé", "lastName": "Zen", "password": "zoe-password-1", "locale": "en" } }))
-        .await;
+    let accepted = accept_answer(
+        &t,
+        json!({ "token": token, "firstName": "Zoé", "lastName": "Zen", "password": "zoe-password-1", "locale": "en" }),
+    )
+    .await;
     let payload = &accepted["data"]["acceptInvitation"];
     assert_eq!(payload["member"]["login"], "zoe.zen", "{accepted}");
     assert_eq!(payload["member"]["emailVerified"], true);
@@ -158,24 +167,14 @@ async fn invite_email_accept_over_smtp() {
         .await;
     assert_eq!(me["me"]["login"], "zoe.zen");
 
-    let twice = t
-        .gql(
-            "coop",
-            None,
-            ACCEPT,
-            json!({ "i": { "token": token, "firstName": "Z", "lastName": "Z", "password": "zoe-password-2" } }),
-        )
-        .await;
+    let twice = accept_answer(
+        &t,
+        json!({ "token": token, "firstName": "Z", "lastName": "Z", "password": "zoe-password-2" }),
+    )
+    .await;
     assert_eq!(error_code(&twice), Some("TOKEN_INVALID"));
     for garbage in ["", "abc", "'; DROP TABLE invitations; --", &format!("{token}x")] {
-        let answer = t
-            .gql(
-                "coop",
-                None,
-                ACCEPT,
-                json!({ "i": { "token": garbage, "password": "whatever-long" } }),
-            )
-            .await;
+        let answer = accept_answer(&t, json!({ "token": garbage, "password": "whatever-long" })).await;
         assert_eq!(error_code(&answer), Some("TOKEN_INVALID"), "{garbage}");
     }
     let listed = admin
@@ -243,24 +242,20 @@ async fn members_are_added_to_groups_pending_ones_refreshed() {
     assert!(mail.to("here@example.org").is_empty(), "members get no email");
     let fresh = mail.to("new@example.org");
     assert_eq!(fresh.len(), 2);
-    let stale = t
-        .gql(
-            "coop",
-            None,
-            ACCEPT,
-            json!({ "i": { "token": old_token, "firstName": "N", "lastName": "N", "password": "new-password-1" } }),
-        )
-        .await;
+    let stale = accept_answer(
+        &t,
+        json!({ "token": old_token, "firstName": "N", "lastName": "N", "password": "new-password-1" }),
+    )
+    .await;
     assert_eq!(
         error_code(&stale),
         Some("TOKEN_INVALID"),
         "refreshing issues a new token"
     );
     let new_token = fresh[1].token("invitations/accept");
-    t.ok_anon(
-        "coop",
-        ACCEPT,
-        json!({ "i": { "token": new_token, "firstName": "N", "lastName": "N", "password": "new-password-1" } }),
+    accept(
+        &t,
+        json!({ "token": new_token, "firstName": "N", "lastName": "N", "password": "new-password-1" }),
     )
     .await;
     let total = entity::invitations::Entity::find().count(&t.app.db).await.unwrap();
@@ -365,14 +360,11 @@ async fn reminders_go_once_then_the_invitation_expires_and_can_be_revived() {
 
     tokio::time::sleep(Duration::from_millis(2_200)).await;
     assert_eq!(run_jobs(&t).await.expired, 1);
-    let expired = t
-        .gql(
-            "coop",
-            None,
-            ACCEPT,
-            json!({ "i": { "token": first_token, "firstName": "L", "lastName": "L", "password": "late-password-1" } }),
-        )
-        .await;
+    let expired = accept_answer(
+        &t,
+        json!({ "token": first_token, "firstName": "L", "lastName": "L", "password": "late-password-1" }),
+    )
+    .await;
     assert_eq!(error_code(&expired), Some("INVITATION_EXPIRED"));
     let preview = t
         .ok_anon(
@@ -419,10 +411,9 @@ async fn reminders_go_once_then_the_invitation_expires_and_can_be_revived() {
     );
     run_jobs(&t).await;
     let newest = mail.to("late@example.org").last().unwrap().token("invitations/accept");
-    t.ok_anon(
-        "coop",
-        ACCEPT,
-        json!({ "i": { "token": newest, "firstName": "L", "lastName": "L", "password": "late-password-1" } }),
+    accept(
+        &t,
+        json!({ "token": newest, "firstName": "L", "lastName": "L", "password": "late-password-1" }),
     )
     .await;
 }
@@ -451,23 +442,19 @@ async fn admins_hand_out_links_and_revoke() {
         .await;
     let link = link["invitationLink"].as_str().unwrap().to_owned();
     let by_hand = link.split("token=").nth(1).unwrap();
-    let old = t
-        .gql(
-            "coop",
-            None,
-            ACCEPT,
-            json!({ "i": { "token": emailed, "firstName": "A", "lastName": "A", "password": "a-password-1" } }),
-        )
-        .await;
+    let old = accept_answer(
+        &t,
+        json!({ "token": emailed, "firstName": "A", "lastName": "A", "password": "a-password-1" }),
+    )
+    .await;
     assert_eq!(
         error_code(&old),
         Some("TOKEN_INVALID"),
         "the previous link stops working"
     );
-    t.ok_anon(
-        "coop",
-        ACCEPT,
-        json!({ "i": { "token": by_hand, "firstName": "A", "lastName": "A", "password": "a-password-1" } }),
+    accept(
+        &t,
+        json!({ "token": by_hand, "firstName": "A", "lastName": "A", "password": "a-password-1" }),
     )
     .await;
 
@@ -479,14 +466,11 @@ async fn admins_hand_out_links_and_revoke() {
         .await;
     assert_eq!(revoked["revokeInvitations"], 1);
     let b_token = mail.to("b@example.org")[0].token("invitations/accept");
-    let dead = t
-        .gql(
-            "coop",
-            None,
-            ACCEPT,
-            json!({ "i": { "token": b_token, "firstName": "B", "lastName": "B", "password": "b-password-1" } }),
-        )
-        .await;
+    let dead = accept_answer(
+        &t,
+        json!({ "token": b_token, "firstName": "B", "lastName": "B", "password": "b-password-1" }),
+    )
+    .await;
     assert_eq!(error_code(&dead), Some("TOKEN_INVALID"));
     let listed = admin
         .gql("{ invitations(filter: {status: REVOKED}) { totalCount } }", json!({}))
@@ -533,13 +517,7 @@ async fn activation_invitations_set_the_password_of_existing_members() {
     assert!(ana[0].subject.contains("Votre compte Supercoop"), "{}", ana[0].subject);
     assert!(ana[0].text.contains("ana.lyse"), "the login is given");
     let token = mail.to("bob@example.org")[0].token("invitations/accept");
-    let accepted = t
-        .ok_anon(
-            "coop",
-            ACCEPT,
-            json!({ "i": { "token": token, "password": "bob-password-1" } }),
-        )
-        .await;
+    let accepted = accept(&t, json!({ "token": token, "password": "bob-password-1" })).await;
     assert_eq!(accepted["acceptInvitation"]["member"]["login"], "bob.lyse");
     assert_eq!(accepted["acceptInvitation"]["member"]["emailVerified"], true);
     t.login("coop", "bob.lyse", "bob-password-1").await;
@@ -722,7 +700,7 @@ async fn an_invitation_grants_only_what_its_inviter_may_still_grant_at_acceptanc
         async move {
             let input =
                 json!({ "token": token, "firstName": "New", "lastName": "Comer", "password": "new-comer-password" });
-            let data = t.ok_anon("coop", ACCEPT, json!({ "i": input })).await;
+            let data = accept(t, input).await;
             let mut roles: Vec<String> = data["acceptInvitation"]["member"]["roles"]
                 .as_array()
                 .unwrap()
@@ -840,10 +818,9 @@ async fn a_link_holder_learns_what_became_of_the_invitation() {
         .unwrap()
         .to_owned();
     assert!(status(emailed.clone()).await.is_null(), "replaced");
-    t.ok_anon(
-        "coop",
-        ACCEPT,
-        json!({ "i": { "token": by_hand, "firstName": "K", "lastName": "K", "password": "kept-password-1" } }),
+    accept(
+        &t,
+        json!({ "token": by_hand, "firstName": "K", "lastName": "K", "password": "kept-password-1" }),
     )
     .await;
     assert_eq!(status(by_hand).await["status"], "ACCEPTED");
