@@ -7,7 +7,7 @@ mod support;
 
 // Shared with the tests, which use more of it.
 #[allow(dead_code)]
-#[path = "../tests/suite/common/smtp.rs"]
+#[path = "../tests/api/support/smtp.rs"]
 mod smtp;
 
 use std::time::Instant;

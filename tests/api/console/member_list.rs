@@ -1,0 +1,365 @@
+//! The member list: filters, pages, escaping, mass actions, and a group-scoped reader.
+
+use serde_json::json;
+
+use crate::support::console::Browser;
+use crate::support::{TestApp, ACME, COOP};
+
+#[tokio::test]
+async fn the_member_list_filters_pages_and_escapes_what_members_typed() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    t.create_member(
+        "acme",
+        &admin,
+        json!({ "firstName": "Ann & \"Bob\"", "lastName": "O'Hara", "email": "hostile@example.org" }),
+    )
+    .await;
+    for i in 0..52 {
+        t.create_member("acme", &admin, json!({ "firstName": format!("Vol{i:02}"), "lastName": "Unteer", "email": format!("vol{i:02}@example.org") }))
+            .await;
+    }
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in("admin@acme.example", "correct-horse-battery").await;
+
+    let all = browser.get("/members").await;
+    assert_eq!(all.status, 200);
+    // Names refuse < and > at the API; what they may hold is escaped on the page.
+    assert!(!all.body.contains("Ann & \"Bob\" O'Hara"), "never raw");
+    assert!(
+        all.body.contains("Ann &amp; &quot;Bob&quot; O&#x27;Hara"),
+        "escaped: {}",
+        all.body
+    );
+    assert!(all.body.contains("Plus de 50 membres."), "{}", all.body);
+    let counted = browser.get("/members?count=1").await;
+    assert!(counted.body.contains("54 membres"), "{}", counted.body);
+    let next = all.body.split("rel=\"next\"").next().unwrap();
+    // As a browser reads the attribute: entities decoded.
+    let href = next.rsplit("href=\"").next().unwrap().split('"').next().unwrap();
+    let href = href.replace("&#x2f;", "/").replace("&#x3d;", "=").replace("&amp;", "&");
+    assert!(href.starts_with("/t/acme/admin/members?after="), "{href}");
+
+    let second = browser.get(href.trim_start_matches("/t/acme/admin")).await;
+    assert_eq!(second.status, 200);
+    assert!(second.body.contains("Première page"));
+    assert!(!second.body.contains("rel=\"next\""), "the last page");
+
+    let found = browser.get("/members?search=vol0&status=ACTIVE").await;
+    assert!(found.body.contains("10 membres"), "{}", found.body);
+    assert!(found.body.contains("value=\"vol0\""), "the filter stays in the form");
+    assert!(found.body.contains("<option value=\"ACTIVE\" selected>"));
+}
+
+#[tokio::test]
+async fn mass_actions_say_how_many_they_touch_then_act_on_the_checked_or_all_matching() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let id = t
+            .create_member("acme", &admin, json!({ "firstName": format!("Club{i}"), "lastName": "Benefit", "email": format!("club{i}@example.org") }))
+            .await;
+        ids.push(id);
+    }
+    let group = t
+        .ok(
+            "acme",
+            &admin,
+            "mutation { createGroup(input: {name: \"Gym\"}) { id } }",
+            json!({}),
+        )
+        .await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in("admin@acme.example", "correct-horse-battery").await;
+    let list = browser.get("/members?search=club").await;
+    let csrf = Browser::csrf(&list);
+
+    // Job 5: two checked members, deactivated after a confirmation that counts them.
+    let ask = browser
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("search", "club"),
+                ("id", &ids[0]),
+                ("id", &ids[1]),
+                ("action", "deactivate"),
+            ],
+        )
+        .await;
+    assert_eq!(ask.status, 200);
+    assert!(
+        ask.body.contains("Désactiver : cela touche 2 membres. Continuer ?"),
+        "{}",
+        ask.body
+    );
+    async fn status(t: &TestApp, admin: &str, id: &str) -> serde_json::Value {
+        let query = "query($id: ID!) { member(id: $id) { status } }";
+        t.ok("acme", admin, query, json!({ "id": id })).await["member"]["status"].clone()
+    }
+    assert_eq!(
+        status(&t, &admin, &ids[0]).await,
+        "ACTIVE",
+        "nothing before the confirmation"
+    );
+    let done = browser
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("search", "club"),
+                ("id", &ids[0]),
+                ("id", &ids[1]),
+                ("action", "deactivate"),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    assert!(browser
+        .get(done.location.trim_start_matches("/t/acme/admin"))
+        .await
+        .body
+        .contains("C&#x27;est fait : 2 membres modifiés."));
+    assert_eq!(status(&t, &admin, &ids[1]).await, "DEACTIVATED");
+    assert_eq!(status(&t, &admin, &ids[2]).await, "ACTIVE");
+
+    // Everyone the filter matches, not only the checked: into a group.
+    let everyone = [
+        ("csrf", csrf.as_str()),
+        ("search", "club"),
+        ("everyone", "1"),
+        ("action", "add-to-group"),
+        ("group_id", group.as_str()),
+    ];
+    let ask = browser.post("/members/bulk", &everyone).await;
+    assert!(ask.body.contains("cela touche 5 membres"), "{}", ask.body);
+    let mut confirmed = everyone.to_vec();
+    confirmed.push(("confirmed", "1"));
+    browser.post("/members/bulk", &confirmed).await;
+    let count = t
+        .ok(
+            "acme",
+            &admin,
+            "query($g: ID!) { group(id: $g) { memberCount } }",
+            json!({ "g": group }),
+        )
+        .await;
+    assert_eq!(count["group"]["memberCount"], 5);
+
+    // An export of the checked members: the download itself.
+    let export = browser
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("search", "club"),
+                ("id", &ids[3]),
+                ("action", "export-csv"),
+            ],
+        )
+        .await;
+    assert_eq!(export.status, 303);
+    let (status_code, _, _, bytes) = t.fetch(&export.location).await;
+    assert_eq!(status_code, 200);
+    let csv = String::from_utf8_lossy(&bytes);
+    assert!(
+        csv.contains("club3@example.org") && !csv.contains("club4@example.org"),
+        "{csv}"
+    );
+
+    let nothing = browser
+        .post("/members/bulk", &[("csrf", &csrf), ("action", "deactivate")])
+        .await;
+    assert!(
+        nothing.body.contains("Cochez d&#x27;abord des membres"),
+        "{}",
+        nothing.body
+    );
+}
+
+#[tokio::test]
+async fn the_list_filters_by_role_group_and_given_password_and_invites_the_checked() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    let group = t
+        .ok(
+            "acme",
+            &admin,
+            "mutation { createGroup(input: {name: \"Épicerie\"}) { id } }",
+            json!({}),
+        )
+        .await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let in_group = t
+        .create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": "Gus", "lastName": "Grocer", "email": "gus@example.org", "groupIds": [group] }),
+        )
+        .await;
+    t.create_member(
+        "acme",
+        &admin,
+        json!({ "firstName": "Pia", "lastName": "Given", "email": "pia@example.org", "password": "given-password-1" }),
+    )
+    .await;
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in("admin@acme.example", "correct-horse-battery").await;
+
+    let by_group = browser.get(&format!("/members?group={group}")).await;
+    assert!(
+        by_group.body.contains("Gus Grocer") && !by_group.body.contains("Pia Given"),
+        "{}",
+        by_group.body
+    );
+    assert!(
+        by_group.body.contains(&format!("<option value=\"{group}\" selected>")),
+        "{}",
+        by_group.body
+    );
+    let must_change = browser.get("/members?must_change=1").await;
+    assert!(must_change.body.contains("Pia Given") && !must_change.body.contains("Gus Grocer"));
+    let admins = browser.get("/members?role=admin").await;
+    assert!(
+        admins.body.contains("Un membre") && !admins.body.contains("Gus Grocer"),
+        "{}",
+        admins.body
+    );
+
+    // Invitations for the checked member, after a count; the list keeps its filters.
+    let csrf = Browser::csrf(&by_group);
+    let ask = browser
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("group", &group),
+                ("id", &in_group),
+                ("action", "send-activation"),
+            ],
+        )
+        .await;
+    assert!(ask.body.contains("cela touche un membre"), "{}", ask.body);
+    let sent = browser
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("group", &group),
+                ("id", &in_group),
+                ("action", "send-activation"),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(
+        sent.location,
+        format!("/t/acme/admin/members?group={group}&activations=1")
+    );
+    let query = "query($id: ID!) { member(id: $id) { pendingInvitation { kind } } }";
+    let seen = t.ok("acme", &admin, query, json!({ "id": in_group })).await;
+    assert_eq!(seen["member"]["pendingInvitation"]["kind"], "ACTIVATION");
+}
+
+#[tokio::test]
+async fn a_coordinator_of_one_group_sees_and_acts_on_that_group_only() {
+    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let group = t
+        .ok(
+            "coop",
+            &admin,
+            "mutation { createGroup(input: {name: \"Légumes\"}) { id } }",
+            json!({}),
+        )
+        .await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let inside = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Ines", "lastName": "Inside", "email": "ines@example.org", "groupIds": [group] }),
+        )
+        .await;
+    let outside = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Otto", "lastName": "Outside", "email": "otto@example.org" }),
+        )
+        .await;
+    let coordinator = t
+        .create_member(
+            "coop",
+            &admin,
+            json!({ "firstName": "Cora", "lastName": "Coord", "email": "cora@example.org",
+                    "roles": [{ "role": "coordinator", "groupId": group }] }),
+        )
+        .await;
+    t.member_token("coop", &coordinator, "cora-password-1").await;
+    let mut cora = Browser::new(&t, "coop");
+    cora.sign_in("cora@example.org", "cora-password-1").await;
+
+    let list = cora.get("/members").await;
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains("Ines Inside") && !list.body.contains("Otto Outside"),
+        "{}",
+        list.body
+    );
+    for absent in ["/admin/imports", "/admin/audit", "/admin/invitations"] {
+        assert!(
+            !list.body.contains(&format!("href=\"/t/coop{absent}\"")),
+            "{absent} not offered"
+        );
+    }
+    assert_eq!(cora.get(&format!("/members/{outside}")).await.status, 404);
+    assert_eq!(cora.get("/imports").await.status, 403);
+
+    let csrf = Browser::csrf(&list);
+    let forged = cora
+        .post(
+            &format!("/members/{outside}/status"),
+            &[("csrf", &csrf), ("status", "DEACTIVATED")],
+        )
+        .await;
+    assert_eq!(forged.status, 404, "{}", forged.body);
+    let everyone = cora
+        .post(
+            "/members/bulk",
+            &[
+                ("csrf", &csrf),
+                ("everyone", "1"),
+                ("action", "deactivate"),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(everyone.status, 303, "{}", everyone.body);
+    let status = |id: String| {
+        let t = &t;
+        let admin = admin.clone();
+        async move {
+            t.ok(
+                "coop",
+                &admin,
+                "query($id: ID!) { member(id: $id) { status } }",
+                json!({ "id": id }),
+            )
+            .await["member"]["status"]
+                .clone()
+        }
+    };
+    assert_eq!(status(outside).await, "ACTIVE", "outside the group: untouched");
+    assert_eq!(status(inside).await, "DEACTIVATED", "inside the group: acted on");
+}

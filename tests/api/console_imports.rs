@@ -1,0 +1,386 @@
+//! Job 4 of the console: imports in the browser — templates, upload, preview, apply with
+//! the confirmations the API asks for, undo, cancel, history, and who may do it.
+
+use crate::support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::console::Browser;
+use support::{TestApp, ACME};
+
+const ADMIN: &str = "admin@acme.example";
+const PASSWORD: &str = "correct-horse-battery";
+
+/// The id in a redirect to `/admin/imports/{id}`.
+fn job_of(location: &str) -> String {
+    let id = location.rsplit('/').next().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "not an import page: {location}");
+    id.to_owned()
+}
+
+async fn member_count(t: &TestApp, admin: &str, status: &str) -> i64 {
+    let query = "query($f: MemberFilter) { members(filter: $f) { totalCount } }";
+    t.ok("acme", admin, query, json!({ "f": { "status": status } })).await["members"]["totalCount"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_coordinator_previews_a_file_sees_its_errors_applies_the_rest_and_undoes_it() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", ADMIN).await;
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in(ADMIN, PASSWORD).await;
+
+    let page = browser.get("/imports").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<h1>Imports</h1>"), "{}", page.body);
+    assert!(page.body.contains("Aucun import pour l&#x27;instant."), "{}", page.body);
+    let csrf = Browser::csrf(&page);
+
+    // The template, in the admin's language, as a download.
+    let template = browser.get("/imports/template?mode=CREATE&format=CSV").await;
+    assert_eq!(template.status, 303);
+    let (status, bytes) = browser.download(&template.location).await;
+    assert_eq!(status, 200);
+    let header = String::from_utf8_lossy(&bytes)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(header.contains("Prénom") && header.contains("mail"), "{header}");
+
+    // Two good rows, a bad address, a hostile name (refused, and shown escaped), a name
+    // with quotes (taken as written): the preview says so.
+    let file = "email,first_name,last_name\n\
+                ana@example.org,Ana,Martin\n\
+                not-an-address,Bob,Durand\n\
+                cle@example.org,<script>alert(1)</script>,O'Hara\n\
+                dan@example.org,Dan,Petit\n\
+                eli@example.org,\"Eli \"\"Jo\"\"\",Petit\n";
+    let started = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "CREATE"), ("absent", "DEACTIVATE")],
+            "adherents.csv",
+            file.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let id = job_of(&started.location);
+    let preview = browser.get(&format!("/imports/{id}")).await;
+    assert_eq!(preview.status, 200);
+    let body = &preview.body;
+    assert!(body.contains("En attente de votre décision"), "{body}");
+    assert!(body.contains("<strong>3</strong> nouveaux membres"), "{body}");
+    assert!(body.contains("Eli &quot;Jo&quot;"), "{body}");
+    assert!(body.contains("<strong>2</strong> lignes en erreur"), "{body}");
+    assert!(
+        body.contains("<td>3</td><td>email</td><td>not-an-address</td>"),
+        "{body}"
+    );
+    assert!(body.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{body}");
+    assert!(!body.contains("<script>"), "{body}");
+
+    // The error report: the failed row with an error column.
+    let report = browser.get(&format!("/imports/{id}/report")).await;
+    assert_eq!(report.status, 303);
+    let (status, bytes) = browser.download(&report.location).await;
+    assert_eq!(status, 200);
+    let report = String::from_utf8_lossy(&bytes);
+    assert!(
+        report.contains("not-an-address") && !report.contains("ana@example.org"),
+        "{report}"
+    );
+
+    // Applying without leaving out the bad row is refused, next to its checkbox.
+    let csrf = Browser::csrf(&preview);
+    let refused = browser
+        .post(&format!("/imports/{id}"), &[("csrf", &csrf), ("action", "apply")])
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("id=\"skip-problem\""), "{}", refused.body);
+    assert_eq!(member_count(&t, &admin, "ACTIVE").await, 1);
+
+    let applied = browser
+        .post(
+            &format!("/imports/{id}"),
+            &[("csrf", &csrf), ("action", "apply"), ("skip_invalid_rows", "1")],
+        )
+        .await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    assert!(applied.location.ends_with("?done=applied"), "{}", applied.location);
+    assert_eq!(member_count(&t, &admin, "ACTIVE").await, 4);
+    let seen = t
+        .ok(
+            "acme",
+            &admin,
+            "{ members(filter: {search: \"Eli\"}) { nodes { firstName } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(seen["members"]["nodes"][0]["firstName"], "Eli \"Jo\"");
+    let done = browser.get(&format!("/imports/{id}?done=applied")).await;
+    assert!(done.body.contains("L&#x27;import est appliqué."), "{}", done.body);
+    assert!(done.body.contains("Défaire cet import"), "{}", done.body);
+
+    // The history lists it, and home links to it.
+    let history = browser.get("/imports").await;
+    assert!(history.body.contains("adherents.csv") && history.body.contains("Appliqué"));
+    let home = browser.get("").await;
+    assert!(home.body.contains(&format!("/admin/imports/{id}")), "{}", home.body);
+
+    let undone = browser
+        .post(
+            &format!("/imports/{id}"),
+            &[("csrf", &Browser::csrf(&done)), ("action", "undo")],
+        )
+        .await;
+    assert_eq!(undone.status, 303, "{}", undone.body);
+    assert_eq!(member_count(&t, &admin, "ACTIVE").await, 1);
+    let after = browser.get(&format!("/imports/{id}?done=undone")).await;
+    assert!(after.body.contains("L&#x27;import est défait.") && !after.body.contains("Défaire cet import"));
+}
+
+#[tokio::test]
+async fn a_sync_that_would_deactivate_most_members_asks_for_an_explicit_yes() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", ADMIN).await;
+    for i in 0..12 {
+        t.create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": format!("M{i}"), "lastName": "Sync", "email": format!("m{i}@example.org") }),
+        )
+        .await;
+    }
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in(ADMIN, PASSWORD).await;
+    let csrf = Browser::csrf(&browser.get("/imports").await);
+    let started = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "SYNC"), ("absent", "DEACTIVATE")],
+            "short.csv",
+            b"email,first_name,last_name\nm0@example.org,M0,Sync\n".to_vec(),
+        )
+        .await;
+    let id = job_of(&started.location);
+    let preview = browser.get(&format!("/imports/{id}")).await;
+    assert!(
+        preview.body.contains("<strong>11</strong> membres désactivés"),
+        "{}",
+        preview.body
+    );
+    assert!(
+        preview.body.contains("Oui, désactiver ces 11 membres"),
+        "{}",
+        preview.body
+    );
+
+    let csrf = Browser::csrf(&preview);
+    let refused = browser
+        .post(&format!("/imports/{id}"), &[("csrf", &csrf), ("action", "apply")])
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("id=\"mass-problem\""), "{}", refused.body);
+    assert_eq!(member_count(&t, &admin, "ACTIVE").await, 13);
+
+    let applied = browser
+        .post(
+            &format!("/imports/{id}"),
+            &[("csrf", &csrf), ("action", "apply"), ("allow_mass_deactivation", "1")],
+        )
+        .await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    assert_eq!(member_count(&t, &admin, "ACTIVE").await, 2);
+
+    // SYNC keeping absent members deactivates nobody.
+    let csrf = Browser::csrf(&browser.get("/imports").await);
+    let kept = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "SYNC"), ("absent", "KEEP")],
+            "again.csv",
+            b"email,first_name,last_name\nm1@example.org,M1,Sync\n".to_vec(),
+        )
+        .await;
+    let preview = browser.get(&format!("/imports/{}", job_of(&kept.location))).await;
+    assert!(!preview.body.contains("désactivé"), "{}", preview.body);
+    // Without a status column, the deactivated member's row changes nothing.
+    assert!(
+        preview.body.contains("<strong>1</strong> ligne sans changement"),
+        "{}",
+        preview.body
+    );
+
+    // Cancelled: nothing changes, and it can no longer be applied.
+    let id = job_of(&kept.location);
+    let csrf = Browser::csrf(&preview);
+    let cancelled = browser
+        .post(&format!("/imports/{id}"), &[("csrf", &csrf), ("action", "cancel")])
+        .await;
+    assert_eq!(cancelled.status, 303);
+    let page = browser.get(&format!("/imports/{id}")).await;
+    assert!(
+        page.body.contains("Annulé") && !page.body.contains("value=\"apply\""),
+        "{}",
+        page.body
+    );
+    assert_eq!(member_count(&t, &admin, "ACTIVE").await, 2);
+}
+
+#[tokio::test]
+async fn uploads_without_a_csrf_token_a_file_or_the_right_are_refused_with_nothing_done() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", ADMIN).await;
+    let jobs = "{ importJobs { totalCount } }";
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in(ADMIN, PASSWORD).await;
+    let csrf = Browser::csrf(&browser.get("/imports").await);
+    let file = b"email,first_name,last_name\nzed@example.org,Zed,Z\n".to_vec();
+
+    let forged = browser
+        .post_file("/imports", &[("mode", "CREATE")], "a.csv", file.clone())
+        .await;
+    assert_eq!(forged.status, 403);
+    let wrong = browser
+        .post_file("/imports", &[("csrf", "x"), ("mode", "CREATE")], "a.csv", file.clone())
+        .await;
+    assert_eq!(wrong.status, 403);
+    assert_eq!(
+        t.ok("acme", &admin, jobs, json!({})).await["importJobs"]["totalCount"],
+        0
+    );
+
+    let empty = browser
+        .post_file("/imports", &[("csrf", &csrf), ("mode", "CREATE")], "", Vec::new())
+        .await;
+    assert_eq!(empty.status, 200);
+    assert!(empty.body.contains("id=\"file-problem\"") && empty.body.contains("Choisissez le fichier"));
+
+    let unreadable = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "CREATE")],
+            "notes.csv",
+            b"hello\nworld\n".to_vec(),
+        )
+        .await;
+    assert_eq!(unreadable.status, 303, "{}", unreadable.body);
+    let failed = browser.get(&format!("/imports/{}", job_of(&unreadable.location))).await;
+    assert!(
+        failed.body.contains("Échoué") && failed.body.contains("role=\"alert\""),
+        "{}",
+        failed.body
+    );
+
+    // A member without imports.run: no link, the page refused, a forged apply refused.
+    t.create_member(
+        "acme",
+        &admin,
+        json!({ "firstName": "Plain", "lastName": "Member", "email": "plain@example.org", "password": "plain-member-pass-1" }),
+    )
+    .await;
+    let started = browser
+        .post_file("/imports", &[("csrf", &csrf), ("mode", "CREATE")], "b.csv", file)
+        .await;
+    let id = job_of(&started.location);
+    let mut plain = Browser::new(&t, "acme");
+    plain.sign_in("plain@example.org", "plain-member-pass-1").await;
+    let password = plain.get("/password").await;
+    if password.status == 200 && password.body.contains("name=\"new\"") {
+        let csrf = Browser::csrf(&password);
+        plain
+            .post(
+                "/password",
+                &[
+                    ("csrf", &csrf),
+                    ("current", "plain-member-pass-1"),
+                    ("new", "plain-member-pass-2"),
+                ],
+            )
+            .await;
+    }
+    let home = plain.get("").await;
+    assert!(!home.body.contains("/admin/imports"), "{}", home.body);
+    assert_eq!(plain.get("/imports").await.status, 403);
+    assert_eq!(plain.get(&format!("/imports/{id}")).await.status, 403);
+    let csrf = Browser::csrf(&home);
+    let forged = plain
+        .post(
+            &format!("/imports/{id}"),
+            &[("csrf", &csrf), ("action", "apply"), ("skip_invalid_rows", "1")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(member_count(&t, &admin, "ACTIVE").await, 2);
+
+    // Another tenant's cookie opens nothing here.
+    let mut stranger = Browser::new(&t, "acme");
+    stranger.cookies = browser.cookies.clone();
+    stranger.tenant = "nowhere";
+    assert_eq!(stranger.get("/imports").await.status, 404);
+}
+
+#[tokio::test]
+async fn a_coordinator_imports_a_file_in_a_real_browser() {
+    let Some(chromium) = support::browser::chromium() else {
+        return;
+    };
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", ADMIN).await;
+    // Chooses the file as a person would (a File in the input), previews, ticks the
+    // box about the bad row, applies.
+    let journey = r#"(() => {
+        const by = (selector, text) => [...document.querySelectorAll(selector)].find(e => e.textContent.includes(text));
+        const field = (label) => by('label', label).control;
+        const path = location.pathname;
+        if (document.body.dataset.sent) return '';
+        if (path.endsWith('/admin/sign-in')) {
+            document.body.dataset.sent = '1';
+            field('Identifiant').value = 'admin@acme.example';
+            field('Mot de passe').value = 'correct-horse-battery';
+            by('button', 'Se connecter').click();
+            return '';
+        }
+        if (path.endsWith('/admin')) { by('nav a', 'Imports').click(); return ''; }
+        if (path.endsWith('/admin/imports') && location.search) {
+            const ready = by('a', 'navigateur.csv');
+            if (ready) ready.click();
+            return '';
+        }
+        if (path.endsWith('/admin/imports')) {
+            document.body.dataset.sent = '1';
+            const csv = 'email,first_name,last_name\neve@example.org,Eve,Navigateur\nbad,Bad,Row\n';
+            const files = new DataTransfer();
+            files.items.add(new File([csv], 'navigateur.csv', { type: 'text/csv' }));
+            field('Fichier').files = files.files;
+            by('label', 'Ajouter de nouveaux membres').control.checked = true;
+            by('button', 'Aperçu').click();
+            return '';
+        }
+        if (/\/admin\/imports\/[0-9a-f-]+$/.test(path)) {
+            if (location.search.includes('done=applied')) {
+                return by('p', "L'import est appliqué.") ? 'done' : 'failed';
+            }
+            document.body.dataset.sent = '1';
+            by('label', 'Laisser de côté la ligne en erreur').control.checked = true;
+            by('button', 'Appliquer').click();
+            return '';
+        }
+        return '';
+    })()"#;
+    let dom = support::browser::run_until(
+        chromium,
+        &t.url("/t/acme/admin"),
+        &["--accept-lang=fr"],
+        journey,
+        Duration::from_secs(40),
+    )
+    .await;
+    assert!(dom.contains("L'import est appliqué."), "{dom}");
+    let query = "{ members(filter: {search: \"Navigateur\"}) { totalCount } }";
+    assert_eq!(t.ok("acme", &admin, query, json!({})).await["members"]["totalCount"], 1);
+}

@@ -1,0 +1,234 @@
+//! The coordinator's jobs in headless Chromium, as a person does them: by visible
+//! labels, links and button names, from sign-in to the expected result, each checked
+//! through the API afterwards. (The import job has its own journey in
+//! console_imports.rs.)
+
+use crate::support;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::browser::Session;
+use support::{TestApp, ACME};
+
+/// A person at the browser: finds things by what the page shows.
+struct Person {
+    session: Session,
+}
+
+/// Page helpers every step uses: an element by tag and visible text (the exact text
+/// first), a field by its label's text.
+const FIND: &str = "const by = (s, text) => { const all = [...document.querySelectorAll(s)];
+       return all.find(e => e.textContent.trim() === text) || all.find(e => e.textContent.includes(text)); };
+     const field = (label) => { const l = by('label', label); if (!l) throw new Error('no label ' + label); return l.control; };";
+
+impl Person {
+    /// Runs `steps` (JavaScript with `by` and `field`) that lead to another page, and
+    /// waits for it.
+    async fn act(&mut self, steps: &str) {
+        let script = format!("window.__left = true; try {{ {FIND} {steps} ''; }} catch (e) {{ e.message }}");
+        let failed = self.session.evaluate(&script).await;
+        assert_eq!(failed, "", "{steps}\non: {}", self.text().await);
+        self.session.settle().await;
+    }
+
+    /// Whether the page's visible text holds `text`.
+    async fn sees(&mut self, text: &str) -> bool {
+        let script = format!("document.body.innerText.includes({})", json!(text));
+        self.session.evaluate(&script).await == true
+    }
+
+    async fn path(&mut self) -> String {
+        let found = self.session.evaluate("location.pathname + location.search").await;
+        found.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The page's text, for a failing assertion.
+    async fn text(&mut self) -> String {
+        self.session.evaluate("document.body.innerText").await.to_string()
+    }
+}
+
+async fn api(t: &TestApp, admin: &str, query: &str, variables: Value) -> Value {
+    t.ok("acme", admin, query, variables).await
+}
+
+#[tokio::test]
+async fn a_coordinator_does_the_jobs_in_a_real_browser() {
+    let Some(chromium) = support::browser::chromium() else {
+        return;
+    };
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    api(
+        &t,
+        &admin,
+        "mutation { updateMyProfile(input: {locale: \"en\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    for (first, last, email) in [
+        ("Nora", "Never", "nora@example.org"),
+        ("Olga", "Twice", "olga@example.org"),
+    ] {
+        t.create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": first, "lastName": last, "email": email }),
+        )
+        .await;
+    }
+    let mut person = Person {
+        session: Session::start(
+            chromium,
+            &t.url("/t/acme/admin"),
+            &["--accept-lang=en"],
+            Duration::from_secs(30),
+        )
+        .await,
+    };
+    person.session.settle().await;
+
+    // Job 9 (sign in), then job 10: home and its counts.
+    assert!(person.sees("Sign in").await, "{}", person.text().await);
+    person
+        .act(
+            "field('Login or email address').value = 'admin@acme.example';
+              field('Password').value = 'correct-horse-battery';
+              by('button', 'Sign in').click();",
+        )
+        .await;
+    assert!(person.sees("Active members").await, "{}", person.text().await);
+
+    // Job 2: everyone who never signed in, invited with one button after a count.
+    person.act("by('a', 'Never signed in').click();").await;
+    assert!(person.sees("Send the 2 invitations").await, "{}", person.text().await);
+    person
+        .act(
+            "field('Personal message (optional)').value = 'See you Saturday';
+              by('button', 'Send the 2 invitations').click();",
+        )
+        .await;
+    assert!(
+        person.sees("2 invitations to set a password are on their way.").await,
+        "{}",
+        person.text().await
+    );
+
+    // Job 1: a new member by hand, invited at once.
+    person.act("by('nav a', 'Members').click();").await;
+    person.act("by('a', 'New member').click();").await;
+    person
+        .act(
+            "field('First name').value = 'Paula';
+              field('Last name').value = 'Byhand';
+              field('Email').value = 'paula@example.org';
+              by('label', 'Send the invitation now').control.checked = true;
+              by('button', 'Create the member').click();",
+        )
+        .await;
+    assert!(person.sees("The member is created.").await, "{}", person.text().await);
+    let paula_page = person.path().await;
+
+    // Job 6: edit on the member's page, then merge a duplicate of her.
+    person
+        .act("field('Phone').value = '06 11 22 33 44'; by('button', 'Save').click();")
+        .await;
+    assert!(person.sees("Changes saved.").await, "{}", person.text().await);
+    let twin = t
+        .create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": "Paula", "lastName": "Byhand-Twin", "email": "p.byhand@example.org" }),
+        )
+        .await;
+    person.act("location.reload();").await;
+    person.act("by('a', 'Merge with another member').click();").await;
+    person
+        .act("field('The other member').value = 'byhand-twin'; by('button', 'Filter').click();")
+        .await;
+    person.act("by('li a', 'Paula Byhand-Twin').click();").await;
+    assert!(
+        person.sees("p.byhand@example.org").await,
+        "side by side: {}",
+        person.text().await
+    );
+    person.act("by('button', 'Merge them').click();").await;
+    assert!(
+        person.sees("The two members are merged.").await,
+        "{}",
+        person.text().await
+    );
+    assert_eq!(
+        person.path().await,
+        format!("{}?done=merged", paula_page.split('?').next().unwrap())
+    );
+    let query = "query($id: ID!) { member(id: $id) { id } }";
+    assert!(api(&t, &admin, query, json!({ "id": twin })).await["member"].is_null());
+
+    // Job 3: a pasted list; the result says who was invited and who was already here.
+    person.act("by('nav a', 'Invitations').click();").await;
+    person.act("by('a', 'Invite people').click();").await;
+    person
+        .act(
+            "field('Email addresses').value = 'ana@example.org; ben@example.org\\nolga@example.org';
+              by('button', 'Send the invitations').click();",
+        )
+        .await;
+    assert!(person.sees("2 people invited").await, "{}", person.text().await);
+
+    // Job 7: a group, then its members.
+    person.act("by('nav a', 'Groups').click();").await;
+    person
+        .act("field('Name').value = 'Bakery'; by('button', 'Create the group').click();")
+        .await;
+    assert!(person.sees("The group is created.").await, "{}", person.text().await);
+
+    // Job 5: check a member on the list, put them in the group after a confirmation.
+    person.act("by('nav a', 'Members').click();").await;
+    person
+        .act("document.querySelector('input[aria-label$=\"Olga Twice\"]').checked = true;
+              const selection = by('legend', 'With the selection').parentElement;
+              const inSelection = (label) => [...selection.querySelectorAll('label')].find(l => l.textContent.trim() === label).control;
+              inSelection('Action').value = 'add-to-group';
+              const group = inSelection('Group');
+              group.value = [...group.options].find(o => o.text === 'Bakery').value;
+              by('button', 'Continue').click();")
+        .await;
+    assert!(person.sees("touches one member").await, "{}", person.text().await);
+    person.act("by('button', 'Confirm').click();").await;
+    assert!(
+        person.sees("Done: one member changed.").await,
+        "{}",
+        person.text().await
+    );
+    let groups = api(&t, &admin, "{ groups { name memberCount } }", json!({})).await;
+    assert_eq!(groups["groups"][0]["memberCount"], 1, "{groups}");
+
+    // Job 8: the audit log, by action.
+    person.act("by('nav a', 'Audit log').click();").await;
+    person
+        .act("field('Action').value = 'member.merged'; by('button', 'Filter').click();")
+        .await;
+    assert!(
+        person.sees("member.merged").await && person.sees("One entry").await,
+        "{}",
+        person.text().await
+    );
+
+    // Job 9: my account.
+    person.act("by('nav a', 'My account').click();").await;
+    person
+        .act("for (const [label, value] of [['First name', 'Ada'], ['Last name', 'Admin'], ['Phone', '01 02 03 04 05']]) {
+                  const input = field(label);
+                  if (!input.value) input.value = value;
+                  if (label === 'Phone') input.value = value;
+              }
+              by('button', 'Save').click();")
+        .await;
+    assert!(person.sees("Your profile is saved.").await, "{}", person.text().await);
+    let me = api(&t, &admin, "{ me { phone } }", json!({})).await;
+    assert_eq!(me["me"]["phone"], "01 02 03 04 05");
+    person.act("by('button', 'Sign out').click();").await;
+    assert!(person.path().await.ends_with("/admin/sign-in"));
+}

@@ -1,0 +1,284 @@
+//! Groups: manual and smart, membership in bulk, unique names.
+
+use crate::support;
+
+use serde_json::{json, Value};
+use support::client::Client;
+use support::{error_code, error_fields, TestApp, COOP};
+
+/// The co-op, started.
+async fn coop() -> TestApp {
+    TestApp::with_tenants(&[("coop", COOP)]).await
+}
+
+/// The co-op's admin, and the ids of Anne, Bruno, Célia and David, whom it adds.
+async fn admin_and_four_members(t: &TestApp) -> (Client<'_>, Vec<String>) {
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let mut ids = Vec::new();
+    for (first, last) in [
+        ("Anne", "Arnaud"),
+        ("Bruno", "Bernard"),
+        ("Célia", "Colin"),
+        ("David", "Dumas"),
+    ] {
+        let email = format!("{}@coop.example", first.to_lowercase());
+        ids.push(
+            admin
+                .create_member(json!({ "firstName": first, "lastName": last, "email": email }))
+                .await,
+        );
+    }
+    (admin, ids)
+}
+
+fn member_logins(group: &Value) -> Vec<&str> {
+    group["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["login"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn manual_groups_gain_and_lose_members_in_bulk() {
+    let t = coop().await;
+    let (admin, ids) = admin_and_four_members(&t).await;
+    let group = admin
+        .create_group(json!({ "name": "Épicerie", "description": "Les bénévoles" }))
+        .await;
+
+    let added = admin
+        .add_members_to_group(&group, json!({ "ids": [ids[0], ids[1]] }))
+        .await;
+    assert_eq!(added, json!({ "matched": 2, "changed": 2 }));
+    let again = admin
+        .add_members_to_group(&group, json!({ "filter": { "search": "anne" } }))
+        .await;
+    assert_eq!(again, json!({ "matched": 1, "changed": 0 }), "already in");
+
+    let data = admin.group(&group).await;
+    assert_eq!(data["memberCount"], 2);
+    assert_eq!(data["smart"], false);
+    assert_eq!(member_logins(&data), ["anne.arnaud", "bruno.bernard"]);
+    assert_eq!(
+        admin.member_count(json!({ "groupName": "ÉPICERIE" })).await,
+        2,
+        "exact name, any case"
+    );
+    assert_eq!(
+        admin.member_count(json!({ "groupName": "epicerie" })).await,
+        0,
+        "exact name: accents count"
+    );
+    assert_eq!(admin.member(&ids[0]).await["groups"], json!([{ "name": "Épicerie" }]));
+
+    let removed = admin.remove_members_from_group(&group, json!({ "filter": {} })).await;
+    assert_eq!(removed, json!({ "matched": 5, "changed": 2 }));
+    assert_eq!(admin.group(&group).await["memberCount"], 0);
+}
+
+#[tokio::test]
+async fn smart_groups_follow_their_rule() {
+    let t = coop().await;
+    let (admin, ids) = admin_and_four_members(&t).await;
+    admin.set_member_roles(&ids[2], json!([{ "role": "referent" }])).await;
+    let smart = admin
+        .create_group(json!({ "name": "Référents", "rule": { "roles": ["referent"], "status": "ACTIVE" } }))
+        .await;
+    let data = admin.group(&smart).await;
+    assert_eq!(data["smart"], true);
+    assert_eq!(member_logins(&data), ["celia.colin"]);
+
+    // The rule is evaluated at query time.
+    admin.set_member_roles(&ids[3], json!([{ "role": "referent" }])).await;
+    assert_eq!(admin.group(&smart).await["memberCount"], 2);
+    let groups = admin
+        .gql(
+            "query($id: ID!) { member(id: $id) { groups { name smart } } }",
+            json!({ "id": ids[3] }),
+        )
+        .await;
+    assert_eq!(
+        groups["member"]["groups"],
+        json!([{ "name": "Référents", "smart": true }])
+    );
+    admin
+        .gql(
+            "mutation($s: MemberSelection!) { deactivateMembers(selection: $s) { changed } }",
+            json!({ "s": { "ids": [ids[3]] } }),
+        )
+        .await;
+    assert_eq!(
+        member_logins(&admin.group(&smart).await),
+        ["celia.colin"],
+        "the rule asks for active members"
+    );
+
+    // Smart groups usable as filters and selections.
+    assert_eq!(admin.member_count(json!({ "groupIds": [smart] })).await, 1);
+    // Their members are not added by hand.
+    let refused = admin
+        .gql_answer(
+            "mutation($g: ID!, $s: MemberSelection!) { addMembersToGroup(groupId: $g, selection: $s) { changed } }",
+            json!({ "g": smart, "s": { "ids": [ids[0]] } }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), Some("VALIDATION"), "{refused}");
+    // Changing the rule changes the members.
+    admin
+        .gql(
+            "mutation($id: ID!, $i: GroupInput!) { updateGroup(id: $id, input: $i) { name smart } }",
+            json!({ "id": smart, "i": { "name": "Référents", "rule": { "search": "anne" } } }),
+        )
+        .await;
+    assert_eq!(member_logins(&admin.group(&smart).await), ["anne.arnaud"]);
+}
+
+#[tokio::test]
+async fn names_are_unique_case_insensitively_and_bad_input_is_refused() {
+    let t = coop().await;
+    let (admin, _) = admin_and_four_members(&t).await;
+    let first = admin.create_group(json!({ "name": "Caisse" })).await;
+    let create = "mutation($i: GroupInput!) { createGroup(input: $i) { id } }";
+    for (input, field) in [
+        (json!({ "name": "  CAISSE " }), "name"),
+        (json!({ "name": "" }), "name"),
+        (json!({ "name": "x".repeat(101) }), "name"),
+        (json!({ "name": "Ok", "rule": { "roles": ["king"] } }), "rule.roles"),
+        (json!({ "name": "Ok", "rule": { "ids": ["nope"] } }), "rule.ids"),
+    ] {
+        let answer = admin.gql_answer(create, json!({ "i": input })).await;
+        assert_eq!(error_code(&answer), Some("VALIDATION"), "{input}: {answer}");
+        assert_eq!(error_fields(&answer), [field], "{input}: {answer}");
+    }
+    let rename = admin
+        .gql(
+            "mutation($id: ID!) { updateGroup(id: $id, input: {name: \"caisse\"}) { name } }",
+            json!({ "id": first }),
+        )
+        .await;
+    assert_eq!(
+        rename["updateGroup"]["name"], "caisse",
+        "its own name in another case is fine"
+    );
+    let list = admin.gql("{ groups { name } }", json!({})).await;
+    assert_eq!(list["groups"], json!([{ "name": "caisse" }]));
+
+    let delete = "mutation($id: ID!) { deleteGroup(id: $id) }";
+    let deleted = admin.gql(delete, json!({ "id": first })).await;
+    assert_eq!(deleted["deleteGroup"], true);
+    let gone = admin.gql_answer(delete, json!({ "id": first })).await;
+    assert_eq!(error_code(&gone), Some("NOT_FOUND"));
+    let none = admin
+        .gql("query($id: ID!) { group(id: $id) { id } }", json!({ "id": first }))
+        .await;
+    assert!(none["group"].is_null());
+}
+
+#[tokio::test]
+async fn only_groups_managers_change_groups() {
+    let t = coop().await;
+    let (admin, ids) = admin_and_four_members(&t).await;
+    let group = admin.create_group(json!({ "name": "Caisse" })).await;
+    admin
+        .set_member_roles(&ids[0], json!([{ "role": "coordinator" }]))
+        .await;
+    let coordinator = t.member("coop", &ids[0], "coordinator-pw-1").await;
+
+    let seen = coordinator.gql("{ groups { name } }", json!({})).await;
+    assert_eq!(
+        seen["groups"],
+        json!([{ "name": "Caisse" }]),
+        "members.read sees groups"
+    );
+    for (query, vars) in [
+        ("mutation { createGroup(input: {name: \"X\"}) { id } }", json!({})),
+        (
+            "mutation($id: ID!) { updateGroup(id: $id, input: {name: \"X\"}) { id } }",
+            json!({ "id": group }),
+        ),
+        ("mutation($id: ID!) { deleteGroup(id: $id) }", json!({ "id": group })),
+        (
+            "mutation($id: ID!) { addMembersToGroup(groupId: $id, selection: {filter: {}}) { changed } }",
+            json!({ "id": group }),
+        ),
+    ] {
+        let refused = coordinator.gql_answer(query, vars).await;
+        assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{query}: {refused}");
+    }
+}
+
+/// Each member of a list as `[login, ["role" or "role@group"…], groups, pendingInvitation]`.
+fn shown(list: &Value) -> Vec<Value> {
+    list["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let roles: Vec<String> = n["roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| match r["group"]["name"].as_str() {
+                    Some(group) => format!("{}@{group}", r["role"]["key"].as_str().unwrap()),
+                    None => r["role"]["key"].as_str().unwrap().to_owned(),
+                })
+                .collect();
+            json!([n["login"], roles, n["groups"], n["pendingInvitation"]])
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_list_shows_each_member_their_own_roles_groups_and_invitation() {
+    let t = coop().await;
+    let (admin, ids) = admin_and_four_members(&t).await;
+    let epicerie = admin.create_group(json!({ "name": "Épicerie" })).await;
+    let caisse = admin.create_group(json!({ "name": "Caisse" })).await;
+    admin
+        .create_group(json!({ "name": "Référents", "rule": { "roles": ["referent"] } }))
+        .await;
+    admin
+        .add_members_to_group(&epicerie, json!({ "ids": [ids[0], ids[1]] }))
+        .await;
+    admin.add_members_to_group(&caisse, json!({ "ids": [ids[1]] })).await;
+    admin
+        .set_member_roles(
+            &ids[1],
+            json!([{ "role": "referent" }, { "role": "coordinator", "groupId": caisse }, { "role": "member" }]),
+        )
+        .await;
+    admin.set_member_roles(&ids[3], json!([])).await;
+    admin
+        .gql(
+            "mutation { createMember(input: {firstName: \"Eva\", lastName: \"Essai\", email: \"eva@coop.example\", sendInvitation: true}) { id } }",
+            json!({}),
+        )
+        .await;
+
+    let list = admin
+        .gql(
+            "{ members(orderBy: {field: LOGIN}) { nodes { login roles { role { key } group { name } } groups { name } pendingInvitation { kind } } } }",
+            json!({}),
+        )
+        .await;
+
+    // Roles in the tenant file's order of roles, groups by name key.
+    assert_eq!(
+        shown(&list),
+        [
+            json!(["admin", ["admin", "member"], [], null]),
+            json!(["anne.arnaud", ["member"], [{ "name": "Épicerie" }], null]),
+            json!([
+                "bruno.bernard",
+                ["coordinator@Caisse", "referent", "member"],
+                [{ "name": "Caisse" }, { "name": "Référents" }, { "name": "Épicerie" }],
+                null
+            ]),
+            json!(["celia.colin", ["member"], [], null]),
+            json!(["david.dumas", [], [], null]),
+            json!(["eva.essai", ["member"], [], { "kind": "ACTIVATION" }]),
+        ]
+    );
+}

@@ -1,0 +1,250 @@
+//! SYNC against members who already exist: updates, the absent deactivated, undo, and an
+//! apply that finds the list changed or breaks half-way.
+
+use serde_json::{json, Value};
+
+use super::{id_of, names, seed, sync_file};
+use crate::support::imports::{Confirm, File};
+use crate::support::tenants::AMAP;
+use crate::support::{error_code, error_fields, TestApp};
+
+#[tokio::test]
+async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let ids = seed(&admin).await;
+    let eve = app.member("amap", &ids["eve.noir"], "eve-password-1").await;
+
+    // KEEP: only the file's own state changes deactivate.
+    let kept = admin
+        .start_import_with(sync_file(), json!({ "mode": "SYNC", "absentMembers": "KEEP" }))
+        .await;
+    assert_eq!(kept["summary"]["deactivate"], 1, "{kept}");
+    let cancelled = admin.cancel_import(id_of(&kept)).await;
+    assert_eq!(cancelled["status"], "CANCELLED");
+    let late = admin.apply_import_answer(id_of(&kept), Confirm::NOTHING).await;
+    assert_eq!(
+        error_code(&late),
+        Some("CONFLICT"),
+        "a cancelled import cannot be applied"
+    );
+
+    let job = admin.start_import(sync_file(), "SYNC").await;
+    let summary = &job["summary"];
+    assert_eq!(
+        (
+            summary["create"].as_i64(),
+            summary["update"].as_i64(),
+            summary["deactivate"].as_i64(),
+            summary["unchanged"].as_i64()
+        ),
+        (Some(1), Some(2), Some(2), Some(1)),
+        "carl by his state, eve by her absence; dora's address differs only in case: {job}"
+    );
+    assert_eq!(job["newGroups"], json!(["Fromage"]));
+    let updates = admin
+        .gql(
+            "query($id: ID!) { importJob(id: $id) { changes(kind: UPDATE) { totalCount nodes { row login member { id } changes { field before after } } } \
+             absent: changes(kind: DEACTIVATE) { nodes { row login } } } }",
+            json!({ "id": job["id"] }),
+        )
+        .await;
+    let nodes = &updates["importJob"]["changes"]["nodes"];
+    assert_eq!(nodes[0]["row"], 2);
+    assert_eq!(nodes[0]["member"]["id"], ids["anne.petit"]);
+    assert_eq!(
+        nodes[0]["changes"],
+        json!([{ "field": "lastName", "before": "Petit", "after": "Petit-Durand" }])
+    );
+    assert_eq!(
+        nodes[1]["changes"],
+        json!([{ "field": "groups", "before": "Légumes, Pain", "after": "Pain" }])
+    );
+    let absent: Vec<(Value, Value)> = updates["importJob"]["absent"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["row"].clone(), n["login"].clone()))
+        .collect();
+    assert!(
+        absent.contains(&(Value::Null, json!("eve.noir"))),
+        "absent members have no row: {absent:?}"
+    );
+
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+    let anne = admin.member(&ids["anne.petit"]).await;
+    assert_eq!(anne["lastName"], "Petit-Durand");
+    assert_eq!(anne["phone"], "0601020304", "a column the file lacks is left alone");
+    assert_eq!(
+        admin.member(&ids["bob.martin"]).await["groups"],
+        json!([{ "name": "Pain" }])
+    );
+    assert_eq!(admin.member(&ids["carl.roux"]).await["status"], "DEACTIVATED");
+    assert_eq!(admin.member(&ids["eve.noir"]).await["status"], "DEACTIVATED");
+    assert_eq!(admin.member(&ids["dora.blanc"]).await["email"], "dora@x.org");
+    let me = eve.gql_answer("{ me { id } }", json!({})).await;
+    assert!(me["data"]["me"].is_null(), "a deactivated member's session ends: {me}");
+    let fred = admin
+        .gql(
+            "{ members(filter: {search: \"fred\"}) { nodes { id origin groups { name } } } }",
+            json!({}),
+        )
+        .await;
+    let fred = &fred["members"]["nodes"][0];
+    assert_eq!(fred["origin"], "IMPORT");
+    assert_eq!(fred["groups"], json!([{ "name": "Fromage" }]));
+
+    // Someone edits Anne after the import: undo leaves her as she is now.
+    admin
+        .update_member(&ids["anne.petit"], json!({ "firstName": "Annie" }))
+        .await;
+    let undone = admin.undo_import(id_of(&job)).await;
+    assert_eq!(undone["status"], "UNDONE");
+    assert!(undone["undoableUntil"].is_null());
+    assert_eq!(undone["undoLeftAlone"], json!([{ "id": ids["anne.petit"] }]));
+    let anne = admin.member(&ids["anne.petit"]).await;
+    assert_eq!(
+        (anne["firstName"].as_str(), anne["lastName"].as_str()),
+        (Some("Annie"), Some("Petit-Durand"))
+    );
+    let bob = admin.member(&ids["bob.martin"]).await;
+    let mut groups = names(&bob["groups"]);
+    groups.sort();
+    assert_eq!(groups, ["Légumes", "Pain"]);
+    assert_eq!(admin.member(&ids["carl.roux"]).await["status"], "ACTIVE");
+    assert_eq!(admin.member(&ids["eve.noir"]).await["status"], "ACTIVE");
+    assert_eq!(
+        admin.member(fred["id"].as_str().unwrap()).await["status"],
+        "DEACTIVATED",
+        "created members are deactivated"
+    );
+    let twice = admin.undo_import_answer(id_of(&job)).await;
+    assert_eq!(error_code(&twice), Some("CONFLICT"));
+}
+
+#[tokio::test]
+async fn a_member_changed_since_the_preview_makes_apply_fail_with_nothing_changed() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let ids = seed(&admin).await;
+    let job = admin
+        .start_import_with(sync_file(), json!({ "mode": "SYNC", "absentMembers": "KEEP" }))
+        .await;
+
+    admin
+        .update_member(&ids["bob.martin"], json!({ "phone": "0700000000" }))
+        .await;
+    let refused = admin.apply_import_answer(id_of(&job), Confirm::NOTHING).await;
+
+    assert_eq!(error_code(&refused), Some("CONFLICT"), "{refused}");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("bob.martin"));
+    assert_eq!(
+        admin.member(&ids["anne.petit"]).await["lastName"],
+        "Petit",
+        "nothing applied"
+    );
+    assert_eq!(admin.member(&ids["carl.roux"]).await["status"], "ACTIVE");
+    assert_eq!(admin.member_count(json!({ "search": "fred" })).await, 0);
+    let failed = admin
+        .gql(
+            "query($id: ID!) { importJob(id: $id) { status failure } }",
+            json!({ "id": job["id"] }),
+        )
+        .await;
+    assert_eq!(failed["importJob"]["status"], "FAILED");
+    assert!(failed["importJob"]["failure"]
+        .as_str()
+        .unwrap()
+        .contains("changed since the preview"));
+}
+
+#[tokio::test]
+async fn mass_deactivation_needs_confirmation_and_spares_protected_members() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let mut file = String::from("login;first name;last name;email\n");
+    for n in 0..20 {
+        file.push_str(&format!("m{n};First{n};Last{n};m{n}@x.org\n"));
+    }
+    let job = admin
+        .start_import(File::new("people.csv", file.clone()), "CREATE")
+        .await;
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+    let other_admin = admin
+        .create_member(
+            json!({ "firstName": "Ada", "lastName": "Admin", "email": "ada@x.org", "roles": [{ "role": "admin" }] }),
+        )
+        .await;
+
+    let kept: String = file.lines().take(6).map(|l| format!("{l}\n")).collect();
+    let job = admin.start_import(File::new("five.csv", kept), "SYNC").await;
+    assert_eq!(job["summary"]["deactivate"], 15, "not the two admins: {job}");
+    let refused = admin.apply_import_answer(id_of(&job), Confirm::NOTHING).await;
+    assert_eq!(error_code(&refused), Some("VALIDATION"));
+    assert_eq!(error_fields(&refused), ["allowMassDeactivation"]);
+    admin.apply_import(id_of(&job), Confirm::MASS_DEACTIVATION).await;
+
+    assert_eq!(admin.member(&other_admin).await["status"], "ACTIVE");
+    assert_eq!(admin.member_count(json!({ "status": "ACTIVE" })).await, 7);
+}
+
+/// SQL that makes the audit entry of an apply fail (its very last write), and the SQL
+/// that takes that trouble away again.
+fn broken_audit_log(sqlite: bool) -> (Vec<&'static str>, Vec<&'static str>) {
+    if sqlite {
+        (
+            vec!["CREATE TRIGGER break_apply BEFORE INSERT ON audit_log WHEN NEW.action = 'import.applied' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"],
+            vec!["DROP TRIGGER break_apply"],
+        )
+    } else {
+        (
+            vec![
+                "CREATE FUNCTION break_apply() RETURNS trigger AS $$ BEGIN IF NEW.action = 'import.applied' THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER break_apply BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION break_apply()",
+            ],
+            vec!["DROP TRIGGER break_apply ON audit_log", "DROP FUNCTION break_apply()"],
+        )
+    }
+}
+
+#[tokio::test]
+async fn an_apply_that_breaks_half_way_leaves_the_list_as_it_was() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let ids = seed(&admin).await;
+    let job = admin.start_import(sync_file(), "SYNC").await;
+
+    // The very last write of an apply (its audit entry) fails: every earlier write must go.
+    let db = &app.app.db;
+    let (create, drop) = broken_audit_log(db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite);
+    for sql in create {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let broken = admin.apply_import_answer(id_of(&job), Confirm::NOTHING).await;
+    assert_eq!(error_code(&broken), Some("INTERNAL"), "{broken}");
+    assert!(
+        !broken["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("disk on fire"),
+        "no internals"
+    );
+    assert_eq!(admin.member(&ids["anne.petit"]).await["lastName"], "Petit");
+    assert_eq!(admin.member(&ids["eve.noir"]).await["status"], "ACTIVE");
+    assert_eq!(admin.member_count(json!({ "search": "fred" })).await, 0);
+    let groups = admin.gql("{ groups { name } }", json!({})).await;
+    assert_eq!(
+        groups["groups"].as_array().unwrap().len(),
+        2,
+        "no group created: {groups}"
+    );
+
+    // The job is READY again, and applies once the trouble is gone.
+    for sql in drop {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let done = admin.apply_import_answer(id_of(&job), Confirm::NOTHING).await;
+    assert_eq!(done["data"]["applyImport"]["status"], "DONE", "{done}");
+    assert_eq!(admin.member(&ids["anne.petit"]).await["lastName"], "Petit-Durand");
+}
