@@ -419,7 +419,8 @@ impl ImportJobView {
     ) -> Result<ImportRowErrorConnection> {
         let limit = page_size(first)?;
         let after_seq = after.as_deref().map(|c| parse_seq_cursor("after", c)).transpose()?;
-        let (rows, more, total) = imports::store::row_errors(&app(ctx).db, &self.0, warnings, after_seq, limit).await?;
+        let (rows, more, total) =
+            imports::history::row_errors(&app(ctx).db, &self.0, warnings, after_seq, limit).await?;
         let edges: Vec<ImportRowErrorEdge> = rows.into_iter().map(row_error_edge).collect();
         Ok(ImportRowErrorConnection {
             page_info: page_info(
@@ -527,7 +528,7 @@ impl ImportJobView {
         let limit = page_size(first)?;
         let after_seq = after.as_deref().map(|c| parse_seq_cursor("after", c)).transpose()?;
         let kind = kind.map(ChangeKind::domain);
-        let (rows, more, total) = imports::store::changes(&app(ctx).db, &self.0, kind, after_seq, limit).await?;
+        let (rows, more, total) = imports::history::changes(&app(ctx).db, &self.0, kind, after_seq, limit).await?;
         let edges: Vec<ImportChangeEdge> = rows
             .into_iter()
             .map(|c| ImportChangeEdge {
@@ -895,7 +896,7 @@ fn progress_stream(
                 return Some((ImportJobView(job), (app, tenant, next, Some(seen))));
             }
             tokio::time::sleep(PROGRESS_POLL).await;
-            job = imports::store::find(&app.db, &tenant, job.id).await.ok().flatten()?;
+            job = imports::history::find(&app.db, &tenant, job.id).await.ok().flatten()?;
         }
     })
 }

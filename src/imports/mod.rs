@@ -7,6 +7,7 @@ pub mod apply;
 pub mod columns;
 mod display;
 pub mod encoding;
+pub mod history;
 pub mod jobs;
 pub mod messages;
 mod number_format;
@@ -15,8 +16,9 @@ pub mod read;
 pub mod report;
 pub mod row;
 pub mod running;
+pub mod saved_plan;
 pub mod sheet;
-pub mod store;
+pub mod start;
 pub mod template;
 pub mod undo;
 
@@ -211,5 +213,6 @@ pub struct ColumnUse {
     pub field: Option<String>,
 }
 
-pub use store::{cancel_import, get_job, list_jobs, start_import, StartRequest};
+pub use history::{cancel_import, get_job, list_jobs};
+pub use start::{start_import, StartRequest};
 pub use {apply::apply_import, undo::undo_import};

@@ -10,9 +10,10 @@ use sea_orm::ActiveModelTrait;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait};
 use uuid::Uuid;
 
-use super::apply::{begin_member_writes, load_changes, sent_by, set_active, set_from_file, Stored};
+use super::apply::{begin_member_writes, sent_by, set_active, set_from_file};
+use super::history::require_job;
 use super::plan::{Edit, Payload};
-use super::store::require_job;
+use super::saved_plan::{load_changes, Stored};
 use super::{ChangeKind, JobStatus, Options};
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;

@@ -41,7 +41,7 @@ impl Planner<'_> {
         }
         edit.set_password = input.password.is_some();
         if edit.set_password {
-            // The hash itself is read after planning (`store::fill_previous_hashes`).
+            // The hash itself is read after planning (`saved_plan::fill_previous_hashes`).
             edit.previous_password = Some((None, m.uses_default_password, m.must_change_password));
         }
         if input.roles.is_some() || input.admin.is_some() {

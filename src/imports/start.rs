@@ -1,34 +1,29 @@
-//! `startImport` and the stored job: the file is read and planned off the async threads,
-//! passwords hashed on every core, and the plan written (changes, row errors, the error
-//! report) before the job turns READY. Nothing about members changes here.
-
-use std::sync::atomic::{AtomicUsize, Ordering};
+//! `startImport`: the file is read and planned off the async threads, passwords hashed
+//! on every core, and the plan written (changes, row errors, the error report) before the
+//! job turns READY. Nothing about members changes here.
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
 use super::columns::{match_headers, Field};
 use super::jobs::progress;
-use super::messages::{self, RowError};
-use super::plan::{self, load_snapshot, Context, Edit, PasswordPlan, Payload, Plan, PlannedRow};
+use super::messages::{self};
+use super::plan::{self, load_snapshot, Context, PlannedRow};
 use super::read::ReadError;
 use super::row::Layout;
-use super::running::{lapsed, lease_from_now};
+use super::running::lease_from_now;
+use super::saved_plan::{fill_previous_hashes, hash_passwords, save_changes, save_plan};
 use super::sheet::{self, Limits};
 use super::{report, ColumnUse, Defaults, JobStatus, Mode, Options};
 use crate::app::App;
-use crate::auth::password;
 use crate::auth::permissions::require;
 use crate::auth::Caller;
 use crate::config::Permission;
 use crate::error::{Error, FieldError, Result};
 use crate::invitations::MAX_MESSAGE;
-use entity::{groups, import_changes, import_jobs, import_row_errors, members};
+use entity::{groups, import_jobs};
 
 /// `StartImportInput`, read.
 #[derive(Debug, Clone)]
@@ -245,147 +240,6 @@ async fn prepare(
     Ok(job)
 }
 
-/// Hashes the file's passwords on every core; progress goes on from `done` rows.
-fn hash_passwords(plan: &mut Plan, job: Uuid, done_before: usize) {
-    let work = std::mem::take(&mut plan.passwords);
-    if work.is_empty() {
-        return;
-    }
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let hashes: Vec<(usize, String)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((index, plaintext)) = work.get(i) else { break };
-                        out.push((*index, password::hash_blocking(plaintext)));
-                        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        progress::set(job, (done_before + finished) as i32);
-                    }
-                    out
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("hashing threads do not panic"))
-            .collect()
-    });
-    let position: std::collections::HashMap<usize, usize> =
-        plan.changes.iter().enumerate().map(|(i, c)| (c.seq, i)).collect();
-    for (seq, hash) in hashes {
-        let change = &mut plan.changes[position[&seq]];
-        let mut payload = change.payload();
-        match &mut payload {
-            Payload::Create(new) => new.password = PasswordPlan::Hash(hash),
-            Payload::Edit(edit) => edit.password_hash = Some(hash),
-            _ => {}
-        }
-        change.set_payload(&payload);
-    }
-}
-
-/// The password hashes that planned password changes replace, kept in the plan so that
-/// undo can put them back (the snapshot does not carry hashes).
-async fn fill_previous_hashes<C: ConnectionTrait>(conn: &C, plan: &mut Plan) -> Result<()> {
-    // Rows that set a password are never flushed before this: all are still here.
-    let edits: Vec<(usize, Uuid, Edit)> = plan
-        .changes
-        .iter()
-        .enumerate()
-        .filter(|(_, change)| change.awaits_hash)
-        .filter_map(|(index, change)| match (change.payload(), change.member_id) {
-            (Payload::Edit(edit), Some(id)) if edit.previous_password.is_some() => Some((index, id, edit)),
-            _ => None,
-        })
-        .collect();
-    let ids: Vec<Uuid> = edits.iter().map(|(_, id, _)| *id).collect();
-    let mut hashes = std::collections::HashMap::new();
-    for chunk in ids.chunks(1_000) {
-        let rows: Vec<(Uuid, Option<String>)> = members::Entity::find()
-            .select_only()
-            .columns([members::Column::Id, members::Column::PasswordHash])
-            .filter(members::Column::Id.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        hashes.extend(rows);
-    }
-    for (index, id, mut edit) in edits {
-        if let Some(previous) = &mut edit.previous_password {
-            previous.0 = hashes.get(&id).cloned().flatten();
-        }
-        plan.changes[index].set_payload(&Payload::Edit(edit));
-    }
-    Ok(())
-}
-
-/// Writes what planning left in memory (the changes not flushed yet, and the row
-/// errors) in multi-row statements.
-async fn save_plan<C: ConnectionTrait>(conn: &C, job: &import_jobs::Model, plan: &Plan) -> Result<()> {
-    save_changes(conn, job, &plan.changes).await?;
-    // Warnings numbered after the errors: one `seq` order per job.
-    let problems: Vec<&RowError> = plan.errors.iter().chain(&plan.warnings).collect();
-    for (start, chunk) in problems.chunks(1_000).enumerate().map(|(i, c)| (i * 1_000, c)) {
-        let rows = chunk
-            .iter()
-            .enumerate()
-            .map(|(offset, e)| row_error_model(job, start + offset, e));
-        import_row_errors::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Writes planned changes at their `seq`, a multi-row statement per thousand, building
-/// each statement's rows only when it is sent.
-async fn save_changes<C: ConnectionTrait>(conn: &C, job: &import_jobs::Model, changes: &[PlannedRow]) -> Result<()> {
-    for chunk in changes.chunks(1_000) {
-        let rows = chunk.iter().map(|c| import_changes::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            job_id: Set(job.id),
-            tenant: Set(job.tenant.clone()),
-            seq: Set(c.seq as i32),
-            row: Set(c.row.map(|r| r as i32)),
-            kind: Set(c.kind.as_str().to_owned()),
-            member_id: Set(c.member_id),
-            login: Set(c.login.clone()),
-            email: Set(c.email.clone()),
-            changes: Set(c.changes_json.to_string()),
-            payload: Set(c.payload_json.to_string()),
-            member_version: Set(c.member_version),
-        });
-        import_changes::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
-}
-
-fn row_error_model(job: &import_jobs::Model, seq: usize, error: &RowError) -> import_row_errors::ActiveModel {
-    let locale = serde_json::from_str::<Options>(&job.options)
-        .map(|o| o.locale)
-        .unwrap_or_default();
-    import_row_errors::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        job_id: Set(job.id),
-        tenant: Set(job.tenant.clone()),
-        seq: Set(seq as i32),
-        row: Set(error.row as i32),
-        column_name: Set(error.column.clone()),
-        value: Set(error.value.clone()),
-        code: Set(error.problem.code().to_owned()),
-        message: Set(error.problem.message(&locale)),
-        warning: Set(error.problem.is_warning()),
-        raw_row: Set(None),
-    }
-}
-
 /// Ends the job FAILED with `reason`.
 async fn fail(app: &App, mut job: import_jobs::Model, reason: &str) -> Result<import_jobs::Model> {
     job.status = JobStatus::Failed.as_str().to_owned();
@@ -501,140 +355,4 @@ async fn check_defaults(app: &App, caller: &Caller, request: &StartRequest) -> R
     } else {
         Err(Error::Validation(problems))
     }
-}
-
-/// A job of the caller's tenant (imports.run), or None.
-pub async fn get_job(app: &App, caller: &Caller, id: Uuid) -> Result<Option<import_jobs::Model>> {
-    require(&app.db, caller, Permission::ImportsRun).await?;
-    find(&app.db, &caller.tenant.slug, id).await
-}
-
-/// A job by id within a tenant.
-pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Result<Option<import_jobs::Model>> {
-    Ok(import_jobs::Entity::find_by_id(id)
-        .filter(import_jobs::Column::Tenant.eq(tenant))
-        .one(conn)
-        .await?)
-}
-
-/// A job that must exist, else NOT_FOUND.
-pub async fn require_job<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Result<import_jobs::Model> {
-    find(conn, tenant, id)
-        .await?
-        .ok_or_else(|| Error::NotFound("There is no such import.".into()))
-}
-
-/// The tenant's jobs, newest first, from after `after` (an id), `limit` of them.
-pub async fn list_jobs(
-    app: &App,
-    caller: &Caller,
-    after: Option<Uuid>,
-    limit: u64,
-) -> Result<(Vec<import_jobs::Model>, bool, u64)> {
-    require(&app.db, caller, Permission::ImportsRun).await?;
-    let base = import_jobs::Entity::find().filter(import_jobs::Column::Tenant.eq(&caller.tenant.slug));
-    let total = base.clone().count(&app.db).await?;
-    let mut query = base.order_by_desc(import_jobs::Column::Id);
-    if let Some(after) = after {
-        query = query.filter(import_jobs::Column::Id.lt(after));
-    }
-    let mut rows = query.limit(limit + 1).all(&app.db).await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more, total))
-}
-
-/// `cancelImport` (imports.run): a job not yet applied is dropped with its plan.
-pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_jobs::Model> {
-    require(&app.db, caller, Permission::ImportsRun).await?;
-    let mut job = require_job(&app.db, &caller.tenant.slug, id).await?;
-    let status = JobStatus::from_stored(&job.status);
-    // A job whose process died (lease lapsed) may be dropped at once, without waiting
-    // for the worker to recover it.
-    let abandoned = matches!(status, JobStatus::Validating | JobStatus::Applying)
-        && !app.imports.is_running(id)
-        && job.lease_until.is_none_or(|until| until < Utc::now());
-    if !matches!(status, JobStatus::Ready | JobStatus::Failed) && !abandoned {
-        return Err(Error::Conflict(format!(
-            "This import is {}: only a previewed import can be cancelled.",
-            status.as_str()
-        )));
-    }
-    let claimed = import_jobs::Entity::update_many()
-        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Cancelled.as_str()))
-        .col_expr(
-            import_jobs::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .col_expr(
-            import_jobs::Column::LeaseUntil,
-            Expr::value(None::<chrono::DateTime<Utc>>),
-        )
-        .filter(import_jobs::Column::Id.eq(id))
-        .filter(import_jobs::Column::Status.eq(job.status.clone()))
-        .filter(match abandoned {
-            true => lapsed(Utc::now()),
-            false => sea_orm::Condition::all(),
-        })
-        .exec(&app.db)
-        .await?
-        .rows_affected;
-    if claimed == 0 {
-        return Err(Error::Conflict(
-            "This import changed meanwhile; look at it again.".into(),
-        ));
-    }
-    // The plan may hold password hashes: nothing of it is kept once cancelled.
-    import_changes::Entity::delete_many()
-        .filter(import_changes::Column::JobId.eq(id))
-        .exec(&app.db)
-        .await?;
-    job.status = JobStatus::Cancelled.as_str().to_owned();
-    Ok(job)
-}
-
-/// A page of a job's row errors (or, with `warnings`, of its row warnings), in file order
-/// after `after` (a seq), with the total.
-pub async fn row_errors<C: ConnectionTrait>(
-    conn: &C,
-    job: &import_jobs::Model,
-    warnings: bool,
-    after: Option<i32>,
-    limit: u64,
-) -> Result<(Vec<import_row_errors::Model>, bool, u64)> {
-    let base = import_row_errors::Entity::find()
-        .filter(import_row_errors::Column::JobId.eq(job.id))
-        .filter(import_row_errors::Column::Warning.eq(warnings));
-    let total = base.clone().count(conn).await?;
-    let mut query = base.order_by_asc(import_row_errors::Column::Seq);
-    if let Some(after) = after {
-        query = query.filter(import_row_errors::Column::Seq.gt(after));
-    }
-    let mut rows = query.limit(limit + 1).all(conn).await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more, total))
-}
-
-/// A page of a job's planned changes (of one kind, if given), in plan order.
-pub async fn changes<C: ConnectionTrait>(
-    conn: &C,
-    job: &import_jobs::Model,
-    kind: Option<super::ChangeKind>,
-    after: Option<i32>,
-    limit: u64,
-) -> Result<(Vec<import_changes::Model>, bool, u64)> {
-    let mut base = import_changes::Entity::find().filter(import_changes::Column::JobId.eq(job.id));
-    if let Some(kind) = kind {
-        base = base.filter(import_changes::Column::Kind.eq(kind.as_str()));
-    }
-    let total = base.clone().count(conn).await?;
-    let mut query = base.order_by_asc(import_changes::Column::Seq);
-    if let Some(after) = after {
-        query = query.filter(import_changes::Column::Seq.gt(after));
-    }
-    let mut rows = query.limit(limit + 1).all(conn).await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more, total))
 }

@@ -1,0 +1,275 @@
+//! `applyImport`: carries out exactly the previewed plan in one transaction, with
+//! multi-row statements (members, addresses, search words, roles, groups, invitations).
+//! Every member it touches must be as the preview saw it (same version), and the logins
+//! and addresses it creates still free; otherwise CONFLICT and nothing changes. The job
+//! turns DONE in the same transaction, so a crash leaves both list and job as they were.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::audit;
+use crate::auth::permissions::require;
+use crate::auth::Caller;
+use crate::config::{Permission, Tenant};
+use crate::error::{Error, FieldError, Result};
+use crate::imports::history::require_job;
+use crate::imports::jobs::progress;
+use crate::imports::plan::{Edit, InviteRow, NewRow, Payload};
+use crate::imports::running::{is_busy, lease_from_now, lock_tenant};
+use crate::imports::saved_plan::load_changes;
+use crate::imports::{JobStatus, Mode, Options, Summary};
+use crate::invitations::PENDING;
+use crate::members::create::lock_addresses;
+use crate::members::STATUS_ACTIVE;
+use entity::{import_jobs, invitations, members};
+
+mod named_groups;
+mod still_valid;
+mod writer;
+
+use self::named_groups::ensure_groups;
+use self::still_valid::check_versions;
+use self::writer::Writer;
+pub(super) use self::writer::{set_active, set_from_file};
+
+/// Rows per multi-row statement.
+const CHUNK: usize = 500;
+
+/// `applyImport` (imports.run).
+pub async fn apply_import(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    skip_invalid_rows: bool,
+    allow_mass_deactivation: bool,
+) -> Result<import_jobs::Model> {
+    require(&app.db, caller, Permission::ImportsRun).await?;
+    let tenant = caller.tenant.clone();
+    let job = require_job(&app.db, &tenant.slug, id).await?;
+    let status = JobStatus::from_stored(&job.status);
+    if status != JobStatus::Ready {
+        return Err(Error::Conflict(format!(
+            "This import is {}: only a READY import can be applied.",
+            status.as_str()
+        )));
+    }
+    let summary: Summary = serde_json::from_str(&job.summary).unwrap_or_default();
+    if summary.error_rows > 0 && !skip_invalid_rows {
+        return Err(Error::Validation(vec![FieldError::new(
+            "skipInvalidRows",
+            format!(
+                "{} rows have errors: fix them and import the file again, or apply with skipInvalidRows to leave them out",
+                summary.error_rows
+            ),
+        )]));
+    }
+    if Mode::from_stored(&job.mode) == Some(Mode::Sync) && !allow_mass_deactivation {
+        check_mass_deactivation(&app.db, &tenant, summary.deactivate).await?;
+    }
+
+    let _held = app.imports.hold_tenant(&tenant.slug)?;
+    // Claim the job: two concurrent applies cannot both pass this.
+    let claimed = import_jobs::Entity::update_many()
+        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Applying.as_str()))
+        .col_expr(import_jobs::Column::ProcessedRows, Expr::value(0))
+        .col_expr(import_jobs::Column::LeaseUntil, Expr::value(Some(lease_from_now())))
+        .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(import_jobs::Column::Id.eq(id))
+        .filter(import_jobs::Column::Status.eq(JobStatus::Ready.as_str()))
+        .exec(&app.db)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        return Err(Error::Conflict("This import is already being applied.".into()));
+    }
+    progress::set(id, 0);
+    let run = app.imports.run(&app.db, id).await;
+
+    let actor = caller.member_id();
+    let (run_tenant, run_job) = (tenant.clone(), job.clone());
+    let outcome = app
+        .db
+        .transaction::<_, (import_jobs::Model, Vec<Uuid>), Error>(move |txn| {
+            Box::pin(async move {
+                begin_member_writes(txn, &run_tenant.slug, run_job.id).await?;
+                apply_plan(txn, &run_tenant, run_job, actor, skip_invalid_rows).await
+            })
+        })
+        .await;
+    drop(run);
+    progress::clear(id);
+    match outcome {
+        Ok((done, deactivated)) => {
+            if !deactivated.is_empty() {
+                // Sessions are also refused at their next request (status is checked there).
+                if let Err(err) = app.sessions.remove_sessions_of(&tenant.slug, &deactivated).await {
+                    tracing::warn!(error = %err, "ending sessions of members deactivated by an import");
+                }
+            }
+            Ok(done)
+        }
+        Err(err) => {
+            let err = match err {
+                sea_orm::TransactionError::Connection(db) => Error::from(db),
+                sea_orm::TransactionError::Transaction(err) => err,
+            };
+            // A stale plan can never apply: the job fails and the admin previews again.
+            // Anything else (another apply under way, database trouble) leaves it READY
+            // to try once more.
+            let (next, reason) = match &err {
+                Error::Conflict(message) if !is_busy(&err) => (JobStatus::Failed, Some(message.clone())),
+                _ => (JobStatus::Ready, None),
+            };
+            import_jobs::Entity::update_many()
+                .col_expr(import_jobs::Column::Status, Expr::value(next.as_str()))
+                .col_expr(import_jobs::Column::Error, Expr::value(reason))
+                .col_expr(import_jobs::Column::LeaseUntil, Expr::value(None::<DateTime<Utc>>))
+                .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(import_jobs::Column::Id.eq(id))
+                .exec(&app.db)
+                .await?;
+            Err(err)
+        }
+    }
+}
+
+/// Opens an apply's or undo's writes, as the first statement of its transaction: the
+/// tenant locked across instances (CONFLICT when another apply or undo runs), and on
+/// SQLite the database's write lock taken before anything is read, so that what the
+/// checks read stays true until the commit (a later upgrade from reader to writer would
+/// fail as "locked"). The caller holds the tenant in this process already.
+pub(super) async fn begin_member_writes<C: ConnectionTrait>(txn: &C, tenant: &str, job: Uuid) -> Result<()> {
+    lock_tenant(txn, tenant).await?;
+    lock_addresses(txn, tenant).await?;
+    import_jobs::Entity::update_many()
+        .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(import_jobs::Column::Id.eq(job))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// VALIDATION when a SYNC would deactivate more than `[import] max_deactivate_percent`
+/// of the active members (and more than 10 of them).
+async fn check_mass_deactivation<C: ConnectionTrait>(conn: &C, tenant: &Tenant, deactivating: i32) -> Result<()> {
+    if deactivating <= 10 {
+        return Ok(());
+    }
+    let active = members::Entity::find()
+        .filter(members::Column::Tenant.eq(&tenant.slug))
+        .filter(members::Column::Status.eq(STATUS_ACTIVE))
+        .count(conn)
+        .await?;
+    let limit = u64::from(tenant.import.max_deactivate_percent);
+    if deactivating as u64 * 100 > active * limit {
+        return Err(Error::invalid(
+            "allowMassDeactivation",
+            format!(
+                "this import would deactivate {deactivating} of {active} active members, more than {limit}%: \
+                 apply with allowMassDeactivation if that is intended"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn apply_plan<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &Tenant,
+    mut job: import_jobs::Model,
+    actor: Uuid,
+    skipped_rows: bool,
+) -> Result<(import_jobs::Model, Vec<Uuid>)> {
+    let options: Options = serde_json::from_str(&job.options).unwrap_or_default();
+    let changes = load_changes(txn, job.id).await?;
+    let current = check_versions(txn, &tenant.slug, &changes).await?;
+    let group_ids = ensure_groups(txn, tenant, &changes).await?;
+    let mut writer = Writer {
+        txn,
+        tenant,
+        job: job.id,
+        actor,
+        now: Utc::now(),
+        group_ids,
+        processed: 0,
+        deactivated: Vec::new(),
+    };
+
+    let creates: Vec<(Uuid, &NewRow)> = changes
+        .iter()
+        .filter_map(|c| match (&c.payload, c.member_id) {
+            (Payload::Create(new), Some(id)) => Some((id, new)),
+            _ => None,
+        })
+        .collect();
+    writer.create(&creates).await?;
+    let edits: Vec<(&members::Model, &Edit)> = changes
+        .iter()
+        .filter_map(|c| match (&c.payload, c.member_id.and_then(|id| current.get(&id))) {
+            (Payload::Edit(edit), Some(member)) => Some((member, edit)),
+            _ => None,
+        })
+        .collect();
+    writer.edit(&edits).await?;
+    let invites: Vec<&InviteRow> = changes
+        .iter()
+        .filter_map(|c| match &c.payload {
+            Payload::Invite(invite) => Some(invite),
+            _ => None,
+        })
+        .collect();
+    writer.invite(&invites, options.defaults.message.as_deref()).await?;
+    let additions: Vec<(Uuid, Vec<Uuid>)> = changes
+        .iter()
+        .filter_map(|c| match (&c.payload, c.member_id) {
+            (Payload::AddToGroups { groups }, Some(id)) => Some((id, writer.groups_named(groups))),
+            _ => None,
+        })
+        .collect();
+    writer.join_groups(&additions).await?;
+
+    let summary: Summary = serde_json::from_str(&job.summary).unwrap_or_default();
+    let now = Utc::now();
+    job.status = JobStatus::Done.as_str().to_owned();
+    job.processed_rows = job.total_rows;
+    job.applied_at = Some(now);
+    job.undoable_until = Some(now + chrono::Duration::from_std(tenant.import.undo_window).unwrap_or_default());
+    job.updated_at = now;
+    job.error = None;
+    job.clone().into_active_model().reset_all().update(txn).await?;
+    audit::record(
+        txn,
+        &tenant.slug,
+        Some(actor),
+        "import.applied",
+        Some(job.id),
+        serde_json::json!({
+            "mode": job.mode,
+            "file": job.file_name,
+            "created": summary.create,
+            "updated": summary.update,
+            "deactivated": summary.deactivate,
+            "reactivated": summary.reactivate,
+            "invited": summary.invite,
+            "addedToGroups": summary.add_to_groups,
+            "errorRows": summary.error_rows,
+            "skippedInvalidRows": skipped_rows && summary.error_rows > 0,
+            "newGroups": options.new_groups,
+        }),
+    )
+    .await?;
+    Ok((job, writer.deactivated))
+}
+
+/// Pending invitations sent by a job.
+pub(super) fn sent_by(job: Uuid) -> Condition {
+    Condition::all()
+        .add(invitations::Column::ImportJobId.eq(job))
+        .add(invitations::Column::Status.eq(PENDING))
+}

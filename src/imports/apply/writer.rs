@@ -1,0 +1,303 @@
+//! Carries out the plan's changes in bulk, chunk by chunk, through the member writer:
+//! new members, edits, invitations, group additions.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::CHUNK;
+use crate::account::credentials::{links_voided_by, AccountChange};
+use crate::config::Tenant;
+use crate::error::Result;
+use crate::imports::jobs::progress;
+use crate::imports::plan::{Edit, InviteRow, NewRow, PasswordPlan};
+use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations};
+use crate::invitations::{ACTIVATION, JOIN, PENDING};
+use crate::members::write::{self, NewMemberRow, ProfileField};
+use crate::members::{email, Origin, Status};
+use entity::{group_members, invitations, members, role_assignments};
+
+/// Writes the plan's changes in bulk.
+pub(super) struct Writer<'a, C> {
+    pub(super) txn: &'a C,
+    pub(super) tenant: &'a Tenant,
+    pub(super) job: Uuid,
+    pub(super) actor: Uuid,
+    pub(super) now: DateTime<Utc>,
+    pub(super) group_ids: HashMap<String, Uuid>,
+    pub(super) processed: i32,
+    /// Members deactivated: their sessions end after commit.
+    pub(super) deactivated: Vec<Uuid>,
+}
+
+impl<C: ConnectionTrait> Writer<'_, C> {
+    pub(super) fn groups_named(&self, names: &[String]) -> Vec<Uuid> {
+        names
+            .iter()
+            .filter_map(|n| self.group_ids.get(&n.to_lowercase()).copied())
+            .collect()
+    }
+
+    fn advance(&mut self, rows: usize) {
+        self.processed += rows as i32;
+        progress::set(self.job, self.processed);
+    }
+
+    pub(super) async fn create(&mut self, rows: &[(Uuid, &NewRow)]) -> Result<()> {
+        let slug = &self.tenant.slug;
+        for chunk in rows.chunks(CHUNK) {
+            let mut new_members = Vec::with_capacity(chunk.len());
+            let mut activations = Vec::new();
+            for (id, new) in chunk {
+                let (hash, uses_default, must_change) = match &new.password {
+                    PasswordPlan::Hash(hash) => (Some(hash.clone()), false, true),
+                    PasswordPlan::TenantDefault => (None, true, true),
+                    PasswordPlan::None => (None, false, false),
+                };
+                let mut member =
+                    write::new_member(slug, new.login.clone(), new.first_name.clone(), new.last_name.clone());
+                member.id = *id;
+                member.email = new.email.clone();
+                member.secondary_email = new.secondary_email.clone();
+                member.phone = new.phone.clone();
+                member.locale = new.locale.clone();
+                member.origin = Origin::Import.as_str().to_owned();
+                member.origin_import_id = Some(self.job);
+                member.password_hash = hash;
+                member.uses_default_password = uses_default;
+                member.must_change_password = must_change;
+                (member.created_at, member.updated_at) = (self.now, self.now);
+                if !new.active {
+                    member.status = Status::Deactivated.as_str().to_owned();
+                    member.deactivated_at = Some(self.now);
+                }
+                if new.invite && new.active && member.email.is_some() {
+                    activations.push(member.clone());
+                }
+                new_members.push(NewMemberRow {
+                    member,
+                    roles: new.roles.iter().map(|r| (r.clone(), None)).collect(),
+                    groups: self.groups_named(&new.groups),
+                });
+            }
+            write::insert_members(self.txn, self.tenant, new_members).await?;
+            let invitations: Vec<invitations::Model> = activations
+                .iter()
+                .map(|m| {
+                    let mut inv = new_invitation(
+                        self.tenant,
+                        ACTIVATION,
+                        m.email.as_deref().unwrap_or_default(),
+                        Some(m),
+                        &[],
+                        &[],
+                        None,
+                        None,
+                        self.actor,
+                    );
+                    inv.import_job_id = Some(self.job);
+                    inv
+                })
+                .collect();
+            store_invitations(self.txn, slug, Some(self.actor), &invitations, &[]).await?;
+            self.advance(chunk.len());
+        }
+        Ok(())
+    }
+
+    pub(super) async fn edit(&mut self, edits: &[(&members::Model, &Edit)]) -> Result<()> {
+        let slug = self.tenant.slug.clone();
+        for chunk in edits.chunks(CHUNK) {
+            let mut status_only: HashMap<bool, Vec<Uuid>> = HashMap::new();
+            let mut links_only = Vec::new();
+            let (mut closed, mut credentials_changed) = (Vec::new(), Vec::new());
+            let mut role_removals: HashMap<String, Vec<Uuid>> = HashMap::new();
+            let mut role_additions = Vec::new();
+            let mut group_removals: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+            let mut memberships = Vec::new();
+            let mut saved = Vec::new();
+            for (current, edit) in chunk {
+                let row_untouched = edit.fields.is_empty() && !edit.set_password;
+                if let (true, Some((_, active))) = (row_untouched, edit.active) {
+                    status_only.entry(active).or_default().push(current.id);
+                } else if row_untouched {
+                    links_only.push(current.id);
+                } else {
+                    let mut member = (*current).clone();
+                    for change in &edit.fields {
+                        set_from_file(&mut member, change.field, change.after.clone());
+                    }
+                    if let (true, Some(hash)) = (edit.set_password, &edit.password_hash) {
+                        member.password_hash = Some(hash.clone());
+                        member.uses_default_password = false;
+                        member.must_change_password = true;
+                    }
+                    if let Some((_, active)) = edit.active {
+                        set_active(&mut member, active, self.now);
+                    }
+                    saved.push((*current, member));
+                }
+                if edit.active.is_some_and(|(_, active)| !active) {
+                    self.deactivated.push(current.id);
+                    closed.push(current.id);
+                } else if edit.set_password || edit.fields.iter().any(|f| f.field == ProfileField::Email) {
+                    credentials_changed.push(current.id);
+                }
+                if let Some((before, after)) = &edit.roles {
+                    for role in before.iter().filter(|r| !after.contains(r)) {
+                        role_removals.entry(role.clone()).or_default().push(current.id);
+                    }
+                    for role in after.iter().filter(|r| !before.contains(r)) {
+                        role_additions.push(role_row(&slug, current.id, role, self.now));
+                    }
+                }
+                if let Some((before, after)) = &edit.groups {
+                    let after = self.groups_named(after);
+                    for group in before.iter().filter(|g| !after.contains(g)) {
+                        group_removals.entry(*group).or_default().push(current.id);
+                    }
+                    for group in after.iter().filter(|g| !before.contains(g)) {
+                        memberships.push(write::membership_of(&slug, current.id, *group, self.now));
+                    }
+                }
+            }
+            write::save_members(self.txn, saved).await?;
+            for (active, ids) in status_only {
+                write::set_status(self.txn, &ids, Status::of(active), self.now).await?;
+            }
+            // Roles and groups alone do not go through the member row: bump the version
+            // of those members so that undo and later previews see the change.
+            write::bump_versions(self.txn, &links_only, self.now).await?;
+            for (role, ids) in role_removals {
+                role_assignments::Entity::delete_many()
+                    .filter(role_assignments::Column::Tenant.eq(&slug))
+                    .filter(role_assignments::Column::Role.eq(role))
+                    .filter(role_assignments::Column::GroupId.is_null())
+                    .filter(role_assignments::Column::MemberId.is_in(ids))
+                    .exec(self.txn)
+                    .await?;
+            }
+            insert_all(self.txn, role_additions).await?;
+            for (group, ids) in group_removals {
+                group_members::Entity::delete_many()
+                    .filter(group_members::Column::GroupId.eq(group))
+                    .filter(group_members::Column::MemberId.is_in(ids))
+                    .exec(self.txn)
+                    .await?;
+            }
+            write::add_to_groups(self.txn, memberships).await?;
+            links_voided_by(self.txn, &slug, &closed, AccountChange::Closed).await?;
+            links_voided_by(self.txn, &slug, &credentials_changed, AccountChange::PasswordOrEmail).await?;
+            self.advance(chunk.len());
+        }
+        Ok(())
+    }
+
+    pub(super) async fn invite(&mut self, rows: &[&InviteRow], message: Option<&str>) -> Result<()> {
+        let slug = self.tenant.slug.clone();
+        for chunk in rows.chunks(CHUNK) {
+            let keys: Vec<String> = chunk.iter().map(|r| email::key(&r.email)).collect();
+            let pending: HashMap<String, invitations::Model> = invitations::Entity::find()
+                .filter(invitations::Column::Tenant.eq(&slug))
+                .filter(invitations::Column::Status.eq(PENDING))
+                .filter(invitations::Column::EmailKey.is_in(keys))
+                .all(self.txn)
+                .await?
+                .into_iter()
+                .map(|inv| (inv.email_key.clone(), inv))
+                .collect();
+            let (mut created, mut renewed) = (Vec::new(), Vec::new());
+            for row in chunk {
+                let groups = self.groups_named(&row.groups);
+                let mut inv = match pending.get(&email::key(&row.email)) {
+                    Some(inv) => {
+                        let inv = refreshed(
+                            self.tenant,
+                            inv.clone(),
+                            &row.roles,
+                            &groups,
+                            Some(&row.locale),
+                            message,
+                            self.actor,
+                        );
+                        renewed.push(inv);
+                        continue;
+                    }
+                    None => new_invitation(
+                        self.tenant,
+                        JOIN,
+                        &row.email,
+                        None,
+                        &row.roles,
+                        &groups,
+                        Some(&row.locale),
+                        message,
+                        self.actor,
+                    ),
+                };
+                inv.first_name = row.first_name.clone();
+                inv.last_name = row.last_name.clone();
+                inv.import_job_id = Some(self.job);
+                created.push(inv);
+            }
+            store_invitations(self.txn, &slug, Some(self.actor), &created, &renewed).await?;
+            self.advance(chunk.len());
+        }
+        Ok(())
+    }
+
+    pub(super) async fn join_groups(&mut self, additions: &[(Uuid, Vec<Uuid>)]) -> Result<()> {
+        let rows: Vec<group_members::ActiveModel> = additions
+            .iter()
+            .flat_map(|(member, groups)| {
+                groups
+                    .iter()
+                    .map(|g| write::membership_of(&self.tenant.slug, *member, *g, self.now))
+            })
+            .collect();
+        write::add_to_groups(self.txn, rows).await?;
+        self.advance(additions.len());
+        Ok(())
+    }
+}
+
+/// Sets a profile field to a value of the organization's file: a second address given
+/// there counts at once.
+pub(in crate::imports) fn set_from_file(member: &mut members::Model, field: ProfileField, value: Option<String>) {
+    field.set(member, value);
+    if field == ProfileField::SecondaryEmail {
+        member.secondary_email_verified = true;
+    }
+}
+
+/// Sets a member row's status, and when it was deactivated.
+pub(in crate::imports) fn set_active(member: &mut members::Model, active: bool, now: DateTime<Utc>) {
+    member.status = Status::of(active).as_str().to_owned();
+    member.deactivated_at = (!active).then_some(now);
+}
+
+fn role_row(tenant: &str, member: Uuid, role: &str, now: DateTime<Utc>) -> role_assignments::ActiveModel {
+    role_assignments::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant: Set(tenant.to_owned()),
+        member_id: Set(member),
+        role: Set(role.to_owned()),
+        group_id: Set(None),
+        created_at: Set(now),
+    }
+}
+
+async fn insert_all<C, A>(conn: &C, rows: Vec<A>) -> Result<()>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+{
+    for chunk in rows.chunks(CHUNK) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
