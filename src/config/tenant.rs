@@ -22,6 +22,7 @@ use url::Url;
 use super::duration::RateLimit;
 use super::role::Role;
 use super::{from_figment, note_env_sources, ConfigError, EnvOverrides};
+use crate::values::tenant_slug;
 
 /// Fields an import column can fill (the keys allowed in `[import.aliases]`).
 pub const IMPORT_FIELDS: &[&str] = &[
@@ -307,7 +308,9 @@ pub(super) fn read_tenant_file(path: &Path) -> Result<String, Vec<ConfigError>> 
 
 /// The slug a tenant file stands for: its stem, when that is a valid slug.
 pub(super) fn slug_of(path: &Path) -> Option<&str> {
-    path.file_stem().and_then(|s| s.to_str()).filter(|s| valid_slug(s))
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| tenant_slug::is_valid(s))
 }
 
 /// `ROSTER_TENANTS__<SLUG>__`: the prefix of the variables overriding a tenant's keys.
@@ -338,13 +341,4 @@ pub(super) fn load_tenant_text(path: &Path, text: &str, env: EnvOverrides) -> Re
         note_env_sources(&figment, &prefix, &mut errors);
         errors
     })
-}
-
-/// `^[a-z0-9][a-z0-9-]{0,62}$`
-fn valid_slug(slug: &str) -> bool {
-    (1..=63).contains(&slug.len())
-        && !slug.starts_with('-')
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }

@@ -29,7 +29,8 @@ use crate::error::{Error, FieldError, Result};
 use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations};
 use crate::invitations::{settle_for_members, ACTIVATION, JOIN, PENDING};
 use crate::members::create::{held_addresses, lock_addresses, sort_key};
-use crate::members::{email, search, Origin, STATUS_ACTIVE, STATUS_DEACTIVATED};
+use crate::members::{search, Origin, STATUS_ACTIVE, STATUS_DEACTIVATED};
+use crate::values::email;
 use entity::{
     group_members, groups, import_changes, import_jobs, invitations, member_emails, member_search_tokens, members,
     role_assignments,

@@ -19,7 +19,8 @@ use super::row::{read_row, Layout, RowInput};
 use super::{ChangeKind, Mode, Options, Summary};
 use crate::auth::permissions::Grants;
 use crate::config::Tenant;
-use crate::members::{email, login, STATUS_ACTIVE};
+use crate::members::STATUS_ACTIVE;
+use crate::values::{email, login};
 use entity::{group_members, groups, members, role_assignments};
 
 /// Shown instead of a password in before/after values.

@@ -22,12 +22,12 @@ use super::running::{lapsed, lease_from_now};
 use super::sheet::{self, Limits};
 use super::{report, ColumnUse, Defaults, JobStatus, Mode, Options};
 use crate::app::App;
-use crate::auth::password;
 use crate::auth::permissions::require;
 use crate::auth::Caller;
 use crate::config::Permission;
 use crate::error::{Error, FieldError, Result};
 use crate::invitations::MAX_MESSAGE;
+use crate::values::password;
 use entity::{groups, import_changes, import_jobs, import_row_errors, members};
 
 /// `StartImportInput`, read.

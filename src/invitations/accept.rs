@@ -10,12 +10,13 @@ use super::link::is_expired;
 use super::{tokens, ACCEPTED, ACTIVATION, PENDING};
 use crate::app::App;
 use crate::audit;
-use crate::auth::{open_session, password, token_attempts, OpenedSession, Visitor};
+use crate::auth::{open_session, token_attempts, OpenedSession, Visitor};
 use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
 use crate::members::create::{insert, lock_addresses, NewMember, PasswordChoice};
 use crate::members::fields::Checks;
 use crate::members::{self, Origin, STATUS_ACTIVE};
+use crate::values::password;
 use entity::{groups, invitations, role_assignments};
 
 /// `AcceptInvitationInput`.

@@ -22,7 +22,8 @@ use crate::mail::outbox::{self, Mail};
 use crate::members::create::lock_addresses;
 use crate::members::filter::scope_condition;
 use crate::members::manage::existing_groups;
-use crate::members::{email, Selection, STATUS_ACTIVE};
+use crate::members::{Selection, STATUS_ACTIVE};
+use crate::values::email;
 use entity::{audit_log, invitations, member_emails, members};
 
 /// Most addresses in one call.

@@ -17,7 +17,7 @@ use super::{tokens, ACCEPTED, JOIN, PENDING};
 use crate::audit;
 use crate::error::Result;
 use crate::members::create::held_addresses;
-use crate::members::email;
+use crate::values::email;
 use entity::{groups, invitations, members};
 
 /// Settles the pending JOIN invitations of the addresses these members now hold

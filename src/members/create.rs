@@ -9,9 +9,10 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{email, login, search, Origin, Status};
+use super::{search, Origin, Status};
 use crate::config::Tenant;
 use crate::error::{Error, FieldError, Result};
+use crate::values::{email, login};
 use entity::{group_members, member_emails, members, role_assignments, roster_meta};
 
 /// How a new member signs in.
@@ -158,7 +159,7 @@ pub async fn choose_login<C: ConnectionTrait>(
                 .filter(|l| !l.is_empty())
         })
         .unwrap_or_else(|| "member".to_owned());
-    login::next_free(conn, &tenant.slug, &base).await
+    super::login::next_free(conn, &tenant.slug, &base).await
 }
 
 /// Folded "last first", the order of lists by name.

@@ -2,7 +2,6 @@
 
 mod admin;
 pub mod create;
-pub mod email;
 pub mod erase;
 pub mod fields;
 pub mod filter;

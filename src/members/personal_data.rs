@@ -7,14 +7,15 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::create::held_addresses;
+use super::display_name;
 use super::manage::member_in_scope;
-use super::{display_name, email};
 use crate::app::App;
 use crate::auth::permissions::require;
 use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::downloads::{self, File, Link};
 use crate::error::Result;
+use crate::values::email;
 use entity::{audit_log, group_members, groups, import_changes, import_jobs, invitations, members, role_assignments};
 
 /// The content type of the file.
