@@ -26,7 +26,7 @@ use crate::auth::permissions::require;
 use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::error::{Error, FieldError, Result};
-use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations};
+use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations, InvitationTerms};
 use crate::invitations::{settle_for_members, ACTIVATION, JOIN, PENDING};
 use crate::members::create::{held_addresses, lock_addresses, sort_key};
 use crate::members::{search, Origin, STATUS_ACTIVE, STATUS_DEACTIVATED};
@@ -575,10 +575,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                         ACTIVATION,
                         m.email.as_deref().unwrap_or_default(),
                         Some(m),
-                        &[],
-                        &[],
-                        None,
-                        None,
+                        InvitationTerms::default(),
                         self.actor,
                     );
                     inv.import_job_id = Some(self.job);
@@ -712,31 +709,18 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             let (mut created, mut renewed) = (Vec::new(), Vec::new());
             for row in chunk {
                 let groups = self.groups_named(&row.groups);
+                let terms = InvitationTerms {
+                    roles: &row.roles,
+                    group_ids: &groups,
+                    locale: Some(&row.locale),
+                    message,
+                };
                 let mut inv = match pending.get(&email::key(&row.email)) {
                     Some(inv) => {
-                        let inv = refreshed(
-                            self.tenant,
-                            inv.clone(),
-                            &row.roles,
-                            &groups,
-                            Some(&row.locale),
-                            message,
-                            self.actor,
-                        );
-                        renewed.push(inv);
+                        renewed.push(refreshed(self.tenant, inv.clone(), terms, self.actor));
                         continue;
                     }
-                    None => new_invitation(
-                        self.tenant,
-                        JOIN,
-                        &row.email,
-                        None,
-                        &row.roles,
-                        &groups,
-                        Some(&row.locale),
-                        message,
-                        self.actor,
-                    ),
+                    None => new_invitation(self.tenant, JOIN, &row.email, None, terms, self.actor),
                 };
                 inv.first_name = row.first_name.clone();
                 inv.last_name = row.last_name.clone();

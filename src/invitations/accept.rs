@@ -90,7 +90,13 @@ async fn accept_once(
                 let member = if inv.kind == ACTIVATION {
                     activate(txn, &slug, &inv, hash).await?
                 } else {
-                    join(txn, &tenant, &inv, first, last, locale, hash).await?
+                    let newcomer = Newcomer {
+                        first_name: first,
+                        last_name: last,
+                        locale,
+                        password_hash: hash,
+                    };
+                    join(txn, &tenant, &inv, newcomer).await?
                 };
                 invitations::Entity::update_many()
                     .col_expr(invitations::Column::MemberId, Expr::value(Some(member.id)))
@@ -141,15 +147,23 @@ async fn activate<C: sea_orm::ConnectionTrait>(
     Ok(active.update(conn).await?)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The person accepting a JOIN invitation, as the acceptance form checked them.
+struct Newcomer {
+    first_name: String,
+    last_name: String,
+    /// None: the invitation's locale.
+    locale: Option<String>,
+    /// The argon2id PHC string of the password they chose.
+    password_hash: String,
+}
+
+/// Creates the member a JOIN invitation brings in, with the roles its inviter may still
+/// grant and the groups that still exist.
 async fn join<C: sea_orm::ConnectionTrait>(
     conn: &C,
     tenant: &crate::config::Tenant,
     inv: &invitations::Model,
-    first: String,
-    last: String,
-    locale: Option<String>,
-    hash: String,
+    newcomer: Newcomer,
 ) -> Result<entity::members::Model> {
     if members::find_by_identifier(conn, &tenant.slug, &inv.email)
         .await?
@@ -176,11 +190,11 @@ async fn join<C: sea_orm::ConnectionTrait>(
             .all(conn)
             .await?
     };
-    let mut new = NewMember::named(&first, &last, Origin::Invitation);
+    let mut new = NewMember::named(&newcomer.first_name, &newcomer.last_name, Origin::Invitation);
     new.email = Some(inv.email.clone());
     new.email_verified = true;
-    new.locale = locale.or(Some(inv.locale.clone()));
-    new.password = PasswordChoice::Hash(hash);
+    new.locale = newcomer.locale.or(Some(inv.locale.clone()));
+    new.password = PasswordChoice::Hash(newcomer.password_hash);
     new.origin_import_id = inv.import_job_id;
     new.roles = roles
         .into_iter()
