@@ -76,7 +76,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The member's id.
+    /// The id of the signed-in member this caller acts as.
     pub fn member_id(&self) -> Uuid {
         self.member.id
     }

@@ -127,7 +127,7 @@ pub struct Accounts {
     pub session_absolute: Duration,
 }
 
-/// `[invitations]`.
+/// `[invitations]`: how long a link works and when reminders go out.
 #[derive(Debug, Clone)]
 pub struct InvitationSettings {
     /// How long an invitation link works.
@@ -136,7 +136,8 @@ pub struct InvitationSettings {
     pub reminders: Vec<Duration>,
 }
 
-/// `[rate_limits]`.
+/// `[rate_limits]`: how many sign-ins, reset requests and registrations are allowed per
+/// account or client IP in a window.
 #[derive(Debug, Clone)]
 pub struct RateLimits {
     /// Failed sign-ins per account.
@@ -150,7 +151,7 @@ pub struct RateLimits {
     pub register_per_ip: RateLimit,
 }
 
-/// `[import]`.
+/// `[import]`: what a SYNC may deactivate, the undo window, extra column names.
 #[derive(Debug, Clone)]
 pub struct ImportSettings {
     /// A SYNC deactivating more than this share of active members needs confirmation.
@@ -163,7 +164,7 @@ pub struct ImportSettings {
     pub aliases: IndexMap<String, Vec<String>>,
 }
 
-/// `[bootstrap]`.
+/// `[bootstrap]`: the admin created at first start, unless a member has the address.
 #[derive(Debug, Clone, Default)]
 pub struct Bootstrap {
     /// Created at first start with the admin role.
@@ -196,21 +197,21 @@ pub struct Tenant {
     /// Where replies go: the Reply-To of its emails (but invitations carrying the
     /// inviter's personal message, which reply to the inviter).
     pub contact_email: Option<Address>,
-    /// `[api]`.
+    /// `[api]`: which browser origins may call the API.
     pub api: Api,
-    /// `[privacy]`.
+    /// `[privacy]`: self-erasure and how long data is kept.
     pub privacy: Privacy,
-    /// `[accounts]`.
+    /// `[accounts]`: passwords, logins and sessions.
     pub accounts: Accounts,
-    /// `[invitations]`.
+    /// `[invitations]`: link lifetime and reminders.
     pub invitations: InvitationSettings,
-    /// `[rate_limits]`.
+    /// `[rate_limits]`: sign-in, reset and registration limits.
     pub rate_limits: RateLimits,
     /// Roles by key, in file order.
     pub roles: IndexMap<String, Role>,
-    /// `[import]`.
+    /// `[import]`: SYNC's limits, the undo window, column aliases.
     pub import: ImportSettings,
-    /// `[bootstrap]`.
+    /// `[bootstrap]`: the admin created at first start.
     pub bootstrap: Bootstrap,
     /// `tenants/<slug>/templates/` when it exists (email template overrides).
     pub templates_dir: Option<PathBuf>,

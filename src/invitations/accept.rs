@@ -19,7 +19,8 @@ use crate::members::{self, Origin, STATUS_ACTIVE};
 use crate::values::password;
 use entity::{groups, invitations, role_assignments};
 
-/// `AcceptInvitationInput`.
+/// What a person sends to accept an invitation: its token, their names (when absent,
+/// the invitation's), the password they choose, their language.
 #[derive(Debug, Clone, Default)]
 pub struct Acceptance {
     pub token: String,

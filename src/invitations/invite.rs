@@ -46,7 +46,8 @@ pub enum SkipReason {
     DeactivatedMember,
 }
 
-/// `InviteResult`.
+/// What inviting did: the invitations written (new and refreshed), the members who were
+/// added to the groups instead, and the addresses skipped with why.
 #[derive(Debug, Default)]
 pub struct InviteOutcome {
     pub invitations: Vec<invitations::Model>,

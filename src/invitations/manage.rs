@@ -20,7 +20,8 @@ use crate::mail::compose::link;
 use crate::members::search;
 use entity::invitations;
 
-/// `InvitationFilter`.
+/// Which invitations to list: by status (a pending one past its expiry counts as expired),
+/// by kind, and by a piece of the address or name.
 #[derive(Debug, Clone, Default)]
 pub struct InvitationFilter {
     pub status: Option<String>,

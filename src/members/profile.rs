@@ -27,7 +27,7 @@ pub struct ProfileChange {
     pub locale: Option<String>,
 }
 
-/// `RegisterInput`.
+/// What a person signing up on an OPEN tenant sends.
 #[derive(Debug, Clone)]
 pub struct Registering {
     pub email: String,
