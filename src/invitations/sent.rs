@@ -1,4 +1,5 @@
-//! Admin side of invitations: list, read, resend, revoke, hand out a link.
+//! Invitations once sent, as their managers (invitations.manage) see them: list, read,
+//! resend, revoke, hand out a link.
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
