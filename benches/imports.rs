@@ -302,7 +302,7 @@ async fn passwords(rows: usize) {
 fn one_thread_rate() -> f64 {
     let started = Instant::now();
     for n in 0..50 {
-        roster::auth::password::hash_blocking(&format!("secret-password-{n}"));
+        roster::values::password::hash_blocking(&format!("secret-password-{n}"));
     }
     50.0 / started.elapsed().as_secs_f64()
 }

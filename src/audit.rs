@@ -61,7 +61,7 @@ pub async fn record_many<C: ConnectionTrait>(
     Ok(())
 }
 
-/// `AuditFilter`.
+/// Which audit entries to list; every field given narrows the list, none lists them all.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     /// Exact action, or a prefix ending in `*` (`member.*`).

@@ -31,7 +31,8 @@ pub struct File {
     pub bytes: Vec<u8>,
 }
 
-/// `Download`.
+/// A signed link to a file (GraphQL `Download`): where to GET it, under which name and
+/// type, and until when it works.
 #[derive(Debug, Clone)]
 pub struct Link {
     pub url: String,

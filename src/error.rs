@@ -143,54 +143,78 @@ impl From<GraphqlError> for async_graphql::Error {
 
 impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
-        use sea_orm::DbErr;
-        match &err {
-            DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => Error::ServiceUnavailable(err.to_string()),
-            _ if matches!(contention(&err), Some(Contention::Busy)) => Error::ServiceUnavailable(err.to_string()),
-            _ if matches!(contention(&err), Some(Contention::Conflict)) => Error::Conflict(
+        match failure_of(&err) {
+            DbFailure::Unreachable | DbFailure::Busy => Error::ServiceUnavailable(err.to_string()),
+            DbFailure::LostRace => Error::Conflict(
                 "Someone else changed the same records at the same moment: look again and retry.".into(),
             ),
-            _ => {
-                // sqlx reports a dropped server as an I/O or pool error inside Exec/Query.
-                let text = err.to_string();
-                if text.contains("pool timed out")
-                    || text.contains("Connection refused")
-                    || text.contains("connection closed")
-                    || text.contains("broken pipe")
-                {
-                    Error::ServiceUnavailable(text)
-                } else {
-                    Error::Internal(text)
-                }
-            }
+            DbFailure::Other => Error::Internal(err.to_string()),
         }
     }
 }
 
-/// How two writers got in each other's way, told from the database's error code.
+/// What went wrong with a database call, told from the error's kind and the database's
+/// code, never from its text (which changes with the driver, the server and the OS).
 #[derive(Debug, PartialEq, Eq)]
-enum Contention {
+enum DbFailure {
+    /// No connection to the server: refused, dropped, or none free in the pool in time.
+    Unreachable,
     /// The lock was still held when the wait ran out: try again later.
     Busy,
     /// This transaction lost a race to another one's write: what it read is stale.
-    Conflict,
+    LostRace,
+    /// A bug or an unexpected state.
+    Other,
 }
 
-fn contention(err: &sea_orm::DbErr) -> Option<Contention> {
+fn failure_of(err: &sea_orm::DbErr) -> DbFailure {
     use sea_orm::{DbErr, RuntimeErr};
-    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx))) = err else {
-        return None;
-    };
-    let code = sqlx.as_database_error()?.code()?;
-    match code.as_ref() {
+    match err {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => DbFailure::Unreachable,
+        // sqlx reports a dropped server as an I/O or pool error inside Exec/Query.
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => sqlx_failure(sqlx),
+        _ => DbFailure::Other,
+    }
+}
+
+fn sqlx_failure(err: &sea_orm::sqlx::Error) -> DbFailure {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Tls(_) => DbFailure::Unreachable,
+        Sqlx::Io(io) if connection_lost(io.kind()) => DbFailure::Unreachable,
+        Sqlx::Database(db) => db.code().map_or(DbFailure::Other, |code| code_failure(&code)),
+        _ => DbFailure::Other,
+    }
+}
+
+/// I/O errors that mean the connection to the server is gone or never came.
+fn connection_lost(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        kind,
+        ErrorKind::ConnectionRefused
+            | ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::NotConnected
+            | ErrorKind::BrokenPipe
+            | ErrorKind::UnexpectedEof
+            | ErrorKind::TimedOut
+    )
+}
+
+fn code_failure(code: &str) -> DbFailure {
+    match code {
         // SQLite, extended codes: BUSY_SNAPSHOT (a reader that became a writer after
         // another write) is a lost race; BUSY / LOCKED are the busy timeout running out.
-        "517" => Some(Contention::Conflict),
-        c if c.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)) => Some(Contention::Busy),
+        "517" => DbFailure::LostRace,
+        c if c.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)) => DbFailure::Busy,
         // PostgreSQL: serialization failure, deadlock; lock not available.
-        "40001" | "40P01" => Some(Contention::Conflict),
-        "55P03" => Some(Contention::Busy),
-        _ => None,
+        "40001" | "40P01" => DbFailure::LostRace,
+        "55P03" => DbFailure::Busy,
+        // PostgreSQL: connection exceptions (class 08); the server shutting down or starting.
+        c if c.starts_with("08") => DbFailure::Unreachable,
+        "57P01" | "57P02" | "57P03" => DbFailure::Unreachable,
+        _ => DbFailure::Other,
     }
 }
 
@@ -244,5 +268,120 @@ mod tests {
         .to_graphql();
         let ext = err.extensions.expect("extensions");
         assert_eq!(ext.get("retryAfterSeconds"), Some(&async_graphql::Value::from(42u64)));
+    }
+
+    /// A database's refusal carrying only a code, as sqlx hands it over.
+    #[derive(Debug)]
+    struct Refusal(&'static str);
+
+    impl std::fmt::Display for Refusal {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "refused with code {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Refusal {}
+
+    impl sea_orm::sqlx::error::DatabaseError for Refusal {
+        fn message(&self) -> &str {
+            "refused"
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sea_orm::sqlx::error::ErrorKind {
+            sea_orm::sqlx::error::ErrorKind::Other
+        }
+    }
+
+    /// The code of the domain error a failed statement becomes.
+    fn code_of(sqlx: sea_orm::sqlx::Error) -> &'static str {
+        Error::from(sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(sqlx))).code()
+    }
+
+    fn io(kind: std::io::ErrorKind) -> sea_orm::sqlx::Error {
+        sea_orm::sqlx::Error::Io(std::io::Error::new(kind, "os says no"))
+    }
+
+    fn refused(code: &'static str) -> sea_orm::sqlx::Error {
+        sea_orm::sqlx::Error::Database(Box::new(Refusal(code)))
+    }
+
+    #[test]
+    fn a_pool_without_connections_is_unavailable() {
+        use sea_orm::sqlx::Error as Sqlx;
+        assert_eq!(code_of(Sqlx::PoolTimedOut), "SERVICE_UNAVAILABLE");
+        assert_eq!(code_of(Sqlx::PoolClosed), "SERVICE_UNAVAILABLE");
+        let query = Error::from(sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(
+            Sqlx::PoolTimedOut,
+        )));
+        assert_eq!(query.code(), "SERVICE_UNAVAILABLE");
+        let acquire = Error::from(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::Timeout,
+        ));
+        assert_eq!(acquire.code(), "SERVICE_UNAVAILABLE");
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_whatever_the_os_calls_it() {
+        use std::io::ErrorKind;
+        for kind in [
+            ErrorKind::ConnectionRefused,
+            ErrorKind::ConnectionReset,
+            ErrorKind::ConnectionAborted,
+            ErrorKind::NotConnected,
+            ErrorKind::BrokenPipe,
+            ErrorKind::UnexpectedEof,
+            ErrorKind::TimedOut,
+        ] {
+            assert_eq!(code_of(io(kind)), "SERVICE_UNAVAILABLE", "{kind:?}");
+        }
+        assert_eq!(code_of(io(ErrorKind::PermissionDenied)), "INTERNAL");
+    }
+
+    #[test]
+    fn a_failed_tls_handshake_is_unavailable() {
+        assert_eq!(
+            code_of(sea_orm::sqlx::Error::Tls("bad certificate".into())),
+            "SERVICE_UNAVAILABLE"
+        );
+    }
+
+    #[test]
+    fn database_codes_tell_busy_from_lost_races() {
+        // SQLite: BUSY, LOCKED, BUSY_RECOVERY; BUSY_SNAPSHOT.
+        for busy in ["5", "6", "261"] {
+            assert_eq!(code_of(refused(busy)), "SERVICE_UNAVAILABLE", "{busy}");
+        }
+        assert_eq!(code_of(refused("517")), "CONFLICT");
+        // PostgreSQL: lock not available; serialization failure, deadlock.
+        assert_eq!(code_of(refused("55P03")), "SERVICE_UNAVAILABLE");
+        assert_eq!(code_of(refused("40001")), "CONFLICT");
+        assert_eq!(code_of(refused("40P01")), "CONFLICT");
+    }
+
+    #[test]
+    fn a_server_going_away_is_unavailable() {
+        for code in ["08006", "08001", "57P01", "57P03"] {
+            assert_eq!(code_of(refused(code)), "SERVICE_UNAVAILABLE", "{code}");
+        }
+    }
+
+    #[test]
+    fn other_database_failures_are_internal() {
+        // SQLite UNIQUE constraint, PostgreSQL unique violation: a bug by the time they get here.
+        assert_eq!(code_of(refused("2067")), "INTERNAL");
+        assert_eq!(code_of(refused("23505")), "INTERNAL");
+        assert_eq!(code_of(sea_orm::sqlx::Error::RowNotFound), "INTERNAL");
+        assert_eq!(Error::from(sea_orm::DbErr::Custom("odd".into())).code(), "INTERNAL");
     }
 }

@@ -24,3 +24,4 @@ pub mod pages;
 pub mod server;
 pub mod store;
 pub mod tls;
+pub mod values;

@@ -14,13 +14,14 @@ use self::tokens::Purpose;
 use crate::app::App;
 use crate::audit;
 use crate::auth::token::hash_token;
-use crate::auth::{open_session, password, rate_limit, token_attempts, Caller, OpenedSession, Visitor};
+use crate::auth::{open_session, rate_limit, token_attempts, Caller, OpenedSession, Visitor};
 use crate::config::Permission;
 use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
 use crate::members::create::{check_emails_free, lock_addresses};
 use crate::members::fields::Checks;
-use crate::members::{self, find, find_by_identifier, write, STATUS_ACTIVE};
+use crate::members::{find, find_by_identifier, write, STATUS_ACTIVE};
+use crate::values::{email, password};
 use entity::members as member;
 
 fn locale_of(member: &member::Model, visitor_default: &str) -> String {
@@ -187,7 +188,7 @@ pub async fn request_email_change(app: &App, caller: &Caller, new_email: &str, c
     }
     checks.finish()?;
     let address = address.expect("checked above");
-    if member.email.as_deref().map(members::email::key) == Some(members::email::key(&address)) {
+    if member.email.as_deref().map(email::key) == Some(email::key(&address)) {
         return Err(Error::invalid("newEmail", "this is already your address"));
     }
     check_emails_free(
@@ -270,8 +271,8 @@ async fn confirm_email_change_once(
         .ok_or(Error::TokenInvalid)?;
     if kind == ConfirmedAddress::Second {
         // The link proves the claim it was sent for, while it is still the member's claim.
-        let claimed = member.secondary_email.as_deref().map(members::email::key);
-        if claimed != Some(members::email::key(&address)) || member.secondary_email_verified {
+        let claimed = member.secondary_email.as_deref().map(email::key);
+        if claimed != Some(email::key(&address)) || member.secondary_email_verified {
             return Err(Error::TokenInvalid);
         }
     }

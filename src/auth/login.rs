@@ -2,19 +2,20 @@
 //! the same answer and the same cost for an unknown identifier and a wrong password.
 
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::password;
 use super::rate_limit::{self, Attempt};
-use super::token::hash_token;
+use super::token::{hash_token, OpaqueToken};
 use super::{open_session, Visitor};
 use crate::app::App;
 use crate::audit;
 use crate::config::{RateLimit, Tenant};
 use crate::error::{Error, Result};
 use crate::members;
+use crate::values::password;
 
 /// A successful sign-in.
 #[derive(Debug, Clone)]
@@ -43,7 +44,7 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
     let limits = LoginLimits::new(&tenant.slug, &account, visitor.client_ip);
     let attempt = rate_limit::reserve(app, &limits.of(tenant)).await?;
 
-    let checked = password::verify_member(tenant, member.as_ref(), password).await?;
+    let checked = verify_member(tenant, member.as_ref(), password).await?;
     let member = match (member, checked.is_right()) {
         (Some(member), true) => member,
         (member, _) => {
@@ -137,4 +138,35 @@ impl LoginLimits {
     async fn forget_account(&self, app: &App) -> Result<()> {
         Ok(app.limiter.clear(&self.account_key).await?)
     }
+}
+
+/// Checks a password against a member's own hash, or the tenant's default for a member
+/// on it. Always costs one verification — against a dummy hash when there is no member or
+/// no password — so unknown identifiers take as long as wrong passwords.
+pub(crate) async fn verify_member(
+    tenant: &Tenant,
+    member: Option<&entity::members::Model>,
+    password: &str,
+) -> Result<password::Checked> {
+    let stored = member.and_then(|m| {
+        if m.uses_default_password {
+            tenant.accounts.default_password.as_ref().map(|d| d.phc.clone())
+        } else {
+            m.password_hash.clone()
+        }
+    });
+    match stored {
+        Some(phc) => password::check(password.to_owned(), phc).await,
+        None => {
+            password::check(password.to_owned(), dummy_hash().to_owned()).await?;
+            Ok(password::Checked::Wrong)
+        }
+    }
+}
+
+/// A hash of a random password, verified against when the identifier is unknown so that
+/// a wrong identifier costs the same time as a wrong password (no account enumeration).
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| password::hash_blocking(&OpaqueToken::generate().plain))
 }

@@ -2,7 +2,6 @@
 //! `Caller` every domain function takes.
 
 mod login;
-pub mod password;
 pub mod permissions;
 pub mod rate_limit;
 mod session;
@@ -77,7 +76,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The member's id.
+    /// The id of the signed-in member this caller acts as.
     pub fn member_id(&self) -> Uuid {
         self.member.id
     }
@@ -91,7 +90,7 @@ impl Caller {
 
     /// VALIDATION on `currentPassword` unless `password` is the caller's current one.
     pub async fn require_current_password(&self, password: &str) -> Result<()> {
-        if password::verify_member(&self.tenant, Some(&self.member), password)
+        if self::login::verify_member(&self.tenant, Some(&self.member), password)
             .await?
             .is_right()
         {

@@ -9,31 +9,31 @@ use indexmap::IndexMap;
 /// A permission of DESIGN.md "Tenants"; `*` in a file grants them all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Permission {
-    /// `members.read`
+    /// `members.read`: list, search and open members (a group-scoped grant: those of its groups).
     MembersRead,
-    /// `members.create`
+    /// `members.create`: create members one at a time.
     MembersCreate,
-    /// `members.update`
+    /// `members.update`: change members' fields, send them a password reset.
     MembersUpdate,
-    /// `members.deactivate`
+    /// `members.deactivate`: deactivate and reactivate members.
     MembersDeactivate,
-    /// `members.merge`
+    /// `members.merge`: merge two records of one person into one.
     MembersMerge,
-    /// `members.export`
+    /// `members.export`: download members as a spreadsheet, or one member's personal data.
     MembersExport,
-    /// `members.erase`
+    /// `members.erase`: erase members' personal data for good.
     MembersErase,
-    /// `roles.assign`
+    /// `roles.assign`: give and take roles, those the holder may hand out.
     RolesAssign,
-    /// `groups.manage`
+    /// `groups.manage`: create, change and delete groups and their membership.
     GroupsManage,
-    /// `invitations.send`
+    /// `invitations.send`: invite people by email, send members their activation.
     InvitationsSend,
-    /// `invitations.manage`
+    /// `invitations.manage`: list, resend and revoke invitations, copy their links.
     InvitationsManage,
-    /// `imports.run`
+    /// `imports.run`: import members from a spreadsheet, apply and undo the import.
     ImportsRun,
-    /// `audit.read`
+    /// `audit.read`: read the audit log.
     AuditRead,
 }
 

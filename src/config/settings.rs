@@ -80,11 +80,11 @@ pub struct Settings {
     pub trust_proxy_headers: bool,
     /// Run the background worker (email delivery, reminders, expiry) in this instance.
     pub run_jobs: bool,
-    /// `[jobs]`.
+    /// `[jobs]`: how often the background worker looks for work, how long a delivery may take.
     pub jobs: JobSettings,
-    /// `[limits]`.
+    /// `[limits]`: sizes of requests, uploads, imports and queries.
     pub limits: Limits,
-    /// `[http]`.
+    /// `[http]`: read deadlines and keep-alive of client connections.
     pub http: HttpSettings,
 }
 

@@ -22,6 +22,7 @@ use url::Url;
 use super::duration::RateLimit;
 use super::role::Role;
 use super::{from_figment, note_env_sources, ConfigError, EnvOverrides};
+use crate::values::tenant_slug;
 
 /// Fields an import column can fill (the keys allowed in `[import.aliases]`).
 pub const IMPORT_FIELDS: &[&str] = &[
@@ -126,7 +127,7 @@ pub struct Accounts {
     pub session_absolute: Duration,
 }
 
-/// `[invitations]`.
+/// `[invitations]`: how long a link works and when reminders go out.
 #[derive(Debug, Clone)]
 pub struct InvitationSettings {
     /// How long an invitation link works.
@@ -135,7 +136,8 @@ pub struct InvitationSettings {
     pub reminders: Vec<Duration>,
 }
 
-/// `[rate_limits]`.
+/// `[rate_limits]`: how many sign-ins, reset requests and registrations are allowed per
+/// account or client IP in a window.
 #[derive(Debug, Clone)]
 pub struct RateLimits {
     /// Failed sign-ins per account.
@@ -149,7 +151,7 @@ pub struct RateLimits {
     pub register_per_ip: RateLimit,
 }
 
-/// `[import]`.
+/// `[import]`: what a SYNC may deactivate, the undo window, extra column names.
 #[derive(Debug, Clone)]
 pub struct ImportSettings {
     /// A SYNC deactivating more than this share of active members needs confirmation.
@@ -162,7 +164,7 @@ pub struct ImportSettings {
     pub aliases: IndexMap<String, Vec<String>>,
 }
 
-/// `[bootstrap]`.
+/// `[bootstrap]`: the admin created at first start, unless a member has the address.
 #[derive(Debug, Clone, Default)]
 pub struct Bootstrap {
     /// Created at first start with the admin role.
@@ -195,21 +197,21 @@ pub struct Tenant {
     /// Where replies go: the Reply-To of its emails (but invitations carrying the
     /// inviter's personal message, which reply to the inviter).
     pub contact_email: Option<Address>,
-    /// `[api]`.
+    /// `[api]`: which browser origins may call the API.
     pub api: Api,
-    /// `[privacy]`.
+    /// `[privacy]`: self-erasure and how long data is kept.
     pub privacy: Privacy,
-    /// `[accounts]`.
+    /// `[accounts]`: passwords, logins and sessions.
     pub accounts: Accounts,
-    /// `[invitations]`.
+    /// `[invitations]`: link lifetime and reminders.
     pub invitations: InvitationSettings,
-    /// `[rate_limits]`.
+    /// `[rate_limits]`: sign-in, reset and registration limits.
     pub rate_limits: RateLimits,
     /// Roles by key, in file order.
     pub roles: IndexMap<String, Role>,
-    /// `[import]`.
+    /// `[import]`: SYNC's limits, the undo window, column aliases.
     pub import: ImportSettings,
-    /// `[bootstrap]`.
+    /// `[bootstrap]`: the admin created at first start.
     pub bootstrap: Bootstrap,
     /// `tenants/<slug>/templates/` when it exists (email template overrides).
     pub templates_dir: Option<PathBuf>,
@@ -307,7 +309,9 @@ pub(super) fn read_tenant_file(path: &Path) -> Result<String, Vec<ConfigError>> 
 
 /// The slug a tenant file stands for: its stem, when that is a valid slug.
 pub(super) fn slug_of(path: &Path) -> Option<&str> {
-    path.file_stem().and_then(|s| s.to_str()).filter(|s| valid_slug(s))
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| tenant_slug::is_valid(s))
 }
 
 /// `ROSTER_TENANTS__<SLUG>__`: the prefix of the variables overriding a tenant's keys.
@@ -338,13 +342,4 @@ pub(super) fn load_tenant_text(path: &Path, text: &str, env: EnvOverrides) -> Re
         note_env_sources(&figment, &prefix, &mut errors);
         errors
     })
-}
-
-/// `^[a-z0-9][a-z0-9-]{0,62}$`
-fn valid_slug(slug: &str) -> bool {
-    (1..=63).contains(&slug.len())
-        && !slug.starts_with('-')
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }

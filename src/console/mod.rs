@@ -311,15 +311,14 @@ impl Visit {
     }
 
     fn render_status(&self, status: StatusCode, template: &str, page: &str, title: &str, extra: Value) -> Response {
-        let base = page_context(
-            &self.app,
-            &self.tenant,
-            self.lang,
-            self.me.as_ref(),
+        let frame = Frame {
+            lang: self.lang,
+            me: self.me.as_ref(),
             title,
             page,
-            self.csrf.field(&self.app.secret_key, &self.tenant.slug),
-        );
+            csrf_field: self.csrf.field(&self.app.secret_key, &self.tenant.slug),
+        };
+        let base = page_context(&self.app, &self.tenant, frame);
         let rendered = environment()
             .get_template(template)
             .and_then(|t| t.render(context! { ..extra, ..base }));
@@ -453,18 +452,30 @@ fn answer(response: async_graphql::Response) -> Result<serde_json::Value, Refusa
     Ok(response.data.into_json().unwrap_or_default())
 }
 
+/// One page as the layout frames it.
+struct Frame<'a> {
+    /// The reader's language: a tag of the console's catalog.
+    lang: &'static str,
+    /// Who is signed in; None on the pages behind emailed links.
+    me: Option<&'a Me>,
+    title: &'a str,
+    /// The navigation entry it belongs to (`members`, `link`, …).
+    page: &'a str,
+    /// The hidden input that carries the CSRF token in its forms.
+    csrf_field: String,
+}
+
 /// What the layout needs on every page: the reader's language and its `t(key, ...)`
 /// and `when(moment)` functions, the tenant, the page, who is signed in and what they
 /// may open, the CSRF field.
-fn page_context(
-    app: &App,
-    tenant: &Tenant,
-    lang: &'static str,
-    me: Option<&Me>,
-    title: &str,
-    page: &str,
-    csrf_field: String,
-) -> Value {
+fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
+    let Frame {
+        lang,
+        me,
+        title,
+        page,
+        csrf_field,
+    } = frame;
     let translate = Value::from_function(move |key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
         let mut args: Vec<(&str, FluentValue<'_>)> = Vec::new();
         let names: Vec<&str> = kwargs.args().collect();
@@ -527,19 +538,34 @@ fn group_digits(n: i64, lang: &str) -> String {
 }
 
 /// A page on the console's layout for someone not signed in (the pages behind emailed
-/// links): `template` extends `layout.html`; `extra` is what it shows.
+/// links).
+pub(crate) struct PublicPage<'a> {
+    /// The reader's language: a tag of the console's catalog.
+    pub lang: &'static str,
+    /// The hidden input that carries the CSRF token in its forms.
+    pub csrf_field: String,
+    /// A template extending `layout.html`.
+    pub template: &'a str,
+    pub title: &'a str,
+}
+
+/// Renders a [`PublicPage`]; `extra` is what its template shows.
 pub(crate) fn render_public(
     app: &App,
     tenant: &Tenant,
-    lang: &'static str,
-    csrf_field: String,
-    template: &str,
-    title: &str,
+    page: PublicPage<'_>,
     extra: Value,
 ) -> Result<String, minijinja::Error> {
-    let base = page_context(app, tenant, lang, None, title, "link", csrf_field);
+    let frame = Frame {
+        lang: page.lang,
+        me: None,
+        title: page.title,
+        page: "link",
+        csrf_field: page.csrf_field,
+    };
+    let base = page_context(app, tenant, frame);
     environment()
-        .get_template(template)
+        .get_template(page.template)
         .and_then(|t| t.render(context! { ..extra, ..base }))
 }
 

@@ -28,7 +28,7 @@ pub const MAX_NAME: usize = 100;
 /// Longest group description.
 pub const MAX_DESCRIPTION: usize = 2_000;
 
-/// `GroupInput`.
+/// A group as an admin writes it: its name, description, and rule when it is a smart group.
 #[derive(Debug, Clone)]
 pub struct GroupInput {
     pub name: String,

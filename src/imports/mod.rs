@@ -25,7 +25,8 @@ pub mod undo;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// `ImportMode`.
+/// What an import does with the file: CREATE adds its rows as members, INVITE invites
+/// them, SYNC keeps the member list in step with it (creates, updates, (de)activates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Mode {
     Create,
@@ -49,7 +50,8 @@ impl Mode {
     }
 }
 
-/// `ImportStatus`.
+/// Where an import job stands: VALIDATING while its file is read and planned, READY to
+/// review, then APPLYING and DONE — or FAILED, CANCELLED, UNDONE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {
     Validating,
@@ -100,7 +102,7 @@ impl JobStatus {
     }
 }
 
-/// `ChangeKind`.
+/// What applying the plan does to one row's member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ChangeKind {
     Create,
@@ -179,7 +181,7 @@ pub struct Options {
     pub sheets: Vec<read::SheetInfo>,
 }
 
-/// `ImportSummary`.
+/// How many rows of an import plan do each kind of change, and how many are refused.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub create: i32,

@@ -5,12 +5,12 @@
 use super::columns::{normalize, parse_bool, parse_status, split_list, Field};
 use super::messages::{Problem, RowError};
 use super::read::Row;
-use crate::auth::password::{self, Weakness};
 use crate::config::Tenant;
 use crate::exports::write::unneutralise;
 use crate::members::fields::{MAX_NAME, MAX_PHONE};
 use crate::members::write::{Profile, ProfileField};
-use crate::members::{email, login};
+use crate::values::password::{self, Weakness};
+use crate::values::{email, login};
 
 /// What export writes in the password column; read back as "unchanged".
 pub const PASSWORD_PLACEHOLDERS: [&str; 2] = ["Mot de passe crypté", "encrypted password"];

@@ -11,8 +11,8 @@ use super::jobs::progress;
 use super::messages::RowError;
 use super::plan::{Edit, PasswordPlan, Payload, Plan, PlannedRow};
 use super::{ChangeKind, Options};
-use crate::auth::password;
 use crate::error::{Error, Result};
+use crate::values::password;
 use entity::{import_changes, import_jobs, import_row_errors, members};
 
 /// Hashes the file's passwords on every core; progress goes on from `done` rows.

@@ -10,15 +10,17 @@ use super::link::is_expired;
 use super::{tokens, ACCEPTED, ACTIVATION, PENDING};
 use crate::app::App;
 use crate::audit;
-use crate::auth::{open_session, password, token_attempts, OpenedSession, Visitor};
+use crate::auth::{open_session, token_attempts, OpenedSession, Visitor};
 use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
 use crate::members::create::{insert, lock_addresses, NewMember, PasswordChoice};
 use crate::members::fields::Checks;
 use crate::members::{self, write, Origin, STATUS_ACTIVE};
+use crate::values::password;
 use entity::{groups, invitations, role_assignments};
 
-/// `AcceptInvitationInput`.
+/// What a person sends to accept an invitation: its token, their names (when absent,
+/// the invitation's), the password they choose, their language.
 #[derive(Debug, Clone, Default)]
 pub struct Acceptance {
     pub token: String,
@@ -89,7 +91,13 @@ async fn accept_once(
                 let member = if inv.kind == ACTIVATION {
                     activate(txn, &slug, &inv, hash).await?
                 } else {
-                    join(txn, &tenant, &inv, first, last, locale, hash).await?
+                    let newcomer = Newcomer {
+                        first_name: first,
+                        last_name: last,
+                        locale,
+                        password_hash: hash,
+                    };
+                    join(txn, &tenant, &inv, newcomer).await?
                 };
                 invitations::Entity::update_many()
                     .col_expr(invitations::Column::MemberId, Expr::value(Some(member.id)))
@@ -137,15 +145,23 @@ async fn activate<C: sea_orm::ConnectionTrait>(
     write::save_member(conn, &member, next).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The person accepting a JOIN invitation, as the acceptance form checked them.
+struct Newcomer {
+    first_name: String,
+    last_name: String,
+    /// None: the invitation's locale.
+    locale: Option<String>,
+    /// The argon2id PHC string of the password they chose.
+    password_hash: String,
+}
+
+/// Creates the member a JOIN invitation brings in, with the roles its inviter may still
+/// grant and the groups that still exist.
 async fn join<C: sea_orm::ConnectionTrait>(
     conn: &C,
     tenant: &crate::config::Tenant,
     inv: &invitations::Model,
-    first: String,
-    last: String,
-    locale: Option<String>,
-    hash: String,
+    newcomer: Newcomer,
 ) -> Result<entity::members::Model> {
     if members::find_by_identifier(conn, &tenant.slug, &inv.email)
         .await?
@@ -172,11 +188,11 @@ async fn join<C: sea_orm::ConnectionTrait>(
             .all(conn)
             .await?
     };
-    let mut new = NewMember::named(&first, &last, Origin::Invitation);
+    let mut new = NewMember::named(&newcomer.first_name, &newcomer.last_name, Origin::Invitation);
     new.email = Some(inv.email.clone());
     new.email_verified = true;
-    new.locale = locale.or(Some(inv.locale.clone()));
-    new.password = PasswordChoice::Hash(hash);
+    new.locale = newcomer.locale.or(Some(inv.locale.clone()));
+    new.password = PasswordChoice::Hash(newcomer.password_hash);
     new.origin_import_id = inv.import_job_id;
     new.roles = roles
         .into_iter()

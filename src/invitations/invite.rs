@@ -22,7 +22,8 @@ use crate::mail::outbox::{self, Mail};
 use crate::members::create::lock_addresses;
 use crate::members::filter::scope_condition;
 use crate::members::manage::existing_groups;
-use crate::members::{email, Selection, STATUS_ACTIVE};
+use crate::members::{Selection, STATUS_ACTIVE};
+use crate::values::email;
 use entity::{audit_log, invitations, member_emails, members};
 
 /// Most addresses in one call.
@@ -45,7 +46,8 @@ pub enum SkipReason {
     DeactivatedMember,
 }
 
-/// `InviteResult`.
+/// What inviting did: the invitations written (new and refreshed), the members who were
+/// added to the groups instead, and the addresses skipped with why.
 #[derive(Debug, Default)]
 pub struct InviteOutcome {
     pub invitations: Vec<invitations::Model>,
@@ -129,19 +131,33 @@ pub async fn check_options<C: ConnectionTrait>(
     Ok((locale, message))
 }
 
-/// A fresh pending invitation.
-#[allow(clippy::too_many_arguments)]
+/// What an inviter chose for an invitation: the roles and groups it grants on acceptance,
+/// the language of its emails (None: the member's, else the tenant's default), a personal
+/// message. The default is none of them, as for an activation.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct InvitationTerms<'a> {
+    pub roles: &'a [String],
+    pub group_ids: &'a [Uuid],
+    pub locale: Option<&'a str>,
+    pub message: Option<&'a str>,
+}
+
+/// A fresh pending invitation of `kind` (JOIN or ACTIVATION) to `address`, for `member`
+/// when it activates one, sent by `actor`.
 pub(crate) fn new_invitation(
     tenant: &Tenant,
     kind: &str,
     address: &str,
     member: Option<&members::Model>,
-    roles: &[String],
-    group_ids: &[Uuid],
-    locale: Option<&str>,
-    message: Option<&str>,
+    terms: InvitationTerms<'_>,
     actor: Uuid,
 ) -> invitations::Model {
+    let InvitationTerms {
+        roles,
+        group_ids,
+        locale,
+        message,
+    } = terms;
     let now = Utc::now();
     let member_locale = member.map(|m| m.locale.as_str()).filter(|l| !l.is_empty());
     invitations::Model {
@@ -173,16 +189,20 @@ pub(crate) fn new_invitation(
     }
 }
 
-/// The same invitation, renewed: new expiry, reminders from zero, options merged.
+/// The same invitation, renewed by `actor`: new expiry, reminders from zero, roles and
+/// groups added to its own, locale and message replaced when given.
 pub(crate) fn refreshed(
     tenant: &Tenant,
     mut inv: invitations::Model,
-    roles: &[String],
-    group_ids: &[Uuid],
-    locale: Option<&str>,
-    message: Option<&str>,
+    terms: InvitationTerms<'_>,
     actor: Uuid,
 ) -> invitations::Model {
+    let InvitationTerms {
+        roles,
+        group_ids,
+        locale,
+        message,
+    } = terms;
     let now = Utc::now();
     let mut all_roles: Vec<String> = serde_json::from_str(&inv.roles).unwrap_or_default();
     all_roles.extend(
@@ -328,7 +348,12 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                 // Who holds each address is read under the address lock, so that a member
                 // created meanwhile is found here or settles the invitation written here.
                 lock_addresses(txn, &tenant.slug).await?;
-                let (l, m) = (locale.as_deref(), message.as_deref());
+                let terms = InvitationTerms {
+                    roles: &request.roles,
+                    group_ids: &request.group_ids,
+                    locale: locale.as_deref(),
+                    message: message.as_deref(),
+                };
                 let keys: Vec<String> = addresses.iter().map(|a| email::key(a)).collect();
                 let members_by_key = owners(txn, &tenant.slug, &keys).await?;
                 let mut pending_by_key = HashMap::new();
@@ -348,19 +373,9 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                             outcome.skipped.push((address.clone(), SkipReason::DeactivatedMember));
                         }
                     } else if let Some(inv) = pending_by_key.remove(key) {
-                        renewed.push(refreshed(&tenant, inv, &request.roles, &request.group_ids, l, m, actor));
+                        renewed.push(refreshed(&tenant, inv, terms, actor));
                     } else {
-                        created.push(new_invitation(
-                            &tenant,
-                            JOIN,
-                            address,
-                            None,
-                            &request.roles,
-                            &request.group_ids,
-                            l,
-                            m,
-                            actor,
-                        ));
+                        created.push(new_invitation(&tenant, JOIN, address, None, terms, actor));
                     }
                 }
                 let member_ids: Vec<Uuid> = outcome.added_to_groups.iter().map(|m| m.id).collect();
@@ -414,6 +429,10 @@ pub async fn activation_for(
         }
     }
     let actor = caller.member_id();
+    let terms = InvitationTerms {
+        message: message.as_deref(),
+        ..InvitationTerms::default()
+    };
     let mut outcome = InviteOutcome::default();
     let (mut created, mut renewed) = (Vec::new(), Vec::new());
     for member in &selected {
@@ -424,18 +443,14 @@ pub async fn activation_for(
         } else if signed_up {
             outcome.skipped.push((address, SkipReason::AlreadyMember));
         } else if let Some(inv) = pending_by_member.remove(&Some(member.id)) {
-            renewed.push(refreshed(&tenant, inv, &[], &[], None, message.as_deref(), actor));
+            renewed.push(refreshed(&tenant, inv, terms, actor));
         } else {
-            let m = message.as_deref();
             created.push(new_invitation(
                 &tenant,
                 ACTIVATION,
                 &address,
                 Some(member),
-                &[],
-                &[],
-                None,
-                m,
+                terms,
                 actor,
             ));
         }
@@ -467,7 +482,14 @@ pub async fn activation_in<C: ConnectionTrait>(
             "the member needs an email address to be invited",
         ));
     };
-    let inv = new_invitation(tenant, ACTIVATION, address, Some(member), &[], &[], None, None, actor);
+    let inv = new_invitation(
+        tenant,
+        ACTIVATION,
+        address,
+        Some(member),
+        InvitationTerms::default(),
+        actor,
+    );
     store(conn, &tenant.slug, Some(actor), &[inv], &[]).await
 }
 

@@ -5,7 +5,7 @@ mod accept;
 pub(crate) mod invite;
 pub mod jobs;
 mod link;
-mod manage;
+mod sent;
 mod settle;
 pub mod tokens;
 
@@ -22,7 +22,7 @@ pub use self::invite::{
     activation_in, invite_members, send_activation_invitations, InviteOutcome, InviteRequest, SkipReason,
 };
 pub use self::link::{preview, LinkState, Preview};
-pub use self::manage::{
+pub use self::sent::{
     get_invitation, invitation_link, list_invitations, resend_invitations, revoke, revoke_activations_of,
     revoke_invitations, InvitationFilter,
 };

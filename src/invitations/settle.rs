@@ -16,8 +16,8 @@ use uuid::Uuid;
 use super::{tokens, ACCEPTED, JOIN, PENDING};
 use crate::audit;
 use crate::error::Result;
-use crate::members::email;
 use crate::members::write::held_addresses;
+use crate::values::email;
 use entity::{groups, invitations, members};
 
 /// Settles the pending JOIN invitations of the addresses these members now hold

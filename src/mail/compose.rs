@@ -16,7 +16,8 @@ use crate::app::App;
 use crate::config::Tenant;
 use crate::error::Result;
 use crate::invitations as invitations_domain;
-use crate::members::{self, email};
+use crate::members;
+use crate::values::email;
 use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

@@ -7,9 +7,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::write::{self, NewMemberRow};
-use super::{email, login, Origin};
+use super::Origin;
 use crate::config::Tenant;
 use crate::error::{Error, FieldError, Result};
+use crate::values::{email, login};
 use entity::{member_emails, members, roster_meta};
 
 /// How a new member signs in.
@@ -159,7 +160,7 @@ pub async fn choose_login<C: ConnectionTrait>(
                 .filter(|l| !l.is_empty())
         })
         .unwrap_or_else(|| "member".to_owned());
-    login::next_free(conn, &tenant.slug, &base).await
+    super::login::next_free(conn, &tenant.slug, &base).await
 }
 
 /// Writes the member with its addresses, search words, default roles and groups.

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::filter::{scope_condition, Selection};
-use super::{email, list, BulkResult};
+use super::{list, BulkResult};
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
@@ -20,6 +20,7 @@ use crate::auth::permissions::require_scope;
 use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::error::{Error, Result};
+use crate::values::email;
 use entity::{
     audit_log, downloads, import_changes, import_jobs, import_row_errors, invitations, members, one_time_tokens,
     outbox, role_assignments,

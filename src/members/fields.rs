@@ -1,11 +1,11 @@
 //! Checking the fields a person fills in (names, phone, locale, emails, login),
 //! collecting every problem so that one answer lists them all.
 
-use crate::auth::password::{self, Weakness};
 use crate::config::Tenant;
 use crate::error::{Error, FieldError, Result};
 
-use super::{email, login};
+use crate::values::password::{self, Weakness};
+use crate::values::{email, login};
 
 /// Longest first or last name.
 pub const MAX_NAME: usize = 100;

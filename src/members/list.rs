@@ -19,7 +19,7 @@ pub const MAX_PAGE: u64 = 500;
 /// Items in a page when neither first nor last is given.
 pub const DEFAULT_PAGE: u64 = 50;
 
-/// `MemberOrderField`.
+/// What a member list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrderField {
     LastName,

@@ -11,15 +11,16 @@ use super::fields::Checks;
 use super::filter::scope_condition;
 use super::roles::{check_assignments, RoleAssignment};
 use super::write::{self, ProfileField};
-use super::{email, find, list, search, Origin};
+use super::{find, list, search, Origin};
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
 use crate::auth::permissions::{forbidden, require_scope, Scope};
-use crate::auth::{password, Caller};
+use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
+use crate::values::{email, password};
 use entity::{groups, members};
 
 /// `CreateMemberInput`, ids parsed.

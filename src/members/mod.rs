@@ -1,8 +1,7 @@
-//! Members: lookups, the rules of their fields, and (in `admin`) creating tenant admins.
+//! Members: lookups, the rules of their fields, and (in `bootstrap`) creating tenant admins.
 
-mod admin;
+mod bootstrap;
 pub mod create;
-pub mod email;
 pub mod erase;
 pub mod fields;
 pub mod filter;
@@ -27,7 +26,7 @@ use entity::{member_emails, members};
 /// Most member ids in one `IN (…)` list when loading rows for many members at once.
 pub const IDS_PER_QUERY: usize = 5_000;
 
-pub use self::admin::{bootstrap_tenant, create_admin, CreatedAdmin};
+pub use self::bootstrap::{bootstrap_tenant, create_admin, CreatedAdmin};
 pub use self::filter::{MemberFilter, Selection};
 pub use self::list::{list, MemberOrder, OrderField, Page, PageRequest};
 pub use self::manage::{create_member, get_member, list_members, update_member, CreateMember, UpdateMember};

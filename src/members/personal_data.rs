@@ -6,15 +6,16 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::display_name;
 use super::manage::member_in_scope;
 use super::write::held_addresses;
-use super::{display_name, email};
 use crate::app::App;
 use crate::auth::permissions::require;
 use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::downloads::{self, File, Link};
 use crate::error::Result;
+use crate::values::email;
 use entity::{audit_log, group_members, groups, import_changes, import_jobs, invitations, members, role_assignments};
 
 /// The content type of the file.

@@ -6,13 +6,14 @@ use serde_json::json;
 use super::create::{insert, lock_addresses, NewMember, PasswordChoice};
 use super::fields::Checks;
 use super::manage::{apply_edits, check_edits, UpdateMember};
-use super::{email, write, Origin};
+use super::{write, Origin};
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
-use crate::auth::{open_session, password, rate_limit, Caller, OpenedSession, Visitor};
+use crate::auth::{open_session, rate_limit, Caller, OpenedSession, Visitor};
 use crate::config::Registration;
 use crate::error::{Error, Result};
+use crate::values::{email, password};
 use entity::{invitations, members};
 
 /// `ProfileInput`: None leaves a field alone; an empty string clears an optional one.
@@ -25,7 +26,7 @@ pub struct ProfileChange {
     pub locale: Option<String>,
 }
 
-/// `RegisterInput`.
+/// What a person signing up on an OPEN tenant sends.
 #[derive(Debug, Clone)]
 pub struct Registering {
     pub email: String,

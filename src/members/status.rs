@@ -16,7 +16,7 @@ use crate::config::Permission;
 use crate::error::{Error, Result};
 use entity::members;
 
-/// `BulkResult`.
+/// What a mass action did: how many members it named, and how many it changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BulkResult {
     /// Members the selection named or matched.

@@ -15,9 +15,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{email, search, Status};
+use super::{search, Status};
 use crate::config::Tenant;
 use crate::error::Result;
+use crate::values::email;
 use entity::{group_members, member_emails, member_search_tokens, members, role_assignments};
 
 /// Rows per multi-row statement.

@@ -171,17 +171,13 @@ impl<'a> Visit<'a> {
             token => page.token,
             min_length => tenant.accounts.password_min_length,
         };
-        let csrf_field = self.csrf.field(&self.app.secret_key, &tenant.slug);
-        let html = crate::console::render_public(
-            self.app,
-            tenant,
-            self.lang(),
-            csrf_field,
-            "link_page.html",
-            &page.title,
-            extra,
-        )
-        .unwrap_or_else(|e| {
+        let public_page = crate::console::PublicPage {
+            lang: self.lang(),
+            csrf_field: self.csrf.field(&self.app.secret_key, &tenant.slug),
+            template: "link_page.html",
+            title: &page.title,
+        };
+        let html = crate::console::render_public(self.app, tenant, public_page, extra).unwrap_or_else(|e| {
             tracing::error!(error = %e, "page template");
             "Something went wrong.".to_owned()
         });

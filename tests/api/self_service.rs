@@ -326,7 +326,7 @@ async fn accented_passwords_open_whatever_form_the_keyboard_sends() {
     let member_id = uuid::Uuid::parse_str(&id).unwrap();
     let legacy = {
         use argon2::password_hash::{PasswordHasher, SaltString};
-        roster::auth::password::hasher()
+        roster::values::password::hasher()
             .hash_password(
                 other_decomposed.as_bytes(),
                 &SaltString::generate(&mut rand::rngs::OsRng),
@@ -350,10 +350,10 @@ async fn accented_passwords_open_whatever_form_the_keyboard_sends() {
         .unwrap();
     let rehashed = rehashed.password_hash.unwrap();
     assert_ne!(rehashed, legacy, "stored again");
-    assert!(roster::auth::password::verify_blocking(other, &rehashed));
+    assert!(roster::values::password::verify_blocking(other, &rehashed));
     assert_eq!(
-        roster::auth::password::check_blocking(other, &rehashed),
-        roster::auth::password::Checked::Right
+        roster::values::password::check_blocking(other, &rehashed),
+        roster::values::password::Checked::Right
     );
 }
 

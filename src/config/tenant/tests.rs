@@ -7,8 +7,8 @@ use chrono_tz::Tz;
 use lettre::message::Mailbox;
 
 use super::*;
-use crate::auth::password;
 use crate::config::Permission;
+use crate::values::password;
 
 const MINIMAL: &str = "name = \"Acme\"\ndefault_locale = \"fr\"\n";
 const DAY: u64 = 86_400;

@@ -17,10 +17,10 @@ use super::{
     admin_role_of, web_origin, Accounts, Api, Bootstrap, DefaultPassword, ImportSettings, InvitationSettings, Privacy,
     RateLimits, Tenant, IMPORT_FIELDS,
 };
-use crate::auth::password;
 use crate::config::duration::format_duration;
 use crate::config::role::{builtin_roles, grants_of, valid_role_key, Role};
 use crate::config::ConfigError;
+use crate::values::{email, locale, password};
 
 const PLACEHOLDERS: [&str; 4] = ["{first}", "{last}", "{first_initial}", "{last_initial}"];
 
@@ -140,17 +140,8 @@ pub(super) fn validate(
     })
 }
 
-/// `^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`: `fr`, `en`, `nl-BE`, `zh-Hant`.
-fn valid_locale(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let language = parts.next().unwrap_or_default();
-    (2..=3).contains(&language.len())
-        && language.bytes().all(|b| b.is_ascii_lowercase())
-        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
-}
-
 fn check_locales(p: &mut Problems, default_locale: &str, locales: Option<Vec<String>>) -> Vec<String> {
-    if !valid_locale(default_locale) {
+    if !locale::is_valid(default_locale) {
         p.add(
             "default_locale",
             format!("\"{default_locale}\" is not a locale such as \"fr\", \"en\" or \"nl-BE\""),
@@ -161,7 +152,7 @@ fn check_locales(p: &mut Problems, default_locale: &str, locales: Option<Vec<Str
     };
     let mut locales = Vec::with_capacity(written.len());
     for locale in written {
-        if !valid_locale(&locale) {
+        if !locale::is_valid(&locale) {
             p.add(
                 "locales",
                 format!("\"{locale}\" is not a locale such as \"fr\", \"en\" or \"nl-BE\""),
@@ -200,7 +191,7 @@ fn check_mail_from(p: &mut Problems, text: &str, tenant_name: &str) -> Option<Ma
 
 /// `contact_email`: a bare address, by the rules of members' addresses.
 fn check_contact_email(p: &mut Problems, text: &str) -> Option<Address> {
-    let parsed = crate::members::email::normalize(text)
+    let parsed = email::normalize(text)
         .and_then(|address| address.parse::<Address>().map_err(|_| "this is not a valid address"));
     match parsed.and_then(|address| deliverable_everywhere(&address).map(|()| address)) {
         Ok(address) => Some(address),
@@ -468,7 +459,7 @@ fn check_import(p: &mut Problems, import: &ImportFile, roles: &IndexMap<String, 
 fn check_bootstrap(p: &mut Problems, bootstrap: BootstrapFile, roles: &IndexMap<String, Role>) -> Option<String> {
     let written = bootstrap.admin_email?;
     // The same rules as every member's address, so that bootstrap cannot fail on it later.
-    let address = match crate::members::email::normalize(&written) {
+    let address = match email::normalize(&written) {
         Ok(address) => address,
         Err(message) => {
             p.add("bootstrap.admin_email", format!("\"{written}\": {message}"));
@@ -487,16 +478,6 @@ fn check_bootstrap(p: &mut Problems, bootstrap: BootstrapFile, roles: &IndexMap<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn locale_tags() {
-        for good in ["fr", "en", "nl-BE", "zh-Hant", "gsw", "es-419"] {
-            assert!(valid_locale(good), "{good}");
-        }
-        for bad in ["", "f", "FR", "fr_BE", "fr-", "fr-B", "english", "nl-BE-x"] {
-            assert!(!valid_locale(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn login_patterns() {

@@ -11,7 +11,7 @@ use super::CHUNK;
 use crate::error::{Error, Result};
 use crate::imports::plan::{NewRow, Payload};
 use crate::imports::saved_plan::Stored;
-use crate::members::email;
+use crate::values::email;
 use entity::{member_emails, members};
 
 /// The members the plan touches, as they are now; CONFLICT if any moved since the

@@ -13,10 +13,11 @@ use crate::config::Tenant;
 use crate::error::Result;
 use crate::imports::jobs::progress;
 use crate::imports::plan::{Edit, InviteRow, NewRow, PasswordPlan};
-use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations};
+use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations, InvitationTerms};
 use crate::invitations::{ACTIVATION, JOIN, PENDING};
 use crate::members::write::{self, NewMemberRow, ProfileField};
-use crate::members::{email, Origin, Status};
+use crate::members::{Origin, Status};
+use crate::values::email;
 use entity::{group_members, invitations, members, role_assignments};
 
 /// Writes the plan's changes in bulk.
@@ -91,10 +92,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                         ACTIVATION,
                         m.email.as_deref().unwrap_or_default(),
                         Some(m),
-                        &[],
-                        &[],
-                        None,
-                        None,
+                        InvitationTerms::default(),
                         self.actor,
                     );
                     inv.import_job_id = Some(self.job);
@@ -211,31 +209,18 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             let (mut created, mut renewed) = (Vec::new(), Vec::new());
             for row in chunk {
                 let groups = self.groups_named(&row.groups);
+                let terms = InvitationTerms {
+                    roles: &row.roles,
+                    group_ids: &groups,
+                    locale: Some(&row.locale),
+                    message,
+                };
                 let mut inv = match pending.get(&email::key(&row.email)) {
                     Some(inv) => {
-                        let inv = refreshed(
-                            self.tenant,
-                            inv.clone(),
-                            &row.roles,
-                            &groups,
-                            Some(&row.locale),
-                            message,
-                            self.actor,
-                        );
-                        renewed.push(inv);
+                        renewed.push(refreshed(self.tenant, inv.clone(), terms, self.actor));
                         continue;
                     }
-                    None => new_invitation(
-                        self.tenant,
-                        JOIN,
-                        &row.email,
-                        None,
-                        &row.roles,
-                        &groups,
-                        Some(&row.locale),
-                        message,
-                        self.actor,
-                    ),
+                    None => new_invitation(self.tenant, JOIN, &row.email, None, terms, self.actor),
                 };
                 inv.first_name = row.first_name.clone();
                 inv.last_name = row.last_name.clone();

@@ -8,8 +8,8 @@ use crate::imports::columns::Field;
 use crate::imports::messages::RowError;
 use crate::imports::row::RowInput;
 use crate::imports::ChangeKind;
-use crate::members::login;
 use crate::members::write::ProfileField;
+use crate::values::login;
 
 impl Planner<'_> {
     pub(super) fn create(

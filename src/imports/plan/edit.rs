@@ -8,8 +8,8 @@ use crate::imports::columns::Field;
 use crate::imports::messages::{Problem, RowError};
 use crate::imports::row::RowInput;
 use crate::imports::ChangeKind;
-use crate::members::email;
 use crate::members::write::ProfileField;
+use crate::values::email;
 
 impl Planner<'_> {
     pub(super) fn edit(

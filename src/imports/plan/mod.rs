@@ -15,7 +15,7 @@ use super::row::{read_row, Layout, RowInput};
 use super::{ChangeKind, Mode, Options};
 use crate::auth::permissions::Grants;
 use crate::config::Tenant;
-use crate::members::email;
+use crate::values::email;
 
 mod create;
 mod edit;

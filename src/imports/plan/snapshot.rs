@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use crate::config::Tenant;
 use crate::members::write::{Profile, ProfileField};
-use crate::members::{email, STATUS_ACTIVE};
+use crate::members::STATUS_ACTIVE;
+use crate::values::email;
 use entity::{group_members, groups, members, role_assignments};
 
 /// The columns of a member the plan reads (not the whole row: 100,000 of them are held).

@@ -250,7 +250,7 @@ impl TestApp {
             .unwrap();
         let login = member.login.clone();
         let mut active: entity::members::ActiveModel = member.into();
-        active.password_hash = Set(Some(roster::auth::password::hash_blocking(password)));
+        active.password_hash = Set(Some(roster::values::password::hash_blocking(password)));
         active.uses_default_password = Set(false);
         active.must_change_password = Set(false);
         active.update(&self.app.db).await.unwrap();

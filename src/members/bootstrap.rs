@@ -6,11 +6,11 @@ use serde_json::json;
 
 use super::create::{insert, NewMember, PasswordChoice};
 use super::fields::Checks;
-use super::{email, find_by_identifier, Origin};
+use super::{find_by_identifier, Origin};
 use crate::audit;
-use crate::auth::password;
 use crate::config::Tenant;
 use crate::error::{Error, Result};
+use crate::values::{email, password};
 use entity::members;
 
 /// An admin just created; `generated_password` is shown once and never stored in clear.

@@ -1,4 +1,5 @@
-//! Admin side of invitations: list, read, resend, revoke, hand out a link.
+//! Invitations once sent, as their managers (invitations.manage) see them: list, read,
+//! resend, revoke, hand out a link.
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -20,7 +21,8 @@ use crate::mail::compose::link;
 use crate::members::search;
 use entity::invitations;
 
-/// `InvitationFilter`.
+/// Which invitations to list: by status (a pending one past its expiry counts as expired),
+/// by kind, and by a piece of the address or name.
 #[derive(Debug, Clone, Default)]
 pub struct InvitationFilter {
     pub status: Option<String>,

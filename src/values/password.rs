@@ -5,7 +5,6 @@
 //! send it) is the same password.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
@@ -133,37 +132,6 @@ pub async fn check(password: String, phc: String) -> Result<Checked> {
     tokio::task::spawn_blocking(move || check_blocking(&password, &phc))
         .await
         .map_err(|e| Error::Internal(format!("password verification task: {e}")))
-}
-
-/// Checks a password against a member's own hash, or the tenant's default for a member
-/// on it. Always costs one verification — against a dummy hash when there is no member or
-/// no password — so unknown identifiers take as long as wrong passwords.
-pub async fn verify_member(
-    tenant: &crate::config::Tenant,
-    member: Option<&entity::members::Model>,
-    password: &str,
-) -> Result<Checked> {
-    let stored = member.and_then(|m| {
-        if m.uses_default_password {
-            tenant.accounts.default_password.as_ref().map(|d| d.phc.clone())
-        } else {
-            m.password_hash.clone()
-        }
-    });
-    match stored {
-        Some(phc) => check(password.to_owned(), phc).await,
-        None => {
-            check(password.to_owned(), dummy_hash().to_owned()).await?;
-            Ok(Checked::Wrong)
-        }
-    }
-}
-
-/// A hash of a random password, verified against when the identifier is unknown so that
-/// a wrong identifier costs the same time as a wrong password (no account enumeration).
-pub fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_blocking(&crate::auth::token::OpaqueToken::generate().plain))
 }
 
 #[cfg(test)]
