@@ -100,6 +100,15 @@ pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Resul
         .await?)
 }
 
+/// The members of `tenant` among `ids`, in no particular order; unknown ids are left out.
+pub async fn find_many<C: ConnectionTrait>(conn: &C, tenant: &str, ids: &[Uuid]) -> Result<Vec<members::Model>> {
+    Ok(members::Entity::find()
+        .filter(members::Column::Tenant.eq(tenant))
+        .filter(members::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?)
+}
+
 /// A member by login, email or secondary email, case-insensitively.
 /// Logins never hold `@`, so the identifier's shape says which to look at.
 pub async fn find_by_identifier<C: ConnectionTrait>(
