@@ -16,7 +16,8 @@ use uuid::Uuid;
 use super::app;
 use crate::error::{Error, Result};
 
-/// Relay page info.
+/// Where a page stands in its list (Relay): whether items follow or come before it,
+/// and the cursors of its first and last items.
 #[derive(SimpleObject, Clone, Debug, Default)]
 pub struct PageInfo {
     /// True when more items follow this page: ask again with `after: endCursor`.

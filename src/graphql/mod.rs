@@ -32,7 +32,8 @@ pub type Result<T, E = GraphqlError> = std::result::Result<T, E>;
 /// The schema every tenant shares; the tenant comes with each request.
 pub type RosterSchema = Schema<Query, Mutation, imports::Subscription>;
 
-/// All queries.
+/// What a client can read: the tenant, the signed-in member, members, groups, the
+/// audit log, invitations and imports. Each field names the permission it needs.
 #[derive(MergedObject, Default)]
 pub struct Query(
     tenant::TenantQuery,
@@ -44,7 +45,8 @@ pub struct Query(
     imports::ImportsQuery,
 );
 
-/// All mutations.
+/// What a client can change: its session and account, members, groups, invitations
+/// and imports. Each field names the permission it needs.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     session::SessionMutation,

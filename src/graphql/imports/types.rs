@@ -74,7 +74,7 @@ impl From<JobStatus> for ImportStatus {
     }
 }
 
-/// A spreadsheet file format.
+/// The kind of file an import reads, or a template or export is written as.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum FileFormat {
     /// Delimited text (comma, semicolon or tab); exports and templates write UTF-8 with a
@@ -226,7 +226,7 @@ pub struct FieldChange {
     pub after: Option<String>,
 }
 
-/// `ImportChange`.
+/// A planned or applied change as the API shows it.
 #[derive(Clone)]
 pub struct ImportChangeView(pub import_changes::Model);
 

@@ -70,7 +70,7 @@ pub enum MemberOrderField {
     Login,
 }
 
-/// Sort direction.
+/// Which way a list is sorted: smallest values first, or largest first.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 pub enum OrderDirection {
     /// Smallest first: A to Z, oldest first.

@@ -54,7 +54,7 @@ impl MembersQuery {
         Ok(members::get_member(app(ctx), &caller, id).await?.map(MemberView))
     }
 
-    /// Cursor pagination (Relay). Needs members.read.
+    /// The members the caller may read, a page at a time (Relay cursors). Needs members.read.
     #[allow(clippy::too_many_arguments)]
     async fn members(
         &self,

@@ -12,7 +12,7 @@ use crate::graphql::tenant::RoleView;
 use crate::graphql::{app, caller, visitor, Result};
 use crate::members;
 
-/// ACTIVE or DEACTIVATED.
+/// Whether a member can sign in.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum MemberStatus {
     /// Can sign in.
