@@ -134,6 +134,22 @@ pub async fn find_by_identifier<C: ConnectionTrait>(
     }
 }
 
+/// The language of the member's emails and pages: the one they chose, or `default` (the
+/// tenant's) when they chose none.
+pub fn locale_or<'a>(member: &'a members::Model, default: &'a str) -> &'a str {
+    if member.locale.is_empty() {
+        default
+    } else {
+        &member.locale
+    }
+}
+
+/// True while the member signs in with the tenant's default password or one an admin
+/// set: their sessions stay restricted until they choose their own.
+pub fn must_change_password(member: &members::Model) -> bool {
+    member.must_change_password || member.uses_default_password
+}
+
 /// "First Last", or the login when the member has no names.
 pub fn display_name(member: &members::Model) -> String {
     let full = format!("{} {}", member.first_name.trim(), member.last_name.trim());

@@ -99,14 +99,7 @@ impl InvitationView {
     }
     /// Where it stands; a PENDING one past expiresAt already reads EXPIRED.
     async fn status(&self) -> InvitationStatus {
-        match self.0.status.as_str() {
-            "accepted" => InvitationStatus::Accepted,
-            "revoked" => InvitationStatus::Revoked,
-            // Past its lifetime reads as expired even before the job marks it.
-            "expired" => InvitationStatus::Expired,
-            _ if self.0.expires_at <= Utc::now() => InvitationStatus::Expired,
-            _ => InvitationStatus::Pending,
-        }
+        status_of(invitations::status_now(&self.0))
     }
     /// Where its latest email (invitation, resend or reminder) stands.
     async fn delivery_status(&self) -> DeliveryStatus {

@@ -123,11 +123,7 @@ impl MemberView {
     /// Language of the member's emails and pages: one of Tenant.locales, the tenant's
     /// default when the member chose none.
     async fn locale(&self, ctx: &Context<'_>) -> String {
-        if self.0.locale.is_empty() {
-            visitor(ctx).tenant.default_locale.clone()
-        } else {
-            self.0.locale.clone()
-        }
+        members::locale_or(&self.0, &visitor(ctx).tenant.default_locale).to_owned()
     }
     /// Whether the member can sign in.
     async fn status(&self) -> MemberStatus {
@@ -176,7 +172,7 @@ impl MemberView {
     }
     /// True while the member signs in with the tenant's default password or an admin-set one.
     async fn must_change_password(&self) -> bool {
-        self.0.must_change_password || self.0.uses_default_password
+        members::must_change_password(&self.0)
     }
     /// False for a member created without password who has not yet accepted an invitation.
     async fn has_password(&self) -> bool {

@@ -24,7 +24,7 @@ pub struct AuthPayload {
 impl AuthPayload {
     /// The payload of a session just opened for `member`.
     pub fn opened(session: auth::OpenedSession, member: entity::members::Model) -> Self {
-        let must_change_password = member.must_change_password || member.uses_default_password;
+        let must_change_password = crate::members::must_change_password(&member);
         Self {
             token: session.token,
             expires_at: session.expires_at,
