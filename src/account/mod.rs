@@ -178,7 +178,6 @@ async fn reset_password_once(
 /// Sends a confirmation link to the new address and a notice (with a "this wasn't me"
 /// link) to the old one; nothing changes until confirmed.
 pub async fn request_email_change(app: &App, caller: &Caller, new_email: &str, current_password: &str) -> Result<bool> {
-    caller.require_unrestricted()?;
     let member = &caller.member;
     caller.require_current_password(current_password).await?;
     let mut checks = Checks::new();

@@ -61,7 +61,7 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
         return Err(Error::AccountDeactivated);
     }
 
-    let must_change_password = member.must_change_password || member.uses_default_password;
+    let must_change_password = members::must_change_password(&member);
     let session = open_session(app, tenant, member.id, must_change_password).await?;
     let stale_hash = checked == password::Checked::RightButStale && !member.uses_default_password;
     // Hashed before passwords were normalised: stored again in NFC form.

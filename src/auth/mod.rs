@@ -99,15 +99,6 @@ impl Caller {
             Err(Error::invalid("currentPassword", "this is not your current password"))
         }
     }
-
-    /// Refuses sessions opened with a default or admin-set password (PASSWORD_CHANGE_REQUIRED).
-    pub fn require_unrestricted(&self) -> Result<()> {
-        if self.session.record.restricted {
-            Err(Error::PasswordChangeRequired)
-        } else {
-            Ok(())
-        }
-    }
 }
 
 /// Turns the visitor's session into a Caller, or None when there is no valid session.
@@ -133,8 +124,22 @@ pub async fn current_caller(app: &App, visitor: &Visitor) -> Result<Option<Calle
     }
 }
 
-/// Like [`current_caller`], but a missing session is UNAUTHENTICATED.
+/// The caller for anything a signed-in member does: UNAUTHENTICATED without a session,
+/// PASSWORD_CHANGE_REQUIRED for a restricted one (opened with a default or admin-set
+/// password). This is the one place that refuses restricted sessions, so a `Caller` the
+/// domain receives from here holds an unrestricted session.
 pub async fn require_caller(app: &App, visitor: &Visitor) -> Result<Caller> {
+    let caller = require_caller_even_restricted(app, visitor).await?;
+    if caller.session.record.restricted {
+        return Err(Error::PasswordChangeRequired);
+    }
+    Ok(caller)
+}
+
+/// Like [`require_caller`], but a restricted session passes: only for what such a session
+/// may do before changing its password (changePassword, logout, and reading or erasing
+/// oneself: myData, eraseMyAccount, the counts of one's own groups).
+pub async fn require_caller_even_restricted(app: &App, visitor: &Visitor) -> Result<Caller> {
     current_caller(app, visitor).await?.ok_or(Error::Unauthenticated)
 }
 
@@ -148,7 +153,6 @@ pub async fn logout(app: &App, caller: &Caller) -> Result<bool> {
 
 /// Ends every session of the caller, this one included; returns how many ended.
 pub async fn logout_everywhere(app: &App, caller: &Caller) -> Result<u64> {
-    caller.require_unrestricted()?;
     Ok(app
         .sessions
         .remove_member_sessions(&caller.tenant.slug, caller.member_id(), None)

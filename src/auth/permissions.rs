@@ -132,7 +132,6 @@ pub fn forbidden(permission: Permission) -> Error {
 
 /// Where the caller holds `permission`, or FORBIDDEN.
 pub async fn require_scope<C: ConnectionTrait>(conn: &C, caller: &Caller, permission: Permission) -> Result<Scope> {
-    caller.require_unrestricted()?;
     caller
         .grants(conn)
         .await?

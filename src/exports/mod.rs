@@ -14,8 +14,9 @@ use crate::auth::permissions::require_scope;
 use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::downloads::{self, File, Link, CSV, XLSX};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::imports::row::PASSWORD_PLACEHOLDERS;
+use crate::imports::sheet::Format;
 use crate::imports::template::{columns, headings, is_french, Heading};
 use crate::imports::Mode;
 use crate::members::filter::scope_condition;
@@ -27,6 +28,19 @@ use entity::{group_members, groups, members, role_assignments};
 pub enum ExportFormat {
     Csv,
     Xlsx,
+}
+
+impl TryFrom<Format> for ExportFormat {
+    type Error = Error;
+
+    /// Exports come as CSV or XLSX: VALIDATION on `format` for ODS and XLS.
+    fn try_from(format: Format) -> Result<Self> {
+        match format {
+            Format::Csv => Ok(ExportFormat::Csv),
+            Format::Xlsx => Ok(ExportFormat::Xlsx),
+            Format::Ods | Format::Xls => Err(Error::invalid("format", "exports come as CSV or XLSX")),
+        }
+    }
 }
 
 /// `exportMembers` (members.export, within the caller's scope of it).

@@ -1,13 +1,23 @@
-//! Relay connections: page info, opaque cursors, and the connection types of the contract.
+//! Relay connections: the one generic page type every list of the contract returns
+//! (`MemberConnection`, `ImportJobConnection`, …), its page info, and the opaque cursors.
 
-use async_graphql::SimpleObject;
+use std::borrow::Cow;
+
+use async_graphql::parser::types::Field;
+use async_graphql::registry::{MetaType, Registry};
+use async_graphql::{
+    Context, ContextSelectionSet, Object, OutputType, Positioned, ServerResult, SimpleObject, TypeName, Value,
+};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use sea_orm::{Condition, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::app;
 use crate::error::{Error, Result};
 
-/// Relay page info.
+/// Where a page stands in its list (Relay): whether items follow or come before it,
+/// and the cursors of its first and last items.
 #[derive(SimpleObject, Clone, Debug, Default)]
 pub struct PageInfo {
     /// True when more items follow this page: ask again with `after: endCursor`.
@@ -18,6 +28,198 @@ pub struct PageInfo {
     pub start_cursor: Option<String>,
     /// Cursor of the page's last item, to pass as `after` for the next page; null when the page is empty.
     pub end_cursor: Option<String>,
+}
+
+/// A type listed page by page: its connection and edge types are named after it
+/// (`Member` gives `MemberConnection` and `MemberEdge`) and described by its [`Words`].
+pub trait Node: OutputType + Clone + 'static {
+    /// The table whose rows a [`Total::Deferred`] count counts.
+    type Entity: EntityTrait<Model: Sync>;
+    /// How the contract describes this list's connection and edge.
+    const WORDS: Words;
+}
+
+/// The descriptions of one list's connection and edge types and of their fields, as
+/// `schema.graphql` shows them (each list says "members", "imports", "newest first"…).
+pub struct Words {
+    /// The connection type.
+    pub connection: &'static str,
+    /// Its `edges` field.
+    pub edges: &'static str,
+    /// Its `nodes` field.
+    pub nodes: &'static str,
+    /// Its `pageInfo` field.
+    pub page_info: &'static str,
+    /// Its `totalCount` field.
+    pub total_count: &'static str,
+    /// The edge type.
+    pub edge: &'static str,
+    /// The edge's `cursor` field.
+    pub cursor: &'static str,
+    /// The edge's `node` field.
+    pub node: &'static str,
+}
+
+/// How a connection's totalCount is found.
+pub enum Total {
+    /// Counted along with the page.
+    Known(u64),
+    /// Counted only when a client asks for totalCount: the rows of the node's table this
+    /// condition selects (a count over a large tenant costs more than the page).
+    Deferred(Condition),
+}
+
+/// An item of a page and its cursor.
+#[derive(Clone)]
+pub struct Edge<N> {
+    /// Opaque position of the item in the list's order.
+    pub cursor: String,
+    /// The item.
+    pub node: N,
+}
+
+/// A page of a list with cursors to move on (Relay).
+pub struct Connection<N>(Fields<N>);
+
+struct Fields<N> {
+    edges: Vec<Edge<N>>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    total: Total,
+}
+
+impl<N: Node> Connection<N> {
+    /// The page `edges`, with whether items follow and come before it, and its total.
+    pub fn new(edges: Vec<Edge<N>>, has_previous_page: bool, has_next_page: bool, total: Total) -> Self {
+        Self(Fields {
+            edges,
+            has_previous_page,
+            has_next_page,
+            total,
+        })
+    }
+
+    /// A page of `items` in list order, each with the cursor `cursor` gives it.
+    pub fn of<T>(
+        items: Vec<T>,
+        cursor: impl Fn(&T) -> String,
+        node: impl Fn(T) -> N,
+        has_previous_page: bool,
+        has_next_page: bool,
+        total: Total,
+    ) -> Self {
+        let edges = items
+            .into_iter()
+            .map(|item| Edge {
+                cursor: cursor(&item),
+                node: node(item),
+            })
+            .collect();
+        Self::new(edges, has_previous_page, has_next_page, total)
+    }
+}
+
+// Field descriptions come from the node's Words: see `describe`.
+#[Object(name_type)]
+impl<N: Node> Fields<N> {
+    async fn edges(&self) -> &[Edge<N>] {
+        &self.edges
+    }
+    async fn nodes(&self) -> Vec<&N> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            start_cursor: self.edges.first().map(|e| e.cursor.clone()),
+            end_cursor: self.edges.last().map(|e| e.cursor.clone()),
+        }
+    }
+    async fn total_count(&self, ctx: &Context<'_>) -> super::Result<i32> {
+        let total = match &self.total {
+            Total::Known(total) => *total,
+            Total::Deferred(condition) => N::Entity::find()
+                .filter(condition.clone())
+                .count(&app(ctx).db)
+                .await
+                .map_err(Error::from)?,
+        };
+        Ok(i32::try_from(total).unwrap_or(i32::MAX))
+    }
+}
+
+impl<N: Node> TypeName for Fields<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", N::type_name()).into()
+    }
+}
+
+#[Object(name_type)]
+impl<N: Node> Edge<N> {
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+    async fn node(&self) -> &N {
+        &self.node
+    }
+}
+
+impl<N: Node> TypeName for Edge<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", N::type_name()).into()
+    }
+}
+
+impl<N: Node> OutputType for Connection<N> {
+    fn type_name() -> Cow<'static, str> {
+        <Fields<N> as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        let name = Fields::<N>::create_type_info(registry);
+        let words = &N::WORDS;
+        describe(
+            registry,
+            &<Fields<N> as OutputType>::type_name(),
+            words.connection,
+            &[
+                ("edges", words.edges),
+                ("nodes", words.nodes),
+                ("pageInfo", words.page_info),
+                ("totalCount", words.total_count),
+            ],
+        );
+        describe(
+            registry,
+            &<Edge<N> as OutputType>::type_name(),
+            words.edge,
+            &[("cursor", words.cursor), ("node", words.node)],
+        );
+        name
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
+        self.0.resolve(ctx, field).await
+    }
+}
+
+/// Puts one list's descriptions on a generic type the schema has just registered: a
+/// derived object takes its descriptions from doc comments, the same for every list.
+fn describe(registry: &mut Registry, type_name: &str, description: &str, fields: &[(&str, &str)]) {
+    if let Some(MetaType::Object {
+        description: type_description,
+        fields: type_fields,
+        ..
+    }) = registry.types.get_mut(type_name)
+    {
+        *type_description = Some(description.to_owned());
+        for (name, text) in fields {
+            if let Some(field) = type_fields.get_mut(*name) {
+                field.description = Some((*text).to_owned());
+            }
+        }
+    }
 }
 
 /// Most items a page may ask for.

@@ -1,6 +1,7 @@
-//! What a member's related fields need, loaded for a whole page at once: a list of 50
-//! members asking for their roles, groups and pending invitation costs a few queries,
-//! not 150. One loader per request, as it is bound to the request's tenant.
+//! What related fields need, loaded for a whole page at once: a list of 50 members asking
+//! for their roles, groups and pending invitation, or 50 import changes asking for their
+//! member, costs a few queries, not 150. One loader per request, as it is bound to the
+//! request's tenant.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use uuid::Uuid;
 use crate::app::App;
 use crate::config::Tenant;
 use crate::error::Error;
-use entity::{groups, invitations, role_assignments};
+use entity::{groups, invitations, members, role_assignments};
 
 /// The roles a member holds (see [`crate::members::roles_held`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,7 +28,11 @@ pub struct GroupsOf(pub Uuid);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PendingInvitationOf(pub Uuid);
 
-/// Loads members' related rows within one tenant.
+/// A member by id: `createdBy`, `invitedBy`, `actor` and the like.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MemberById(pub Uuid);
+
+/// Loads members, and members' related rows, within one tenant.
 pub struct MemberRelations {
     app: App,
     tenant: Arc<Tenant>,
@@ -46,6 +51,15 @@ pub fn member_relations(app: &App, tenant: &Arc<Tenant>) -> DataLoader<MemberRel
 /// The request's loader.
 pub fn relations<'a>(ctx: &Context<'a>) -> &'a DataLoader<MemberRelations> {
     ctx.data_unchecked::<DataLoader<MemberRelations>>()
+}
+
+/// The member `id` names, loaded with those of the sibling rows; None without an id, or
+/// for a member since removed.
+pub async fn member(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<members::Model>, Error> {
+    match id {
+        Some(id) => relations(ctx).load_one(MemberById(id)).await,
+        None => Ok(None),
+    }
 }
 
 fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> Uuid) -> Vec<Uuid> {
@@ -82,5 +96,15 @@ impl Loader<PendingInvitationOf> for MemberRelations {
             .into_iter()
             .map(|(id, invitation)| (PendingInvitationOf(id), invitation))
             .collect())
+    }
+}
+
+impl Loader<MemberById> for MemberRelations {
+    type Value = members::Model;
+    type Error = Error;
+
+    async fn load(&self, keys: &[MemberById]) -> Result<HashMap<MemberById, Self::Value>, Error> {
+        let found = crate::members::find_many(&self.app.db, &self.tenant.slug, &ids(keys, |k| k.0)).await?;
+        Ok(found.into_iter().map(|m| (MemberById(m.id), m)).collect())
     }
 }

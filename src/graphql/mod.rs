@@ -1,17 +1,18 @@
-//! Schema assembly and thin resolvers, one file per capability. Resolvers turn
-//! GraphQL input into a domain call and the result back; they decide nothing.
+//! Schema assembly and thin resolvers. Each capability has a folder of the same shape:
+//! `types.rs` (what it shows), `inputs.rs` (what it takes, turned into domain values
+//! there), `query.rs`, `mutation.rs`, and `subscription.rs` where there is one. Resolvers
+//! turn GraphQL input into a domain call and the result back; they decide nothing.
 
-mod account_api;
+mod account;
 mod audit;
 mod connection;
-mod group;
-mod imports_api;
-mod inputs;
-mod invitation;
-mod invitations_api;
+mod download;
+mod groups;
+mod ids;
+mod imports;
+mod invitations;
 mod loaders;
-mod member;
-mod members_api;
+mod members;
 mod session;
 mod tenant;
 
@@ -23,35 +24,37 @@ use crate::config::Limits;
 use crate::error::GraphqlError;
 
 pub use self::loaders::member_relations;
-pub use self::member::MemberView;
+pub use self::members::MemberView;
 
 /// What resolvers return: domain errors keep their code on the way out.
 pub type Result<T, E = GraphqlError> = std::result::Result<T, E>;
 
 /// The schema every tenant shares; the tenant comes with each request.
-pub type RosterSchema = Schema<Query, Mutation, imports_api::Subscription>;
+pub type RosterSchema = Schema<Query, Mutation, imports::Subscription>;
 
-/// All queries.
+/// What a client can read: the tenant, the signed-in member, members, groups, the
+/// audit log, invitations and imports. Each field names the permission it needs.
 #[derive(MergedObject, Default)]
 pub struct Query(
     tenant::TenantQuery,
     session::SessionQuery,
-    members_api::MembersQuery,
-    group::GroupsQuery,
+    members::MembersQuery,
+    groups::GroupsQuery,
     audit::AuditQuery,
-    invitations_api::InvitationsQuery,
-    imports_api::ImportsQuery,
+    invitations::InvitationsQuery,
+    imports::ImportsQuery,
 );
 
-/// All mutations.
+/// What a client can change: its session and account, members, groups, invitations
+/// and imports. Each field names the permission it needs.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     session::SessionMutation,
-    members_api::MembersMutation,
-    group::GroupsMutation,
-    invitations_api::InvitationsMutation,
-    account_api::AccountMutation,
-    imports_api::ImportsMutation,
+    members::MembersMutation,
+    groups::GroupsMutation,
+    invitations::InvitationsMutation,
+    account::AccountMutation,
+    imports::ImportsMutation,
 );
 
 /// Depth allowed to a request that only introspects: graphql-js's standard query nests
@@ -99,7 +102,7 @@ pub fn build_schema(limits: &Limits) -> RosterSchema {
 
 fn build(limits: &Limits, depth: usize, complexity: usize) -> RosterSchema {
     const DATE_TIME: &str = "A moment in time, in UTC: an RFC 3339 string such as \"2026-11-30T17:30:00Z\".";
-    Schema::build(Query::default(), Mutation::default(), imports_api::Subscription)
+    Schema::build(Query::default(), Mutation::default(), imports::Subscription)
         .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
         .override_input_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
         .limit_depth(depth)
@@ -164,7 +167,14 @@ pub(crate) fn visitor<'a>(ctx: &Context<'a>) -> &'a Visitor {
     ctx.data_unchecked::<Visitor>()
 }
 
-/// The signed-in caller, or UNAUTHENTICATED.
+/// The signed-in caller: UNAUTHENTICATED without a session, PASSWORD_CHANGE_REQUIRED for a
+/// restricted one (see [`auth::require_caller`]).
 pub(crate) async fn caller(ctx: &Context<'_>) -> crate::error::Result<Caller> {
     auth::require_caller(app(ctx), visitor(ctx)).await
+}
+
+/// The signed-in caller, even in a restricted session: only for the few things such a
+/// session may do (see [`auth::require_caller_even_restricted`]).
+pub(crate) async fn caller_even_restricted(ctx: &Context<'_>) -> crate::error::Result<Caller> {
+    auth::require_caller_even_restricted(app(ctx), visitor(ctx)).await
 }

@@ -48,6 +48,16 @@ pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Resul
         .await?)
 }
 
+/// The groups of `tenant` among `ids`, by name; unknown ids are left out.
+pub async fn find_many<C: ConnectionTrait>(conn: &C, tenant: &str, ids: &[Uuid]) -> Result<Vec<groups::Model>> {
+    Ok(groups::Entity::find()
+        .filter(groups::Column::Tenant.eq(tenant))
+        .filter(groups::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(groups::Column::NameKey)
+        .all(conn)
+        .await?)
+}
+
 /// Every group of the tenant, by name (members.read).
 pub async fn list_groups(app: &App, caller: &Caller) -> Result<Vec<groups::Model>> {
     require_scope(&app.db, caller, Permission::MembersRead).await?;

@@ -2,9 +2,14 @@
 //! required headers bold, optional ones italic, a note on each saying what it takes.
 
 use super::columns::Field;
+use super::sheet::Format;
 use super::Mode;
-use crate::config::Tenant;
-use crate::downloads::{File, CSV, XLSX};
+use crate::app::App;
+use crate::auth::permissions::require;
+use crate::auth::Caller;
+use crate::config::{Permission, Tenant};
+use crate::downloads::{self, File, Link, Target, CSV, XLSX};
+use crate::error::{Error, Result};
 use crate::exports::write::{self, Column};
 
 /// A column of a template or an export.
@@ -164,7 +169,7 @@ pub fn is_french(locale: &str) -> bool {
 }
 
 /// The template of a mode, as XLSX or CSV.
-pub fn build(tenant: &Tenant, mode: Mode, xlsx: bool, locale: &str) -> crate::error::Result<File> {
+pub fn build(tenant: &Tenant, mode: Mode, xlsx: bool, locale: &str) -> Result<File> {
     let columns = columns(&headings(mode, tenant), tenant, locale);
     let stem = format!("{}-import-{}", tenant.slug, mode.as_str().to_lowercase());
     if xlsx {
@@ -188,6 +193,44 @@ pub fn build(tenant: &Tenant, mode: Mode, xlsx: bool, locale: &str) -> crate::er
 pub fn by_name(tenant: &Tenant, mode: &str, format: &str, locale: &str) -> Option<File> {
     let mode = Mode::from_stored(mode)?;
     build(tenant, mode, format == "XLSX", locale).ok()
+}
+
+/// `importTemplate`: a download link to the empty template of `mode` (imports.run).
+/// `locale` must be one of the tenant's, in any case (VALIDATION on `locale` otherwise);
+/// absent, the headers follow `request_locale`. Templates come as XLSX or CSV only
+/// (VALIDATION on `format` for ODS and XLS).
+pub async fn template_link(
+    app: &App,
+    caller: &Caller,
+    mode: Mode,
+    format: Format,
+    locale: Option<&str>,
+    request_locale: &str,
+) -> Result<Link> {
+    require(&app.db, caller, Permission::ImportsRun).await?;
+    let tenant = &caller.tenant;
+    let locale = match locale {
+        Some(asked) => tenant
+            .locales
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(asked))
+            .cloned()
+            .ok_or_else(|| Error::invalid("locale", format!("one of {}", tenant.locales.join(", "))))?,
+        None => request_locale.to_owned(),
+    };
+    let xlsx = match format {
+        Format::Xlsx => true,
+        Format::Csv => false,
+        Format::Ods | Format::Xls => return Err(Error::invalid("format", "templates come as XLSX or CSV")),
+    };
+    // Built now to know its name; served by building it again from the link's words.
+    let file = build(tenant, mode, xlsx, &locale)?;
+    let target = Target::Template {
+        mode: mode.as_str().to_owned(),
+        format: format.as_str().to_owned(),
+        locale,
+    };
+    Ok(downloads::link(app, tenant, target, &file.name, &file.content_type))
 }
 
 #[cfg(test)]

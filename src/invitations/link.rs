@@ -64,6 +64,16 @@ pub(super) fn is_expired(inv: &invitations::Model) -> bool {
     inv.status == EXPIRED || (inv.status == PENDING && inv.expires_at <= Utc::now())
 }
 
+/// The status an invitation reads as now: the stored one, except that a PENDING one past
+/// its expiry already reads EXPIRED.
+pub fn status_now(inv: &invitations::Model) -> &str {
+    if is_expired(inv) {
+        EXPIRED
+    } else {
+        &inv.status
+    }
+}
+
 fn state_of(inv: &invitations::Model, live: bool) -> LinkState {
     match inv.status.as_str() {
         ACCEPTED => LinkState::Accepted,

@@ -21,7 +21,7 @@ pub use self::accept::{accept_invitation, request_new_invitation, Acceptance};
 pub use self::invite::{
     activation_in, invite_members, send_activation_invitations, InviteOutcome, InviteRequest, SkipReason,
 };
-pub use self::link::{preview, LinkState, Preview};
+pub use self::link::{preview, status_now, LinkState, Preview};
 pub use self::sent::{
     get_invitation, invitation_link, list_invitations, resend_invitations, revoke, revoke_activations_of,
     revoke_invitations, InvitationFilter,

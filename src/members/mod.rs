@@ -109,6 +109,15 @@ pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Resul
         .await?)
 }
 
+/// The members of `tenant` among `ids`, in no particular order; unknown ids are left out.
+pub async fn find_many<C: ConnectionTrait>(conn: &C, tenant: &str, ids: &[Uuid]) -> Result<Vec<members::Model>> {
+    Ok(members::Entity::find()
+        .filter(members::Column::Tenant.eq(tenant))
+        .filter(members::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?)
+}
+
 /// A member by login, email or secondary email, case-insensitively.
 /// Logins never hold `@`, so the identifier's shape says which to look at.
 pub async fn find_by_identifier<C: ConnectionTrait>(
@@ -132,6 +141,22 @@ pub async fn find_by_identifier<C: ConnectionTrait>(
             .one(conn)
             .await?)
     }
+}
+
+/// The language of the member's emails and pages: the one they chose, or `default` (the
+/// tenant's) when they chose none.
+pub fn locale_or<'a>(member: &'a members::Model, default: &'a str) -> &'a str {
+    if member.locale.is_empty() {
+        default
+    } else {
+        &member.locale
+    }
+}
+
+/// True while the member signs in with the tenant's default password or one an admin
+/// set: their sessions stay restricted until they choose their own.
+pub fn must_change_password(member: &members::Model) -> bool {
+    member.must_change_password || member.uses_default_password
 }
 
 /// "First Last", or the login when the member has no names.

@@ -88,7 +88,6 @@ pub async fn change_password(
 
 /// Changes the caller's own names, secondary email, phone or locale.
 pub async fn update_my_profile(app: &App, caller: &Caller, change: ProfileChange) -> Result<members::Model> {
-    caller.require_unrestricted()?;
     let input = UpdateMember {
         first_name: change.first_name,
         last_name: change.last_name,

@@ -1,13 +1,14 @@
-//! Password reset and email change.
+//! Account mutations: password reset and email change.
 
 use async_graphql::{Context, Object, ID};
 
-use super::inputs::parse_id;
-use super::member::MemberView;
-use super::session::AuthPayload;
-use super::{app, caller, visitor, Result};
 use crate::account;
+use crate::graphql::ids::parse_id;
+use crate::graphql::members::MemberView;
+use crate::graphql::session::AuthPayload;
+use crate::graphql::{app, caller, visitor, Result};
 
+/// The account mutations.
 #[derive(Default)]
 pub struct AccountMutation;
 

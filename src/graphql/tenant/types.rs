@@ -1,26 +1,10 @@
-//! `tenant`: public facts about the tenant of the request.
+//! The `Tenant` and `Role` types.
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, Object};
+use async_graphql::{Enum, Object};
 
-use super::visitor;
 use crate::config::{Registration, Role, Tenant};
-
-#[derive(Default)]
-pub struct TenantQuery;
-
-#[Object]
-impl TenantQuery {
-    /// Public facts about this tenant. No authentication needed.
-    async fn tenant(&self, ctx: &Context<'_>) -> TenantView {
-        let visitor = visitor(ctx);
-        TenantView {
-            tenant: visitor.tenant.clone(),
-            locale: visitor.locale().to_owned(),
-        }
-    }
-}
 
 /// Who may register.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -33,8 +17,8 @@ pub enum RegistrationPolicy {
 
 /// A tenant seen in the request's locale.
 pub struct TenantView {
-    tenant: Arc<Tenant>,
-    locale: String,
+    pub tenant: Arc<Tenant>,
+    pub locale: String,
 }
 
 /// The organization this endpoint serves, as its tenant file describes it.
@@ -100,6 +84,7 @@ pub struct RoleView {
 }
 
 impl RoleView {
+    /// `role` labelled in `locale`, or else in the tenant's default locale.
     pub fn new(role: &Role, tenant: &Tenant, locale: &str) -> Self {
         Self {
             key: role.key.clone(),

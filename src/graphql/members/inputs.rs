@@ -1,22 +1,12 @@
-//! Input types of the contract and their conversion to domain values.
+//! What member queries and mutations take: filters, orders, selections, role
+//! assignments, and a member's fields; each turned into its domain value here.
 
 use async_graphql::{Enum, InputObject, ID};
-use uuid::Uuid;
 
-use crate::error::{Error, Result};
+use super::types::{MemberOrigin, MemberStatus};
+use crate::error::Result;
+use crate::graphql::ids::{parse_id, parse_ids};
 use crate::members::{self, MemberFilter, MemberOrder, OrderField, RoleAssignment, Selection};
-
-/// Reads a GraphQL ID as one of our UUIDs; anything else is VALIDATION on `field`.
-pub fn parse_id(field: &str, id: &ID) -> Result<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(|_| Error::invalid(field, "not a valid id"))
-}
-
-/// Reads a list of ids.
-pub fn parse_ids(field: &str, ids: &[ID]) -> Result<Vec<Uuid>> {
-    ids.iter().map(|id| parse_id(field, id)).collect()
-}
-
-pub use super::member::{MemberOrigin, MemberStatus};
 
 /// Which members to select: every field given must hold, absent fields select everyone.
 /// Also the stored rule of a smart group.
@@ -80,7 +70,7 @@ pub enum MemberOrderField {
     Login,
 }
 
-/// Sort direction.
+/// Which way a list is sorted: smallest values first, or largest first.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 pub enum OrderDirection {
     /// Smallest first: A to Z, oldest first.
@@ -127,6 +117,7 @@ pub struct MemberSelectionInput {
 }
 
 impl MemberSelectionInput {
+    /// The domain selection; bad ids are VALIDATION errors under `selection.ids`.
     pub fn into_domain(self) -> Result<Selection> {
         let ids = self.ids.map(|ids| parse_ids("selection.ids", &ids)).transpose()?;
         let filter = self.filter.map(|f| f.into_domain("selection.filter")).transpose()?;
@@ -193,6 +184,7 @@ pub struct CreateMemberInput {
 }
 
 impl CreateMemberInput {
+    /// The domain request; bad ids are VALIDATION errors naming the field.
     pub fn into_domain(self) -> Result<members::CreateMember> {
         Ok(members::CreateMember {
             email: self.email,
@@ -243,65 +235,4 @@ impl From<UpdateMemberInput> for members::UpdateMember {
             locale: i.locale,
         }
     }
-}
-
-/// The signed-in member's changes to their own profile (updateMyProfile): an absent field
-/// is left as it is; an empty string clears secondaryEmail, phone or locale.
-#[derive(InputObject)]
-pub struct ProfileInput {
-    /// Given name: 1 to 100 characters, no control characters or < >; cannot be emptied.
-    pub first_name: Option<String>,
-    /// Family name: 1 to 100 characters, no control characters or < >; cannot be emptied.
-    pub last_name: Option<String>,
-    /// A second address: a confirmation link is sent to it, and it counts for nothing
-    /// until opened (Member.secondaryEmailVerified).
-    pub secondary_email: Option<String>,
-    /// Phone as written: digits, spaces and + . - ( ) / only, at most 40 characters.
-    pub phone: Option<String>,
-    /// One of Tenant.locales; empty: back to the tenant's default locale.
-    pub locale: Option<String>,
-}
-
-/// A new account on a tenant with OPEN registration (register).
-#[derive(InputObject)]
-pub struct RegisterInput {
-    /// The account's main address; CONFLICT when a member already holds it.
-    pub email: String,
-    /// Given name: 1 to 100 characters, no control characters or < >.
-    pub first_name: String,
-    /// Family name: 1 to 100 characters, no control characters or < >.
-    pub last_name: String,
-    /// At least Tenant.passwordMinLength characters, at most 256, not only spaces.
-    pub password: String,
-    /// One of Tenant.locales; absent: the tenant's default locale.
-    pub locale: Option<String>,
-}
-
-/// A group's name, description and rule; updateGroup replaces all three.
-#[derive(InputObject)]
-#[graphql(name = "GroupInput")]
-pub struct GroupInputObject {
-    /// Unique in the tenant, case-insensitively; 1 to 100 characters after trimming.
-    pub name: String,
-    /// Free text, at most 2000 characters; absent or empty: none.
-    pub description: Option<String>,
-    /// Makes it a smart group: its members are whoever this filter selects when asked.
-    /// Absent: a manual group (a smart group updated without a rule becomes manual, empty).
-    pub rule: Option<MemberFilterInput>,
-}
-
-/// Which audit entries to list: every field given must hold.
-#[derive(InputObject)]
-#[graphql(name = "AuditFilter")]
-pub struct AuditFilterInput {
-    /// An exact action (`member.created`) or a prefix ending in `*` (`member.*`).
-    pub action: Option<String>,
-    /// Entries made by this member.
-    pub actor_id: Option<ID>,
-    /// Entries about this member, group, invitation or import (AuditEntry.targetId).
-    pub target_id: Option<ID>,
-    /// Entries at or after this instant.
-    pub since: Option<chrono::DateTime<chrono::Utc>>,
-    /// Entries before this instant (exclusive).
-    pub until: Option<chrono::DateTime<chrono::Utc>>,
 }

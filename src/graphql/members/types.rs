@@ -1,17 +1,18 @@
-//! The `Member` type and its related fields.
+//! The `Member` type, its related fields, and what member lists and bulk actions return.
 
-use async_graphql::{ComplexObject, Context, Enum, Object, ID};
+use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::group::GroupView;
-use super::invitation::InvitationView;
-use super::loaders::{relations, GroupsOf, PendingInvitationOf, RolesOf};
-use super::tenant::RoleView;
-use super::Result;
-use super::{app, visitor};
+use crate::graphql::connection::{self, Words};
+use crate::graphql::groups::GroupView;
+use crate::graphql::imports::ImportJobView;
+use crate::graphql::invitations::InvitationView;
+use crate::graphql::loaders::{relations, GroupsOf, PendingInvitationOf, RolesOf};
+use crate::graphql::tenant::RoleView;
+use crate::graphql::{app, caller, visitor, Result};
 use crate::members;
 
-/// ACTIVE or DEACTIVATED.
+/// Whether a member can sign in.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum MemberStatus {
     /// Can sign in.
@@ -122,11 +123,7 @@ impl MemberView {
     /// Language of the member's emails and pages: one of Tenant.locales, the tenant's
     /// default when the member chose none.
     async fn locale(&self, ctx: &Context<'_>) -> String {
-        if self.0.locale.is_empty() {
-            visitor(ctx).tenant.default_locale.clone()
-        } else {
-            self.0.locale.clone()
-        }
+        members::locale_or(&self.0, &visitor(ctx).tenant.default_locale).to_owned()
     }
     /// Whether the member can sign in.
     async fn status(&self) -> MemberStatus {
@@ -141,13 +138,13 @@ impl MemberView {
         MemberOrigin::from_stored(&self.0.origin)
     }
     /// The import that brought the member in (origin IMPORT); null without imports.run.
-    async fn origin_import(&self, ctx: &Context<'_>) -> Result<Option<super::imports_api::ImportJobView>> {
+    async fn origin_import(&self, ctx: &Context<'_>) -> Result<Option<ImportJobView>> {
         let Some(job) = self.0.origin_import_id else {
             return Ok(None);
         };
-        let caller = super::caller(ctx).await?;
+        let caller = caller(ctx).await?;
         match crate::imports::get_job(app(ctx), &caller, job).await {
-            Ok(found) => Ok(found.map(super::imports_api::ImportJobView)),
+            Ok(found) => Ok(found.map(ImportJobView)),
             Err(crate::error::Error::Forbidden(_)) => Ok(None),
             Err(err) => Err(err.into()),
         }
@@ -175,7 +172,7 @@ impl MemberView {
     }
     /// True while the member signs in with the tenant's default password or an admin-set one.
     async fn must_change_password(&self) -> bool {
-        self.0.must_change_password || self.0.uses_default_password
+        members::must_change_password(&self.0)
     }
     /// False for a member created without password who has not yet accepted an invitation.
     async fn has_password(&self) -> bool {
@@ -206,7 +203,7 @@ impl MemberView {
 }
 
 /// A role held tenant-wide, or for one group's members only.
-#[derive(async_graphql::SimpleObject, Clone)]
+#[derive(SimpleObject, Clone)]
 #[graphql(name = "RoleAssignment", complex)]
 pub struct RoleAssignmentView {
     /// The role held.
@@ -221,4 +218,61 @@ impl RoleAssignmentView {
     async fn group(&self) -> Option<&GroupView> {
         self.group.as_ref()
     }
+}
+
+/// What a bulk action did to the selected members.
+#[derive(SimpleObject)]
+pub struct BulkResult {
+    /// Members the selection named or matched.
+    pub matched: i32,
+    /// Members whose state actually changed.
+    pub changed: i32,
+}
+
+impl From<members::BulkResult> for BulkResult {
+    fn from(r: members::BulkResult) -> Self {
+        Self {
+            matched: i32::try_from(r.matched).unwrap_or(i32::MAX),
+            changed: i32::try_from(r.changed).unwrap_or(i32::MAX),
+        }
+    }
+}
+
+impl connection::Node for MemberView {
+    type Entity = entity::members::Entity;
+    const WORDS: Words = Words {
+        connection: "A page of members, with cursors to move on (Relay).",
+        edges: "The page's members with their cursors.",
+        nodes: "The page's members, without cursors.",
+        page_info: "Whether more members come after or before this page, and its end cursors.",
+        total_count: "How many members the whole list holds, all pages together (counted only when asked for).",
+        edge: "A member and its cursor.",
+        cursor: "Opaque position of this member in the list's order, for `after` and `before`.",
+        node: "The member.",
+    };
+}
+
+/// A page of members as `members` and `Group.members` return it; totalCount is counted
+/// only when asked for.
+pub type MemberConnection = connection::Connection<MemberView>;
+
+/// The connection of a domain page of members; `condition` selects the whole list.
+pub fn member_connection(
+    page: members::Page<entity::members::Model>,
+    condition: sea_orm::Condition,
+) -> MemberConnection {
+    let edges = page
+        .items
+        .into_iter()
+        .map(|(cursor, member)| connection::Edge {
+            cursor,
+            node: MemberView(member),
+        })
+        .collect();
+    connection::Connection::new(
+        edges,
+        page.has_previous_page,
+        page.has_next_page,
+        connection::Total::Deferred(condition),
+    )
 }

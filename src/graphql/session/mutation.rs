@@ -1,65 +1,16 @@
-//! Sessions: `me`, `login`, `logout`, `logoutEverywhere`.
+//! Session mutations: login, logout, register, change of password and profile, erasure
+//! of one's own account.
 
-use async_graphql::{Context, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, Object};
 
 use super::inputs::{ProfileInput, RegisterInput};
-use super::member::MemberView;
-use super::Result;
-use super::{app, caller, visitor};
+use super::types::AuthPayload;
 use crate::auth;
+use crate::graphql::members::MemberView;
+use crate::graphql::{app, caller, caller_even_restricted, visitor, Result};
 use crate::members::profile;
 
-#[derive(Default)]
-pub struct SessionQuery;
-
-#[Object]
-impl SessionQuery {
-    /// The signed-in member, or null when the request carries no valid session.
-    async fn me(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
-        let caller = auth::current_caller(app(ctx), visitor(ctx)).await?;
-        Ok(caller.map(|c| MemberView(c.member)))
-    }
-}
-
-/// A new session.
-#[derive(SimpleObject)]
-pub struct AuthPayload {
-    /// The session token, shown once: send it as `Authorization: Bearer <token>` to this
-    /// tenant's endpoint only.
-    pub token: String,
-    /// When the session ends at the latest (it ends sooner after the tenant's idle time).
-    pub expires_at: DateTime<Utc>,
-    /// The member the session belongs to.
-    pub member: MemberView,
-    /// True when the session is restricted to changePassword, me and logout (anything else
-    /// answers PASSWORD_CHANGE_REQUIRED) until the password is changed.
-    pub must_change_password: bool,
-}
-
-impl AuthPayload {
-    pub fn opened(session: auth::OpenedSession, member: entity::members::Model) -> Self {
-        let must_change_password = member.must_change_password || member.uses_default_password;
-        Self {
-            token: session.token,
-            expires_at: session.expires_at,
-            member: MemberView(member),
-            must_change_password,
-        }
-    }
-}
-
-impl From<auth::SignedIn> for AuthPayload {
-    fn from(signed_in: auth::SignedIn) -> Self {
-        Self {
-            token: signed_in.token,
-            expires_at: signed_in.expires_at,
-            member: MemberView(signed_in.member),
-            must_change_password: signed_in.must_change_password,
-        }
-    }
-}
-
+/// The session mutations.
 #[derive(Default)]
 pub struct SessionMutation;
 
@@ -81,7 +32,7 @@ impl SessionMutation {
 
     /// Ends the session that made the request.
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(auth::logout(app(ctx), &caller(ctx).await?).await?)
+        Ok(auth::logout(app(ctx), &caller_even_restricted(ctx).await?).await?)
     }
 
     /// Open registration, where the tenant allows it. An email with a pending invitation gets INVITATION_REQUIRED: that person must use the link.
@@ -90,14 +41,7 @@ impl SessionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new account's address, names, password and locale.")] input: RegisterInput,
     ) -> Result<AuthPayload> {
-        let registering = profile::Registering {
-            email: input.email,
-            first_name: input.first_name,
-            last_name: input.last_name,
-            password: input.password,
-            locale: input.locale,
-        };
-        let (session, member) = profile::register(app(ctx), visitor(ctx), registering).await?;
+        let (session, member) = profile::register(app(ctx), visitor(ctx), input.into()).await?;
         Ok(AuthPayload::opened(session, member))
     }
 
@@ -109,7 +53,7 @@ impl SessionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The password the member signs in with now; VALIDATION when wrong.")] current_password: String,
     ) -> Result<bool> {
-        let caller = caller(ctx).await?;
+        let caller = caller_even_restricted(ctx).await?;
         Ok(crate::members::erase::erase_my_account(app(ctx), &caller, &current_password).await?)
     }
 
@@ -121,7 +65,7 @@ impl SessionMutation {
         #[graphql(desc = "At least Tenant.passwordMinLength characters, at most 256, and not the current one.")]
         new_password: String,
     ) -> Result<AuthPayload> {
-        let caller = caller(ctx).await?;
+        let caller = caller_even_restricted(ctx).await?;
         let (session, member) = profile::change_password(app(ctx), &caller, &current_password, &new_password).await?;
         Ok(AuthPayload::opened(session, member))
     }
@@ -134,14 +78,9 @@ impl SessionMutation {
         #[graphql(desc = "The fields to change; absent ones stay as they are.")] input: ProfileInput,
     ) -> Result<MemberView> {
         let caller = caller(ctx).await?;
-        let change = profile::ProfileChange {
-            first_name: input.first_name,
-            last_name: input.last_name,
-            secondary_email: input.secondary_email,
-            phone: input.phone,
-            locale: input.locale,
-        };
-        Ok(MemberView(profile::update_my_profile(app(ctx), &caller, change).await?))
+        Ok(MemberView(
+            profile::update_my_profile(app(ctx), &caller, input.into()).await?,
+        ))
     }
 
     /// Ends every session of the signed-in member; returns how many ended.

@@ -1,16 +1,16 @@
-//! The `Invitation` type.
+//! The `Invitation` type, and what invitation queries and mutations return.
 
-use async_graphql::{Context, Enum, Object, ID};
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::group::GroupView;
-use super::member::MemberView;
-use super::Result;
-use super::{app, visitor};
-use crate::members;
-use entity::groups;
+use crate::graphql::connection::{Node, Words};
+use crate::graphql::groups::GroupView;
+use crate::graphql::loaders;
+use crate::graphql::members::MemberView;
+use crate::graphql::{app, visitor, Result};
+use crate::groups;
+use crate::invitations::{self, InviteOutcome, SkipReason};
 
 /// Where an invitation stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -90,12 +90,7 @@ impl InvitationView {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = groups::Entity::find()
-            .filter(groups::Column::Tenant.eq(&visitor(ctx).tenant.slug))
-            .filter(groups::Column::Id.is_in(ids))
-            .order_by_asc(groups::Column::NameKey)
-            .all(&app(ctx).db)
-            .await?;
+        let rows = groups::find_many(&app(ctx).db, &visitor(ctx).tenant.slug, &ids).await?;
         Ok(rows.into_iter().map(GroupView).collect())
     }
     /// The inviter's personal message, plain text; null when none.
@@ -104,14 +99,7 @@ impl InvitationView {
     }
     /// Where it stands; a PENDING one past expiresAt already reads EXPIRED.
     async fn status(&self) -> InvitationStatus {
-        match self.0.status.as_str() {
-            "accepted" => InvitationStatus::Accepted,
-            "revoked" => InvitationStatus::Revoked,
-            // Past its lifetime reads as expired even before the job marks it.
-            "expired" => InvitationStatus::Expired,
-            _ if self.0.expires_at <= Utc::now() => InvitationStatus::Expired,
-            _ => InvitationStatus::Pending,
-        }
+        status_of(invitations::status_now(&self.0))
     }
     /// Where its latest email (invitation, resend or reminder) stands.
     async fn delivery_status(&self) -> DeliveryStatus {
@@ -123,12 +111,12 @@ impl InvitationView {
     }
     /// ACTIVATION: the member to activate. JOIN: the member it brought in, once accepted; null before.
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
-        member_by_id(ctx, self.0.member_id).await
+        Ok(loaders::member(ctx, self.0.member_id).await?.map(MemberView))
     }
     /// The member who sent it (or last invited the address again); null for the command
     /// line or a member since removed.
     async fn invited_by(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
-        member_by_id(ctx, self.0.invited_by).await
+        Ok(loaders::member(ctx, self.0.invited_by).await?.map(MemberView))
     }
     /// When it was first created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -156,8 +144,100 @@ impl InvitationView {
     }
 }
 
-async fn member_by_id(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<MemberView>> {
-    let Some(id) = id else { return Ok(None) };
-    let found = members::find(&app(ctx).db, &visitor(ctx).tenant.slug, id).await?;
-    Ok(found.map(MemberView))
+/// Why an address got no invitation.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum InviteSkipReason {
+    /// sendActivationInvitations: the member already signs in with a password of their own.
+    AlreadyMember,
+    /// The address belongs to a deactivated member.
+    DeactivatedMember,
+}
+
+/// An address that got no invitation.
+#[derive(SimpleObject)]
+pub struct InviteSkip {
+    /// The address, as given (or the member's).
+    pub email: String,
+    /// Why it was left out.
+    pub reason: InviteSkipReason,
+}
+
+/// What inviteMembers or sendActivationInvitations did.
+#[derive(SimpleObject)]
+pub struct InviteResult {
+    /// Created or refreshed invitations, one per address invited.
+    pub invitations: Vec<InvitationView>,
+    /// Existing members who were added to the requested groups instead of being invited.
+    pub added_to_groups: Vec<MemberView>,
+    /// Addresses that got no invitation, and why.
+    pub skipped: Vec<InviteSkip>,
+}
+
+impl From<InviteOutcome> for InviteResult {
+    fn from(outcome: InviteOutcome) -> Self {
+        Self {
+            invitations: outcome.invitations.into_iter().map(InvitationView).collect(),
+            added_to_groups: outcome.added_to_groups.into_iter().map(MemberView).collect(),
+            skipped: outcome
+                .skipped
+                .into_iter()
+                .map(|(email, reason)| InviteSkip {
+                    email,
+                    reason: match reason {
+                        SkipReason::AlreadyMember => InviteSkipReason::AlreadyMember,
+                        SkipReason::DeactivatedMember => InviteSkipReason::DeactivatedMember,
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What the holder of an invitation link may see of it, and nothing more.
+#[derive(SimpleObject)]
+pub struct InvitationPreview {
+    /// The name of the organization that invites.
+    pub tenant_name: String,
+    /// The address invited.
+    pub email: String,
+    /// Given name the invitation carries, to prefill a form; null when unknown.
+    pub first_name: Option<String>,
+    /// Family name the invitation carries; null when unknown.
+    pub last_name: Option<String>,
+    /// Where the invitation stands: only PENDING can be accepted.
+    pub status: InvitationStatus,
+    /// When the link stops (or stopped) working.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Node for InvitationView {
+    type Entity = entity::invitations::Entity;
+    const WORDS: Words = Words {
+        connection: "A page of invitations, newest first (Relay).",
+        edges: "The page's invitations with their cursors.",
+        nodes: "The page's invitations, without cursors.",
+        page_info: "Whether older invitations follow this page, and its end cursors.",
+        total_count: "How many invitations match the filter, all pages together.",
+        edge: "An invitation and its cursor.",
+        cursor: "Opaque position of this invitation in the list, for `after`.",
+        node: "The invitation.",
+    };
+}
+
+pub(super) fn status_name(status: InvitationStatus) -> &'static str {
+    match status {
+        InvitationStatus::Pending => invitations::PENDING,
+        InvitationStatus::Accepted => invitations::ACCEPTED,
+        InvitationStatus::Expired => invitations::EXPIRED,
+        InvitationStatus::Revoked => invitations::REVOKED,
+    }
+}
+
+pub(super) fn status_of(stored: &str) -> InvitationStatus {
+    match stored {
+        invitations::ACCEPTED => InvitationStatus::Accepted,
+        invitations::EXPIRED => InvitationStatus::Expired,
+        invitations::REVOKED => InvitationStatus::Revoked,
+        _ => InvitationStatus::Pending,
+    }
 }

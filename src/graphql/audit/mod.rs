@@ -1,0 +1,7 @@
+//! The audit log: `auditLog` and the `AuditEntry` type.
+
+mod inputs;
+mod query;
+mod types;
+
+pub use self::query::AuditQuery;
