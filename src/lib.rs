@@ -23,5 +23,6 @@ pub mod metrics;
 pub mod pages;
 pub mod server;
 pub mod store;
+pub mod stored;
 pub mod tls;
 pub mod values;

@@ -94,7 +94,7 @@ async fn queue_reset(
 
 /// Admin: sends the member a reset link (members.update).
 pub async fn send_password_reset(app: &App, caller: &Caller, id: Uuid) -> Result<bool> {
-    let member = crate::members::manage::member_in_scope(&app.db, caller, Permission::MembersUpdate, id).await?;
+    let member = crate::members::read::member_in_scope(&app.db, caller, Permission::MembersUpdate, id).await?;
     let Some(address) = member.email.clone() else {
         return Err(Error::invalid("id", "this member has no email address"));
     };
@@ -259,7 +259,8 @@ async fn confirm_email_change_once(
 ) -> Result<(member::Model, ConfirmedAddress)> {
     let tenant = visitor.tenant.clone();
     let found = tokens::peek(&app.db, &tenant.slug, Purpose::EmailChangeConfirm, token).await?;
-    let payload = serde_json::from_str::<serde_json::Value>(&found.payload).unwrap_or_default();
+    let payload: serde_json::Value =
+        crate::stored::decode("one_time_tokens", "payload", found.member_id, &found.payload)?;
     let (address, kind) = match (payload["newEmail"].as_str(), payload["secondaryEmail"].as_str()) {
         (Some(address), _) => (address.to_owned(), ConfirmedAddress::Main),
         (None, Some(address)) => (address.to_owned(), ConfirmedAddress::Second),
@@ -295,7 +296,7 @@ async fn confirm_email_change_once(
                     }
                     ConfirmedAddress::Second => next.secondary_email_verified = true,
                 }
-                let saved = crate::members::manage::save_profile(txn, &member, next, Some(member.id)).await?;
+                let saved = crate::members::update::save_profile(txn, &member, next, Some(member.id)).await?;
                 if kind == ConfirmedAddress::Second {
                     return Ok(saved);
                 }
@@ -338,7 +339,7 @@ async fn revert_email_change_once(app: &App, visitor: &Visitor, token: &str) -> 
                 links_voided_by(txn, &slug, &[member.id], AccountChange::PasswordOrEmail).await?;
                 let mut next = member.clone();
                 next.email = Some(old_email.clone());
-                crate::members::manage::save_profile(txn, &member, next, Some(member.id)).await?;
+                crate::members::update::save_profile(txn, &member, next, Some(member.id)).await?;
                 enqueue(
                     txn,
                     &slug,

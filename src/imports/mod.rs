@@ -218,3 +218,24 @@ pub struct ColumnUse {
 pub use history::{cancel_import, get_job, list_jobs};
 pub use start::{start_import, StartRequest};
 pub use {apply::apply_import, undo::undo_import};
+
+impl Options {
+    /// The options stored with `job` (`import_jobs.options`); INTERNAL when corrupt.
+    pub fn of_job(job: &entity::import_jobs::Model) -> crate::error::Result<Self> {
+        crate::stored::decode("import_jobs", "options", job.id, &job.options)
+    }
+}
+
+impl Summary {
+    /// The counts stored with `job` (`import_jobs.summary`); INTERNAL when corrupt.
+    pub fn of_job(job: &entity::import_jobs::Model) -> crate::error::Result<Self> {
+        crate::stored::decode("import_jobs", "summary", job.id, &job.summary)
+    }
+}
+
+impl ColumnUse {
+    /// How `job`'s file's columns were read (`import_jobs.columns`); INTERNAL when corrupt.
+    pub fn of_job(job: &entity::import_jobs::Model) -> crate::error::Result<Vec<Self>> {
+        crate::stored::decode("import_jobs", "columns", job.id, &job.columns)
+    }
+}

@@ -181,7 +181,7 @@ async fn revert<C: ConnectionTrait>(
     }
     tokens::revoke_all(txn, &pending).await?;
 
-    let mut options: Options = serde_json::from_str(&job.options).unwrap_or_default();
+    let mut options = Options::of_job(&job)?;
     options.left_alone = left_alone.clone();
     job.status = JobStatus::Undone.as_str().to_owned();
     job.options = serde_json::to_string(&options).expect("options serialise");

@@ -171,9 +171,9 @@ async fn join<C: sea_orm::ConnectionTrait>(
             "This address already belongs to a member: sign in, or reset your password.".into(),
         ));
     }
-    let roles: Vec<String> = serde_json::from_str(&inv.roles).unwrap_or_default();
+    let roles = super::roles_of(inv)?;
     let roles = roles_the_inviter_may_still_grant(conn, tenant, inv, roles).await?;
-    let wanted_groups: Vec<Uuid> = serde_json::from_str(&inv.group_ids).unwrap_or_default();
+    let wanted_groups = super::group_ids_of(inv)?;
     // Groups deleted since the invitation are simply left out.
     let group_ids: Vec<Uuid> = if wanted_groups.is_empty() {
         Vec::new()

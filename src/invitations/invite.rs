@@ -21,7 +21,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::mail::outbox::{self, Mail};
 use crate::members::create::lock_addresses;
 use crate::members::filter::scope_condition;
-use crate::members::manage::existing_groups;
+use crate::members::read::existing_groups;
 use crate::members::{Selection, STATUS_ACTIVE};
 use crate::values::email;
 use entity::{audit_log, invitations, member_emails, members};
@@ -196,7 +196,7 @@ pub(crate) fn refreshed(
     mut inv: invitations::Model,
     terms: InvitationTerms<'_>,
     actor: Uuid,
-) -> invitations::Model {
+) -> Result<invitations::Model> {
     let InvitationTerms {
         roles,
         group_ids,
@@ -204,7 +204,7 @@ pub(crate) fn refreshed(
         message,
     } = terms;
     let now = Utc::now();
-    let mut all_roles: Vec<String> = serde_json::from_str(&inv.roles).unwrap_or_default();
+    let mut all_roles: Vec<String> = super::roles_of(&inv)?;
     all_roles.extend(
         roles
             .iter()
@@ -212,7 +212,7 @@ pub(crate) fn refreshed(
             .cloned()
             .collect::<Vec<_>>(),
     );
-    let mut all_groups: Vec<Uuid> = serde_json::from_str(&inv.group_ids).unwrap_or_default();
+    let mut all_groups: Vec<Uuid> = super::group_ids_of(&inv)?;
     all_groups.extend(
         group_ids
             .iter()
@@ -236,7 +236,7 @@ pub(crate) fn refreshed(
     inv.last_reminded_at = None;
     inv.revoked_at = None;
     inv.updated_at = now;
-    inv
+    Ok(inv)
 }
 
 /// Writes new and refreshed invitations, their emails and audit entries.
@@ -373,7 +373,7 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                             outcome.skipped.push((address.clone(), SkipReason::DeactivatedMember));
                         }
                     } else if let Some(inv) = pending_by_key.remove(key) {
-                        renewed.push(refreshed(&tenant, inv, terms, actor));
+                        renewed.push(refreshed(&tenant, inv, terms, actor)?);
                     } else {
                         created.push(new_invitation(&tenant, JOIN, address, None, terms, actor));
                     }
@@ -443,7 +443,7 @@ pub async fn activation_for(
         } else if signed_up {
             outcome.skipped.push((address, SkipReason::AlreadyMember));
         } else if let Some(inv) = pending_by_member.remove(&Some(member.id)) {
-            renewed.push(refreshed(&tenant, inv, terms, actor));
+            renewed.push(refreshed(&tenant, inv, terms, actor)?);
         } else {
             created.push(new_invitation(
                 &tenant,

@@ -72,3 +72,14 @@ pub async fn pending_of<C: ConnectionTrait>(
     }
     Ok(latest)
 }
+
+/// The role keys `invitation` gives (`invitations.roles`); INTERNAL when corrupt.
+pub fn roles_of(invitation: &entity::invitations::Model) -> crate::error::Result<Vec<String>> {
+    crate::stored::decode("invitations", "roles", invitation.id, &invitation.roles)
+}
+
+/// The manual groups `invitation` puts the member in (`invitations.group_ids`); INTERNAL
+/// when corrupt.
+pub fn group_ids_of(invitation: &entity::invitations::Model) -> crate::error::Result<Vec<uuid::Uuid>> {
+    crate::stored::decode("invitations", "group_ids", invitation.id, &invitation.group_ids)
+}

@@ -53,7 +53,7 @@ async fn settle<C: ConnectionTrait>(
     invitation: &invitations::Model,
     member: Uuid,
 ) -> Result<()> {
-    let wanted: Vec<Uuid> = serde_json::from_str(&invitation.group_ids).unwrap_or_default();
+    let wanted = super::group_ids_of(invitation)?;
     if !wanted.is_empty() {
         // Groups deleted since, and smart ones (their rule decides), are left out.
         let group_ids: Vec<Uuid> = groups::Entity::find()

@@ -193,11 +193,8 @@ pub async fn groups_condition<C: ConnectionTrait>(
         any = any.add(members::Column::Id.in_subquery(members_of));
     }
     for group in found.iter().filter(|_| depth < MAX_RULE_DEPTH) {
-        if let Some(rule) = group
-            .rule
-            .as_deref()
-            .and_then(|r| serde_json::from_str::<MemberFilter>(r).ok())
-        {
+        if let Some(text) = group.rule.as_deref() {
+            let rule: MemberFilter = crate::stored::decode("groups", "rule", group.id, text)?;
             any = any.add(rule.condition_at(conn, tenant, depth + 1).await?);
         }
     }

@@ -5,7 +5,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Transactio
 use serde_json::json;
 use uuid::Uuid;
 
-use super::manage::{member_in_scope, save_profile};
+use super::read::member_in_scope;
+use super::update::save_profile;
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;

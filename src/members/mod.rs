@@ -7,14 +7,16 @@ pub mod fields;
 pub mod filter;
 pub mod list;
 pub mod login;
-pub mod manage;
 mod merge;
 pub mod personal_data;
 pub mod profile;
+pub mod read;
 pub mod retention;
 mod roles;
 pub mod search;
+mod search_page;
 mod status;
+pub mod update;
 pub mod write;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -27,12 +29,14 @@ use entity::{member_emails, members};
 pub const IDS_PER_QUERY: usize = 5_000;
 
 pub use self::bootstrap::{bootstrap_tenant, create_admin, CreatedAdmin};
+pub use self::create::{create_member, CreateMember};
 pub use self::filter::{MemberFilter, Selection};
 pub use self::list::{list, MemberOrder, OrderField, Page, PageRequest};
-pub use self::manage::{create_member, get_member, list_members, update_member, CreateMember, UpdateMember};
 pub use self::merge::merge_members;
+pub use self::read::{get_member, list_members};
 pub use self::roles::{roles_held, set_member_roles, RoleAssignment};
 pub use self::status::{set_status, BulkResult};
+pub use self::update::{update_member, UpdateMember};
 
 /// `members.status` of a member who can sign in.
 pub const STATUS_ACTIVE: &str = "active";

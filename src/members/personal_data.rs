@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::display_name;
-use super::manage::member_in_scope;
+use super::read::member_in_scope;
 use super::write::held_addresses;
 use crate::app::App;
 use crate::auth::permissions::require;
@@ -117,7 +117,7 @@ pub async fn collect<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &mem
                 "action": e.action,
                 "byThisMember": e.actor_id == Some(member.id),
                 "aboutThisMember": e.target_id == Some(member.id),
-                "details": serde_json::from_str::<Value>(&e.details).unwrap_or(Value::Null),
+                "details": as_stored(&e.details),
             })
         })
         .collect();
@@ -136,7 +136,7 @@ pub async fn collect<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &mem
             "status": job.as_ref().map(|j| j.status.clone()),
             "appliedAt": job.as_ref().and_then(|j| j.applied_at),
             "change": change.kind,
-            "fields": serde_json::from_str::<Value>(&change.changes).unwrap_or(Value::Null),
+            "fields": as_stored(&change.changes),
         }));
     }
     Ok(json!({
@@ -169,4 +169,10 @@ pub async fn collect<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &mem
         "auditLog": audit,
         "imports": imports,
     }))
+}
+
+/// A JSON column as it is stored, for the member's copy of their data: its text as it
+/// is when it does not decode, since a copy of one's data leaves nothing out.
+fn as_stored(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }

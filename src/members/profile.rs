@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::create::{insert, lock_addresses, NewMember, PasswordChoice};
 use super::fields::Checks;
-use super::manage::{apply_edits, check_edits, UpdateMember};
+use super::update::{apply_edits, check_edits, UpdateMember};
 use super::{write, Origin};
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;

@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::manage::{existing_groups, member_in_scope};
+use super::read::{existing_groups, member_in_scope};
 use crate::app::App;
 use crate::audit;
 use crate::auth::Caller;

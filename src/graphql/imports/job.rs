@@ -22,8 +22,8 @@ use entity::import_jobs;
 pub struct ImportJobView(pub import_jobs::Model);
 
 impl ImportJobView {
-    fn options(&self) -> Options {
-        serde_json::from_str(&self.0.options).unwrap_or_default()
+    fn options(&self) -> Result<Options> {
+        Ok(Options::of_job(&self.0)?)
     }
 
     /// A page of the job's row errors, or of its row warnings.
@@ -87,20 +87,19 @@ impl ImportJobView {
         progress::get(self.0.id).unwrap_or(self.0.processed_rows)
     }
     /// How each column header of the file was understood: field name, or null when ignored.
-    async fn columns(&self) -> Vec<ImportColumn> {
-        let columns: Vec<ColumnUse> = serde_json::from_str(&self.0.columns).unwrap_or_default();
-        columns
+    async fn columns(&self) -> Result<Vec<ImportColumn>> {
+        Ok(ColumnUse::of_job(&self.0)?
             .into_iter()
             .map(|c| ImportColumn {
                 header: c.header,
                 field: c.field,
             })
-            .collect()
+            .collect())
     }
     /// What the plan holds, by kind of change, and how many rows failed.
-    async fn summary(&self) -> ImportSummary {
-        let s: Summary = serde_json::from_str(&self.0.summary).unwrap_or_default();
-        ImportSummary {
+    async fn summary(&self) -> Result<ImportSummary> {
+        let s = Summary::of_job(&self.0)?;
+        Ok(ImportSummary {
             create: s.create,
             update: s.update,
             deactivate: s.deactivate,
@@ -109,7 +108,7 @@ impl ImportJobView {
             add_to_groups: s.add_to_groups,
             unchanged: s.unchanged,
             error_rows: s.error_rows,
-        }
+        })
     }
     /// Rows that failed their checks, in file order; they are left out when applying with skipInvalidRows.
     async fn row_errors(
@@ -185,8 +184,9 @@ impl ImportJobView {
         self.0.error.as_deref()
     }
     /// Spreadsheet files: the workbook's sheets, and which one was read.
-    async fn sheets(&self) -> Vec<ImportSheet> {
-        self.options()
+    async fn sheets(&self) -> Result<Vec<ImportSheet>> {
+        Ok(self
+            .options()?
             .sheets
             .into_iter()
             .map(|s| ImportSheet {
@@ -194,27 +194,27 @@ impl ImportJobView {
                 hidden: s.hidden,
                 read: s.read,
             })
-            .collect()
+            .collect())
     }
 
     /// CSV/text files: the encoding the file was read with (WHATWG label). Null for spreadsheets.
-    async fn encoding(&self) -> Option<String> {
-        self.options().encoding
+    async fn encoding(&self) -> Result<Option<String>> {
+        Ok(self.options()?.encoding)
     }
 
     /// The spreadsheet row read as the header: 1, unless title, note or blank lines were
     /// above it (the first of the top 20 rows with known column names). Null until read.
-    async fn header_row(&self) -> Option<i32> {
-        self.options().header_row.map(|row| row as i32)
+    async fn header_row(&self) -> Result<Option<i32>> {
+        Ok(self.options()?.header_row.map(|row| row as i32))
     }
 
     /// Groups the file names that do not exist yet; applying creates them.
-    async fn new_groups(&self) -> Vec<String> {
-        self.options().new_groups
+    async fn new_groups(&self) -> Result<Vec<String>> {
+        Ok(self.options()?.new_groups)
     }
     /// After undoImport: members changed since the import, which the undo left as they were.
     async fn undo_left_alone(&self, ctx: &Context<'_>) -> Result<Vec<MemberView>> {
-        let ids = self.options().left_alone;
+        let ids = self.options()?.left_alone;
         let found = relations(ctx).load_many(ids.iter().map(|id| MemberById(*id))).await?;
         // In the order the undo recorded them; members since removed are left out.
         Ok(ids

@@ -255,16 +255,17 @@ impl ImportChangeView {
         self.0.email.as_deref()
     }
     /// Field-by-field changes; empty when nothing changes.
-    async fn changes(&self) -> Vec<FieldChange> {
-        let planned: Vec<PlannedField> = serde_json::from_str(&self.0.changes).unwrap_or_default();
-        planned
+    async fn changes(&self) -> Result<Vec<FieldChange>> {
+        let planned: Vec<PlannedField> =
+            crate::stored::decode("import_changes", "changes", self.0.id, &self.0.changes)?;
+        Ok(planned
             .into_iter()
             .map(|c| FieldChange {
                 field: c.field,
                 before: c.before,
                 after: c.after,
             })
-            .collect()
+            .collect())
     }
 }
 

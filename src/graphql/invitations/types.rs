@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use crate::graphql::connection::{Node, Words};
 use crate::graphql::groups::GroupView;
@@ -81,12 +80,12 @@ impl InvitationView {
     }
     /// Role keys a JOIN gives on top of the default roles, as far as the inviter may still
     /// hand them out when it is accepted.
-    async fn roles(&self) -> Vec<String> {
-        serde_json::from_str(&self.0.roles).unwrap_or_default()
+    async fn roles(&self) -> Result<Vec<String>> {
+        Ok(crate::invitations::roles_of(&self.0)?)
     }
     /// Manual groups a JOIN puts the new member in (groups deleted since are left out).
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<GroupView>> {
-        let ids: Vec<Uuid> = serde_json::from_str(&self.0.group_ids).unwrap_or_default();
+        let ids = crate::invitations::group_ids_of(&self.0)?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -59,7 +59,7 @@ pub async fn apply_import(
             status.as_str()
         )));
     }
-    let summary: Summary = serde_json::from_str(&job.summary).unwrap_or_default();
+    let summary = Summary::of_job(&job)?;
     if summary.error_rows > 0 && !skip_invalid_rows {
         return Err(Error::Validation(vec![FieldError::new(
             "skipInvalidRows",
@@ -186,7 +186,7 @@ async fn apply_plan<C: ConnectionTrait>(
     actor: Uuid,
     skipped_rows: bool,
 ) -> Result<(import_jobs::Model, Vec<Uuid>)> {
-    let options: Options = serde_json::from_str(&job.options).unwrap_or_default();
+    let options = Options::of_job(&job)?;
     let changes = load_changes(txn, job.id).await?;
     let current = check_versions(txn, &tenant.slug, &changes).await?;
     let group_ids = ensure_groups(txn, tenant, &changes).await?;
@@ -234,7 +234,7 @@ async fn apply_plan<C: ConnectionTrait>(
         .collect();
     writer.join_groups(&additions).await?;
 
-    let summary: Summary = serde_json::from_str(&job.summary).unwrap_or_default();
+    let summary = Summary::of_job(&job)?;
     let now = Utc::now();
     job.status = JobStatus::Done.as_str().to_owned();
     job.processed_rows = job.total_rows;

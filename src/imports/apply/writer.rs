@@ -217,7 +217,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 };
                 let mut inv = match pending.get(&email::key(&row.email)) {
                     Some(inv) => {
-                        renewed.push(refreshed(self.tenant, inv.clone(), terms, self.actor));
+                        renewed.push(refreshed(self.tenant, inv.clone(), terms, self.actor)?);
                         continue;
                     }
                     None => new_invitation(self.tenant, JOIN, &row.email, None, terms, self.actor),
