@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = roster::imports::read::read_csv(data, 10_000, None);
+    let _ = roster::imports::text_file::read_csv(data, 10_000, None);
 });

@@ -5,7 +5,7 @@
 use std::sync::Once;
 
 use libfuzzer_sys::fuzz_target;
-use roster::imports::sheet::{read_file, Limits};
+use roster::imports::file::{read_file, Limits};
 
 const LIMITS: Limits = Limits {
     max_rows: 10_000,

@@ -1,7 +1,7 @@
 //! What XLS and ODS workbooks show for their number cells, which calamine reads as bare
 //! numbers: for XLS, each cell's number format code, read from the workbook's FORMAT and
 //! XF records; for ODS, the text LibreOffice saved beside the value (`<text:p>`). Both
-//! read only parts already bounded by the archive and dimension guards in `sheet`.
+//! read only parts already bounded by the archive and dimension guards in `file`.
 //! Positions are the sheet's own (row, column), from 0, as calamine's ranges count them.
 
 use std::collections::HashMap;

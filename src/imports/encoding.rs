@@ -7,7 +7,7 @@
 
 use encoding_rs::{Encoding, MACINTOSH, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
-use super::read::ReadError;
+use super::text_file::ReadError;
 
 /// A file's text and the encoding it was read with.
 #[derive(Debug)]

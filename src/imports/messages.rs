@@ -3,8 +3,8 @@
 //! and for a whole file that cannot be read or lacks columns.
 
 use super::columns::Field;
-use super::read::{ReadError, SheetInfo};
 use super::template::Heading;
+use super::text_file::{ReadError, SheetInfo};
 
 /// A problem found in one row (or one cell) of an imported file.
 #[derive(Debug, Clone, PartialEq, Eq)]

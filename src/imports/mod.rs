@@ -1,4 +1,4 @@
-//! Spreadsheet imports: a file is read (`read`, `sheet`), its columns understood
+//! Spreadsheet imports: a file is read (`file`, `text_file`), its columns understood
 //! (`columns`), each row checked (`row`) and matched against the member list into a plan
 //! (`plan`) that is stored and previewed (`store`); `apply` carries out exactly that plan
 //! in one transaction, `undo` reverts it. `template` and `report` are the files around it.
@@ -7,19 +7,19 @@ pub mod apply;
 pub mod columns;
 mod display;
 pub mod encoding;
+pub mod file;
 pub mod history;
 pub mod jobs;
 pub mod messages;
 mod number_format;
 pub mod plan;
-pub mod read;
 pub mod report;
 pub mod row;
 pub mod running;
 pub mod saved_plan;
-pub mod sheet;
 pub mod start;
 pub mod template;
+pub mod text_file;
 pub mod undo;
 
 use serde::{Deserialize, Serialize};
@@ -178,7 +178,7 @@ pub struct Options {
     pub encoding: Option<String>,
     /// A workbook's sheets, and which was read; empty for CSV/text files.
     #[serde(default)]
-    pub sheets: Vec<read::SheetInfo>,
+    pub sheets: Vec<text_file::SheetInfo>,
 }
 
 /// How many rows of an import plan do each kind of change, and how many are refused.

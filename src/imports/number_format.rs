@@ -239,7 +239,7 @@ fn render(section: &Section, value: f64) -> Option<String> {
             Token::Digit(_) => out.push_str(&fraction_digits.next().unwrap_or_default()),
             Token::Point => out.push('.'),
             Token::Percent => out.push('%'),
-            Token::General => out.push_str(&super::sheet::number_text(value.abs())),
+            Token::General => out.push_str(&super::file::number_text(value.abs())),
             Token::Comma | Token::Text => {}
         }
     }

@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use super::columns::Field;
 use super::messages::RowError;
-use super::read::Sheet;
 use super::row::Layout;
+use super::text_file::Sheet;
 use crate::config::Tenant;
 use crate::downloads::{File, CSV};
 use crate::error::Result;

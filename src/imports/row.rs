@@ -4,7 +4,7 @@
 
 use super::columns::{normalize, parse_bool, parse_status, split_list, Field};
 use super::messages::{Problem, RowError};
-use super::read::Row;
+use super::text_file::Row;
 use crate::config::Tenant;
 use crate::exports::write::unneutralise;
 use crate::members::fields::{MAX_NAME, MAX_PHONE};

@@ -8,14 +8,14 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Query
 use uuid::Uuid;
 
 use super::columns::{match_headers, Field};
+use super::file::{self, Limits};
 use super::jobs::progress;
 use super::messages::{self};
 use super::plan::{self, load_snapshot, Context, PlannedRow};
-use super::read::ReadError;
 use super::row::Layout;
 use super::running::lease_from_now;
 use super::saved_plan::{fill_previous_hashes, hash_passwords, save_changes, save_plan};
-use super::sheet::{self, Limits};
+use super::text_file::ReadError;
 use super::{report, ColumnUse, Defaults, JobStatus, Mode, Options};
 use crate::app::App;
 use crate::auth::permissions::require;
@@ -77,7 +77,7 @@ pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> 
         mode: request.mode.as_str().to_owned(),
         status: JobStatus::Validating.as_str().to_owned(),
         file_name: clean_file_name(&request.file_name),
-        format: sheet::detect_format(&request.bytes).as_str().to_owned(),
+        format: file::detect_format(&request.bytes).as_str().to_owned(),
         total_rows: 0,
         processed_rows: 0,
         columns: "[]".to_owned(),
@@ -132,7 +132,7 @@ async fn prepare(
     mut options: Options,
     forced_encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<import_jobs::Model> {
-    let choice = sheet::Choice {
+    let choice = file::Choice {
         encoding: forced_encoding,
         sheet: request.sheet.clone().filter(|name| !name.trim().is_empty()),
     };
@@ -141,7 +141,7 @@ async fn prepare(
         max_unpacked_bytes: app.settings.limits.unpacked_bytes,
     };
     let bytes = request.bytes;
-    let read = tokio::task::spawn_blocking(move || sheet::read_file(&bytes, &limits, &choice))
+    let read = tokio::task::spawn_blocking(move || file::read_file(&bytes, &limits, &choice))
         .await
         .map_err(|e| Error::Internal(format!("reading an import: {e}")))?;
     let (format, mut sheet) = match read {

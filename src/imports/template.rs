@@ -2,7 +2,7 @@
 //! required headers bold, optional ones italic, a note on each saying what it takes.
 
 use super::columns::Field;
-use super::sheet::Format;
+use super::file::Format;
 use super::Mode;
 use crate::app::App;
 use crate::auth::permissions::require;

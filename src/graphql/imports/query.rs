@@ -11,7 +11,7 @@ use crate::graphql::ids::parse_id;
 use crate::graphql::members::MemberFilterInput;
 use crate::graphql::{app, caller, visitor, Result};
 use crate::imports;
-use crate::imports::sheet::Format;
+use crate::imports::file::Format;
 use crate::imports::template::template_link;
 
 /// The import queries.

@@ -7,8 +7,8 @@ use crate::graphql::connection::{Node, Words};
 use crate::graphql::loaders;
 use crate::graphql::members::MemberView;
 use crate::graphql::Result;
+use crate::imports::file::Format;
 use crate::imports::plan::FieldChange as PlannedField;
-use crate::imports::sheet::Format;
 use crate::imports::{self, JobStatus, Mode};
 use entity::{import_changes, import_row_errors};
 

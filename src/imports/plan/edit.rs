@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Edit, Existing, FieldChange, Known, Payload, Planned, Planner, ScalarChange, HIDDEN};
+use super::{Edit, Existing, FieldChange, Payload, Planned, Planner, ScalarChange, SnapshotMember, HIDDEN};
 use crate::imports::columns::Field;
 use crate::imports::messages::{Problem, RowError};
 use crate::imports::row::RowInput;
@@ -112,7 +112,7 @@ impl Planner<'_> {
 
     /// What the preview shows of an edit, field by field: the profile fields, then the
     /// password (hidden), roles, groups and status.
-    fn shown_changes(&self, edit: &Edit, m: &Known) -> Vec<FieldChange> {
+    fn shown_changes(&self, edit: &Edit, m: &SnapshotMember) -> Vec<FieldChange> {
         let mut changes: Vec<FieldChange> = edit
             .fields
             .iter()
@@ -158,7 +158,7 @@ impl Planner<'_> {
 
 /// The profile fields the row gives that differ from the member's (addresses compared by
 /// their key, so a change of case is no change).
-fn profile_changes(input: &RowInput, member: &Known) -> Vec<ScalarChange> {
+fn profile_changes(input: &RowInput, member: &SnapshotMember) -> Vec<ScalarChange> {
     let same_address = |a: &str, b: Option<&str>| Some(email::key(a)) == b.map(email::key);
     ProfileField::ALL
         .into_iter()

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::columns::Field;
 use super::messages::{Problem, RowError};
-use super::read::Sheet;
 use super::row::{read_row, Layout, RowInput};
+use super::text_file::Sheet;
 use super::{ChangeKind, Mode, Options};
 use crate::auth::permissions::Grants;
 use crate::config::Tenant;

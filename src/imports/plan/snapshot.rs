@@ -16,7 +16,7 @@ use entity::{group_members, groups, members, role_assignments};
 
 /// The columns of a member the plan reads (not the whole row: 100,000 of them are held).
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
-pub struct Known {
+pub struct SnapshotMember {
     pub id: Uuid,
     pub login: String,
     pub login_key: String,
@@ -34,7 +34,7 @@ pub struct Known {
     pub must_change_password: bool,
 }
 
-impl Profile for Known {
+impl Profile for SnapshotMember {
     fn profile_value(&self, field: ProfileField) -> Option<&str> {
         match field {
             ProfileField::Login => Some(&self.login),
@@ -51,7 +51,7 @@ impl Profile for Known {
 /// A member as the plan sees it.
 #[derive(Debug, Clone)]
 pub struct Existing {
-    pub member: Known,
+    pub member: SnapshotMember,
     /// Tenant-wide role keys.
     pub roles: Vec<String>,
     /// Any role, scoped or not: protection from deactivation looks at all of them.
@@ -170,7 +170,7 @@ pub async fn load_snapshot(conn: &DatabaseConnection, tenant: &Tenant) -> crate:
             "secondary_email",
         )
         .filter(members::Column::Tenant.eq(slug))
-        .into_model::<Known>()
+        .into_model::<SnapshotMember>()
         .stream(conn)
         .await?;
     while let Some(member) = rows.try_next().await? {

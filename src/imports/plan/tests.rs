@@ -1,7 +1,7 @@
 use super::*;
 use crate::config::{load_tenant, EnvOverrides};
 use crate::imports::columns::match_headers;
-use crate::imports::read::read_csv;
+use crate::imports::text_file::read_csv;
 
 const TENANT: &str = "name = \"T\"\ndefault_locale = \"fr\"\nlocales = [\"fr\", \"en\"]\n\
     [import]\nprotected_roles = [\"admin\"]\n\
@@ -16,7 +16,7 @@ fn tenant() -> Tenant {
 
 fn known(login: &str, email: &str, status: &str) -> Existing {
     Existing {
-        member: Known {
+        member: SnapshotMember {
             id: Uuid::now_v7(),
             login: login.into(),
             login_key: login.into(),

@@ -1,5 +1,5 @@
 //! Reading any file an admin may send: the format is told from the content (never the
-//! name), CSV and text go to `read`, XLSX / XLS / ODS through calamine (the first visible sheet).
+//! name), CSV and text go to `text_file`, XLSX / XLS / ODS through calamine (the first visible sheet).
 //! Zip-based files are checked before calamine sees them: declared sizes first, then the
 //! real inflated size with a cap, so a zip bomb ends in an error in a fraction of a
 //! second instead of filling memory. Spreadsheet numbers keep their text form
@@ -11,7 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use calamine::{Data, DataRef, ExcelDateTime, Ods, Range, Reader, Xls, Xlsx};
 
 use super::display;
-use super::read::{read_csv, ReadError, Row, Sheet, SheetInfo};
+use super::text_file::{read_csv, ReadError, Row, Sheet, SheetInfo};
 
 /// `FileFormat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
