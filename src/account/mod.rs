@@ -319,9 +319,11 @@ pub async fn revert_email_change(app: &App, visitor: &Visitor, token: &str) -> R
 async fn revert_email_change_once(app: &App, visitor: &Visitor, token: &str) -> Result<bool> {
     let tenant = visitor.tenant.clone();
     let found = tokens::peek(&app.db, &tenant.slug, Purpose::EmailChangeRevert, token).await?;
-    let old_email = serde_json::from_str::<serde_json::Value>(&found.payload)
-        .ok()
-        .and_then(|p| p["oldEmail"].as_str().map(str::to_owned))
+    let payload: serde_json::Value =
+        crate::stored::decode("one_time_tokens", "payload", found.member_id, &found.payload)?;
+    let old_email = payload["oldEmail"]
+        .as_str()
+        .map(str::to_owned)
         .ok_or(Error::TokenInvalid)?;
     let member = find(&app.db, &tenant.slug, found.member_id)
         .await?

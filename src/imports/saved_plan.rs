@@ -11,7 +11,7 @@ use super::jobs::progress;
 use super::messages::RowError;
 use super::plan::{Edit, PasswordPlan, Payload, Plan, PlannedRow};
 use super::{ChangeKind, Options};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::values::password;
 use entity::{import_changes, import_jobs, import_row_errors, members};
 
@@ -100,11 +100,12 @@ pub(super) async fn save_plan<C: ConnectionTrait>(conn: &C, job: &import_jobs::M
     save_changes(conn, job, &plan.changes).await?;
     // Warnings numbered after the errors: one `seq` order per job.
     let problems: Vec<&RowError> = plan.errors.iter().chain(&plan.warnings).collect();
+    let locale = Options::of_job(job)?.locale;
     for (start, chunk) in problems.chunks(1_000).enumerate().map(|(i, c)| (i * 1_000, c)) {
         let rows = chunk
             .iter()
             .enumerate()
-            .map(|(offset, e)| row_error_model(job, start + offset, e));
+            .map(|(offset, e)| row_error_model(job, &locale, start + offset, e));
         import_row_errors::Entity::insert_many(rows)
             .exec_without_returning(conn)
             .await?;
@@ -141,10 +142,12 @@ pub(super) async fn save_changes<C: ConnectionTrait>(
     Ok(())
 }
 
-fn row_error_model(job: &import_jobs::Model, seq: usize, error: &RowError) -> import_row_errors::ActiveModel {
-    let locale = serde_json::from_str::<Options>(&job.options)
-        .map(|o| o.locale)
-        .unwrap_or_default();
+fn row_error_model(
+    job: &import_jobs::Model,
+    locale: &str,
+    seq: usize,
+    error: &RowError,
+) -> import_row_errors::ActiveModel {
     import_row_errors::ActiveModel {
         id: Set(Uuid::now_v7()),
         job_id: Set(job.id),
@@ -154,7 +157,7 @@ fn row_error_model(job: &import_jobs::Model, seq: usize, error: &RowError) -> im
         column_name: Set(error.column.clone()),
         value: Set(error.value.clone()),
         code: Set(error.problem.code().to_owned()),
-        message: Set(error.problem.message(&locale)),
+        message: Set(error.problem.message(locale)),
         warning: Set(error.problem.is_warning()),
         raw_row: Set(None),
     }
@@ -179,8 +182,7 @@ pub(super) async fn load_changes<C: ConnectionTrait>(conn: &C, job: Uuid) -> Res
         .await?;
     rows.into_iter()
         .map(|row| {
-            let payload = serde_json::from_str(&row.payload)
-                .map_err(|e| Error::Internal(format!("import change {}: {e}", row.id)))?;
+            let payload = crate::stored::decode("import_changes", "payload", row.id, &row.payload)?;
             Ok(Stored {
                 kind: ChangeKind::from_stored(&row.kind),
                 member_id: row.member_id,

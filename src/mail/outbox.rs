@@ -173,7 +173,13 @@ pub async fn deliver_due_while(app: &App, go_on: impl Fn() -> bool) -> Result<us
         handled += batch.len();
         let mails: Vec<Option<Mail>> = batch
             .iter()
-            .map(|row| serde_json::from_str(&row.payload).ok())
+            .map(|row| {
+                // A payload that does not decode cannot be sent: it is dropped (and said),
+                // so that one corrupt row does not hold up the queue behind it.
+                crate::stored::decode("outbox", "payload", row.id, &row.payload)
+                    .inspect_err(|err| tracing::error!(error = %err, "dropping an unreadable mail"))
+                    .ok()
+            })
             .collect();
         let prepared = prepare(app, &mails).await?;
         let outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)> =

@@ -106,19 +106,30 @@ pub trait Profile {
     fn profile_value(&self, field: ProfileField) -> Option<&str>;
 }
 
-impl Profile for members::Model {
-    fn profile_value(&self, field: ProfileField) -> Option<&str> {
-        match field {
-            ProfileField::Login => Some(&self.login),
-            ProfileField::Email => self.email.as_deref(),
-            ProfileField::SecondaryEmail => self.secondary_email.as_deref(),
-            ProfileField::Phone => self.phone.as_deref(),
-            ProfileField::FirstName => Some(&self.first_name),
-            ProfileField::LastName => Some(&self.last_name),
-            ProfileField::Locale => Some(self.locale.as_str()).filter(|l| !l.is_empty()),
+/// Implements [`Profile`] for a struct that holds the profile fields under their column
+/// names: `login`, `first_name`, `last_name`, `locale` as `String` (an empty locale is
+/// none), `email`, `secondary_email`, `phone` as `Option<String>`.
+#[macro_export]
+macro_rules! profile_of_columns {
+    ($type:ty) => {
+        impl $crate::members::write::Profile for $type {
+            fn profile_value(&self, field: $crate::members::write::ProfileField) -> Option<&str> {
+                use $crate::members::write::ProfileField;
+                match field {
+                    ProfileField::Login => Some(&self.login),
+                    ProfileField::Email => self.email.as_deref(),
+                    ProfileField::SecondaryEmail => self.secondary_email.as_deref(),
+                    ProfileField::Phone => self.phone.as_deref(),
+                    ProfileField::FirstName => Some(&self.first_name),
+                    ProfileField::LastName => Some(&self.last_name),
+                    ProfileField::Locale => Some(self.locale.as_str()).filter(|l| !l.is_empty()),
+                }
+            }
         }
-    }
+    };
 }
+
+crate::profile_of_columns!(members::Model);
 
 /// Folded "last first", the order of lists by name.
 pub fn sort_key(first: &str, last: &str) -> String {
@@ -438,7 +449,8 @@ fn words_rows(member: &members::Model) -> impl Iterator<Item = (String, String, 
         .map(|word| (member.tenant.clone(), word, member.id, member.sort_key.clone()))
 }
 
-async fn insert_all<C, A>(conn: &C, rows: Vec<A>) -> Result<()>
+/// Inserts rows of any table in multi-row statements of [`CHUNK`] rows.
+pub async fn insert_all<C, A>(conn: &C, rows: Vec<A>) -> Result<()>
 where
     C: ConnectionTrait,
     A: ActiveModelTrait + Send,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::CHUNK;
@@ -177,7 +177,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     .exec(self.txn)
                     .await?;
             }
-            insert_all(self.txn, role_additions).await?;
+            write::insert_all(self.txn, role_additions).await?;
             for (group, ids) in group_removals {
                 group_members::Entity::delete_many()
                     .filter(group_members::Column::GroupId.eq(group))
@@ -272,17 +272,4 @@ fn role_row(tenant: &str, member: Uuid, role: &str, now: DateTime<Utc>) -> role_
         group_id: Set(None),
         created_at: Set(now),
     }
-}
-
-async fn insert_all<C, A>(conn: &C, rows: Vec<A>) -> Result<()>
-where
-    C: ConnectionTrait,
-    A: ActiveModelTrait + Send,
-{
-    for chunk in rows.chunks(CHUNK) {
-        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
-            .exec(conn)
-            .await?;
-    }
-    Ok(())
 }

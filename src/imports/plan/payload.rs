@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::super::messages::RowError;
 use super::super::{ChangeKind, Summary};
-use crate::members::write::{Profile, ProfileField};
+use crate::members::write::ProfileField;
 
 /// Shown instead of a password in before/after values.
 pub const HIDDEN: &str = "********";
@@ -51,19 +51,7 @@ pub struct NewRow {
     pub invite: bool,
 }
 
-impl Profile for NewRow {
-    fn profile_value(&self, field: ProfileField) -> Option<&str> {
-        match field {
-            ProfileField::Login => Some(&self.login),
-            ProfileField::Email => self.email.as_deref(),
-            ProfileField::SecondaryEmail => self.secondary_email.as_deref(),
-            ProfileField::Phone => self.phone.as_deref(),
-            ProfileField::FirstName => Some(&self.first_name),
-            ProfileField::LastName => Some(&self.last_name),
-            ProfileField::Locale => Some(&self.locale),
-        }
-    }
-}
+crate::profile_of_columns!(NewRow);
 
 /// A profile field of a member and its values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

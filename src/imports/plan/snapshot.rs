@@ -9,7 +9,6 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, Que
 use uuid::Uuid;
 
 use crate::config::Tenant;
-use crate::members::write::{Profile, ProfileField};
 use crate::members::STATUS_ACTIVE;
 use crate::values::email;
 use entity::{group_members, groups, members, role_assignments};
@@ -34,19 +33,7 @@ pub struct SnapshotMember {
     pub must_change_password: bool,
 }
 
-impl Profile for SnapshotMember {
-    fn profile_value(&self, field: ProfileField) -> Option<&str> {
-        match field {
-            ProfileField::Login => Some(&self.login),
-            ProfileField::Email => self.email.as_deref(),
-            ProfileField::SecondaryEmail => self.secondary_email.as_deref(),
-            ProfileField::Phone => self.phone.as_deref(),
-            ProfileField::FirstName => Some(&self.first_name),
-            ProfileField::LastName => Some(&self.last_name),
-            ProfileField::Locale => Some(self.locale.as_str()).filter(|l| !l.is_empty()),
-        }
-    }
-}
+crate::profile_of_columns!(SnapshotMember);
 
 /// A member as the plan sees it.
 #[derive(Debug, Clone)]
