@@ -34,6 +34,7 @@ pub use self::serve::serve;
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// All routes, with the app and schema attached.
+/// Long on purpose: the whole route table in one place, read top to bottom.
 pub fn routes(app: App) -> impl Endpoint {
     let schemas = Schemas::new(&app.settings.limits);
     Route::new()

@@ -30,6 +30,8 @@ const FORMULA: u16 = 0x0006;
 const MUL_RK: u16 = 0x00BD;
 const BIFF8: u16 = 0x0600;
 
+/// Each number cell's format code in sheet `wanted` of an XLS file. Long on purpose: one
+/// pass over the BIFF records whose state (formats, XFs, the sheet's offset) the arms share.
 fn read_xls_formats(bytes: &[u8], wanted: &str) -> Option<HashMap<Position, String>> {
     let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
     let stream = ["/Workbook", "/Book"].into_iter().find(|name| file.is_stream(name))?;
@@ -155,6 +157,8 @@ pub fn ods_number_texts(bytes: &[u8], sheet: &str) -> HashMap<Position, (f64, St
 /// runs that long are the empty tail of a sheet, never repeated numbers.
 const MAX_REPEAT: u32 = 1_000;
 
+/// The displayed text of each number cell of sheet `wanted` in an ODS file. Long on
+/// purpose: one streaming XML loop whose state (row, column, repeats) the arms share.
 fn read_ods_texts(bytes: &[u8], wanted: &str) -> Option<HashMap<Position, (f64, String)>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let content = archive.by_name("content.xml").ok()?;

@@ -172,6 +172,7 @@ fn check_archive(bytes: &[u8], max: u64) -> Result<(), ReadError> {
 /// allocation aborts the whole server). Refuses workbooks where either would take more
 /// than `max` bytes, with calamine's own arithmetic (0.38: `parse_dimensions`,
 /// `parse_workbook`, `Range::from_sparse`).
+/// Long on purpose: one pass over the BIFF records, mirroring calamine's own.
 fn check_xls_dimensions(bytes: &[u8], max: u64) -> Result<(), ReadError> {
     const BOF: u16 = 0x0809;
     const DIMENSIONS: u16 = 0x0200;

@@ -178,6 +178,7 @@ fn choose(sections: &[Section], value: f64) -> Option<(&Section, bool)> {
 }
 
 /// The text of one section for `value`; None for General alone (the number as typed).
+/// Long on purpose: one walk over the section's tokens, as Excel renders them.
 fn render(section: &Section, value: f64) -> Option<String> {
     let tokens = &section.tokens;
     if tokens.iter().all(|t| matches!(t, Token::General)) {

@@ -172,7 +172,8 @@ pub async fn compose(
 }
 
 /// What the email says and where replies go, for each kind of message; None when the
-/// message is no longer wanted.
+/// message is no longer wanted. Long on purpose: one short arm per kind of mail, so that
+/// every message's wording, links and reply address read side by side.
 async fn content(
     app: &App,
     tenant: &Tenant,

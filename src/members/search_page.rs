@@ -1,6 +1,8 @@
 //! Search-as-you-type's common case answered from the ordered word index.
 
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use entity::member_search_tokens as words;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use uuid::Uuid;
 
@@ -23,31 +25,9 @@ pub(super) async fn search_page(
     order: list::MemberOrder,
     page: &list::PageRequest,
 ) -> Result<Option<list::Page<members::Model>>> {
-    use entity::member_search_tokens as words;
-    use sea_orm::sea_query::Expr;
-    use sea_orm::{QueryOrder, QuerySelect};
-
-    let only_search = super::MemberFilter {
-        search: filter.search.clone(),
-        ..super::MemberFilter::default()
-    };
-    // The console's list filters by status as a rule; the status is a column of the
-    // members the one-word read joins to anyway.
-    let with_status = super::MemberFilter {
-        status: filter.status,
-        ..only_search.clone()
-    };
-    let terms = filter.search.as_deref().map(search::query_terms).unwrap_or_default();
-    let applies = (*filter == only_search || *filter == with_status)
-        && terms.len() == 1
-        && order == list::MemberOrder::default()
-        && page.last.is_none()
-        && page.before.is_none()
-        && caller.grants(&app.db).await?.scope(Permission::MembersRead) == Some(Scope::All);
-    if !applies {
+    let Some(term) = one_word_case(app, caller, filter, order, page).await? else {
         return Ok(None);
-    }
-    let term = &terms[0];
+    };
     let wanted = page
         .first
         .unwrap_or(list::DEFAULT_PAGE as i32)
@@ -59,45 +39,18 @@ pub(super) async fn search_page(
         .map(|cursor| list::cursor_position("after", list::OrderField::LastName, cursor))
         .transpose()?
         .map(|(sort_key, id)| (sort_key.unwrap_or_default(), id));
-    let slug = caller.tenant.slug.as_str();
-    let range = || {
-        Condition::all()
-            .add(words::Column::Tenant.eq(slug))
-            .add(words::Column::Token.gte(term.as_str()))
-            .add(words::Column::Token.lt(search::prefix_end(term)))
+    let read = WordRead {
+        db: &app.db,
+        tenant: caller.tenant.slug.as_str(),
+        wanted,
+        after,
     };
     // The words the prefix covers, found by index seeks. For a few of them, each word's
     // entries are already in name order in the index, so the page is a merge of short
     // ordered reads; for many, one query sorts the whole range.
-    let words_in_range = distinct_words(&app.db, slug, term, MERGE_WORDS).await?;
-    let keyset = |after: &Option<(String, Uuid)>| {
-        after.as_ref().map(|(sort_key, id)| {
-            Expr::tuple([
-                Expr::col((words::Entity, words::Column::SortKey)).into(),
-                Expr::col((words::Entity, words::Column::MemberId)).into(),
-            ])
-            .gt(Expr::tuple([sort_key.clone().into(), (*id).into()]))
-        })
-    };
+    let words_in_range = distinct_words(&app.db, read.tenant, &term, MERGE_WORDS).await?;
     if let Some([word]) = words_in_range.as_deref() {
-        // One word (the usual case): its index entries are in name order already, so the
-        // page is one ordered read joined to the members.
-        let mut query = members::Entity::find()
-            .inner_join(words::Entity)
-            .filter(words::Column::Tenant.eq(slug))
-            .filter(words::Column::Token.eq(word.as_str()));
-        if let Some(status) = filter.status {
-            query = query.filter(members::Column::Status.eq(status.as_str()));
-        }
-        if let Some(past) = keyset(&after) {
-            query = query.filter(past);
-        }
-        let rows = query
-            .order_by_asc(words::Column::SortKey)
-            .order_by_asc(words::Column::MemberId)
-            .limit(wanted)
-            .all(&app.db)
-            .await?;
+        let rows = read.one_word(word, filter.status).await?;
         let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
         return Ok(Some(list::page_from(rows, &ids, order, page)?));
     }
@@ -105,46 +58,125 @@ pub(super) async fn search_page(
         // The merged reads below see the words only, not the members' status.
         return Ok(None);
     }
-    // A few words: a merge of short ordered reads; many: one query sorting the range.
-    let groups: Vec<Condition> = match words_in_range {
-        Some(words_found) => words_found
-            .into_iter()
-            .map(|w| {
-                Condition::all()
-                    .add(words::Column::Tenant.eq(slug))
-                    .add(words::Column::Token.eq(w))
-            })
-            .collect(),
-        None => vec![range()],
+    let ids = read.merged(&term, words_in_range).await?;
+    Ok(Some(list::page_of(&app.db, read.tenant, &ids, order, page).await?))
+}
+
+/// The search word when the case applies: one word, no other filter but the status,
+/// the default order forward, and every member readable.
+async fn one_word_case(
+    app: &App,
+    caller: &Caller,
+    filter: &super::MemberFilter,
+    order: list::MemberOrder,
+    page: &list::PageRequest,
+) -> Result<Option<String>> {
+    let only_search = super::MemberFilter {
+        search: filter.search.clone(),
+        ..super::MemberFilter::default()
     };
-    let mut rows: Vec<(String, Uuid)> = Vec::new();
-    for condition in groups {
-        // Distinct: over a range of words a member has several entries (racer,
-        // racer12, racer12@…), and the limit must count members, not entries.
-        let mut query = words::Entity::find()
-            .select_only()
-            .column(words::Column::SortKey)
-            .column(words::Column::MemberId)
-            .distinct()
-            .filter(condition);
-        if let Some(past) = keyset(&after) {
+    // The console's list filters by status as a rule; the status is a column of the
+    // members the one-word read joins to anyway.
+    let with_status = super::MemberFilter {
+        status: filter.status,
+        ..only_search.clone()
+    };
+    let mut terms = filter.search.as_deref().map(search::query_terms).unwrap_or_default();
+    let applies = (*filter == only_search || *filter == with_status)
+        && terms.len() == 1
+        && order == list::MemberOrder::default()
+        && page.last.is_none()
+        && page.before.is_none()
+        && caller.grants(&app.db).await?.scope(Permission::MembersRead) == Some(Scope::All);
+    Ok(terms.pop().filter(|_| applies))
+}
+
+/// Reads of the word index for one page: `wanted` members after the keyset `after`.
+struct WordRead<'a> {
+    db: &'a sea_orm::DatabaseConnection,
+    tenant: &'a str,
+    wanted: u64,
+    after: Option<(String, Uuid)>,
+}
+
+impl WordRead<'_> {
+    /// Past the keyset, in the index's (sort key, member) order.
+    fn past(&self) -> Option<sea_orm::sea_query::SimpleExpr> {
+        self.after.as_ref().map(|(sort_key, id)| {
+            Expr::tuple([
+                Expr::col((words::Entity, words::Column::SortKey)).into(),
+                Expr::col((words::Entity, words::Column::MemberId)).into(),
+            ])
+            .gt(Expr::tuple([sort_key.clone().into(), (*id).into()]))
+        })
+    }
+
+    /// One word (the usual case): its index entries are in name order already, so the
+    /// page is one ordered read joined to the members.
+    async fn one_word(&self, word: &str, status: Option<super::Status>) -> Result<Vec<members::Model>> {
+        let mut query = members::Entity::find()
+            .inner_join(words::Entity)
+            .filter(words::Column::Tenant.eq(self.tenant))
+            .filter(words::Column::Token.eq(word));
+        if let Some(status) = status {
+            query = query.filter(members::Column::Status.eq(status.as_str()));
+        }
+        if let Some(past) = self.past() {
             query = query.filter(past);
         }
-        let found: Vec<(String, Uuid)> = query
+        Ok(query
             .order_by_asc(words::Column::SortKey)
             .order_by_asc(words::Column::MemberId)
-            .limit(wanted)
-            .into_tuple()
-            .all(&app.db)
-            .await?;
-        rows.extend(found);
+            .limit(self.wanted)
+            .all(self.db)
+            .await?)
     }
-    // A member found through two words (Dupont, dupont@…) counts once.
-    rows.sort();
-    rows.dedup_by(|a, b| a.1 == b.1);
-    rows.truncate(wanted as usize);
-    let ids: Vec<Uuid> = rows.into_iter().map(|(_, id)| id).collect();
-    Ok(Some(list::page_of(&app.db, slug, &ids, order, page).await?))
+
+    /// A few words: a merge of short ordered reads, one per word; many (`words` None):
+    /// one query sorting the whole range of the prefix. The ids of the page's members.
+    async fn merged(&self, term: &str, words_found: Option<Vec<String>>) -> Result<Vec<Uuid>> {
+        let groups: Vec<Condition> = match words_found {
+            Some(words_found) => words_found
+                .into_iter()
+                .map(|w| {
+                    Condition::all()
+                        .add(words::Column::Tenant.eq(self.tenant))
+                        .add(words::Column::Token.eq(w))
+                })
+                .collect(),
+            None => vec![Condition::all()
+                .add(words::Column::Tenant.eq(self.tenant))
+                .add(words::Column::Token.gte(term))
+                .add(words::Column::Token.lt(search::prefix_end(term)))],
+        };
+        let mut rows: Vec<(String, Uuid)> = Vec::new();
+        for condition in groups {
+            // Distinct: over a range of words a member has several entries (racer,
+            // racer12, racer12@…), and the limit must count members, not entries.
+            let mut query = words::Entity::find()
+                .select_only()
+                .column(words::Column::SortKey)
+                .column(words::Column::MemberId)
+                .distinct()
+                .filter(condition);
+            if let Some(past) = self.past() {
+                query = query.filter(past);
+            }
+            let found: Vec<(String, Uuid)> = query
+                .order_by_asc(words::Column::SortKey)
+                .order_by_asc(words::Column::MemberId)
+                .limit(self.wanted)
+                .into_tuple()
+                .all(self.db)
+                .await?;
+            rows.extend(found);
+        }
+        // A member found through two words (Dupont, dupont@…) counts once.
+        rows.sort();
+        rows.dedup_by(|a, b| a.1 == b.1);
+        rows.truncate(self.wanted as usize);
+        Ok(rows.into_iter().map(|(_, id)| id).collect())
+    }
 }
 
 /// Most distinct words a prefix may cover for the merged read.

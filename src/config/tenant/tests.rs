@@ -117,6 +117,7 @@ fn every_key_of_the_design_example_is_read() {
     assert_eq!(t.bootstrap.admin_email.as_deref(), Some("boss@amis.example.org"));
 }
 
+// Long on purpose: one table of (file, expected message), one row per rule.
 #[test]
 fn each_rule_names_its_key() {
     let cases = [

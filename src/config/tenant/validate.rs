@@ -43,6 +43,8 @@ enum PasswordInput {
 }
 
 /// Turns the file as written into a [`Tenant`], or every problem found in it.
+/// Long on purpose: one check after another over the file, each a few lines, collecting
+/// every problem; split up, the order of the answer would be spread over several places.
 pub(super) fn validate(
     file: &Path,
     slug: &str,
