@@ -57,17 +57,7 @@ pub async fn act(
     if let Some(format) = action.strip_prefix("export-") {
         // An export of the checked members is an export filtered by their ids.
         let filter = if everyone { filter } else { json!({ "ids": ids }) };
-        let format = if format == "xlsx" { "XLSX" } else { "CSV" };
-        return match visit
-            .run(
-                operations::EXPORT_MEMBERS,
-                json!({ "filter": filter, "format": format }),
-            )
-            .await
-        {
-            Ok(data) => see_other(data["exportMembers"]["url"].as_str().unwrap_or_default()),
-            Err(refusal) => visit.refused("members", &title, refusal),
-        };
+        return export(&visit, &title, filter, format).await;
     }
     let group = value_of(&form, "group_id").filter(|g| !g.is_empty());
     let (operation, label) = match action {
@@ -91,22 +81,7 @@ pub async fn act(
         } else {
             ids.len() as i64
         };
-        let question = catalog::text(
-            visit.lang,
-            "bulk-question",
-            &[
-                ("count", FluentValue::from(count)),
-                ("action", FluentValue::from(visit.text(label))),
-            ],
-        );
-        let carried: Vec<(String, String)> = form.iter().filter(|(k, _)| k != "csrf").cloned().collect();
-        let back = list_of(&visit, &filters, &[]);
-        return visit.render(
-            "bulk_confirm.html",
-            "members",
-            &title,
-            context! { question, carried, back },
-        );
+        return confirm(&visit, &title, &form, &filters, count, label);
     }
     let variables = json!({ "selection": selection, "group": group });
     match visit.run(operation, variables).await {
@@ -121,4 +96,47 @@ pub async fn act(
         }
         Err(refusal) => visit.refused("members", &title, refusal),
     }
+}
+
+/// Starts an export of the selected members (`format` from the form: `csv`, `xlsx`) and
+/// sends the browser to its download.
+async fn export(visit: &Visit, title: &str, filter: serde_json::Value, format: &str) -> Response {
+    let format = if format == "xlsx" { "XLSX" } else { "CSV" };
+    match visit
+        .run(
+            operations::EXPORT_MEMBERS,
+            json!({ "filter": filter, "format": format }),
+        )
+        .await
+    {
+        Ok(data) => see_other(data["exportMembers"]["url"].as_str().unwrap_or_default()),
+        Err(refusal) => visit.refused("members", title, refusal),
+    }
+}
+
+/// The page asking to confirm `label` on `count` members, the form carried along.
+fn confirm(
+    visit: &Visit,
+    title: &str,
+    form: &[(String, String)],
+    filters: &MemberListFilter,
+    count: i64,
+    label: &str,
+) -> Response {
+    let question = catalog::text(
+        visit.lang,
+        "bulk-question",
+        &[
+            ("count", FluentValue::from(count)),
+            ("action", FluentValue::from(visit.text(label))),
+        ],
+    );
+    let carried: Vec<(String, String)> = form.iter().filter(|(k, _)| k != "csrf").cloned().collect();
+    let back = list_of(visit, filters, &[]);
+    visit.render(
+        "bulk_confirm.html",
+        "members",
+        title,
+        context! { question, carried, back },
+    )
 }
