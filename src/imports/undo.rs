@@ -24,7 +24,7 @@ use crate::config::{Permission, Tenant};
 use crate::error::{Error, Result};
 use crate::invitations::{tokens, REVOKED};
 use crate::members::write;
-use crate::members::{Status, STATUS_ACTIVE, STATUS_DEACTIVATED};
+use crate::members::Status;
 use entity::{group_members, groups, import_jobs, invitations, members, role_assignments};
 
 /// `undoImport` (imports.run).
@@ -123,7 +123,7 @@ async fn revert<C: ConnectionTrait>(
             continue;
         }
         match (&change.payload, change.kind) {
-            (Payload::Create(_), _) if member.status == STATUS_ACTIVE => deactivate.push(member.id),
+            (Payload::Create(_), _) if member.status == Status::Active => deactivate.push(member.id),
             (Payload::Edit(edit), _) => {
                 restore_links(txn, tenant, member.id, edit).await?;
                 let status_only = edit.fields.is_empty() && !edit.set_password;
@@ -189,7 +189,12 @@ async fn revert<C: ConnectionTrait>(
     job.updated_at = now;
     job.clone().into_active_model().reset_all().update(txn).await?;
     let mut deactivated = deactivate.clone();
-    deactivated.extend(restored.iter().filter(|m| m.status == STATUS_DEACTIVATED).map(|m| m.id));
+    deactivated.extend(
+        restored
+            .iter()
+            .filter(|m| m.status == Status::Deactivated)
+            .map(|m| m.id),
+    );
     audit::record(
         txn,
         &tenant.slug,

@@ -22,7 +22,7 @@ use crate::mail::outbox::{self, Mail};
 use crate::members::create::lock_addresses;
 use crate::members::filter::scope_condition;
 use crate::members::manage::existing_groups;
-use crate::members::{Selection, STATUS_ACTIVE};
+use crate::members::{Selection, Status};
 use crate::values::email;
 use entity::{audit_log, invitations, member_emails, members};
 
@@ -367,7 +367,7 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                 let (mut created, mut renewed) = (Vec::new(), Vec::new());
                 for (address, key) in addresses.iter().zip(&keys) {
                     if let Some(member) = members_by_key.get(key) {
-                        if member.status == STATUS_ACTIVE {
+                        if member.status == Status::Active {
                             outcome.added_to_groups.push(member.clone());
                         } else {
                             outcome.skipped.push((address.clone(), SkipReason::DeactivatedMember));
@@ -438,7 +438,7 @@ pub async fn activation_for(
     for member in &selected {
         let Some(address) = member.email.clone() else { continue };
         let signed_up = member.last_login_at.is_some() && member.password_hash.is_some();
-        if member.status != STATUS_ACTIVE {
+        if member.status != Status::Active {
             outcome.skipped.push((address, SkipReason::DeactivatedMember));
         } else if signed_up {
             outcome.skipped.push((address, SkipReason::AlreadyMember));

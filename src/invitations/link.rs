@@ -8,7 +8,7 @@ use super::{tokens, ACCEPTED, EXPIRED, PENDING, REVOKED};
 use crate::app::App;
 use crate::auth::Visitor;
 use crate::error::Result;
-use crate::members::{self, STATUS_ACTIVE};
+use crate::members::{self, Status};
 use entity::invitations;
 
 /// Where an invitation link stands.
@@ -95,7 +95,7 @@ pub async fn preview(app: &App, visitor: &Visitor, token: &str) -> Result<Option
     let inviter_name = match (state, inv.invited_by) {
         (LinkState::Revoked | LinkState::Expired | LinkState::Replaced, Some(id)) => members::find(&app.db, slug, id)
             .await?
-            .filter(|m| m.status == STATUS_ACTIVE)
+            .filter(|m| m.status == Status::Active)
             .map(|m| members::display_name(&m)),
         _ => None,
     };

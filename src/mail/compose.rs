@@ -220,7 +220,7 @@ async fn content(
             let Some(member) = members::find(&app.db, &tenant.slug, *member_id).await? else {
                 return Ok(None);
             };
-            if member.status != members::STATUS_ACTIVE {
+            if member.status != members::Status::Active {
                 return Ok(None);
             }
             let (token, expires) =
@@ -303,7 +303,7 @@ async fn content(
 /// they are an active member. Nothing a member types into an invitation ends up here.
 fn inviter_reply_to(invitation: &invitations::Model, inviter: Option<&entity::members::Model>) -> Option<Mailbox> {
     invitation.message.as_deref().filter(|m| !m.trim().is_empty())?;
-    let inviter = inviter.filter(|m| m.email_verified && m.status == members::STATUS_ACTIVE)?;
+    let inviter = inviter.filter(|m| m.email_verified && m.status == members::Status::Active)?;
     let address: Address = inviter.email.as_deref()?.parse().ok()?;
     Some(Mailbox::new(Some(members::display_name(inviter)), address))
 }

@@ -498,7 +498,7 @@ async fn search_page(
             .filter(words::Column::Tenant.eq(slug))
             .filter(words::Column::Token.eq(word.as_str()));
         if let Some(status) = filter.status {
-            query = query.filter(members::Column::Status.eq(status.as_str()));
+            query = query.filter(members::Column::Status.eq(status));
         }
         if let Some(past) = keyset(&after) {
             query = query.filter(past);

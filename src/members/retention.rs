@@ -9,7 +9,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::erase::{erase, BATCH};
-use super::STATUS_DEACTIVATED;
+use super::Status;
 use crate::app::App;
 use crate::audit;
 use crate::config::Tenant;
@@ -73,7 +73,7 @@ async fn erase_long_deactivated(app: &App, tenant: &Tenant, now: DateTime<Utc>) 
             .select_only()
             .column(members::Column::Id)
             .filter(members::Column::Tenant.eq(&tenant.slug))
-            .filter(members::Column::Status.eq(STATUS_DEACTIVATED))
+            .filter(members::Column::Status.eq(Status::Deactivated))
             .filter(members::Column::DeactivatedAt.lt(before))
             .limit(BATCH as u64)
             .into_tuple()

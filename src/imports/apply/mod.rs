@@ -26,7 +26,7 @@ use crate::imports::saved_plan::load_changes;
 use crate::imports::{JobStatus, Mode, Options, Summary};
 use crate::invitations::PENDING;
 use crate::members::create::lock_addresses;
-use crate::members::STATUS_ACTIVE;
+use crate::members::Status;
 use entity::{import_jobs, invitations, members};
 
 mod named_groups;
@@ -163,7 +163,7 @@ async fn check_mass_deactivation<C: ConnectionTrait>(conn: &C, tenant: &Tenant, 
     }
     let active = members::Entity::find()
         .filter(members::Column::Tenant.eq(&tenant.slug))
-        .filter(members::Column::Status.eq(STATUS_ACTIVE))
+        .filter(members::Column::Status.eq(Status::Active))
         .count(conn)
         .await?;
     let limit = u64::from(tenant.import.max_deactivate_percent);
