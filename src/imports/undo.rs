@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::ActiveModelTrait;
+use sea_orm::{ActiveEnum, ActiveModelTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait};
 use uuid::Uuid;
 
@@ -32,10 +32,10 @@ pub async fn undo_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_
     require(&app.db, caller, Permission::ImportsRun).await?;
     let tenant = caller.tenant.clone();
     let job = require_job(&app.db, &tenant.slug, id).await?;
-    if JobStatus::from_stored(&job.status) != JobStatus::Done {
+    if job.status != JobStatus::Done {
         return Err(Error::Conflict(format!(
             "This import is {}: only an applied (DONE) import can be undone.",
-            job.status
+            job.status.to_value()
         )));
     }
     if job.undoable_until.is_none_or(|until| until <= Utc::now()) {
@@ -72,9 +72,9 @@ async fn revert<C: ConnectionTrait>(
 ) -> Result<(import_jobs::Model, Vec<Uuid>)> {
     // Claim first: a second undo waits for this one and then sees UNDONE.
     let claimed = import_jobs::Entity::update_many()
-        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Undone.as_str()))
+        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Undone))
         .filter(import_jobs::Column::Id.eq(job.id))
-        .filter(import_jobs::Column::Status.eq(JobStatus::Done.as_str()))
+        .filter(import_jobs::Column::Status.eq(JobStatus::Done))
         .exec(txn)
         .await?
         .rows_affected;
@@ -183,7 +183,7 @@ async fn revert<C: ConnectionTrait>(
 
     let mut options: Options = serde_json::from_str(&job.options).unwrap_or_default();
     options.left_alone = left_alone.clone();
-    job.status = JobStatus::Undone.as_str().to_owned();
+    job.status = JobStatus::Undone;
     job.options = serde_json::to_string(&options).expect("options serialise");
     job.undoable_until = None;
     job.updated_at = now;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Edit, Existing, FieldChange, Known, Payload, Planned, Planner, ScalarChange, HIDDEN};
+use super::{status_word, Edit, Existing, FieldChange, Known, Payload, Planned, Planner, ScalarChange, HIDDEN};
 use crate::imports::columns::Field;
 use crate::imports::messages::{Problem, RowError};
 use crate::imports::row::RowInput;
@@ -145,11 +145,10 @@ impl Planner<'_> {
             });
         }
         if let Some((before, after)) = edit.active {
-            let word = |active: bool| if active { "ACTIVE" } else { "DEACTIVATED" }.to_owned();
             changes.push(FieldChange {
                 field: "status".into(),
-                before: Some(word(before)),
-                after: Some(word(after)),
+                before: Some(status_word(before)),
+                after: Some(status_word(after)),
             });
         }
         changes
