@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::link::is_expired;
-use super::{tokens, ACCEPTED, ACTIVATION, PENDING};
+use super::{tokens, Kind, ACCEPTED, PENDING};
 use crate::app::App;
 use crate::audit;
 use crate::auth::{open_session, token_attempts, OpenedSession, Visitor};
@@ -59,7 +59,7 @@ async fn accept_once(
     let mut checks = Checks::new();
     let first = input.first_name.clone().or(inv.first_name.clone()).unwrap_or_default();
     let last = input.last_name.clone().or(inv.last_name.clone()).unwrap_or_default();
-    let (first, last) = if inv.kind == ACTIVATION {
+    let (first, last) = if inv.kind == Kind::Activation {
         (first, last)
     } else {
         (checks.name("firstName", &first), checks.name("lastName", &last))
@@ -88,7 +88,7 @@ async fn accept_once(
                     return Err(Error::TokenInvalid);
                 }
                 tokens::revoke_all(txn, &[inv.id]).await?;
-                let member = if inv.kind == ACTIVATION {
+                let member = if inv.kind == Kind::Activation {
                     activate(txn, &slug, &inv, hash).await?
                 } else {
                     let newcomer = Newcomer {

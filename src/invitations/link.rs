@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{tokens, ACCEPTED, EXPIRED, PENDING, REVOKED};
+use super::{tokens, Kind, ACCEPTED, EXPIRED, PENDING, REVOKED};
 use crate::app::App;
 use crate::auth::Visitor;
 use crate::error::Result;
@@ -50,7 +50,7 @@ pub struct Preview {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     /// JOIN or ACTIVATION.
-    pub kind: String,
+    pub kind: Kind,
     pub state: LinkState,
     pub expires_at: DateTime<Utc>,
     /// Whom to ask about a link that no longer works: the inviter's name while they are an

@@ -194,9 +194,9 @@ async fn content(
             };
             let inviter = invitation.invited_by.and_then(|id| batch.members.get(&id));
             let member = invitation.member_id.and_then(|id| batch.members.get(&id));
-            let template = match (invitation.kind.as_str(), reminder) {
+            let template = match (invitation.kind, reminder) {
                 (_, true) => "invitation_reminder",
-                ("activation", false) => "activation",
+                (invitations_domain::Kind::Activation, false) => "activation",
                 _ => "invitation",
             };
             let recipient = [invitation.first_name.as_deref(), invitation.last_name.as_deref()]

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::imports::jobs::progress;
 use crate::imports::plan::{Edit, InviteRow, NewRow, PasswordPlan};
 use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations, InvitationTerms};
-use crate::invitations::{ACTIVATION, JOIN, PENDING};
+use crate::invitations::{Kind, PENDING};
 use crate::members::write::{self, NewMemberRow, ProfileField};
 use crate::members::{Origin, Status};
 use crate::values::email;
@@ -89,7 +89,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 .map(|m| {
                     let mut inv = new_invitation(
                         self.tenant,
-                        ACTIVATION,
+                        Kind::Activation,
                         m.email.as_deref().unwrap_or_default(),
                         Some(m),
                         InvitationTerms::default(),
@@ -220,7 +220,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                         renewed.push(refreshed(self.tenant, inv.clone(), terms, self.actor));
                         continue;
                     }
-                    None => new_invitation(self.tenant, JOIN, &row.email, None, terms, self.actor),
+                    None => new_invitation(self.tenant, Kind::Join, &row.email, None, terms, self.actor),
                 };
                 inv.first_name = row.first_name.clone();
                 inv.last_name = row.last_name.clone();
