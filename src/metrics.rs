@@ -101,7 +101,7 @@ pub async fn render(app: &App) -> Result<String> {
     let queued = count_outbox(outbox_status::QUEUED).await?;
     let failed = count_outbox(outbox_status::FAILED).await?;
     let running = import_jobs::Entity::find()
-        .filter(import_jobs::Column::Status.is_in([JobStatus::Validating.as_str(), JobStatus::Applying.as_str()]))
+        .filter(import_jobs::Column::Status.is_in([JobStatus::Validating, JobStatus::Applying]))
         .count(&app.db)
         .await?;
     m.backlog.with_label_values(&["outbox_queued"]).set(queued as i64);

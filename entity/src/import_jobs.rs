@@ -9,8 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub tenant: String,
-    pub mode: String,
-    pub status: String,
+    pub mode: Mode,
+    pub status: JobStatus,
     pub file_name: String,
     pub format: String,
     pub total_rows: i32,
@@ -32,6 +32,52 @@ pub struct Model {
     /// While VALIDATING or APPLYING: until when the running instance answers for the
     /// job; past it, the job is taken for abandoned and recovered.
     pub lease_until: Option<DateTimeUtc>,
+}
+
+/// What an import does with the file: CREATE adds its rows as members, INVITE invites
+/// them, SYNC keeps the member list in step with it (creates, updates, (de)activates).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Mode {
+    #[sea_orm(string_value = "CREATE")]
+    Create,
+    #[sea_orm(string_value = "INVITE")]
+    Invite,
+    #[sea_orm(string_value = "SYNC")]
+    Sync,
+}
+
+/// Where an import job stands: VALIDATING while its file is read and planned, READY to
+/// review, then APPLYING and DONE — or FAILED, CANCELLED, UNDONE.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    #[sea_orm(string_value = "VALIDATING")]
+    Validating,
+    #[sea_orm(string_value = "READY")]
+    Ready,
+    #[sea_orm(string_value = "APPLYING")]
+    Applying,
+    #[sea_orm(string_value = "DONE")]
+    Done,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "UNDONE")]
+    Undone,
+}
+
+impl JobStatus {
+    /// Nothing more will happen to the job.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Done | JobStatus::Failed | JobStatus::Cancelled | JobStatus::Undone
+        )
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub tenant: String,
-    pub kind: String,
+    pub kind: Kind,
     pub email: String,
     pub email_key: String,
     pub first_name: Option<String>,
@@ -35,6 +35,19 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     pub new_invitation_requested_at: Option<DateTimeUtc>,
     pub import_job_id: Option<Uuid>,
+}
+
+/// What accepting an invitation does; stored as `join` / `activation`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Brings a new person in.
+    #[sea_orm(string_value = "join")]
+    Join,
+    /// Sets the password of a member created beforehand.
+    #[sea_orm(string_value = "activation")]
+    Activation,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

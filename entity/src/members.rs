@@ -21,8 +21,8 @@ pub struct Model {
     pub first_name: String,
     pub last_name: String,
     pub locale: String,
-    pub status: String,
-    pub origin: String,
+    pub status: Status,
+    pub origin: Origin,
     pub origin_import_id: Option<Uuid>,
     #[sea_orm(column_type = "Text")]
     pub password_hash: Option<String>,
@@ -35,6 +35,45 @@ pub struct Model {
     pub version: i64,
     /// Folded "last first" for ordering by name.
     pub sort_key: String,
+}
+
+/// Whether a member can sign in; stored as `active` / `deactivated`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "deactivated")]
+    Deactivated,
+}
+
+impl Status {
+    /// Active when `active`, deactivated otherwise.
+    pub fn of(active: bool) -> Self {
+        if active {
+            Status::Active
+        } else {
+            Status::Deactivated
+        }
+    }
+}
+
+/// How a member came in; stored in lower case (`manual`, `import`, …).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    #[sea_orm(string_value = "bootstrap")]
+    Bootstrap,
+    #[sea_orm(string_value = "manual")]
+    Manual,
+    #[sea_orm(string_value = "import")]
+    Import,
+    #[sea_orm(string_value = "invitation")]
+    Invitation,
+    #[sea_orm(string_value = "registration")]
+    Registration,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
 use crate::members::create::{check_emails_free, lock_addresses};
 use crate::members::fields::Checks;
-use crate::members::{find, find_by_identifier, write, STATUS_ACTIVE};
+use crate::members::{find, find_by_identifier, write, Status};
 use crate::values::{email, password};
 use entity::members as member;
 
@@ -57,7 +57,7 @@ pub async fn request_password_reset(app: &App, visitor: &Visitor, identifier: &s
     let Some(member) = find_by_identifier(&app.db, &tenant.slug, identifier).await? else {
         return Ok(true);
     };
-    let (Some(address), true) = (member.email.clone(), member.status == STATUS_ACTIVE) else {
+    let (Some(address), true) = (member.email.clone(), member.status == Status::Active) else {
         return Ok(true);
     };
     queue_reset(
@@ -98,7 +98,7 @@ pub async fn send_password_reset(app: &App, caller: &Caller, id: Uuid) -> Result
     let Some(address) = member.email.clone() else {
         return Err(Error::invalid("id", "this member has no email address"));
     };
-    if member.status != STATUS_ACTIVE {
+    if member.status != Status::Active {
         return Err(Error::invalid("id", "this member is deactivated"));
     }
     let locale = locale_of(&member, &caller.tenant.default_locale);
@@ -138,7 +138,7 @@ async fn reset_password_once(
     let member = find(&app.db, &tenant.slug, found.member_id)
         .await?
         .ok_or(Error::TokenInvalid)?;
-    if member.status != STATUS_ACTIVE {
+    if member.status != Status::Active {
         return Err(Error::AccountDeactivated);
     }
     let hash = password::hash(new_password.to_owned()).await?;

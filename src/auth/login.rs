@@ -57,7 +57,7 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
     // The right password is no guess: the IP gets its unit back, the account starts afresh.
     attempt.give_back().await?;
     limits.forget_account(app).await?;
-    if member.status != members::STATUS_ACTIVE {
+    if member.status != members::Status::Active {
         return Err(Error::AccountDeactivated);
     }
 

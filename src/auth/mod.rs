@@ -111,7 +111,7 @@ pub async fn current_caller(app: &App, visitor: &Visitor) -> Result<Option<Calle
     };
     let member = members::find(&app.db, &visitor.tenant.slug, session.record.member_id).await?;
     match member {
-        Some(member) if member.status == members::STATUS_ACTIVE => Ok(Some(Caller {
+        Some(member) if member.status == members::Status::Active => Ok(Some(Caller {
             tenant: visitor.tenant.clone(),
             member,
             session: session.clone(),

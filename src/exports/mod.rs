@@ -20,7 +20,7 @@ use crate::imports::row::PASSWORD_PLACEHOLDERS;
 use crate::imports::template::{columns, headings, is_french, Heading};
 use crate::imports::Mode;
 use crate::members::filter::scope_condition;
-use crate::members::{MemberFilter, STATUS_ACTIVE};
+use crate::members::{MemberFilter, Status};
 use entity::{group_members, groups, members, role_assignments};
 
 /// `FileFormat` of an export.
@@ -111,7 +111,7 @@ async fn sheet(
                             String::new()
                         }
                     }
-                    Heading::Status => match (m.status == STATUS_ACTIVE, french) {
+                    Heading::Status => match (m.status == Status::Active, french) {
                         (true, true) => "Activé",
                         (false, true) => "Désactivé",
                         (true, false) => "Active",

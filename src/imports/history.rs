@@ -3,7 +3,9 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::running::lapsed;
@@ -60,7 +62,7 @@ pub async fn list_jobs(
 pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_jobs::Model> {
     require(&app.db, caller, Permission::ImportsRun).await?;
     let mut job = require_job(&app.db, &caller.tenant.slug, id).await?;
-    let status = JobStatus::from_stored(&job.status);
+    let status = job.status;
     // A job whose process died (lease lapsed) may be dropped at once, without waiting
     // for the worker to recover it.
     let abandoned = matches!(status, JobStatus::Validating | JobStatus::Applying)
@@ -69,11 +71,11 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
     if !matches!(status, JobStatus::Ready | JobStatus::Failed) && !abandoned {
         return Err(Error::Conflict(format!(
             "This import is {}: only a previewed import can be cancelled.",
-            status.as_str()
+            status.to_value()
         )));
     }
     let claimed = import_jobs::Entity::update_many()
-        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Cancelled.as_str()))
+        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Cancelled))
         .col_expr(
             import_jobs::Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(Utc::now()),
@@ -83,7 +85,7 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
             Expr::value(None::<chrono::DateTime<Utc>>),
         )
         .filter(import_jobs::Column::Id.eq(id))
-        .filter(import_jobs::Column::Status.eq(job.status.clone()))
+        .filter(import_jobs::Column::Status.eq(job.status))
         .filter(match abandoned {
             true => lapsed(Utc::now()),
             false => sea_orm::Condition::all(),
@@ -101,7 +103,7 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
         .filter(import_changes::Column::JobId.eq(id))
         .exec(&app.db)
         .await?;
-    job.status = JobStatus::Cancelled.as_str().to_owned();
+    job.status = JobStatus::Cancelled;
     Ok(job)
 }
 
@@ -138,7 +140,7 @@ pub async fn changes<C: ConnectionTrait>(
 ) -> Result<(Vec<import_changes::Model>, bool, u64)> {
     let mut base = import_changes::Entity::find().filter(import_changes::Column::JobId.eq(job.id));
     if let Some(kind) = kind {
-        base = base.filter(import_changes::Column::Kind.eq(kind.as_str()));
+        base = base.filter(import_changes::Column::Kind.eq(kind));
     }
     let total = base.clone().count(conn).await?;
     let mut query = base.order_by_asc(import_changes::Column::Seq);

@@ -168,7 +168,7 @@ async fn renew_lease(db: DatabaseConnection, job: Uuid) {
         let renewed = import_jobs::Entity::update_many()
             .col_expr(import_jobs::Column::LeaseUntil, Expr::value(Some(lease_from_now())))
             .filter(import_jobs::Column::Id.eq(job))
-            .filter(import_jobs::Column::Status.is_in([JobStatus::Validating.as_str(), JobStatus::Applying.as_str()]))
+            .filter(import_jobs::Column::Status.is_in([JobStatus::Validating, JobStatus::Applying]))
             .exec(&db)
             .await;
         if let Err(err) = renewed {
@@ -194,14 +194,14 @@ pub async fn recover_abandoned(db: &DatabaseConnection, running: &RunningImports
         (JobStatus::Applying, JobStatus::Ready, None),
     ] {
         fixed += import_jobs::Entity::update_many()
-            .col_expr(import_jobs::Column::Status, Expr::value(to.as_str()))
+            .col_expr(import_jobs::Column::Status, Expr::value(to))
             .col_expr(import_jobs::Column::Error, Expr::value(error))
             .col_expr(
                 import_jobs::Column::LeaseUntil,
                 Expr::value(None::<chrono::DateTime<Utc>>),
             )
             .col_expr(import_jobs::Column::UpdatedAt, Expr::value(now))
-            .filter(import_jobs::Column::Status.eq(from.as_str()))
+            .filter(import_jobs::Column::Status.eq(from))
             .filter(lapsed(now))
             .filter(import_jobs::Column::Id.is_not_in(mine.clone()))
             .exec(db)

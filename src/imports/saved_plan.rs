@@ -127,7 +127,7 @@ pub(super) async fn save_changes<C: ConnectionTrait>(
             tenant: Set(job.tenant.clone()),
             seq: Set(c.seq as i32),
             row: Set(c.row.map(|r| r as i32)),
-            kind: Set(c.kind.as_str().to_owned()),
+            kind: Set(c.kind),
             member_id: Set(c.member_id),
             login: Set(c.login.clone()),
             email: Set(c.email.clone()),
@@ -176,7 +176,7 @@ pub(super) struct Stored {
 pub(super) async fn load_changes<C: ConnectionTrait>(conn: &C, job: Uuid) -> Result<Vec<Stored>> {
     let rows = import_changes::Entity::find()
         .filter(import_changes::Column::JobId.eq(job))
-        .filter(import_changes::Column::Kind.ne(ChangeKind::Unchanged.as_str()))
+        .filter(import_changes::Column::Kind.ne(ChangeKind::Unchanged))
         .order_by_asc(import_changes::Column::Seq)
         .all(conn)
         .await?;
@@ -184,7 +184,7 @@ pub(super) async fn load_changes<C: ConnectionTrait>(conn: &C, job: Uuid) -> Res
         .map(|row| {
             let payload = crate::stored::decode("import_changes", "payload", row.id, &row.payload)?;
             Ok(Stored {
-                kind: ChangeKind::from_stored(&row.kind),
+                kind: row.kind,
                 member_id: row.member_id,
                 member_version: row.member_version,
                 login: row.login,

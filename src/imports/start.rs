@@ -74,8 +74,8 @@ pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> 
     let job = import_jobs::Model {
         id: Uuid::now_v7(),
         tenant: caller.tenant.slug.clone(),
-        mode: request.mode.as_str().to_owned(),
-        status: JobStatus::Validating.as_str().to_owned(),
+        mode: request.mode,
+        status: JobStatus::Validating,
         file_name: clean_file_name(&request.file_name),
         format: file::detect_format(&request.bytes).as_str().to_owned(),
         total_rows: 0,
@@ -108,7 +108,7 @@ pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> 
     if outcome.is_err() {
         // Not left VALIDATING: the admin sees the job failed and can start again.
         import_jobs::Entity::update_many()
-            .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Failed.as_str()))
+            .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Failed))
             .col_expr(
                 import_jobs::Column::Error,
                 Expr::value(Some(
@@ -232,7 +232,7 @@ async fn prepare(
     job.summary = serde_json::to_string(&plan.summary()).expect("summary serialises");
     job.error_report = report::build(&layout, &sheet, &plan.errors, &options.locale)?;
     save_plan(&app.db, &job, &plan).await?;
-    job.status = JobStatus::Ready.as_str().to_owned();
+    job.status = JobStatus::Ready;
     job.processed_rows = job.total_rows;
     job.updated_at = Utc::now();
     job.clone().into_active_model().reset_all().update(&app.db).await?;
@@ -242,7 +242,7 @@ async fn prepare(
 
 /// Ends the job FAILED with `reason`.
 async fn fail(app: &App, mut job: import_jobs::Model, reason: &str) -> Result<import_jobs::Model> {
-    job.status = JobStatus::Failed.as_str().to_owned();
+    job.status = JobStatus::Failed;
     job.error = Some(reason.to_owned());
     job.updated_at = Utc::now();
     job.clone().into_active_model().reset_all().update(&app.db).await?;

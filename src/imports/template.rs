@@ -1,6 +1,8 @@
 //! Import templates: an empty sheet with a mode's columns in the admin's language,
 //! required headers bold, optional ones italic, a note on each saying what it takes.
 
+use sea_orm::ActiveEnum;
+
 use super::columns::Field;
 use super::file::Format;
 use super::Mode;
@@ -171,12 +173,12 @@ pub fn is_french(locale: &str) -> bool {
 /// The template of a mode, as XLSX or CSV.
 pub fn build(tenant: &Tenant, mode: Mode, xlsx: bool, locale: &str) -> Result<File> {
     let columns = columns(&headings(mode, tenant), tenant, locale);
-    let stem = format!("{}-import-{}", tenant.slug, mode.as_str().to_lowercase());
+    let stem = format!("{}-import-{}", tenant.slug, mode.to_value().to_lowercase());
     if xlsx {
         Ok(File {
             name: format!("{stem}.xlsx"),
             content_type: XLSX.to_owned(),
-            bytes: write::xlsx(mode.as_str(), &columns, &[])?,
+            bytes: write::xlsx(&mode.to_value(), &columns, &[])?,
         })
     } else {
         let headers: Vec<String> = columns.into_iter().map(|c| c.header).collect();
@@ -191,7 +193,7 @@ pub fn build(tenant: &Tenant, mode: Mode, xlsx: bool, locale: &str) -> Result<Fi
 
 /// For download links: the template named by a link's stored words.
 pub fn by_name(tenant: &Tenant, mode: &str, format: &str, locale: &str) -> Option<File> {
-    let mode = Mode::from_stored(mode)?;
+    let mode = Mode::try_from_value(&mode.to_owned()).ok()?;
     build(tenant, mode, format == "XLSX", locale).ok()
 }
 
@@ -226,7 +228,7 @@ pub async fn template_link(
     // Built now to know its name; served by building it again from the link's words.
     let file = build(tenant, mode, xlsx, &locale)?;
     let target = Target::Template {
-        mode: mode.as_str().to_owned(),
+        mode: mode.to_value(),
         format: format.as_str().to_owned(),
         locale,
     };

@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::ActiveModelTrait;
+use sea_orm::{ActiveEnum, ActiveModelTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait};
 use uuid::Uuid;
 
@@ -24,7 +24,7 @@ use crate::config::{Permission, Tenant};
 use crate::error::{Error, Result};
 use crate::invitations::{tokens, REVOKED};
 use crate::members::write;
-use crate::members::{Status, STATUS_ACTIVE, STATUS_DEACTIVATED};
+use crate::members::Status;
 use entity::{group_members, groups, import_jobs, invitations, members, role_assignments};
 
 /// `undoImport` (imports.run).
@@ -32,10 +32,10 @@ pub async fn undo_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_
     require(&app.db, caller, Permission::ImportsRun).await?;
     let tenant = caller.tenant.clone();
     let job = require_job(&app.db, &tenant.slug, id).await?;
-    if JobStatus::from_stored(&job.status) != JobStatus::Done {
+    if job.status != JobStatus::Done {
         return Err(Error::Conflict(format!(
             "This import is {}: only an applied (DONE) import can be undone.",
-            job.status
+            job.status.to_value()
         )));
     }
     if job.undoable_until.is_none_or(|until| until <= Utc::now()) {
@@ -72,9 +72,9 @@ async fn revert<C: ConnectionTrait>(
 ) -> Result<(import_jobs::Model, Vec<Uuid>)> {
     // Claim first: a second undo waits for this one and then sees UNDONE.
     let claimed = import_jobs::Entity::update_many()
-        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Undone.as_str()))
+        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Undone))
         .filter(import_jobs::Column::Id.eq(job.id))
-        .filter(import_jobs::Column::Status.eq(JobStatus::Done.as_str()))
+        .filter(import_jobs::Column::Status.eq(JobStatus::Done))
         .exec(txn)
         .await?
         .rows_affected;
@@ -123,7 +123,7 @@ async fn revert<C: ConnectionTrait>(
             continue;
         }
         match (&change.payload, change.kind) {
-            (Payload::Create(_), _) if member.status == STATUS_ACTIVE => deactivate.push(member.id),
+            (Payload::Create(_), _) if member.status == Status::Active => deactivate.push(member.id),
             (Payload::Edit(edit), _) => {
                 restore_links(txn, tenant, member.id, edit).await?;
                 let status_only = edit.fields.is_empty() && !edit.set_password;
@@ -183,13 +183,18 @@ async fn revert<C: ConnectionTrait>(
 
     let mut options = Options::of_job(&job)?;
     options.left_alone = left_alone.clone();
-    job.status = JobStatus::Undone.as_str().to_owned();
+    job.status = JobStatus::Undone;
     job.options = serde_json::to_string(&options).expect("options serialise");
     job.undoable_until = None;
     job.updated_at = now;
     job.clone().into_active_model().reset_all().update(txn).await?;
     let mut deactivated = deactivate.clone();
-    deactivated.extend(restored.iter().filter(|m| m.status == STATUS_DEACTIVATED).map(|m| m.id));
+    deactivated.extend(
+        restored
+            .iter()
+            .filter(|m| m.status == Status::Deactivated)
+            .map(|m| m.id),
+    );
     audit::record(
         txn,
         &tenant.slug,

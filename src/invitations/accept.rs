@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::link::is_expired;
-use super::{tokens, ACCEPTED, ACTIVATION, PENDING};
+use super::{tokens, Kind, ACCEPTED, PENDING};
 use crate::app::App;
 use crate::audit;
 use crate::auth::{open_session, token_attempts, OpenedSession, Visitor};
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
 use crate::members::create::{insert, lock_addresses, NewMember, PasswordChoice};
 use crate::members::fields::Checks;
-use crate::members::{self, write, Origin, STATUS_ACTIVE};
+use crate::members::{self, write, Origin, Status};
 use crate::values::password;
 use entity::{groups, invitations, role_assignments};
 
@@ -59,7 +59,7 @@ async fn accept_once(
     let mut checks = Checks::new();
     let first = input.first_name.clone().or(inv.first_name.clone()).unwrap_or_default();
     let last = input.last_name.clone().or(inv.last_name.clone()).unwrap_or_default();
-    let (first, last) = if inv.kind == ACTIVATION {
+    let (first, last) = if inv.kind == Kind::Activation {
         (first, last)
     } else {
         (checks.name("firstName", &first), checks.name("lastName", &last))
@@ -88,7 +88,7 @@ async fn accept_once(
                     return Err(Error::TokenInvalid);
                 }
                 tokens::revoke_all(txn, &[inv.id]).await?;
-                let member = if inv.kind == ACTIVATION {
+                let member = if inv.kind == Kind::Activation {
                     activate(txn, &slug, &inv, hash).await?
                 } else {
                     let newcomer = Newcomer {
@@ -133,7 +133,7 @@ async fn activate<C: sea_orm::ConnectionTrait>(
         None => None,
     }
     .ok_or(Error::TokenInvalid)?;
-    if member.status != STATUS_ACTIVE {
+    if member.status != Status::Active {
         return Err(Error::AccountDeactivated);
     }
     let mut next = member.clone();
@@ -220,7 +220,7 @@ async fn roles_the_inviter_may_still_grant<C: sea_orm::ConnectionTrait>(
     };
     let inviter = members::find(conn, &tenant.slug, inviter_id)
         .await?
-        .filter(|m| m.status == STATUS_ACTIVE);
+        .filter(|m| m.status == Status::Active);
     let grants = match &inviter {
         Some(inviter) => crate::auth::permissions::Grants::load(conn, tenant, inviter.id).await?,
         None => crate::auth::permissions::Grants::default(),
@@ -269,7 +269,7 @@ pub async fn request_new_invitation(app: &App, visitor: &Visitor, token: &str) -
         Some(id) => members::find(&app.db, &tenant.slug, id).await?,
         None => None,
     }
-    .filter(|m| m.status == STATUS_ACTIVE && m.email.is_some());
+    .filter(|m| m.status == Status::Active && m.email.is_some());
     let recipients: Vec<(String, String)> = match inviter {
         Some(m) => vec![(m.email.clone().unwrap_or_default(), m.locale.clone())],
         None => admins(app, &tenant).await?,
@@ -314,7 +314,7 @@ async fn admins(app: &App, tenant: &crate::config::Tenant) -> Result<Vec<(String
         .to_owned();
     let rows = entity::members::Entity::find()
         .filter(entity::members::Column::Tenant.eq(&tenant.slug))
-        .filter(entity::members::Column::Status.eq(STATUS_ACTIVE))
+        .filter(entity::members::Column::Status.eq(Status::Active))
         .filter(entity::members::Column::Id.in_subquery(holders))
         .filter(entity::members::Column::Email.is_not_null())
         .all(&app.db)

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{tokens, ACTIVATION, JOIN, MAX_MESSAGE, PENDING};
+use super::{tokens, Kind, MAX_MESSAGE, PENDING};
 use crate::app::App;
 use crate::auth::permissions::{require, require_scope};
 use crate::auth::Caller;
@@ -22,7 +22,7 @@ use crate::mail::outbox::{self, Mail};
 use crate::members::create::lock_addresses;
 use crate::members::filter::scope_condition;
 use crate::members::read::existing_groups;
-use crate::members::{Selection, STATUS_ACTIVE};
+use crate::members::{Selection, Status};
 use crate::values::email;
 use entity::{audit_log, invitations, member_emails, members};
 
@@ -146,7 +146,7 @@ pub(crate) struct InvitationTerms<'a> {
 /// when it activates one, sent by `actor`.
 pub(crate) fn new_invitation(
     tenant: &Tenant,
-    kind: &str,
+    kind: Kind,
     address: &str,
     member: Option<&members::Model>,
     terms: InvitationTerms<'_>,
@@ -163,7 +163,7 @@ pub(crate) fn new_invitation(
     invitations::Model {
         id: Uuid::now_v7(),
         tenant: tenant.slug.clone(),
-        kind: kind.to_owned(),
+        kind,
         email: address.to_owned(),
         email_key: email::key(address),
         first_name: member.map(|m| m.first_name.clone()).filter(|n| !n.is_empty()),
@@ -367,7 +367,7 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                 let (mut created, mut renewed) = (Vec::new(), Vec::new());
                 for (address, key) in addresses.iter().zip(&keys) {
                     if let Some(member) = members_by_key.get(key) {
-                        if member.status == STATUS_ACTIVE {
+                        if member.status == Status::Active {
                             outcome.added_to_groups.push(member.clone());
                         } else {
                             outcome.skipped.push((address.clone(), SkipReason::DeactivatedMember));
@@ -375,7 +375,7 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                     } else if let Some(inv) = pending_by_key.remove(key) {
                         renewed.push(refreshed(&tenant, inv, terms, actor)?);
                     } else {
-                        created.push(new_invitation(&tenant, JOIN, address, None, terms, actor));
+                        created.push(new_invitation(&tenant, Kind::Join, address, None, terms, actor));
                     }
                 }
                 let member_ids: Vec<Uuid> = outcome.added_to_groups.iter().map(|m| m.id).collect();
@@ -423,7 +423,7 @@ pub async fn activation_for(
     for chunk in ids.chunks(1_000) {
         let cond = Condition::all()
             .add(invitations::Column::MemberId.is_in(chunk.to_vec()))
-            .add(invitations::Column::Kind.eq(ACTIVATION));
+            .add(invitations::Column::Kind.eq(Kind::Activation));
         for inv in pending_where(&app.db, &tenant.slug, cond).await? {
             pending_by_member.insert(inv.member_id, inv);
         }
@@ -438,7 +438,7 @@ pub async fn activation_for(
     for member in &selected {
         let Some(address) = member.email.clone() else { continue };
         let signed_up = member.last_login_at.is_some() && member.password_hash.is_some();
-        if member.status != STATUS_ACTIVE {
+        if member.status != Status::Active {
             outcome.skipped.push((address, SkipReason::DeactivatedMember));
         } else if signed_up {
             outcome.skipped.push((address, SkipReason::AlreadyMember));
@@ -447,7 +447,7 @@ pub async fn activation_for(
         } else {
             created.push(new_invitation(
                 &tenant,
-                ACTIVATION,
+                Kind::Activation,
                 &address,
                 Some(member),
                 terms,
@@ -484,7 +484,7 @@ pub async fn activation_in<C: ConnectionTrait>(
     };
     let inv = new_invitation(
         tenant,
-        ACTIVATION,
+        Kind::Activation,
         address,
         Some(member),
         InvitationTerms::default(),

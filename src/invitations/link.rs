@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{tokens, ACCEPTED, EXPIRED, PENDING, REVOKED};
+use super::{tokens, Kind, ACCEPTED, EXPIRED, PENDING, REVOKED};
 use crate::app::App;
 use crate::auth::Visitor;
 use crate::error::Result;
-use crate::members::{self, STATUS_ACTIVE};
+use crate::members::{self, Status};
 use entity::invitations;
 
 /// Where an invitation link stands.
@@ -50,7 +50,7 @@ pub struct Preview {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     /// JOIN or ACTIVATION.
-    pub kind: String,
+    pub kind: Kind,
     pub state: LinkState,
     pub expires_at: DateTime<Utc>,
     /// Whom to ask about a link that no longer works: the inviter's name while they are an
@@ -95,7 +95,7 @@ pub async fn preview(app: &App, visitor: &Visitor, token: &str) -> Result<Option
     let inviter_name = match (state, inv.invited_by) {
         (LinkState::Revoked | LinkState::Expired | LinkState::Replaced, Some(id)) => members::find(&app.db, slug, id)
             .await?
-            .filter(|m| m.status == STATUS_ACTIVE)
+            .filter(|m| m.status == Status::Active)
             .map(|m| members::display_name(&m)),
         _ => None,
     };

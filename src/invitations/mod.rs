@@ -27,16 +27,13 @@ pub use self::sent::{
     revoke_invitations, InvitationFilter,
 };
 pub use self::settle::settle_for_members;
+pub use entity::invitations::Kind;
 
 /// Waiting for the person.
 pub const PENDING: &str = "pending";
 pub const ACCEPTED: &str = "accepted";
 pub const EXPIRED: &str = "expired";
 pub const REVOKED: &str = "revoked";
-/// Brings a new person in.
-pub const JOIN: &str = "join";
-/// Sets the password of a member created beforehand.
-pub const ACTIVATION: &str = "activation";
 /// Longest personal message.
 pub const MAX_MESSAGE: usize = 2_000;
 

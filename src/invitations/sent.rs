@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{find, tokens, ACCEPTED, ACTIVATION, EXPIRED, PENDING, REVOKED};
+use super::{find, tokens, Kind, ACCEPTED, EXPIRED, PENDING, REVOKED};
 use crate::app::App;
 use crate::audit;
 use crate::auth::permissions::require;
@@ -26,7 +26,7 @@ use entity::invitations;
 #[derive(Debug, Clone, Default)]
 pub struct InvitationFilter {
     pub status: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     pub search: Option<String>,
 }
 
@@ -59,8 +59,8 @@ pub async fn list_invitations(
         Some(status) => cond = cond.add(invitations::Column::Status.eq(status)),
         None => {}
     }
-    if let Some(kind) = &filter.kind {
-        cond = cond.add(invitations::Column::Kind.eq(kind.as_str()));
+    if let Some(kind) = filter.kind {
+        cond = cond.add(invitations::Column::Kind.eq(kind));
     }
     if let Some(text) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let needle = search::fold(text);
@@ -210,7 +210,7 @@ pub async fn revoke_activations_of<C: ConnectionTrait>(
             .select_only()
             .column(invitations::Column::Id)
             .filter(invitations::Column::Tenant.eq(tenant))
-            .filter(invitations::Column::Kind.eq(ACTIVATION))
+            .filter(invitations::Column::Kind.eq(Kind::Activation))
             .filter(invitations::Column::Status.is_in([PENDING, EXPIRED]))
             .filter(invitations::Column::MemberId.is_in(chunk.to_vec()))
             .into_tuple()

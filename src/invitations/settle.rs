@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{tokens, ACCEPTED, JOIN, PENDING};
+use super::{tokens, Kind, ACCEPTED, PENDING};
 use crate::audit;
 use crate::error::Result;
 use crate::members::write::held_addresses;
@@ -34,7 +34,7 @@ pub async fn settle_for_members<C: ConnectionTrait>(conn: &C, tenant: &str, memb
     for chunk in keys.chunks(crate::members::IDS_PER_QUERY) {
         let pending = invitations::Entity::find()
             .filter(invitations::Column::Tenant.eq(tenant))
-            .filter(invitations::Column::Kind.eq(JOIN))
+            .filter(invitations::Column::Kind.eq(Kind::Join))
             .filter(invitations::Column::Status.eq(PENDING))
             .filter(invitations::Column::EmailKey.is_in(chunk.to_vec()))
             .all(conn)

@@ -195,9 +195,9 @@ async fn content(
             };
             let inviter = invitation.invited_by.and_then(|id| batch.members.get(&id));
             let member = invitation.member_id.and_then(|id| batch.members.get(&id));
-            let template = match (invitation.kind.as_str(), reminder) {
+            let template = match (invitation.kind, reminder) {
                 (_, true) => "invitation_reminder",
-                ("activation", false) => "activation",
+                (invitations_domain::Kind::Activation, false) => "activation",
                 _ => "invitation",
             };
             let recipient = [invitation.first_name.as_deref(), invitation.last_name.as_deref()]
@@ -221,7 +221,7 @@ async fn content(
             let Some(member) = members::find(&app.db, &tenant.slug, *member_id).await? else {
                 return Ok(None);
             };
-            if member.status != members::STATUS_ACTIVE {
+            if member.status != members::Status::Active {
                 return Ok(None);
             }
             let (token, expires) =
@@ -304,7 +304,7 @@ async fn content(
 /// they are an active member. Nothing a member types into an invitation ends up here.
 fn inviter_reply_to(invitation: &invitations::Model, inviter: Option<&entity::members::Model>) -> Option<Mailbox> {
     invitation.message.as_deref().filter(|m| !m.trim().is_empty())?;
-    let inviter = inviter.filter(|m| m.email_verified && m.status == members::STATUS_ACTIVE)?;
+    let inviter = inviter.filter(|m| m.email_verified && m.status == members::Status::Active)?;
     let address: Address = inviter.email.as_deref()?.parse().ok()?;
     Some(Mailbox::new(Some(members::display_name(inviter)), address))
 }

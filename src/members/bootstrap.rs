@@ -63,7 +63,7 @@ pub async fn create_admin(
         .transaction::<_, members::Model, Error>(move |txn| {
             Box::pin(async move {
                 let member = insert(txn, &tenant, new).await?;
-                let details = json!({ "origin": origin.as_str(), "login": member.login, "roles": [admin_role] });
+                let details = json!({ "origin": origin, "login": member.login, "roles": [admin_role] });
                 audit::record(txn, &slug, None, "member.created", Some(member.id), details).await?;
                 Ok(member)
             })

@@ -200,7 +200,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, tenant: &Tenant, new: NewMembe
     member.email_verified = new.email_verified;
     member.phone = new.phone;
     member.locale = new.locale.unwrap_or_default();
-    member.origin = new.origin.as_str().to_owned();
+    member.origin = new.origin;
     member.origin_import_id = new.origin_import_id;
     member.password_hash = password_hash;
     member.uses_default_password = uses_default;

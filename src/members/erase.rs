@@ -343,7 +343,7 @@ async fn is_last_active_admin<C: ConnectionTrait>(conn: &C, tenant: &Tenant, mem
         .filter(role_assignments::Column::Tenant.eq(&tenant.slug))
         .filter(role_assignments::Column::Role.eq(&admin.key))
         .filter(role_assignments::Column::GroupId.is_null())
-        .filter(members::Column::Status.eq(super::STATUS_ACTIVE))
+        .filter(members::Column::Status.eq(super::Status::Active))
         .into_tuple()
         .all(conn)
         .await?;

@@ -121,7 +121,7 @@ impl MemberFilter {
                 cond = cond.add(members::Column::Id.in_subquery(words));
             }
             if let Some(status) = self.status {
-                cond = cond.add(members::Column::Status.eq(status.as_str()));
+                cond = cond.add(members::Column::Status.eq(status));
             }
             if let Some(roles) = &self.roles {
                 let holders = Query::select()
@@ -160,7 +160,7 @@ impl MemberFilter {
                 cond = cond.add(if must { either } else { either.not() });
             }
             if let Some(origin) = self.origin {
-                cond = cond.add(members::Column::Origin.eq(origin.as_str()));
+                cond = cond.add(members::Column::Origin.eq(origin));
             }
             if let Some(ids) = &self.ids {
                 cond = cond.add(members::Column::Id.is_in(ids.clone()));

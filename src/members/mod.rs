@@ -38,72 +38,7 @@ pub use self::roles::{roles_held, set_member_roles, RoleAssignment};
 pub use self::status::{set_status, BulkResult};
 pub use self::update::{update_member, UpdateMember};
 
-/// `members.status` of a member who can sign in.
-pub const STATUS_ACTIVE: &str = "active";
-/// `members.status` of a member who cannot sign in.
-pub const STATUS_DEACTIVATED: &str = "deactivated";
-
-/// Whether a member can sign in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Active,
-    Deactivated,
-}
-
-impl Status {
-    /// Active when `active`, deactivated otherwise.
-    pub fn of(active: bool) -> Self {
-        if active {
-            Status::Active
-        } else {
-            Status::Deactivated
-        }
-    }
-
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => STATUS_ACTIVE,
-            Status::Deactivated => STATUS_DEACTIVATED,
-        }
-    }
-}
-
-/// How a member came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Origin {
-    Bootstrap,
-    Manual,
-    Import,
-    Invitation,
-    Registration,
-}
-
-impl Origin {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::Bootstrap => "bootstrap",
-            Origin::Manual => "manual",
-            Origin::Import => "import",
-            Origin::Invitation => "invitation",
-            Origin::Registration => "registration",
-        }
-    }
-
-    /// Reads the stored form (unknown values read as manual).
-    pub fn from_stored(text: &str) -> Self {
-        match text {
-            "bootstrap" => Origin::Bootstrap,
-            "import" => Origin::Import,
-            "invitation" => Origin::Invitation,
-            "registration" => Origin::Registration,
-            _ => Origin::Manual,
-        }
-    }
-}
+pub use entity::members::{Origin, Status};
 
 /// A member of the tenant by id; another tenant's id is simply not found.
 pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Result<Option<members::Model>> {

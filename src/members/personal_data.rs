@@ -132,8 +132,8 @@ pub async fn collect<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &mem
         imports.push(json!({
             "import": change.job_id,
             "fileName": job.as_ref().map(|j| j.file_name.clone()),
-            "mode": job.as_ref().map(|j| j.mode.clone()),
-            "status": job.as_ref().map(|j| j.status.clone()),
+            "mode": job.as_ref().map(|j| j.mode),
+            "status": job.as_ref().map(|j| j.status),
             "appliedAt": job.as_ref().and_then(|j| j.applied_at),
             "change": change.kind,
             "fields": as_stored(&change.changes),

@@ -4,12 +4,12 @@
 //! worker; each key absent means "keep".
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, Iterable, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::erase::{erase, BATCH};
-use super::STATUS_DEACTIVATED;
+use super::Status;
 use crate::app::App;
 use crate::audit;
 use crate::config::Tenant;
@@ -44,11 +44,7 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<Swept> {
         }
         if let Some(keep) = tenant.privacy.import_history_retention {
             let before = now - chrono::Duration::from_std(keep).expect("sane retention");
-            let finished: Vec<&str> = JobStatus::ALL
-                .iter()
-                .filter(|s| s.is_final())
-                .map(|s| s.as_str())
-                .collect();
+            let finished: Vec<JobStatus> = JobStatus::iter().filter(|s| s.is_final()).collect();
             // Changes and row errors go with their job (foreign keys cascade).
             swept.imports += import_jobs::Entity::delete_many()
                 .filter(import_jobs::Column::Tenant.eq(&tenant.slug))
@@ -73,7 +69,7 @@ async fn erase_long_deactivated(app: &App, tenant: &Tenant, now: DateTime<Utc>) 
             .select_only()
             .column(members::Column::Id)
             .filter(members::Column::Tenant.eq(&tenant.slug))
-            .filter(members::Column::Status.eq(STATUS_DEACTIVATED))
+            .filter(members::Column::Status.eq(Status::Deactivated))
             .filter(members::Column::DeactivatedAt.lt(before))
             .limit(BATCH as u64)
             .into_tuple()

@@ -119,7 +119,7 @@ impl WordRead<'_> {
             .filter(words::Column::Tenant.eq(self.tenant))
             .filter(words::Column::Token.eq(word));
         if let Some(status) = status {
-            query = query.filter(members::Column::Status.eq(status.as_str()));
+            query = query.filter(members::Column::Status.eq(status));
         }
         if let Some(past) = self.past() {
             query = query.filter(past);

@@ -35,7 +35,7 @@ pub async fn set_status(app: &App, caller: &Caller, selection: Selection, target
         .add(filter.condition(&app.db, &caller.tenant).await?)
         .add(scope_condition(&app.db, &caller.tenant, &scope).await?);
     let matched = list::count(&app.db, selected.clone()).await?;
-    let mut to_change = selected.add(members::Column::Status.ne(target.as_str()));
+    let mut to_change = selected.add(members::Column::Status.ne(target));
     if target == Status::Deactivated {
         to_change = to_change.add(members::Column::Id.ne(caller.member_id()));
     }

@@ -182,8 +182,8 @@ pub fn new_member(tenant: &str, login: String, first_name: String, last_name: St
         first_name,
         last_name,
         locale: String::new(),
-        status: Status::Active.as_str().to_owned(),
-        origin: super::Origin::Manual.as_str().to_owned(),
+        status: Status::Active,
+        origin: super::Origin::Manual,
         origin_import_id: None,
         password_hash: None,
         uses_default_password: false,
@@ -330,7 +330,7 @@ pub async fn set_status_where<C: ConnectionTrait>(
 ) -> Result<u64> {
     let deactivated_at = (status == Status::Deactivated).then_some(now);
     Ok(members::Entity::update_many()
-        .col_expr(members::Column::Status, Expr::value(status.as_str()))
+        .col_expr(members::Column::Status, Expr::value(status))
         .col_expr(members::Column::DeactivatedAt, Expr::value(deactivated_at))
         .col_expr(members::Column::UpdatedAt, Expr::value(now))
         .col_expr(members::Column::Version, Expr::col(members::Column::Version).add(1))

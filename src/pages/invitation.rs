@@ -22,7 +22,8 @@ fn ask_someone(visit: &Visit<'_>, preview: &Preview, named: Key, anonymous: Key)
 }
 
 fn accept_form(visit: &Visit<'_>, preview: &Preview, first: &str, last: &str) -> FormView {
-    let join = preview.kind != invitations::ACTIVATION || preview.first_name.is_none() || preview.last_name.is_none();
+    let join =
+        preview.kind != invitations::Kind::Activation || preview.first_name.is_none() || preview.last_name.is_none();
     let mut fields = Vec::new();
     if join {
         let text_field = |name, label, value: &str| Field {

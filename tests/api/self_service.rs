@@ -207,7 +207,7 @@ async fn open_tenants_let_people_register() {
     entity::invitations::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
         tenant: Set("coop".into()),
-        kind: Set("join".into()),
+        kind: Set(roster::invitations::Kind::Join),
         email: Set("Invited@coop.example".into()),
         email_key: Set("invited@coop.example".into()),
         first_name: Set(None),

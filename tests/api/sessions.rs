@@ -4,7 +4,7 @@ use crate::support;
 
 use std::time::Duration;
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::json;
 use support::{error_code, TestApp, ACME, LOGIN};
 
@@ -74,7 +74,7 @@ async fn deactivated_member_is_told_only_after_a_correct_password() {
         .unwrap()
         .unwrap();
     let mut active: entity::members::ActiveModel = member.into();
-    active.status = Set("deactivated".into());
+    active.status = Set(roster::members::Status::Deactivated);
     active.update(&t.app.db).await.unwrap();
 
     let wrong = t
@@ -276,7 +276,7 @@ async fn bootstrap_admin_must_change_the_generated_password() {
         .await
         .unwrap()
         .expect("bootstrap admin created at start");
-    assert_eq!(member.origin, "bootstrap");
+    assert_eq!(member.origin.to_value(), "bootstrap");
     assert!(member.must_change_password);
     // Starting again does not create a second one.
     t.app.bootstrap_tenants().await.unwrap();

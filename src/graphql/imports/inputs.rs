@@ -79,7 +79,7 @@ impl StartImportInput {
         Ok(StartRequest {
             file_name,
             bytes,
-            mode: self.mode.domain(),
+            mode: self.mode.into(),
             defaults: self
                 .defaults
                 .map(ImportDefaults::into_domain)

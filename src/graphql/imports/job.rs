@@ -58,11 +58,11 @@ impl ImportJobView {
     }
     /// What the import does with the rows.
     async fn mode(&self) -> ImportMode {
-        ImportMode::of(&self.0.mode)
+        self.0.mode.into()
     }
     /// Where the import stands.
     async fn status(&self) -> ImportStatus {
-        JobStatus::from_stored(&self.0.status).into()
+        self.0.status.into()
     }
     /// The uploaded file's name (without folders, at most 200 characters).
     async fn file_name(&self) -> &str {
@@ -139,7 +139,7 @@ impl ImportJobView {
     ) -> Result<Connection<ImportChangeView>> {
         let limit = page_size(first)?;
         let after_seq = after.as_deref().map(|c| parse_seq_cursor("after", c)).transpose()?;
-        let kind = kind.map(ChangeKind::domain);
+        let kind = kind.map(Into::into);
         let (rows, more, total) = imports::history::changes(&app(ctx).db, &self.0, kind, after_seq, limit).await?;
         Ok(Connection::of(
             rows,
@@ -176,7 +176,7 @@ impl ImportJobView {
     }
     /// Until when undoImport works; null when it no longer can.
     async fn undoable_until(&self) -> Option<DateTime<Utc>> {
-        let done = JobStatus::from_stored(&self.0.status) == JobStatus::Done;
+        let done = self.0.status == JobStatus::Done;
         self.0.undoable_until.filter(|until| done && *until > Utc::now())
     }
     /// Why the job FAILED (a file that cannot be read, missing columns, a stale plan).

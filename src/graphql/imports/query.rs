@@ -69,7 +69,7 @@ impl ImportsQuery {
         let link = template_link(
             app(ctx),
             &caller,
-            mode.domain(),
+            mode.into(),
             format.into(),
             locale.as_deref(),
             visitor(ctx).locale(),

@@ -48,12 +48,12 @@ fn progress_stream(
     tenant: String,
     first: import_jobs::Model,
 ) -> impl Stream<Item = ImportJobView> {
-    let state = (app, tenant, Some(first), None::<(String, i32)>);
+    let state = (app, tenant, Some(first), None::<(JobStatus, i32)>);
     futures_util::stream::unfold(state, |(app, tenant, job, last)| async move {
         let mut job = job?;
         loop {
-            let seen = (job.status.clone(), progress::get(job.id).unwrap_or(job.processed_rows));
-            let finished = JobStatus::from_stored(&job.status).is_final();
+            let seen = (job.status, progress::get(job.id).unwrap_or(job.processed_rows));
+            let finished = job.status.is_final();
             if last.as_ref() != Some(&seen) {
                 let next = (!finished).then(|| job.clone());
                 return Some((ImportJobView(job), (app, tenant, next, Some(seen))));

@@ -14,6 +14,7 @@ use entity::{import_changes, import_row_errors};
 
 /// What an import does with the file's rows.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "Mode")]
 pub enum ImportMode {
     /// Adds the rows as new members (activation invitations optional).
     Create,
@@ -23,26 +24,9 @@ pub enum ImportMode {
     Sync,
 }
 
-impl ImportMode {
-    pub fn domain(self) -> Mode {
-        match self {
-            ImportMode::Create => Mode::Create,
-            ImportMode::Invite => Mode::Invite,
-            ImportMode::Sync => Mode::Sync,
-        }
-    }
-
-    pub fn of(mode: &str) -> ImportMode {
-        match Mode::from_stored(mode) {
-            Some(Mode::Invite) => ImportMode::Invite,
-            Some(Mode::Sync) => ImportMode::Sync,
-            _ => ImportMode::Create,
-        }
-    }
-}
-
 /// Where an import stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "JobStatus")]
 pub enum ImportStatus {
     /// startImport is reading, checking and planning the file.
     Validating,
@@ -58,20 +42,6 @@ pub enum ImportStatus {
     Cancelled,
     /// Reverted by undoImport.
     Undone,
-}
-
-impl From<JobStatus> for ImportStatus {
-    fn from(status: JobStatus) -> Self {
-        match status {
-            JobStatus::Validating => ImportStatus::Validating,
-            JobStatus::Ready => ImportStatus::Ready,
-            JobStatus::Applying => ImportStatus::Applying,
-            JobStatus::Done => ImportStatus::Done,
-            JobStatus::Failed => ImportStatus::Failed,
-            JobStatus::Cancelled => ImportStatus::Cancelled,
-            JobStatus::Undone => ImportStatus::Undone,
-        }
-    }
 }
 
 /// The kind of file an import reads, or a template or export is written as.
@@ -110,6 +80,7 @@ pub enum AbsentPolicy {
 
 /// What an import does to one member or address.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "imports::ChangeKind")]
 pub enum ChangeKind {
     /// Creates a member from the row.
     Create,
@@ -125,34 +96,6 @@ pub enum ChangeKind {
     AddToGroups,
     /// The row matches a member and changes nothing.
     Unchanged,
-}
-
-impl ChangeKind {
-    pub fn domain(self) -> imports::ChangeKind {
-        use imports::ChangeKind as K;
-        match self {
-            ChangeKind::Create => K::Create,
-            ChangeKind::Update => K::Update,
-            ChangeKind::Deactivate => K::Deactivate,
-            ChangeKind::Reactivate => K::Reactivate,
-            ChangeKind::Invite => K::Invite,
-            ChangeKind::AddToGroups => K::AddToGroups,
-            ChangeKind::Unchanged => K::Unchanged,
-        }
-    }
-
-    pub fn of(kind: &str) -> ChangeKind {
-        use imports::ChangeKind as K;
-        match K::from_stored(kind) {
-            K::Create => ChangeKind::Create,
-            K::Update => ChangeKind::Update,
-            K::Deactivate => ChangeKind::Deactivate,
-            K::Reactivate => ChangeKind::Reactivate,
-            K::Invite => ChangeKind::Invite,
-            K::AddToGroups => ChangeKind::AddToGroups,
-            K::Unchanged => ChangeKind::Unchanged,
-        }
-    }
 }
 
 /// A sheet of an imported workbook.
@@ -240,7 +183,7 @@ impl ImportChangeView {
     }
     /// What the change does.
     async fn kind(&self) -> ChangeKind {
-        ChangeKind::of(&self.0.kind)
+        self.0.kind.into()
     }
     /// The member concerned, once it exists.
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {

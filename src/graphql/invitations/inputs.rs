@@ -5,7 +5,7 @@ use async_graphql::{InputObject, ID};
 use super::types::{status_name, InvitationKind, InvitationStatus};
 use crate::error::Result;
 use crate::graphql::ids::parse_ids;
-use crate::invitations::{self, Acceptance, InvitationFilter, InviteRequest};
+use crate::invitations::{Acceptance, InvitationFilter, InviteRequest};
 
 /// Which invitations to list: every field given must hold.
 #[derive(InputObject)]
@@ -59,10 +59,7 @@ impl InvitationFilterInput {
     pub fn into_domain(self) -> InvitationFilter {
         InvitationFilter {
             status: self.status.map(|s| status_name(s).to_owned()),
-            kind: self.kind.map(|k| match k {
-                InvitationKind::Join => invitations::JOIN.to_owned(),
-                InvitationKind::Activation => invitations::ACTIVATION.to_owned(),
-            }),
+            kind: self.kind.map(Into::into),
             search: self.search,
         }
     }

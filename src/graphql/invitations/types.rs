@@ -26,6 +26,7 @@ pub enum InvitationStatus {
 
 /// JOIN brings a new person in; ACTIVATION sets a pre-created member's password.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "invitations::Kind")]
 pub enum InvitationKind {
     /// Brings a new person in: accepting creates the member.
     Join,
@@ -57,10 +58,7 @@ impl InvitationView {
     }
     /// JOIN (a new person) or ACTIVATION (a member created beforehand).
     async fn kind(&self) -> InvitationKind {
-        match self.0.kind.as_str() {
-            "activation" => InvitationKind::Activation,
-            _ => InvitationKind::Join,
-        }
+        self.0.kind.into()
     }
     /// The address invited, as typed.
     async fn email(&self) -> &str {

@@ -39,7 +39,7 @@ impl MemberFilterInput {
     pub fn into_domain(self, field: &str) -> Result<MemberFilter> {
         Ok(MemberFilter {
             search: self.search,
-            status: self.status.map(MemberStatus::into_domain),
+            status: self.status.map(Into::into),
             roles: self.roles,
             group_ids: self
                 .group_ids
@@ -48,7 +48,7 @@ impl MemberFilterInput {
             group_name: self.group_name,
             never_logged_in: self.never_logged_in,
             must_change_password: self.must_change_password,
-            origin: self.origin.map(MemberOrigin::into_domain),
+            origin: self.origin.map(Into::into),
             ids: self
                 .ids
                 .map(|ids| parse_ids(&format!("{field}.ids"), &ids))

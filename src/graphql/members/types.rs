@@ -14,6 +14,7 @@ use crate::members;
 
 /// Whether a member can sign in.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "members::Status")]
 pub enum MemberStatus {
     /// Can sign in.
     Active,
@@ -24,6 +25,7 @@ pub enum MemberStatus {
 
 /// How a member came in.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "members::Origin")]
 pub enum MemberOrigin {
     /// The admin created at first start from the tenant file's `[bootstrap] admin_email`.
     Bootstrap,
@@ -35,39 +37,6 @@ pub enum MemberOrigin {
     Invitation,
     /// Registered themselves on a tenant with OPEN registration.
     Registration,
-}
-
-impl MemberOrigin {
-    fn from_stored(origin: &str) -> Self {
-        match members::Origin::from_stored(origin) {
-            members::Origin::Bootstrap => Self::Bootstrap,
-            members::Origin::Manual => Self::Manual,
-            members::Origin::Import => Self::Import,
-            members::Origin::Invitation => Self::Invitation,
-            members::Origin::Registration => Self::Registration,
-        }
-    }
-
-    /// The domain value.
-    pub fn into_domain(self) -> members::Origin {
-        match self {
-            Self::Bootstrap => members::Origin::Bootstrap,
-            Self::Manual => members::Origin::Manual,
-            Self::Import => members::Origin::Import,
-            Self::Invitation => members::Origin::Invitation,
-            Self::Registration => members::Origin::Registration,
-        }
-    }
-}
-
-impl MemberStatus {
-    /// The domain value.
-    pub fn into_domain(self) -> members::Status {
-        match self {
-            Self::Active => members::Status::Active,
-            Self::Deactivated => members::Status::Deactivated,
-        }
-    }
 }
 
 /// A member as the API shows it.
@@ -127,15 +96,11 @@ impl MemberView {
     }
     /// Whether the member can sign in.
     async fn status(&self) -> MemberStatus {
-        if self.0.status == members::STATUS_ACTIVE {
-            MemberStatus::Active
-        } else {
-            MemberStatus::Deactivated
-        }
+        self.0.status.into()
     }
     /// How the member came in.
     async fn origin(&self) -> MemberOrigin {
-        MemberOrigin::from_stored(&self.0.origin)
+        self.0.origin.into()
     }
     /// The import that brought the member in (origin IMPORT); null without imports.run.
     async fn origin_import(&self, ctx: &Context<'_>) -> Result<Option<ImportJobView>> {

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ use crate::imports::saved_plan::load_changes;
 use crate::imports::{JobStatus, Mode, Options, Summary};
 use crate::invitations::PENDING;
 use crate::members::create::lock_addresses;
-use crate::members::STATUS_ACTIVE;
+use crate::members::Status;
 use entity::{import_jobs, invitations, members};
 
 mod named_groups;
@@ -52,11 +52,11 @@ pub async fn apply_import(
     require(&app.db, caller, Permission::ImportsRun).await?;
     let tenant = caller.tenant.clone();
     let job = require_job(&app.db, &tenant.slug, id).await?;
-    let status = JobStatus::from_stored(&job.status);
+    let status = job.status;
     if status != JobStatus::Ready {
         return Err(Error::Conflict(format!(
             "This import is {}: only a READY import can be applied.",
-            status.as_str()
+            status.to_value()
         )));
     }
     let summary = Summary::of_job(&job)?;
@@ -69,19 +69,19 @@ pub async fn apply_import(
             ),
         )]));
     }
-    if Mode::from_stored(&job.mode) == Some(Mode::Sync) && !allow_mass_deactivation {
+    if job.mode == Mode::Sync && !allow_mass_deactivation {
         check_mass_deactivation(&app.db, &tenant, summary.deactivate).await?;
     }
 
     let _held = app.imports.hold_tenant(&tenant.slug)?;
     // Claim the job: two concurrent applies cannot both pass this.
     let claimed = import_jobs::Entity::update_many()
-        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Applying.as_str()))
+        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Applying))
         .col_expr(import_jobs::Column::ProcessedRows, Expr::value(0))
         .col_expr(import_jobs::Column::LeaseUntil, Expr::value(Some(lease_from_now())))
         .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(import_jobs::Column::Id.eq(id))
-        .filter(import_jobs::Column::Status.eq(JobStatus::Ready.as_str()))
+        .filter(import_jobs::Column::Status.eq(JobStatus::Ready))
         .exec(&app.db)
         .await?
         .rows_affected;
@@ -127,7 +127,7 @@ pub async fn apply_import(
                 _ => (JobStatus::Ready, None),
             };
             import_jobs::Entity::update_many()
-                .col_expr(import_jobs::Column::Status, Expr::value(next.as_str()))
+                .col_expr(import_jobs::Column::Status, Expr::value(next))
                 .col_expr(import_jobs::Column::Error, Expr::value(reason))
                 .col_expr(import_jobs::Column::LeaseUntil, Expr::value(None::<DateTime<Utc>>))
                 .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -163,7 +163,7 @@ async fn check_mass_deactivation<C: ConnectionTrait>(conn: &C, tenant: &Tenant, 
     }
     let active = members::Entity::find()
         .filter(members::Column::Tenant.eq(&tenant.slug))
-        .filter(members::Column::Status.eq(STATUS_ACTIVE))
+        .filter(members::Column::Status.eq(Status::Active))
         .count(conn)
         .await?;
     let limit = u64::from(tenant.import.max_deactivate_percent);
@@ -236,7 +236,7 @@ async fn apply_plan<C: ConnectionTrait>(
 
     let summary = Summary::of_job(&job)?;
     let now = Utc::now();
-    job.status = JobStatus::Done.as_str().to_owned();
+    job.status = JobStatus::Done;
     job.processed_rows = job.total_rows;
     job.applied_at = Some(now);
     job.undoable_until = Some(now + chrono::Duration::from_std(tenant.import.undo_window).unwrap_or_default());

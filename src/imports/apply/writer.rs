@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::imports::jobs::progress;
 use crate::imports::plan::{Edit, InviteRow, NewRow, PasswordPlan};
 use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations, InvitationTerms};
-use crate::invitations::{ACTIVATION, JOIN, PENDING};
+use crate::invitations::{Kind, PENDING};
 use crate::members::write::{self, NewMemberRow, ProfileField};
 use crate::members::{Origin, Status};
 use crate::values::email;
@@ -64,14 +64,14 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 member.secondary_email = new.secondary_email.clone();
                 member.phone = new.phone.clone();
                 member.locale = new.locale.clone();
-                member.origin = Origin::Import.as_str().to_owned();
+                member.origin = Origin::Import;
                 member.origin_import_id = Some(self.job);
                 member.password_hash = hash;
                 member.uses_default_password = uses_default;
                 member.must_change_password = must_change;
                 (member.created_at, member.updated_at) = (self.now, self.now);
                 if !new.active {
-                    member.status = Status::Deactivated.as_str().to_owned();
+                    member.status = Status::Deactivated;
                     member.deactivated_at = Some(self.now);
                 }
                 if new.invite && new.active && member.email.is_some() {
@@ -89,7 +89,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 .map(|m| {
                     let mut inv = new_invitation(
                         self.tenant,
-                        ACTIVATION,
+                        Kind::Activation,
                         m.email.as_deref().unwrap_or_default(),
                         Some(m),
                         InvitationTerms::default(),
@@ -220,7 +220,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                         renewed.push(refreshed(self.tenant, inv.clone(), terms, self.actor)?);
                         continue;
                     }
-                    None => new_invitation(self.tenant, JOIN, &row.email, None, terms, self.actor),
+                    None => new_invitation(self.tenant, Kind::Join, &row.email, None, terms, self.actor),
                 };
                 inv.first_name = row.first_name.clone();
                 inv.last_name = row.last_name.clone();
@@ -259,7 +259,7 @@ pub(in crate::imports) fn set_from_file(member: &mut members::Model, field: Prof
 
 /// Sets a member row's status, and when it was deactivated.
 pub(in crate::imports) fn set_active(member: &mut members::Model, active: bool, now: DateTime<Utc>) {
-    member.status = Status::of(active).as_str().to_owned();
+    member.status = Status::of(active);
     member.deactivated_at = (!active).then_some(now);
 }
 

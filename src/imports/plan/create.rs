@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::{free_login, FieldChange, NewRow, PasswordPlan, Payload, Planned, Planner, HIDDEN};
+use super::{free_login, status_word, FieldChange, NewRow, PasswordPlan, Payload, Planned, Planner, HIDDEN};
 use crate::imports::columns::Field;
 use crate::imports::messages::RowError;
 use crate::imports::row::RowInput;
@@ -93,7 +93,7 @@ impl Planner<'_> {
         show("password", input.password.as_ref().map(|_| HIDDEN.to_owned()));
         show("roles", Some(roles.join(", ")).filter(|r| !r.is_empty()));
         show("groups", Some(new.groups.join(", ")).filter(|g| !g.is_empty()));
-        show("status", (!new.active).then(|| "DEACTIVATED".to_owned()));
+        show("status", (!new.active).then(|| status_word(false)));
         let planned = Planned {
             row: Some(number),
             kind: ChangeKind::Create,

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{Edit, Existing, FieldChange, Payload, Planned, Planner, ScalarChange, SnapshotMember, HIDDEN};
+use super::{
+    status_word, Edit, Existing, FieldChange, Payload, Planned, Planner, ScalarChange, SnapshotMember, HIDDEN,
+};
 use crate::imports::columns::Field;
 use crate::imports::messages::{Problem, RowError};
 use crate::imports::row::RowInput;
@@ -145,11 +147,10 @@ impl Planner<'_> {
             });
         }
         if let Some((before, after)) = edit.active {
-            let word = |active: bool| if active { "ACTIVE" } else { "DEACTIVATED" }.to_owned();
             changes.push(FieldChange {
                 field: "status".into(),
-                before: Some(word(before)),
-                after: Some(word(after)),
+                before: Some(status_word(before)),
+                after: Some(status_word(after)),
             });
         }
         changes

@@ -306,8 +306,8 @@ impl Planner<'_> {
                 email: m.email.clone(),
                 changes: vec![FieldChange {
                     field: "status".into(),
-                    before: Some("ACTIVE".into()),
-                    after: Some("DEACTIVATED".into()),
+                    before: Some(status_word(true)),
+                    after: Some(status_word(false)),
                 }],
                 payload: Payload::Edit(Edit {
                     active: Some((true, false)),

@@ -4,15 +4,23 @@
 
 use std::collections::BTreeSet;
 
+use sea_orm::ActiveEnum;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::super::messages::RowError;
 use super::super::{ChangeKind, Summary};
 use crate::members::write::ProfileField;
+use crate::members::Status;
 
 /// Shown instead of a password in before/after values.
 pub const HIDDEN: &str = "********";
+
+/// Shown for a member's status in before/after values: the API's name of it (`ACTIVE`,
+/// `DEACTIVATED`), the stored word in capitals.
+pub fn status_word(active: bool) -> String {
+    Status::of(active).to_value().to_uppercase()
+}
 
 /// `FieldChange`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, Que
 use uuid::Uuid;
 
 use crate::config::Tenant;
-use crate::members::STATUS_ACTIVE;
+use crate::members::Status;
 use crate::values::email;
 use entity::{group_members, groups, members, role_assignments};
 
@@ -26,7 +26,7 @@ pub struct SnapshotMember {
     pub first_name: String,
     pub last_name: String,
     pub locale: String,
-    pub status: String,
+    pub status: Status,
     pub version: i64,
     pub has_password: bool,
     pub uses_default_password: bool,
@@ -49,7 +49,7 @@ pub struct Existing {
 
 impl Existing {
     pub(super) fn active(&self) -> bool {
-        self.member.status == STATUS_ACTIVE
+        self.member.status == Status::Active
     }
 }
 

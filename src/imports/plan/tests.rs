@@ -2,6 +2,7 @@ use super::*;
 use crate::config::{load_tenant, EnvOverrides};
 use crate::imports::columns::match_headers;
 use crate::imports::text_file::read_csv;
+use sea_orm::ActiveEnum;
 
 const TENANT: &str = "name = \"T\"\ndefault_locale = \"fr\"\nlocales = [\"fr\", \"en\"]\n\
     [import]\nprotected_roles = [\"admin\"]\n\
@@ -26,7 +27,7 @@ fn known(login: &str, email: &str, status: &str) -> Existing {
             first_name: "A".into(),
             last_name: login.into(),
             locale: "fr".into(),
-            status: status.into(),
+            status: crate::members::Status::try_from_value(&status.to_owned()).unwrap(),
             version: 3,
             has_password: false,
             uses_default_password: false,
