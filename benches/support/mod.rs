@@ -193,7 +193,9 @@ pub async fn seed_members(app: &App, slug: &str, count: usize) -> Vec<Uuid> {
             let id = Uuid::now_v7();
             ids.push(id);
             let sort_key = roster::members::write::sort_key(&first, &last);
-            for token in roster::members::search::tokens(&login, &first, &last, Some(&email), None) {
+            let mut member = roster::members::write::new_member(slug, login.clone(), first.clone(), last.clone());
+            member.email = Some(email.clone());
+            for token in roster::members::search::profile_words(&member) {
                 words.push(member_search_tokens::ActiveModel {
                     tenant: Set(slug.to_owned()),
                     token: Set(token),

@@ -12,6 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::error::Result;
+use crate::members::write::{Profile, ProfileField};
 use entity::{member_search_tokens, members, roster_meta};
 
 /// Longest word kept; longer ones are cut (a prefix search still finds them).
@@ -22,19 +23,18 @@ pub fn fold(text: &str) -> String {
     deunicode::deunicode(text).to_lowercase()
 }
 
-/// The words a member is found by: each word of each field, plus the whole login and
-/// emails (so "marie.dup" and "marie@exa" match too).
-pub fn tokens(login: &str, first: &str, last: &str, email: Option<&str>, secondary: Option<&str>) -> BTreeSet<String> {
+/// The words a member is found by: each word of each searchable profile field, plus the
+/// whole of the fields that identify them (login, addresses), so that "marie.dup" and
+/// "marie@exa" match too.
+pub fn profile_words(profile: &impl Profile) -> BTreeSet<String> {
     let mut words = BTreeSet::new();
-    let wholes = [Some(login), email, secondary];
-    for whole in wholes.into_iter().flatten() {
-        words.insert(cut(&fold(whole)));
-    }
-    for field in [Some(login), Some(first), Some(last), email, secondary]
-        .into_iter()
-        .flatten()
-    {
-        for word in split_words(&fold(field)) {
+    for field in ProfileField::ALL.into_iter().filter(|f| f.is_searchable()) {
+        let Some(value) = field.get(profile) else { continue };
+        let folded = fold(value);
+        if field.identifies() {
+            words.insert(cut(&folded));
+        }
+        for word in split_words(&folded) {
             words.insert(cut(word));
         }
     }
@@ -181,44 +181,19 @@ pub async fn bring_up_to_date(db: &DatabaseConnection) -> Result<u64> {
     let mut done = 0;
     let mut after: Option<Uuid> = None;
     loop {
-        let mut page = members::Entity::find()
-            .select_only()
-            .columns([
-                members::Column::Id,
-                members::Column::Tenant,
-                members::Column::Login,
-                members::Column::FirstName,
-                members::Column::LastName,
-                members::Column::Email,
-                members::Column::SecondaryEmail,
-                members::Column::SortKey,
-            ])
-            .order_by_asc(members::Column::Id)
-            .limit(2_000);
+        let mut page = members::Entity::find().order_by_asc(members::Column::Id).limit(2_000);
         if let Some(after) = after {
             page = page.filter(members::Column::Id.gt(after));
         }
-        type Row = (
-            Uuid,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-        );
-        let rows: Vec<Row> = page.into_tuple().all(&txn).await?;
+        let rows = page.all(&txn).await?;
         let Some(last) = rows.last() else { break };
-        after = Some(last.0);
+        after = Some(last.id);
         done += rows.len() as u64;
-        let words = rows
-            .into_iter()
-            .flat_map(|(id, tenant, login, first, last, email, secondary, sort_key)| {
-                tokens(&login, &first, &last, email.as_deref(), secondary.as_deref())
-                    .into_iter()
-                    .map(move |word| (tenant.clone(), word, id, sort_key.clone()))
-            });
+        let words = rows.iter().flat_map(|member| {
+            profile_words(member)
+                .into_iter()
+                .map(move |word| (member.tenant.clone(), word, member.id, member.sort_key.clone()))
+        });
         insert(&txn, words.collect::<Vec<_>>()).await?;
     }
     txn.commit().await?;
@@ -229,15 +204,17 @@ pub async fn bring_up_to_date(db: &DatabaseConnection) -> Result<u64> {
 mod tests {
     use super::*;
 
+    fn tokens(login: &str, first: &str, last: &str, email: Option<&str>) -> BTreeSet<String> {
+        let mut member = crate::members::write::new_member("t", login.into(), first.into(), last.into());
+        member.email = email.map(str::to_owned);
+        member.phone = Some("06 12 34 56 78".into());
+        profile_words(&member)
+    }
+
     #[test]
     fn words_are_folded_and_split() {
-        let words = tokens(
-            "marie.dupont",
-            "Marie-Hélène",
-            "Dupont",
-            Some("M.Dupont@Exemple.fr"),
-            None,
-        );
+        let words = tokens("marie.dupont", "Marie-Hélène", "Dupont", Some("M.Dupont@Exemple.fr"));
+        assert!(!words.contains("06"), "the phone is not searched: {words:?}");
         for expected in [
             "marie.dupont",
             "marie",
@@ -255,7 +232,7 @@ mod tests {
         assert_eq!(query_terms("m.dupont@ex"), ["m.dupont@ex"]);
         assert_eq!(query_terms("Dupont-Martin"), ["dupont", "martin"]);
         assert_eq!(query_terms("O'Hara"), ["o", "hara"]);
-        let numbered = tokens("elodie.dupont123", "Élodie", "Dupont", None, None);
+        let numbered = tokens("elodie.dupont123", "Élodie", "Dupont", None);
         assert!(numbered.contains("dupont") && numbered.contains("123"));
         assert!(
             !numbered.contains("dupont123"),

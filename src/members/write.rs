@@ -4,8 +4,6 @@
 //! invitations, sign-in, bootstrap — goes through here, so that the version, the sort
 //! key, the addresses and the search words never disagree with the row.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -26,8 +24,9 @@ const CHUNK: usize = 500;
 
 /// A field of a member's profile that people give and change (in a form, a file, an
 /// undo), under its API name (`firstName`), which is also its stored name in an
-/// import's plan. Adding one here is the one edit that planning, applying, undoing and
-/// updating need.
+/// import's plan. The field loops of planning, applying, undoing, auditing and search
+/// words go through it; a new field still needs its column, its API inputs and types,
+/// its import column (`imports::columns`) and its console form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ProfileField {
@@ -73,6 +72,14 @@ impl ProfileField {
     /// Part of the member's search words (and of the sort key, for the names).
     pub fn is_searchable(self) -> bool {
         !matches!(self, ProfileField::Phone | ProfileField::Locale)
+    }
+
+    /// Identifies the member (login, addresses): searched whole as well as word by word.
+    pub fn identifies(self) -> bool {
+        matches!(
+            self,
+            ProfileField::Login | ProfileField::Email | ProfileField::SecondaryEmail
+        )
     }
 
     /// The field's value in `profile`; None when empty.
@@ -136,17 +143,6 @@ pub fn sort_key(first: &str, last: &str) -> String {
     search::fold(&format!("{} {}", last.trim(), first.trim()))
         .trim()
         .to_owned()
-}
-
-/// The words a member is found by, from the searchable fields of their row.
-fn words_of(member: &members::Model) -> BTreeSet<String> {
-    search::tokens(
-        &member.login,
-        &member.first_name,
-        &member.last_name,
-        member.email.as_deref(),
-        member.secondary_email.as_deref(),
-    )
 }
 
 /// The addresses a member holds, with their kind (`primary`, `secondary`): the ones
@@ -444,7 +440,7 @@ async fn reindex<C: ConnectionTrait>(conn: &C, changed: &[members::Model]) -> Re
 
 /// Rows of `member_search_tokens` for one member.
 fn words_rows(member: &members::Model) -> impl Iterator<Item = (String, String, Uuid, String)> + '_ {
-    words_of(member)
+    search::profile_words(member)
         .into_iter()
         .map(|word| (member.tenant.clone(), word, member.id, member.sort_key.clone()))
 }

@@ -1,5 +1,5 @@
 //! schema.graphql is what `roster print-schema` prints, and it holds the contract
-//! (tests/contract.graphql, a copy of shared/contract.graphql) for everything built;
+//! (tests/api/contract.graphql, a copy of the shared contract.graphql) for everything built;
 //! and the live schema describes every type, field, argument and enum value.
 
 use crate::support;
