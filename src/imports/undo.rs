@@ -4,6 +4,8 @@
 //! invitations revoked, group additions removed. A member changed since the import is
 //! left as it is and listed. One transaction.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveEnum, ActiveModelTrait};
@@ -70,125 +72,29 @@ async fn revert<C: ConnectionTrait>(
     mut job: import_jobs::Model,
     actor: Uuid,
 ) -> Result<(import_jobs::Model, Vec<Uuid>)> {
-    // Claim first: a second undo waits for this one and then sees UNDONE.
-    let claimed = import_jobs::Entity::update_many()
-        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Undone))
-        .filter(import_jobs::Column::Id.eq(job.id))
-        .filter(import_jobs::Column::Status.eq(JobStatus::Done))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    if claimed == 0 {
-        return Err(Error::Conflict("This import was undone meanwhile.".into()));
-    }
+    claim(txn, job.id).await?;
     let changes = load_changes(txn, job.id).await?;
-    let ids: Vec<Uuid> = changes
-        .iter()
-        .filter(|c| c.kind != ChangeKind::Invite)
-        .filter_map(|c| c.member_id)
-        .collect();
-    let mut current = std::collections::HashMap::new();
-    for chunk in ids.chunks(500) {
-        for m in members::Entity::find()
-            .filter(members::Column::Tenant.eq(&tenant.slug))
-            .filter(members::Column::Id.is_in(chunk.to_vec()))
-            .lock_exclusive()
-            .all(txn)
-            .await?
-        {
-            current.insert(m.id, m);
-        }
-    }
-    // What the import left: created members at version 1, others one past the preview.
-    let untouched_since = |c: &Stored, m: &members::Model| match c.kind {
-        ChangeKind::Create => m.version == 1,
-        ChangeKind::AddToGroups => true,
-        _ => c.member_version.map(|v| v + 1) == Some(m.version),
-    };
+    let current = lock_members(txn, tenant, &changes).await?;
     let now = Utc::now();
-    let mut left_alone = Vec::new();
-    let mut deactivate = Vec::new();
-    let mut reactivate = Vec::new();
-    let mut restored = Vec::new();
-    let mut roles_or_groups_only = Vec::new();
-    for change in &changes {
-        if change.kind == ChangeKind::Invite {
-            continue;
-        }
-        let Some(member) = change.member_id.and_then(|id| current.get(&id)) else {
-            continue;
-        };
-        if !untouched_since(change, member) {
-            left_alone.push(member.id);
-            continue;
-        }
-        match (&change.payload, change.kind) {
-            (Payload::Create(_), _) if member.status == Status::Active => deactivate.push(member.id),
-            (Payload::Edit(edit), _) => {
-                restore_links(txn, tenant, member.id, edit).await?;
-                let status_only = edit.fields.is_empty() && !edit.set_password;
-                match (status_only, edit.active) {
-                    (true, Some((before, _))) if before => reactivate.push(member.id),
-                    (true, Some(_)) => deactivate.push(member.id),
-                    (true, None) => roles_or_groups_only.push(member.id),
-                    (false, _) => restored.push((member, restore_fields(member, edit, now))),
-                }
-            }
-            (Payload::AddToGroups { groups: names }, _) => {
-                let ids = group_ids(txn, tenant, names).await?;
-                group_members::Entity::delete_many()
-                    .filter(group_members::Column::MemberId.eq(member.id))
-                    .filter(group_members::Column::GroupId.is_in(ids))
-                    .exec(txn)
-                    .await?;
-            }
-            _ => {}
-        }
-    }
-    write::set_status(txn, &deactivate, Status::Deactivated, now).await?;
-    write::set_status(txn, &reactivate, Status::Active, now).await?;
-    write::bump_versions(txn, &roles_or_groups_only, now).await?;
-    let restored = write::save_members(
-        txn,
-        restored
-            .iter()
-            .map(|(before, after)| (*before, after.clone()))
-            .collect(),
-    )
-    .await?;
+    let plan = UndoPlan::of(txn, tenant, &changes, &current, now).await?;
+    write::set_status(txn, &plan.deactivate, Status::Deactivated, now).await?;
+    write::set_status(txn, &plan.reactivate, Status::Active, now).await?;
+    write::bump_versions(txn, &plan.roles_or_groups_only, now).await?;
+    let restored = write::save_members(txn, plan.restored).await?;
     // A restored password or address is a change like any other: links sent meanwhile end.
-    links_voided_by(txn, &tenant.slug, &deactivate, AccountChange::Closed).await?;
+    links_voided_by(txn, &tenant.slug, &plan.deactivate, AccountChange::Closed).await?;
     let restored_ids: Vec<Uuid> = restored.iter().map(|m| m.id).collect();
     links_voided_by(txn, &tenant.slug, &restored_ids, AccountChange::PasswordOrEmail).await?;
-
-    // Invitations the import sent (join ones, and activations of created members).
-    let pending: Vec<Uuid> = invitations::Entity::find()
-        .select_only()
-        .column(invitations::Column::Id)
-        .filter(invitations::Column::Tenant.eq(&tenant.slug))
-        .filter(sent_by(job.id))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    for chunk in pending.chunks(500) {
-        invitations::Entity::update_many()
-            .col_expr(invitations::Column::Status, Expr::value(REVOKED))
-            .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
-            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
-            .filter(invitations::Column::Id.is_in(chunk.to_vec()))
-            .exec(txn)
-            .await?;
-    }
-    tokens::revoke_all(txn, &pending).await?;
+    let revoked = revoke_sent_invitations(txn, tenant, job.id, now).await?;
 
     let mut options = Options::of_job(&job)?;
-    options.left_alone = left_alone.clone();
+    options.left_alone = plan.left_alone.clone();
     job.status = JobStatus::Undone;
     job.options = serde_json::to_string(&options).expect("options serialise");
     job.undoable_until = None;
     job.updated_at = now;
     job.clone().into_active_model().reset_all().update(txn).await?;
-    let mut deactivated = deactivate.clone();
+    let mut deactivated = plan.deactivate.clone();
     deactivated.extend(
         restored
             .iter()
@@ -202,15 +108,155 @@ async fn revert<C: ConnectionTrait>(
         "import.undone",
         Some(job.id),
         serde_json::json!({
-            "deactivated": deactivate.len(),
-            "reactivated": reactivate.len(),
-            "restored": restored.len() + roles_or_groups_only.len(),
-            "invitationsRevoked": pending.len(),
-            "leftAlone": left_alone.len(),
+            "deactivated": plan.deactivate.len(),
+            "reactivated": plan.reactivate.len(),
+            "restored": restored.len() + plan.roles_or_groups_only.len(),
+            "invitationsRevoked": revoked,
+            "leftAlone": plan.left_alone.len(),
         }),
     )
     .await?;
     Ok((job, deactivated))
+}
+
+/// Claims the job for this undo: a second undo waits for this one and then sees UNDONE
+/// (CONFLICT).
+async fn claim<C: ConnectionTrait>(txn: &C, job: Uuid) -> Result<()> {
+    let claimed = import_jobs::Entity::update_many()
+        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Undone))
+        .filter(import_jobs::Column::Id.eq(job))
+        .filter(import_jobs::Column::Status.eq(JobStatus::Done))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        return Err(Error::Conflict("This import was undone meanwhile.".into()));
+    }
+    Ok(())
+}
+
+/// The members the import touched as they are now, locked until the commit.
+async fn lock_members<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &Tenant,
+    changes: &[Stored],
+) -> Result<HashMap<Uuid, members::Model>> {
+    let ids: Vec<Uuid> = changes
+        .iter()
+        .filter(|c| c.kind != ChangeKind::Invite)
+        .filter_map(|c| c.member_id)
+        .collect();
+    let mut current = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for m in members::Entity::find()
+            .filter(members::Column::Tenant.eq(&tenant.slug))
+            .filter(members::Column::Id.is_in(chunk.to_vec()))
+            .lock_exclusive()
+            .all(txn)
+            .await?
+        {
+            current.insert(m.id, m);
+        }
+    }
+    Ok(current)
+}
+
+/// What undoing each change comes to, member by member; roles, groups and group
+/// additions are put back as the changes are sorted.
+struct UndoPlan<'m> {
+    /// Changed since the import: left as they are.
+    left_alone: Vec<Uuid>,
+    deactivate: Vec<Uuid>,
+    reactivate: Vec<Uuid>,
+    /// Rows to save: (as now, as before the import).
+    restored: Vec<(&'m members::Model, members::Model)>,
+    /// Only roles or groups changed: their version moves.
+    roles_or_groups_only: Vec<Uuid>,
+}
+
+impl<'m> UndoPlan<'m> {
+    async fn of<C: ConnectionTrait>(
+        txn: &C,
+        tenant: &Tenant,
+        changes: &[Stored],
+        current: &'m HashMap<Uuid, members::Model>,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<Self> {
+        // What the import left: created members at version 1, others one past the preview.
+        let untouched_since = |c: &Stored, m: &members::Model| match c.kind {
+            ChangeKind::Create => m.version == 1,
+            ChangeKind::AddToGroups => true,
+            _ => c.member_version.map(|v| v + 1) == Some(m.version),
+        };
+        let mut plan = UndoPlan {
+            left_alone: Vec::new(),
+            deactivate: Vec::new(),
+            reactivate: Vec::new(),
+            restored: Vec::new(),
+            roles_or_groups_only: Vec::new(),
+        };
+        for change in changes.iter().filter(|c| c.kind != ChangeKind::Invite) {
+            let Some(member) = change.member_id.and_then(|id| current.get(&id)) else {
+                continue;
+            };
+            if !untouched_since(change, member) {
+                plan.left_alone.push(member.id);
+                continue;
+            }
+            match &change.payload {
+                Payload::Create(_) if member.status == Status::Active => plan.deactivate.push(member.id),
+                Payload::Edit(edit) => {
+                    restore_links(txn, tenant, member.id, edit).await?;
+                    let status_only = edit.fields.is_empty() && !edit.set_password;
+                    match (status_only, edit.active) {
+                        (true, Some((before, _))) if before => plan.reactivate.push(member.id),
+                        (true, Some(_)) => plan.deactivate.push(member.id),
+                        (true, None) => plan.roles_or_groups_only.push(member.id),
+                        (false, _) => plan.restored.push((member, restore_fields(member, edit, now))),
+                    }
+                }
+                Payload::AddToGroups { groups: names } => {
+                    let ids = group_ids(txn, tenant, names).await?;
+                    group_members::Entity::delete_many()
+                        .filter(group_members::Column::MemberId.eq(member.id))
+                        .filter(group_members::Column::GroupId.is_in(ids))
+                        .exec(txn)
+                        .await?;
+                }
+                _ => {}
+            }
+        }
+        Ok(plan)
+    }
+}
+
+/// Revokes the invitations the import sent (join ones, and activations of created
+/// members) that are still pending; returns how many.
+async fn revoke_sent_invitations<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &Tenant,
+    job: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> Result<usize> {
+    let pending: Vec<Uuid> = invitations::Entity::find()
+        .select_only()
+        .column(invitations::Column::Id)
+        .filter(invitations::Column::Tenant.eq(&tenant.slug))
+        .filter(sent_by(job))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for chunk in pending.chunks(500) {
+        invitations::Entity::update_many()
+            .col_expr(invitations::Column::Status, Expr::value(REVOKED))
+            .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
+            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
+            .filter(invitations::Column::Id.is_in(chunk.to_vec()))
+            .exec(txn)
+            .await?;
+    }
+    tokens::revoke_all(txn, &pending).await?;
+    Ok(pending.len())
 }
 
 /// The member with its fields, password state and status as before the import.
