@@ -1,6 +1,8 @@
 //! A member's data, as they may ask for it (GDPR, right of access): everything Roster
 //! holds about them, as one JSON file behind a signed download link.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
@@ -48,6 +50,50 @@ async fn data_link(app: &App, tenant: &Tenant, member: &members::Model) -> Resul
 /// their addresses, the audit entries about them or by them, and the imports that
 /// touched them.
 pub async fn collect<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &members::Model) -> Result<Value> {
+    let (roles, groups) = roles_and_groups(conn, tenant, member).await?;
+    Ok(json!({
+        "organization": tenant.name,
+        "generatedAt": Utc::now(),
+        "member": member_fields(member),
+        "roles": roles,
+        "groups": groups,
+        "invitations": invitations_of(conn, tenant, member).await?,
+        "auditLog": audit_of(conn, tenant, member).await?,
+        "imports": imports_of(conn, tenant, member).await?,
+    }))
+}
+
+/// The member's own row, as they may read it (no password hash).
+fn member_fields(member: &members::Model) -> Value {
+    json!({
+        "id": member.id,
+        "login": member.login,
+        "displayName": display_name(member),
+        "firstName": member.first_name,
+        "lastName": member.last_name,
+        "email": member.email,
+        "emailVerified": member.email_verified,
+        "secondaryEmail": member.secondary_email,
+        "secondaryEmailVerified": member.secondary_email_verified,
+        "phone": member.phone,
+        "locale": member.locale,
+        "status": member.status,
+        "origin": member.origin,
+        "hasPassword": member.password_hash.is_some() || member.uses_default_password,
+        "mustChangePassword": member.must_change_password,
+        "createdAt": member.created_at,
+        "updatedAt": member.updated_at,
+        "lastSignInAt": member.last_login_at,
+        "deactivatedAt": member.deactivated_at,
+    })
+}
+
+/// The member's roles (with the group each is limited to) and groups.
+async fn roles_and_groups<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &Tenant,
+    member: &members::Model,
+) -> Result<(Vec<Value>, Vec<Value>)> {
     let roles = role_assignments::Entity::find()
         .filter(role_assignments::Column::Tenant.eq(&tenant.slug))
         .filter(role_assignments::Column::MemberId.eq(member.id))
@@ -80,8 +126,13 @@ pub async fn collect<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &mem
         .iter()
         .map(|g| json!({ "name": g.name, "smart": g.rule.is_some() }))
         .collect();
+    Ok((roles, groups))
+}
+
+/// Invitations sent to the member or to an address they hold.
+async fn invitations_of<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &members::Model) -> Result<Vec<Value>> {
     let keys: Vec<String> = held_addresses(member).map(|(_, a)| email::key(a)).collect();
-    let invitations: Vec<Value> = invitations::Entity::find()
+    Ok(invitations::Entity::find()
         .filter(invitations::Column::Tenant.eq(&tenant.slug))
         .filter(
             Condition::any()
@@ -99,8 +150,12 @@ pub async fn collect<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &mem
                 "expiresAt": i.expires_at, "acceptedAt": i.accepted_at, "revokedAt": i.revoked_at,
             })
         })
-        .collect();
-    let audit: Vec<Value> = audit_log::Entity::find()
+        .collect())
+}
+
+/// Audit entries by or about the member, oldest first.
+async fn audit_of<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &members::Model) -> Result<Vec<Value>> {
+    Ok(audit_log::Entity::find()
         .filter(audit_log::Column::Tenant.eq(&tenant.slug))
         .filter(
             Condition::any()
@@ -120,55 +175,40 @@ pub async fn collect<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &mem
                 "details": as_stored(&e.details),
             })
         })
-        .collect();
+        .collect())
+}
+
+/// What imports did to the member, with each import's file and outcome (the jobs read in
+/// one query).
+async fn imports_of<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &members::Model) -> Result<Vec<Value>> {
     let changes = import_changes::Entity::find()
         .filter(import_changes::Column::Tenant.eq(&tenant.slug))
         .filter(import_changes::Column::MemberId.eq(member.id))
         .all(conn)
         .await?;
-    let mut imports = Vec::new();
-    for change in &changes {
-        let job = import_jobs::Entity::find_by_id(change.job_id).one(conn).await?;
-        imports.push(json!({
-            "import": change.job_id,
-            "fileName": job.as_ref().map(|j| j.file_name.clone()),
-            "mode": job.as_ref().map(|j| j.mode),
-            "status": job.as_ref().map(|j| j.status),
-            "appliedAt": job.as_ref().and_then(|j| j.applied_at),
-            "change": change.kind,
-            "fields": as_stored(&change.changes),
-        }));
-    }
-    Ok(json!({
-        "organization": tenant.name,
-        "generatedAt": Utc::now(),
-        "member": {
-            "id": member.id,
-            "login": member.login,
-            "displayName": display_name(member),
-            "firstName": member.first_name,
-            "lastName": member.last_name,
-            "email": member.email,
-            "emailVerified": member.email_verified,
-            "secondaryEmail": member.secondary_email,
-            "secondaryEmailVerified": member.secondary_email_verified,
-            "phone": member.phone,
-            "locale": member.locale,
-            "status": member.status,
-            "origin": member.origin,
-            "hasPassword": member.password_hash.is_some() || member.uses_default_password,
-            "mustChangePassword": member.must_change_password,
-            "createdAt": member.created_at,
-            "updatedAt": member.updated_at,
-            "lastSignInAt": member.last_login_at,
-            "deactivatedAt": member.deactivated_at,
-        },
-        "roles": roles,
-        "groups": groups,
-        "invitations": invitations,
-        "auditLog": audit,
-        "imports": imports,
-    }))
+    let job_ids: Vec<Uuid> = changes.iter().map(|c| c.job_id).collect();
+    let jobs: HashMap<Uuid, import_jobs::Model> = import_jobs::Entity::find()
+        .filter(import_jobs::Column::Id.is_in(job_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|job| (job.id, job))
+        .collect();
+    Ok(changes
+        .iter()
+        .map(|change| {
+            let job = jobs.get(&change.job_id);
+            json!({
+                "import": change.job_id,
+                "fileName": job.map(|j| j.file_name.clone()),
+                "mode": job.map(|j| j.mode),
+                "status": job.map(|j| j.status),
+                "appliedAt": job.and_then(|j| j.applied_at),
+                "change": change.kind,
+                "fields": as_stored(&change.changes),
+            })
+        })
+        .collect())
 }
 
 /// A JSON column as it is stored, for the member's copy of their data: its text as it
