@@ -160,21 +160,11 @@ async fn prepare(
         return fail(app, job, &messages::read_failure(&ReadError::NoRows, &options.locale)).await;
     }
     job.total_rows = sheet.rows.len() as i32;
-    let fields = match_headers(&sheet.headers, &tenant.import.aliases);
     let layout = Layout {
         headers: sheet.headers.clone(),
-        fields,
+        fields: match_headers(&sheet.headers, &tenant.import.aliases),
     };
-    let columns: Vec<ColumnUse> = layout
-        .headers
-        .iter()
-        .zip(&layout.fields)
-        .map(|(header, field)| ColumnUse {
-            header: header.clone(),
-            field: field.map(|f| f.as_str().to_owned()),
-        })
-        .collect();
-    job.columns = serde_json::to_string(&columns).expect("columns serialise");
+    job.columns = serde_json::to_string(&columns_read(&layout)).expect("columns serialise");
     let read_from = messages::HeaderSource {
         headers: &layout.headers,
         row: header_row,
@@ -185,46 +175,16 @@ async fn prepare(
         return fail(app, job, &reason).await;
     }
 
-    let snapshot = load_snapshot(&app.db, &tenant).await?;
-    let grants = caller.grants(&app.db).await?.clone();
-    let (mode, caller_id) = (request.mode, caller.member_id());
-    let (plan_options, plan_layout) = (options.clone(), layout.clone());
-    let job_id = job.id;
-    let (db, saved_job, runtime) = (app.db.clone(), job.clone(), tokio::runtime::Handle::current());
-    let (mut plan, sheet, flush_error) = tokio::task::spawn_blocking(move || {
-        // Finished changes are written as planning goes (this thread may wait for the
-        // database: it is a blocking thread); the first failure stops the writes.
-        let flush_error = std::sync::Mutex::new(None);
-        let flush = |rows: Vec<PlannedRow>| {
-            let mut failed = flush_error.lock().expect("flush error");
-            if failed.is_none() {
-                *failed = runtime.block_on(save_changes(&db, &saved_job, &rows)).err();
-            }
-        };
-        let ctx = Context {
-            tenant: &tenant,
-            mode,
-            options: &plan_options,
-            caller_id,
-            grants: &grants,
-            progress: &|done| progress::set(job_id, done as i32),
-            flush: Some(&flush),
-        };
-        let mut plan = plan::plan(&ctx, &plan_layout, &sheet, &snapshot);
-        let without_hash = sheet.rows.len() - plan.passwords.len();
-        progress::set(job_id, without_hash as i32);
-        hash_passwords(&mut plan, job_id, without_hash);
-        // Only the failed rows go on (into the error report): free the others now.
-        let mut sheet = sheet;
-        sheet.rows.retain(|row| plan.error_rows.contains(&row.number));
-        sheet.rows.shrink_to_fit();
-        (plan, sheet, flush_error.into_inner().expect("flush error"))
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("planning an import: {e}")))?;
-    if let Some(err) = flush_error {
-        return Err(err);
-    }
+    let planning = Planning {
+        snapshot: load_snapshot(&app.db, &tenant).await?,
+        grants: caller.grants(&app.db).await?.clone(),
+        tenant,
+        mode: request.mode,
+        caller_id: caller.member_id(),
+        options: options.clone(),
+        layout: layout.clone(),
+    };
+    let (mut plan, sheet) = planning.run(app, &job, sheet).await?;
 
     fill_previous_hashes(&app.db, &mut plan).await?;
     options.new_groups = plan.new_groups.clone();
@@ -354,5 +314,78 @@ async fn check_defaults(app: &App, caller: &Caller, request: &StartRequest) -> R
         Ok(())
     } else {
         Err(Error::Validation(problems))
+    }
+}
+
+/// How each column header was understood, as stored with the job.
+fn columns_read(layout: &Layout) -> Vec<ColumnUse> {
+    layout
+        .headers
+        .iter()
+        .zip(&layout.fields)
+        .map(|(header, field)| ColumnUse {
+            header: header.clone(),
+            field: field.map(|f| f.as_str().to_owned()),
+        })
+        .collect()
+}
+
+/// What planning a sheet needs, moved onto a blocking thread.
+struct Planning {
+    tenant: std::sync::Arc<crate::config::Tenant>,
+    mode: super::Mode,
+    caller_id: Uuid,
+    grants: crate::auth::permissions::Grants,
+    options: Options,
+    layout: Layout,
+    snapshot: plan::Snapshot,
+}
+
+impl Planning {
+    /// Plans every row off the async threads, writing finished changes as it goes (the
+    /// blocking thread may wait for the database), then hashes the file's passwords.
+    /// Returns the plan and the sheet with only its failed rows (for the error report).
+    async fn run(
+        self,
+        app: &App,
+        job: &import_jobs::Model,
+        sheet: super::text_file::Sheet,
+    ) -> Result<(plan::Plan, super::text_file::Sheet)> {
+        let job_id = job.id;
+        let (db, saved_job, runtime) = (app.db.clone(), job.clone(), tokio::runtime::Handle::current());
+        let (plan, sheet, flush_error) = tokio::task::spawn_blocking(move || {
+            // The first failure to write stops the writes.
+            let flush_error = std::sync::Mutex::new(None);
+            let flush = |rows: Vec<PlannedRow>| {
+                let mut failed = flush_error.lock().expect("flush error");
+                if failed.is_none() {
+                    *failed = runtime.block_on(save_changes(&db, &saved_job, &rows)).err();
+                }
+            };
+            let ctx = Context {
+                tenant: &self.tenant,
+                mode: self.mode,
+                options: &self.options,
+                caller_id: self.caller_id,
+                grants: &self.grants,
+                progress: &|done| progress::set(job_id, done as i32),
+                flush: Some(&flush),
+            };
+            let mut plan = plan::plan(&ctx, &self.layout, &sheet, &self.snapshot);
+            let without_hash = sheet.rows.len() - plan.passwords.len();
+            progress::set(job_id, without_hash as i32);
+            hash_passwords(&mut plan, job_id, without_hash);
+            // Only the failed rows go on (into the error report): free the others now.
+            let mut sheet = sheet;
+            sheet.rows.retain(|row| plan.error_rows.contains(&row.number));
+            sheet.rows.shrink_to_fit();
+            (plan, sheet, flush_error.into_inner().expect("flush error"))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("planning an import: {e}")))?;
+        match flush_error {
+            Some(err) => Err(err),
+            None => Ok((plan, sheet)),
+        }
     }
 }
