@@ -286,18 +286,13 @@ async fn restore_links<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: Uu
             .filter(role_assignments::Column::Role.is_in(added))
             .exec(conn)
             .await?;
-        for role in before.iter().filter(|r| !after.contains(r)) {
-            role_assignments::ActiveModel {
-                id: sea_orm::Set(Uuid::now_v7()),
-                tenant: sea_orm::Set(tenant.slug.clone()),
-                member_id: sea_orm::Set(member),
-                role: sea_orm::Set(role.clone()),
-                group_id: sea_orm::Set(None),
-                created_at: sea_orm::Set(Utc::now()),
-            }
-            .insert(conn)
-            .await?;
-        }
+        let now = Utc::now();
+        let removed = before
+            .iter()
+            .filter(|r| !after.contains(r))
+            .map(|role| write::role_assignment(&tenant.slug, member, role, None, now))
+            .collect();
+        write::insert_all(conn, removed).await?;
     }
     if let Some((before, after)) = &edit.groups {
         let after = group_ids(conn, tenant, after).await?;

@@ -4,9 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -118,18 +116,11 @@ pub async fn set_member_roles(
                     .exec(txn)
                     .await?;
                 let now = Utc::now();
-                for a in &wanted {
-                    role_assignments::ActiveModel {
-                        id: Set(Uuid::now_v7()),
-                        tenant: Set(tenant.clone()),
-                        member_id: Set(id),
-                        role: Set(a.role.clone()),
-                        group_id: Set(a.group_id),
-                        created_at: Set(now),
-                    }
-                    .insert(txn)
-                    .await?;
-                }
+                let rows = wanted
+                    .iter()
+                    .map(|a| super::write::role_assignment(&tenant, id, &a.role, a.group_id, now))
+                    .collect();
+                super::write::insert_all(txn, rows).await?;
                 let describe = |set: &BTreeSet<RoleAssignment>| {
                     set.iter()
                         .map(|a| json!({ "role": a.role, "groupId": a.group_id }))
@@ -146,10 +137,14 @@ pub async fn set_member_roles(
 
 /// Marks a member as changed (for import conflict detection) and returns it fresh.
 pub async fn bump_version<C: ConnectionTrait>(conn: &C, member: members::Model) -> Result<members::Model> {
-    super::write::bump_versions(conn, &[member.id], Utc::now()).await?;
-    super::find(conn, &member.tenant, member.id)
-        .await?
-        .ok_or_else(|| crate::error::Error::NotFound("No member with this id.".into()))
+    // Microseconds: what both databases keep, so the row returned is the row stored.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
+    super::write::bump_versions(conn, &[member.id], now).await?;
+    Ok(members::Model {
+        version: member.version + 1,
+        updated_at: now,
+        ..member
+    })
 }
 
 /// The roles each of `member_ids` holds, in the tenant file's order of roles, tenant-wide

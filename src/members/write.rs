@@ -220,16 +220,19 @@ pub async fn insert_members<C: ConnectionTrait>(conn: &C, tenant: &Tenant, rows:
             member.sort_key = sort_key(&member.first_name, &member.last_name);
             let extra = row.roles.iter().filter(|r| !defaults.contains(r));
             for (role, group) in defaults.iter().chain(extra) {
-                roles.push(role_assignments::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    tenant: Set(member.tenant.clone()),
-                    member_id: Set(member.id),
-                    role: Set(role.clone()),
-                    group_id: Set(*group),
-                    created_at: Set(member.created_at),
-                });
+                roles.push(role_assignment(
+                    &member.tenant,
+                    member.id,
+                    role,
+                    *group,
+                    member.created_at,
+                ));
             }
-            memberships.extend(row.groups.iter().map(|g| membership(&member, *g, member.created_at)));
+            memberships.extend(
+                row.groups
+                    .iter()
+                    .map(|g| membership_of(&member.tenant, member.id, *g, member.created_at)),
+            );
             words.extend(words_rows(&member));
             models.push(member.clone().into_active_model().reset_all());
             holders.push(member);
@@ -374,12 +377,25 @@ pub async fn add_to_groups<C: ConnectionTrait>(conn: &C, rows: Vec<group_members
     Ok(())
 }
 
-/// A membership row of `member` in `group`, added at `now`.
-pub fn membership(member: &members::Model, group: Uuid, now: DateTime<Utc>) -> group_members::ActiveModel {
-    membership_of(&member.tenant, member.id, group, now)
+/// A role assignment row: `role` held by `member`, limited to `group` when given, since `now`.
+pub fn role_assignment(
+    tenant: &str,
+    member: Uuid,
+    role: &str,
+    group: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> role_assignments::ActiveModel {
+    role_assignments::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant: Set(tenant.to_owned()),
+        member_id: Set(member),
+        role: Set(role.to_owned()),
+        group_id: Set(group),
+        created_at: Set(now),
+    }
 }
 
-/// A membership row by ids.
+/// A membership row of `member` in `group`, added at `now`.
 pub fn membership_of(tenant: &str, member: Uuid, group: Uuid, now: DateTime<Utc>) -> group_members::ActiveModel {
     group_members::ActiveModel {
         group_id: Set(group),

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::CHUNK;
@@ -148,7 +148,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                         role_removals.entry(role.clone()).or_default().push(current.id);
                     }
                     for role in after.iter().filter(|r| !before.contains(r)) {
-                        role_additions.push(role_row(&slug, current.id, role, self.now));
+                        role_additions.push(write::role_assignment(&slug, current.id, role, None, self.now));
                     }
                 }
                 if let Some((before, after)) = &edit.groups {
@@ -261,15 +261,4 @@ pub(in crate::imports) fn set_from_file(member: &mut members::Model, field: Prof
 pub(in crate::imports) fn set_active(member: &mut members::Model, active: bool, now: DateTime<Utc>) {
     member.status = Status::of(active);
     member.deactivated_at = (!active).then_some(now);
-}
-
-fn role_row(tenant: &str, member: Uuid, role: &str, now: DateTime<Utc>) -> role_assignments::ActiveModel {
-    role_assignments::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant: Set(tenant.to_owned()),
-        member_id: Set(member),
-        role: Set(role.to_owned()),
-        group_id: Set(None),
-        created_at: Set(now),
-    }
 }
