@@ -7,14 +7,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use async_graphql::UploadValue;
 use minijinja::{context, Value};
 use poem::http::StatusCode;
 use poem::web::{Data, Multipart, Path, Query};
 use poem::{handler, Body, Request, Response};
 use serde_json::json;
-use tokio::io::AsyncReadExt;
 
+use super::upload::read_upload;
 use super::{
     not_found, operations, page_problem, plain_error, posted, problem_for, problems_of, see_other, value_of, Visit,
 };
@@ -49,9 +48,6 @@ const NOTICES: [(&str, &str); 4] = [
 /// How long a page waits for a preview, an apply or an undo before showing the job's
 /// progress instead (the work goes on).
 const WAIT: Duration = Duration::from_secs(2);
-
-/// The most a text field of the upload form may hold, in bytes.
-const TEXT_FIELD_BYTES: u64 = 8 * 1024;
 
 /// GET: the imports — templates, the upload form, and the history, newest first.
 #[handler]
@@ -153,52 +149,6 @@ pub async fn template(
         Ok(data) => see_other(data["importTemplate"]["url"].as_str().unwrap_or_default()),
         Err(refusal) => visit.refused("imports", &visit.text("imports-title"), refusal),
     }
-}
-
-/// A multipart upload form: its text fields, and the file when one was chosen.
-struct Upload {
-    fields: Vec<(String, String)>,
-    file: Option<UploadValue>,
-    /// The file was larger than the server's upload limit (and was not kept).
-    too_large: bool,
-}
-
-/// Reads an upload form, the file into a temporary file of at most `limit` bytes.
-async fn read_upload(mut multipart: Multipart, limit: u64) -> std::io::Result<Upload> {
-    let mut upload = Upload {
-        fields: Vec::new(),
-        file: None,
-        too_large: false,
-    };
-    while let Some(field) = multipart.next_field().await.map_err(std::io::Error::other)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let filename = field.file_name().unwrap_or_default().to_owned();
-            let content_type = field.content_type().map(str::to_owned);
-            let mut content = tokio::fs::File::from_std(tempfile::tempfile()?);
-            let copied = tokio::io::copy(&mut field.into_async_read().take(limit + 1), &mut content).await?;
-            if copied > limit {
-                upload.too_large = true;
-            } else if copied > 0 {
-                let mut content = content.into_std().await;
-                std::io::Seek::rewind(&mut content)?;
-                upload.file = Some(UploadValue {
-                    filename,
-                    content_type,
-                    content,
-                });
-            }
-        } else {
-            let mut text = String::new();
-            field
-                .into_async_read()
-                .take(TEXT_FIELD_BYTES)
-                .read_to_string(&mut text)
-                .await?;
-            upload.fields.push((name, text));
-        }
-    }
-    Ok(upload)
 }
 
 /// POST (multipart): `startImport` with the chosen file and mode; the preview when it is
@@ -315,62 +265,82 @@ async fn show(
             context! { message => visit.text("import-unknown") },
         );
     }
-    let page_of = |pairs: &[(&str, &str)]| {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (name, value) in pairs {
-            query.append_pair(name, value);
-        }
-        visit.path(&format!("/imports/{id}?{}", query.finish()))
-    };
-    let kinds: Vec<_> = KINDS
-        .iter()
-        .map(|(name, field, label)| {
-            json!({
-                "name": name,
-                "label": label,
-                "count": job["summary"][field],
-                "href": page_of(&[("kind", name)]),
-            })
-        })
-        .filter(|k| k["count"].as_i64().unwrap_or(0) > 0)
-        .collect();
-    let changes = &job["changes"];
-    let next_changes = changes["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false).then(|| {
-        let cursor = changes["pageInfo"]["endCursor"].as_str().unwrap_or_default();
-        page_of(&[("kind", kind.unwrap_or_default()), ("after", cursor)])
-    });
-    let errors = &job["rowErrors"];
-    let next_errors = errors["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false).then(|| {
-        let cursor = errors["pageInfo"]["endCursor"].as_str().unwrap_or_default();
-        page_of(&[("errors_after", cursor)])
-    });
-    let status = job["status"].as_str().unwrap_or_default();
-    let undoable = job["undoableUntil"]
-        .as_str()
-        .and_then(|until| chrono::DateTime::parse_from_rfc3339(until).ok())
-        .is_some_and(|until| until > chrono::Utc::now());
-    let mode_label = MODES
-        .iter()
-        .find(|(name, _)| Some(*name) == job["mode"].as_str())
-        .map(|(_, label)| *label)
-        .unwrap_or("import-mode-create");
+    let link = ImportLink { visit, id };
+    let working = matches!(job["status"].as_str(), Some("VALIDATING" | "APPLYING"));
     let extra = context! {
         job => Value::from_serialize(job),
-        mode_label,
-        kinds => Value::from_serialize(&kinds),
+        mode_label => mode_label(job),
+        kinds => Value::from_serialize(kind_tabs(job, &link)),
         kind,
-        all_changes => page_of(&[]),
-        next_changes,
-        next_errors,
-        undoable,
-        working => matches!(status, "VALIDATING" | "APPLYING"),
-        refresh => matches!(status, "VALIDATING" | "APPLYING").then_some(1),
+        all_changes => link.to(&[]),
+        next_changes => next_cursor(&job["changes"])
+            .map(|cursor| link.to(&[("kind", kind.unwrap_or_default()), ("after", cursor)])),
+        next_errors => next_cursor(&job["rowErrors"]).map(|cursor| link.to(&[("errors_after", cursor)])),
+        undoable => is_undoable(job),
+        working,
+        refresh => working.then_some(1),
         skip_problem => problem_for(problems, "skipInvalidRows"),
         mass_problem => problem_for(problems, "allowMassDeactivation"),
         problem => page_problem(problems, &["skipInvalidRows", "allowMassDeactivation"]),
         notice,
     };
     visit.render_form(!problems.is_empty(), "import.html", "imports", &title, extra)
+}
+
+/// Links to an import's page, with query pairs.
+struct ImportLink<'a> {
+    visit: &'a Visit,
+    id: &'a str,
+}
+
+impl ImportLink<'_> {
+    fn to(&self, pairs: &[(&str, &str)]) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs {
+            query.append_pair(name, value);
+        }
+        self.visit.path(&format!("/imports/{}?{}", self.id, query.finish()))
+    }
+}
+
+/// The kinds of change the plan holds, each with its count and the link that shows only
+/// its changes.
+fn kind_tabs(job: &serde_json::Value, link: &ImportLink<'_>) -> Vec<serde_json::Value> {
+    KINDS
+        .iter()
+        .map(|(name, field, label)| {
+            json!({
+                "name": name,
+                "label": label,
+                "count": job["summary"][field],
+                "href": link.to(&[("kind", name)]),
+            })
+        })
+        .filter(|k| k["count"].as_i64().unwrap_or(0) > 0)
+        .collect()
+}
+
+/// The cursor of a connection's next page; None on its last.
+fn next_cursor(connection: &serde_json::Value) -> Option<&str> {
+    let more = connection["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false);
+    more.then(|| connection["pageInfo"]["endCursor"].as_str().unwrap_or_default())
+}
+
+/// Whether the import may still be undone.
+fn is_undoable(job: &serde_json::Value) -> bool {
+    job["undoableUntil"]
+        .as_str()
+        .and_then(|until| chrono::DateTime::parse_from_rfc3339(until).ok())
+        .is_some_and(|until| until > chrono::Utc::now())
+}
+
+/// The catalog key naming the import's mode.
+fn mode_label(job: &serde_json::Value) -> &'static str {
+    MODES
+        .iter()
+        .find(|(name, _)| Some(*name) == job["mode"].as_str())
+        .map(|(_, label)| *label)
+        .unwrap_or("import-mode-create")
 }
 
 /// POST: apply (with the confirmations ticked), cancel or undo the import.

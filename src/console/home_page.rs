@@ -1,0 +1,67 @@
+//! Home: the counts a coordinator looks at first, and the latest import.
+
+use std::collections::HashMap;
+
+use minijinja::{context, Value};
+use poem::web::{Data, Path, Query};
+use poem::{handler, Request, Response};
+use serde_json::json;
+
+use super::responses::{not_found, see_other};
+use super::visit::Visit;
+use super::{operations, sentence};
+use crate::app::App;
+use crate::graphql::Schemas;
+
+/// GET: home — the counts a coordinator looks at first, each a link into the list.
+/// `?welcome=1` greets someone who just accepted their invitation with their login.
+#[handler]
+pub async fn home(
+    req: &Request,
+    Path(slug): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    let Some(visit) = Visit::open(req, &slug, app, schemas).await else {
+        return not_found();
+    };
+    let me = match visit.signed_in("home") {
+        Ok(me) => me.clone(),
+        Err(elsewhere) => return see_other(&elsewhere),
+    };
+    let mut counts = None;
+    if let Ok(data) = visit.run(operations::HOME_MEMBERS, json!({})).await {
+        let pending = if me.can("invitations.manage") {
+            visit
+                .run(operations::HOME_INVITATIONS, json!({}))
+                .await
+                .ok()
+                .map(|d| d["invitations"]["totalCount"].clone())
+        } else {
+            None
+        };
+        counts = Some(json!({
+            "active": data["active"]["totalCount"],
+            "deactivated": data["deactivated"]["totalCount"],
+            "never": data["never"]["totalCount"],
+            "pending": pending,
+        }));
+    }
+    let imports = if me.can("imports.run") {
+        visit
+            .run(operations::HOME_IMPORTS, json!({}))
+            .await
+            .ok()
+            .map(|d| d["importJobs"]["nodes"][0].clone())
+    } else {
+        None
+    };
+    let title = visit.text("home-title");
+    let notice = params
+        .contains_key("welcome")
+        .then(|| sentence(visit.lang, "home-joined", &[("login", &me.login)]));
+    let extra =
+        context! { counts => Value::from_serialize(&counts), imports => Value::from_serialize(&imports), notice };
+    visit.render("home.html", "home", &title, extra)
+}

@@ -1,0 +1,272 @@
+//! Pages on the console's layout: its templates, the frame every page shares (language,
+//! translations, who is signed in and what they may open, the CSRF field), and the pages
+//! a visit renders.
+
+use std::sync::OnceLock;
+
+use fluent_bundle::FluentValue;
+use minijinja::value::Kwargs;
+use minijinja::{context, Environment, Value};
+use poem::http::{header, StatusCode};
+use poem::Response;
+
+use super::catalog;
+use super::responses::{plain_error, secure};
+use super::visit::{Me, Refusal, Visit};
+use crate::app::App;
+use crate::config::Tenant;
+
+/// Templates, by name.
+const TEMPLATES: [(&str, &str); 21] = [
+    ("layout.html", include_str!("templates/layout.html")),
+    ("sign_in.html", include_str!("templates/sign_in.html")),
+    ("home.html", include_str!("templates/home.html")),
+    ("members.html", include_str!("templates/members.html")),
+    ("password.html", include_str!("templates/password.html")),
+    ("message.html", include_str!("templates/message.html")),
+    ("member.html", include_str!("templates/member.html")),
+    ("member_new.html", include_str!("templates/member_new.html")),
+    ("invitations.html", include_str!("templates/invitations.html")),
+    ("invite.html", include_str!("templates/invite.html")),
+    ("invite_result.html", include_str!("templates/invite_result.html")),
+    ("invitation_link.html", include_str!("templates/invitation_link.html")),
+    ("audit.html", include_str!("templates/audit.html")),
+    ("groups.html", include_str!("templates/groups.html")),
+    ("account.html", include_str!("templates/account.html")),
+    ("bulk_confirm.html", include_str!("templates/bulk_confirm.html")),
+    ("imports.html", include_str!("templates/imports.html")),
+    ("import.html", include_str!("templates/import.html")),
+    ("merge.html", include_str!("templates/merge.html")),
+    ("link_page.html", include_str!("templates/link_page.html")),
+    ("member_filters.html", include_str!("templates/member_filters.html")),
+];
+
+/// The templates, parsed once.
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .expect("console templates parse (tested)");
+        }
+        env
+    })
+}
+
+impl Visit {
+    /// A page of the console, with its security headers.
+    pub(super) fn render(&self, template: &str, page: &str, title: &str, extra: Value) -> Response {
+        self.render_status(StatusCode::OK, template, page, title, extra)
+    }
+
+    /// A page holding a form: 422 when `refused` (the API's problems are on it), else 200.
+    pub(super) fn render_form(&self, refused: bool, template: &str, page: &str, title: &str, extra: Value) -> Response {
+        let status = if refused {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        self.render_status(status, template, page, title, extra)
+    }
+
+    /// A page of the console with the given status.
+    pub(super) fn render_status(
+        &self,
+        status: StatusCode,
+        template: &str,
+        page: &str,
+        title: &str,
+        extra: Value,
+    ) -> Response {
+        let frame = Frame {
+            lang: self.lang,
+            me: self.me.as_ref(),
+            title,
+            page,
+            csrf_field: self.csrf.field(&self.app.secret_key, &self.tenant.slug),
+        };
+        let base = page_context(&self.app, &self.tenant, frame);
+        let rendered = environment()
+            .get_template(template)
+            .and_then(|t| t.render(context! { ..extra, ..base }));
+        let body = match rendered {
+            Ok(body) => body,
+            Err(err) => {
+                tracing::error!(error = %err, template, "console template failed");
+                return plain_error(StatusCode::INTERNAL_SERVER_ERROR, &self.text("error-generic"));
+            }
+        };
+        let mut response = secure(Response::builder().status(status))
+            .content_type("text/html; charset=utf-8")
+            .body(body);
+        if let Some(cookie) = self.csrf.set_cookie(&self.tenant.slug, self.is_https()) {
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+        }
+        response
+    }
+
+    /// The page for a query the API refused: "not allowed" for FORBIDDEN, else its words.
+    pub(super) fn refused(&self, page: &str, title: &str, refusal: Refusal) -> Response {
+        if refusal.code == "FORBIDDEN" {
+            let (title, message) = (self.text("forbidden-title"), self.text("forbidden"));
+            return self.render_status(
+                StatusCode::FORBIDDEN,
+                "message.html",
+                page,
+                &title,
+                context! { message },
+            );
+        }
+        let message = refusal.message;
+        self.render_status(
+            StatusCode::BAD_REQUEST,
+            "message.html",
+            page,
+            title,
+            context! { message },
+        )
+    }
+}
+
+/// One page as the layout frames it.
+struct Frame<'a> {
+    /// The reader's language: a tag of the console's catalog.
+    lang: &'static str,
+    /// Who is signed in; None on the pages behind emailed links.
+    me: Option<&'a Me>,
+    title: &'a str,
+    /// The navigation entry it belongs to (`members`, `link`, …).
+    page: &'a str,
+    /// The hidden input that carries the CSRF token in its forms.
+    csrf_field: String,
+}
+
+/// What the layout needs on every page: the reader's language and its `t(key, ...)`
+/// and `when(moment)` functions, the tenant, the page, who is signed in and what they
+/// may open, the CSRF field.
+fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
+    let Frame {
+        lang,
+        me,
+        title,
+        page,
+        csrf_field,
+    } = frame;
+    let translate = Value::from_function(move |key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+        let mut args: Vec<(&str, FluentValue<'_>)> = Vec::new();
+        let names: Vec<&str> = kwargs.args().collect();
+        for name in names {
+            let value: Value = kwargs.get(name)?;
+            let fluent = match value.as_i64() {
+                Some(n) => FluentValue::from(n),
+                None => FluentValue::from(value.to_string()),
+            };
+            args.push((name, fluent));
+        }
+        Ok(catalog::text(lang, key, &args))
+    });
+    let zone = tenant.time_zone(app.settings.time_zone);
+    // A moment of the API (RFC 3339) as the reader writes it, in the tenant's zone.
+    let when = Value::from_function(move |at: &str| -> String {
+        match chrono::DateTime::parse_from_rfc3339(at) {
+            Ok(at) => crate::mail::templates::format_date(at.to_utc(), zone, lang),
+            Err(_) => at.to_owned(),
+        }
+    });
+    // A count as the reader writes it: 12,345 in English, 12 345 in French.
+    let num = Value::from_function(move |n: i64| -> String { group_digits(n, lang) });
+    context! {
+        when => when,
+        num => num,
+        can_create_members => me.is_some_and(|m| m.can("members.create")),
+        can_send_invitations => me.is_some_and(|m| m.can("invitations.send")),
+        can_read_audit => me.is_some_and(|m| m.can("audit.read")),
+        can_run_imports => me.is_some_and(|m| m.can("imports.run")),
+        can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
+        lang => lang,
+        t => translate,
+        title => title,
+        page => page,
+        slug => tenant.slug.clone(),
+        tenant_name => tenant.name.clone(),
+        signed_in => me.is_some(),
+        me_name => me.map(|m| m.name.clone()),
+        can_read_members => me.is_some_and(|m| m.can("members.read")),
+        csrf => csrf_field,
+    }
+}
+
+/// `n` with its thousands grouped as `lang` writes them.
+fn group_digits(n: i64, lang: &str) -> String {
+    let separator = if lang == "fr" { '\u{202f}' } else { ',' };
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(separator);
+        }
+        grouped.push(digit);
+    }
+    if n < 0 {
+        grouped.insert(0, '-');
+    }
+    grouped
+}
+
+/// A page on the console's layout for someone not signed in (the pages behind emailed
+/// links).
+pub(crate) struct PublicPage<'a> {
+    /// The reader's language: a tag of the console's catalog.
+    pub lang: &'static str,
+    /// The hidden input that carries the CSRF token in its forms.
+    pub csrf_field: String,
+    /// A template extending `layout.html`.
+    pub template: &'a str,
+    pub title: &'a str,
+}
+
+/// Renders a [`PublicPage`]; `extra` is what its template shows.
+pub(crate) fn render_public(
+    app: &App,
+    tenant: &Tenant,
+    page: PublicPage<'_>,
+    extra: Value,
+) -> Result<String, minijinja::Error> {
+    let frame = Frame {
+        lang: page.lang,
+        me: None,
+        title: page.title,
+        page: "link",
+        csrf_field: page.csrf_field,
+    };
+    let base = page_context(app, tenant, frame);
+    environment()
+        .get_template(page.template)
+        .and_then(|t| t.render(context! { ..extra, ..base }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_as_each_language_writes_them() {
+        assert_eq!(group_digits(100_000, "en"), "100,000");
+        assert_eq!(group_digits(1_234_567, "fr"), "1\u{202f}234\u{202f}567");
+        assert_eq!(group_digits(999, "en"), "999");
+        assert_eq!(group_digits(-4_500, "en"), "-4,500");
+        assert_eq!(group_digits(0, "fr"), "0");
+    }
+
+    #[test]
+    fn every_template_parses() {
+        let env = environment();
+        for (name, _) in TEMPLATES {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+}
