@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
 use minijinja::{context, Value};
 use poem::web::{Data, Path, Query};
 use poem::{handler, Request, Response};
@@ -11,6 +12,9 @@ use serde_json::json;
 use super::{not_found, operations, see_other, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
+
+/// The URL's filters, as the page keeps them and the next page's link carries them.
+const FILTERS: [&str; 5] = ["action", "actor", "target", "since", "until"];
 
 /// GET: a page of the audit log, newest first.
 #[handler]
@@ -27,29 +31,9 @@ pub async fn page(
     if let Err(elsewhere) = visit.signed_in("audit") {
         return see_other(&elsewhere);
     }
-    let get = |name: &str| params.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let zone = visit.tenant.time_zone(visit.app.settings.time_zone);
-    // A day of the reader's calendar, in the tenant's time zone: from its first moment,
-    // until its last.
-    let day = |name: &str, next: bool| {
-        let date = NaiveDate::parse_from_str(&get(name)?, "%Y-%m-%d").ok()?;
-        let date = if next { date.succ_opt()? } else { date };
-        let start = zone.from_local_datetime(&date.and_hms_opt(0, 0, 0)?).earliest()?;
-        Some(start.to_utc().to_rfc3339())
-    };
-    let mut filter = serde_json::Map::new();
-    for (field, param) in [("action", "action"), ("actorId", "actor"), ("targetId", "target")] {
-        if let Some(value) = get(param) {
-            filter.insert(field.into(), json!(value));
-        }
-    }
-    if let Some(since) = day("since", false) {
-        filter.insert("since".into(), json!(since));
-    }
-    if let Some(until) = day("until", true) {
-        filter.insert("until".into(), json!(until));
-    }
-    let after = get("after");
+    let filter = api_filter(&params, zone);
+    let after = param(&params, "after");
     let title = visit.text("audit-title");
     let data = match visit
         .run(operations::AUDIT_LOG, json!({ "filter": filter, "after": after }))
@@ -59,22 +43,7 @@ pub async fn page(
         Err(refusal) => return visit.refused("audit", &title, refusal),
     };
     let connection = &data["auditLog"];
-    let next_page = connection["pageInfo"]["hasNextPage"]
-        .as_bool()
-        .unwrap_or(false)
-        .then(|| {
-            let mut query = url::form_urlencoded::Serializer::new(String::new());
-            for name in ["action", "actor", "target", "since", "until"] {
-                if let Some(value) = get(name) {
-                    query.append_pair(name, &value);
-                }
-            }
-            query.append_pair(
-                "after",
-                connection["pageInfo"]["endCursor"].as_str().unwrap_or_default(),
-            );
-            visit.path(&format!("/audit?{}", query.finish()))
-        });
+    let get = |name: &str| param(&params, name);
     let filters = context! {
         action => get("action"), since => get("since"), until => get("until"),
         actor => get("actor"), target => get("target"),
@@ -83,7 +52,57 @@ pub async fn page(
         rows => Value::from_serialize(&connection["nodes"]),
         total => connection["totalCount"].as_i64().unwrap_or(0),
         filters,
-        next_page,
+        next_page => next_page(&visit, &params, connection),
     };
     visit.render("audit.html", "audit", &title, extra)
+}
+
+/// A parameter of the URL, trimmed; None when absent or blank.
+fn param(params: &HashMap<String, String>, name: &str) -> Option<String> {
+    params.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The API's audit filter for the URL's filters, its days in the tenant's `zone`.
+fn api_filter(params: &HashMap<String, String>, zone: Tz) -> serde_json::Map<String, serde_json::Value> {
+    let mut filter = serde_json::Map::new();
+    for (field, name) in [("action", "action"), ("actorId", "actor"), ("targetId", "target")] {
+        if let Some(value) = param(params, name) {
+            filter.insert(field.into(), json!(value));
+        }
+    }
+    if let Some(since) = day_start(params, "since", false, zone) {
+        filter.insert("since".into(), json!(since));
+    }
+    if let Some(until) = day_start(params, "until", true, zone) {
+        filter.insert("until".into(), json!(until));
+    }
+    filter
+}
+
+/// The first moment (RFC 3339) of the day `name` of the URL, a day of the reader's
+/// calendar in the tenant's `zone`; with `next`, of the day after, so that `until`
+/// includes its whole day.
+fn day_start(params: &HashMap<String, String>, name: &str, next: bool, zone: Tz) -> Option<String> {
+    let date = NaiveDate::parse_from_str(&param(params, name)?, "%Y-%m-%d").ok()?;
+    let date = if next { date.succ_opt()? } else { date };
+    let start = zone.from_local_datetime(&date.and_hms_opt(0, 0, 0)?).earliest()?;
+    Some(start.to_utc().to_rfc3339())
+}
+
+/// The link to the page after this one, the filters carried along; None on the last.
+fn next_page(visit: &Visit, params: &HashMap<String, String>, connection: &serde_json::Value) -> Option<String> {
+    let more = connection["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false);
+    more.then(|| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for name in FILTERS {
+            if let Some(value) = param(params, name) {
+                query.append_pair(name, &value);
+            }
+        }
+        query.append_pair(
+            "after",
+            connection["pageInfo"]["endCursor"].as_str().unwrap_or_default(),
+        );
+        visit.path(&format!("/audit?{}", query.finish()))
+    })
 }

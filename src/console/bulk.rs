@@ -10,6 +10,7 @@ use poem::{handler, Body, Request, Response};
 use serde_json::json;
 
 use super::member_filter::MemberListFilter;
+use super::visit::Refusal;
 use super::{catalog, not_found, operations, posted, root_field, see_other, value_of, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
@@ -17,6 +18,74 @@ use crate::graphql::Schemas;
 /// The list the form came from, to go back to, with `extra` pairs.
 fn list_of(visit: &Visit, filters: &MemberListFilter, extra: &[(&str, &str)]) -> String {
     visit.path(&format!("/members?{}", filters.query(extra)))
+}
+
+/// What a bulk form acts on: the checked members, or everyone the list's filter matches.
+struct Selection<'a> {
+    ids: Vec<&'a str>,
+    everyone: bool,
+    /// The list's filters, to count everyone and to go back to the list.
+    filters: MemberListFilter,
+}
+
+impl<'a> Selection<'a> {
+    fn of(form: &'a [(String, String)]) -> Self {
+        Selection {
+            ids: form
+                .iter()
+                .filter(|(k, _)| k == "id")
+                .map(|(_, v)| v.as_str())
+                .collect(),
+            everyone: value_of(form, "everyone") == Some("1"),
+            filters: MemberListFilter::from_form(form),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.everyone && self.ids.is_empty()
+    }
+
+    /// The API's member selection: by filter or by ids.
+    fn api(&self) -> serde_json::Value {
+        if self.everyone {
+            json!({ "filter": self.filters.api() })
+        } else {
+            json!({ "ids": self.ids })
+        }
+    }
+
+    /// The filter of an export: an export of the checked members is an export filtered by
+    /// their ids.
+    fn export_filter(&self) -> serde_json::Value {
+        if self.everyone {
+            self.filters.api()
+        } else {
+            json!({ "ids": self.ids })
+        }
+    }
+
+    /// How many members the action would touch, to say so before it does.
+    async fn count(&self, visit: &Visit) -> Result<i64, Refusal> {
+        if !self.everyone {
+            return Ok(self.ids.len() as i64);
+        }
+        let data = visit
+            .run(operations::COUNT_MEMBERS, json!({ "filter": self.filters.api() }))
+            .await?;
+        Ok(data["members"]["totalCount"].as_i64().unwrap_or(0))
+    }
+}
+
+/// The mutation of a form's `action` and the catalog key naming it; None for an unknown one.
+fn operation_of(action: &str) -> Option<(&'static str, &'static str)> {
+    Some(match action {
+        "deactivate" => (operations::BULK_DEACTIVATE, "member-deactivate"),
+        "activate" => (operations::BULK_ACTIVATE, "member-activate"),
+        "add-to-group" => (operations::BULK_ADD_TO_GROUP, "bulk-add-to-group"),
+        "remove-from-group" => (operations::BULK_REMOVE_FROM_GROUP, "bulk-remove-from-group"),
+        "send-activation" => (operations::BULK_SEND_ACTIVATION, "bulk-send-activation"),
+        _ => return None,
+    })
 }
 
 /// POST: asks for confirmation, then acts (or, for an export, hands over the file).
@@ -35,66 +104,47 @@ pub async fn act(
     if visit.me.is_none() {
         return not_found();
     }
-    let ids: Vec<&str> = form
-        .iter()
-        .filter(|(k, _)| k == "id")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let everyone = value_of(&form, "everyone") == Some("1");
-    let filters = MemberListFilter::from_form(&form);
-    let filter = filters.api();
-    let selection = if everyone {
-        json!({ "filter": filter })
-    } else {
-        json!({ "ids": ids })
-    };
+    let selection = Selection::of(&form);
     let title = visit.text("bulk-title");
-    if !everyone && ids.is_empty() {
+    if selection.is_empty() {
         let message = visit.text("bulk-nothing");
         return visit.render("message.html", "members", &title, context! { message });
     }
     let action = value_of(&form, "action").unwrap_or_default();
     if let Some(format) = action.strip_prefix("export-") {
-        // An export of the checked members is an export filtered by their ids.
-        let filter = if everyone { filter } else { json!({ "ids": ids }) };
-        return export(&visit, &title, filter, format).await;
+        return export(&visit, &title, selection.export_filter(), format).await;
     }
     let group = value_of(&form, "group_id").filter(|g| !g.is_empty());
-    let (operation, label) = match action {
-        "deactivate" => (operations::BULK_DEACTIVATE, "member-deactivate"),
-        "activate" => (operations::BULK_ACTIVATE, "member-activate"),
-        "add-to-group" => (operations::BULK_ADD_TO_GROUP, "bulk-add-to-group"),
-        "remove-from-group" => (operations::BULK_REMOVE_FROM_GROUP, "bulk-remove-from-group"),
-        "send-activation" => (operations::BULK_SEND_ACTIVATION, "bulk-send-activation"),
-        _ => return not_found(),
+    let Some((operation, label)) = operation_of(action) else {
+        return not_found();
     };
     if action.ends_with("group") && group.is_none() {
         let message = visit.text("bulk-no-group");
         return visit.render("message.html", "members", &title, context! { message });
     }
     if value_of(&form, "confirmed") != Some("1") {
-        let count = if everyone {
-            match visit.run(operations::COUNT_MEMBERS, json!({ "filter": filter })).await {
-                Ok(data) => data["members"]["totalCount"].as_i64().unwrap_or(0),
-                Err(refusal) => return visit.refused("members", &title, refusal),
-            }
-        } else {
-            ids.len() as i64
+        return match selection.count(&visit).await {
+            Ok(count) => confirm(&visit, &title, &form, &selection.filters, count, label),
+            Err(refusal) => visit.refused("members", &title, refusal),
         };
-        return confirm(&visit, &title, &form, &filters, count, label);
     }
-    let variables = json!({ "selection": selection, "group": group });
+    let variables = json!({ "selection": selection.api(), "group": group });
     match visit.run(operation, variables).await {
         Ok(data) => {
-            let result = root_field(&data);
-            // Invitations sent, or members changed: the list says which.
-            let (notice, count) = match result["invitations"].as_array() {
-                Some(sent) => ("activations", sent.len() as i64),
-                None => ("changed", result["changed"].as_i64().unwrap_or(0)),
-            };
-            see_other(&list_of(&visit, &filters, &[(notice, &count.to_string())]))
+            let (notice, count) = outcome(&data);
+            see_other(&list_of(&visit, &selection.filters, &[(notice, &count.to_string())]))
         }
         Err(refusal) => visit.refused("members", &title, refusal),
+    }
+}
+
+/// What a mass action did, as the list's notice parameter names it: invitations sent
+/// (`activations`), or members changed (`changed`), and how many.
+fn outcome(data: &serde_json::Value) -> (&'static str, i64) {
+    let result = root_field(data);
+    match result["invitations"].as_array() {
+        Some(sent) => ("activations", sent.len() as i64),
+        None => ("changed", result["changed"].as_i64().unwrap_or(0)),
     }
 }
 
