@@ -233,9 +233,24 @@ pub struct CreateMember {
 
 /// Creates a member by hand (members.create). A caller whose permission is limited to
 /// some groups must put the new member in one of them.
-pub async fn create_member(app: &App, caller: &Caller, input: CreateMember) -> Result<members::Model> {
+pub async fn create_member(app: &App, caller: &Caller, mut input: CreateMember) -> Result<members::Model> {
     let scope = require_scope(&app.db, caller, Permission::MembersCreate).await?;
-    let tenant = &caller.tenant;
+    let mut new = checked_member(&caller.tenant, &input)?;
+    require_reach(app, caller, &scope, &input).await?;
+    (new.password, new.must_change_password) = password_choice(&caller.tenant, input.password.take()).await?;
+    let tenant = caller.tenant.clone();
+    let actor = caller.member_id();
+    Ok(app
+        .db
+        .transaction::<_, members::Model, Error>(move |txn| {
+            Box::pin(async move { write_created(txn, &tenant, actor, new, &input).await })
+        })
+        .await?)
+}
+
+/// The member `input` describes, every field checked. Its password is chosen later, once
+/// the caller is known to be allowed (hashing is slow).
+fn checked_member(tenant: &Tenant, input: &CreateMember) -> Result<NewMember> {
     let mut checks = Checks::new();
     let first_name = checks.name("firstName", &input.first_name);
     let last_name = checks.name("lastName", &input.last_name);
@@ -254,25 +269,7 @@ pub async fn create_member(app: &App, caller: &Caller, input: CreateMember) -> R
         checks.fail("sendInvitation", "the member needs an email address to be invited");
     }
     checks.finish()?;
-    if let Scope::Groups(allowed) = &scope {
-        if !input.group_ids.iter().any(|g| allowed.contains(g)) {
-            return Err(Error::Forbidden(
-                "You may create members only in your own groups: add one of them in groupIds.".into(),
-            ));
-        }
-    }
-    existing_groups(&app.db, &tenant.slug, &input.group_ids, "groupIds", true).await?;
-    if input.send_invitation {
-        crate::auth::permissions::require(&app.db, caller, Permission::InvitationsSend).await?;
-    }
-    check_assignments(&app.db, caller, &input.roles, "roles").await?;
-
-    let (password, must_change) = match input.password {
-        Some(given) => (PasswordChoice::Hash(password::hash(given).await?), true),
-        None if tenant.accounts.default_password.is_some() => (PasswordChoice::TenantDefault, true),
-        None => (PasswordChoice::None, false),
-    };
-    let new = NewMember {
+    Ok(NewMember {
         login,
         email,
         secondary_email,
@@ -280,43 +277,71 @@ pub async fn create_member(app: &App, caller: &Caller, input: CreateMember) -> R
         first_name,
         last_name,
         locale,
-        password,
-        must_change_password: must_change,
+        password: PasswordChoice::None,
+        must_change_password: false,
         email_verified: false,
         origin: Origin::Manual,
         origin_import_id: None,
         roles: input.roles.iter().map(|r| (r.role.clone(), r.group_id)).collect(),
         group_ids: input.group_ids.clone(),
         signed_in: false,
-    };
-    let tenant = tenant.clone();
-    let actor = caller.member_id();
-    Ok(app
-        .db
-        .transaction::<_, members::Model, Error>(move |txn| {
-            Box::pin(async move {
-                lock_addresses(txn, &tenant.slug).await?;
-                let member = insert(txn, &tenant, new).await?;
-                let details = json!({
-                    "login": member.login,
-                    "origin": "manual",
-                    "roles": input.roles.iter().map(|r| &r.role).collect::<Vec<_>>(),
-                    "groupIds": input.group_ids,
-                });
-                audit::record(
-                    txn,
-                    &tenant.slug,
-                    Some(actor),
-                    "member.created",
-                    Some(member.id),
-                    details,
-                )
-                .await?;
-                if input.send_invitation {
-                    crate::invitations::activation_in(txn, &tenant, &member, actor).await?;
-                }
-                Ok(member)
-            })
-        })
-        .await?)
+    })
+}
+
+/// Refuses what the caller may not do here: create outside their own groups, name
+/// groups that do not exist, send the invitation, hand out the roles.
+async fn require_reach(app: &App, caller: &Caller, scope: &Scope, input: &CreateMember) -> Result<()> {
+    if let Scope::Groups(allowed) = scope {
+        if !input.group_ids.iter().any(|g| allowed.contains(g)) {
+            return Err(Error::Forbidden(
+                "You may create members only in your own groups: add one of them in groupIds.".into(),
+            ));
+        }
+    }
+    existing_groups(&app.db, &caller.tenant.slug, &input.group_ids, "groupIds", true).await?;
+    if input.send_invitation {
+        crate::auth::permissions::require(&app.db, caller, Permission::InvitationsSend).await?;
+    }
+    check_assignments(&app.db, caller, &input.roles, "roles").await
+}
+
+/// How a member created by hand signs in, and whether they must change that password
+/// first: the one `given`, else the tenant's default, else none until invited.
+async fn password_choice(tenant: &Tenant, given: Option<String>) -> Result<(PasswordChoice, bool)> {
+    Ok(match given {
+        Some(given) => (PasswordChoice::Hash(password::hash(given).await?), true),
+        None if tenant.accounts.default_password.is_some() => (PasswordChoice::TenantDefault, true),
+        None => (PasswordChoice::None, false),
+    })
+}
+
+/// Writes a member created by hand, its audit entry, and its invitation when asked for.
+async fn write_created<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &Tenant,
+    actor: Uuid,
+    new: NewMember,
+    input: &CreateMember,
+) -> Result<members::Model> {
+    lock_addresses(txn, &tenant.slug).await?;
+    let member = insert(txn, tenant, new).await?;
+    let details = json!({
+        "login": member.login,
+        "origin": "manual",
+        "roles": input.roles.iter().map(|r| &r.role).collect::<Vec<_>>(),
+        "groupIds": input.group_ids,
+    });
+    audit::record(
+        txn,
+        &tenant.slug,
+        Some(actor),
+        "member.created",
+        Some(member.id),
+        details,
+    )
+    .await?;
+    if input.send_invitation {
+        crate::invitations::activation_in(txn, tenant, &member, actor).await?;
+    }
+    Ok(member)
 }

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -111,40 +111,19 @@ impl MemberFilter {
             let slug = tenant.slug.as_str();
             let mut cond = Condition::all().add(members::Column::Tenant.eq(slug));
             for term in self.search.as_deref().map(search::query_terms).unwrap_or_default() {
-                let words = Query::select()
-                    .column(member_search_tokens::Column::MemberId)
-                    .from(member_search_tokens::Entity)
-                    .and_where(member_search_tokens::Column::Tenant.eq(slug))
-                    .and_where(member_search_tokens::Column::Token.gte(term.as_str()))
-                    .and_where(member_search_tokens::Column::Token.lt(search::prefix_end(&term)))
-                    .to_owned();
-                cond = cond.add(members::Column::Id.in_subquery(words));
+                cond = cond.add(members::Column::Id.in_subquery(search_hits(slug, &term)));
             }
             if let Some(status) = self.status {
                 cond = cond.add(members::Column::Status.eq(status));
             }
             if let Some(roles) = &self.roles {
-                let holders = Query::select()
-                    .column(role_assignments::Column::MemberId)
-                    .from(role_assignments::Entity)
-                    .and_where(role_assignments::Column::Tenant.eq(slug))
-                    .and_where(role_assignments::Column::Role.is_in(roles.clone()))
-                    .to_owned();
-                cond = cond.add(members::Column::Id.in_subquery(holders));
+                cond = cond.add(members::Column::Id.in_subquery(role_holders(slug, roles)));
             }
             if let Some(ids) = &self.group_ids {
                 cond = cond.add(groups_condition(conn, tenant, ids, depth).await?);
             }
             if let Some(name) = &self.group_name {
-                let group = groups::Entity::find()
-                    .filter(groups::Column::Tenant.eq(slug))
-                    .filter(groups::Column::NameKey.eq(name.trim().to_lowercase()))
-                    .one(conn)
-                    .await?;
-                cond = cond.add(match group {
-                    Some(group) => groups_condition(conn, tenant, &[group.id], depth).await?,
-                    None => nothing(),
-                });
+                cond = cond.add(group_named(conn, tenant, name, depth).await?);
             }
             if let Some(never) = self.never_logged_in {
                 cond = cond.add(if never {
@@ -154,10 +133,7 @@ impl MemberFilter {
                 });
             }
             if let Some(must) = self.must_change_password {
-                let either = Condition::any()
-                    .add(members::Column::MustChangePassword.eq(true))
-                    .add(members::Column::UsesDefaultPassword.eq(true));
-                cond = cond.add(if must { either } else { either.not() });
+                cond = cond.add(must_change_password(must));
             }
             if let Some(origin) = self.origin {
                 cond = cond.add(members::Column::Origin.eq(origin));
@@ -167,6 +143,53 @@ impl MemberFilter {
             }
             Ok(cond)
         })
+    }
+}
+
+/// The ids of the members with a search word starting with `term`.
+fn search_hits(slug: &str, term: &str) -> SelectStatement {
+    Query::select()
+        .column(member_search_tokens::Column::MemberId)
+        .from(member_search_tokens::Entity)
+        .and_where(member_search_tokens::Column::Tenant.eq(slug))
+        .and_where(member_search_tokens::Column::Token.gte(term))
+        .and_where(member_search_tokens::Column::Token.lt(search::prefix_end(term)))
+        .to_owned()
+}
+
+/// The ids of the members holding any of `roles`.
+fn role_holders(slug: &str, roles: &[String]) -> SelectStatement {
+    Query::select()
+        .column(role_assignments::Column::MemberId)
+        .from(role_assignments::Entity)
+        .and_where(role_assignments::Column::Tenant.eq(slug))
+        .and_where(role_assignments::Column::Role.is_in(roles.to_vec()))
+        .to_owned()
+}
+
+/// Members of the group called `name` (case-insensitively); nobody when there is none.
+async fn group_named<C: ConnectionTrait>(conn: &C, tenant: &Tenant, name: &str, depth: u8) -> Result<Condition> {
+    let group = groups::Entity::find()
+        .filter(groups::Column::Tenant.eq(tenant.slug.as_str()))
+        .filter(groups::Column::NameKey.eq(name.trim().to_lowercase()))
+        .one(conn)
+        .await?;
+    Ok(match group {
+        Some(group) => groups_condition(conn, tenant, &[group.id], depth).await?,
+        None => nothing(),
+    })
+}
+
+/// Members who must change their password (a set one, or the tenant's default) when
+/// `must`; the others otherwise.
+fn must_change_password(must: bool) -> Condition {
+    let either = Condition::any()
+        .add(members::Column::MustChangePassword.eq(true))
+        .add(members::Column::UsesDefaultPassword.eq(true));
+    if must {
+        either
+    } else {
+        either.not()
     }
 }
 

@@ -1,6 +1,6 @@
 //! Self-service: changing one's password and profile, and open registration.
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
 use super::create::{insert, lock_addresses, NewMember, PasswordChoice};
@@ -11,7 +11,7 @@ use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
 use crate::auth::{open_session, rate_limit, Caller, OpenedSession, Visitor};
-use crate::config::Registration;
+use crate::config::{Registration, Tenant};
 use crate::error::{Error, Result};
 use crate::values::{email, password};
 use entity::{invitations, members};
@@ -116,17 +116,7 @@ pub async fn register(app: &App, visitor: &Visitor, input: Registering) -> Resul
             "This organization admits members by invitation only.".into(),
         ));
     }
-    let mut checks = Checks::new();
-    let address = checks.email("email", Some(&input.email));
-    if address.is_none() && input.email.trim().is_empty() {
-        checks.fail("email", "must not be empty");
-    }
-    let first_name = checks.name("firstName", &input.first_name);
-    let last_name = checks.name("lastName", &input.last_name);
-    let locale = checks.locale("locale", &tenant, input.locale.as_deref());
-    checks.password("password", &tenant, &input.password);
-    checks.finish()?;
-    let address = address.expect("checked above");
+    let mut new = checked_registrant(&tenant, &input)?;
     // Each answer tells whether an address is known (CONFLICT, INVITATION_REQUIRED)
     // and each success hashes a password: both are bounded per client.
     if let Some(ip) = visitor.client_ip {
@@ -135,49 +125,68 @@ pub async fn register(app: &App, visitor: &Visitor, input: Registering) -> Resul
         // Counted whatever the answer: each one tells something or costs a hash.
         rate_limit::reserve(app, &[(key, limit)]).await?.keep();
     }
-    let hash = password::hash(input.password).await?;
-    let mut new = NewMember::named(&first_name, &last_name, Origin::Registration);
-    new.email = Some(address.clone());
-    new.locale = locale;
-    new.password = PasswordChoice::Hash(hash);
-    let slug = tenant.slug.clone();
+    new.password = PasswordChoice::Hash(password::hash(input.password).await?);
     let member = app
         .db
         .transaction::<_, members::Model, Error>(move |txn| {
-            Box::pin(async move {
-                // Read under the address lock: an invitation sent at this very moment is
-                // either seen here or settled by this member when written.
-                lock_addresses(txn, &tenant.slug).await?;
-                let pending = invitations::Entity::find()
-                    .filter(invitations::Column::Tenant.eq(&tenant.slug))
-                    .filter(invitations::Column::EmailKey.eq(email::key(&address)))
-                    .filter(invitations::Column::Status.eq(crate::invitations::PENDING))
-                    .count(txn)
-                    .await?;
-                if pending > 0 {
-                    return Err(Error::InvitationRequired);
-                }
-                let member = insert(txn, &tenant, new).await.map_err(|err| match err {
-                    // The address is someone's: say so without more detail.
-                    Error::Validation(fields) if fields.iter().any(|f| f.field == "email") => {
-                        Error::Conflict("An account already uses this address: sign in, or reset your password.".into())
-                    }
-                    other => other,
-                })?;
-                let details = json!({ "login": member.login, "origin": "registration" });
-                audit::record(
-                    txn,
-                    &slug,
-                    Some(member.id),
-                    "member.registered",
-                    Some(member.id),
-                    details,
-                )
-                .await?;
-                Ok(member)
-            })
+            Box::pin(async move { write_registrant(txn, &tenant, new).await })
         })
         .await?;
     let session = open_session(app, &visitor.tenant, member.id, false).await?;
     Ok((session, member))
+}
+
+/// The member a registration describes, every field checked; its password is hashed
+/// later, once the client is within its limit.
+fn checked_registrant(tenant: &Tenant, input: &Registering) -> Result<NewMember> {
+    let mut checks = Checks::new();
+    let address = checks.email("email", Some(&input.email));
+    if address.is_none() && input.email.trim().is_empty() {
+        checks.fail("email", "must not be empty");
+    }
+    let first_name = checks.name("firstName", &input.first_name);
+    let last_name = checks.name("lastName", &input.last_name);
+    let locale = checks.locale("locale", tenant, input.locale.as_deref());
+    checks.password("password", tenant, &input.password);
+    checks.finish()?;
+    let mut new = NewMember::named(&first_name, &last_name, Origin::Registration);
+    new.email = Some(address.expect("checked above"));
+    new.locale = locale;
+    Ok(new)
+}
+
+/// Writes a registered member and its audit entry, unless an invitation to their address
+/// is pending (INVITATION_REQUIRED) or the address is someone's (CONFLICT).
+async fn write_registrant<C: ConnectionTrait>(txn: &C, tenant: &Tenant, new: NewMember) -> Result<members::Model> {
+    let address = new.email.clone().unwrap_or_default();
+    // Read under the address lock: an invitation sent at this very moment is
+    // either seen here or settled by this member when written.
+    lock_addresses(txn, &tenant.slug).await?;
+    let pending = invitations::Entity::find()
+        .filter(invitations::Column::Tenant.eq(&tenant.slug))
+        .filter(invitations::Column::EmailKey.eq(email::key(&address)))
+        .filter(invitations::Column::Status.eq(crate::invitations::PENDING))
+        .count(txn)
+        .await?;
+    if pending > 0 {
+        return Err(Error::InvitationRequired);
+    }
+    let member = insert(txn, tenant, new).await.map_err(|err| match err {
+        // The address is someone's: say so without more detail.
+        Error::Validation(fields) if fields.iter().any(|f| f.field == "email") => {
+            Error::Conflict("An account already uses this address: sign in, or reset your password.".into())
+        }
+        other => other,
+    })?;
+    let details = json!({ "login": member.login, "origin": "registration" });
+    audit::record(
+        txn,
+        &tenant.slug,
+        Some(member.id),
+        "member.registered",
+        Some(member.id),
+        details,
+    )
+    .await?;
+    Ok(member)
 }

@@ -2,7 +2,7 @@
 //! audit insert, and the sessions of the deactivated ended in batches.
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 use uuid::Uuid;
 
 use super::filter::{scope_condition, Selection};
@@ -45,36 +45,7 @@ pub async fn set_status(app: &App, caller: &Caller, selection: Selection, target
     let changed: Vec<Uuid> = app
         .db
         .transaction::<_, Vec<Uuid>, Error>(move |txn| {
-            Box::pin(async move {
-                let ids: Vec<Uuid> = members::Entity::find()
-                    .select_only()
-                    .column(members::Column::Id)
-                    .filter(to_change.clone())
-                    .into_tuple()
-                    .all(txn)
-                    .await?;
-                if ids.is_empty() {
-                    return Ok(ids);
-                }
-                super::write::set_status_where(txn, to_change, target, Utc::now()).await?;
-                if target == Status::Deactivated {
-                    links_voided_by(txn, &tenant, &ids, AccountChange::Closed).await?;
-                }
-                let action = match target {
-                    Status::Active => "member.activated",
-                    Status::Deactivated => "member.deactivated",
-                };
-                audit::record_many(
-                    txn,
-                    &tenant,
-                    Some(actor),
-                    action,
-                    &ids,
-                    serde_json::json!({ "bulk": true }),
-                )
-                .await?;
-                Ok(ids)
-            })
+            Box::pin(async move { change_status(txn, &tenant, actor, to_change, target).await })
         })
         .await?;
     if target == Status::Deactivated && !changed.is_empty() {
@@ -88,4 +59,43 @@ pub async fn set_status(app: &App, caller: &Caller, selection: Selection, target
         matched,
         changed: changed.len() as u64,
     })
+}
+
+/// Gives the members matching `to_change` the status `target` in one statement, voids
+/// the links of those deactivated, audits each; the ids of the members changed.
+async fn change_status<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &str,
+    actor: Uuid,
+    to_change: Condition,
+    target: Status,
+) -> Result<Vec<Uuid>> {
+    let ids: Vec<Uuid> = members::Entity::find()
+        .select_only()
+        .column(members::Column::Id)
+        .filter(to_change.clone())
+        .into_tuple()
+        .all(txn)
+        .await?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    super::write::set_status_where(txn, to_change, target, Utc::now()).await?;
+    if target == Status::Deactivated {
+        links_voided_by(txn, tenant, &ids, AccountChange::Closed).await?;
+    }
+    let action = match target {
+        Status::Active => "member.activated",
+        Status::Deactivated => "member.deactivated",
+    };
+    audit::record_many(
+        txn,
+        tenant,
+        Some(actor),
+        action,
+        &ids,
+        serde_json::json!({ "bulk": true }),
+    )
+    .await?;
+    Ok(ids)
 }

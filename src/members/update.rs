@@ -112,66 +112,90 @@ pub async fn apply_edits(
     Ok(app
         .db
         .transaction::<_, members::Model, Error>(move |txn| {
-            Box::pin(async move {
-                lock_addresses(txn, &tenant.slug).await?;
-                let mut next = before.clone();
-                next.first_name = edits.first_name.unwrap_or(next.first_name);
-                next.last_name = edits.last_name.unwrap_or(next.last_name);
-                next.email = edits.email.unwrap_or(next.email);
-                if let Some(secondary) = edits.secondary_email {
-                    if secondary != before.secondary_email {
-                        next.secondary_email_verified = secondary.is_none() || !edits.secondary_needs_proof;
-                    } else if !edits.secondary_needs_proof {
-                        // An admin giving the same address vouches for it.
-                        next.secondary_email_verified = true;
-                    }
-                    next.secondary_email = secondary;
-                }
-                next.phone = edits.phone.unwrap_or(next.phone);
-                if let Some(locale) = edits.locale {
-                    next.locale = locale.unwrap_or_default();
-                }
-                if let Some(login) = edits.login {
-                    next.login = choose_login(txn, &tenant, Some(&login), "", "", None, Some(next.id)).await?;
-                    next.login_key = next.login.clone();
-                }
-                // A claim waiting for its proof is checked against the member's own address
-                // only: it must not tell whose another address is, nor block its owner.
-                let claim = next.secondary_email.clone().filter(|_| !next.secondary_email_verified);
-                let addresses = match &claim {
-                    None => vec![
-                        ("email", next.email.as_deref()),
-                        ("secondaryEmail", next.secondary_email.as_deref()),
-                    ],
-                    Some(_) => vec![("email", next.email.as_deref())],
-                };
-                check_emails_free(txn, &tenant.slug, &addresses, Some(next.id)).await?;
-                if let (Some(claim), Some(own)) = (&claim, &next.email) {
-                    if email::key(claim) == email::key(own) {
-                        return Err(Error::invalid("secondaryEmail", "the two addresses must differ"));
-                    }
-                }
-                if next.email != before.email {
-                    links_voided_by(txn, &tenant.slug, &[next.id], AccountChange::PasswordOrEmail).await?;
-                }
-                let claim_is_new = claim.is_some() && next.secondary_email != before.secondary_email;
-                let saved = save_profile(txn, &before, next, Some(actor)).await?;
-                if let (Some(address), true) = (claim, claim_is_new) {
-                    let locale = if saved.locale.is_empty() {
-                        tenant.default_locale.clone()
-                    } else {
-                        saved.locale.clone()
-                    };
-                    let mail = Mail::SecondaryEmailConfirm {
-                        member_id: saved.id,
-                        address: address.clone(),
-                    };
-                    enqueue(txn, &tenant.slug, &address, &locale, &mail).await?;
-                }
-                Ok(saved)
-            })
+            Box::pin(async move { apply_in(txn, &tenant, &before, edits, actor).await })
         })
         .await?)
+}
+
+/// The body of [`apply_edits`], under the address lock.
+async fn apply_in<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &Tenant,
+    before: &members::Model,
+    mut edits: ProfileEdits,
+    actor: Uuid,
+) -> Result<members::Model> {
+    lock_addresses(txn, &tenant.slug).await?;
+    let login = edits.login.take();
+    let mut next = edited(before, edits);
+    if let Some(login) = login {
+        next.login = choose_login(txn, tenant, Some(&login), "", "", None, Some(next.id)).await?;
+        next.login_key = next.login.clone();
+    }
+    let claim = free_addresses(txn, tenant, &next).await?;
+    if next.email != before.email {
+        links_voided_by(txn, &tenant.slug, &[next.id], AccountChange::PasswordOrEmail).await?;
+    }
+    let claim_is_new = claim.is_some() && next.secondary_email != before.secondary_email;
+    let saved = save_profile(txn, before, next, Some(actor)).await?;
+    if let (Some(address), true) = (claim, claim_is_new) {
+        let locale = if saved.locale.is_empty() {
+            tenant.default_locale.clone()
+        } else {
+            saved.locale.clone()
+        };
+        let mail = Mail::SecondaryEmailConfirm {
+            member_id: saved.id,
+            address: address.clone(),
+        };
+        enqueue(txn, &tenant.slug, &address, &locale, &mail).await?;
+    }
+    Ok(saved)
+}
+
+/// `before` with the edits of its profile fields (the login aside: choosing it reads
+/// the database), and whether its second address counts yet.
+fn edited(before: &members::Model, edits: ProfileEdits) -> members::Model {
+    let mut next = before.clone();
+    next.first_name = edits.first_name.unwrap_or(next.first_name);
+    next.last_name = edits.last_name.unwrap_or(next.last_name);
+    next.email = edits.email.unwrap_or(next.email);
+    if let Some(secondary) = edits.secondary_email {
+        if secondary != before.secondary_email {
+            next.secondary_email_verified = secondary.is_none() || !edits.secondary_needs_proof;
+        } else if !edits.secondary_needs_proof {
+            // An admin giving the same address vouches for it.
+            next.secondary_email_verified = true;
+        }
+        next.secondary_email = secondary;
+    }
+    next.phone = edits.phone.unwrap_or(next.phone);
+    if let Some(locale) = edits.locale {
+        next.locale = locale.unwrap_or_default();
+    }
+    next
+}
+
+/// Refuses addresses of `next` that are someone else's; its second address when it is a
+/// claim still waiting for its proof, which is returned.
+async fn free_addresses<C: ConnectionTrait>(txn: &C, tenant: &Tenant, next: &members::Model) -> Result<Option<String>> {
+    // A claim waiting for its proof is checked against the member's own address
+    // only: it must not tell whose another address is, nor block its owner.
+    let claim = next.secondary_email.clone().filter(|_| !next.secondary_email_verified);
+    let addresses = match &claim {
+        None => vec![
+            ("email", next.email.as_deref()),
+            ("secondaryEmail", next.secondary_email.as_deref()),
+        ],
+        Some(_) => vec![("email", next.email.as_deref())],
+    };
+    check_emails_free(txn, &tenant.slug, &addresses, Some(next.id)).await?;
+    if let (Some(claim), Some(own)) = (&claim, &next.email) {
+        if email::key(claim) == email::key(own) {
+            return Err(Error::invalid("secondaryEmail", "the two addresses must differ"));
+        }
+    }
+    Ok(claim)
 }
 
 /// Saves the member `next` over `before` through the member writer and audits
