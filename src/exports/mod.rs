@@ -77,50 +77,20 @@ async fn sheet(
 ) -> Result<File> {
     let (roles, groups) = links(app, tenant, selected).await?;
     let french = is_french(locale);
-    let placeholder = if french {
-        PASSWORD_PLACEHOLDERS[0]
-    } else {
-        PASSWORD_PLACEHOLDERS[1]
+    let cells = Cells {
+        roles,
+        groups,
+        french,
+        placeholder: if french {
+            PASSWORD_PLACEHOLDERS[0]
+        } else {
+            PASSWORD_PLACEHOLDERS[1]
+        },
     };
     let layout = headings(Mode::Sync, tenant);
     let rows: Vec<Vec<String>> = selected
         .iter()
-        .map(|m| {
-            layout
-                .iter()
-                .map(|(heading, _)| match heading {
-                    Heading::Login => m.login.clone(),
-                    Heading::Email => m.email.clone().unwrap_or_default(),
-                    Heading::FirstName => m.first_name.clone(),
-                    Heading::LastName => m.last_name.clone(),
-                    // An unconfirmed address is not the member's yet: re-imported, it would become so.
-                    Heading::SecondaryEmail => m
-                        .secondary_email
-                        .clone()
-                        .filter(|_| m.secondary_email_verified)
-                        .unwrap_or_default(),
-                    Heading::Phone => m.phone.clone().unwrap_or_default(),
-                    Heading::Locale => m.locale.clone(),
-                    Heading::Groups => groups.get(&m.id).map(|g| g.join(", ")).unwrap_or_default(),
-                    Heading::Roles => roles.get(&m.id).map(|r| r.join(", ")).unwrap_or_default(),
-                    Heading::Admin => String::new(),
-                    Heading::Password => {
-                        if m.password_hash.is_some() || m.uses_default_password {
-                            placeholder.to_owned()
-                        } else {
-                            String::new()
-                        }
-                    }
-                    Heading::Status => match (m.status == Status::Active, french) {
-                        (true, true) => "Activé",
-                        (false, true) => "Désactivé",
-                        (true, false) => "Active",
-                        (false, false) => "Inactive",
-                    }
-                    .to_owned(),
-                })
-                .collect()
-        })
+        .map(|m| layout.iter().map(|(heading, _)| cells.of(m, heading)).collect())
         .collect();
     let columns = columns(&layout, tenant, locale);
     let stem = format!("{}-members-{}", tenant.slug, chrono::Utc::now().format("%Y-%m-%d"));
@@ -139,6 +109,55 @@ async fn sheet(
             }
         }
     })
+}
+
+/// What a member's cells are written from besides their row: their roles and groups, and
+/// the reader's language.
+struct Cells {
+    /// Tenant-wide role keys per member, in file order.
+    roles: HashMap<Uuid, Vec<String>>,
+    /// Manual group names per member, by name.
+    groups: HashMap<Uuid, Vec<String>>,
+    french: bool,
+    /// What the password column says of a member who has one.
+    placeholder: &'static str,
+}
+
+impl Cells {
+    /// The cell of the member `m` under `heading`.
+    fn of(&self, m: &members::Model, heading: &Heading) -> String {
+        match heading {
+            Heading::Login => m.login.clone(),
+            Heading::Email => m.email.clone().unwrap_or_default(),
+            Heading::FirstName => m.first_name.clone(),
+            Heading::LastName => m.last_name.clone(),
+            // An unconfirmed address is not the member's yet: re-imported, it would become so.
+            Heading::SecondaryEmail => m
+                .secondary_email
+                .clone()
+                .filter(|_| m.secondary_email_verified)
+                .unwrap_or_default(),
+            Heading::Phone => m.phone.clone().unwrap_or_default(),
+            Heading::Locale => m.locale.clone(),
+            Heading::Groups => self.groups.get(&m.id).map(|g| g.join(", ")).unwrap_or_default(),
+            Heading::Roles => self.roles.get(&m.id).map(|r| r.join(", ")).unwrap_or_default(),
+            Heading::Admin => String::new(),
+            Heading::Password => {
+                if m.password_hash.is_some() || m.uses_default_password {
+                    self.placeholder.to_owned()
+                } else {
+                    String::new()
+                }
+            }
+            Heading::Status => match (m.status == Status::Active, self.french) {
+                (true, true) => "Activé",
+                (false, true) => "Désactivé",
+                (true, false) => "Active",
+                (false, false) => "Inactive",
+            }
+            .to_owned(),
+        }
+    }
 }
 
 /// Tenant-wide role keys (file order) and manual group names (by name) per member.

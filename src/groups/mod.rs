@@ -247,6 +247,8 @@ pub async fn remove_members(app: &App, caller: &Caller, group_id: Uuid, selectio
     set_membership(app, caller, group_id, selection, false).await
 }
 
+/// Adds the selected members to a manual group, or removes them from it, with its audit
+/// entry; how many matched the selection and how many joined or left.
 async fn set_membership(
     app: &App,
     caller: &Caller,
@@ -255,15 +257,7 @@ async fn set_membership(
     add: bool,
 ) -> Result<BulkResult> {
     require(&app.db, caller, Permission::GroupsManage).await?;
-    let group = find(&app.db, &caller.tenant.slug, group_id)
-        .await?
-        .ok_or_else(not_found)?;
-    if group.rule.is_some() {
-        return Err(Error::invalid(
-            "groupId",
-            "this is a smart group: its rule chooses its members; change the rule instead",
-        ));
-    }
+    manual_group(app, &caller.tenant.slug, group_id).await?;
     let cond = selected(app, caller, selection).await?;
     let matched = list::count(&app.db, cond.clone()).await?;
     let tenant = caller.tenant.slug.clone();
@@ -272,51 +266,10 @@ async fn set_membership(
         .db
         .transaction::<_, u64, Error>(move |txn| {
             Box::pin(async move {
-                let in_group = Query::select()
-                    .column(group_members::Column::MemberId)
-                    .from(group_members::Entity)
-                    .and_where(group_members::Column::GroupId.eq(group_id))
-                    .to_owned();
-                let changed = if add {
-                    let newcomers = Query::select()
-                        .expr(Expr::val(group_id))
-                        .column(members::Column::Id)
-                        .column(members::Column::Tenant)
-                        .expr(Expr::val(Utc::now()))
-                        .from(members::Entity)
-                        .cond_where(cond.add(members::Column::Id.not_in_subquery(in_group)))
-                        .to_owned();
-                    let insert = Query::insert()
-                        .into_table(group_members::Entity)
-                        .columns([
-                            group_members::Column::GroupId,
-                            group_members::Column::MemberId,
-                            group_members::Column::Tenant,
-                            group_members::Column::AddedAt,
-                        ])
-                        .select_from(newcomers)
-                        .map_err(|e| Error::Internal(e.to_string()))?
-                        .to_owned();
-                    txn.execute(txn.get_database_backend().build(&insert))
-                        .await?
-                        .rows_affected()
+                let (changed, action) = if add {
+                    (join(txn, group_id, cond).await?, "group.members_added")
                 } else {
-                    let leaving = Query::select()
-                        .column(members::Column::Id)
-                        .from(members::Entity)
-                        .cond_where(cond)
-                        .to_owned();
-                    group_members::Entity::delete_many()
-                        .filter(group_members::Column::GroupId.eq(group_id))
-                        .filter(group_members::Column::MemberId.in_subquery(leaving))
-                        .exec(txn)
-                        .await?
-                        .rows_affected
-                };
-                let action = if add {
-                    "group.members_added"
-                } else {
-                    "group.members_removed"
+                    (leave(txn, group_id, cond).await?, "group.members_removed")
                 };
                 audit::record(
                     txn,
@@ -332,6 +285,67 @@ async fn set_membership(
         })
         .await?;
     Ok(BulkResult { matched, changed })
+}
+
+/// The group `group_id` of the tenant, when it holds members by hand (a smart group's
+/// rule chooses its members).
+async fn manual_group(app: &App, tenant: &str, group_id: Uuid) -> Result<groups::Model> {
+    let group = find(&app.db, tenant, group_id).await?.ok_or_else(not_found)?;
+    if group.rule.is_some() {
+        return Err(Error::invalid(
+            "groupId",
+            "this is a smart group: its rule chooses its members; change the rule instead",
+        ));
+    }
+    Ok(group)
+}
+
+/// Puts the members matching `cond` who are not in the group yet into it, in one
+/// statement; how many joined.
+async fn join<C: ConnectionTrait>(txn: &C, group_id: Uuid, cond: Condition) -> Result<u64> {
+    let in_group = Query::select()
+        .column(group_members::Column::MemberId)
+        .from(group_members::Entity)
+        .and_where(group_members::Column::GroupId.eq(group_id))
+        .to_owned();
+    let newcomers = Query::select()
+        .expr(Expr::val(group_id))
+        .column(members::Column::Id)
+        .column(members::Column::Tenant)
+        .expr(Expr::val(Utc::now()))
+        .from(members::Entity)
+        .cond_where(cond.add(members::Column::Id.not_in_subquery(in_group)))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(group_members::Entity)
+        .columns([
+            group_members::Column::GroupId,
+            group_members::Column::MemberId,
+            group_members::Column::Tenant,
+            group_members::Column::AddedAt,
+        ])
+        .select_from(newcomers)
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .to_owned();
+    Ok(txn
+        .execute(txn.get_database_backend().build(&insert))
+        .await?
+        .rows_affected())
+}
+
+/// Takes the members matching `cond` out of the group, in one statement; how many left.
+async fn leave<C: ConnectionTrait>(txn: &C, group_id: Uuid, cond: Condition) -> Result<u64> {
+    let leaving = Query::select()
+        .column(members::Column::Id)
+        .from(members::Entity)
+        .cond_where(cond)
+        .to_owned();
+    Ok(group_members::Entity::delete_many()
+        .filter(group_members::Column::GroupId.eq(group_id))
+        .filter(group_members::Column::MemberId.in_subquery(leaving))
+        .exec(txn)
+        .await?
+        .rows_affected)
 }
 
 /// The groups each of `member_ids` belongs to — manual groups they were put in and smart

@@ -11,6 +11,7 @@ use super::{tokens, Kind, ACCEPTED, PENDING};
 use crate::app::App;
 use crate::audit;
 use crate::auth::{open_session, token_attempts, OpenedSession, Visitor};
+use crate::config::Tenant;
 use crate::error::{Error, Result};
 use crate::mail::outbox::{enqueue, Mail};
 use crate::members::create::{insert, lock_addresses, NewMember, PasswordChoice};
@@ -47,7 +48,21 @@ async fn accept_once(
     input: Acceptance,
 ) -> Result<(OpenedSession, entity::members::Model)> {
     let tenant = visitor.tenant.clone();
-    let Some(inv) = tokens::lookup(&app.db, &tenant.slug, &input.token).await? else {
+    let inv = pending(app, &tenant.slug, &input.token).await?;
+    let newcomer = checked_newcomer(&tenant, &inv, &input).await?;
+    let member = app
+        .db
+        .transaction::<_, entity::members::Model, Error>(move |txn| {
+            Box::pin(async move { accept_in(txn, &tenant, &inv, newcomer).await })
+        })
+        .await?;
+    let session = open_session(app, &visitor.tenant, member.id, false).await?;
+    Ok((session, member))
+}
+
+/// The pending invitation `token` opens, else why it cannot be accepted.
+async fn pending(app: &App, tenant: &str, token: &str) -> Result<invitations::Model> {
+    let Some(inv) = tokens::lookup(&app.db, tenant, token).await? else {
         return Err(Error::TokenInvalid);
     };
     if is_expired(&inv) {
@@ -56,70 +71,73 @@ async fn accept_once(
     if inv.status != PENDING {
         return Err(Error::TokenInvalid);
     }
+    Ok(inv)
+}
+
+/// The acceptance form checked, the password hashed. The names are the form's, else the
+/// invitation's; an activation keeps them unchecked (its member exists already).
+async fn checked_newcomer(tenant: &Tenant, inv: &invitations::Model, input: &Acceptance) -> Result<Newcomer> {
     let mut checks = Checks::new();
     let first = input.first_name.clone().or(inv.first_name.clone()).unwrap_or_default();
     let last = input.last_name.clone().or(inv.last_name.clone()).unwrap_or_default();
-    let (first, last) = if inv.kind == Kind::Activation {
+    let (first_name, last_name) = if inv.kind == Kind::Activation {
         (first, last)
     } else {
         (checks.name("firstName", &first), checks.name("lastName", &last))
     };
-    let locale = checks.locale("locale", &tenant, input.locale.as_deref());
-    checks.password("password", &tenant, &input.password);
+    let locale = checks.locale("locale", tenant, input.locale.as_deref());
+    checks.password("password", tenant, &input.password);
     checks.finish()?;
-    let hash = password::hash(input.password.clone()).await?;
+    Ok(Newcomer {
+        first_name,
+        last_name,
+        locale,
+        password_hash: password::hash(input.password.clone()).await?,
+    })
+}
 
-    let slug = tenant.slug.clone();
-    let member = app
-        .db
-        .transaction::<_, entity::members::Model, Error>(move |txn| {
-            Box::pin(async move {
-                lock_addresses(txn, &slug).await?;
-                // Claim the invitation first: of two concurrent acceptances one wins.
-                let claimed = invitations::Entity::update_many()
-                    .col_expr(invitations::Column::Status, Expr::value(ACCEPTED))
-                    .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(Utc::now())))
-                    .col_expr(invitations::Column::UpdatedAt, Expr::value(Utc::now()))
-                    .filter(invitations::Column::Id.eq(inv.id))
-                    .filter(invitations::Column::Status.eq(PENDING))
-                    .exec(txn)
-                    .await?;
-                if claimed.rows_affected != 1 {
-                    return Err(Error::TokenInvalid);
-                }
-                tokens::revoke_all(txn, &[inv.id]).await?;
-                let member = if inv.kind == Kind::Activation {
-                    activate(txn, &slug, &inv, hash).await?
-                } else {
-                    let newcomer = Newcomer {
-                        first_name: first,
-                        last_name: last,
-                        locale,
-                        password_hash: hash,
-                    };
-                    join(txn, &tenant, &inv, newcomer).await?
-                };
-                invitations::Entity::update_many()
-                    .col_expr(invitations::Column::MemberId, Expr::value(Some(member.id)))
-                    .filter(invitations::Column::Id.eq(inv.id))
-                    .exec(txn)
-                    .await?;
-                let details = json!({ "email": inv.email, "kind": inv.kind, "login": member.login });
-                audit::record(
-                    txn,
-                    &slug,
-                    Some(member.id),
-                    "invitation.accepted",
-                    Some(inv.id),
-                    details,
-                )
-                .await?;
-                Ok(member)
-            })
-        })
+/// Accepts the invitation in one transaction: claims it, activates or creates its member,
+/// records who it made, writes the audit entry.
+async fn accept_in<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    tenant: &Tenant,
+    inv: &invitations::Model,
+    newcomer: Newcomer,
+) -> Result<entity::members::Model> {
+    let slug = &tenant.slug;
+    lock_addresses(txn, slug).await?;
+    claim(txn, inv.id).await?;
+    tokens::revoke_all(txn, &[inv.id]).await?;
+    let member = if inv.kind == Kind::Activation {
+        activate(txn, slug, inv, newcomer.password_hash).await?
+    } else {
+        join(txn, tenant, inv, newcomer).await?
+    };
+    invitations::Entity::update_many()
+        .col_expr(invitations::Column::MemberId, Expr::value(Some(member.id)))
+        .filter(invitations::Column::Id.eq(inv.id))
+        .exec(txn)
         .await?;
-    let session = open_session(app, &visitor.tenant, member.id, false).await?;
-    Ok((session, member))
+    let details = json!({ "email": inv.email, "kind": inv.kind, "login": member.login });
+    audit::record(txn, slug, Some(member.id), "invitation.accepted", Some(inv.id), details).await?;
+    Ok(member)
+}
+
+/// Marks the invitation accepted, first of all: of two concurrent acceptances one wins,
+/// the other finds it no longer pending.
+async fn claim<C: sea_orm::ConnectionTrait>(txn: &C, id: Uuid) -> Result<()> {
+    let claimed = invitations::Entity::update_many()
+        .col_expr(invitations::Column::Status, Expr::value(ACCEPTED))
+        .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(Utc::now())))
+        .col_expr(invitations::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(invitations::Column::Id.eq(id))
+        .filter(invitations::Column::Status.eq(PENDING))
+        .exec(txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(Error::TokenInvalid);
+    }
+    Ok(())
 }
 
 async fn activate<C: sea_orm::ConnectionTrait>(
@@ -145,7 +163,8 @@ async fn activate<C: sea_orm::ConnectionTrait>(
     write::save_member(conn, &member, next).await
 }
 
-/// The person accepting a JOIN invitation, as the acceptance form checked them.
+/// The person accepting an invitation, as the acceptance form checked them (an
+/// activation uses only the password).
 struct Newcomer {
     first_name: String,
     last_name: String,

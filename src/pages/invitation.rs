@@ -10,6 +10,7 @@ use poem::{handler, Request, Response};
 use super::strings::Key;
 use super::{not_found, password_field, token_of, Field, FormView, Page, Visit};
 use crate::app::App;
+use crate::config::Tenant;
 use crate::error::Error;
 use crate::invitations::{self, LinkState, Preview};
 
@@ -143,20 +144,7 @@ pub async fn accept_post(
     };
     match invitations::accept_invitation(app, &visit.visitor, acceptance).await {
         // Into the console, signed in, with the welcome and the login to remember.
-        Ok((session, _)) => {
-            let tenant = &visit.visitor.tenant;
-            let mut response = Response::builder()
-                .status(StatusCode::SEE_OTHER)
-                .header("Location", format!("/t/{}/admin?welcome=1", tenant.slug))
-                .header("Cache-Control", "no-store")
-                .header("Referrer-Policy", "no-referrer")
-                .finish();
-            let cookie = crate::console::session_cookie_for(app, tenant, &session.token);
-            if let Ok(value) = cookie.parse() {
-                response.headers_mut().append("Set-Cookie", value);
-            }
-            response
-        }
+        Ok((session, _)) => welcome(app, &visit.visitor.tenant, &session.token),
         Err(err @ Error::Validation(_)) => match invitations::preview(app, &visit.visitor, &token).await {
             Ok(Some(preview)) if preview.state == LinkState::Pending => {
                 let (first, last) = (field("first_name"), field("last_name"));
@@ -180,6 +168,22 @@ pub async fn accept_post(
         },
         Err(err) => visit.outcome(Key::AcceptTitle, Err(err)),
     }
+}
+
+/// The console's home, signed in with the session `token` the acceptance opened, with
+/// the welcome and the login to remember.
+fn welcome(app: &App, tenant: &Tenant, token: &str) -> Response {
+    let mut response = Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header("Location", format!("/t/{}/admin?welcome=1", tenant.slug))
+        .header("Cache-Control", "no-store")
+        .header("Referrer-Policy", "no-referrer")
+        .finish();
+    let cookie = crate::console::session_cookie_for(app, tenant, token);
+    if let Ok(value) = cookie.parse() {
+        response.headers_mut().append("Set-Cookie", value);
+    }
+    response
 }
 
 /// POST: from an expired link, asks for a new invitation.
