@@ -157,8 +157,9 @@ pub fn ods_number_texts(bytes: &[u8], sheet: &str) -> HashMap<Position, (f64, St
 /// runs that long are the empty tail of a sheet, never repeated numbers.
 const MAX_REPEAT: u32 = 1_000;
 
-/// The displayed text of each number cell of sheet `wanted` in an ODS file. Long on
-/// purpose: one streaming XML loop whose state (row, column, repeats) the arms share.
+// Long on purpose: one streaming XML loop over content.xml whose state (row, column,
+// repeats, the cell being read) every arm shares; split, that state would travel in and out.
+/// The displayed text of each number cell of sheet `wanted` in an ODS file.
 fn read_ods_texts(bytes: &[u8], wanted: &str) -> Option<HashMap<Position, (f64, String)>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let content = archive.by_name("content.xml").ok()?;

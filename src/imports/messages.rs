@@ -251,6 +251,20 @@ pub fn no_column_recognised(source: &HeaderSource, locale: &str) -> String {
 
 /// What was read as the header, and which of header row, encoding or sheet to check.
 fn where_read(source: &HeaderSource, french: bool) -> String {
+    let mut out = headers_read(source, french);
+    if let Some(encoding) = source.encoding {
+        let garbled = source.headers.iter().any(|h| super::encoding::looks_garbled(h));
+        out.push(' ');
+        out.push_str(&encoding_advice(encoding, garbled, french));
+    } else if let Some(read) = source.sheets.iter().find(|s| s.read) {
+        out.push(' ');
+        out.push_str(&sheet_advice(source, &read.name, french));
+    }
+    out
+}
+
+/// The first header cells as read, quoted, and the row they were read on.
+fn headers_read(source: &HeaderSource, french: bool) -> String {
     const SHOWN: usize = 8;
     let quoted: Vec<String> = source
         .headers
@@ -268,33 +282,41 @@ fn where_read(source: &HeaderSource, french: bool) -> String {
         .collect();
     let more = if source.headers.len() > SHOWN { "…" } else { "" };
     let row = source.row;
-    let mut out = if french {
+    if french {
         format!("En-têtes lus à la ligne {row} : {}{more}.", quoted.join(", "))
     } else {
         format!("Headers read on row {row}: {}{more}.", quoted.join(", "))
-    };
-    let garbled = source.headers.iter().any(|h| super::encoding::looks_garbled(h));
-    if let Some(encoding) = source.encoding {
-        out.push(' ');
-        out.push_str(&match (french, garbled) {
-            (true, true) => format!(
-                "Des lettres sont abîmées : le fichier n'est sans doute pas en {encoding}. Choisissez son encodage \
-                 à l'import, ou enregistrez-le en « CSV UTF-8 »."
-            ),
-            (true, false) => format!(
-                "Vérifiez que c'est bien la ligne d'en-têtes, et l'encodage (lu en {encoding}) si des lettres \
-                 accentuées y sont abîmées."
-            ),
-            (false, true) => format!(
-                "Some letters are garbled: the file is probably not in {encoding}. Choose its encoding when \
-                 importing, or save it as \"CSV UTF-8\"."
-            ),
-            (false, false) => format!(
-                "Check that this is the header row, and the encoding (read as {encoding}) if accented letters \
-                 look wrong there."
-            ),
-        });
-    } else if let Some(read) = source.sheets.iter().find(|s| s.read) {
+    }
+}
+
+/// For a text file read as `encoding`: the encoding to choose when its letters look
+/// `garbled`, else the header row and the encoding to check.
+fn encoding_advice(encoding: &str, garbled: bool, french: bool) -> String {
+    match (french, garbled) {
+        (true, true) => format!(
+            "Des lettres sont abîmées : le fichier n'est sans doute pas en {encoding}. Choisissez son encodage \
+             à l'import, ou enregistrez-le en « CSV UTF-8 »."
+        ),
+        (true, false) => format!(
+            "Vérifiez que c'est bien la ligne d'en-têtes, et l'encodage (lu en {encoding}) si des lettres \
+             accentuées y sont abîmées."
+        ),
+        (false, true) => format!(
+            "Some letters are garbled: the file is probably not in {encoding}. Choose its encoding when \
+             importing, or save it as \"CSV UTF-8\"."
+        ),
+        (false, false) => format!(
+            "Check that this is the header row, and the encoding (read as {encoding}) if accented letters \
+             look wrong there."
+        ),
+    }
+}
+
+/// For a workbook whose sheet `name` was read: the sheet and the header row to check,
+/// with the workbook's sheets when there are several.
+fn sheet_advice(source: &HeaderSource, name: &str, french: bool) -> String {
+    let row = source.row;
+    if source.sheets.len() > 1 {
         let list: Vec<String> = source
             .sheets
             .iter()
@@ -304,29 +326,24 @@ fn where_read(source: &HeaderSource, french: bool) -> String {
                 (false, _) => s.name.clone(),
             })
             .collect();
-        let name = &read.name;
-        out.push(' ');
-        out.push_str(&if source.sheets.len() > 1 {
-            if french {
-                format!(
-                    "Feuille lue : « {name} ». Vérifiez que c'est la bonne feuille (celles du classeur : {}) — \
-                     choisissez-la à l'import sinon — et que la ligne {row} est celle des en-têtes.",
-                    list.join(", ")
-                )
-            } else {
-                format!(
-                    "Sheet read: \"{name}\". Check that it is the right sheet (the workbook's: {}) — choose it \
-                     when importing otherwise — and that row {row} holds the headers.",
-                    list.join(", ")
-                )
-            }
-        } else if french {
-            format!("Feuille lue : « {name} » (la seule). Vérifiez que la ligne {row} est celle des en-têtes.")
+        if french {
+            format!(
+                "Feuille lue : « {name} ». Vérifiez que c'est la bonne feuille (celles du classeur : {}) — \
+                 choisissez-la à l'import sinon — et que la ligne {row} est celle des en-têtes.",
+                list.join(", ")
+            )
         } else {
-            format!("Sheet read: \"{name}\" (the only one). Check that row {row} holds the headers.")
-        });
+            format!(
+                "Sheet read: \"{name}\". Check that it is the right sheet (the workbook's: {}) — choose it \
+                 when importing otherwise — and that row {row} holds the headers.",
+                list.join(", ")
+            )
+        }
+    } else if french {
+        format!("Feuille lue : « {name} » (la seule). Vérifiez que la ligne {row} est celle des en-têtes.")
+    } else {
+        format!("Sheet read: \"{name}\" (the only one). Check that row {row} holds the headers.")
     }
-    out
 }
 
 /// `ImportRowError`: a problem at a row and column of the file.
