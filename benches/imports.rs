@@ -1,11 +1,22 @@
-//! Imports at scale: a tenant of 100,000 members (seeded in bulk) and a SYNC file of
-//! 100,000 rows — 10% of the members changed, 5% new, 5% of the members absent — sent as
-//! CSV and as XLSX over HTTP, previewed then applied; wall time of each step and the
-//! process's peak memory (server and client share the process, so it is an upper bound).
-//! Then CREATE rows carrying passwords, hashed on every core.
+//! Imports at scale, through the API as an admin does them.
 //!
-//! `cargo bench --bench imports` (embedded default); with ROSTER_BENCH_DATABASE_URL set,
-//! again on PostgreSQL. ROSTER_BENCH_ROWS changes the size (default 100,000).
+//! - **flow** (issue 17): an empty tenant; A, a CREATE file of 100,000 new members
+//!   (login, email, first and last name), then at once B, a SYNC file over them — 10% of
+//!   the members with a changed last name, 5% new, 5% absent — each sent with
+//!   `startImport` until READY and applied with `applyImport` until DONE, with no
+//!   `ANALYZE` or other maintenance between them. Wall time of each step, the process's
+//!   peak memory during each import, and on PostgreSQL the CPU time its server processes
+//!   spent.
+//! - **seeded SYNC**: a tenant of 100,000 members seeded in bulk (and analyzed) and the
+//!   same SYNC file, sent as CSV and as XLSX.
+//! - CREATE rows carrying passwords, hashed on every core; previews of a 136,000-row file,
+//!   one and ten at once.
+//!
+//! Server and client share the process, so its peak memory is an upper bound of the
+//! server's. `cargo bench --bench imports` (embedded default); with
+//! ROSTER_BENCH_DATABASE_URL set, again on PostgreSQL. ROSTER_BENCH_ROWS changes the size
+//! (default 100,000; 1,000,000 for the million-member tenant); ROSTER_BENCH_ONLY=flow
+//! runs only the flow.
 
 mod support;
 
@@ -46,6 +57,8 @@ fn main() {
             .unwrap();
         runtime.block_on(async {
             match scenario.as_str() {
+                "flow-sqlite" => first_import_then_sync("embedded (SQLite)", None, rows).await,
+                "flow-postgres" => first_import_then_sync("PostgreSQL", database.as_ref(), rows).await,
                 "csv-sqlite" => sync_at_scale("embedded (SQLite)", None, rows, false).await,
                 "xlsx-sqlite" => sync_at_scale("embedded (SQLite)", None, rows, true).await,
                 "csv-postgres" => sync_at_scale("PostgreSQL", database.as_ref(), rows, false).await,
@@ -62,11 +75,18 @@ fn main() {
         });
         return;
     }
-    let mut scenarios = vec!["csv-sqlite", "xlsx-sqlite"];
+    let only_flow = std::env::var("ROSTER_BENCH_ONLY").is_ok_and(|o| o == "flow");
+    let mut scenarios = vec!["flow-sqlite"];
     if database.is_some() {
-        scenarios.extend(["csv-postgres", "xlsx-postgres"]);
+        scenarios.push("flow-postgres");
     }
-    scenarios.extend(["passwords", "one-upload", "ten-uploads"]);
+    if !only_flow {
+        scenarios.extend(["csv-sqlite", "xlsx-sqlite"]);
+        if database.is_some() {
+            scenarios.extend(["csv-postgres", "xlsx-postgres"]);
+        }
+        scenarios.extend(["passwords", "one-upload", "ten-uploads"]);
+    }
     for scenario in scenarios {
         let status = std::process::Command::new(std::env::current_exe().unwrap())
             .env("ROSTER_BENCH_SCENARIO", scenario)
@@ -106,8 +126,9 @@ async fn start(database: Option<&String>) -> Bench {
         run_jobs: false,
         ..Settings::default()
     };
-    settings.limits.upload_bytes = 200_000_000;
-    settings.limits.import_rows = 500_000;
+    // What a tenant of a million members sets in roster.toml's [limits].
+    settings.limits.upload_bytes = 500_000_000;
+    settings.limits.import_rows = 2_000_000;
     let registry = TenantRegistry::load(dir.path(), EnvOverrides::None).unwrap();
     let app = App::start(settings, registry).await.unwrap();
     support::create_admin(&app, SLUG).await;
@@ -180,6 +201,114 @@ fn peak_mb() -> f64 {
 /// Starts a new peak-memory measure (Linux: writing 5 to clear_refs resets VmHWM).
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// CPU time spent by the PostgreSQL server's processes on this machine so far, in seconds
+/// (user + system, from /proc); None when none can be read.
+fn postgres_cpu_seconds() -> Option<f64> {
+    let ticks_per_second = 100.0; // USER_HZ on Linux
+    let mut total = 0u64;
+    let mut found = false;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid … utime stime: fields 14 and 15, counted after the ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        if !head.ends_with("(postgres") {
+            continue;
+        }
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let (Some(user), Some(system)) = (fields.get(11), fields.get(12)) else {
+            continue;
+        };
+        total += user.parse::<u64>().unwrap_or(0) + system.parse::<u64>().unwrap_or(0);
+        found = true;
+    }
+    found.then_some(total as f64 / ticks_per_second)
+}
+
+/// One import through the API, timed: upload until READY, apply until DONE.
+struct Timed {
+    job: Value,
+    preview: f64,
+    apply: f64,
+    peak_mb: f64,
+    postgres_cpu: Option<f64>,
+}
+
+impl Bench {
+    async fn import(&self, mode: &str, file: Vec<u8>) -> Timed {
+        reset_peak();
+        let cpu_before = postgres_cpu_seconds();
+        let started = Instant::now();
+        let job = self.upload(mode, "members.csv", file).await;
+        let preview = started.elapsed().as_secs_f64();
+        assert_eq!(job["status"], "READY", "{job}");
+        let applied = self
+            .gql(
+                &format!("mutation($id: ID!) {{ applyImport(id: $id) {{ {JOB} }} }}"),
+                json!({ "id": job["id"] }),
+            )
+            .await;
+        let apply = started.elapsed().as_secs_f64() - preview;
+        assert_eq!(applied["data"]["applyImport"]["status"], "DONE", "{applied}");
+        let postgres_cpu = self
+            .postgres
+            .as_ref()
+            .and(cpu_before)
+            .zip(postgres_cpu_seconds())
+            .map(|(before, after)| after - before);
+        Timed {
+            job,
+            preview,
+            apply,
+            peak_mb: peak_mb(),
+            postgres_cpu,
+        }
+    }
+}
+
+impl Timed {
+    fn report(&self, step: &str) {
+        let database = self
+            .postgres_cpu
+            .map(|cpu| format!("; PostgreSQL server CPU {cpu:.1} s"))
+            .unwrap_or_default();
+        println!(
+            "{step}: preview {:.2} s + apply {:.2} s = {:.2} s; peak memory {:.0} MB{database}; summary {}",
+            self.preview,
+            self.apply,
+            self.preview + self.apply,
+            self.peak_mb,
+            self.job["summary"]
+        );
+    }
+}
+
+/// Issue 17's flow: A, `members` new members into an empty tenant, then B, the SYNC file
+/// of [`support::sync_rows`] right after, both through the API.
+async fn first_import_then_sync(label: &str, database: Option<&String>, members: usize) {
+    println!("== first import of {members} members, then a SYNC of as many rows, {label}");
+    let bench = start(database).await;
+    let first: Vec<[String; 4]> = (0..members)
+        .map(|n| {
+            let (first, last, login, email) = support::person(n);
+            [login, email, first, last]
+        })
+        .collect();
+    let created = bench.import("CREATE", support::as_csv(&first)).await;
+    drop(first);
+    created.report("A (CREATE)");
+    assert_eq!(created.job["summary"]["create"], members as i64);
+    let synced = bench
+        .import("SYNC", support::as_csv(&support::sync_rows(members)))
+        .await;
+    synced.report("B (SYNC)");
+    assert_eq!(synced.job["summary"]["update"], (members / 10) as i64);
+    bench.stop().await;
 }
 
 async fn sync_at_scale(label: &str, database: Option<&String>, members: usize, xlsx: bool) {

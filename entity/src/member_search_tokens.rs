@@ -1,4 +1,6 @@
 //! `member_search_tokens`: the folded words of a member, matched by prefix when searching.
+//! The primary key is the only index (no foreign key): the member writer deletes a
+//! member's words from the words of its row.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -10,10 +12,11 @@ pub struct Model {
     pub tenant: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub token: String,
+    /// The member's sort key, so search pages come in order from the index.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub sort_key: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub member_id: Uuid,
-    /// The member's sort key, so search pages come in order from the index.
-    pub sort_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -21,8 +24,7 @@ pub enum Relation {
     #[sea_orm(
         belongs_to = "super::members::Entity",
         from = "Column::MemberId",
-        to = "super::members::Column::Id",
-        on_delete = "Cascade"
+        to = "super::members::Column::Id"
     )]
     Members,
 }

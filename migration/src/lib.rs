@@ -14,6 +14,7 @@ mod m20261130_000009_job_leases;
 mod m20261130_000010_row_warnings;
 mod m20261201_000011_token_end_reason;
 mod m20261201_000012_secondary_email_proof;
+mod m20261201_000013_search_words_in_one_index;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_row_warnings::Migration),
             Box::new(m20261201_000011_token_end_reason::Migration),
             Box::new(m20261201_000012_secondary_email_proof::Migration),
+            Box::new(m20261201_000013_search_words_in_one_index::Migration),
         ]
     }
 }

@@ -221,7 +221,8 @@ async fn erase_in<C: ConnectionTrait>(txn: &C, tenant: &str, ids: &[Uuid]) -> Re
         .exec(txn)
         .await?;
 
-    // Addresses, search words, roles, groups and the member row (the rest cascades).
+    // Search words go by their key; addresses, roles, groups with the row (cascade).
+    super::search::delete_words(txn, &erased.iter().collect::<Vec<_>>()).await?;
     let count = members::Entity::delete_many()
         .filter(members::Column::Tenant.eq(tenant))
         .filter(members::Column::Id.is_in(ids))

@@ -36,6 +36,7 @@ pub async fn merge_members(app: &App, caller: &Caller, keep_id: Uuid, remove_id:
             Box::pin(async move {
                 move_references(txn, &tenant, &keep, &remove).await?;
                 // Free the removed member's addresses before the kept one takes them.
+                super::search::delete_words(txn, &[&remove]).await?;
                 members::Entity::delete_by_id(remove.id).exec(txn).await?;
                 let mut next = keep.clone();
                 fill(&mut next.email, &remove.email);

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -112,46 +112,79 @@ pub fn prefix_end(prefix: &str) -> String {
     String::from('\u{10FFFF}')
 }
 
-/// Replaces a member's search words.
-pub async fn store<C: ConnectionTrait>(
-    conn: &C,
-    tenant: &str,
-    member_id: Uuid,
-    sort_key: &str,
-    words: BTreeSet<String>,
-) -> Result<()> {
-    member_search_tokens::Entity::delete_many()
-        .filter(member_search_tokens::Column::MemberId.eq(member_id))
-        .exec(conn)
-        .await?;
-    insert(
-        conn,
-        words
-            .into_iter()
-            .map(|w| (tenant.to_owned(), w, member_id, sort_key.to_owned())),
-    )
-    .await
+/// A row of `member_search_tokens`: (tenant, word, member, the member's sort key).
+pub type WordRow = (String, String, Uuid, String);
+
+/// Search-word rows per statement: 4 columns a row stays under SQLite's 32,766 parameters.
+const WORDS_PER_STATEMENT: usize = 5_000;
+
+/// Inserts search words of many members in multi-row statements, in the order of the
+/// primary key: each statement then fills neighbouring pages of the index instead of
+/// touching pages all over it (a first import of 100,000 members writes 700,000 words).
+pub async fn insert<C: ConnectionTrait>(conn: &C, rows: impl IntoIterator<Item = WordRow>) -> Result<()> {
+    let mut rows: Vec<WordRow> = rows.into_iter().collect();
+    rows.sort_unstable_by(|a, b| (&a.0, &a.1, &a.3, a.2).cmp(&(&b.0, &b.1, &b.3, b.2)));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let models = rows
+            .by_ref()
+            .take(WORDS_PER_STATEMENT)
+            .map(
+                |(tenant, token, member_id, sort_key)| member_search_tokens::ActiveModel {
+                    tenant: Set(tenant),
+                    token: Set(token),
+                    member_id: Set(member_id),
+                    sort_key: Set(sort_key),
+                },
+            );
+        member_search_tokens::Entity::insert_many(models)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
 }
 
-/// Inserts search words of many members in multi-row statements.
-pub async fn insert<C: ConnectionTrait>(
-    conn: &C,
-    rows: impl IntoIterator<Item = (String, String, Uuid, String)>,
-) -> Result<()> {
-    let models: Vec<member_search_tokens::ActiveModel> = rows
-        .into_iter()
-        .map(
-            |(tenant, token, member_id, sort_key)| member_search_tokens::ActiveModel {
-                tenant: Set(tenant),
-                token: Set(token),
-                member_id: Set(member_id),
-                sort_key: Set(sort_key),
-            },
-        )
+/// Deletes the search words of members as their rows stand (the words are
+/// [`profile_words`] of the row, under its sort key: the member writer keeps them so),
+/// by primary key, in multi-row statements.
+pub async fn delete_words<C: ConnectionTrait>(conn: &C, members: &[&members::Model]) -> Result<()> {
+    let keys: Vec<WordRow> = members
+        .iter()
+        .flat_map(|m| {
+            profile_words(*m)
+                .into_iter()
+                .map(|word| (m.tenant.clone(), word, m.id, m.sort_key.clone()))
+        })
         .collect();
-    for chunk in models.chunks(5_000) {
-        member_search_tokens::Entity::insert_many(chunk.to_vec())
-            .exec(conn)
+    let backend = conn.get_database_backend();
+    for chunk in keys.chunks(WORDS_PER_STATEMENT) {
+        let mut sql =
+            String::from("DELETE FROM member_search_tokens WHERE (tenant, token, sort_key, member_id) IN (VALUES ");
+        let mut values = Vec::with_capacity(chunk.len() * 4);
+        for (i, (tenant, token, member_id, sort_key)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for column in 0..4 {
+                if column > 0 {
+                    sql.push(',');
+                }
+                match backend {
+                    DbBackend::Postgres => sql.push_str(&format!("${}", values.len() + column + 1)),
+                    _ => sql.push('?'),
+                }
+            }
+            sql.push(')');
+            values.extend([
+                tenant.clone().into(),
+                token.clone().into(),
+                sort_key.clone().into(),
+                sea_orm::Value::from(*member_id),
+            ]);
+        }
+        sql.push(')');
+        conn.execute(Statement::from_sql_and_values(backend, sql, values))
             .await?;
     }
     Ok(())

@@ -7,17 +7,17 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, Iterable, ModelTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, IntoActiveModel,
+    Iterable, ModelTrait, QueryFilter, QuerySelect, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{search, Status};
 use crate::config::Tenant;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::values::email;
-use entity::{group_members, member_emails, member_search_tokens, members, role_assignments};
+use entity::{group_members, member_emails, members, role_assignments};
 
 /// Rows per multi-row statement.
 const CHUNK: usize = 500;
@@ -210,10 +210,12 @@ pub struct NewMemberRow {
 /// addresses are free, under the address lock.
 pub async fn insert_members<C: ConnectionTrait>(conn: &C, tenant: &Tenant, rows: Vec<NewMemberRow>) -> Result<()> {
     let defaults: Vec<(String, Option<Uuid>)> = tenant.default_roles().map(|r| (r.key.clone(), None)).collect();
+    // Words go in last, sorted: see search::insert.
+    let mut words = Vec::new();
     for chunk in rows.chunks(CHUNK) {
         let mut models = Vec::with_capacity(chunk.len());
         let mut holders = Vec::with_capacity(chunk.len());
-        let (mut roles, mut memberships, mut words) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut roles, mut memberships) = (Vec::new(), Vec::new());
         for row in chunk {
             let mut member = row.member.clone();
             member.login_key = member.login.clone();
@@ -237,13 +239,19 @@ pub async fn insert_members<C: ConnectionTrait>(conn: &C, tenant: &Tenant, rows:
             models.push(member.clone().into_active_model().reset_all());
             holders.push(member);
         }
-        members::Entity::insert_many(models).exec(conn).await?;
+        let inserted = members::Entity::insert_many(models)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_without_returning(conn)
+            .await?;
+        if inserted < holders.len() as u64 {
+            let logins = holders.iter().map(|m| m.login_key.clone()).collect();
+            return Err(taken_meanwhile(conn, &holders, Unique::Logins, logins).await);
+        }
         insert_addresses(conn, &holders).await?;
-        search::insert(conn, words).await?;
         insert_all(conn, roles).await?;
         add_to_groups(conn, memberships).await?;
     }
-    Ok(())
+    search::insert(conn, words).await
 }
 
 /// Saves one member's row: see [`save_members`].
@@ -265,12 +273,15 @@ pub async fn save_members<C: ConnectionTrait>(
     conn: &C,
     changes: Vec<(&members::Model, members::Model)>,
 ) -> Result<Vec<members::Model>> {
-    let now = Utc::now();
+    // Microseconds: what both databases keep, so the row returned is the row stored.
+    let now = Utc::now().trunc_subsecs(6);
     let mut saved = Vec::with_capacity(changes.len());
     let (mut readdressed, mut reindexed) = (Vec::new(), Vec::new());
+    // Rows changing the same columns are written by the same statements.
+    let mut by_columns: Vec<(Vec<members::Column>, Vec<usize>)> = Vec::new();
     for (before, mut after) in changes {
         after.sort_key = sort_key(&after.first_name, &after.last_name);
-        let differing: Vec<members::Column> = members::Column::iter()
+        let mut differing: Vec<members::Column> = members::Column::iter()
             .filter(|column| before.get(*column) != after.get(*column))
             .collect();
         if differing.is_empty() {
@@ -279,15 +290,15 @@ pub async fn save_members<C: ConnectionTrait>(
         }
         after.version = before.version + 1;
         after.updated_at = now;
-        let mut active = after.clone().into_active_model();
-        for column in differing
-            .iter()
-            .copied()
-            .chain([members::Column::Version, members::Column::UpdatedAt])
+        differing.retain(|c| !matches!(c, members::Column::Version | members::Column::UpdatedAt));
+        differing.extend([members::Column::Version, members::Column::UpdatedAt]);
+        match by_columns
+            .iter_mut()
+            .find(|(columns, _)| same_columns(columns, &differing))
         {
-            active.reset(column);
+            Some((_, rows)) => rows.push(saved.len()),
+            None => by_columns.push((differing, vec![saved.len()])),
         }
-        let after = active.update(conn).await?;
         if held_addresses(before).ne(held_addresses(&after)) {
             readdressed.push(after.clone());
         }
@@ -295,13 +306,69 @@ pub async fn save_members<C: ConnectionTrait>(
             .iter()
             .any(|f| f.is_searchable() && f.get(before) != f.get(&after))
         {
-            reindexed.push(after.clone());
+            reindexed.push((before, after.clone()));
         }
         saved.push(after);
+    }
+    for (columns, rows) in &by_columns {
+        let rows: Vec<&members::Model> = rows.iter().map(|&i| &saved[i]).collect();
+        update_columns(conn, columns, &rows).await?;
     }
     rewrite_addresses(conn, &readdressed).await?;
     reindex(conn, &reindexed).await?;
     Ok(saved)
+}
+
+fn same_columns(a: &[members::Column], b: &[members::Column]) -> bool {
+    a.iter().map(|c| c.as_str()).eq(b.iter().map(|c| c.as_str()))
+}
+
+/// Writes `columns` of these rows, found by id, in set-based statements
+/// (`WITH v(id, …) AS (VALUES …) UPDATE members SET … FROM v`): one statement per few
+/// thousand rows instead of one per row. CONFLICT when a row is gone.
+async fn update_columns<C: ConnectionTrait>(
+    conn: &C,
+    columns: &[members::Column],
+    rows: &[&members::Model],
+) -> Result<()> {
+    let backend = conn.get_database_backend();
+    let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
+    // Parameters a statement: under SQLite's 32,766 and PostgreSQL's 65,535.
+    let per_statement = (30_000 / (columns.len() + 1)).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let mut sql = format!("WITH v(id, {}) AS (VALUES ", names.join(", "));
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * (columns.len() + 1));
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for column in 0..=columns.len() {
+                if column > 0 {
+                    sql.push_str(", ");
+                }
+                match backend {
+                    DbBackend::Postgres => sql.push_str(&format!("${}", values.len() + column + 1)),
+                    _ => sql.push('?'),
+                }
+            }
+            sql.push(')');
+            values.push(row.id.into());
+            values.extend(columns.iter().map(|c| row.get(*c)));
+        }
+        let assignments: Vec<String> = names.iter().map(|n| format!("\"{n}\" = v.\"{n}\"")).collect();
+        sql.push_str(&format!(
+            ") UPDATE members SET {} FROM v WHERE members.id = v.id",
+            assignments.join(", ")
+        ));
+        let updated = conn
+            .execute(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .rows_affected();
+        if updated < chunk.len() as u64 {
+            return Err(Error::Conflict(
+                "A member was deleted while being changed: start again to see the list as it is now.".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Records a successful sign-in, and a password hash stored again in a newer form. Not
@@ -435,23 +502,90 @@ async fn insert_addresses<C: ConnectionTrait>(conn: &C, holders: &[members::Mode
             })
         })
         .collect();
-    insert_all(conn, rows).await?;
+    let keys: Vec<String> = holders
+        .iter()
+        .flat_map(|m| held_addresses(m).map(|(_, address)| email::key(address)))
+        .collect();
+    let mut inserted = 0;
+    for chunk in rows.chunks(CHUNK) {
+        inserted += member_emails::Entity::insert_many(chunk.to_vec())
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    if inserted < keys.len() as u64 {
+        return Err(taken_meanwhile(conn, holders, Unique::Addresses, keys).await);
+    }
     let Some(first) = holders.first() else {
         return Ok(());
     };
     crate::invitations::settle_for_members(conn, &first.tenant, holders).await
 }
 
-/// Rewrites the search words of these members.
-async fn reindex<C: ConnectionTrait>(conn: &C, changed: &[members::Model]) -> Result<()> {
-    for chunk in changed.chunks(CHUNK) {
-        let ids: Vec<Uuid> = chunk.iter().map(|m| m.id).collect();
-        member_search_tokens::Entity::delete_many()
-            .filter(member_search_tokens::Column::MemberId.is_in(ids))
-            .exec(conn)
-            .await?;
+/// What a new member holds that must be no one else's.
+enum Unique {
+    /// Login keys.
+    Logins,
+    /// Address keys.
+    Addresses,
+}
+
+/// CONFLICT naming the logins or addresses among `wanted` that members other than
+/// `writing` hold: free when the caller checked, taken by the time of the insert. The
+/// unique indexes decide, so this holds under any concurrency and costs nothing when
+/// all is free; this query runs only once they have refused.
+async fn taken_meanwhile<C: ConnectionTrait>(
+    conn: &C,
+    writing: &[members::Model],
+    what: Unique,
+    wanted: Vec<String>,
+) -> Error {
+    let ids: Vec<Uuid> = writing.iter().map(|m| m.id).collect();
+    let tenant = writing.first().map(|m| m.tenant.clone()).unwrap_or_default();
+    let taken: std::result::Result<Vec<String>, sea_orm::DbErr> = match what {
+        Unique::Logins => {
+            members::Entity::find()
+                .select_only()
+                .column(members::Column::LoginKey)
+                .filter(members::Column::Tenant.eq(tenant))
+                .filter(members::Column::LoginKey.is_in(wanted))
+                .filter(members::Column::Id.is_not_in(ids))
+                .into_tuple()
+                .all(conn)
+                .await
+        }
+        Unique::Addresses => {
+            member_emails::Entity::find()
+                .select_only()
+                .column(member_emails::Column::AddressKey)
+                .filter(member_emails::Column::Tenant.eq(tenant))
+                .filter(member_emails::Column::AddressKey.is_in(wanted))
+                .filter(member_emails::Column::MemberId.is_not_in(ids))
+                .into_tuple()
+                .all(conn)
+                .await
+        }
+    };
+    let taken = match taken {
+        Ok(taken) => taken,
+        Err(err) => return err.into(),
+    };
+    let mut shown = taken.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    if taken.len() > 5 {
+        shown.push_str(", …");
     }
-    search::insert(conn, changed.iter().flat_map(words_rows)).await
+    Error::Conflict(format!(
+        "{} login(s) or address(es) were taken meanwhile by other members ({shown}): start again to see the list as it is now.",
+        taken.len().max(1)
+    ))
+}
+
+/// Rewrites the search words of these members: the words of their rows before, then
+/// after the change.
+async fn reindex<C: ConnectionTrait>(conn: &C, changed: &[(&members::Model, members::Model)]) -> Result<()> {
+    let before: Vec<&members::Model> = changed.iter().map(|(before, _)| *before).collect();
+    search::delete_words(conn, &before).await?;
+    search::insert(conn, changed.iter().flat_map(|(_, after)| words_rows(after))).await
 }
 
 /// Rows of `member_search_tokens` for one member.

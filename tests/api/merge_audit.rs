@@ -2,6 +2,7 @@
 
 use crate::support;
 
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use support::{error_code, error_fields, TestApp, COOP};
 
@@ -77,6 +78,13 @@ async fn merge_moves_everything_onto_the_kept_member() {
         )
         .await;
     assert!(gone["member"].is_null());
+    // Its search words went with it: none is left under its id.
+    let words = entity::member_search_tokens::Entity::find()
+        .filter(entity::member_search_tokens::Column::MemberId.eq(remove.parse::<uuid::Uuid>().unwrap()))
+        .count(&t.app.db)
+        .await
+        .unwrap();
+    assert_eq!(words, 0);
     let me = t.gql("coop", Some(&removed_session), "{ me { id } }", json!({})).await;
     assert!(me["data"]["me"].is_null(), "the removed member's sessions end");
     // Its history now points at the kept member.

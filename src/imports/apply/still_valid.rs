@@ -1,6 +1,7 @@
 //! What an apply checks before it writes: every member the plan touches is as the
-//! preview saw it (same version, locked until the commit), and the logins and addresses
-//! it gives new members are still free.
+//! preview saw it (same version, locked until the commit). That the logins and
+//! addresses it gives new members are still free is the member writer's to say: the
+//! unique indexes refuse them at the insert (CONFLICT), with no lookup beforehand.
 
 use std::collections::HashMap;
 
@@ -9,13 +10,11 @@ use uuid::Uuid;
 
 use super::CHUNK;
 use crate::error::{Error, Result};
-use crate::imports::plan::{NewRow, Payload};
 use crate::imports::saved_plan::Stored;
-use crate::values::email;
-use entity::{member_emails, members};
+use entity::members;
 
 /// The members the plan touches, as they are now; CONFLICT if any moved since the
-/// preview, or if a login or address it creates has been taken meanwhile.
+/// preview.
 pub(super) async fn check_versions<C: ConnectionTrait>(
     conn: &C,
     tenant: &str,
@@ -52,52 +51,6 @@ pub(super) async fn check_versions<C: ConnectionTrait>(
         return Err(stale(moved.len(), &moved));
     }
 
-    let new_rows: Vec<&NewRow> = changes
-        .iter()
-        .filter_map(|c| match &c.payload {
-            Payload::Create(new) => Some(new),
-            _ => None,
-        })
-        .collect();
-    let logins: Vec<String> = new_rows.iter().map(|n| n.login.clone()).collect();
-    let mut taken: Vec<String> = Vec::new();
-    for chunk in logins.chunks(CHUNK) {
-        let found: Vec<String> = members::Entity::find()
-            .select_only()
-            .column(members::Column::LoginKey)
-            .filter(members::Column::Tenant.eq(tenant))
-            .filter(members::Column::LoginKey.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        taken.extend(found);
-    }
-    let keys: Vec<String> = new_rows
-        .iter()
-        .flat_map(|n| [&n.email, &n.secondary_email])
-        .flatten()
-        .map(|a| email::key(a))
-        .collect();
-    for chunk in keys.chunks(CHUNK) {
-        let found: Vec<String> = member_emails::Entity::find()
-            .select_only()
-            .column(member_emails::Column::AddressKey)
-            .filter(member_emails::Column::Tenant.eq(tenant))
-            .filter(member_emails::Column::AddressKey.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        taken.extend(found);
-    }
-    if !taken.is_empty() {
-        let names: Vec<&str> = taken.iter().map(String::as_str).collect();
-        return Err(Error::Conflict(format!(
-            "{} login(s) or address(es) this import would give new members were taken since the preview ({}): \
-             start the import again to see the list as it is now.",
-            names.len(),
-            first_few(&names)
-        )));
-    }
     Ok(current)
 }
 

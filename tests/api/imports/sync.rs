@@ -248,3 +248,39 @@ async fn an_apply_that_breaks_half_way_leaves_the_list_as_it_was() {
     assert_eq!(done["data"]["applyImport"]["status"], "DONE", "{done}");
     assert_eq!(admin.member(&ids["anne.petit"]).await["lastName"], "Petit-Durand");
 }
+
+#[tokio::test]
+async fn a_login_or_address_taken_since_the_preview_makes_apply_fail_with_nothing_created() {
+    let file = || {
+        File::new(
+            "new.csv",
+            "Identifiant;Email;Prénom;Nom\n\
+             lea.blanc;lea.blanc@amap.example;Léa;Blanc\n\
+             hugo.vert;hugo@amap.example;Hugo;Vert\n\
+             ines.gris;ines@amap.example;Inès;Gris\n",
+        )
+    };
+    // Taken meanwhile: a login in the first round, an address (other case) in the second.
+    let takers = [
+        json!({ "login": "hugo.vert", "firstName": "Hugo", "lastName": "Autre", "email": "autre@amap.example" }),
+        json!({ "firstName": "Inès", "lastName": "Autre", "email": "INES@amap.example" }),
+    ];
+    for (taker, taken) in takers.into_iter().zip(["hugo.vert", "ines@amap.example"]) {
+        let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+        let admin = app.admin("amap").await;
+        let job = admin.start_import(file(), "CREATE").await;
+        assert_eq!(job["summary"]["create"], 3, "{job}");
+        admin.create_member(taker).await;
+        let refused = admin.apply_import_answer(id_of(&job), Confirm::NOTHING).await;
+
+        assert_eq!(error_code(&refused), Some("CONFLICT"), "{refused}");
+        let message = refused["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(taken), "{message}");
+        assert_eq!(
+            admin.member_count(json!({ "search": "blanc" })).await,
+            0,
+            "nothing created"
+        );
+        assert_eq!(admin.import_status(id_of(&job)).await, "FAILED");
+    }
+}
