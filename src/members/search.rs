@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, Statement, TransactionTrait,
+    Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -115,8 +115,8 @@ pub fn prefix_end(prefix: &str) -> String {
 /// A row of `member_search_tokens`: (tenant, word, member, the member's sort key).
 pub type WordRow = (String, String, Uuid, String);
 
-/// Search-word rows per statement: 4 columns a row stays under SQLite's 32,766 parameters.
-const WORDS_PER_STATEMENT: usize = 5_000;
+/// Search-word rows per statement: at 4 parameters a row, under SQLite's 32,766.
+const WORDS_PER_STATEMENT: usize = 8_000;
 
 /// Inserts search words of many members in multi-row statements, in the order of the
 /// primary key: each statement then fills neighbouring pages of the index instead of
@@ -124,21 +124,14 @@ const WORDS_PER_STATEMENT: usize = 5_000;
 pub async fn insert<C: ConnectionTrait>(conn: &C, rows: impl IntoIterator<Item = WordRow>) -> Result<()> {
     let mut rows: Vec<WordRow> = rows.into_iter().collect();
     rows.sort_unstable_by(|a, b| (&a.0, &a.1, &a.3, a.2).cmp(&(&b.0, &b.1, &b.3, b.2)));
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let models = rows
-            .by_ref()
-            .take(WORDS_PER_STATEMENT)
-            .map(
-                |(tenant, token, member_id, sort_key)| member_search_tokens::ActiveModel {
-                    tenant: Set(tenant),
-                    token: Set(token),
-                    member_id: Set(member_id),
-                    sort_key: Set(sort_key),
-                },
-            );
-        member_search_tokens::Entity::insert_many(models)
-            .exec_without_returning(conn)
+    for chunk in of_one_tenant(&rows) {
+        let (sql, values) = word_keys_statement(
+            conn.get_database_backend(),
+            "INSERT INTO member_search_tokens (tenant, token, sort_key, member_id) VALUES ",
+            chunk,
+            "",
+        );
+        conn.execute(Statement::from_sql_and_values(conn.get_database_backend(), sql, values))
             .await?;
     }
     Ok(())
@@ -148,7 +141,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, rows: impl IntoIterator<Item =
 /// [`profile_words`] of the row, under its sort key: the member writer keeps them so),
 /// by primary key, in multi-row statements.
 pub async fn delete_words<C: ConnectionTrait>(conn: &C, members: &[&members::Model]) -> Result<()> {
-    let keys: Vec<WordRow> = members
+    let mut keys: Vec<WordRow> = members
         .iter()
         .flat_map(|m| {
             profile_words(*m)
@@ -157,37 +150,67 @@ pub async fn delete_words<C: ConnectionTrait>(conn: &C, members: &[&members::Mod
         })
         .collect();
     let backend = conn.get_database_backend();
-    for chunk in keys.chunks(WORDS_PER_STATEMENT) {
-        let mut sql =
-            String::from("DELETE FROM member_search_tokens WHERE (tenant, token, sort_key, member_id) IN (VALUES ");
-        let mut values = Vec::with_capacity(chunk.len() * 4);
-        for (i, (tenant, token, member_id, sort_key)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for column in 0..4 {
-                if column > 0 {
-                    sql.push(',');
-                }
-                match backend {
-                    DbBackend::Postgres => sql.push_str(&format!("${}", values.len() + column + 1)),
-                    _ => sql.push('?'),
-                }
-            }
-            sql.push(')');
-            values.extend([
-                tenant.clone().into(),
-                token.clone().into(),
-                sort_key.clone().into(),
-                sea_orm::Value::from(*member_id),
-            ]);
-        }
-        sql.push(')');
+    let (head, tail) = match backend {
+        // A lookup of each key by the primary key, whatever the statistics say: as a
+        // plain join with the VALUES list, PostgreSQL may choose to read the whole table
+        // for every statement (and did, with statistics from before an import).
+        DbBackend::Postgres => (
+            "DELETE FROM member_search_tokens WHERE ctid = ANY(ARRAY(SELECT found.ctid FROM (VALUES ",
+            ") AS v(tenant, token, sort_key, member_id), LATERAL (SELECT w.ctid FROM member_search_tokens w \
+             WHERE w.tenant = v.tenant AND w.token = v.token AND w.sort_key = v.sort_key \
+             AND w.member_id = v.member_id) AS found))",
+        ),
+        _ => (
+            "DELETE FROM member_search_tokens WHERE (tenant, token, sort_key, member_id) IN (VALUES ",
+            ")",
+        ),
+    };
+    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for chunk in of_one_tenant(&keys) {
+        let (sql, values) = word_keys_statement(backend, head, chunk, tail);
         conn.execute(Statement::from_sql_and_values(backend, sql, values))
             .await?;
     }
     Ok(())
+}
+
+/// Statement-sized runs of rows of one tenant each (rows sorted by tenant).
+fn of_one_tenant(rows: &[WordRow]) -> impl Iterator<Item = &[WordRow]> {
+    rows.chunk_by(|a, b| a.0 == b.0)
+        .flat_map(|tenant| tenant.chunks(WORDS_PER_STATEMENT))
+}
+
+/// `head`, then a VALUES list of the rows' keys — (tenant, token, sort key, member) —
+/// then `tail`. PostgreSQL gets the tenant (the same for all) once, as `$1`; SQLite as an
+/// anonymous `?` on every row, since it looks up each numbered parameter (`?1`) in a
+/// list of those seen so far, which makes a statement of thousands of them quadratic.
+fn word_keys_statement(backend: DbBackend, head: &str, rows: &[WordRow], tail: &str) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = String::with_capacity(head.len() + tail.len() + rows.len() * 24);
+    sql.push_str(head);
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * 4);
+    let tenant = rows.first().map(|r| r.0.clone()).unwrap_or_default();
+    if backend == DbBackend::Postgres {
+        values.push(tenant.clone().into());
+    }
+    for (i, (_, token, member_id, sort_key)) in rows.iter().enumerate() {
+        if i > 0 {
+            sql.push(',');
+        }
+        if backend == DbBackend::Postgres {
+            let n = values.len();
+            sql.push_str(&format!("($1::varchar,${},${},${})", n + 1, n + 2, n + 3));
+        } else {
+            sql.push_str("(?,?,?,?)");
+            values.push(tenant.clone().into());
+        }
+        values.extend([
+            token.clone().into(),
+            sort_key.clone().into(),
+            sea_orm::Value::from(*member_id),
+        ]);
+    }
+    sql.push_str(tail);
+    (sql, values)
 }
 
 /// The way words are cut; stored data older than this is rebuilt at start.

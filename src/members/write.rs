@@ -209,6 +209,18 @@ pub struct NewMemberRow {
 /// roles and the given ones, and groups. The caller has checked that logins and
 /// addresses are free, under the address lock.
 pub async fn insert_members<C: ConnectionTrait>(conn: &C, tenant: &Tenant, rows: Vec<NewMemberRow>) -> Result<()> {
+    insert_members_reporting(conn, tenant, rows, |_| ()).await
+}
+
+/// [`insert_members`], telling `inserted` how many members are written so far after each
+/// multi-row statement (`written`: an import's progress).
+pub async fn insert_members_reporting<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &Tenant,
+    rows: Vec<NewMemberRow>,
+    mut written: impl FnMut(usize),
+) -> Result<()> {
+    let mut done = 0;
     let defaults: Vec<(String, Option<Uuid>)> = tenant.default_roles().map(|r| (r.key.clone(), None)).collect();
     // Words go in last, sorted: see search::insert.
     let mut words = Vec::new();
@@ -250,6 +262,8 @@ pub async fn insert_members<C: ConnectionTrait>(conn: &C, tenant: &Tenant, rows:
         insert_addresses(conn, &holders).await?;
         insert_all(conn, roles).await?;
         add_to_groups(conn, memberships).await?;
+        done += chunk.len();
+        written(done);
     }
     search::insert(conn, words).await
 }

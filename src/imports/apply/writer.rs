@@ -48,43 +48,48 @@ impl<C: ConnectionTrait> Writer<'_, C> {
 
     pub(super) async fn create(&mut self, rows: &[(Uuid, &NewRow)]) -> Result<()> {
         let slug = &self.tenant.slug;
-        for chunk in rows.chunks(CHUNK) {
-            let mut new_members = Vec::with_capacity(chunk.len());
-            let mut activations = Vec::new();
-            for (id, new) in chunk {
-                let (hash, uses_default, must_change) = match &new.password {
-                    PasswordPlan::Hash(hash) => (Some(hash.clone()), false, true),
-                    PasswordPlan::TenantDefault => (None, true, true),
-                    PasswordPlan::None => (None, false, false),
-                };
-                let mut member =
-                    write::new_member(slug, new.login.clone(), new.first_name.clone(), new.last_name.clone());
-                member.id = *id;
-                member.email = new.email.clone();
-                member.secondary_email = new.secondary_email.clone();
-                member.phone = new.phone.clone();
-                member.locale = new.locale.clone();
-                member.origin = Origin::Import;
-                member.origin_import_id = Some(self.job);
-                member.password_hash = hash;
-                member.uses_default_password = uses_default;
-                member.must_change_password = must_change;
-                (member.created_at, member.updated_at) = (self.now, self.now);
-                if !new.active {
-                    member.status = Status::Deactivated;
-                    member.deactivated_at = Some(self.now);
-                }
-                if new.invite && new.active && member.email.is_some() {
-                    activations.push(member.clone());
-                }
-                new_members.push(NewMemberRow {
-                    member,
-                    roles: new.roles.iter().map(|r| (r.clone(), None)).collect(),
-                    groups: self.groups_named(&new.groups),
-                });
+        // All at once: the member writer sorts the search words of all of them.
+        let mut new_members = Vec::with_capacity(rows.len());
+        let mut activations = Vec::new();
+        for (id, new) in rows {
+            let (hash, uses_default, must_change) = match &new.password {
+                PasswordPlan::Hash(hash) => (Some(hash.clone()), false, true),
+                PasswordPlan::TenantDefault => (None, true, true),
+                PasswordPlan::None => (None, false, false),
+            };
+            let mut member = write::new_member(slug, new.login.clone(), new.first_name.clone(), new.last_name.clone());
+            member.id = *id;
+            member.email = new.email.clone();
+            member.secondary_email = new.secondary_email.clone();
+            member.phone = new.phone.clone();
+            member.locale = new.locale.clone();
+            member.origin = Origin::Import;
+            member.origin_import_id = Some(self.job);
+            member.password_hash = hash;
+            member.uses_default_password = uses_default;
+            member.must_change_password = must_change;
+            (member.created_at, member.updated_at) = (self.now, self.now);
+            if !new.active {
+                member.status = Status::Deactivated;
+                member.deactivated_at = Some(self.now);
             }
-            write::insert_members(self.txn, self.tenant, new_members).await?;
-            let invitations: Vec<invitations::Model> = activations
+            if new.invite && new.active && member.email.is_some() {
+                activations.push(member.clone());
+            }
+            new_members.push(NewMemberRow {
+                member,
+                roles: new.roles.iter().map(|r| (r.clone(), None)).collect(),
+                groups: self.groups_named(&new.groups),
+            });
+        }
+        let (job, done) = (self.job, self.processed);
+        write::insert_members_reporting(self.txn, self.tenant, new_members, |inserted| {
+            progress::set(job, done + inserted as i32)
+        })
+        .await?;
+        self.advance(rows.len());
+        for chunk in activations.chunks(CHUNK) {
+            let invitations: Vec<invitations::Model> = chunk
                 .iter()
                 .map(|m| {
                     let mut inv = new_invitation(
@@ -100,7 +105,6 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 })
                 .collect();
             store_invitations(self.txn, slug, Some(self.actor), &invitations, &[]).await?;
-            self.advance(chunk.len());
         }
         Ok(())
     }
