@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::link::is_expired;
-use super::{tokens, Kind, ACCEPTED, PENDING};
+use super::{tokens, Kind};
 use crate::app::App;
 use crate::audit;
 use crate::auth::{open_session, token_attempts, OpenedSession, Visitor};
@@ -53,7 +53,7 @@ async fn accept_once(
     if is_expired(&inv) {
         return Err(Error::InvitationExpired);
     }
-    if inv.status != PENDING {
+    if inv.status != invitations::Status::Pending {
         return Err(Error::TokenInvalid);
     }
     let mut checks = Checks::new();
@@ -77,11 +77,11 @@ async fn accept_once(
                 lock_addresses(txn, &slug).await?;
                 // Claim the invitation first: of two concurrent acceptances one wins.
                 let claimed = invitations::Entity::update_many()
-                    .col_expr(invitations::Column::Status, Expr::value(ACCEPTED))
+                    .col_expr(invitations::Column::Status, Expr::value(invitations::Status::Accepted))
                     .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(Utc::now())))
                     .col_expr(invitations::Column::UpdatedAt, Expr::value(Utc::now()))
                     .filter(invitations::Column::Id.eq(inv.id))
-                    .filter(invitations::Column::Status.eq(PENDING))
+                    .filter(invitations::Column::Status.eq(invitations::Status::Pending))
                     .exec(txn)
                     .await?;
                 if claimed.rows_affected != 1 {

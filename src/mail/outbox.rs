@@ -253,7 +253,10 @@ async fn record(app: &App, outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)>
     }
     if !first_sends.is_empty() {
         invitations::Entity::update_many()
-            .col_expr(invitations::Column::DeliveryStatus, Expr::value("sent"))
+            .col_expr(
+                invitations::Column::DeliveryStatus,
+                Expr::value(invitations::DeliveryStatus::Sent),
+            )
             .col_expr(invitations::Column::SentAt, Expr::value(Some(now)))
             .filter(invitations::Column::Id.is_in(first_sends))
             .exec(&app.db)
@@ -261,7 +264,10 @@ async fn record(app: &App, outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)>
     }
     if !reminders.is_empty() {
         invitations::Entity::update_many()
-            .col_expr(invitations::Column::DeliveryStatus, Expr::value("sent"))
+            .col_expr(
+                invitations::Column::DeliveryStatus,
+                Expr::value(invitations::DeliveryStatus::Sent),
+            )
             .filter(invitations::Column::Id.is_in(reminders))
             .exec(&app.db)
             .await?;
@@ -297,7 +303,10 @@ async fn retry_or_fail(app: &App, row: &outbox::Model, mail: Option<&Mail>, erro
     if give_up {
         if let Some(id) = mail.and_then(Mail::invitation_id) {
             invitations::Entity::update_many()
-                .col_expr(invitations::Column::DeliveryStatus, Expr::value("failed"))
+                .col_expr(
+                    invitations::Column::DeliveryStatus,
+                    Expr::value(invitations::DeliveryStatus::Failed),
+                )
                 .filter(invitations::Column::Id.eq(id))
                 .exec(&app.db)
                 .await?;

@@ -151,7 +151,7 @@ pub async fn register(app: &App, visitor: &Visitor, input: Registering) -> Resul
                 let pending = invitations::Entity::find()
                     .filter(invitations::Column::Tenant.eq(&tenant.slug))
                     .filter(invitations::Column::EmailKey.eq(email::key(&address)))
-                    .filter(invitations::Column::Status.eq(crate::invitations::PENDING))
+                    .filter(invitations::Column::Status.eq(invitations::Status::Pending))
                     .count(txn)
                     .await?;
                 if pending > 0 {
