@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::filter::{scope_condition, Selection};
-use super::{list, BulkResult};
+use super::{list, write, BulkResult};
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
@@ -222,13 +222,7 @@ async fn erase_in<C: ConnectionTrait>(txn: &C, tenant: &str, ids: &[Uuid]) -> Re
         .await?;
 
     // Addresses, search words, roles, groups and the member row (the rest cascades).
-    let count = members::Entity::delete_many()
-        .filter(members::Column::Tenant.eq(tenant))
-        .filter(members::Column::Id.is_in(ids))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    Ok(count)
+    write::delete_members(txn, tenant, &ids).await
 }
 
 /// What identifies erased members in free text: their addresses, logins and phones

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::read::member_in_scope;
 use super::update::save_profile;
+use super::write;
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
@@ -36,7 +37,7 @@ pub async fn merge_members(app: &App, caller: &Caller, keep_id: Uuid, remove_id:
             Box::pin(async move {
                 move_references(txn, &tenant, &keep, &remove).await?;
                 // Free the removed member's addresses before the kept one takes them.
-                members::Entity::delete_by_id(remove.id).exec(txn).await?;
+                write::delete_members(txn, &tenant, &[remove.id]).await?;
                 let mut next = keep.clone();
                 fill(&mut next.email, &remove.email);
                 fill(&mut next.secondary_email, &remove.secondary_email);

@@ -362,6 +362,25 @@ pub async fn bump_versions<C: ConnectionTrait>(conn: &C, ids: &[Uuid], now: Date
     Ok(())
 }
 
+/// Deletes the rows of these members of `tenant`, and with them (by cascade) their
+/// addresses, search words, roles and group memberships; returns how many went. The
+/// caller has first voided their one-time links and dealt with what refers to them
+/// without cascading — invitations, import history, audit entries: a merge moves them to
+/// the kept member, an erasure deletes or scrubs them — and ends their sessions once
+/// the transaction commits.
+pub async fn delete_members<C: ConnectionTrait>(conn: &C, tenant: &str, ids: &[Uuid]) -> Result<u64> {
+    let mut deleted = 0;
+    for chunk in ids.chunks(CHUNK) {
+        deleted += members::Entity::delete_many()
+            .filter(members::Column::Tenant.eq(tenant))
+            .filter(members::Column::Id.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?
+            .rows_affected;
+    }
+    Ok(deleted)
+}
+
 /// Group memberships, skipping those that exist.
 pub async fn add_to_groups<C: ConnectionTrait>(conn: &C, rows: Vec<group_members::ActiveModel>) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
