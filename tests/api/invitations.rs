@@ -628,7 +628,7 @@ async fn a_mail_server_that_never_speaks_delays_only_mail_and_each_message_goes_
         assert!(message.attempts >= 1, "{message:?}");
         let error = message.last_error.as_deref().unwrap_or_default();
         assert!(error.contains("timed out"), "the timeout is recorded: {message:?}");
-        assert_eq!(message.status, "queued", "retried later, not lost");
+        assert_eq!(message.status.to_value(), "queued", "retried later, not lost");
     }
     // Stopping does not wait for the silent server.
     let asked = std::time::Instant::now();
