@@ -13,7 +13,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{search, Status};
+use super::{search, AddressKind, Status};
 use crate::config::Tenant;
 use crate::error::Result;
 use crate::values::email;
@@ -145,16 +145,16 @@ pub fn sort_key(first: &str, last: &str) -> String {
         .to_owned()
 }
 
-/// The addresses a member holds, with their kind (`primary`, `secondary`): the ones
+/// The addresses a member holds, with their kind (primary or secondary): the ones
 /// that sign in, receive invitations, match imports and count for uniqueness. A second
 /// address the member set and has not yet confirmed is not one of them.
-pub fn held_addresses(member: &members::Model) -> impl Iterator<Item = (&'static str, &str)> {
-    let primary = member.email.as_deref().map(|a| ("primary", a));
+pub fn held_addresses(member: &members::Model) -> impl Iterator<Item = (AddressKind, &str)> {
+    let primary = member.email.as_deref().map(|a| (AddressKind::Primary, a));
     let secondary = member
         .secondary_email
         .as_deref()
         .filter(|_| member.secondary_email_verified)
-        .map(|a| ("secondary", a));
+        .map(|a| (AddressKind::Secondary, a));
     primary.into_iter().chain(secondary)
 }
 
@@ -450,7 +450,7 @@ async fn insert_addresses<C: ConnectionTrait>(conn: &C, holders: &[members::Mode
                 tenant: Set(member.tenant.clone()),
                 address_key: Set(email::key(address)),
                 member_id: Set(member.id),
-                kind: Set(kind.to_owned()),
+                kind: Set(kind),
             })
         })
         .collect();
