@@ -11,7 +11,6 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use crate::app::App;
 use crate::error::Result;
 use crate::imports::JobStatus;
-use crate::mail::outbox as outbox_status;
 use entity::{import_jobs, outbox};
 
 struct Metrics {
@@ -93,13 +92,13 @@ pub async fn observe<E: Endpoint>(next: E, req: Request) -> poem::Result<Respons
 /// The text exposition, with the backlog gauges read now.
 pub async fn render(app: &App) -> Result<String> {
     let m = &*METRICS;
-    let count_outbox = |status: &'static str| {
+    let count_outbox = |status: outbox::Status| {
         outbox::Entity::find()
             .filter(outbox::Column::Status.eq(status))
             .count(&app.db)
     };
-    let queued = count_outbox(outbox_status::QUEUED).await?;
-    let failed = count_outbox(outbox_status::FAILED).await?;
+    let queued = count_outbox(outbox::Status::Queued).await?;
+    let failed = count_outbox(outbox::Status::Failed).await?;
     let running = import_jobs::Entity::find()
         .filter(import_jobs::Column::Status.is_in([JobStatus::Validating, JobStatus::Applying]))
         .count(&app.db)

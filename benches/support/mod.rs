@@ -207,7 +207,7 @@ pub async fn seed_members(app: &App, slug: &str, count: usize) -> Vec<Uuid> {
                 tenant: Set(slug.to_owned()),
                 address_key: Set(email.to_lowercase()),
                 member_id: Set(id),
-                kind: Set("primary".to_owned()),
+                kind: Set(roster::members::AddressKind::Primary),
             });
             roles.push(role_assignments::ActiveModel {
                 id: Set(Uuid::now_v7()),

@@ -21,8 +21,8 @@ pub struct Model {
     pub group_ids: String,
     #[sea_orm(column_type = "Text")]
     pub message: Option<String>,
-    pub status: String,
-    pub delivery_status: String,
+    pub status: Status,
+    pub delivery_status: DeliveryStatus,
     pub member_id: Option<Uuid>,
     pub invited_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
@@ -48,6 +48,41 @@ pub enum Kind {
     /// Sets the password of a member created beforehand.
     #[sea_orm(string_value = "activation")]
     Activation,
+}
+
+/// Where an invitation stands; stored in lower case (`pending`, `accepted`, …).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for the person (a pending one past `expires_at` reads as expired).
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    /// Accepted, or settled because its address became a member's.
+    #[sea_orm(string_value = "accepted")]
+    Accepted,
+    /// Past its lifetime without being accepted.
+    #[sea_orm(string_value = "expired")]
+    Expired,
+    /// Withdrawn by an admin, or by a change to the account it was for.
+    #[sea_orm(string_value = "revoked")]
+    Revoked,
+}
+
+/// Where an invitation's latest email stands; stored as `queued` / `sent` / `failed`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting in the outbox, or being retried.
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    /// Handed to the mail transport.
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    /// Given up on.
+    #[sea_orm(string_value = "failed")]
+    Failed,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

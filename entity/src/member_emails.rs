@@ -11,7 +11,20 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub address_key: String,
     pub member_id: Uuid,
-    pub kind: String,
+    pub kind: AddressKind,
+}
+
+/// Which of the member's addresses it is; stored as `primary` / `secondary`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum AddressKind {
+    /// `members.email`.
+    #[sea_orm(string_value = "primary")]
+    Primary,
+    /// `members.secondary_email`.
+    #[sea_orm(string_value = "secondary")]
+    Secondary,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,7 +16,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub html_body: Option<String>,
     pub template: String,
-    pub status: String,
+    pub status: Status,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     #[sea_orm(column_type = "Text")]
@@ -28,6 +28,25 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub payload: String,
     pub locale: String,
+}
+
+/// Where a message stands; stored in lower case (`queued`, `sent`, `failed`, `dropped`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting to be delivered (or retried).
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    /// Handed to the transport.
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    /// Gave up: after the last attempt, or at once when no attempt could succeed.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    /// No longer wanted (e.g. the invitation was accepted or revoked meanwhile).
+    #[sea_orm(string_value = "dropped")]
+    Dropped,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,7 +24,7 @@ use crate::auth::permissions::require;
 use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::error::{Error, Result};
-use crate::invitations::{tokens, REVOKED};
+use crate::invitations::tokens;
 use crate::members::write;
 use crate::members::Status;
 use entity::{group_members, groups, import_jobs, invitations, members, role_assignments};
@@ -248,7 +248,7 @@ async fn revoke_sent_invitations<C: ConnectionTrait>(
         .await?;
     for chunk in pending.chunks(500) {
         invitations::Entity::update_many()
-            .col_expr(invitations::Column::Status, Expr::value(REVOKED))
+            .col_expr(invitations::Column::Status, Expr::value(invitations::Status::Revoked))
             .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
             .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
             .filter(invitations::Column::Id.is_in(chunk.to_vec()))

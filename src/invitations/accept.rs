@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::link::is_expired;
-use super::{tokens, Kind, ACCEPTED, PENDING};
+use super::{tokens, Kind};
 use crate::app::App;
 use crate::audit;
 use crate::auth::{open_session, token_attempts, OpenedSession, Visitor};
@@ -68,7 +68,7 @@ async fn pending(app: &App, tenant: &str, token: &str) -> Result<invitations::Mo
     if is_expired(&inv) {
         return Err(Error::InvitationExpired);
     }
-    if inv.status != PENDING {
+    if inv.status != invitations::Status::Pending {
         return Err(Error::TokenInvalid);
     }
     Ok(inv)
@@ -127,11 +127,11 @@ async fn accept_in<C: sea_orm::ConnectionTrait>(
 /// the other finds it no longer pending.
 async fn claim<C: sea_orm::ConnectionTrait>(txn: &C, id: Uuid) -> Result<()> {
     let claimed = invitations::Entity::update_many()
-        .col_expr(invitations::Column::Status, Expr::value(ACCEPTED))
+        .col_expr(invitations::Column::Status, Expr::value(invitations::Status::Accepted))
         .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(Utc::now())))
         .col_expr(invitations::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(invitations::Column::Id.eq(id))
-        .filter(invitations::Column::Status.eq(PENDING))
+        .filter(invitations::Column::Status.eq(invitations::Status::Pending))
         .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{tokens, Kind, MAX_MESSAGE, PENDING};
+use super::{tokens, DeliveryStatus, Kind, Status, MAX_MESSAGE};
 use crate::app::App;
 use crate::auth::permissions::{require, require_scope};
 use crate::auth::Caller;
@@ -22,7 +22,7 @@ use crate::mail::outbox::{self, Mail};
 use crate::members::create::lock_addresses;
 use crate::members::filter::scope_condition;
 use crate::members::read::existing_groups;
-use crate::members::{Selection, Status};
+use crate::members::Selection;
 use crate::values::email;
 use entity::{audit_log, invitations, member_emails, members};
 
@@ -172,8 +172,8 @@ pub(crate) fn new_invitation(
         roles: serde_json::to_string(roles).expect("strings serialise"),
         group_ids: serde_json::to_string(group_ids).expect("uuids serialise"),
         message: message.map(str::to_owned),
-        status: PENDING.to_owned(),
-        delivery_status: "queued".to_owned(),
+        status: Status::Pending,
+        delivery_status: DeliveryStatus::Queued,
         member_id: member.map(|m| m.id),
         invited_by: Some(actor),
         created_at: now,
@@ -229,8 +229,8 @@ pub(crate) fn refreshed(
         inv.message = Some(message.to_owned());
     }
     inv.invited_by = Some(actor);
-    inv.status = PENDING.to_owned();
-    inv.delivery_status = "queued".to_owned();
+    inv.status = Status::Pending;
+    inv.delivery_status = DeliveryStatus::Queued;
     inv.expires_at = now + chrono::Duration::from_std(tenant.invitations.lifetime).expect("sane lifetime");
     inv.reminders_sent = 0;
     inv.last_reminded_at = None;
@@ -321,7 +321,7 @@ async fn owners<C: ConnectionTrait>(
 async fn pending_where<C: ConnectionTrait>(conn: &C, tenant: &str, cond: Condition) -> Result<Vec<invitations::Model>> {
     Ok(invitations::Entity::find()
         .filter(invitations::Column::Tenant.eq(tenant))
-        .filter(invitations::Column::Status.eq(PENDING))
+        .filter(invitations::Column::Status.eq(Status::Pending))
         .filter(cond)
         .all(conn)
         .await?)
@@ -367,7 +367,7 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                 let (mut created, mut renewed) = (Vec::new(), Vec::new());
                 for (address, key) in addresses.iter().zip(&keys) {
                     if let Some(member) = members_by_key.get(key) {
-                        if member.status == Status::Active {
+                        if member.status == members::Status::Active {
                             outcome.added_to_groups.push(member.clone());
                         } else {
                             outcome.skipped.push((address.clone(), SkipReason::DeactivatedMember));
@@ -438,7 +438,7 @@ pub async fn activation_for(
     for member in &selected {
         let Some(address) = member.email.clone() else { continue };
         let signed_up = member.last_login_at.is_some() && member.password_hash.is_some();
-        if member.status != Status::Active {
+        if member.status != members::Status::Active {
             outcome.skipped.push((address, SkipReason::DeactivatedMember));
         } else if signed_up {
             outcome.skipped.push((address, SkipReason::AlreadyMember));

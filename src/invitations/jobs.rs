@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTra
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{EXPIRED, PENDING};
+use super::Status;
 use crate::app::App;
 use crate::audit;
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ pub async fn expire(app: &App) -> Result<u64> {
         .select_only()
         .column(invitations::Column::Id)
         .column(invitations::Column::Tenant)
-        .filter(invitations::Column::Status.eq(PENDING))
+        .filter(invitations::Column::Status.eq(Status::Pending))
         .filter(invitations::Column::ExpiresAt.lte(now))
         .limit(5_000)
         .into_tuple()
@@ -36,10 +36,10 @@ pub async fn expire(app: &App) -> Result<u64> {
             Box::pin(async move {
                 let ids: Vec<Uuid> = due.iter().map(|(id, _)| *id).collect();
                 let expired = invitations::Entity::update_many()
-                    .col_expr(invitations::Column::Status, Expr::value(EXPIRED))
+                    .col_expr(invitations::Column::Status, Expr::value(Status::Expired))
                     .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
                     .filter(invitations::Column::Id.is_in(ids))
-                    .filter(invitations::Column::Status.eq(PENDING))
+                    .filter(invitations::Column::Status.eq(Status::Pending))
                     .exec(txn)
                     .await?
                     .rows_affected;
@@ -67,7 +67,7 @@ pub async fn remind(app: &App) -> Result<u64> {
         let now = Utc::now();
         let candidates = invitations::Entity::find()
             .filter(invitations::Column::Tenant.eq(&tenant.slug))
-            .filter(invitations::Column::Status.eq(PENDING))
+            .filter(invitations::Column::Status.eq(Status::Pending))
             .filter(invitations::Column::SentAt.is_not_null())
             .filter(invitations::Column::ExpiresAt.gt(now))
             .filter(invitations::Column::RemindersSent.lt(delays.len() as i32))
@@ -92,7 +92,7 @@ pub async fn remind(app: &App) -> Result<u64> {
                             .col_expr(invitations::Column::LastRemindedAt, Expr::value(Some(Utc::now())))
                             .filter(invitations::Column::Id.eq(inv.id))
                             .filter(invitations::Column::RemindersSent.eq(inv.reminders_sent))
-                            .filter(invitations::Column::Status.eq(PENDING))
+                            .filter(invitations::Column::Status.eq(Status::Pending))
                             .exec(txn)
                             .await?;
                         if counted.rows_affected != 1 {

@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{tokens, Kind, ACCEPTED, EXPIRED, PENDING, REVOKED};
+use super::{tokens, Kind, Status};
 use crate::app::App;
 use crate::auth::Visitor;
 use crate::error::Result;
-use crate::members::{self, Status};
+use crate::members;
 use entity::invitations;
 
 /// Where an invitation link stands.
@@ -31,12 +31,12 @@ impl LinkState {
     /// The invitation status the holder is told (`invitationByToken.status`); None for a
     /// replaced link, which reads as unknown: its invitation is pending, yet this link
     /// cannot accept it.
-    pub fn invitation_status(self) -> Option<&'static str> {
+    pub fn invitation_status(self) -> Option<Status> {
         match self {
-            LinkState::Pending => Some(PENDING),
-            LinkState::Accepted => Some(ACCEPTED),
-            LinkState::Revoked => Some(REVOKED),
-            LinkState::Expired => Some(EXPIRED),
+            LinkState::Pending => Some(Status::Pending),
+            LinkState::Accepted => Some(Status::Accepted),
+            LinkState::Revoked => Some(Status::Revoked),
+            LinkState::Expired => Some(Status::Expired),
             LinkState::Replaced => None,
         }
     }
@@ -61,23 +61,23 @@ pub struct Preview {
 
 /// Pending past its expiry (the job has not run yet) reads as expired.
 pub(super) fn is_expired(inv: &invitations::Model) -> bool {
-    inv.status == EXPIRED || (inv.status == PENDING && inv.expires_at <= Utc::now())
+    inv.status == Status::Expired || (inv.status == Status::Pending && inv.expires_at <= Utc::now())
 }
 
 /// The status an invitation reads as now: the stored one, except that a PENDING one past
 /// its expiry already reads EXPIRED.
-pub fn status_now(inv: &invitations::Model) -> &str {
+pub fn status_now(inv: &invitations::Model) -> Status {
     if is_expired(inv) {
-        EXPIRED
+        Status::Expired
     } else {
-        &inv.status
+        inv.status
     }
 }
 
 fn state_of(inv: &invitations::Model, live: bool) -> LinkState {
-    match inv.status.as_str() {
-        ACCEPTED => LinkState::Accepted,
-        REVOKED => LinkState::Revoked,
+    match inv.status {
+        Status::Accepted => LinkState::Accepted,
+        Status::Revoked => LinkState::Revoked,
         _ if is_expired(inv) => LinkState::Expired,
         _ if !live => LinkState::Replaced,
         _ => LinkState::Pending,
@@ -95,7 +95,7 @@ pub async fn preview(app: &App, visitor: &Visitor, token: &str) -> Result<Option
     let inviter_name = match (state, inv.invited_by) {
         (LinkState::Revoked | LinkState::Expired | LinkState::Replaced, Some(id)) => members::find(&app.db, slug, id)
             .await?
-            .filter(|m| m.status == Status::Active)
+            .filter(|m| m.status == members::Status::Active)
             .map(|m| members::display_name(&m)),
         _ => None,
     };

@@ -27,13 +27,8 @@ pub use self::sent::{
     revoke_invitations, InvitationFilter,
 };
 pub use self::settle::settle_for_members;
-pub use entity::invitations::Kind;
+pub use entity::invitations::{DeliveryStatus, Kind, Status};
 
-/// Waiting for the person.
-pub const PENDING: &str = "pending";
-pub const ACCEPTED: &str = "accepted";
-pub const EXPIRED: &str = "expired";
-pub const REVOKED: &str = "revoked";
 /// Longest personal message.
 pub const MAX_MESSAGE: usize = 2_000;
 
@@ -55,7 +50,7 @@ pub async fn pending_of<C: ConnectionTrait>(
     for chunk in member_ids.chunks(crate::members::IDS_PER_QUERY) {
         let rows = invitations::Entity::find()
             .filter(invitations::Column::Tenant.eq(tenant))
-            .filter(invitations::Column::Status.eq(PENDING))
+            .filter(invitations::Column::Status.eq(Status::Pending))
             .filter(invitations::Column::MemberId.is_in(chunk.to_vec()))
             .order_by_asc(invitations::Column::CreatedAt)
             .all(conn)

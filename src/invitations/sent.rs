@@ -4,13 +4,13 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{find, tokens, Kind, ACCEPTED, EXPIRED, PENDING, REVOKED};
+use super::{find, tokens, DeliveryStatus, Kind, Status};
 use crate::app::App;
 use crate::audit;
 use crate::auth::permissions::require;
@@ -25,7 +25,7 @@ use entity::invitations;
 /// by kind, and by a piece of the address or name.
 #[derive(Debug, Clone, Default)]
 pub struct InvitationFilter {
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub kind: Option<Kind>,
     pub search: Option<String>,
 }
@@ -40,20 +40,22 @@ pub async fn list_invitations(
 ) -> Result<(Vec<invitations::Model>, bool, u64)> {
     require(&app.db, caller, Permission::InvitationsManage).await?;
     let mut cond = Condition::all().add(invitations::Column::Tenant.eq(&caller.tenant.slug));
-    match filter.status.as_deref() {
+    match filter.status {
         // Pending past their expiry (the job has not run yet) read as expired.
-        Some(PENDING) => {
+        Some(Status::Pending) => {
             cond = cond
-                .add(invitations::Column::Status.eq(PENDING))
+                .add(invitations::Column::Status.eq(Status::Pending))
                 .add(invitations::Column::ExpiresAt.gt(Utc::now()))
         }
-        Some(EXPIRED) => {
+        Some(Status::Expired) => {
             cond = cond.add(
-                Condition::any().add(invitations::Column::Status.eq(EXPIRED)).add(
-                    Condition::all()
-                        .add(invitations::Column::Status.eq(PENDING))
-                        .add(invitations::Column::ExpiresAt.lte(Utc::now())),
-                ),
+                Condition::any()
+                    .add(invitations::Column::Status.eq(Status::Expired))
+                    .add(
+                        Condition::all()
+                            .add(invitations::Column::Status.eq(Status::Pending))
+                            .add(invitations::Column::ExpiresAt.lte(Utc::now())),
+                    ),
             )
         }
         Some(status) => cond = cond.add(invitations::Column::Status.eq(status)),
@@ -112,10 +114,13 @@ async fn load_all(app: &App, caller: &Caller, ids: &[Uuid]) -> Result<Vec<invita
 pub async fn resend_invitations(app: &App, caller: &Caller, ids: &[Uuid]) -> Result<Vec<invitations::Model>> {
     require(&app.db, caller, Permission::InvitationsManage).await?;
     let rows = load_all(app, caller, ids).await?;
-    if let Some(done) = rows.iter().find(|r| r.status == ACCEPTED || r.status == REVOKED) {
+    if let Some(done) = rows
+        .iter()
+        .find(|r| matches!(r.status, Status::Accepted | Status::Revoked))
+    {
         return Err(Error::invalid(
             "ids",
-            format!("the invitation of {} is {}", done.email, done.status),
+            format!("the invitation of {} is {}", done.email, done.status.to_value()),
         ));
     }
     let tenant = caller.tenant.clone();
@@ -125,8 +130,8 @@ pub async fn resend_invitations(app: &App, caller: &Caller, ids: &[Uuid]) -> Res
         .into_iter()
         .map(|mut inv| {
             let now = Utc::now();
-            inv.status = PENDING.to_owned();
-            inv.delivery_status = "queued".to_owned();
+            inv.status = Status::Pending;
+            inv.delivery_status = DeliveryStatus::Queued;
             inv.expires_at = now + lifetime;
             inv.reminders_sent = 0;
             inv.last_reminded_at = None;
@@ -153,7 +158,7 @@ pub async fn revoke_invitations(app: &App, caller: &Caller, ids: &[Uuid]) -> Res
     let rows = load_all(app, caller, ids).await?;
     let pending: Vec<Uuid> = rows
         .iter()
-        .filter(|r| r.status == PENDING || r.status == EXPIRED)
+        .filter(|r| matches!(r.status, Status::Pending | Status::Expired))
         .map(|r| r.id)
         .collect();
     let tenant = caller.tenant.slug.clone();
@@ -180,12 +185,12 @@ pub async fn revoke<C: ConnectionTrait>(
     let mut revoked = 0;
     for chunk in ids.chunks(crate::members::IDS_PER_QUERY) {
         revoked += invitations::Entity::update_many()
-            .col_expr(invitations::Column::Status, Expr::value(REVOKED))
+            .col_expr(invitations::Column::Status, Expr::value(Status::Revoked))
             .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
             .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
             .filter(invitations::Column::Tenant.eq(tenant))
             .filter(invitations::Column::Id.is_in(chunk.to_vec()))
-            .filter(invitations::Column::Status.is_in([PENDING, EXPIRED]))
+            .filter(invitations::Column::Status.is_in([Status::Pending, Status::Expired]))
             .exec(conn)
             .await?
             .rows_affected;
@@ -211,7 +216,7 @@ pub async fn revoke_activations_of<C: ConnectionTrait>(
             .column(invitations::Column::Id)
             .filter(invitations::Column::Tenant.eq(tenant))
             .filter(invitations::Column::Kind.eq(Kind::Activation))
-            .filter(invitations::Column::Status.is_in([PENDING, EXPIRED]))
+            .filter(invitations::Column::Status.is_in([Status::Pending, Status::Expired]))
             .filter(invitations::Column::MemberId.is_in(chunk.to_vec()))
             .into_tuple()
             .all(conn)
@@ -232,7 +237,7 @@ pub async fn invitation_link(app: &App, caller: &Caller, id: Uuid) -> Result<Str
     let inv = find(&app.db, &caller.tenant.slug, id)
         .await?
         .ok_or_else(|| Error::NotFound("No invitation with this id.".into()))?;
-    if inv.status != PENDING || inv.expires_at <= Utc::now() {
+    if inv.status != Status::Pending || inv.expires_at <= Utc::now() {
         return Err(Error::invalid(
             "id",
             "only a pending invitation has a link; resend an expired one",

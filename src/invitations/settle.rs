@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{tokens, Kind, ACCEPTED, PENDING};
+use super::{tokens, Kind, Status};
 use crate::audit;
 use crate::error::Result;
 use crate::members::write::held_addresses;
@@ -35,7 +35,7 @@ pub async fn settle_for_members<C: ConnectionTrait>(conn: &C, tenant: &str, memb
         let pending = invitations::Entity::find()
             .filter(invitations::Column::Tenant.eq(tenant))
             .filter(invitations::Column::Kind.eq(Kind::Join))
-            .filter(invitations::Column::Status.eq(PENDING))
+            .filter(invitations::Column::Status.eq(Status::Pending))
             .filter(invitations::Column::EmailKey.is_in(chunk.to_vec()))
             .all(conn)
             .await?;
@@ -69,7 +69,7 @@ async fn settle<C: ConnectionTrait>(
     }
     let now = Utc::now();
     invitations::Entity::update_many()
-        .col_expr(invitations::Column::Status, Expr::value(ACCEPTED))
+        .col_expr(invitations::Column::Status, Expr::value(Status::Accepted))
         .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(now)))
         .col_expr(invitations::Column::MemberId, Expr::value(Some(member)))
         .col_expr(invitations::Column::UpdatedAt, Expr::value(now))

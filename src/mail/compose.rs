@@ -88,7 +88,7 @@ pub async fn prepare(app: &App, mails: &[Option<Mail>]) -> Result<Batch> {
     let live: Vec<&invitations::Model> = batch
         .invitations
         .values()
-        .filter(|i| i.status == invitations_domain::PENDING && i.expires_at > now)
+        .filter(|i| i.status == invitations::Status::Pending && i.expires_at > now)
         .collect();
     let people: Vec<Uuid> = live
         .iter()

@@ -15,16 +15,8 @@ use super::compose::{compose, prepare, Batch};
 use super::SendError;
 use crate::app::App;
 use crate::error::Result;
+pub use entity::outbox::Status;
 use entity::{invitations, outbox};
-
-/// Waiting to be delivered (or retried).
-pub const QUEUED: &str = "queued";
-/// Handed to the transport.
-pub const SENT: &str = "sent";
-/// Gave up: after [`MAX_ATTEMPTS`], or at once when no attempt could succeed.
-pub const FAILED: &str = "failed";
-/// No longer wanted (e.g. the invitation was accepted or revoked meanwhile).
-pub const DROPPED: &str = "dropped";
 
 /// Attempts before a message is marked failed (about a day of retries).
 pub const MAX_ATTEMPTS: i32 = 12;
@@ -102,7 +94,7 @@ pub fn row(tenant: &str, to: &str, locale: &str, mail: &Mail) -> outbox::ActiveM
         text_body: Set(String::new()),
         html_body: Set(None),
         template: Set(mail.kind().to_owned()),
-        status: Set(QUEUED.to_owned()),
+        status: Set(Status::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),
         last_error: Set(None),
@@ -133,6 +125,7 @@ async fn claim_due(app: &App, limit: u64) -> Result<Vec<outbox::Model>> {
     let now = Utc::now();
     let lease_end = now + chrono::Duration::from_std(lease(app.settings.jobs.send_timeout)).expect("small duration");
     let backend = app.db.get_database_backend();
+    // 'queued' is Status::Queued as stored.
     let sql = match backend {
         DatabaseBackend::Postgres => {
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1 WHERE id IN \
@@ -241,11 +234,14 @@ async fn record(app: &App, outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)>
             Outcome::Failed(error) => retry_or_fail(app, &row, mail.as_ref(), error).await?,
         }
     }
-    for (ids, status) in [(&sent, SENT), (&dropped, DROPPED)] {
+    for (ids, status) in [(&sent, Status::Sent), (&dropped, Status::Dropped)] {
         if !ids.is_empty() {
             outbox::Entity::update_many()
                 .col_expr(outbox::Column::Status, Expr::value(status))
-                .col_expr(outbox::Column::SentAt, Expr::value((status == SENT).then_some(now)))
+                .col_expr(
+                    outbox::Column::SentAt,
+                    Expr::value((status == Status::Sent).then_some(now)),
+                )
                 .filter(outbox::Column::Id.is_in(ids.clone()))
                 .exec(&app.db)
                 .await?;
@@ -253,7 +249,10 @@ async fn record(app: &App, outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)>
     }
     if !first_sends.is_empty() {
         invitations::Entity::update_many()
-            .col_expr(invitations::Column::DeliveryStatus, Expr::value("sent"))
+            .col_expr(
+                invitations::Column::DeliveryStatus,
+                Expr::value(invitations::DeliveryStatus::Sent),
+            )
             .col_expr(invitations::Column::SentAt, Expr::value(Some(now)))
             .filter(invitations::Column::Id.is_in(first_sends))
             .exec(&app.db)
@@ -261,7 +260,10 @@ async fn record(app: &App, outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)>
     }
     if !reminders.is_empty() {
         invitations::Entity::update_many()
-            .col_expr(invitations::Column::DeliveryStatus, Expr::value("sent"))
+            .col_expr(
+                invitations::Column::DeliveryStatus,
+                Expr::value(invitations::DeliveryStatus::Sent),
+            )
             .filter(invitations::Column::Id.is_in(reminders))
             .exec(&app.db)
             .await?;
@@ -284,7 +286,7 @@ async fn retry_or_fail(app: &App, row: &outbox::Model, mail: Option<&Mail>, erro
     outbox::Entity::update_many()
         .col_expr(
             outbox::Column::Status,
-            Expr::value(if give_up { FAILED } else { QUEUED }),
+            Expr::value(if give_up { Status::Failed } else { Status::Queued }),
         )
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(next))
         .col_expr(
@@ -297,7 +299,10 @@ async fn retry_or_fail(app: &App, row: &outbox::Model, mail: Option<&Mail>, erro
     if give_up {
         if let Some(id) = mail.and_then(Mail::invitation_id) {
             invitations::Entity::update_many()
-                .col_expr(invitations::Column::DeliveryStatus, Expr::value("failed"))
+                .col_expr(
+                    invitations::Column::DeliveryStatus,
+                    Expr::value(invitations::DeliveryStatus::Failed),
+                )
                 .filter(invitations::Column::Id.eq(id))
                 .exec(&app.db)
                 .await?;

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::filter::{scope_condition, Selection};
-use super::{list, BulkResult};
+use super::{list, write, BulkResult};
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
@@ -143,13 +143,31 @@ async fn erase_in<C: ConnectionTrait>(txn: &C, tenant: &str, ids: &[Uuid]) -> Re
     let ids: Vec<Uuid> = erased.iter().map(|m| m.id).collect();
     let traces = Traces::of(&erased);
     links_voided_by(txn, tenant, &ids, AccountChange::Closed).await?;
+    remove_invitations_and_mail(txn, tenant, &ids, &traces).await?;
+    remove_import_traces(txn, tenant, &ids, &traces).await?;
+    // Exports made before now may list them: their links end (they last minutes anyway).
+    downloads::Entity::delete_many()
+        .filter(downloads::Column::Tenant.eq(tenant))
+        .exec(txn)
+        .await?;
+    scrub_audit_log(txn, tenant, &ids, &traces).await?;
+    // Addresses, search words, roles, groups and the member row (the rest cascades).
+    write::delete_members(txn, tenant, &ids).await
+}
 
-    // Invitations to them or to their addresses, with their links (cascade) and emails.
+/// Removes the invitations to them or to their addresses, with their links (cascade),
+/// the emails waiting for those addresses, and their one-time tokens.
+async fn remove_invitations_and_mail<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &str,
+    ids: &[Uuid],
+    traces: &Traces,
+) -> Result<()> {
     invitations::Entity::delete_many()
         .filter(invitations::Column::Tenant.eq(tenant))
         .filter(
             Condition::any()
-                .add(invitations::Column::MemberId.is_in(ids.clone()))
+                .add(invitations::Column::MemberId.is_in(ids.to_vec()))
                 .add(invitations::Column::EmailKey.is_in(traces.address_keys.clone())),
         )
         .exec(txn)
@@ -161,16 +179,20 @@ async fn erase_in<C: ConnectionTrait>(txn: &C, tenant: &str, ids: &[Uuid]) -> Re
         .await?;
     one_time_tokens::Entity::delete_many()
         .filter(one_time_tokens::Column::Tenant.eq(tenant))
-        .filter(one_time_tokens::Column::MemberId.is_in(ids.clone()))
+        .filter(one_time_tokens::Column::MemberId.is_in(ids.to_vec()))
         .exec(txn)
         .await?;
+    Ok(())
+}
 
-    // Import history: the counts stay, the rows that name them go.
+/// Removes what of the import history names them: the counts stay, the changes, the
+/// rejected rows and the stored error reports that held those rows go.
+async fn remove_import_traces<C: ConnectionTrait>(txn: &C, tenant: &str, ids: &[Uuid], traces: &Traces) -> Result<()> {
     import_changes::Entity::delete_many()
         .filter(import_changes::Column::Tenant.eq(tenant))
         .filter(
             Condition::any()
-                .add(import_changes::Column::MemberId.is_in(ids.clone()))
+                .add(import_changes::Column::MemberId.is_in(ids.to_vec()))
                 .add(Expr::expr(lower(import_changes::Column::Email)).is_in(traces.address_keys.clone()))
                 .add(import_changes::Column::Login.is_in(traces.logins.clone()))
                 .add(mentions(import_changes::Column::Payload, &traces.identifying)),
@@ -202,34 +224,24 @@ async fn erase_in<C: ConnectionTrait>(txn: &C, tenant: &str, ids: &[Uuid]) -> Re
         .filter(import_jobs::Column::Id.is_in(jobs))
         .exec(txn)
         .await?;
-    // Exports made before now may list them: their links end (they last minutes anyway).
-    downloads::Entity::delete_many()
-        .filter(downloads::Column::Tenant.eq(tenant))
-        .exec(txn)
-        .await?;
+    Ok(())
+}
 
-    // The audit log keeps its entries, by id; details that named them are scrubbed.
+/// The audit log keeps its entries, by id; the details of those about them or naming
+/// them are scrubbed.
+async fn scrub_audit_log<C: ConnectionTrait>(txn: &C, tenant: &str, ids: &[Uuid], traces: &Traces) -> Result<()> {
     audit_log::Entity::update_many()
         .col_expr(audit_log::Column::Details, Expr::value(scrubbed()))
         .filter(audit_log::Column::Tenant.eq(tenant))
         .filter(
             Condition::any()
-                .add(audit_log::Column::TargetId.is_in(ids.clone()))
+                .add(audit_log::Column::TargetId.is_in(ids.to_vec()))
                 .add(mentions(audit_log::Column::Details, &traces.identifying))
                 .add(traces.full_names(audit_log::Column::Details)),
         )
         .exec(txn)
         .await?;
-
-    // Search words go by their key; addresses, roles, groups with the row (cascade).
-    super::search::delete_words(txn, &erased.iter().collect::<Vec<_>>()).await?;
-    let count = members::Entity::delete_many()
-        .filter(members::Column::Tenant.eq(tenant))
-        .filter(members::Column::Id.is_in(ids))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    Ok(count)
+    Ok(())
 }
 
 /// What identifies erased members in free text: their addresses, logins and phones

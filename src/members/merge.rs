@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::read::member_in_scope;
 use super::update::save_profile;
+use super::write;
 use crate::account::credentials::{links_voided_by, AccountChange};
 use crate::app::App;
 use crate::audit;
@@ -36,8 +37,7 @@ pub async fn merge_members(app: &App, caller: &Caller, keep_id: Uuid, remove_id:
             Box::pin(async move {
                 move_references(txn, &tenant, &keep, &remove).await?;
                 // Free the removed member's addresses before the kept one takes them.
-                super::search::delete_words(txn, &[&remove]).await?;
-                members::Entity::delete_by_id(remove.id).exec(txn).await?;
+                write::delete_members(txn, &tenant, &[remove.id]).await?;
                 let mut next = keep.clone();
                 fill(&mut next.email, &remove.email);
                 fill(&mut next.secondary_email, &remove.secondary_email);
@@ -81,19 +81,30 @@ fn fill(target: &mut Option<String>, source: &Option<String>) {
     }
 }
 
+/// Moves onto `keep` what of `remove` must outlive it: the roles and groups `keep` lacks,
+/// and every reference by id; `remove`'s pending one-time links die with it.
 async fn move_references<C: ConnectionTrait>(
     conn: &C,
     tenant: &str,
     keep: &members::Model,
     remove: &members::Model,
 ) -> Result<()> {
-    // Roles and groups: add what the kept member lacks; the rest goes with the delete.
+    add_missing_roles(conn, keep.id, remove.id).await?;
+    add_missing_groups(conn, keep.id, remove.id).await?;
+    repoint_references(conn, tenant, keep.id, remove.id).await?;
+    links_voided_by(conn, tenant, &[remove.id], AccountChange::Closed).await?;
+    Ok(())
+}
+
+/// Gives `keep` the role assignments of `remove` it does not hold yet; the rest goes with
+/// the delete.
+async fn add_missing_roles<C: ConnectionTrait>(conn: &C, keep: Uuid, remove: Uuid) -> Result<()> {
     let roles = role_assignments::Entity::find()
-        .filter(role_assignments::Column::MemberId.eq(remove.id))
+        .filter(role_assignments::Column::MemberId.eq(remove))
         .all(conn)
         .await?;
     let kept_roles = role_assignments::Entity::find()
-        .filter(role_assignments::Column::MemberId.eq(keep.id))
+        .filter(role_assignments::Column::MemberId.eq(keep))
         .all(conn)
         .await?;
     for role in roles {
@@ -102,54 +113,63 @@ async fn move_references<C: ConnectionTrait>(
             .any(|k| k.role == role.role && k.group_id == role.group_id)
         {
             role_assignments::Entity::update_many()
-                .col_expr(role_assignments::Column::MemberId, Expr::value(keep.id))
+                .col_expr(role_assignments::Column::MemberId, Expr::value(keep))
                 .filter(role_assignments::Column::Id.eq(role.id))
                 .exec(conn)
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// Puts `keep` in the groups of `remove` it is not in yet; the rest goes with the delete.
+async fn add_missing_groups<C: ConnectionTrait>(conn: &C, keep: Uuid, remove: Uuid) -> Result<()> {
     let already = Query::select()
         .column(group_members::Column::GroupId)
         .from(group_members::Entity)
-        .and_where(group_members::Column::MemberId.eq(keep.id))
+        .and_where(group_members::Column::MemberId.eq(keep))
         .to_owned();
     group_members::Entity::update_many()
-        .col_expr(group_members::Column::MemberId, Expr::value(keep.id))
-        .filter(group_members::Column::MemberId.eq(remove.id))
+        .col_expr(group_members::Column::MemberId, Expr::value(keep))
+        .filter(group_members::Column::MemberId.eq(remove))
         .filter(group_members::Column::GroupId.not_in_subquery(already))
         .exec(conn)
         .await?;
+    Ok(())
+}
+
+/// Points at `keep` what pointed at `remove`: invitations (for them, or sent by them),
+/// import history, and audit entries (as actor or target).
+async fn repoint_references<C: ConnectionTrait>(conn: &C, tenant: &str, keep: Uuid, remove: Uuid) -> Result<()> {
     invitations::Entity::update_many()
-        .col_expr(invitations::Column::MemberId, Expr::value(keep.id))
+        .col_expr(invitations::Column::MemberId, Expr::value(keep))
         .filter(invitations::Column::Tenant.eq(tenant))
-        .filter(invitations::Column::MemberId.eq(remove.id))
+        .filter(invitations::Column::MemberId.eq(remove))
         .exec(conn)
         .await?;
     invitations::Entity::update_many()
-        .col_expr(invitations::Column::InvitedBy, Expr::value(keep.id))
+        .col_expr(invitations::Column::InvitedBy, Expr::value(keep))
         .filter(invitations::Column::Tenant.eq(tenant))
-        .filter(invitations::Column::InvitedBy.eq(remove.id))
+        .filter(invitations::Column::InvitedBy.eq(remove))
         .exec(conn)
         .await?;
     import_changes::Entity::update_many()
-        .col_expr(import_changes::Column::MemberId, Expr::value(keep.id))
+        .col_expr(import_changes::Column::MemberId, Expr::value(keep))
         .filter(import_changes::Column::Tenant.eq(tenant))
-        .filter(import_changes::Column::MemberId.eq(remove.id))
+        .filter(import_changes::Column::MemberId.eq(remove))
         .exec(conn)
         .await?;
     audit_log::Entity::update_many()
-        .col_expr(audit_log::Column::ActorId, Expr::value(keep.id))
+        .col_expr(audit_log::Column::ActorId, Expr::value(keep))
         .filter(audit_log::Column::Tenant.eq(tenant))
-        .filter(audit_log::Column::ActorId.eq(remove.id))
+        .filter(audit_log::Column::ActorId.eq(remove))
         .exec(conn)
         .await?;
     audit_log::Entity::update_many()
-        .col_expr(audit_log::Column::TargetId, Expr::value(keep.id))
+        .col_expr(audit_log::Column::TargetId, Expr::value(keep))
         .filter(audit_log::Column::Tenant.eq(tenant))
-        .filter(audit_log::Column::TargetId.eq(remove.id))
+        .filter(audit_log::Column::TargetId.eq(remove))
         .exec(conn)
         .await?;
-    // Pending one-time links of the removed account die with it.
-    links_voided_by(conn, tenant, &[remove.id], AccountChange::Closed).await?;
     Ok(())
 }

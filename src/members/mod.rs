@@ -38,6 +38,7 @@ pub use self::roles::{roles_held, set_member_roles, RoleAssignment};
 pub use self::status::{set_status, BulkResult};
 pub use self::update::{update_member, UpdateMember};
 
+pub use entity::member_emails::AddressKind;
 pub use entity::members::{Origin, Status};
 
 /// A member of the tenant by id; another tenant's id is simply not found.

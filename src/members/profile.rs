@@ -165,7 +165,7 @@ async fn write_registrant<C: ConnectionTrait>(txn: &C, tenant: &Tenant, new: New
     let pending = invitations::Entity::find()
         .filter(invitations::Column::Tenant.eq(&tenant.slug))
         .filter(invitations::Column::EmailKey.eq(email::key(&address)))
-        .filter(invitations::Column::Status.eq(crate::invitations::PENDING))
+        .filter(invitations::Column::Status.eq(invitations::Status::Pending))
         .count(txn)
         .await?;
     if pending > 0 {

@@ -13,7 +13,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{search, Status};
+use super::{search, AddressKind, Status};
 use crate::config::Tenant;
 use crate::error::{Error, Result};
 use crate::values::email;
@@ -145,16 +145,16 @@ pub fn sort_key(first: &str, last: &str) -> String {
         .to_owned()
 }
 
-/// The addresses a member holds, with their kind (`primary`, `secondary`): the ones
+/// The addresses a member holds, with their kind (primary or secondary): the ones
 /// that sign in, receive invitations, match imports and count for uniqueness. A second
 /// address the member set and has not yet confirmed is not one of them.
-pub fn held_addresses(member: &members::Model) -> impl Iterator<Item = (&'static str, &str)> {
-    let primary = member.email.as_deref().map(|a| ("primary", a));
+pub fn held_addresses(member: &members::Model) -> impl Iterator<Item = (AddressKind, &str)> {
+    let primary = member.email.as_deref().map(|a| (AddressKind::Primary, a));
     let secondary = member
         .secondary_email
         .as_deref()
         .filter(|_| member.secondary_email_verified)
-        .map(|a| ("secondary", a));
+        .map(|a| (AddressKind::Secondary, a));
     primary.into_iter().chain(secondary)
 }
 
@@ -443,6 +443,29 @@ pub async fn bump_versions<C: ConnectionTrait>(conn: &C, ids: &[Uuid], now: Date
     Ok(())
 }
 
+/// Deletes the rows of these members of `tenant` with their search words (by their key,
+/// from the rows), and by cascade their addresses, roles and group memberships; returns
+/// how many went. The caller has first voided their one-time links and dealt with what
+/// refers to them without cascading — invitations, import history, audit entries: a
+/// merge moves them to the kept member, an erasure deletes or scrubs them — and ends
+/// their sessions once the transaction commits.
+pub async fn delete_members<C: ConnectionTrait>(conn: &C, tenant: &str, ids: &[Uuid]) -> Result<u64> {
+    let mut deleted = 0;
+    for chunk in ids.chunks(CHUNK) {
+        let which = Condition::all()
+            .add(members::Column::Tenant.eq(tenant))
+            .add(members::Column::Id.is_in(chunk.to_vec()));
+        let rows = members::Entity::find().filter(which.clone()).all(conn).await?;
+        search::delete_words(conn, &rows.iter().collect::<Vec<_>>()).await?;
+        deleted += members::Entity::delete_many()
+            .filter(which)
+            .exec(conn)
+            .await?
+            .rows_affected;
+    }
+    Ok(deleted)
+}
+
 /// Group memberships, skipping those that exist.
 pub async fn add_to_groups<C: ConnectionTrait>(conn: &C, rows: Vec<group_members::ActiveModel>) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
@@ -512,7 +535,7 @@ async fn insert_addresses<C: ConnectionTrait>(conn: &C, holders: &[members::Mode
                 tenant: Set(member.tenant.clone()),
                 address_key: Set(email::key(address)),
                 member_id: Set(member.id),
-                kind: Set(kind.to_owned()),
+                kind: Set(kind),
             })
         })
         .collect();

@@ -372,7 +372,7 @@ async fn sigterm_ends_the_process_in_time_while_a_mail_server_hangs_and_the_mail
 
     // The worker claims the message and hangs on the silent server.
     let db = sea_orm::Database::connect(&database_url).await.unwrap();
-    use sea_orm::EntityTrait;
+    use sea_orm::{ActiveEnum, EntityTrait};
     wait_for("the send to start", || {
         let db = db.clone();
         async move {
@@ -400,5 +400,10 @@ async fn sigterm_ends_the_process_in_time_while_a_mail_server_hangs_and_the_mail
     );
     let waiting = entity::outbox::Entity::find().all(&db).await.unwrap();
     assert_eq!(waiting.len(), 1);
-    assert_eq!(waiting[0].status, "queued", "cut off, not lost: {:?}", waiting[0]);
+    assert_eq!(
+        waiting[0].status.to_value(),
+        "queued",
+        "cut off, not lost: {:?}",
+        waiting[0]
+    );
 }

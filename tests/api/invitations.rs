@@ -5,7 +5,7 @@ use crate::support;
 
 use std::time::Duration;
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 use support::client::Client;
 use support::smtp::MailServer;
@@ -611,7 +611,7 @@ async fn a_mail_server_that_never_speaks_delays_only_mail_and_each_message_goes_
             .await
             .unwrap()
             .into_iter()
-            .map(|i| i.status)
+            .map(|i| i.status.to_value())
             .collect();
         if statuses == ["expired"] {
             break;
@@ -628,7 +628,7 @@ async fn a_mail_server_that_never_speaks_delays_only_mail_and_each_message_goes_
         assert!(message.attempts >= 1, "{message:?}");
         let error = message.last_error.as_deref().unwrap_or_default();
         assert!(error.contains("timed out"), "the timeout is recorded: {message:?}");
-        assert_eq!(message.status, "queued", "retried later, not lost");
+        assert_eq!(message.status.to_value(), "queued", "retried later, not lost");
     }
     // Stopping does not wait for the silent server.
     let asked = std::time::Instant::now();

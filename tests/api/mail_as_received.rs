@@ -6,7 +6,7 @@ use crate::support;
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use support::smtp::{MailServer, Received};
 use support::TestApp;
@@ -276,7 +276,7 @@ async fn a_non_ascii_domain_is_delivered_in_its_ascii_form() {
     assert_eq!(received.raw_header("To").unwrap(), "lena@xn--mller-kva.example");
     let row = entity::outbox::Entity::find().one(&t.app.db).await.unwrap().unwrap();
     assert_eq!(row.recipient, "lena@müller.example", "kept as typed");
-    assert_eq!((row.status.as_str(), row.last_error), ("sent", None));
+    assert_eq!((row.status.to_value().as_str(), row.last_error), ("sent", None));
     let listed = t
         .ok(
             "epicerie",
@@ -301,7 +301,7 @@ async fn a_non_ascii_local_part_fails_at_once_when_the_server_lacks_smtputf8() {
     assert!(mail.messages().is_empty());
     let row = entity::outbox::Entity::find().one(&t.app.db).await.unwrap().unwrap();
     assert_eq!(
-        (row.status.as_str(), row.attempts),
+        (row.status.to_value().as_str(), row.attempts),
         ("failed", 1),
         "not retried: {row:?}"
     );

@@ -9,7 +9,7 @@ use crate::support;
 use std::path::PathBuf;
 
 use roster::tls::ExtraRoots;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, Statement};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, Statement};
 use serde_json::json;
 use support::smtp::MailServer;
 use support::tls::{TestCa, TlsPostgres, TlsRedis};
@@ -167,7 +167,7 @@ async fn smtp_with_a_certificate_from_an_unknown_ca_is_refused_and_mail_waits() 
         assert!(mail.messages().is_empty(), "{url}");
         let queued = entity::outbox::Entity::find().all(&t.app.db).await.unwrap();
         assert_eq!(queued.len(), 1, "{url}");
-        assert_eq!(queued[0].status, "queued", "{url}");
+        assert_eq!(queued[0].status.to_value(), "queued", "{url}");
         let error = queued[0].last_error.clone().unwrap_or_default();
         assert!(
             error.contains("invalid peer certificate: UnknownIssuer"),

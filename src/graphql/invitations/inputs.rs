@@ -2,7 +2,7 @@
 
 use async_graphql::{InputObject, ID};
 
-use super::types::{status_name, InvitationKind, InvitationStatus};
+use super::types::{InvitationKind, InvitationStatus};
 use crate::error::Result;
 use crate::graphql::ids::parse_ids;
 use crate::invitations::{Acceptance, InvitationFilter, InviteRequest};
@@ -58,7 +58,7 @@ impl InvitationFilterInput {
     /// The domain filter.
     pub fn into_domain(self) -> InvitationFilter {
         InvitationFilter {
-            status: self.status.map(|s| status_name(s).to_owned()),
+            status: self.status.map(Into::into),
             kind: self.kind.map(Into::into),
             search: self.search,
         }

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 
 use super::inputs::InvitationFilterInput;
-use super::types::{status_of, InvitationPreview, InvitationView};
+use super::types::{InvitationPreview, InvitationView};
 use crate::graphql::connection::{id_cursor, page_size, parse_id_cursor, Connection, Total};
 use crate::graphql::ids::parse_id;
 use crate::graphql::{app, caller, visitor, Result};
@@ -66,7 +66,7 @@ impl InvitationsQuery {
                 email: p.email,
                 first_name: p.first_name,
                 last_name: p.last_name,
-                status: status_of(status),
+                status: status.into(),
                 expires_at: p.expires_at,
             })
         }))

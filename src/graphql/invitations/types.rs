@@ -13,6 +13,7 @@ use crate::invitations::{self, InviteOutcome, SkipReason};
 
 /// Where an invitation stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "invitations::Status")]
 pub enum InvitationStatus {
     /// Waiting for the person: its link works until expiresAt.
     Pending,
@@ -36,6 +37,7 @@ pub enum InvitationKind {
 
 /// Where the invitation email stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "invitations::DeliveryStatus")]
 pub enum DeliveryStatus {
     /// Waiting in the outbox, or being retried after a failed attempt.
     Queued,
@@ -96,15 +98,11 @@ impl InvitationView {
     }
     /// Where it stands; a PENDING one past expiresAt already reads EXPIRED.
     async fn status(&self) -> InvitationStatus {
-        status_of(invitations::status_now(&self.0))
+        invitations::status_now(&self.0).into()
     }
     /// Where its latest email (invitation, resend or reminder) stands.
     async fn delivery_status(&self) -> DeliveryStatus {
-        match self.0.delivery_status.as_str() {
-            "sent" => DeliveryStatus::Sent,
-            "failed" => DeliveryStatus::Failed,
-            _ => DeliveryStatus::Queued,
-        }
+        self.0.delivery_status.into()
     }
     /// ACTIVATION: the member to activate. JOIN: the member it brought in, once accepted; null before.
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
@@ -219,22 +217,4 @@ impl Node for InvitationView {
         cursor: "Opaque position of this invitation in the list, for `after`.",
         node: "The invitation.",
     };
-}
-
-pub(super) fn status_name(status: InvitationStatus) -> &'static str {
-    match status {
-        InvitationStatus::Pending => invitations::PENDING,
-        InvitationStatus::Accepted => invitations::ACCEPTED,
-        InvitationStatus::Expired => invitations::EXPIRED,
-        InvitationStatus::Revoked => invitations::REVOKED,
-    }
-}
-
-pub(super) fn status_of(stored: &str) -> InvitationStatus {
-    match stored {
-        invitations::ACCEPTED => InvitationStatus::Accepted,
-        invitations::EXPIRED => InvitationStatus::Expired,
-        invitations::REVOKED => InvitationStatus::Revoked,
-        _ => InvitationStatus::Pending,
-    }
 }

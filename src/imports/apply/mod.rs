@@ -24,7 +24,6 @@ use crate::imports::plan::{Edit, InviteRow, NewRow, Payload};
 use crate::imports::running::{is_busy, lease_from_now, lock_tenant};
 use crate::imports::saved_plan::load_changes;
 use crate::imports::{JobStatus, Mode, Options, Summary};
-use crate::invitations::PENDING;
 use crate::members::create::lock_addresses;
 use crate::members::Status;
 use entity::{import_jobs, invitations, members};
@@ -271,5 +270,5 @@ async fn apply_plan<C: ConnectionTrait>(
 pub(super) fn sent_by(job: Uuid) -> Condition {
     Condition::all()
         .add(invitations::Column::ImportJobId.eq(job))
-        .add(invitations::Column::Status.eq(PENDING))
+        .add(invitations::Column::Status.eq(invitations::Status::Pending))
 }

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::imports::jobs::progress;
 use crate::imports::plan::{Edit, InviteRow, NewRow, PasswordPlan};
 use crate::invitations::invite::{new_invitation, refreshed, store as store_invitations, InvitationTerms};
-use crate::invitations::{Kind, PENDING};
+use crate::invitations::Kind;
 use crate::members::write::{self, NewMemberRow, ProfileField};
 use crate::members::{Origin, Status};
 use crate::values::email;
@@ -203,7 +203,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             let keys: Vec<String> = chunk.iter().map(|r| email::key(&r.email)).collect();
             let pending: HashMap<String, invitations::Model> = invitations::Entity::find()
                 .filter(invitations::Column::Tenant.eq(&slug))
-                .filter(invitations::Column::Status.eq(PENDING))
+                .filter(invitations::Column::Status.eq(invitations::Status::Pending))
                 .filter(invitations::Column::EmailKey.is_in(keys))
                 .all(self.txn)
                 .await?
