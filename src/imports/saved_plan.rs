@@ -174,22 +174,32 @@ pub(super) struct Stored {
 
 /// The job's changes that do something, in plan order.
 pub(super) async fn load_changes<C: ConnectionTrait>(conn: &C, job: Uuid) -> Result<Vec<Stored>> {
-    let rows = import_changes::Entity::find()
-        .filter(import_changes::Column::JobId.eq(job))
-        .filter(import_changes::Column::Kind.ne(ChangeKind::Unchanged))
-        .order_by_asc(import_changes::Column::Seq)
-        .all(conn)
-        .await?;
-    rows.into_iter()
-        .map(|row| {
+    // Read and decoded a page at a time: the JSON texts of a 100,000-row plan are never
+    // all in memory beside what they decode to.
+    const PAGE: u64 = 5_000;
+    let mut stored = Vec::new();
+    let mut after = -1;
+    loop {
+        let rows = import_changes::Entity::find()
+            .filter(import_changes::Column::JobId.eq(job))
+            .filter(import_changes::Column::Kind.ne(ChangeKind::Unchanged))
+            .filter(import_changes::Column::Seq.gt(after))
+            .order_by_asc(import_changes::Column::Seq)
+            .limit(PAGE)
+            .all(conn)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        for row in rows {
             let payload = crate::stored::decode("import_changes", "payload", row.id, &row.payload)?;
-            Ok(Stored {
+            stored.push(Stored {
                 kind: row.kind,
                 member_id: row.member_id,
                 member_version: row.member_version,
                 login: row.login,
                 payload,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(stored)
 }
