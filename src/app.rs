@@ -123,11 +123,11 @@ pub async fn connect_database(url: &str, connections: u32, roots: Option<&ExtraR
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-                // 64 MB of page cache a connection (SQLite's default is 2 MB): an import's
+                // 32 MB of page cache a connection (SQLite's default is 2 MB): an import's
                 // transaction writes to indexes of hundreds of MB, and a small cache spills
                 // its dirty pages to the WAL and reads them back, over and over. A
                 // connection's cache grows only as far as it is used.
-                .pragma("cache_size", "-65536")
+                .pragma("cache_size", "-32768")
                 // Statement journals and sorts in memory, not in temporary files.
                 .pragma("temp_store", "MEMORY")
         });
