@@ -22,6 +22,7 @@ pub mod members;
 pub mod metrics;
 pub mod pages;
 pub mod server;
+pub mod sql;
 pub mod store;
 pub mod stored;
 pub mod tls;

@@ -420,36 +420,10 @@ pub async fn add_to_groups<C: ConnectionTrait>(
     }
     for group_id in group_ids {
         for chunk in member_ids.chunks(5_000) {
-            let in_group = Query::select()
-                .column(group_members::Column::MemberId)
-                .from(group_members::Entity)
-                .and_where(group_members::Column::GroupId.eq(*group_id))
-                .to_owned();
-            let newcomers = Query::select()
-                .expr(Expr::val(*group_id))
-                .column(members::Column::Id)
-                .column(members::Column::Tenant)
-                .expr(Expr::val(Utc::now()))
-                .from(members::Entity)
-                .and_where(members::Column::Tenant.eq(tenant))
-                .and_where(members::Column::Id.is_in(chunk.to_vec()))
-                .and_where(members::Column::Id.not_in_subquery(in_group))
-                .to_owned();
-            let insert = Query::insert()
-                .into_table(group_members::Entity)
-                .columns([
-                    group_members::Column::GroupId,
-                    group_members::Column::MemberId,
-                    group_members::Column::Tenant,
-                    group_members::Column::AddedAt,
-                ])
-                .select_from(newcomers)
-                .map_err(|e| Error::Internal(e.to_string()))?
-                .to_owned();
-            added += conn
-                .execute(conn.get_database_backend().build(&insert))
-                .await?
-                .rows_affected();
+            let chosen = Condition::all()
+                .add(members::Column::Tenant.eq(tenant))
+                .add(members::Column::Id.is_in(chunk.to_vec()));
+            added += join(conn, *group_id, chosen).await?;
         }
     }
     Ok(added)

@@ -181,9 +181,7 @@ fn of_one_tenant(rows: &[WordRow]) -> impl Iterator<Item = &[WordRow]> {
 }
 
 /// `head`, then a VALUES list of the rows' keys — (tenant, token, sort key, member) —
-/// then `tail`. PostgreSQL gets the tenant (the same for all) once, as `$1`; SQLite as an
-/// anonymous `?` on every row, since it looks up each numbered parameter (`?1`) in a
-/// list of those seen so far, which makes a statement of thousands of them quadratic.
+/// then `tail`; the tenant is the same for all rows.
 fn word_keys_statement(backend: DbBackend, head: &str, rows: &[WordRow], tail: &str) -> (String, Vec<sea_orm::Value>) {
     let mut sql = String::with_capacity(head.len() + tail.len() + rows.len() * 24);
     sql.push_str(head);
@@ -192,22 +190,16 @@ fn word_keys_statement(backend: DbBackend, head: &str, rows: &[WordRow], tail: &
     if backend == DbBackend::Postgres {
         values.push(tenant.clone().into());
     }
+    // PostgreSQL binds the tenant once; SQLite's `?` are anonymous, so it comes per row.
+    let shared = (backend == DbBackend::Postgres).then_some("$1::varchar");
     for (i, (_, token, member_id, sort_key)) in rows.iter().enumerate() {
-        if i > 0 {
-            sql.push(',');
-        }
-        if backend == DbBackend::Postgres {
-            let n = values.len();
-            sql.push_str(&format!("($1::varchar,${},${},${})", n + 1, n + 2, n + 3));
-        } else {
-            sql.push_str("(?,?,?,?)");
-            values.push(tenant.clone().into());
-        }
-        values.extend([
+        let tenant_per_row = shared.is_none().then(|| tenant.clone().into());
+        let row = tenant_per_row.into_iter().chain([
             token.clone().into(),
             sort_key.clone().into(),
             sea_orm::Value::from(*member_id),
         ]);
+        crate::sql::push_values_row(&mut sql, backend, &mut values, i == 0, shared, row);
     }
     sql.push_str(tail);
     (sql, values)

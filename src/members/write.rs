@@ -7,8 +7,8 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, IntoActiveModel,
-    Iterable, ModelTrait, QueryFilter, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
+    ModelTrait, QueryFilter, QuerySelect, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -353,19 +353,8 @@ async fn update_columns<C: ConnectionTrait>(
         let mut sql = format!("WITH v(id, {}) AS (VALUES ", names.join(", "));
         let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * (columns.len() + 1));
         for (i, row) in chunk.iter().enumerate() {
-            sql.push_str(if i == 0 { "(" } else { ", (" });
-            for column in 0..=columns.len() {
-                if column > 0 {
-                    sql.push_str(", ");
-                }
-                match backend {
-                    DbBackend::Postgres => sql.push_str(&format!("${}", values.len() + column + 1)),
-                    _ => sql.push('?'),
-                }
-            }
-            sql.push(')');
-            values.push(row.id.into());
-            values.extend(columns.iter().map(|c| row.get(*c)));
+            let row_values = std::iter::once(row.id.into()).chain(columns.iter().map(|c| row.get(*c)));
+            crate::sql::push_values_row(&mut sql, backend, &mut values, i == 0, None, row_values);
         }
         let assignments: Vec<String> = names.iter().map(|n| format!("\"{n}\" = v.\"{n}\"")).collect();
         sql.push_str(&format!(
