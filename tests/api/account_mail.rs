@@ -5,18 +5,19 @@ use crate::support;
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
+use support::imports::{Confirm, File};
 use support::smtp::{free_port, MailServer};
 use support::{error_code, error_fields, TestApp, COOP, LOGIN};
 
 const RESET: &str =
     "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { token member { login } } }";
 
-async fn with_mail(tenant: &str) -> (TestApp, MailServer, String) {
+/// The co-op with the given tenant file, sending mail to a server of the test's own.
+async fn with_mail(tenant: &str) -> (TestApp, MailServer) {
     let mail = MailServer::start();
     let url = mail.url();
     let t = TestApp::with(&[("coop", tenant)], move |s| s.smtp_url = Some(url)).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
-    (t, mail, admin)
+    (t, mail)
 }
 
 async fn run_jobs(t: &TestApp) {
@@ -25,15 +26,12 @@ async fn run_jobs(t: &TestApp) {
 
 #[tokio::test]
 async fn password_reset_by_link_is_single_use_and_ends_sessions() {
-    let (t, mail, admin) = with_mail(COOP).await;
-    let id = t
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Rita", "lastName": "Reset", "email": "rita@example.org", "locale": "en" }),
-        )
+    let (t, mail) = with_mail(COOP).await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let id = admin
+        .create_member(json!({ "firstName": "Rita", "lastName": "Reset", "email": "rita@example.org", "locale": "en" }))
         .await;
-    let old_session = t.member_token("coop", &id, "forgotten-pw-1").await;
+    let old_session = t.member("coop", &id, "forgotten-pw-1").await;
 
     for who in ["nobody@example.org", "rita.reset", "admin-does-not-exist"] {
         let answer = t
@@ -65,8 +63,7 @@ async fn password_reset_by_link_is_single_use_and_ends_sessions() {
         .gql("coop", None, RESET, json!({ "t": token, "p": "remembered-pw-3" }))
         .await;
     assert_eq!(error_code(&again), Some("TOKEN_INVALID"));
-    let me = t.gql("coop", Some(&old_session), "{ me { id } }", json!({})).await;
-    assert!(me["data"]["me"].is_null(), "other sessions end");
+    assert!(old_session.me().await.is_null(), "other sessions end");
     t.login("coop", "rita.reset", "remembered-pw-2").await;
 
     // Rate limit: three per hour per account; the rest send nothing, still answering true.
@@ -82,13 +79,8 @@ async fn password_reset_by_link_is_single_use_and_ends_sessions() {
     assert_eq!(mail.to("rita@example.org").len(), 1 + 3);
 
     // An admin can send one too.
-    let sent = t
-        .ok(
-            "coop",
-            &admin,
-            "mutation($id: ID!) { sendPasswordReset(id: $id) }",
-            json!({ "id": id }),
-        )
+    let sent = admin
+        .gql("mutation($id: ID!) { sendPasswordReset(id: $id) }", json!({ "id": id }))
         .await;
     assert_eq!(sent["sendPasswordReset"], true);
     run_jobs(&t).await;
@@ -97,44 +89,37 @@ async fn password_reset_by_link_is_single_use_and_ends_sessions() {
 
 #[tokio::test]
 async fn email_change_confirms_at_the_new_address_and_can_be_reverted() {
-    let (t, mail, admin) = with_mail(COOP).await;
-    let id = t
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Eve", "lastName": "Move", "email": "eve@old.example" }),
-        )
+    let (t, mail) = with_mail(COOP).await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let id = admin
+        .create_member(json!({ "firstName": "Eve", "lastName": "Move", "email": "eve@old.example" }))
         .await;
-    let eve = t.member_token("coop", &id, "eve-password-1").await;
-    let change = "mutation($e: String!, $p: String!) { requestEmailChange(newEmail: $e, currentPassword: $p) }";
-    let wrong = t
-        .gql(
-            "coop",
-            Some(&eve),
-            change,
+    let eve = t.member("coop", &id, "eve-password-1").await;
+    let wrong = eve
+        .gql_answer(
+            REQUEST_EMAIL_CHANGE,
             json!({ "e": "eve@new.example", "p": "nope-nope-nope" }),
         )
         .await;
     assert_eq!(error_fields(&wrong), ["currentPassword"]);
-    let taken = t
-        .gql(
-            "coop",
-            Some(&eve),
-            change,
+    let taken = eve
+        .gql_answer(
+            REQUEST_EMAIL_CHANGE,
             json!({ "e": "ADMIN@coop.example", "p": "eve-password-1" }),
         )
         .await;
     assert_eq!(error_fields(&taken), ["newEmail"]);
-    t.ok(
-        "coop",
-        &eve,
-        change,
+    eve.gql(
+        REQUEST_EMAIL_CHANGE,
         json!({ "e": "eve@new.example", "p": "eve-password-1" }),
     )
     .await;
     run_jobs(&t).await;
-    let me = t.ok("coop", &eve, "{ me { email } }", json!({})).await;
-    assert_eq!(me["me"]["email"], "eve@old.example", "nothing changes until confirmed");
+    assert_eq!(
+        eve.me().await["email"],
+        "eve@old.example",
+        "nothing changes until confirmed"
+    );
 
     let confirm = mail.to("eve@new.example")[0].token("email-change");
     let notice = &mail.to("eve@old.example")[0];
@@ -171,17 +156,8 @@ async fn email_change_confirms_at_the_new_address_and_can_be_reverted() {
         )
         .await;
     assert_eq!(reverted["revertEmailChange"], true);
-    let me = t.gql("coop", Some(&eve), "{ me { email } }", json!({})).await;
-    assert!(me["data"]["me"].is_null(), "every session ended");
-    let member = t
-        .ok(
-            "coop",
-            &admin,
-            "query($id: ID!) { member(id: $id) { email } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(member["member"]["email"], "eve@old.example");
+    assert!(eve.me().await.is_null(), "every session ended");
+    assert_eq!(admin.member(&id).await["email"], "eve@old.example");
     run_jobs(&t).await;
     let reset = mail.to("eve@old.example");
     assert_eq!(reset.len(), 2, "notice, then the reset link");
@@ -208,12 +184,10 @@ async fn mail_waits_while_smtp_is_down_and_arrives_once() {
         s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))
     })
     .await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
     let addresses: Vec<String> = (0..1000).map(|i| format!("person{i}@example.org")).collect();
-    let data = t
-        .ok(
-            "coop",
-            &admin,
+    let data = admin
+        .gql(
             "mutation($e: [String!]!) { inviteMembers(input: {emails: $e}) { invitations { id } } }",
             json!({ "e": [addresses.join(" ")] }),
         )
@@ -254,14 +228,13 @@ async fn mail_waits_while_smtp_is_down_and_arrives_once() {
 #[tokio::test]
 async fn without_smtp_emails_are_written_as_files() {
     let t = TestApp::with(&[("coop", COOP)], |s| s.smtp_url = None).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
-    t.ok(
-        "coop",
-        &admin,
-        "mutation { inviteMembers(input: {emails: [\"file@example.org\"]}) { invitations { id } } }",
-        json!({}),
-    )
-    .await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    admin
+        .gql(
+            "mutation { inviteMembers(input: {emails: [\"file@example.org\"]}) { invitations { id } } }",
+            json!({}),
+        )
+        .await;
     run_jobs(&t).await;
     let dir = &t.app.settings.outbox_dir;
     let files: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).collect();
@@ -338,27 +311,16 @@ async fn reset_refused(t: &TestApp, token: &str) -> bool {
 
 #[tokio::test]
 async fn every_change_of_password_address_or_standing_ends_the_links_sent_before_it() {
-    let (t, mail, admin) = with_mail(COOP).await;
-    let id = t
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Tess", "lastName": "Taken", "email": "tess@example.org" }),
-        )
+    let (t, mail) = with_mail(COOP).await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let id = admin
+        .create_member(json!({ "firstName": "Tess", "lastName": "Taken", "email": "tess@example.org" }))
         .await;
-    let tess = t.member_token("coop", &id, "tess-password-1").await;
+    let tess = t.member("coop", &id, "tess-password-1").await;
 
     // The reported fault: a reset link asked for before a password change.
     let before_change = fresh_reset_link(&t, &mail, "tess@example.org").await;
-    let changed = t
-        .ok(
-            "coop",
-            &tess,
-            "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }",
-            json!({ "c": "tess-password-1", "n": "tess-password-2" }),
-        )
-        .await;
-    let tess = changed["changePassword"]["token"].as_str().unwrap().to_owned();
+    let tess = tess.change_password("tess-password-1", "tess-password-2").await;
     assert!(
         reset_refused(&t, &before_change).await,
         "a password change ends reset links"
@@ -373,13 +335,7 @@ async fn every_change_of_password_address_or_standing_ends_the_links_sent_before
 
     // An email change by an admin ends them too.
     let before_admin_edit = fresh_reset_link(&t, &mail, "tess@example.org").await;
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($id: ID!) { updateMember(id: $id, input: {email: \"tess@new.example\"}) { id } }",
-        json!({ "id": id }),
-    )
-    .await;
+    admin.update_member(&id, json!({ "email": "tess@new.example" })).await;
     assert!(
         reset_refused(&t, &before_admin_edit).await,
         "an admin's address change ends them"
@@ -389,13 +345,8 @@ async fn every_change_of_password_address_or_standing_ends_the_links_sent_before
     // not the "this wasn't me" link of the change itself.
     let before_own_change = fresh_reset_link(&t, &mail, "tess@new.example").await;
     for address in ["tess@first.example", "tess@second.example"] {
-        t.ok(
-            "coop",
-            &tess,
-            REQUEST_EMAIL_CHANGE,
-            json!({ "e": address, "p": "tess-password-2" }),
-        )
-        .await;
+        tess.gql(REQUEST_EMAIL_CHANGE, json!({ "e": address, "p": "tess-password-2" }))
+            .await;
     }
     run_jobs(&t).await;
     let first = mail.to("tess@first.example")[0].token("email-change");
@@ -424,13 +375,12 @@ async fn every_change_of_password_address_or_standing_ends_the_links_sent_before
     // Deactivation ends every link, and reactivating does not bring them back.
     let before_deactivation = fresh_reset_link(&t, &mail, "tess@new.example").await;
     for action in ["deactivateMembers", "activateMembers"] {
-        t.ok(
-            "coop",
-            &admin,
-            &format!("mutation($s: MemberSelection!) {{ {action}(selection: $s) {{ changed }} }}"),
-            json!({ "s": { "ids": [id] } }),
-        )
-        .await;
+        admin
+            .gql(
+                &format!("mutation($s: MemberSelection!) {{ {action}(selection: $s) {{ changed }} }}"),
+                json!({ "s": { "ids": [id] } }),
+            )
+            .await;
     }
     assert!(reset_refused(&t, &before_deactivation).await, "deactivation ends them");
     let last = fresh_reset_link(&t, &mail, "tess@new.example").await;
@@ -439,11 +389,10 @@ async fn every_change_of_password_address_or_standing_ends_the_links_sent_before
 
 #[tokio::test]
 async fn a_password_set_by_an_import_ends_the_activation_link_and_reset_links() {
-    let (t, mail, admin) = with_mail(COOP).await;
-    let created = t
-        .ok(
-            "coop",
-            &admin,
+    let (t, mail) = with_mail(COOP).await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let created = admin
+        .gql(
             "mutation { createMember(input: {firstName: \"Ida\", lastName: \"Import\", email: \"ida@example.org\", login: \"ida.import\", sendInvitation: true}) { id } }",
             json!({}),
         )
@@ -453,25 +402,14 @@ async fn a_password_set_by_an_import_ends_the_activation_link_and_reset_links() 
     let activation = mail.to("ida@example.org")[0].token("invitations/accept");
 
     let file = "Identifiant;Nom;Prénom;Adresse e-mail;Mot de passe\nida.import;Import;Ida;ida@example.org;set-by-the-office-1\n";
-    let start = "mutation($input: StartImportInput!) { startImport(input: $input) { id status summary { update } } }";
-    let job = t
-        .upload(
-            "coop",
-            &admin,
-            start,
-            json!({ "input": { "file": null, "mode": "SYNC", "absentMembers": "KEEP" } }),
-            ("membres.csv", file.as_bytes().to_vec()),
+    let job = admin
+        .start_import_with(
+            File::new("membres.csv", file),
+            json!({ "mode": "SYNC", "absentMembers": "KEEP" }),
         )
         .await;
-    let job = &job["data"]["startImport"];
     assert_eq!(job["summary"]["update"], 1, "{job}");
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($id: ID!) { applyImport(id: $id) { status } }",
-        json!({ "id": job["id"] }),
-    )
-    .await;
+    admin.apply_import(job["id"].as_str().unwrap(), Confirm::NOTHING).await;
     let state = t
         .ok_anon(
             "coop",
@@ -493,10 +431,8 @@ async fn a_password_set_by_an_import_ends_the_activation_link_and_reset_links() 
         .await;
     assert!(error_code(&accept).is_some(), "{accept}");
     t.login("coop", "ida.import", "set-by-the-office-1").await;
-    let member = t
-        .ok(
-            "coop",
-            &admin,
+    let member = admin
+        .gql(
             "query($id: ID!) { member(id: $id) { mustChangePassword } }",
             json!({ "id": id }),
         )

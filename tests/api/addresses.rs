@@ -5,6 +5,8 @@
 use crate::support;
 
 use serde_json::{json, Value};
+use support::client::Client;
+use support::imports::File;
 use support::smtp::MailServer;
 use support::{error_code, error_fields, TestApp, COOP, LOGIN};
 
@@ -16,24 +18,24 @@ const INVITE: &str = "mutation($i: InviteInput!) { inviteMembers(input: $i) { in
 const ACCEPT: &str = "mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { member { login email } } }";
 const REGISTER: &str = "mutation($i: RegisterInput!) { register(input: $i) { member { login email } } }";
 
-async fn setup() -> (TestApp, MailServer, String) {
+/// The co-op, sending mail to a server of the test's own.
+async fn setup() -> (TestApp, MailServer) {
     let mail = MailServer::start();
     let url = mail.url();
     let t = TestApp::with(&[("coop", COOP)], move |s| s.smtp_url = Some(url)).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
-    (t, mail, admin)
+    (t, mail)
 }
 
 async fn run_jobs(t: &TestApp) {
     roster::jobs::run_once(&t.app).await.expect("jobs pass");
 }
 
-/// A member with a password of their own, signed in.
-async fn member(t: &TestApp, admin: &str, first: &str, address: &str) -> (String, String) {
+/// A member the admin creates, with a password of their own, signed in.
+async fn member<'a>(admin: &Client<'a>, first: &str, address: &str) -> (String, Client<'a>) {
     let input = json!({ "firstName": first, "lastName": "Member", "email": address });
-    let id = t.create_member("coop", admin, input).await;
-    let token = t.member_token("coop", &id, &format!("{first}-password-1")).await;
-    (id, token)
+    let id = admin.create_member(input).await;
+    let member = admin.app.member("coop", &id, &format!("{first}-password-1")).await;
+    (id, member)
 }
 
 fn sign_in_refused(answer: &Value) -> bool {
@@ -42,17 +44,13 @@ fn sign_in_refused(answer: &Value) -> bool {
 
 #[tokio::test]
 async fn a_second_address_nobody_proved_matches_nothing() {
-    let (t, mail, admin) = setup().await;
-    let (_, mallory) = member(&t, &admin, "mallory", "mallory@example.org").await;
+    let (t, mail) = setup().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let (_, mallory) = member(&admin, "mallory", "mallory@example.org").await;
 
     // The reported fault: any member claims the new treasurer's address.
-    let claimed = t
-        .ok(
-            "coop",
-            &mallory,
-            PROFILE,
-            json!({ "p": { "secondaryEmail": "treasurer@example.org" } }),
-        )
+    let claimed = mallory
+        .gql(PROFILE, json!({ "p": { "secondaryEmail": "treasurer@example.org" } }))
         .await;
     assert_eq!(
         claimed["updateMyProfile"],
@@ -65,13 +63,8 @@ async fn a_second_address_nobody_proved_matches_nothing() {
     );
 
     // Inviting the address invites its real owner, and the invitation is mailed.
-    let invited = t
-        .ok(
-            "coop",
-            &admin,
-            INVITE,
-            json!({ "i": { "emails": ["treasurer@example.org"] } }),
-        )
+    let invited = admin
+        .gql(INVITE, json!({ "i": { "emails": ["treasurer@example.org"] } }))
         .await;
     assert_eq!(
         invited["inviteMembers"]["invitations"][0]["email"], "treasurer@example.org",
@@ -102,10 +95,12 @@ async fn a_second_address_nobody_proved_matches_nothing() {
 
 #[tokio::test]
 async fn registration_and_imports_ignore_a_claim_and_a_confirmed_one_counts() {
-    let (t, mail, admin) = setup().await;
-    let (mallory_id, mallory) = member(&t, &admin, "mallory", "mallory@example.org").await;
+    let (t, mail) = setup().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let (mallory_id, mallory) = member(&admin, "mallory", "mallory@example.org").await;
     for address in ["newcomer@example.org", "imported@example.org"] {
-        t.ok("coop", &mallory, PROFILE, json!({ "p": { "secondaryEmail": address } }))
+        mallory
+            .gql(PROFILE, json!({ "p": { "secondaryEmail": address } }))
             .await;
     }
     run_jobs(&t).await;
@@ -122,18 +117,13 @@ async fn registration_and_imports_ignore_a_claim_and_a_confirmed_one_counts() {
 
     // An import row with the second claimed address is a new member, not Mallory.
     let file = "Prénom;Nom;Adresse e-mail\nIrma;Imported;imported@example.org\n";
-    let start =
-        "mutation($input: StartImportInput!) { startImport(input: $input) { id summary { create update unchanged } } }";
-    let job = t
-        .upload(
-            "coop",
-            &admin,
-            start,
-            json!({ "input": { "file": null, "mode": "SYNC", "absentMembers": "KEEP" } }),
-            ("membres.csv", file.as_bytes().to_vec()),
+    let job = admin
+        .start_import_with(
+            File::new("membres.csv", file),
+            json!({ "mode": "SYNC", "absentMembers": "KEEP" }),
         )
         .await;
-    let summary = &job["data"]["startImport"]["summary"];
+    let summary = &job["summary"];
     assert_eq!(
         (summary["create"].as_i64(), summary["update"].as_i64()),
         (Some(1), Some(0)),
@@ -141,13 +131,12 @@ async fn registration_and_imports_ignore_a_claim_and_a_confirmed_one_counts() {
     );
 
     // Mallory's own address, confirmed by its link, counts from then on.
-    t.ok(
-        "coop",
-        &mallory,
-        PROFILE,
-        json!({ "p": { "secondaryEmail": "mallory.home@example.org" } }),
-    )
-    .await;
+    mallory
+        .gql(
+            PROFILE,
+            json!({ "p": { "secondaryEmail": "mallory.home@example.org" } }),
+        )
+        .await;
     run_jobs(&t).await;
     let link = mail.to("mallory.home@example.org")[0].token("email-change");
     let confirmed = t.ok_anon("coop", CONFIRM, json!({ "t": link })).await;
@@ -164,16 +153,16 @@ async fn registration_and_imports_ignore_a_claim_and_a_confirmed_one_counts() {
 
     // An admin's word counts at once.
     let set = "mutation($id: ID!) { updateMember(id: $id, input: {secondaryEmail: \"mallory.work@example.org\"}) { secondaryEmailVerified } }";
-    let by_admin = t.ok("coop", &admin, set, json!({ "id": mallory_id })).await;
+    let by_admin = admin.gql(set, json!({ "id": mallory_id })).await;
     assert_eq!(by_admin["updateMember"]["secondaryEmailVerified"], true);
     t.login("coop", "mallory.work@example.org", "mallory-password-1").await;
 }
 
 /// Whether a member holds `address` and whether a pending invitation does, as an admin
 /// reads them.
-async fn holders_of(t: &TestApp, admin: &str, address: &str) -> (bool, bool) {
+async fn holders_of(admin: &Client<'_>, address: &str) -> (bool, bool) {
     let query = "query($s: String!) { members(filter: {search: $s}) { nodes { email } } invitations(filter: {status: PENDING, search: $s}) { nodes { email } } }";
-    let data = t.ok("coop", admin, query, json!({ "s": address })).await;
+    let data = admin.gql(query, json!({ "s": address })).await;
     let has = |list: &Value| list["nodes"].as_array().unwrap().iter().any(|n| n["email"] == address);
     (has(&data["members"]), has(&data["invitations"]))
 }
@@ -190,7 +179,7 @@ async fn a_registration_racing_an_invitation_leaves_one_state_per_address() {
     let url = mail.url();
     let tenant = open_coop();
     let t = TestApp::with(&[("coop", tenant.as_str())], move |s| s.smtp_url = Some(url)).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
     for round in 0..ROUNDS {
         let address = format!("racer{round}@example.org");
         let register = t.gql(
@@ -199,10 +188,10 @@ async fn a_registration_racing_an_invitation_leaves_one_state_per_address() {
             REGISTER,
             json!({ "i": { "email": address, "firstName": "Rae", "lastName": "Racer", "password": "racer-password-1" } }),
         );
-        let invite = t.gql("coop", Some(&admin), INVITE, json!({ "i": { "emails": [address] } }));
+        let invite = admin.gql_answer(INVITE, json!({ "i": { "emails": [address] } }));
         let (registered, invited) = tokio::join!(register, invite);
         assert!(invited["errors"].is_null(), "{invited}");
-        let (member, pending) = holders_of(&t, &admin, &address).await;
+        let (member, pending) = holders_of(&admin, &address).await;
         assert!(
             !(member && pending),
             "round {round}: a member and a live invitation share {address}"
@@ -230,24 +219,12 @@ async fn an_acceptance_racing_a_registration_or_an_admin_leaves_one_member_per_a
     let url = mail.url();
     let tenant = open_coop();
     let t = TestApp::with(&[("coop", tenant.as_str())], move |s| s.smtp_url = Some(url)).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
-    let group = t
-        .ok(
-            "coop",
-            &admin,
-            "mutation { createGroup(input: {name: \"Racers\"}) { id } }",
-            json!({}),
-        )
-        .await["createGroup"]["id"]
-        .clone();
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let group = admin.create_group(json!({ "name": "Racers" })).await;
     let addresses: Vec<String> = (0..ROUNDS).map(|i| format!("joiner{i}@example.org")).collect();
-    t.ok(
-        "coop",
-        &admin,
-        INVITE,
-        json!({ "i": { "emails": addresses, "groupIds": [group] } }),
-    )
-    .await;
+    admin
+        .gql(INVITE, json!({ "i": { "emails": addresses, "groupIds": [group] } }))
+        .await;
     run_jobs(&t).await;
     for (round, address) in addresses.iter().enumerate() {
         let token = mail.to(address)[0].token("invitations/accept");
@@ -256,19 +233,21 @@ async fn an_acceptance_racing_a_registration_or_an_admin_leaves_one_member_per_a
         let person =
             json!({ "email": address, "firstName": "Jo", "lastName": "Joiner", "password": "joiner-password-2" });
         // Odd rounds: the admin creates the member by hand at the same moment.
-        let other = if round % 2 == 0 {
-            t.gql("coop", None, REGISTER, json!({ "i": person }))
-        } else {
-            let input = json!({ "email": address, "firstName": "Jo", "lastName": "Joiner" });
-            t.gql(
-                "coop",
-                Some(&admin),
-                "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }",
-                json!({ "i": input }),
-            )
+        let other = async {
+            if round % 2 == 0 {
+                t.gql("coop", None, REGISTER, json!({ "i": person })).await
+            } else {
+                let input = json!({ "email": address, "firstName": "Jo", "lastName": "Joiner" });
+                admin
+                    .gql_answer(
+                        "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }",
+                        json!({ "i": input }),
+                    )
+                    .await
+            }
         };
         let (accepted, other) = tokio::join!(accept, other);
-        let (member, pending) = holders_of(&t, &admin, address).await;
+        let (member, pending) = holders_of(&admin, address).await;
         assert!(member && !pending, "round {round}: {accepted} {other}");
         let winners = [&accepted, &other].iter().filter(|a| a["errors"].is_null()).count();
         if round % 2 == 0 {
@@ -278,7 +257,7 @@ async fn an_acceptance_racing_a_registration_or_an_admin_leaves_one_member_per_a
         } else {
             // The admin's member came first and settled the invitation: it joined its group.
             let query = "query($s: String!) { members(filter: {search: $s}) { nodes { groups { name } } } }";
-            let data = t.ok("coop", &admin, query, json!({ "s": address })).await;
+            let data = admin.gql(query, json!({ "s": address })).await;
             assert_eq!(
                 data["members"]["nodes"][0]["groups"][0]["name"], "Racers",
                 "round {round}"
@@ -289,23 +268,15 @@ async fn an_acceptance_racing_a_registration_or_an_admin_leaves_one_member_per_a
 
 #[tokio::test]
 async fn an_email_change_onto_an_invited_address_settles_the_invitation() {
-    let (t, mail, admin) = setup().await;
-    let (_, eve) = member(&t, &admin, "eve", "eve@example.org").await;
-    t.ok(
-        "coop",
-        &admin,
-        INVITE,
-        json!({ "i": { "emails": ["eve.new@example.org"] } }),
-    )
-    .await;
+    let (t, mail) = setup().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let (_, eve) = member(&admin, "eve", "eve@example.org").await;
+    admin
+        .gql(INVITE, json!({ "i": { "emails": ["eve.new@example.org"] } }))
+        .await;
     let change = "mutation($e: String!, $p: String!) { requestEmailChange(newEmail: $e, currentPassword: $p) }";
-    t.ok(
-        "coop",
-        &eve,
-        change,
-        json!({ "e": "eve.new@example.org", "p": "eve-password-1" }),
-    )
-    .await;
+    eve.gql(change, json!({ "e": "eve.new@example.org", "p": "eve-password-1" }))
+        .await;
     run_jobs(&t).await;
     let received = mail.to("eve.new@example.org");
     let confirm = received
@@ -324,7 +295,7 @@ async fn an_email_change_onto_an_invited_address_settles_the_invitation() {
         json!({ "t": confirm }),
     )
     .await;
-    assert_eq!(holders_of(&t, &admin, "eve.new@example.org").await, (true, false));
+    assert_eq!(holders_of(&admin, "eve.new@example.org").await, (true, false));
     let state = t
         .ok_anon(
             "coop",

@@ -8,15 +8,14 @@ use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement};
 use serde_json::{json, Value};
+use support::client::Client;
+use support::imports::{Confirm, File};
 use support::{error_code, TestApp, ACME};
 
 const ERASE: &str =
     "mutation($s: MemberSelection!, $p: Boolean! = false) { eraseMembers(selection: $s, allowProtected: $p) { matched changed } }";
 const INVITE: &str =
     "mutation($e: [String!]!) { inviteMembers(input: {emails: $e}) { invitations { email } addedToGroups { login } } }";
-const START: &str =
-    "mutation($input: StartImportInput!) { startImport(input: $input) { id status summary { create errorRows } } }";
-const APPLY: &str = "mutation($id: ID!) { applyImport(id: $id, skipInvalidRows: true) { status } }";
 
 /// What a member is recognised by; each must be gone after erasure.
 const ZEB: [&str; 6] = [
@@ -34,12 +33,13 @@ fn tenant(privacy: &str) -> String {
     )
 }
 
-async fn zebulon(t: &TestApp, admin: &str) -> String {
+/// Zébulon Xylophage, created by the admin with every detail of [`ZEB`]: his id.
+async fn zebulon(admin: &Client<'_>) -> String {
     let input = json!({
         "firstName": "Zébulon", "lastName": "Xylophage", "login": "zebulon.xylo",
         "email": "zeb.x@erase.example", "secondaryEmail": "zeb.home@erase.example", "phone": "06 99 88 77 66",
     });
-    t.create_member("acme", admin, input).await
+    admin.create_member(input).await
 }
 
 /// Every text or binary column of every table of the test's database that contains
@@ -113,55 +113,23 @@ async fn traces_of(t: &TestApp, needle: &str) -> Vec<String> {
 #[tokio::test]
 async fn an_erased_member_leaves_no_trace_and_the_records_still_read() {
     let t = TestApp::with_tenants(&[("acme", tenant("").as_str())]).await;
-    let admin = t.admin_token("acme", "admin@acme.example").await;
-    let id = zebulon(&t, &admin).await;
-    let session = t.member_token("acme", &id, "zebulon-password-1").await;
+    let admin = t.admin_as("acme", "admin@acme.example").await;
+    let id = zebulon(&admin).await;
+    let session = t.member("acme", &id, "zebulon-password-1").await;
     // Leave traces everywhere Roster keeps some: groups, invitations, mail, the audit log,
     // the import history (an error row naming him) and an export.
-    let group = t
-        .ok(
-            "acme",
-            &admin,
-            "mutation { createGroup(input: {name: \"Tuesday\"}) { id } }",
-            json!({}),
-        )
-        .await["createGroup"]["id"]
-        .clone();
-    t.ok(
-        "acme",
-        &admin,
-        "mutation($g: ID!, $m: [ID!]!) { addMembersToGroup(groupId: $g, selection: {ids: $m}) { changed } }",
-        json!({ "g": group, "m": [id] }),
-    )
-    .await;
-    t.ok(
-        "acme",
-        &admin,
-        "mutation($id: ID!) { sendPasswordReset(id: $id) }",
-        json!({ "id": id }),
-    )
-    .await;
-    t.ok(
-        "acme",
-        &admin,
-        "mutation($id: ID!) { updateMember(id: $id, input: {phone: \"06 99 88 77 66 \"}) { id } }",
-        json!({ "id": id }),
-    )
-    .await;
+    let group = admin.create_group(json!({ "name": "Tuesday" })).await;
+    admin.add_members_to_group(&group, json!({ "ids": [id] })).await;
+    admin
+        .gql("mutation($id: ID!) { sendPasswordReset(id: $id) }", json!({ "id": id }))
+        .await;
+    admin.update_member(&id, json!({ "phone": "06 99 88 77 66 " })).await;
     let file = "Prénom;Nom;Adresse e-mail\nZébulon;Xylophage;ZEB.X@erase.example\nNina;Newcomer;nina@erase.example\n";
-    let job = t
-        .upload(
-            "acme",
-            &admin,
-            START,
-            json!({ "input": { "file": null, "mode": "CREATE" } }),
-            ("membres.csv", file.as_bytes().to_vec()),
-        )
-        .await["data"]["startImport"]
-        .clone();
+    let job = admin.start_import(File::new("membres.csv", file), "CREATE").await;
     assert_eq!(job["summary"]["errorRows"], 1, "{job}");
-    t.ok("acme", &admin, APPLY, json!({ "id": job["id"] })).await;
-    t.ok("acme", &admin, "{ exportMembers { url } }", json!({})).await;
+    let job_id = job["id"].as_str().unwrap();
+    admin.apply_import(job_id, Confirm::SKIP_INVALID_ROWS).await;
+    admin.gql("{ exportMembers { url } }", json!({})).await;
     for needle in ZEB {
         assert!(
             !traces_of(&t, needle).await.is_empty(),
@@ -169,7 +137,7 @@ async fn an_erased_member_leaves_no_trace_and_the_records_still_read() {
         );
     }
 
-    let erased = t.ok("acme", &admin, ERASE, json!({ "s": { "ids": [id] } })).await;
+    let erased = admin.gql(ERASE, json!({ "s": { "ids": [id] } })).await;
     assert_eq!(erased["eraseMembers"], json!({ "matched": 1, "changed": 1 }));
     for needle in ZEB {
         assert_eq!(
@@ -178,23 +146,19 @@ async fn an_erased_member_leaves_no_trace_and_the_records_still_read() {
             "{needle} left behind"
         );
     }
-    let me = t.gql("acme", Some(&session), "{ me { id } }", json!({})).await;
-    assert!(me["data"]["me"].is_null(), "no session of his works: {me}");
+    let me = session.me().await;
+    assert!(me.is_null(), "no session of his works: {me}");
 
     // The records still read: the audit log by his id, the import with its counts.
-    let audit = t
-        .ok(
-            "acme",
-            &admin,
+    let audit = admin
+        .gql(
             "query($id: ID!) { auditLog(filter: {targetId: $id}) { totalCount nodes { action } } }",
             json!({ "id": id }),
         )
         .await;
     assert!(audit["auditLog"]["totalCount"].as_i64().unwrap() >= 2, "{audit}");
-    let erasures = t
-        .ok(
-            "acme",
-            &admin,
+    let erasures = admin
+        .gql(
             "{ auditLog(filter: {action: \"members.erased\"}) { nodes { details } } }",
             json!({}),
         )
@@ -204,21 +168,17 @@ async fn an_erased_member_leaves_no_trace_and_the_records_still_read() {
         details.contains("\\\"count\\\":1") || details.contains("\"count\":1"),
         "{details}"
     );
-    let import = t
-        .ok(
-            "acme",
-            &admin,
+    let import = admin
+        .gql(
             "query($id: ID!) { importJob(id: $id) { status summary { create errorRows } } }",
-            json!({ "id": job["id"] }),
+            json!({ "id": job_id }),
         )
         .await;
     assert_eq!(import["importJob"]["status"], "DONE", "{import}");
     assert_eq!(import["importJob"]["summary"]["create"], 1);
 
     // His address is free: inviting it invites someone new.
-    let invited = t
-        .ok("acme", &admin, INVITE, json!({ "e": ["zeb.x@erase.example"] }))
-        .await;
+    let invited = admin.gql(INVITE, json!({ "e": ["zeb.x@erase.example"] })).await;
     assert_eq!(
         invited["inviteMembers"]["invitations"][0]["email"],
         "zeb.x@erase.example"
@@ -229,58 +189,42 @@ async fn an_erased_member_leaves_no_trace_and_the_records_still_read() {
 async fn erasure_needs_its_permission_spares_the_caller_and_protected_roles_and_stays_in_its_tenant() {
     let toml = tenant("");
     let t = TestApp::with_tenants(&[("acme", toml.as_str()), ("other", ACME)]).await;
-    let admin = t.admin_token("acme", "admin@acme.example").await;
-    let other_admin = t.admin_token("other", "admin@other.example").await;
-    let id = zebulon(&t, &admin).await;
-    let coordinator = t
-        .create_member(
-            "acme",
-            &admin,
-            json!({ "firstName": "Cora", "lastName": "Coord", "email": "cora@acme.example" }),
-        )
+    let admin = t.admin_as("acme", "admin@acme.example").await;
+    let other_admin = t.admin_as("other", "admin@other.example").await;
+    let id = zebulon(&admin).await;
+    let coordinator = admin
+        .create_member(json!({ "firstName": "Cora", "lastName": "Coord", "email": "cora@acme.example" }))
         .await;
-    t.ok(
-        "acme",
-        &admin,
-        "mutation($id: ID!) { setMemberRoles(id: $id, roles: [{role: \"coordinator\"}]) { id } }",
-        json!({ "id": coordinator }),
-    )
-    .await;
-    let cora = t.member_token("acme", &coordinator, "cora-password-1").await;
-    let refused = t.gql("acme", Some(&cora), ERASE, json!({ "s": { "ids": [id] } })).await;
+    admin
+        .set_member_roles(&coordinator, json!([{ "role": "coordinator" }]))
+        .await;
+    let cora = t.member("acme", &coordinator, "cora-password-1").await;
+    let refused = cora.gql_answer(ERASE, json!({ "s": { "ids": [id] } })).await;
     assert_eq!(error_code(&refused), Some("FORBIDDEN"));
-    let foreign = t
-        .ok("other", &other_admin, ERASE, json!({ "s": { "ids": [id] } }))
-        .await;
+    let foreign = other_admin.gql(ERASE, json!({ "s": { "ids": [id] } })).await;
     assert_eq!(
         foreign["eraseMembers"]["changed"], 0,
         "another tenant's member is out of reach"
     );
 
-    let admin_id = t.ok("acme", &admin, "{ me { id } }", json!({})).await["me"]["id"].clone();
-    let second_admin = t.admin_token("acme", "second@acme.example").await;
-    let second_id = t.ok("acme", &second_admin, "{ me { id } }", json!({})).await["me"]["id"].clone();
+    let admin_id = admin.me().await["id"].clone();
+    let second_id = t.admin_as("acme", "second@acme.example").await.me().await["id"].clone();
     let selection = json!({ "ids": [admin_id, second_id] });
-    let guarded = t.gql("acme", Some(&admin), ERASE, json!({ "s": selection })).await;
+    let guarded = admin.gql_answer(ERASE, json!({ "s": selection })).await;
     assert_eq!(
         error_code(&guarded),
         Some("VALIDATION"),
         "an admin needs the confirmation: {guarded}"
     );
-    let confirmed = t.ok("acme", &admin, ERASE, json!({ "s": selection, "p": true })).await;
+    let confirmed = admin.gql(ERASE, json!({ "s": selection, "p": true })).await;
     assert_eq!(
         confirmed["eraseMembers"],
         json!({ "matched": 2, "changed": 1 }),
         "the caller is never erased by it"
     );
-    t.ok("acme", &admin, "{ me { id } }", json!({})).await;
-    let member = t
-        .ok(
-            "acme",
-            &admin,
-            "query($id: ID!) { member(id: $id) { id } }",
-            json!({ "id": id }),
-        )
+    assert_eq!(admin.me().await["id"], admin_id, "the caller is still signed in");
+    let member = admin
+        .gql("query($id: ID!) { member(id: $id) { id } }", json!({ "id": id }))
         .await;
     assert_eq!(member["member"]["id"], json!(id), "nothing else was erased");
 }
@@ -288,45 +232,26 @@ async fn erasure_needs_its_permission_spares_the_caller_and_protected_roles_and_
 #[tokio::test]
 async fn undoing_an_import_leaves_its_erased_members_erased() {
     let t = TestApp::with_tenants(&[("acme", tenant("").as_str())]).await;
-    let admin = t.admin_token("acme", "admin@acme.example").await;
+    let admin = t.admin_as("acme", "admin@acme.example").await;
     let file = "Prénom;Nom;Adresse e-mail\nZébulon;Xylophage;zeb.x@erase.example\nNina;Newcomer;nina@erase.example\n";
-    let job = t
-        .upload(
-            "acme",
-            &admin,
-            START,
-            json!({ "input": { "file": null, "mode": "CREATE" } }),
-            ("membres.csv", file.as_bytes().to_vec()),
-        )
-        .await["data"]["startImport"]
-        .clone();
-    t.ok("acme", &admin, APPLY, json!({ "id": job["id"] })).await;
-    let found = t
-        .ok(
-            "acme",
-            &admin,
+    let job = admin.start_import(File::new("membres.csv", file), "CREATE").await;
+    let job_id = job["id"].as_str().unwrap();
+    admin.apply_import(job_id, Confirm::SKIP_INVALID_ROWS).await;
+    let found = admin
+        .gql(
             "{ members(filter: {search: \"zeb.x@erase.example\"}) { nodes { id } } }",
             json!({}),
         )
         .await;
     let id = found["members"]["nodes"][0]["id"].clone();
-    t.ok("acme", &admin, ERASE, json!({ "s": { "ids": [id] } })).await;
-    let undone = t
-        .ok(
-            "acme",
-            &admin,
-            "mutation($id: ID!) { undoImport(id: $id) { status } }",
-            json!({ "id": job["id"] }),
-        )
-        .await;
-    assert_eq!(undone["undoImport"]["status"], "UNDONE");
+    admin.gql(ERASE, json!({ "s": { "ids": [id] } })).await;
+    let undone = admin.undo_import(job_id).await;
+    assert_eq!(undone["status"], "UNDONE");
     for needle in ["Zébulon", "zeb.x@erase.example"] {
         assert_eq!(traces_of(&t, needle).await, Vec::<String>::new(), "{needle} came back");
     }
-    let nina = t
-        .ok(
-            "acme",
-            &admin,
+    let nina = admin
+        .gql(
             "{ members(filter: {search: \"nina\"}) { nodes { status } } }",
             json!({}),
         )
@@ -349,31 +274,14 @@ async fn download_json(t: &TestApp, link: &Value) -> Value {
 #[tokio::test]
 async fn the_export_holds_everything_about_the_member_and_nothing_of_others() {
     let t = TestApp::with_tenants(&[("acme", tenant("").as_str())]).await;
-    let admin = t.admin_token("acme", "admin@acme.example").await;
-    let id = zebulon(&t, &admin).await;
-    let group = t
-        .ok(
-            "acme",
-            &admin,
-            "mutation { createGroup(input: {name: \"Tuesday\"}) { id } }",
-            json!({}),
-        )
-        .await["createGroup"]["id"]
-        .clone();
-    t.ok(
-        "acme",
-        &admin,
-        "mutation($g: ID!, $m: [ID!]!) { addMembersToGroup(groupId: $g, selection: {ids: $m}) { changed } }",
-        json!({ "g": group, "m": [id] }),
-    )
-    .await;
-    t.ok("acme", &admin, INVITE, json!({ "e": ["someone.else@erase.example"] }))
-        .await;
-    let zeb = t.member_token("acme", &id, "zebulon-password-1").await;
+    let admin = t.admin_as("acme", "admin@acme.example").await;
+    let id = zebulon(&admin).await;
+    let group = admin.create_group(json!({ "name": "Tuesday" })).await;
+    admin.add_members_to_group(&group, json!({ "ids": [id] })).await;
+    admin.gql(INVITE, json!({ "e": ["someone.else@erase.example"] })).await;
+    let zeb = t.member("acme", &id, "zebulon-password-1").await;
 
-    let mine = t
-        .ok("acme", &zeb, "{ myData { url fileName contentType } }", json!({}))
-        .await;
+    let mine = zeb.gql("{ myData { url fileName contentType } }", json!({})).await;
     let data = download_json(&t, &mine["myData"]).await;
     assert_eq!(data["member"]["email"], "zeb.x@erase.example");
     assert_eq!(data["member"]["phone"], "06 99 88 77 66");
@@ -402,34 +310,22 @@ async fn the_export_holds_everything_about_the_member_and_nothing_of_others() {
         assert!(!text.contains(other), "{other} does not belong in his data");
     }
 
-    let by_admin = t
-        .ok(
-            "acme",
-            &admin,
-            "query($id: ID!) { memberData(id: $id) { url } }",
-            json!({ "id": id }),
-        )
+    let by_admin = admin
+        .gql("query($id: ID!) { memberData(id: $id) { url } }", json!({ "id": id }))
         .await;
     assert_eq!(
         download_json(&t, &by_admin["memberData"]).await["member"]["login"],
         "zebulon.xylo"
     );
-    let unknown = t
-        .ok(
-            "acme",
-            &admin,
+    let unknown = admin
+        .gql(
             "query($id: ID!) { memberData(id: $id) { url } }",
             json!({ "id": uuid::Uuid::now_v7() }),
         )
         .await;
     assert!(unknown["memberData"].is_null());
-    let refused = t
-        .gql(
-            "acme",
-            Some(&zeb),
-            "query($id: ID!) { memberData(id: $id) { url } }",
-            json!({ "id": id }),
-        )
+    let refused = zeb
+        .gql_answer("query($id: ID!) { memberData(id: $id) { url } }", json!({ "id": id }))
         .await;
     assert_eq!(
         error_code(&refused),
@@ -442,27 +338,23 @@ async fn the_export_holds_everything_about_the_member_and_nothing_of_others() {
 async fn self_erasure_follows_the_tenant_and_spares_the_last_admin() {
     let erase_me = "mutation($p: String!) { eraseMyAccount(currentPassword: $p) }";
     let closed = TestApp::with_tenants(&[("acme", tenant("").as_str())]).await;
-    let admin = closed.admin_token("acme", "admin@acme.example").await;
-    let id = zebulon(&closed, &admin).await;
-    let zeb = closed.member_token("acme", &id, "zebulon-password-1").await;
-    let refused = closed
-        .gql("acme", Some(&zeb), erase_me, json!({ "p": "zebulon-password-1" }))
-        .await;
+    let admin = closed.admin_as("acme", "admin@acme.example").await;
+    let id = zebulon(&admin).await;
+    let zeb = closed.member("acme", &id, "zebulon-password-1").await;
+    let refused = zeb.gql_answer(erase_me, json!({ "p": "zebulon-password-1" })).await;
     assert_eq!(error_code(&refused), Some("FORBIDDEN"), "not allowed by this tenant");
 
     let t = TestApp::with_tenants(&[("acme", tenant("self_erasure = true").as_str())]).await;
-    let admin = t.admin_token("acme", "admin@acme.example").await;
-    let id = zebulon(&t, &admin).await;
-    let zeb = t.member_token("acme", &id, "zebulon-password-1").await;
-    let wrong = t
-        .gql("acme", Some(&zeb), erase_me, json!({ "p": "not-my-password" }))
-        .await;
+    let admin = t.admin_as("acme", "admin@acme.example").await;
+    let id = zebulon(&admin).await;
+    let zeb = t.member("acme", &id, "zebulon-password-1").await;
+    let wrong = zeb.gql_answer(erase_me, json!({ "p": "not-my-password" })).await;
     assert_eq!(error_code(&wrong), Some("VALIDATION"));
-    let done = t.ok("acme", &zeb, erase_me, json!({ "p": "zebulon-password-1" })).await;
+    let done = zeb.gql(erase_me, json!({ "p": "zebulon-password-1" })).await;
     assert_eq!(done["eraseMyAccount"], true);
     assert_eq!(traces_of(&t, "zeb.x@erase.example").await, Vec::<String>::new());
-    let last = t
-        .gql("acme", Some(&admin), erase_me, json!({ "p": "correct-horse-battery" }))
+    let last = admin
+        .gql_answer(erase_me, json!({ "p": "correct-horse-battery" }))
         .await;
     assert_eq!(error_code(&last), Some("CONFLICT"), "the last admin stays: {last}");
 }
@@ -471,41 +363,24 @@ async fn self_erasure_follows_the_tenant_and_spares_the_last_admin() {
 async fn retention_erases_exactly_the_members_past_the_delay_and_old_records() {
     let privacy = "erase_deactivated_after = \"30d\"\naudit_retention = \"365d\"\nimport_history_retention = \"90d\"";
     let t = TestApp::with_tenants(&[("acme", tenant(privacy).as_str()), ("other", ACME)]).await;
-    let admin = t.admin_token("acme", "admin@acme.example").await;
-    let other_admin = t.admin_token("other", "admin@other.example").await;
-    let early = zebulon(&t, &admin).await;
-    let late = t
-        .create_member(
-            "acme",
-            &admin,
-            json!({ "firstName": "Lola", "lastName": "Late", "email": "lola@erase.example" }),
-        )
+    let admin = t.admin_as("acme", "admin@acme.example").await;
+    let other_admin = t.admin_as("other", "admin@other.example").await;
+    let early = zebulon(&admin).await;
+    let late = admin
+        .create_member(json!({ "firstName": "Lola", "lastName": "Late", "email": "lola@erase.example" }))
         .await;
-    let active = t
-        .create_member(
-            "acme",
-            &admin,
-            json!({ "firstName": "Ada", "lastName": "Active", "email": "ada@erase.example" }),
-        )
+    let active = admin
+        .create_member(json!({ "firstName": "Ada", "lastName": "Active", "email": "ada@erase.example" }))
         .await;
     // The same in a tenant without retention: never erased.
-    let elsewhere = t
-        .create_member(
-            "other",
-            &other_admin,
-            json!({ "firstName": "Otto", "lastName": "Other", "email": "otto@erase.example" }),
-        )
+    let elsewhere = other_admin
+        .create_member(json!({ "firstName": "Otto", "lastName": "Other", "email": "otto@erase.example" }))
         .await;
     let deactivate = "mutation($s: MemberSelection!) { deactivateMembers(selection: $s) { changed } }";
-    t.ok("acme", &admin, deactivate, json!({ "s": { "ids": [early, late] } }))
+    admin.gql(deactivate, json!({ "s": { "ids": [early, late] } })).await;
+    other_admin
+        .gql(deactivate, json!({ "s": { "ids": [elsewhere] } }))
         .await;
-    t.ok(
-        "other",
-        &other_admin,
-        deactivate,
-        json!({ "s": { "ids": [elsewhere] } }),
-    )
-    .await;
     let now = Utc::now();
     let uuid = |v: &String| uuid::Uuid::parse_str(v).unwrap();
     entity::members::Entity::update_many()
@@ -537,10 +412,8 @@ async fn retention_erases_exactly_the_members_past_the_delay_and_old_records() {
         "no retention in that tenant"
     );
     assert_eq!(swept.audit_entries, 1, "the one entry older than a year");
-    let run = t
-        .ok(
-            "acme",
-            &admin,
+    let run = admin
+        .gql(
             "{ auditLog(filter: {action: \"privacy.retention_run\"}) { totalCount } }",
             json!({}),
         )
@@ -553,13 +426,5 @@ async fn retention_erases_exactly_the_members_past_the_delay_and_old_records() {
         .unwrap();
     assert_eq!(swept.erased, 1);
     assert!(traces_of(&t, "lola@erase.example").await.is_empty());
-    let ada = t
-        .ok(
-            "acme",
-            &admin,
-            "query($id: ID!) { member(id: $id) { status } }",
-            json!({ "id": active }),
-        )
-        .await;
-    assert_eq!(ada["member"]["status"], "ACTIVE");
+    assert_eq!(admin.member(&active).await["status"], "ACTIVE");
 }

@@ -11,63 +11,41 @@ const CHANGE: &str = "mutation($c: String!, $n: String!) { changePassword(curren
 #[tokio::test]
 async fn changing_the_default_password_lifts_the_restriction_and_ends_other_sessions() {
     let t = TestApp::with_tenants(&[("coop", COOP)]).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
-    t.create_member(
-        "coop",
-        &admin,
-        json!({ "firstName": "Léa", "lastName": "Roy", "email": "lea@coop.example" }),
-    )
-    .await;
-    let first = t.login("coop", "lea.roy", "bienvenue-2026").await;
-    let second = t.login("coop", "lea@coop.example", "bienvenue-2026").await;
-    let refused = t
-        .gql(
-            "coop",
-            Some(&first),
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    admin
+        .create_member(json!({ "firstName": "Léa", "lastName": "Roy", "email": "lea@coop.example" }))
+        .await;
+    let first = t.signed_in("coop", t.login("coop", "lea.roy", "bienvenue-2026").await);
+    let second = t.signed_in("coop", t.login("coop", "lea@coop.example", "bienvenue-2026").await);
+    let refused = first
+        .gql_answer(
             "mutation { updateMyProfile(input: {phone: \"0102030405\"}) { id } }",
             json!({}),
         )
         .await;
     assert_eq!(error_code(&refused), Some("PASSWORD_CHANGE_REQUIRED"));
 
-    let wrong = t
-        .gql(
-            "coop",
-            Some(&first),
-            CHANGE,
-            json!({ "c": "not-it-at-all", "n": "my-own-secret-1" }),
-        )
+    let wrong = first
+        .gql_answer(CHANGE, json!({ "c": "not-it-at-all", "n": "my-own-secret-1" }))
         .await;
     assert_eq!(error_fields(&wrong), ["currentPassword"]);
-    let short = t
-        .gql(
-            "coop",
-            Some(&first),
-            CHANGE,
-            json!({ "c": "bienvenue-2026", "n": "short" }),
-        )
+    let short = first
+        .gql_answer(CHANGE, json!({ "c": "bienvenue-2026", "n": "short" }))
         .await;
     assert_eq!(error_fields(&short), ["newPassword"]);
 
-    let changed = t
-        .ok(
-            "coop",
-            &first,
-            CHANGE,
-            json!({ "c": "bienvenue-2026", "n": "my-own-secret-1" }),
-        )
+    let changed = first
+        .gql(CHANGE, json!({ "c": "bienvenue-2026", "n": "my-own-secret-1" }))
         .await;
     assert_eq!(changed["changePassword"]["mustChangePassword"], false);
     assert_eq!(changed["changePassword"]["member"]["mustChangePassword"], false);
-    let fresh = changed["changePassword"]["token"].as_str().unwrap();
+    let fresh = t.signed_in("coop", changed["changePassword"]["token"].as_str().unwrap().to_owned());
     for old in [&first, &second] {
-        let me = t.gql("coop", Some(old), "{ me { id } }", json!({})).await;
-        assert!(me["data"]["me"].is_null(), "old sessions end: {me}");
+        let me = old.me().await;
+        assert!(me.is_null(), "old sessions end: {me}");
     }
-    let profile = t
-        .ok(
-            "coop",
-            fresh,
+    let profile = fresh
+        .gql(
             "mutation { updateMyProfile(input: {phone: \"0102030405\"}) { phone } }",
             json!({}),
         )
@@ -90,27 +68,18 @@ async fn changing_the_default_password_lifts_the_restriction_and_ends_other_sess
 #[tokio::test]
 async fn members_edit_their_own_profile_only() {
     let t = TestApp::with_tenants(&[("coop", COOP)]).await;
-    let admin = t.admin_token("coop", "admin@coop.example").await;
-    let id = t
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Léa", "lastName": "Roy", "email": "lea@coop.example" }),
-        )
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let id = admin
+        .create_member(json!({ "firstName": "Léa", "lastName": "Roy", "email": "lea@coop.example" }))
         .await;
-    t.create_member(
-        "coop",
-        &admin,
-        json!({ "firstName": "Max", "lastName": "Roy", "email": "max@coop.example" }),
-    )
-    .await;
-    let lea = t.member_token("coop", &id, "lea-password-1").await;
+    admin
+        .create_member(json!({ "firstName": "Max", "lastName": "Roy", "email": "max@coop.example" }))
+        .await;
+    let lea = t.member("coop", &id, "lea-password-1").await;
     let update =
         "mutation($i: ProfileInput!) { updateMyProfile(input: $i) { firstName lastName secondaryEmail phone locale } }";
-    let data = t
-        .ok(
-            "coop",
-            &lea,
+    let data = lea
+        .gql(
             update,
             json!({ "i": { "firstName": "Léa-Marie", "secondaryEmail": "lea.perso@example.org", "locale": "en" } }),
         )
@@ -120,31 +89,19 @@ async fn members_edit_their_own_profile_only() {
         json!({ "firstName": "Léa-Marie", "lastName": "Roy", "secondaryEmail": "lea.perso@example.org", "phone": null, "locale": "en" })
     );
     // Someone else's address is taken as a claim to prove, without telling whose it is.
-    let claim = t
-        .ok(
-            "coop",
-            &lea,
+    let claim = lea
+        .gql(
             "mutation($i: ProfileInput!) { updateMyProfile(input: $i) { secondaryEmail secondaryEmailVerified } }",
             json!({ "i": { "secondaryEmail": "MAX@coop.example" } }),
         )
         .await;
     assert_eq!(claim["updateMyProfile"]["secondaryEmailVerified"], false);
-    let own = t
-        .gql(
-            "coop",
-            Some(&lea),
-            update,
-            json!({ "i": { "secondaryEmail": "LEA@coop.example" } }),
-        )
+    let own = lea
+        .gql_answer(update, json!({ "i": { "secondaryEmail": "LEA@coop.example" } }))
         .await;
     assert_eq!(error_fields(&own), ["secondaryEmail"], "her own main address");
-    let bad = t
-        .gql(
-            "coop",
-            Some(&lea),
-            update,
-            json!({ "i": { "firstName": "", "locale": "xx" } }),
-        )
+    let bad = lea
+        .gql_answer(update, json!({ "i": { "firstName": "", "locale": "xx" } }))
         .await;
     assert_eq!(error_fields(&bad), ["firstName", "locale"]);
     // Signing in with a second address works once it counts (here, set by an admin).
@@ -153,13 +110,9 @@ async fn members_edit_their_own_profile_only() {
         error_code(&t.gql("coop", None, LOGIN, login).await),
         Some("INVALID_CREDENTIALS")
     );
-    t.ok(
-        "coop",
-        &admin,
-        "mutation($id: ID!) { updateMember(id: $id, input: {secondaryEmail: \"lea.perso@example.org\"}) { id } }",
-        json!({ "id": id }),
-    )
-    .await;
+    admin
+        .update_member(&id, json!({ "secondaryEmail": "lea.perso@example.org" }))
+        .await;
     t.login("coop", "lea.perso@example.org", "lea-password-1").await;
     let anonymous = t.gql("coop", None, update, json!({ "i": { "firstName": "X" } })).await;
     assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));
@@ -178,15 +131,8 @@ async fn open_tenants_let_people_register() {
     assert_eq!(payload["member"]["origin"], "REGISTRATION");
     assert_eq!(payload["member"]["roles"], json!([{ "role": { "key": "member" } }]));
     assert_eq!(payload["mustChangePassword"], false);
-    let me = t
-        .ok(
-            "coop",
-            payload["token"].as_str().unwrap(),
-            "{ me { email } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(me["me"]["email"], "new@coop.example");
+    let nina = t.signed_in("coop", payload["token"].as_str().unwrap().to_owned());
+    assert_eq!(nina.me().await["email"], "new@coop.example");
 
     let again = t.gql("coop", None, REGISTER, json!({ "i": input })).await;
     assert_eq!(error_code(&again), Some("CONFLICT"), "{again}");
@@ -266,44 +212,26 @@ async fn registrations_are_limited_per_client() {
         .as_u64()
         .unwrap();
     assert!((3_000..=3_600).contains(&wait), "{limited}");
-    let members = t
-        .ok(
-            "coop",
-            &t.admin_token("coop", "admin@coop.example").await,
-            "{ members(filter: {search: \"p2\"}) { totalCount } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(members["members"]["totalCount"], 0, "nothing was created");
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let members = admin.member_count(json!({ "search": "p2" })).await;
+    assert_eq!(members, 0, "nothing was created");
 }
 
 #[tokio::test]
 async fn accented_passwords_open_whatever_form_the_keyboard_sends() {
     use unicode_normalization::UnicodeNormalization;
     let app = TestApp::with_tenants(&[("coop", COOP)]).await;
-    let admin = app.admin_token("coop", "admin@coop.example.org").await;
-    let id = app
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Zoé", "lastName": "Ñandú", "email": "zoe@coop.example.org" }),
-        )
+    let admin = app.admin_as("coop", "admin@coop.example.org").await;
+    let id = admin
+        .create_member(json!({ "firstName": "Zoé", "lastName": "Ñandú", "email": "zoe@coop.example.org" }))
         .await;
-    let start = app.member_token("coop", &id, "start-password-1").await;
+    let zoe = app.member("coop", &id, "start-password-1").await;
 
     // Set composed (NFC), typed decomposed (NFD, as some Mac input methods send it).
     let composed = "Crème brûlée à l'Ñandú";
     let decomposed: String = composed.nfd().collect();
     assert_ne!(composed, decomposed.as_str());
-    let changed = app
-        .ok(
-            "coop",
-            &start,
-            CHANGE,
-            json!({ "c": "start-password-1", "n": composed }),
-        )
-        .await;
-    let token = changed["changePassword"]["token"].as_str().unwrap().to_owned();
+    let zoe = zoe.change_password("start-password-1", composed).await;
     app.login("coop", "zoe@coop.example.org", &decomposed).await;
     app.login("coop", "zoe@coop.example.org", composed).await;
 
@@ -311,13 +239,7 @@ async fn accented_passwords_open_whatever_form_the_keyboard_sends() {
     // current password asked for by changePassword is matched the same way.
     let other = "Ångström über señor";
     let other_decomposed: String = other.nfd().collect();
-    app.ok(
-        "coop",
-        &token,
-        CHANGE,
-        json!({ "c": decomposed, "n": other_decomposed }),
-    )
-    .await;
+    zoe.change_password(&decomposed, &other_decomposed).await;
     app.login("coop", "zoe@coop.example.org", other).await;
 
     // A hash made of the decomposed form before normalisation still opens, and is
@@ -360,27 +282,18 @@ async fn accented_passwords_open_whatever_form_the_keyboard_sends() {
 #[tokio::test]
 async fn a_password_of_only_spaces_is_refused_everywhere() {
     let app = TestApp::with_tenants(&[("coop", COOP)]).await;
-    let admin = app.admin_token("coop", "admin@coop.example.org").await;
-    let id = app
-        .create_member(
-            "coop",
-            &admin,
-            json!({ "firstName": "Sam", "lastName": "Pace", "email": "sam@coop.example.org" }),
-        )
+    let admin = app.admin_as("coop", "admin@coop.example.org").await;
+    let id = admin
+        .create_member(json!({ "firstName": "Sam", "lastName": "Pace", "email": "sam@coop.example.org" }))
         .await;
-    let token = app.member_token("coop", &id, "start-password-1").await;
+    let sam = app.member("coop", &id, "start-password-1").await;
     for blank in [
         "            ",
         "\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}",
         "\t\t\t\t\t\t\t\t\t\t\t\t",
     ] {
-        let answer = app
-            .gql(
-                "coop",
-                Some(&token),
-                CHANGE,
-                json!({ "c": "start-password-1", "n": blank }),
-            )
+        let answer = sam
+            .gql_answer(CHANGE, json!({ "c": "start-password-1", "n": blank }))
             .await;
         assert_eq!(error_code(&answer), Some("VALIDATION"), "{answer}");
         assert_eq!(error_fields(&answer), ["newPassword"]);
@@ -395,10 +308,8 @@ async fn a_password_of_only_spaces_is_refused_everywhere() {
             .await;
         assert_eq!(error_code(&answer), Some("VALIDATION"), "{answer}");
         assert_eq!(error_fields(&answer), ["password"]);
-        let answer = app
-            .gql(
-                "coop",
-                Some(&admin),
+        let answer = admin
+            .gql_answer(
                 "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }",
                 json!({ "i": { "firstName": "B", "lastName": "L", "email": "blank2@coop.example.org", "password": blank } }),
             )
@@ -407,13 +318,7 @@ async fn a_password_of_only_spaces_is_refused_everywhere() {
         assert_eq!(error_fields(&answer), ["password"]);
     }
     // Spaces around a real password are kept as typed: it opens only with them.
-    app.ok(
-        "coop",
-        &token,
-        CHANGE,
-        json!({ "c": "start-password-1", "n": "  spaced password  " }),
-    )
-    .await;
+    sam.change_password("start-password-1", "  spaced password  ").await;
     app.login("coop", "sam@coop.example.org", "  spaced password  ").await;
     let trimmed = app
         .gql(

@@ -14,24 +14,24 @@ const ME: &str =
 #[tokio::test]
 async fn login_me_logout() {
     let t = TestApp::start().await;
-    let token = t.admin_token("acme", "boss@acme.example").await;
+    let boss = t.admin_as("acme", "boss@acme.example").await;
 
-    let me = t.gql("acme", Some(&token), ME, json!({})).await;
-    assert_eq!(me["data"]["me"]["email"], "boss@acme.example", "{me}");
-    assert_eq!(me["data"]["me"]["login"], "boss");
-    assert_eq!(me["data"]["me"]["mustChangePassword"], false);
-    assert!(me["data"]["me"]["lastLoginAt"].is_string(), "lastLoginAt is kept: {me}");
-    assert_eq!(me["data"]["me"]["roles"][0]["role"]["key"], "admin");
+    let me = boss.gql(ME, json!({})).await;
+    assert_eq!(me["me"]["email"], "boss@acme.example", "{me}");
+    assert_eq!(me["me"]["login"], "boss");
+    assert_eq!(me["me"]["mustChangePassword"], false);
+    assert!(me["me"]["lastLoginAt"].is_string(), "lastLoginAt is kept: {me}");
+    assert_eq!(me["me"]["roles"][0]["role"]["key"], "admin");
     assert_eq!(
-        me["data"]["me"]["roles"][0]["role"]["label"], "Administrateur",
+        me["me"]["roles"][0]["role"]["label"], "Administrateur",
         "default locale fr"
     );
 
-    let logout = t.gql("acme", Some(&token), "mutation { logout }", json!({})).await;
-    assert_eq!(logout["data"]["logout"], true, "{logout}");
-    let me = t.gql("acme", Some(&token), ME, json!({})).await;
+    let logout = boss.gql("mutation { logout }", json!({})).await;
+    assert_eq!(logout["logout"], true, "{logout}");
+    let me = boss.gql_answer(ME, json!({})).await;
     assert!(me["data"]["me"].is_null(), "session ended: {me}");
-    let again = t.gql("acme", Some(&token), "mutation { logout }", json!({})).await;
+    let again = boss.gql_answer("mutation { logout }", json!({})).await;
     assert_eq!(error_code(&again), Some("UNAUTHENTICATED"));
 }
 
@@ -68,7 +68,7 @@ async fn unknown_identifier_and_wrong_password_look_the_same() {
 #[tokio::test]
 async fn deactivated_member_is_told_only_after_a_correct_password() {
     let t = TestApp::start().await;
-    let token = t.admin_token("acme", "boss@acme.example").await;
+    let boss = t.admin_as("acme", "boss@acme.example").await;
     let member = roster::members::find_by_identifier(&t.app.db, "acme", "boss")
         .await
         .unwrap()
@@ -91,22 +91,20 @@ async fn deactivated_member_is_told_only_after_a_correct_password() {
         .await;
     assert_eq!(error_code(&right), Some("ACCOUNT_DEACTIVATED"));
     // The session opened before stops working at its next request.
-    let me = t.gql("acme", Some(&token), ME, json!({})).await;
+    let me = boss.gql_answer(ME, json!({})).await;
     assert!(me["data"]["me"].is_null(), "{me}");
 }
 
 #[tokio::test]
 async fn logout_everywhere_ends_every_session() {
     let t = TestApp::start().await;
-    let first = t.admin_token("acme", "boss@acme.example").await;
-    let second = t.login("acme", "boss", "correct-horse-battery").await;
-    let third = t.login("acme", "boss", "correct-horse-battery").await;
-    let ended = t
-        .gql("acme", Some(&second), "mutation { logoutEverywhere }", json!({}))
-        .await;
-    assert_eq!(ended["data"]["logoutEverywhere"], 3, "{ended}");
-    for token in [&first, &second, &third] {
-        let me = t.gql("acme", Some(token), ME, json!({})).await;
+    let first = t.admin_as("acme", "boss@acme.example").await;
+    let second = t.signed_in("acme", t.login("acme", "boss", "correct-horse-battery").await);
+    let third = t.signed_in("acme", t.login("acme", "boss", "correct-horse-battery").await);
+    let ended = second.gql("mutation { logoutEverywhere }", json!({})).await;
+    assert_eq!(ended["logoutEverywhere"], 3, "{ended}");
+    for session in [&first, &second, &third] {
+        let me = session.gql_answer(ME, json!({})).await;
         assert!(me["data"]["me"].is_null());
     }
 }
@@ -171,18 +169,18 @@ permissions = ["*"]
 #[tokio::test]
 async fn sessions_expire_when_idle_and_at_their_absolute_limit() {
     let t = TestApp::with_tenants(&[("short", SHORT_SESSIONS)]).await;
-    let idle = t.admin_token("short", "boss@short.example").await;
-    let busy = t.login("short", "boss", "correct-horse-battery").await;
+    let idle = t.admin_as("short", "boss@short.example").await;
+    let busy = t.signed_in("short", t.login("short", "boss", "correct-horse-battery").await);
     // Keep one session busy; leave the other idle.
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(900)).await;
-        let me = t.gql("short", Some(&busy), ME, json!({})).await;
+        let me = busy.gql_answer(ME, json!({})).await;
         assert_eq!(me["data"]["me"]["login"], "boss", "activity keeps it alive: {me}");
     }
-    let me = t.gql("short", Some(&idle), ME, json!({})).await;
+    let me = idle.gql_answer(ME, json!({})).await;
     assert!(me["data"]["me"].is_null(), "idle session expired: {me}");
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let me = t.gql("short", Some(&busy), ME, json!({})).await;
+    let me = busy.gql_answer(ME, json!({})).await;
     assert!(me["data"]["me"].is_null(), "absolute limit reached: {me}");
 }
 
@@ -300,16 +298,14 @@ async fn a_default_or_generated_password_session_is_restricted() {
     let password = created.generated_password.expect("generated");
     let answer = t.gql("acme", None, LOGIN, json!({ "i": "new", "p": password })).await;
     assert_eq!(answer["data"]["login"]["mustChangePassword"], true, "{answer}");
-    let token = answer["data"]["login"]["token"].as_str().unwrap();
+    let restricted = t.signed_in("acme", answer["data"]["login"]["token"].as_str().unwrap().to_owned());
 
-    let me = t.gql("acme", Some(token), ME, json!({})).await;
-    assert_eq!(me["data"]["me"]["mustChangePassword"], true);
-    let everywhere = t
-        .gql("acme", Some(token), "mutation { logoutEverywhere }", json!({}))
-        .await;
+    let me = restricted.gql(ME, json!({})).await;
+    assert_eq!(me["me"]["mustChangePassword"], true);
+    let everywhere = restricted.gql_answer("mutation { logoutEverywhere }", json!({})).await;
     assert_eq!(error_code(&everywhere), Some("PASSWORD_CHANGE_REQUIRED"));
-    let logout = t.gql("acme", Some(token), "mutation { logout }", json!({})).await;
-    assert_eq!(logout["data"]["logout"], true);
+    let logout = restricted.gql("mutation { logout }", json!({})).await;
+    assert_eq!(logout["logout"], true);
 }
 
 /// Counts each answer's error codes across many parallel requests.

@@ -21,16 +21,18 @@ impl TestApp {
     /// An admin with the given address, created with a known password and signed in.
     pub async fn admin_as(&self, tenant: &str, email: &str) -> Client<'_> {
         let token = self.admin_token(tenant, email).await;
-        self.client_of(tenant, token)
+        self.signed_in(tenant, token)
     }
 
     /// An existing member, given a known password and signed in with it.
     pub async fn member(&self, tenant: &str, member_id: &str, password: &str) -> Client<'_> {
         let token = self.member_token(tenant, member_id, password).await;
-        self.client_of(tenant, token)
+        self.signed_in(tenant, token)
     }
 
-    fn client_of(&self, tenant: &str, token: String) -> Client<'_> {
+    /// The client of a session the test already holds the token of (from `login`,
+    /// `register` or `changePassword`).
+    pub fn signed_in(&self, tenant: &str, token: String) -> Client<'_> {
         Client {
             app: self,
             tenant: tenant.to_owned(),
@@ -39,7 +41,7 @@ impl TestApp {
     }
 }
 
-impl Client<'_> {
+impl<'a> Client<'a> {
     /// Sends GraphQL and returns its `data`; panics with the answer if it has errors.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         self.app.ok(&self.tenant, &self.token, query, variables).await
@@ -48,6 +50,27 @@ impl Client<'_> {
     /// Sends GraphQL and returns the whole answer, for a test that expects a refusal.
     pub async fn gql_answer(&self, query: &str, variables: Value) -> Value {
         self.app.gql(&self.tenant, Some(&self.token), query, variables).await
+    }
+
+    /// `me`: the signed-in member's id, login, email and mustChangePassword; null once
+    /// the session has ended.
+    pub async fn me(&self) -> Value {
+        self.gql("{ me { id login email mustChangePassword } }", json!({}))
+            .await["me"]
+            .clone()
+    }
+
+    /// `changePassword`: the client of the session it opens (it ends every other session
+    /// of the member, this one included).
+    pub async fn change_password(&self, current: &str, new: &str) -> Client<'a> {
+        let data = self
+            .gql(
+                "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }",
+                json!({ "c": current, "n": new }),
+            )
+            .await;
+        let token = data["changePassword"]["token"].as_str().unwrap().to_owned();
+        self.app.signed_in(&self.tenant, token)
     }
 
     /// `createMember`: the new member's id.
