@@ -342,9 +342,10 @@ struct Planning {
 }
 
 impl Planning {
-    /// Plans every row off the async threads, writing finished changes as it goes (the
-    /// blocking thread may wait for the database), then hashes the file's passwords.
-    /// Returns the plan and the sheet with only its failed rows (for the error report).
+    /// Plans every row off the async threads, then hashes the file's passwords, while a
+    /// task writes the finished changes: planning (CPU) and writing (the database) run
+    /// side by side, two batches at most waiting between them. Returns the plan and the
+    /// sheet with only its failed rows (for the error report).
     async fn run(
         self,
         app: &App,
@@ -352,15 +353,20 @@ impl Planning {
         sheet: super::text_file::Sheet,
     ) -> Result<(plan::Plan, super::text_file::Sheet)> {
         let job_id = job.id;
-        let (db, saved_job, runtime) = (app.db.clone(), job.clone(), tokio::runtime::Handle::current());
-        let (plan, sheet, flush_error) = tokio::task::spawn_blocking(move || {
-            // The first failure to write stops the writes.
-            let flush_error = std::sync::Mutex::new(None);
+        let (batches, mut to_write) = tokio::sync::mpsc::channel::<Vec<PlannedRow>>(2);
+        let (db, saved_job) = (app.db.clone(), job.clone());
+        let writer = tokio::spawn(async move {
+            while let Some(rows) = to_write.recv().await {
+                // The first failure stops the writes; planning goes on unheard and the
+                // preview fails with it.
+                save_changes(&db, &saved_job, &rows).await?;
+            }
+            Ok::<(), Error>(())
+        });
+        let (plan, sheet) = tokio::task::spawn_blocking(move || {
             let flush = |rows: Vec<PlannedRow>| {
-                let mut failed = flush_error.lock().expect("flush error");
-                if failed.is_none() {
-                    *failed = runtime.block_on(save_changes(&db, &saved_job, &rows)).err();
-                }
+                // A closed channel means the writer failed: its error is reported below.
+                let _ = batches.blocking_send(rows);
             };
             let ctx = Context {
                 tenant: &self.tenant,
@@ -372,6 +378,7 @@ impl Planning {
                 flush: Some(&flush),
             };
             let mut plan = plan::plan(&ctx, &self.layout, &sheet, &self.snapshot);
+            drop(batches);
             let without_hash = sheet.rows.len() - plan.passwords.len();
             progress::set(job_id, without_hash as i32);
             hash_passwords(&mut plan, job_id, without_hash);
@@ -379,10 +386,14 @@ impl Planning {
             let mut sheet = sheet;
             sheet.rows.retain(|row| plan.error_rows.contains(&row.number));
             sheet.rows.shrink_to_fit();
-            (plan, sheet, flush_error.into_inner().expect("flush error"))
+            (plan, sheet)
         })
         .await
         .map_err(|e| Error::Internal(format!("planning an import: {e}")))?;
+        let flush_error = writer
+            .await
+            .map_err(|e| Error::Internal(format!("writing an import's plan: {e}")))?
+            .err();
         match flush_error {
             Some(err) => Err(err),
             None => Ok((plan, sheet)),
