@@ -4,23 +4,23 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
 use super::columns::{match_headers, Field};
-use super::file::{self, Limits};
+use super::file::{self, Format, Limits};
 use super::jobs::progress;
 use super::messages::{self};
 use super::plan::{self, load_snapshot, Context, PlannedRow};
 use super::row::Layout;
 use super::running::lease_from_now;
 use super::saved_plan::{fill_previous_hashes, hash_passwords, save_changes, save_plan};
-use super::text_file::ReadError;
+use super::text_file::{ReadError, Sheet};
 use super::{report, ColumnUse, Defaults, JobStatus, Mode, Options};
 use crate::app::App;
 use crate::auth::permissions::require;
 use crate::auth::Caller;
-use crate::config::Permission;
+use crate::config::{Permission, Tenant};
 use crate::error::{Error, FieldError, Result};
 use crate::invitations::MAX_MESSAGE;
 use entity::{groups, import_jobs};
@@ -46,17 +46,7 @@ pub struct StartRequest {
 pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> Result<import_jobs::Model> {
     require(&app.db, caller, Permission::ImportsRun).await?;
     check_defaults(app, caller, &request).await?;
-    let forced_encoding = match request.encoding.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(label) => Some(encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
-            Error::invalid(
-                "input.encoding",
-                format!(
-                    "\"{label}\" is not a known encoding (try utf-8, windows-1252, iso-8859-15, macintosh, utf-16le)"
-                ),
-            )
-        })?),
-    };
+    let forced_encoding = forced_encoding(request.encoding.as_deref())?;
     let limits = &app.settings.limits;
     if request.bytes.len() as u64 > limits.upload_bytes {
         return Err(Error::invalid(
@@ -70,8 +60,46 @@ pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> 
         locale: request.locale.clone(),
         ..Options::default()
     };
+    let job = new_job(caller, &request, &options);
+    job.clone().into_active_model().reset_all().insert(&app.db).await?;
+
+    // Runs on even if the client goes away, so the job never stays VALIDATING.
+    let (app2, caller2) = (app.clone(), caller.clone());
+    let job_id = job.id;
+    let handle = tokio::spawn(async move {
+        let _run = app2.imports.run(&app2.db, job.id).await;
+        prepare(&app2, &caller2, Preview { job, options }, request, forced_encoding).await
+    });
+    let outcome = handle
+        .await
+        .map_err(|e| Error::Internal(format!("import preview task: {e}")))
+        .and_then(|result| result);
+    if outcome.is_err() {
+        fail_unpreviewed(&app.db, job_id).await?;
+    }
+    outcome
+}
+
+/// The encoding the admin forced, from its WHATWG label; None when no label is given
+/// (the encoding is detected); VALIDATION for a label no encoding has.
+fn forced_encoding(label: Option<&str>) -> Result<Option<&'static encoding_rs::Encoding>> {
+    Ok(match label.map(str::trim) {
+        None | Some("") => None,
+        Some(label) => Some(encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+            Error::invalid(
+                "input.encoding",
+                format!(
+                    "\"{label}\" is not a known encoding (try utf-8, windows-1252, iso-8859-15, macintosh, utf-16le)"
+                ),
+            )
+        })?),
+    })
+}
+
+/// A new import's job row: VALIDATING and leased, its file not read yet.
+fn new_job(caller: &Caller, request: &StartRequest, options: &Options) -> import_jobs::Model {
     let now = Utc::now();
-    let job = import_jobs::Model {
+    import_jobs::Model {
         id: Uuid::now_v7(),
         tenant: caller.tenant.slug.clone(),
         mode: request.mode,
@@ -82,7 +110,7 @@ pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> 
         processed_rows: 0,
         columns: "[]".to_owned(),
         summary: serde_json::to_string(&super::Summary::default()).expect("summary serialises"),
-        options: serde_json::to_string(&options).expect("options serialise"),
+        options: serde_json::to_string(options).expect("options serialise"),
         error: None,
         error_report: None,
         created_by: Some(caller.member_id()),
@@ -91,70 +119,53 @@ pub async fn start_import(app: &App, caller: &Caller, request: StartRequest) -> 
         applied_at: None,
         undoable_until: None,
         lease_until: Some(lease_from_now()),
-    };
-    job.clone().into_active_model().reset_all().insert(&app.db).await?;
-
-    // Runs on even if the client goes away, so the job never stays VALIDATING.
-    let (app2, caller2) = (app.clone(), caller.clone());
-    let job_id = job.id;
-    let handle = tokio::spawn(async move {
-        let _run = app2.imports.run(&app2.db, job.id).await;
-        prepare(&app2, &caller2, job, request, options, forced_encoding).await
-    });
-    let outcome = handle
-        .await
-        .map_err(|e| Error::Internal(format!("import preview task: {e}")))
-        .and_then(|result| result);
-    if outcome.is_err() {
-        // Not left VALIDATING: the admin sees the job failed and can start again.
-        import_jobs::Entity::update_many()
-            .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Failed))
-            .col_expr(
-                import_jobs::Column::Error,
-                Expr::value(Some(
-                    "The file could not be previewed because of a problem on our side; start again.",
-                )),
-            )
-            .filter(import_jobs::Column::Id.eq(job_id))
-            .exec(&app.db)
-            .await?;
-        progress::clear(job_id);
     }
-    outcome
+}
+
+/// Ends FAILED a job whose preview broke on our side, so that it is not left VALIDATING:
+/// the admin sees the job failed and can start again.
+async fn fail_unpreviewed(db: &DatabaseConnection, job_id: Uuid) -> Result<()> {
+    import_jobs::Entity::update_many()
+        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Failed))
+        .col_expr(
+            import_jobs::Column::Error,
+            Expr::value(Some(
+                "The file could not be previewed because of a problem on our side; start again.",
+            )),
+        )
+        .filter(import_jobs::Column::Id.eq(job_id))
+        .exec(db)
+        .await?;
+    progress::clear(job_id);
+    Ok(())
+}
+
+/// A job being previewed, and the options kept with it (`job.options`, serialised).
+struct Preview {
+    job: import_jobs::Model,
+    options: Options,
 }
 
 /// Reads the file, plans, stores the plan; the job ends READY or FAILED.
 async fn prepare(
     app: &App,
     caller: &Caller,
-    mut job: import_jobs::Model,
+    preview: Preview,
     request: StartRequest,
-    mut options: Options,
     forced_encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<import_jobs::Model> {
+    let Preview { mut job, mut options } = preview;
     let choice = file::Choice {
         encoding: forced_encoding,
         sheet: request.sheet.clone().filter(|name| !name.trim().is_empty()),
     };
-    let limits = Limits {
-        max_rows: app.settings.limits.import_rows,
-        max_unpacked_bytes: app.settings.limits.unpacked_bytes,
-    };
-    let bytes = request.bytes;
-    let read = tokio::task::spawn_blocking(move || file::read_file(&bytes, &limits, &choice))
-        .await
-        .map_err(|e| Error::Internal(format!("reading an import: {e}")))?;
-    let (format, mut sheet) = match read {
+    let (format, mut sheet) = match read_sheet(app, request.bytes, choice).await? {
         Ok(read) => read,
         Err(err) => return fail(app, job, &messages::read_failure(&err, &options.locale)).await,
     };
     job.format = format.as_str().to_owned();
     let tenant = caller.tenant.clone();
-    let aliases = &tenant.import.aliases;
-    let header_row = sheet.find_header(|cells| match_headers(cells, aliases).iter().flatten().count());
-    options.header_row = Some(header_row);
-    options.encoding = sheet.encoding.map(super::encoding::label);
-    options.sheets = std::mem::take(&mut sheet.sheets);
+    let header_row = note_reading(&mut options, &mut sheet, &tenant);
     job.options = serde_json::to_string(&options).expect("options serialise");
     if sheet.rows.is_empty() {
         return fail(app, job, &messages::read_failure(&ReadError::NoRows, &options.locale)).await;
@@ -175,15 +186,7 @@ async fn prepare(
         return fail(app, job, &reason).await;
     }
 
-    let planning = Planning {
-        snapshot: load_snapshot(&app.db, &tenant).await?,
-        grants: caller.grants(&app.db).await?.clone(),
-        tenant,
-        mode: request.mode,
-        caller_id: caller.member_id(),
-        options: options.clone(),
-        layout: layout.clone(),
-    };
+    let planning = Planning::load(app, caller, request.mode, &options, &layout).await?;
     let (mut plan, sheet) = planning.run(app, &job, sheet).await?;
 
     fill_previous_hashes(&app.db, &mut plan).await?;
@@ -192,6 +195,35 @@ async fn prepare(
     job.summary = serde_json::to_string(&plan.summary()).expect("summary serialises");
     job.error_report = report::build(&layout, &sheet, &plan.errors, &options.locale)?;
     save_plan(&app.db, &job, &plan).await?;
+    mark_ready(app, job).await
+}
+
+/// Reads the file off the async threads, within the server's limits: its format and
+/// sheet, or why it cannot be read.
+async fn read_sheet(app: &App, bytes: Vec<u8>, choice: file::Choice) -> Result<Result<(Format, Sheet), ReadError>> {
+    let limits = Limits {
+        max_rows: app.settings.limits.import_rows,
+        max_unpacked_bytes: app.settings.limits.unpacked_bytes,
+    };
+    tokio::task::spawn_blocking(move || file::read_file(&bytes, &limits, &choice))
+        .await
+        .map_err(|e| Error::Internal(format!("reading an import: {e}")))
+}
+
+/// Moves the sheet's header to the row that names known columns, and notes in the
+/// options how the file was read (that row, the encoding, a workbook's sheets). Returns
+/// the header's row number.
+fn note_reading(options: &mut Options, sheet: &mut Sheet, tenant: &Tenant) -> usize {
+    let aliases = &tenant.import.aliases;
+    let header_row = sheet.find_header(|cells| match_headers(cells, aliases).iter().flatten().count());
+    options.header_row = Some(header_row);
+    options.encoding = sheet.encoding.map(super::encoding::label);
+    options.sheets = std::mem::take(&mut sheet.sheets);
+    header_row
+}
+
+/// Ends the job READY, every row previewed.
+async fn mark_ready(app: &App, mut job: import_jobs::Model) -> Result<import_jobs::Model> {
     job.status = JobStatus::Ready;
     job.processed_rows = job.total_rows;
     job.updated_at = Utc::now();
@@ -214,7 +246,7 @@ async fn fail(app: &App, mut job: import_jobs::Model, reason: &str) -> Result<im
 /// what was read and what to check.
 fn missing_columns(
     mode: Mode,
-    tenant: &crate::config::Tenant,
+    tenant: &Tenant,
     layout: &Layout,
     read_from: &messages::HeaderSource,
     locale: &str,
@@ -332,8 +364,8 @@ fn columns_read(layout: &Layout) -> Vec<ColumnUse> {
 
 /// What planning a sheet needs, moved onto a blocking thread.
 struct Planning {
-    tenant: std::sync::Arc<crate::config::Tenant>,
-    mode: super::Mode,
+    tenant: std::sync::Arc<Tenant>,
+    mode: Mode,
     caller_id: Uuid,
     grants: crate::auth::permissions::Grants,
     options: Options,
@@ -342,16 +374,25 @@ struct Planning {
 }
 
 impl Planning {
+    /// What planning needs for the caller: the tenant's members as they are now, and
+    /// what the caller may hand out.
+    async fn load(app: &App, caller: &Caller, mode: Mode, options: &Options, layout: &Layout) -> Result<Self> {
+        Ok(Planning {
+            snapshot: load_snapshot(&app.db, &caller.tenant).await?,
+            grants: caller.grants(&app.db).await?.clone(),
+            tenant: caller.tenant.clone(),
+            mode,
+            caller_id: caller.member_id(),
+            options: options.clone(),
+            layout: layout.clone(),
+        })
+    }
+
     /// Plans every row off the async threads, then hashes the file's passwords, while a
     /// task writes the finished changes: planning (CPU) and writing (the database) run
     /// side by side, two batches at most waiting between them. Returns the plan and the
     /// sheet with only its failed rows (for the error report).
-    async fn run(
-        self,
-        app: &App,
-        job: &import_jobs::Model,
-        sheet: super::text_file::Sheet,
-    ) -> Result<(plan::Plan, super::text_file::Sheet)> {
+    async fn run(self, app: &App, job: &import_jobs::Model, sheet: Sheet) -> Result<(plan::Plan, Sheet)> {
         let job_id = job.id;
         let (batches, mut to_write) = tokio::sync::mpsc::channel::<Vec<PlannedRow>>(2);
         let (db, saved_job) = (app.db.clone(), job.clone());

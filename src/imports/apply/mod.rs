@@ -4,11 +4,13 @@
 //! and addresses it creates still free; otherwise CONFLICT and nothing changes. The job
 //! turns DONE in the same transaction, so a crash leaves both list and job as they were.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -22,7 +24,7 @@ use crate::imports::history::require_job;
 use crate::imports::jobs::progress;
 use crate::imports::plan::{Edit, InviteRow, NewRow, Payload};
 use crate::imports::running::{is_busy, lease_from_now, lock_tenant};
-use crate::imports::saved_plan::load_changes;
+use crate::imports::saved_plan::{load_changes, Stored};
 use crate::imports::{JobStatus, Mode, Options, Summary};
 use crate::members::create::lock_addresses;
 use crate::members::Status;
@@ -48,8 +50,38 @@ pub async fn apply_import(
     skip_invalid_rows: bool,
     allow_mass_deactivation: bool,
 ) -> Result<import_jobs::Model> {
-    require(&app.db, caller, Permission::ImportsRun).await?;
+    let job = job_to_apply(app, caller, id, skip_invalid_rows, allow_mass_deactivation).await?;
     let tenant = caller.tenant.clone();
+    let _held = app.imports.hold_tenant(&tenant.slug)?;
+    claim(&app.db, id).await?;
+    progress::set(id, 0);
+    let run = app.imports.run(&app.db, id).await;
+    let outcome = apply_in_transaction(app, caller, job, skip_invalid_rows).await;
+    drop(run);
+    progress::clear(id);
+    match outcome {
+        Ok((done, deactivated)) => {
+            end_sessions(app, &tenant.slug, &deactivated).await;
+            Ok(done)
+        }
+        Err(err) => {
+            release(&app.db, id, &err).await?;
+            Err(err)
+        }
+    }
+}
+
+/// The job, when the caller may apply it as asked: it is READY, has no rows with errors
+/// unless those are skipped, and (SYNC) deactivates no more than allowed.
+async fn job_to_apply(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    skip_invalid_rows: bool,
+    allow_mass_deactivation: bool,
+) -> Result<import_jobs::Model> {
+    require(&app.db, caller, Permission::ImportsRun).await?;
+    let tenant = &caller.tenant;
     let job = require_job(&app.db, &tenant.slug, id).await?;
     let status = job.status;
     if status != JobStatus::Ready {
@@ -69,11 +101,14 @@ pub async fn apply_import(
         )]));
     }
     if job.mode == Mode::Sync && !allow_mass_deactivation {
-        check_mass_deactivation(&app.db, &tenant, summary.deactivate).await?;
+        check_mass_deactivation(&app.db, tenant, summary.deactivate).await?;
     }
+    Ok(job)
+}
 
-    let _held = app.imports.hold_tenant(&tenant.slug)?;
-    // Claim the job: two concurrent applies cannot both pass this.
+/// Turns the READY job APPLYING, leased; CONFLICT when it is no longer READY, so that two
+/// concurrent applies cannot both pass this.
+async fn claim(db: &DatabaseConnection, id: Uuid) -> Result<()> {
     let claimed = import_jobs::Entity::update_many()
         .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Applying))
         .col_expr(import_jobs::Column::ProcessedRows, Expr::value(0))
@@ -81,61 +116,64 @@ pub async fn apply_import(
         .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(import_jobs::Column::Id.eq(id))
         .filter(import_jobs::Column::Status.eq(JobStatus::Ready))
-        .exec(&app.db)
+        .exec(db)
         .await?
         .rows_affected;
     if claimed == 0 {
         return Err(Error::Conflict("This import is already being applied.".into()));
     }
-    progress::set(id, 0);
-    let run = app.imports.run(&app.db, id).await;
+    Ok(())
+}
 
-    let actor = caller.member_id();
-    let (run_tenant, run_job) = (tenant.clone(), job.clone());
-    let outcome = app
-        .db
+/// The plan applied in one transaction: the job DONE, and the members it deactivated.
+async fn apply_in_transaction(
+    app: &App,
+    caller: &Caller,
+    job: import_jobs::Model,
+    skip_invalid_rows: bool,
+) -> Result<(import_jobs::Model, Vec<Uuid>)> {
+    let (tenant, actor) = (caller.tenant.clone(), caller.member_id());
+    app.db
         .transaction::<_, (import_jobs::Model, Vec<Uuid>), Error>(move |txn| {
             Box::pin(async move {
-                begin_member_writes(txn, &run_tenant.slug, run_job.id).await?;
-                apply_plan(txn, &run_tenant, run_job, actor, skip_invalid_rows).await
+                begin_member_writes(txn, &tenant.slug, job.id).await?;
+                apply_plan(txn, &tenant, job, actor, skip_invalid_rows).await
             })
         })
-        .await;
-    drop(run);
-    progress::clear(id);
-    match outcome {
-        Ok((done, deactivated)) => {
-            if !deactivated.is_empty() {
-                // Sessions are also refused at their next request (status is checked there).
-                if let Err(err) = app.sessions.remove_sessions_of(&tenant.slug, &deactivated).await {
-                    tracing::warn!(error = %err, "ending sessions of members deactivated by an import");
-                }
-            }
-            Ok(done)
-        }
-        Err(err) => {
-            let err = match err {
-                sea_orm::TransactionError::Connection(db) => Error::from(db),
-                sea_orm::TransactionError::Transaction(err) => err,
-            };
-            // A stale plan can never apply: the job fails and the admin previews again.
-            // Anything else (another apply under way, database trouble) leaves it READY
-            // to try once more.
-            let (next, reason) = match &err {
-                Error::Conflict(message) if !is_busy(&err) => (JobStatus::Failed, Some(message.clone())),
-                _ => (JobStatus::Ready, None),
-            };
-            import_jobs::Entity::update_many()
-                .col_expr(import_jobs::Column::Status, Expr::value(next))
-                .col_expr(import_jobs::Column::Error, Expr::value(reason))
-                .col_expr(import_jobs::Column::LeaseUntil, Expr::value(None::<DateTime<Utc>>))
-                .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
-                .filter(import_jobs::Column::Id.eq(id))
-                .exec(&app.db)
-                .await?;
-            Err(err)
+        .await
+        .map_err(|err| match err {
+            sea_orm::TransactionError::Connection(db) => Error::from(db),
+            sea_orm::TransactionError::Transaction(err) => err,
+        })
+}
+
+/// Ends the sessions of members an import deactivated, after its commit.
+async fn end_sessions(app: &App, tenant: &str, deactivated: &[Uuid]) {
+    if !deactivated.is_empty() {
+        // Sessions are also refused at their next request (status is checked there).
+        if let Err(err) = app.sessions.remove_sessions_of(tenant, deactivated).await {
+            tracing::warn!(error = %err, "ending sessions of members deactivated by an import");
         }
     }
+}
+
+/// Releases a job whose apply failed with `err`: a stale plan can never apply, so the job
+/// fails and the admin previews again; anything else (another apply under way, database
+/// trouble) leaves it READY to try once more.
+async fn release(db: &DatabaseConnection, id: Uuid, err: &Error) -> Result<()> {
+    let (next, reason) = match err {
+        Error::Conflict(message) if !is_busy(err) => (JobStatus::Failed, Some(message.clone())),
+        _ => (JobStatus::Ready, None),
+    };
+    import_jobs::Entity::update_many()
+        .col_expr(import_jobs::Column::Status, Expr::value(next))
+        .col_expr(import_jobs::Column::Error, Expr::value(reason))
+        .col_expr(import_jobs::Column::LeaseUntil, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(import_jobs::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Opens an apply's or undo's writes, as the first statement of its transaction: the
@@ -178,10 +216,12 @@ async fn check_mass_deactivation<C: ConnectionTrait>(conn: &C, tenant: &Tenant, 
     Ok(())
 }
 
+/// Carries out the job's stored plan, turns the job DONE (undoable for the tenant's undo
+/// window) and records `import.applied`; returns the job and the members deactivated.
 async fn apply_plan<C: ConnectionTrait>(
     txn: &C,
     tenant: &Tenant,
-    mut job: import_jobs::Model,
+    job: import_jobs::Model,
     actor: Uuid,
     skipped_rows: bool,
 ) -> Result<(import_jobs::Model, Vec<Uuid>)> {
@@ -199,7 +239,24 @@ async fn apply_plan<C: ConnectionTrait>(
         processed: 0,
         deactivated: Vec::new(),
     };
+    write_changes(&mut writer, &changes, &current, &options).await?;
 
+    let summary = Summary::of_job(&job)?;
+    let job = done(job, tenant);
+    job.clone().into_active_model().reset_all().update(txn).await?;
+    let details = applied_details(&job, &summary, &options, skipped_rows);
+    audit::record(txn, &tenant.slug, Some(actor), "import.applied", Some(job.id), details).await?;
+    Ok((job, writer.deactivated))
+}
+
+/// Writes the plan's changes, kind by kind: new members, edits of the members as they are
+/// now (`current`), invitations, group additions.
+async fn write_changes<C: ConnectionTrait>(
+    writer: &mut Writer<'_, C>,
+    changes: &[Stored],
+    current: &HashMap<Uuid, members::Model>,
+    options: &Options,
+) -> Result<()> {
     let creates: Vec<(Uuid, &NewRow)> = changes
         .iter()
         .filter_map(|c| match (&c.payload, c.member_id) {
@@ -231,9 +288,11 @@ async fn apply_plan<C: ConnectionTrait>(
             _ => None,
         })
         .collect();
-    writer.join_groups(&additions).await?;
+    writer.join_groups(&additions).await
+}
 
-    let summary = Summary::of_job(&job)?;
+/// The job as applied now: DONE, every row processed, undoable for the undo window.
+fn done(mut job: import_jobs::Model, tenant: &Tenant) -> import_jobs::Model {
     let now = Utc::now();
     job.status = JobStatus::Done;
     job.processed_rows = job.total_rows;
@@ -241,29 +300,30 @@ async fn apply_plan<C: ConnectionTrait>(
     job.undoable_until = Some(now + chrono::Duration::from_std(tenant.import.undo_window).unwrap_or_default());
     job.updated_at = now;
     job.error = None;
-    job.clone().into_active_model().reset_all().update(txn).await?;
-    audit::record(
-        txn,
-        &tenant.slug,
-        Some(actor),
-        "import.applied",
-        Some(job.id),
-        serde_json::json!({
-            "mode": job.mode,
-            "file": job.file_name,
-            "created": summary.create,
-            "updated": summary.update,
-            "deactivated": summary.deactivate,
-            "reactivated": summary.reactivate,
-            "invited": summary.invite,
-            "addedToGroups": summary.add_to_groups,
-            "errorRows": summary.error_rows,
-            "skippedInvalidRows": skipped_rows && summary.error_rows > 0,
-            "newGroups": options.new_groups,
-        }),
-    )
-    .await?;
-    Ok((job, writer.deactivated))
+    job
+}
+
+/// What the `import.applied` audit entry says: the file, the counts of its summary, and
+/// whether rows with errors were left out.
+fn applied_details(
+    job: &import_jobs::Model,
+    summary: &Summary,
+    options: &Options,
+    skipped_rows: bool,
+) -> serde_json::Value {
+    serde_json::json!({
+        "mode": job.mode,
+        "file": job.file_name,
+        "created": summary.create,
+        "updated": summary.update,
+        "deactivated": summary.deactivate,
+        "reactivated": summary.reactivate,
+        "invited": summary.invite,
+        "addedToGroups": summary.add_to_groups,
+        "errorRows": summary.error_rows,
+        "skippedInvalidRows": skipped_rows && summary.error_rows > 0,
+        "newGroups": options.new_groups,
+    })
 }
 
 /// Pending invitations sent by a job.

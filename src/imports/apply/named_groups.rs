@@ -20,24 +20,7 @@ pub(super) async fn ensure_groups<C: ConnectionTrait>(
     tenant: &Tenant,
     changes: &[Stored],
 ) -> Result<HashMap<String, Uuid>> {
-    let mut wanted: Vec<String> = Vec::new();
-    for change in changes {
-        let names: &[String] = match &change.payload {
-            Payload::Create(new) => &new.groups,
-            Payload::Edit(Edit {
-                groups: Some((_, after)),
-                ..
-            }) => after,
-            Payload::Invite(invite) => &invite.groups,
-            Payload::AddToGroups { groups } => groups,
-            _ => &[],
-        };
-        for name in names {
-            if !wanted.iter().any(|w| w.to_lowercase() == name.to_lowercase()) {
-                wanted.push(name.clone());
-            }
-        }
-    }
+    let wanted = names_in(changes);
     let existing = groups::Entity::find()
         .filter(groups::Column::Tenant.eq(&tenant.slug))
         .all(conn)
@@ -77,4 +60,27 @@ pub(super) async fn ensure_groups<C: ConnectionTrait>(
         groups::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
     }
     Ok(ids)
+}
+
+/// The group names the changes use, each once (compared without case), as first written.
+fn names_in(changes: &[Stored]) -> Vec<String> {
+    let mut wanted: Vec<String> = Vec::new();
+    for change in changes {
+        let names: &[String] = match &change.payload {
+            Payload::Create(new) => &new.groups,
+            Payload::Edit(Edit {
+                groups: Some((_, after)),
+                ..
+            }) => after,
+            Payload::Invite(invite) => &invite.groups,
+            Payload::AddToGroups { groups } => groups,
+            _ => &[],
+        };
+        for name in names {
+            if !wanted.iter().any(|w| w.to_lowercase() == name.to_lowercase()) {
+                wanted.push(name.clone());
+            }
+        }
+    }
+    wanted
 }

@@ -124,92 +124,118 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         Ok(())
     }
 
+    /// Edits of existing members, each beside the member as it is now, a chunk at a time:
+    /// each chunk's edits sorted into kinds of writes, then written set by set.
     pub(super) async fn edit(&mut self, edits: &[(&members::Model, &Edit)]) -> Result<()> {
-        let slug = self.tenant.slug.clone();
         for chunk in edits.chunks(CHUNK) {
-            let mut status_only: HashMap<bool, Vec<Uuid>> = HashMap::new();
-            let mut links_only = Vec::new();
-            let (mut closed, mut credentials_changed) = (Vec::new(), Vec::new());
-            let mut role_removals: HashMap<String, Vec<Uuid>> = HashMap::new();
-            let mut role_additions = Vec::new();
-            let mut group_removals: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-            let mut memberships = Vec::new();
-            let mut saved = Vec::new();
-            for (current, edit) in chunk {
-                let row_untouched = edit.fields.is_empty() && !edit.set_password;
-                if let (true, Some((_, active))) = (row_untouched, edit.active) {
-                    status_only.entry(active).or_default().push(current.id);
-                } else if row_untouched {
-                    links_only.push(current.id);
-                } else {
-                    let mut member = (*current).clone();
-                    for change in &edit.fields {
-                        set_from_file(&mut member, change.field, change.after.clone());
-                    }
-                    if let (true, Some(hash)) = (edit.set_password, &edit.password_hash) {
-                        member.password_hash = Some(hash.clone());
-                        member.uses_default_password = false;
-                        member.must_change_password = true;
-                    }
-                    if let Some((_, active)) = edit.active {
-                        set_active(&mut member, active, self.now);
-                    }
-                    saved.push((*current, member));
-                }
-                if edit.active.is_some_and(|(_, active)| !active) {
-                    self.deactivated.push(current.id);
-                    closed.push(current.id);
-                } else if edit.set_password || edit.fields.iter().any(|f| f.field == ProfileField::Email) {
-                    credentials_changed.push(current.id);
-                }
-                if let Some((before, after)) = &edit.roles {
-                    for role in before.iter().filter(|r| !after.contains(r)) {
-                        role_removals.entry(role.clone()).or_default().push(current.id);
-                    }
-                    for role in after.iter().filter(|r| !before.contains(r)) {
-                        role_additions.push(write::role_assignment(&slug, current.id, role, None, self.now));
-                    }
-                }
-                if let Some((before, after)) = &edit.groups {
-                    let after = self.groups_named(after);
-                    for group in before.iter().filter(|g| !after.contains(g)) {
-                        group_removals.entry(*group).or_default().push(current.id);
-                    }
-                    for group in after.iter().filter(|g| !before.contains(g)) {
-                        memberships.push(write::membership_of(&slug, current.id, *group, self.now));
-                    }
-                }
+            let mut writes = EditWrites::default();
+            for &(current, edit) in chunk {
+                self.sort_edit(&mut writes, current, edit);
             }
-            write::save_members(self.txn, saved).await?;
-            for (active, ids) in status_only {
-                write::set_status(self.txn, &ids, Status::of(active), self.now).await?;
-            }
-            // Roles and groups alone do not go through the member row: bump the version
-            // of those members so that undo and later previews see the change.
-            write::bump_versions(self.txn, &links_only, self.now).await?;
-            for (role, ids) in role_removals {
-                role_assignments::Entity::delete_many()
-                    .filter(role_assignments::Column::Tenant.eq(&slug))
-                    .filter(role_assignments::Column::Role.eq(role))
-                    .filter(role_assignments::Column::GroupId.is_null())
-                    .filter(role_assignments::Column::MemberId.is_in(ids))
-                    .exec(self.txn)
-                    .await?;
-            }
-            write::insert_all(self.txn, role_additions).await?;
-            for (group, ids) in group_removals {
-                group_members::Entity::delete_many()
-                    .filter(group_members::Column::GroupId.eq(group))
-                    .filter(group_members::Column::MemberId.is_in(ids))
-                    .exec(self.txn)
-                    .await?;
-            }
-            write::add_to_groups(self.txn, memberships).await?;
-            links_voided_by(self.txn, &slug, &closed, AccountChange::Closed).await?;
-            links_voided_by(self.txn, &slug, &credentials_changed, AccountChange::PasswordOrEmail).await?;
+            self.write_edits(writes).await?;
             self.advance(chunk.len());
         }
         Ok(())
+    }
+
+    /// Adds one member's edit to the chunk's writes, and the member to those deactivated
+    /// when the edit deactivates it.
+    fn sort_edit<'m>(&mut self, writes: &mut EditWrites<'m>, current: &'m members::Model, edit: &Edit) {
+        let row_untouched = edit.fields.is_empty() && !edit.set_password;
+        if let (true, Some((_, active))) = (row_untouched, edit.active) {
+            writes.status_only.entry(active).or_default().push(current.id);
+        } else if row_untouched {
+            writes.links_only.push(current.id);
+        } else {
+            writes.saved.push((current, self.edited_row(current, edit)));
+        }
+        if edit.active.is_some_and(|(_, active)| !active) {
+            self.deactivated.push(current.id);
+            writes.closed.push(current.id);
+        } else if edit.set_password || edit.fields.iter().any(|f| f.field == ProfileField::Email) {
+            writes.credentials_changed.push(current.id);
+        }
+        let slug = &self.tenant.slug;
+        if let Some((before, after)) = &edit.roles {
+            for role in before.iter().filter(|r| !after.contains(r)) {
+                writes.role_removals.entry(role.clone()).or_default().push(current.id);
+            }
+            for role in after.iter().filter(|r| !before.contains(r)) {
+                let assignment = write::role_assignment(slug, current.id, role, None, self.now);
+                writes.role_additions.push(assignment);
+            }
+        }
+        if let Some((before, after)) = &edit.groups {
+            let after = self.groups_named(after);
+            for group in before.iter().filter(|g| !after.contains(g)) {
+                writes.group_removals.entry(*group).or_default().push(current.id);
+            }
+            for group in after.iter().filter(|g| !before.contains(g)) {
+                let membership = write::membership_of(slug, current.id, *group, self.now);
+                writes.memberships.push(membership);
+            }
+        }
+    }
+
+    /// The member row as the edit leaves it: the file's fields, the password, the status.
+    fn edited_row(&self, current: &members::Model, edit: &Edit) -> members::Model {
+        let mut member = current.clone();
+        for change in &edit.fields {
+            set_from_file(&mut member, change.field, change.after.clone());
+        }
+        if let (true, Some(hash)) = (edit.set_password, &edit.password_hash) {
+            member.password_hash = Some(hash.clone());
+            member.uses_default_password = false;
+            member.must_change_password = true;
+        }
+        if let Some((_, active)) = edit.active {
+            set_active(&mut member, active, self.now);
+        }
+        member
+    }
+
+    /// Carries out a chunk's edits: member rows, statuses, versions, roles, groups, and
+    /// the links the changes void.
+    async fn write_edits(&self, writes: EditWrites<'_>) -> Result<()> {
+        let EditWrites {
+            saved,
+            status_only,
+            links_only,
+            closed,
+            credentials_changed,
+            role_removals,
+            role_additions,
+            group_removals,
+            memberships,
+        } = writes;
+        let slug = &self.tenant.slug;
+        write::save_members(self.txn, saved).await?;
+        for (active, ids) in status_only {
+            write::set_status(self.txn, &ids, Status::of(active), self.now).await?;
+        }
+        // Roles and groups alone do not go through the member row: bump the version
+        // of those members so that undo and later previews see the change.
+        write::bump_versions(self.txn, &links_only, self.now).await?;
+        for (role, ids) in role_removals {
+            role_assignments::Entity::delete_many()
+                .filter(role_assignments::Column::Tenant.eq(slug))
+                .filter(role_assignments::Column::Role.eq(role))
+                .filter(role_assignments::Column::GroupId.is_null())
+                .filter(role_assignments::Column::MemberId.is_in(ids))
+                .exec(self.txn)
+                .await?;
+        }
+        write::insert_all(self.txn, role_additions).await?;
+        for (group, ids) in group_removals {
+            group_members::Entity::delete_many()
+                .filter(group_members::Column::GroupId.eq(group))
+                .filter(group_members::Column::MemberId.is_in(ids))
+                .exec(self.txn)
+                .await?;
+        }
+        write::add_to_groups(self.txn, memberships).await?;
+        links_voided_by(self.txn, slug, &closed, AccountChange::Closed).await?;
+        links_voided_by(self.txn, slug, &credentials_changed, AccountChange::PasswordOrEmail).await
     }
 
     pub(super) async fn invite(&mut self, rows: &[&InviteRow], message: Option<&str>) -> Result<()> {
@@ -265,6 +291,25 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         self.advance(additions.len());
         Ok(())
     }
+}
+
+/// One chunk's edits, sorted by the statements that write them.
+#[derive(Default)]
+struct EditWrites<'m> {
+    /// Member rows that change, as they are and as they will be.
+    saved: Vec<(&'m members::Model, members::Model)>,
+    /// Members whose row changes only in status, by the status they take (true: active).
+    status_only: HashMap<bool, Vec<Uuid>>,
+    /// Members whose row does not change, only their roles or groups.
+    links_only: Vec<Uuid>,
+    /// Members deactivated: their outstanding links end.
+    closed: Vec<Uuid>,
+    /// Members whose password or email changes: the links those void end.
+    credentials_changed: Vec<Uuid>,
+    role_removals: HashMap<String, Vec<Uuid>>,
+    role_additions: Vec<role_assignments::ActiveModel>,
+    group_removals: HashMap<Uuid, Vec<Uuid>>,
+    memberships: Vec<group_members::ActiveModel>,
 }
 
 /// Sets a profile field to a value of the organization's file: a second address given
