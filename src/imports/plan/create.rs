@@ -12,6 +12,8 @@ use crate::members::write::ProfileField;
 use crate::values::login;
 
 impl Planner<'_> {
+    /// A row for a new member: the names (and the address when needed) required, the
+    /// roles beyond the tenant's defaults and the groups checked.
     pub(super) fn create(
         &mut self,
         input: &RowInput,
@@ -19,8 +21,7 @@ impl Planner<'_> {
     ) -> Option<(Planned, Option<String>)> {
         let number = input.number;
         let tenant = self.ctx.tenant;
-        let invite = self.ctx.options.defaults.send_invitations;
-        let email_needed = tenant.accounts.require_email || invite;
+        let email_needed = tenant.accounts.require_email || self.ctx.options.defaults.send_invitations;
         for (field, missing) in [
             (Field::FirstName, input.first_name.is_none()),
             (Field::LastName, input.last_name.is_none()),
@@ -28,8 +29,7 @@ impl Planner<'_> {
         ] {
             self.require(problems, number, field, missing);
         }
-        let defaults = &self.ctx.options.defaults;
-        let roles = self.wanted_roles(input, &defaults.roles);
+        let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles);
         let extra: Vec<String> = roles
             .iter()
             .filter(|r| tenant.role(r).is_some_and(|role| !role.default))
@@ -41,11 +41,56 @@ impl Planner<'_> {
         if !problems.is_empty() {
             return None;
         }
+        let new = self.new_row(input, extra, groups)?;
+        let planned = Planned {
+            row: Some(number),
+            kind: ChangeKind::Create,
+            // Chosen now so that the plan, its undo and the preview name the same member.
+            member_id: Some(Uuid::now_v7()),
+            member_version: None,
+            login: Some(new.login.clone()),
+            email: new.email.clone(),
+            changes: shown_new_member(&new, input.password.is_some(), &roles),
+            payload: Payload::Create(new),
+        };
+        Some((planned, input.password.clone()))
+    }
+
+    /// The member to create from a checked row with its `roles` (beyond the defaults) and
+    /// `groups`; None without both names.
+    fn new_row(&mut self, input: &RowInput, roles: Vec<String>, groups: Vec<String>) -> Option<NewRow> {
+        let accounts = &self.ctx.tenant.accounts;
+        let invite = self.ctx.options.defaults.send_invitations;
         let (first, last) = (input.first_name.clone()?, input.last_name.clone()?);
+        let login = self.new_login(input, &first, &last);
+        let password = match (&input.password, &accounts.default_password) {
+            (Some(_), _) => PasswordPlan::Hash(String::new()),
+            (None, Some(_)) => PasswordPlan::TenantDefault,
+            (None, None) => PasswordPlan::None,
+        };
+        Some(NewRow {
+            login,
+            email: input.email.clone(),
+            secondary_email: input.secondary_email.clone(),
+            phone: input.phone.clone(),
+            first_name: first,
+            last_name: last,
+            locale: self.locale_of(input),
+            password,
+            roles,
+            groups,
+            active: input.active.unwrap_or(true),
+            invite: invite && input.active != Some(false),
+        })
+    }
+
+    /// The row's login, else one made from the tenant's pattern (else the address, else
+    /// "member") and numbered until free; taken from then on.
+    fn new_login(&mut self, input: &RowInput, first: &str, last: &str) -> String {
         let login = match &input.login {
             Some(given) => given.clone(),
             None => {
-                let base = login::from_pattern(&tenant.accounts.login_pattern, &first, &last)
+                let base = login::from_pattern(&self.ctx.tenant.accounts.login_pattern, first, last)
                     .or_else(|| {
                         input
                             .email
@@ -58,53 +103,29 @@ impl Planner<'_> {
             }
         };
         self.logins.insert(login.clone());
-        let password = match (&input.password, &tenant.accounts.default_password) {
-            (Some(_), _) => PasswordPlan::Hash(String::new()),
-            (None, Some(_)) => PasswordPlan::TenantDefault,
-            (None, None) => PasswordPlan::None,
-        };
-        let new = NewRow {
-            login: login.clone(),
-            email: input.email.clone(),
-            secondary_email: input.secondary_email.clone(),
-            phone: input.phone.clone(),
-            first_name: first,
-            last_name: last,
-            locale: self.locale_of(input),
-            password,
-            roles: extra,
-            groups,
-            active: input.active.unwrap_or(true),
-            invite: invite && input.active != Some(false),
-        };
-        let mut changes = Vec::new();
-        let mut show = |field: &str, value: Option<String>| {
-            if value.is_some() {
-                changes.push(FieldChange {
-                    field: field.to_owned(),
-                    before: None,
-                    after: value,
-                });
-            }
-        };
-        for field in ProfileField::ALL {
-            show(field.api_name(), field.get(&new).map(str::to_owned));
-        }
-        show("password", input.password.as_ref().map(|_| HIDDEN.to_owned()));
-        show("roles", Some(roles.join(", ")).filter(|r| !r.is_empty()));
-        show("groups", Some(new.groups.join(", ")).filter(|g| !g.is_empty()));
-        show("status", (!new.active).then(|| status_word(false)));
-        let planned = Planned {
-            row: Some(number),
-            kind: ChangeKind::Create,
-            // Chosen now so that the plan, its undo and the preview name the same member.
-            member_id: Some(Uuid::now_v7()),
-            member_version: None,
-            login: Some(login),
-            email: new.email.clone(),
-            changes,
-            payload: Payload::Create(new),
-        };
-        Some((planned, input.password.clone()))
+        login
     }
+}
+
+/// What the preview shows of a new member: the profile fields it has, then the password
+/// (hidden, when the file gives one), the `roles` asked, the groups and an inactive status.
+fn shown_new_member(new: &NewRow, password_given: bool, roles: &[String]) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    let mut show = |field: &str, value: Option<String>| {
+        if value.is_some() {
+            changes.push(FieldChange {
+                field: field.to_owned(),
+                before: None,
+                after: value,
+            });
+        }
+    };
+    for field in ProfileField::ALL {
+        show(field.api_name(), field.get(new).map(str::to_owned));
+    }
+    show("password", password_given.then(|| HIDDEN.to_owned()));
+    show("roles", Some(roles.join(", ")).filter(|r| !r.is_empty()));
+    show("groups", Some(new.groups.join(", ")).filter(|g| !g.is_empty()));
+    show("status", (!new.active).then(|| status_word(false)));
+    changes
 }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use uuid::Uuid;
+
 use super::{
     status_word, Edit, Existing, FieldChange, Payload, Planned, Planner, ScalarChange, SnapshotMember, HIDDEN,
 };
@@ -14,79 +16,132 @@ use crate::members::write::ProfileField;
 use crate::values::email;
 
 impl Planner<'_> {
+    /// A row for a member: what differs from the member, each part checked (a login taken,
+    /// roles the caller may not change, their own account, a protected member).
     pub(super) fn edit(
         &mut self,
         input: &RowInput,
         existing: &Existing,
         problems: &mut Vec<RowError>,
     ) -> Option<(Planned, Option<String>)> {
-        let number = input.number;
         let m = &existing.member;
         let own = m.id == self.ctx.caller_id;
         let mut edit = Edit {
             fields: profile_changes(input, m),
             ..Edit::default()
         };
-        if input.login.is_some() && edit.fields.iter().any(|f| f.field == ProfileField::Login) {
-            let wanted = input.login.clone().unwrap_or_default();
-            if self.logins.contains(&wanted) {
-                self.fail(
-                    problems,
-                    number,
-                    Some(Field::Login),
-                    Some(&wanted),
-                    Problem::DuplicateRow(number),
-                );
-            } else {
-                self.logins.insert(wanted);
-            }
-        }
+        self.check_new_login(input, &edit, problems);
         edit.set_password = input.password.is_some();
         if edit.set_password {
             // The hash itself is read after planning (`saved_plan::fill_previous_hashes`).
             edit.previous_password = Some((None, m.uses_default_password, m.must_change_password));
         }
-        if input.roles.is_some() || input.admin.is_some() {
-            let wanted = self.wanted_roles(input, &existing.roles);
-            if wanted != existing.roles {
-                if own {
-                    self.fail(problems, number, Some(Field::Roles), None, Problem::OwnAccount);
-                }
-                let changed: Vec<String> = wanted
-                    .iter()
-                    .filter(|r| !existing.roles.contains(r))
-                    .chain(existing.roles.iter().filter(|r| !wanted.contains(r)))
-                    .cloned()
-                    .collect();
-                self.check_roles(problems, number, &changed);
-                edit.roles = Some((existing.roles.clone(), wanted));
-            }
-        }
-        if let Some(names) = &input.groups {
-            let wanted = self.check_groups(problems, number, names);
-            let current: Vec<String> = existing
-                .groups
-                .iter()
-                .filter_map(|id| self.snapshot.group_name(*id).map(str::to_owned))
-                .collect();
-            let lower = |list: &[String]| list.iter().map(|g| g.to_lowercase()).collect::<BTreeSet<_>>();
-            if lower(&wanted) != lower(&current) {
-                edit.groups = Some((existing.groups.clone(), wanted));
-            }
-        }
-        if let Some(active) = input.active {
-            if active != existing.active() {
-                if !active && own {
-                    self.fail(problems, number, Some(Field::Status), None, Problem::OwnAccount);
-                } else if !active && existing.protected {
-                    self.fail(problems, number, Some(Field::Status), None, Problem::ProtectedMember);
-                }
-                edit.active = Some((existing.active(), active));
-            }
-        }
+        edit.roles = self.role_change(input, existing, own, problems);
+        edit.groups = self.group_change(input, existing, problems);
+        edit.active = self.status_change(input, existing, own, problems);
         if !problems.is_empty() {
             return None;
         }
+        Some((self.edited(input.number, m, edit), input.password.clone()))
+    }
+
+    /// A changed login must be free across the list and the rows planned so far; it is
+    /// taken from then on.
+    fn check_new_login(&mut self, input: &RowInput, edit: &Edit, problems: &mut Vec<RowError>) {
+        if input.login.is_some() && edit.fields.iter().any(|f| f.field == ProfileField::Login) {
+            let wanted = input.login.clone().unwrap_or_default();
+            if self.logins.contains(&wanted) {
+                self.fail(
+                    problems,
+                    input.number,
+                    Some(Field::Login),
+                    Some(&wanted),
+                    Problem::DuplicateRow(input.number),
+                );
+            } else {
+                self.logins.insert(wanted);
+            }
+        }
+    }
+
+    /// The member's tenant-wide roles before and after, when the row's roles or admin
+    /// columns change them; never the caller's own, only roles the caller may hand out.
+    fn role_change(
+        &self,
+        input: &RowInput,
+        existing: &Existing,
+        own: bool,
+        problems: &mut Vec<RowError>,
+    ) -> Option<(Vec<String>, Vec<String>)> {
+        if input.roles.is_none() && input.admin.is_none() {
+            return None;
+        }
+        let wanted = self.wanted_roles(input, &existing.roles);
+        if wanted == existing.roles {
+            return None;
+        }
+        if own {
+            self.fail(problems, input.number, Some(Field::Roles), None, Problem::OwnAccount);
+        }
+        let changed: Vec<String> = wanted
+            .iter()
+            .filter(|r| !existing.roles.contains(r))
+            .chain(existing.roles.iter().filter(|r| !wanted.contains(r)))
+            .cloned()
+            .collect();
+        self.check_roles(problems, input.number, &changed);
+        Some((existing.roles.clone(), wanted))
+    }
+
+    /// The member's manual groups before (ids) and after (names), when the row's groups
+    /// differ from them (case aside).
+    fn group_change(
+        &mut self,
+        input: &RowInput,
+        existing: &Existing,
+        problems: &mut Vec<RowError>,
+    ) -> Option<(Vec<Uuid>, Vec<String>)> {
+        let names = input.groups.as_ref()?;
+        let wanted = self.check_groups(problems, input.number, names);
+        let current: Vec<String> = existing
+            .groups
+            .iter()
+            .filter_map(|id| self.snapshot.group_name(*id).map(str::to_owned))
+            .collect();
+        let lower = |list: &[String]| list.iter().map(|g| g.to_lowercase()).collect::<BTreeSet<_>>();
+        (lower(&wanted) != lower(&current)).then(|| (existing.groups.clone(), wanted))
+    }
+
+    /// Active before and after, when the row's status changes it; deactivating the
+    /// caller's own account or a protected member fails.
+    fn status_change(
+        &self,
+        input: &RowInput,
+        existing: &Existing,
+        own: bool,
+        problems: &mut Vec<RowError>,
+    ) -> Option<(bool, bool)> {
+        let active = input.active?;
+        if active == existing.active() {
+            return None;
+        }
+        if !active && own {
+            self.fail(problems, input.number, Some(Field::Status), None, Problem::OwnAccount);
+        } else if !active && existing.protected {
+            self.fail(
+                problems,
+                input.number,
+                Some(Field::Status),
+                None,
+                Problem::ProtectedMember,
+            );
+        }
+        Some((existing.active(), active))
+    }
+
+    /// The change for a checked edit of member `m`: a deactivation, reactivation, update,
+    /// or nothing.
+    fn edited(&self, number: usize, m: &SnapshotMember, edit: Edit) -> Planned {
         let kind = match edit.active {
             Some((_, false)) => ChangeKind::Deactivate,
             Some((_, true)) => ChangeKind::Reactivate,
@@ -99,7 +154,7 @@ impl Planner<'_> {
         } else {
             Payload::Edit(edit)
         };
-        let planned = Planned {
+        Planned {
             row: Some(number),
             kind,
             member_id: Some(m.id),
@@ -108,8 +163,7 @@ impl Planner<'_> {
             email: m.email.clone(),
             changes,
             payload,
-        };
-        Some((planned, input.password.clone()))
+        }
     }
 
     /// What the preview shows of an edit, field by field: the profile fields, then the

@@ -10,6 +10,8 @@ use crate::imports::row::RowInput;
 use crate::imports::ChangeKind;
 
 impl Planner<'_> {
+    /// An INVITE row: the address is required and the groups checked; a member's address
+    /// adds them to the groups they lack, any other gets an invitation (roles checked).
     pub(super) fn invite(
         &mut self,
         input: &RowInput,
@@ -27,48 +29,7 @@ impl Planner<'_> {
             if !problems.is_empty() {
                 return None;
             }
-            let current: BTreeSet<String> = existing
-                .groups
-                .iter()
-                .filter_map(|id| self.snapshot.group_name(*id).map(str::to_lowercase))
-                .collect();
-            let added: Vec<String> = groups
-                .into_iter()
-                .filter(|g| !current.contains(&g.to_lowercase()))
-                .collect();
-            let m = &existing.member;
-            let kind = if added.is_empty() || !existing.active() {
-                ChangeKind::Unchanged
-            } else {
-                ChangeKind::AddToGroups
-            };
-            let changes = if kind == ChangeKind::AddToGroups {
-                vec![FieldChange {
-                    field: "groups".into(),
-                    before: None,
-                    after: Some(added.join(", ")),
-                }]
-            } else {
-                Vec::new()
-            };
-            let payload = if kind == ChangeKind::AddToGroups {
-                Payload::AddToGroups { groups: added }
-            } else {
-                Payload::Nothing
-            };
-            return Some((
-                Planned {
-                    row: Some(number),
-                    kind,
-                    member_id: Some(m.id),
-                    member_version: Some(m.version),
-                    login: Some(m.login.clone()),
-                    email: m.email.clone(),
-                    changes,
-                    payload,
-                },
-                None,
-            ));
+            return Some((self.add_to_groups(number, existing, groups), None));
         }
         let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles);
         self.check_roles(problems, number, &roles);
@@ -76,45 +37,92 @@ impl Planner<'_> {
             return None;
         }
         let invitation = InviteRow {
-            email: address.clone(),
+            email: address,
             first_name: input.first_name.clone(),
             last_name: input.last_name.clone(),
             locale: self.locale_of(input),
             roles,
             groups,
         };
-        let mut changes = vec![FieldChange {
-            field: "email".into(),
-            before: None,
-            after: Some(address.clone()),
-        }];
-        for (field, value) in [
-            ("firstName", invitation.first_name.clone()),
-            ("lastName", invitation.last_name.clone()),
-            ("locale", Some(invitation.locale.clone())),
-            ("roles", Some(invitation.roles.join(", ")).filter(|r| !r.is_empty())),
-            ("groups", Some(invitation.groups.join(", ")).filter(|g| !g.is_empty())),
-        ] {
-            if value.is_some() {
-                changes.push(FieldChange {
-                    field: field.into(),
-                    before: None,
-                    after: value,
-                });
-            }
+        Some((invited(number, invitation), None))
+    }
+
+    /// The change for a member's address: the row's groups they are not in yet, or
+    /// nothing when there are none or the member is inactive.
+    fn add_to_groups(&self, number: usize, existing: &Existing, groups: Vec<String>) -> Planned {
+        let current: BTreeSet<String> = existing
+            .groups
+            .iter()
+            .filter_map(|id| self.snapshot.group_name(*id).map(str::to_lowercase))
+            .collect();
+        let added: Vec<String> = groups
+            .into_iter()
+            .filter(|g| !current.contains(&g.to_lowercase()))
+            .collect();
+        let m = &existing.member;
+        let kind = if added.is_empty() || !existing.active() {
+            ChangeKind::Unchanged
+        } else {
+            ChangeKind::AddToGroups
+        };
+        let changes = if kind == ChangeKind::AddToGroups {
+            vec![FieldChange {
+                field: "groups".into(),
+                before: None,
+                after: Some(added.join(", ")),
+            }]
+        } else {
+            Vec::new()
+        };
+        let payload = if kind == ChangeKind::AddToGroups {
+            Payload::AddToGroups { groups: added }
+        } else {
+            Payload::Nothing
+        };
+        Planned {
+            row: Some(number),
+            kind,
+            member_id: Some(m.id),
+            member_version: Some(m.version),
+            login: Some(m.login.clone()),
+            email: m.email.clone(),
+            changes,
+            payload,
         }
-        Some((
-            Planned {
-                row: Some(number),
-                kind: ChangeKind::Invite,
-                member_id: None,
-                member_version: None,
-                login: None,
-                email: Some(address),
-                changes,
-                payload: Payload::Invite(invitation),
-            },
-            None,
-        ))
+    }
+}
+
+/// The change for an invitation, showing the address, then the names, locale, roles and
+/// groups it gives.
+fn invited(number: usize, invitation: InviteRow) -> Planned {
+    let mut changes = vec![FieldChange {
+        field: "email".into(),
+        before: None,
+        after: Some(invitation.email.clone()),
+    }];
+    for (field, value) in [
+        ("firstName", invitation.first_name.clone()),
+        ("lastName", invitation.last_name.clone()),
+        ("locale", Some(invitation.locale.clone())),
+        ("roles", Some(invitation.roles.join(", ")).filter(|r| !r.is_empty())),
+        ("groups", Some(invitation.groups.join(", ")).filter(|g| !g.is_empty())),
+    ] {
+        if value.is_some() {
+            changes.push(FieldChange {
+                field: field.into(),
+                before: None,
+                after: value,
+            });
+        }
+    }
+    Planned {
+        row: Some(number),
+        kind: ChangeKind::Invite,
+        member_id: None,
+        member_version: None,
+        login: None,
+        email: Some(invitation.email.clone()),
+        changes,
+        payload: Payload::Invite(invitation),
     }
 }

@@ -113,6 +113,8 @@ impl Planner<'_> {
         }
     }
 
+    /// Plans one row: matched to a member (by login, else by address), checked against
+    /// the earlier rows and the member list, then turned into a change by the mode.
     fn row(&mut self, input: RowInput, problems: Vec<RowError>) {
         let (warnings, mut problems): (Vec<_>, Vec<_>) = problems.into_iter().partition(|p| p.problem.is_warning());
         self.plan.warnings.extend(warnings);
@@ -124,8 +126,38 @@ impl Planner<'_> {
             .as_ref()
             .and_then(|a| snapshot.by_email.get(&email::key(a)).copied());
         let matched = found_by_login.or(found_by_email);
+        let duplicate = self.check_duplicates(&mut problems, &input);
+        if let Some(index) = matched {
+            self.claim(&mut problems, number, index, duplicate);
+        }
+        self.check_addresses(&mut problems, &input, matched);
+        let existing = matched.map(|i| &snapshot.members[i]);
+        let change = match (self.ctx.mode, existing) {
+            (Mode::Create, Some(_)) => {
+                let (field, value) = if found_by_login.is_some() {
+                    (Field::Login, &input.login)
+                } else {
+                    (Field::Email, &input.email)
+                };
+                self.fail(
+                    &mut problems,
+                    number,
+                    Some(field),
+                    value.as_deref(),
+                    Problem::AlreadyMember,
+                );
+                None
+            }
+            (Mode::Create | Mode::Sync, None) => self.create(&input, &mut problems),
+            (Mode::Sync, Some(existing)) => self.edit(&input, existing, &mut problems),
+            (Mode::Invite, existing) => self.invite(&input, existing, &mut problems),
+        };
+        self.record(number, problems, change);
+    }
 
-        // One row per person: later rows with an earlier row's login or address fail.
+    /// One row per person: a row with an earlier row's login or address fails (true then),
+    /// else its keys are remembered.
+    fn check_duplicates(&mut self, problems: &mut Vec<RowError>, input: &RowInput) -> bool {
         let keys = [
             (Field::Login, input.login.clone().map(|l| format!("l:{l}"))),
             (
@@ -143,68 +175,55 @@ impl Planner<'_> {
             if let Some(&earlier) = self.seen.get(&key) {
                 let value = key[2..].to_owned();
                 self.fail(
-                    &mut problems,
-                    number,
+                    problems,
+                    input.number,
                     Some(field),
                     Some(&value),
                     Problem::DuplicateRow(earlier),
                 );
                 duplicate = true;
             } else {
-                self.seen.insert(key, number);
+                self.seen.insert(key, input.number);
             }
         }
-        if let Some(index) = matched {
-            match self.claimed.get(&index) {
-                Some(&earlier) if !duplicate => {
-                    self.fail(&mut problems, number, None, None, Problem::DuplicateRow(earlier));
-                }
-                Some(_) => {}
-                None => {
-                    // A row with errors still counts as present (SYNC does not deactivate it).
-                    self.claimed.insert(index, number);
-                }
+        duplicate
+    }
+
+    /// Marks the member at `index` present in the file; a second row matching them fails,
+    /// unless it already failed as a `duplicate`.
+    fn claim(&mut self, problems: &mut Vec<RowError>, row: usize, index: usize, duplicate: bool) {
+        match self.claimed.get(&index) {
+            Some(&earlier) if !duplicate => {
+                self.fail(problems, row, None, None, Problem::DuplicateRow(earlier));
+            }
+            Some(_) => {}
+            None => {
+                // A row with errors still counts as present (SYNC does not deactivate it).
+                self.claimed.insert(index, row);
             }
         }
+    }
+
+    /// EmailTaken for each address of the row that belongs to another member than the
+    /// `matched` one.
+    fn check_addresses(&self, problems: &mut Vec<RowError>, input: &RowInput, matched: Option<usize>) {
         for (field, address) in [
             (Field::Email, &input.email),
             (Field::SecondaryEmail, &input.secondary_email),
         ] {
             let Some(address) = address else { continue };
-            let owner = snapshot.by_email.get(&email::key(address)).copied();
+            let owner = self.snapshot.by_email.get(&email::key(address)).copied();
             if owner.is_some() && owner != matched {
-                self.fail(&mut problems, number, Some(field), Some(address), Problem::EmailTaken);
+                self.fail(problems, input.number, Some(field), Some(address), Problem::EmailTaken);
             }
         }
+    }
 
-        let existing = matched.map(|i| &snapshot.members[i]);
-        let change = match (self.ctx.mode, existing) {
-            (Mode::Create, Some(_)) => {
-                let field = if found_by_login.is_some() {
-                    Field::Login
-                } else {
-                    Field::Email
-                };
-                let value = if found_by_login.is_some() {
-                    &input.login
-                } else {
-                    &input.email
-                };
-                self.fail(
-                    &mut problems,
-                    number,
-                    Some(field),
-                    value.as_deref(),
-                    Problem::AlreadyMember,
-                );
-                None
-            }
-            (Mode::Create | Mode::Sync, None) => self.create(&input, &mut problems),
-            (Mode::Sync, Some(existing)) => self.edit(&input, existing, &mut problems),
-            (Mode::Invite, existing) => self.invite(&input, existing, &mut problems),
-        };
+    /// Keeps a row's problems (marking it an error row), else its change, flushing
+    /// finished changes when due.
+    fn record(&mut self, row: usize, problems: Vec<RowError>, change: Option<(Planned, Option<String>)>) {
         if !problems.is_empty() {
-            self.plan.error_rows.insert(number);
+            self.plan.error_rows.insert(row);
             self.plan.errors.extend(problems);
             return;
         }

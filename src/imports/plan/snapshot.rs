@@ -100,7 +100,25 @@ impl Snapshot {
 /// (collecting 100,000 full rows first would take several times the memory).
 pub async fn load_snapshot(conn: &DatabaseConnection, tenant: &Tenant) -> crate::error::Result<Snapshot> {
     let slug = tenant.slug.as_str();
-    let mut roles: HashMap<Uuid, (Vec<String>, bool)> = HashMap::new();
+    let roles = roles_by_member(conn, tenant).await?;
+    let member_groups = groups_by_member(conn, slug).await?;
+    let members = stream_members(conn, tenant, roles, member_groups).await?;
+    let groups = load_groups(conn, slug).await?;
+    Ok(Snapshot::new(members, groups))
+}
+
+/// The roles a member holds, as the snapshot needs them.
+#[derive(Debug, Default)]
+struct HeldRoles {
+    /// Tenant-wide role keys, unordered.
+    tenant_wide: Vec<String>,
+    /// Holds a protected role, scoped or not.
+    protected: bool,
+}
+
+/// Every member's roles, streamed from the role assignments.
+async fn roles_by_member(conn: &DatabaseConnection, tenant: &Tenant) -> crate::error::Result<HashMap<Uuid, HeldRoles>> {
+    let mut roles: HashMap<Uuid, HeldRoles> = HashMap::new();
     let mut assignments = role_assignments::Entity::find()
         .select_only()
         .columns([
@@ -108,18 +126,22 @@ pub async fn load_snapshot(conn: &DatabaseConnection, tenant: &Tenant) -> crate:
             role_assignments::Column::Role,
             role_assignments::Column::GroupId,
         ])
-        .filter(role_assignments::Column::Tenant.eq(slug))
+        .filter(role_assignments::Column::Tenant.eq(tenant.slug.as_str()))
         .into_tuple::<(Uuid, String, Option<Uuid>)>()
         .stream(conn)
         .await?;
     while let Some((member_id, role, group)) = assignments.try_next().await? {
         let entry = roles.entry(member_id).or_default();
-        entry.1 |= tenant.import.protected_roles.contains(&role);
+        entry.protected |= tenant.import.protected_roles.contains(&role);
         if group.is_none() {
-            entry.0.push(role);
+            entry.tenant_wide.push(role);
         }
     }
-    drop(assignments);
+    Ok(roles)
+}
+
+/// Every member's manual groups (ids), streamed from the memberships.
+async fn groups_by_member(conn: &DatabaseConnection, slug: &str) -> crate::error::Result<HashMap<Uuid, Vec<Uuid>>> {
     let mut member_groups: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     let mut memberships = group_members::Entity::find()
         .select_only()
@@ -131,7 +153,16 @@ pub async fn load_snapshot(conn: &DatabaseConnection, tenant: &Tenant) -> crate:
     while let Some((member_id, group_id)) = memberships.try_next().await? {
         member_groups.entry(member_id).or_default().push(group_id);
     }
-    drop(memberships);
+    Ok(member_groups)
+}
+
+/// The members, streamed, each joined with its roles and groups (taken out of the maps).
+async fn stream_members(
+    conn: &DatabaseConnection,
+    tenant: &Tenant,
+    mut roles: HashMap<Uuid, HeldRoles>,
+    mut member_groups: HashMap<Uuid, Vec<Uuid>>,
+) -> crate::error::Result<Vec<Existing>> {
     let mut members = Vec::new();
     let mut rows = members::Entity::find()
         .select_only()
@@ -156,21 +187,25 @@ pub async fn load_snapshot(conn: &DatabaseConnection, tenant: &Tenant) -> crate:
             Expr::cust("CASE WHEN secondary_email_verified THEN secondary_email END"),
             "secondary_email",
         )
-        .filter(members::Column::Tenant.eq(slug))
+        .filter(members::Column::Tenant.eq(tenant.slug.as_str()))
         .into_model::<SnapshotMember>()
         .stream(conn)
         .await?;
     while let Some(member) = rows.try_next().await? {
-        let (roles, protected) = roles.remove(&member.id).unwrap_or_default();
+        let held = roles.remove(&member.id).unwrap_or_default();
         let groups = member_groups.remove(&member.id).unwrap_or_default();
         members.push(Existing {
-            roles: ordered_roles(tenant, roles),
-            protected,
+            roles: ordered_roles(tenant, held.tenant_wide),
+            protected: held.protected,
             groups,
             member,
         });
     }
-    drop(rows);
+    Ok(members)
+}
+
+/// The tenant's groups, smart or manual.
+async fn load_groups(conn: &DatabaseConnection, slug: &str) -> crate::error::Result<Vec<GroupInfo>> {
     let groups = groups::Entity::find()
         .filter(groups::Column::Tenant.eq(slug))
         .all(conn)
@@ -182,7 +217,7 @@ pub async fn load_snapshot(conn: &DatabaseConnection, tenant: &Tenant) -> crate:
             smart: g.rule.is_some(),
         })
         .collect();
-    Ok(Snapshot::new(members, groups))
+    Ok(groups)
 }
 
 /// Role keys in the tenant file's order, without repeats.
