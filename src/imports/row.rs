@@ -9,8 +9,9 @@ use crate::config::Tenant;
 use crate::exports::write::unneutralise;
 use crate::members::fields::{MAX_NAME, MAX_PHONE};
 use crate::members::write::{Profile, ProfileField};
+use crate::values::email::Email;
+use crate::values::login;
 use crate::values::password::{self, Weakness};
-use crate::values::{email, login};
 
 /// What export writes in the password column; read back as "unchanged".
 pub const PASSWORD_PLACEHOLDERS: [&str; 2] = ["Mot de passe crypté", "encrypted password"];
@@ -151,8 +152,8 @@ impl CellReader<'_> {
 
     fn email(&mut self, field: Field) -> Option<String> {
         let value = self.cell(field)?.to_owned();
-        match email::normalize(&value) {
-            Ok(address) => Some(address),
+        match Email::parse(&value) {
+            Ok(address) => Some(address.into()),
             Err(_) => {
                 self.fail(field, &value, Problem::InvalidEmail);
                 None

@@ -23,7 +23,7 @@ use crate::members::create::lock_addresses;
 use crate::members::filter::scope_condition;
 use crate::members::read::existing_groups;
 use crate::members::Selection;
-use crate::values::email;
+use crate::values::email::{self, Email};
 use entity::{audit_log, invitations, member_emails, members};
 
 /// Most addresses in one call.
@@ -69,10 +69,10 @@ pub fn split_addresses(entries: &[String]) -> Result<Vec<String>> {
         if piece.is_empty() {
             continue;
         }
-        match email::normalize(piece) {
+        match Email::parse(piece) {
             Ok(address) => {
-                if seen.insert(email::key(&address)) {
-                    addresses.push(address);
+                if seen.insert(address.key()) {
+                    addresses.push(address.into());
                 }
             }
             Err(message) => problems.push(FieldError::new("emails", format!("{piece}: {message}"))),

@@ -10,7 +10,8 @@ use super::{find_by_identifier, Origin};
 use crate::audit;
 use crate::config::Tenant;
 use crate::error::{Error, Result};
-use crate::values::{email, password};
+use crate::values::email::Email;
+use crate::values::password;
 use entity::members;
 
 /// An admin just created; `generated_password` is shown once and never stored in clear.
@@ -29,7 +30,7 @@ pub async fn create_admin(
     given_password: Option<String>,
     origin: Origin,
 ) -> Result<CreatedAdmin> {
-    let address = email::normalize(address).map_err(|m| Error::invalid("email", m))?;
+    let address: String = Email::parse(address).map_err(|m| Error::invalid("email", m))?.into();
     let admin_role = tenant
         .admin_role()
         .ok_or_else(|| Error::invalid("tenant", "this tenant has no role with the \"*\" permission"))?

@@ -162,13 +162,7 @@ pub async fn choose_login<C: ConnectionTrait>(
         }
         return Ok(given.to_owned());
     }
-    let base = login::from_pattern(&tenant.accounts.login_pattern, first, last)
-        .or_else(|| {
-            address
-                .map(|a| login::fold(a.split('@').next().unwrap_or_default()))
-                .filter(|l| !l.is_empty())
-        })
-        .unwrap_or_else(|| "member".to_owned());
+    let base = login::base_for(&tenant.accounts.login_pattern, first, last, address);
     super::login::next_free(conn, &tenant.slug, &base).await
 }
 

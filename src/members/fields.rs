@@ -4,8 +4,9 @@
 use crate::config::Tenant;
 use crate::error::{Error, FieldError, Result};
 
+use crate::values::email::Email;
+use crate::values::login;
 use crate::values::password::{self, Weakness};
-use crate::values::{email, login};
 
 /// Longest first or last name.
 pub const MAX_NAME: usize = 100;
@@ -72,8 +73,8 @@ impl Checks {
     /// An email address (trimmed, as typed); empty means none.
     pub fn email(&mut self, field: &str, value: Option<&str>) -> Option<String> {
         let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-        match email::normalize(value) {
-            Ok(address) => Some(address),
+        match Email::parse(value) {
+            Ok(address) => Some(address.into()),
             Err(message) => {
                 self.fail(field, message);
                 None

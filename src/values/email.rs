@@ -5,36 +5,67 @@ use std::str::FromStr;
 /// Longest address accepted (RFC 5321 path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
 
-/// Trims and checks an address; the message speaks to a person.
-/// Refuses spaces, `mailto:`, display names and markup, which spreadsheets are full of.
-pub fn normalize(input: &str) -> Result<String, &'static str> {
-    let email = input.trim();
-    if email.is_empty() {
-        return Err("the address is empty");
+/// An email address as the person typed it, trimmed and checked: made only by
+/// [`Email::parse`], so holding one means holding a valid address. Compared and indexed
+/// by its [`Email::key`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Trims and checks an address; the message speaks to a person. Refuses spaces,
+    /// `mailto:`, display names and markup, which spreadsheets are full of.
+    pub fn parse(input: &str) -> Result<Email, &'static str> {
+        let email = input.trim();
+        if email.is_empty() {
+            return Err("the address is empty");
+        }
+        if email.len() > MAX_EMAIL_LEN {
+            return Err("the address is too long");
+        }
+        if email.to_ascii_lowercase().starts_with("mailto:") {
+            return Err("remove the \"mailto:\" in front of the address");
+        }
+        if email
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';' | '(' | ')'))
+        {
+            return Err("an address holds no spaces, names or punctuation around it");
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return Err("an address needs an @");
+        };
+        if local.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+            return Err("this is not a valid address");
+        }
+        email_address::EmailAddress::from_str(email).map_err(|_| "this is not a valid address")?;
+        Ok(Email(email.to_owned()))
     }
-    if email.len() > MAX_EMAIL_LEN {
-        return Err("the address is too long");
+
+    /// The address as typed (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    if email.to_ascii_lowercase().starts_with("mailto:") {
-        return Err("remove the \"mailto:\" in front of the address");
+
+    /// The form it is compared and indexed in: see [`key`].
+    pub fn key(&self) -> String {
+        key(&self.0)
     }
-    if email
-        .chars()
-        .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';' | '(' | ')'))
-    {
-        return Err("an address holds no spaces, names or punctuation around it");
-    }
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return Err("an address needs an @");
-    };
-    if local.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
-        return Err("this is not a valid address");
-    }
-    email_address::EmailAddress::from_str(email).map_err(|_| "this is not a valid address")?;
-    Ok(email.to_owned())
 }
 
-/// The form addresses are compared and indexed in.
+impl From<Email> for String {
+    fn from(email: Email) -> String {
+        email.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The form addresses are compared and indexed in (also of stored addresses, which
+/// were an [`Email`] when written).
 pub fn key(email: &str) -> String {
     email.trim().to_lowercase()
 }
@@ -45,12 +76,11 @@ mod tests {
 
     #[test]
     fn accepts_plain_addresses_as_typed() {
-        assert_eq!(
-            normalize("  Marie.Dupont@Example.org ").unwrap(),
-            "Marie.Dupont@Example.org"
-        );
+        let parsed = Email::parse("  Marie.Dupont@Example.org ").unwrap();
+        assert_eq!(parsed.as_str(), "Marie.Dupont@Example.org");
+        assert_eq!(parsed.key(), "marie.dupont@example.org");
         assert_eq!(key("Marie.Dupont@Example.org"), "marie.dupont@example.org");
-        assert!(normalize("a+tag@sub.example.co.uk").is_ok());
+        assert!(Email::parse("a+tag@sub.example.co.uk").is_ok());
     }
 
     #[test]
@@ -66,7 +96,7 @@ mod tests {
             "<b>marie@example.org</b>",
             "marie@example.org;paul@example.org",
         ] {
-            assert!(normalize(bad).is_err(), "{bad} should be refused");
+            assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }
 }

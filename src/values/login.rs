@@ -43,6 +43,19 @@ pub fn from_pattern(pattern: &str, first: &str, last: &str) -> Option<String> {
     (!login.is_empty()).then_some(login)
 }
 
+/// The login a new member without one is given, before numbering: the tenant's
+/// `login_pattern` filled with the names, else the part of the address before the `@`,
+/// else "member".
+pub fn base_for(pattern: &str, first: &str, last: &str, address: Option<&str>) -> String {
+    from_pattern(pattern, first, last)
+        .or_else(|| {
+            address
+                .map(|a| fold(a.split('@').next().unwrap_or_default()))
+                .filter(|l| !l.is_empty())
+        })
+        .unwrap_or_else(|| "member".to_owned())
+}
+
 /// The first of `base`, `base2`, `base3`, … not in `taken`.
 pub fn first_free(base: &str, taken: &[String]) -> String {
     if !taken.iter().any(|t| t == base) {

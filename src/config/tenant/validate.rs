@@ -20,7 +20,8 @@ use super::{
 use crate::config::duration::format_duration;
 use crate::config::role::{builtin_roles, grants_of, valid_role_key, Role};
 use crate::config::ConfigError;
-use crate::values::{email, locale, password};
+use crate::values::email::Email;
+use crate::values::{locale, password};
 
 const PLACEHOLDERS: [&str; 4] = ["{first}", "{last}", "{first_initial}", "{last_initial}"];
 
@@ -193,8 +194,12 @@ fn check_mail_from(p: &mut Problems, text: &str, tenant_name: &str) -> Option<Ma
 
 /// `contact_email`: a bare address, by the rules of members' addresses.
 fn check_contact_email(p: &mut Problems, text: &str) -> Option<Address> {
-    let parsed = email::normalize(text)
-        .and_then(|address| address.parse::<Address>().map_err(|_| "this is not a valid address"));
+    let parsed = Email::parse(text).and_then(|address| {
+        address
+            .as_str()
+            .parse::<Address>()
+            .map_err(|_| "this is not a valid address")
+    });
     match parsed.and_then(|address| deliverable_everywhere(&address).map(|()| address)) {
         Ok(address) => Some(address),
         Err(message) => {
@@ -461,8 +466,8 @@ fn check_import(p: &mut Problems, import: &ImportFile, roles: &IndexMap<String, 
 fn check_bootstrap(p: &mut Problems, bootstrap: BootstrapFile, roles: &IndexMap<String, Role>) -> Option<String> {
     let written = bootstrap.admin_email?;
     // The same rules as every member's address, so that bootstrap cannot fail on it later.
-    let address = match email::normalize(&written) {
-        Ok(address) => address,
+    let address = match Email::parse(&written) {
+        Ok(address) => address.into(),
         Err(message) => {
             p.add("bootstrap.admin_email", format!("\"{written}\": {message}"));
             written

@@ -90,15 +90,8 @@ impl Planner<'_> {
         let login = match &input.login {
             Some(given) => given.clone(),
             None => {
-                let base = login::from_pattern(&self.ctx.tenant.accounts.login_pattern, first, last)
-                    .or_else(|| {
-                        input
-                            .email
-                            .as_deref()
-                            .map(|a| login::fold(a.split('@').next().unwrap_or_default()))
-                            .filter(|l| !l.is_empty())
-                    })
-                    .unwrap_or_else(|| "member".to_owned());
+                let pattern = &self.ctx.tenant.accounts.login_pattern;
+                let base = login::base_for(pattern, first, last, input.email.as_deref());
                 free_login(&self.logins, &base)
             }
         };
