@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::invitations::tokens;
 use crate::members::write;
 use crate::members::Status;
-use entity::{group_members, groups, import_jobs, invitations, members, role_assignments};
+use entity::{groups, import_jobs, invitations, members};
 
 /// `undoImport` (imports.run).
 pub async fn undo_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_jobs::Model> {
@@ -217,11 +217,7 @@ impl<'m> UndoPlan<'m> {
                 }
                 Payload::AddToGroups { groups: names } => {
                     let ids = group_ids(txn, tenant, names).await?;
-                    group_members::Entity::delete_many()
-                        .filter(group_members::Column::MemberId.eq(member.id))
-                        .filter(group_members::Column::GroupId.is_in(ids))
-                        .exec(txn)
-                        .await?;
+                    write::remove_from_groups(txn, &[member.id], &ids).await?;
                 }
                 _ => {}
             }
@@ -280,12 +276,7 @@ fn restore_fields(member: &members::Model, edit: &Edit, now: chrono::DateTime<Ut
 async fn restore_links<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: Uuid, edit: &Edit) -> Result<()> {
     if let Some((before, after)) = &edit.roles {
         let added: Vec<String> = after.iter().filter(|r| !before.contains(r)).cloned().collect();
-        role_assignments::Entity::delete_many()
-            .filter(role_assignments::Column::MemberId.eq(member))
-            .filter(role_assignments::Column::GroupId.is_null())
-            .filter(role_assignments::Column::Role.is_in(added))
-            .exec(conn)
-            .await?;
+        write::remove_roles(conn, &tenant.slug, &[member], &added).await?;
         let now = Utc::now();
         let removed = before
             .iter()
@@ -297,11 +288,7 @@ async fn restore_links<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: Uu
     if let Some((before, after)) = &edit.groups {
         let after = group_ids(conn, tenant, after).await?;
         let added: Vec<Uuid> = after.iter().filter(|g| !before.contains(g)).copied().collect();
-        group_members::Entity::delete_many()
-            .filter(group_members::Column::MemberId.eq(member))
-            .filter(group_members::Column::GroupId.is_in(added))
-            .exec(conn)
-            .await?;
+        write::remove_from_groups(conn, &[member], &added).await?;
         // Groups deleted since then are gone; the rest get the member back.
         let still_there: Vec<Uuid> = groups::Entity::find()
             .select_only()

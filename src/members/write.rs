@@ -470,6 +470,45 @@ pub async fn add_to_groups<C: ConnectionTrait>(conn: &C, rows: Vec<group_members
     Ok(())
 }
 
+/// Takes tenant-wide `roles` (not those limited to a group) from these members of
+/// `tenant`, in one statement per few hundred members.
+pub async fn remove_roles<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    members: &[Uuid],
+    roles: &[String],
+) -> Result<()> {
+    if roles.is_empty() {
+        return Ok(());
+    }
+    for chunk in members.chunks(CHUNK) {
+        role_assignments::Entity::delete_many()
+            .filter(role_assignments::Column::Tenant.eq(tenant))
+            .filter(role_assignments::Column::Role.is_in(roles.to_vec()))
+            .filter(role_assignments::Column::GroupId.is_null())
+            .filter(role_assignments::Column::MemberId.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Takes these members out of these manual groups, in one statement per few hundred
+/// members.
+pub async fn remove_from_groups<C: ConnectionTrait>(conn: &C, members: &[Uuid], groups: &[Uuid]) -> Result<()> {
+    if groups.is_empty() {
+        return Ok(());
+    }
+    for chunk in members.chunks(CHUNK) {
+        group_members::Entity::delete_many()
+            .filter(group_members::Column::GroupId.is_in(groups.to_vec()))
+            .filter(group_members::Column::MemberId.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A role assignment row: `role` held by `member`, limited to `group` when given, since `now`.
 pub fn role_assignment(
     tenant: &str,

@@ -217,21 +217,11 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         // of those members so that undo and later previews see the change.
         write::bump_versions(self.txn, &links_only, self.now).await?;
         for (role, ids) in role_removals {
-            role_assignments::Entity::delete_many()
-                .filter(role_assignments::Column::Tenant.eq(slug))
-                .filter(role_assignments::Column::Role.eq(role))
-                .filter(role_assignments::Column::GroupId.is_null())
-                .filter(role_assignments::Column::MemberId.is_in(ids))
-                .exec(self.txn)
-                .await?;
+            write::remove_roles(self.txn, slug, &ids, &[role]).await?;
         }
         write::insert_all(self.txn, role_additions).await?;
         for (group, ids) in group_removals {
-            group_members::Entity::delete_many()
-                .filter(group_members::Column::GroupId.eq(group))
-                .filter(group_members::Column::MemberId.is_in(ids))
-                .exec(self.txn)
-                .await?;
+            write::remove_from_groups(self.txn, &ids, &[group]).await?;
         }
         write::add_to_groups(self.txn, memberships).await?;
         links_voided_by(self.txn, slug, &closed, AccountChange::Closed).await?;
