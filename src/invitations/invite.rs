@@ -367,8 +367,12 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                 let (mut created, mut renewed) = (Vec::new(), Vec::new());
                 for (address, key) in addresses.iter().zip(&keys) {
                     if let Some(member) = members_by_key.get(key) {
-                        if member.status == members::Status::Active {
+                        if member.status == members::Status::Active && !request.group_ids.is_empty() {
                             outcome.added_to_groups.push(member.clone());
+                        } else if member.status == members::Status::Active {
+                            // No group asked: nothing to do for them, and nothing to say
+                            // they were added to.
+                            outcome.skipped.push((address.clone(), SkipReason::AlreadyMember));
                         } else {
                             outcome.skipped.push((address.clone(), SkipReason::DeactivatedMember));
                         }

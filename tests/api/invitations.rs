@@ -228,6 +228,18 @@ async fn members_are_added_to_groups_pending_ones_refreshed() {
         result["invitations"][0]["id"], first_id,
         "the same invitation, refreshed"
     );
+
+    // With no group asked, a member's address is nothing to do: skipped, not "added".
+    let again = admin
+        .gql(INVITE, json!({ "i": { "emails": ["Here@Example.org"] } }))
+        .await;
+    let again = &again["inviteMembers"];
+    assert_eq!(again["addedToGroups"], json!([]));
+    assert_eq!(
+        again["skipped"],
+        json!([{ "email": "Here@Example.org", "reason": "ALREADY_MEMBER" }])
+    );
+    assert_eq!(again["invitations"], json!([]));
     assert_eq!(result["invitations"][0]["roles"], json!(["referent"]), "options merged");
     assert_eq!(result["invitations"][0]["groups"], json!([{ "name": "Caisse" }]));
     let members = admin

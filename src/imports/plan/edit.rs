@@ -154,16 +154,7 @@ impl Planner<'_> {
         } else {
             Payload::Edit(edit)
         };
-        Planned {
-            row: Some(number),
-            kind,
-            member_id: Some(m.id),
-            member_version: Some(m.version),
-            login: Some(m.login.clone()),
-            email: m.email.clone(),
-            changes,
-            payload,
-        }
+        Planned::of_member(Some(number), kind, m, changes, payload)
     }
 
     /// What the preview shows of an edit, field by field: the profile fields, then the

@@ -79,16 +79,7 @@ impl Planner<'_> {
         } else {
             Payload::Nothing
         };
-        Planned {
-            row: Some(number),
-            kind,
-            member_id: Some(m.id),
-            member_version: Some(m.version),
-            login: Some(m.login.clone()),
-            email: m.email.clone(),
-            changes,
-            payload,
-        }
+        Planned::of_member(Some(number), kind, m, changes, payload)
     }
 }
 

@@ -316,23 +316,16 @@ impl Planner<'_> {
             {
                 continue;
             }
-            let deactivated = Planned {
-                row: None,
-                kind: ChangeKind::Deactivate,
-                member_id: Some(m.id),
-                member_version: Some(m.version),
-                login: Some(m.login.clone()),
-                email: m.email.clone(),
-                changes: vec![FieldChange {
-                    field: "status".into(),
-                    before: Some(status_word(true)),
-                    after: Some(status_word(false)),
-                }],
-                payload: Payload::Edit(Edit {
-                    active: Some((true, false)),
-                    ..Edit::default()
-                }),
-            };
+            let changes = vec![FieldChange {
+                field: "status".into(),
+                before: Some(status_word(true)),
+                after: Some(status_word(false)),
+            }];
+            let payload = Payload::Edit(Edit {
+                active: Some((true, false)),
+                ..Edit::default()
+            });
+            let deactivated = Planned::of_member(None, ChangeKind::Deactivate, m, changes, payload);
             self.plan.push(deactivated, None);
             self.plan.flush_if_due(self.ctx.flush);
         }

@@ -132,6 +132,30 @@ pub struct Planned {
     pub payload: Payload,
 }
 
+impl Planned {
+    /// A change of an existing member: identified by their id, login and address, and
+    /// checked at apply against the version the preview saw. `row` is None for a change
+    /// no row asked for (the deactivation of a member absent from a SYNC file).
+    pub(super) fn of_member(
+        row: Option<usize>,
+        kind: ChangeKind,
+        member: &super::SnapshotMember,
+        changes: Vec<FieldChange>,
+        payload: Payload,
+    ) -> Self {
+        Planned {
+            row,
+            kind,
+            member_id: Some(member.id),
+            member_version: Some(member.version),
+            login: Some(member.login.clone()),
+            email: member.email.clone(),
+            changes,
+            payload,
+        }
+    }
+}
+
 /// A planned change held as it will be stored: the columns apart, the field changes and
 /// the payload as the JSON `import_changes` keeps. A row of a large file costs a few
 /// hundred bytes so, where the structured [`Planned`] held dozens of small allocations

@@ -47,7 +47,13 @@ async fn a_pasted_list_is_invited_and_the_invitations_are_resent_revoked_and_lin
         .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     assert!(sent.body.contains("2 personnes invitées"), "{}", sent.body);
-    assert!(sent.body.contains("Un membre déjà là, ajouté aux groupes") && sent.body.contains("Eva Existing"));
+    // No group asked: Eva, already a member, is set aside as such, not "added to groups".
+    assert!(
+        sent.body.contains("Une adresse écartée") && sent.body.contains("EVA@example.org — déjà membre"),
+        "{}",
+        sent.body
+    );
+    assert!(!sent.body.contains("ajouté aux groupes"), "{}", sent.body);
 
     let list = browser.get("/invitations").await;
     assert!(
