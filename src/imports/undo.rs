@@ -12,7 +12,7 @@ use sea_orm::{ActiveEnum, ActiveModelTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait};
 use uuid::Uuid;
 
-use super::apply::{begin_member_writes, sent_by, set_active, set_from_file};
+use super::apply::{begin_member_writes, end_sessions, sent_by, set_active, set_from_file};
 use super::history::require_job;
 use super::plan::{Edit, Payload};
 use super::saved_plan::{load_changes, Stored};
@@ -54,15 +54,8 @@ pub async fn undo_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_
             })
         })
         .await
-        .map_err(|e| match e {
-            sea_orm::TransactionError::Connection(db) => Error::from(db),
-            sea_orm::TransactionError::Transaction(err) => err,
-        })?;
-    if !deactivated.is_empty() {
-        if let Err(err) = app.sessions.remove_sessions_of(&caller.tenant.slug, &deactivated).await {
-            tracing::warn!(error = %err, "ending sessions of members deactivated by an undo");
-        }
-    }
+        .map_err(Error::from)?;
+    end_sessions(app, &caller.tenant.slug, &deactivated).await;
     Ok(undone)
 }
 

@@ -141,14 +141,11 @@ async fn apply_in_transaction(
             })
         })
         .await
-        .map_err(|err| match err {
-            sea_orm::TransactionError::Connection(db) => Error::from(db),
-            sea_orm::TransactionError::Transaction(err) => err,
-        })
+        .map_err(Error::from)
 }
 
-/// Ends the sessions of members an import deactivated, after its commit.
-async fn end_sessions(app: &App, tenant: &str, deactivated: &[Uuid]) {
+/// Ends the sessions of members an import or its undo deactivated, after the commit.
+pub(super) async fn end_sessions(app: &App, tenant: &str, deactivated: &[Uuid]) {
     if !deactivated.is_empty() {
         // Sessions are also refused at their next request (status is checked there).
         if let Err(err) = app.sessions.remove_sessions_of(tenant, deactivated).await {
