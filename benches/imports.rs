@@ -187,22 +187,6 @@ fn as_xlsx(rows: &[[String; 4]]) -> Vec<u8> {
     workbook.save_to_buffer().unwrap()
 }
 
-/// Peak resident memory of this process since the last reset, in MB.
-fn peak_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-/// Starts a new peak-memory measure (Linux: writing 5 to clear_refs resets VmHWM).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 /// CPU time spent by the PostgreSQL server's processes on this machine so far, in seconds
 /// (user + system, from /proc); None when none can be read.
 fn postgres_cpu_seconds() -> Option<f64> {
@@ -241,7 +225,7 @@ struct Timed {
 
 impl Bench {
     async fn import(&self, mode: &str, file: Vec<u8>) -> Timed {
-        reset_peak();
+        support::reset_peak();
         let cpu_before = postgres_cpu_seconds();
         let started = Instant::now();
         let job = self.upload(mode, "members.csv", file).await;
@@ -265,7 +249,7 @@ impl Bench {
             job,
             preview,
             apply,
-            peak_mb: peak_mb(),
+            peak_mb: support::peak_mb(),
             postgres_cpu,
         }
     }
@@ -336,14 +320,14 @@ async fn sync_at_scale(label: &str, database: Option<&String>, members: usize, x
     };
     println!("file: {:.1} MB", file.len() as f64 / 1e6);
 
-    reset_peak();
-    let base = peak_mb();
+    support::reset_peak();
+    let base = support::peak_mb();
     let started = Instant::now();
     let job = bench
         .upload("SYNC", &format!("members.{}", format.to_lowercase()), file)
         .await;
     let previewed = started.elapsed();
-    let preview_peak = peak_mb();
+    let preview_peak = support::peak_mb();
     assert_eq!(job["status"], "READY", "{job}");
     let applied = bench
         .gql(
@@ -359,7 +343,7 @@ async fn sync_at_scale(label: &str, database: Option<&String>, members: usize, x
         previewed.as_secs_f64(),
         (total - previewed).as_secs_f64(),
         total.as_secs_f64(),
-        peak_mb(),
+        support::peak_mb(),
         base,
         preview_peak
     );
@@ -387,8 +371,8 @@ async fn previews_at_once(uploads: usize) {
     // One copy shared by every upload: the client's own memory stays out of the figure.
     let file: &'static [u8] = Box::leak(writer.into_inner().unwrap().into_boxed_slice());
     println!("file: {:.1} MB", file.len() as f64 / 1e6);
-    reset_peak();
-    let base = peak_mb();
+    support::reset_peak();
+    let base = support::peak_mb();
     let started = Instant::now();
     let names: Vec<String> = (0..uploads).map(|n| format!("members-{n}.csv")).collect();
     let uploads = names.iter().map(|name| bench.upload("CREATE", name, file));
@@ -400,9 +384,9 @@ async fn previews_at_once(uploads: usize) {
         "{} preview(s) in {:.2} s; peak memory {:.0} MB (whole process; {:.0} MB before the uploads, so {:.0} MB for the previews)",
         jobs.len(),
         started.elapsed().as_secs_f64(),
-        peak_mb(),
+        support::peak_mb(),
         base,
-        peak_mb() - base
+        support::peak_mb() - base
     );
     bench.stop().await;
 }

@@ -163,6 +163,11 @@ async fn run(label: &str, database: Option<String>, redis: Option<String>, secon
         seconds,
     );
 
+    // d. Exports of every member, streamed.
+    for format in ["CSV", "XLSX"] {
+        export_all(&client, format, members).await;
+    }
+
     // Bulk deactivation of a group holding half the members, 1,000 of them signed in.
     deactivate_half(&app, &client, &ids).await;
 
@@ -190,6 +195,37 @@ async fn solo(client: &Client, body: &Value) -> String {
     times.remove(0);
     times.sort_by(f64::total_cmp);
     format!("min {:.2} ms, median {:.2} ms", times[0], times[times.len() / 2])
+}
+
+/// `exportMembers` of everyone in `format`, then its link fetched chunk by chunk: time
+/// to the first and last byte, size, and the peak memory of this process (server and
+/// client) meanwhile.
+async fn export_all(client: &Client, format: &str, members: usize) {
+    support::reset_peak();
+    let started = Instant::now();
+    let query = format!("{{ exportMembers(format: {format}) {{ url }} }}");
+    let answer = client.graphql(&json!({ "query": query })).await;
+    let url = answer["data"]["exportMembers"]["url"].as_str().expect("a link");
+    let path = url::Url::parse(url).unwrap().path().to_owned();
+    let mut response = client
+        .http
+        .get(format!("http://{}{path}", client.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    let (mut bytes, mut first) = (0usize, None);
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        first.get_or_insert_with(|| started.elapsed().as_secs_f64());
+        bytes += chunk.len();
+    }
+    println!(
+        "exportMembers({format}) of {members} members: {:.1} s (first byte after {:.2} s), {:.1} MB; peak memory {:.0} MB",
+        started.elapsed().as_secs_f64(),
+        first.unwrap_or_default(),
+        bytes as f64 / 1e6,
+        support::peak_mb(),
+    );
 }
 
 /// Walks the whole default order 500 at a time, keeping the cursor after each position asked.

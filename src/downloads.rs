@@ -1,20 +1,27 @@
 //! Download links: `/t/{tenant}/downloads/{token}`, fetched with a plain GET. The token
 //! is signed with the server's `secret_key` (HMAC-SHA256), names its tenant and expires
 //! after ten minutes; a tampered, foreign or expired token is a 404. What it points to
-//! is either built on request (templates, error reports) or stored briefly (exports).
+//! is built on request (templates, error reports), stored briefly (personal data), or
+//! stored as a recipe and streamed as it is built (exports).
+
+use std::io::{self, Write};
+use std::pin::Pin;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::app::App;
 use crate::config::Tenant;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use entity::downloads;
 
 /// How long a link works.
@@ -23,12 +30,97 @@ pub const LIFETIME: Duration = Duration::minutes(10);
 pub const CSV: &str = "text/csv; charset=utf-8";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// A file to hand out.
+/// A file to hand out, whole in memory (templates, error reports, personal data).
 #[derive(Debug, Clone)]
 pub struct File {
     pub name: String,
     pub content_type: String,
     pub bytes: Vec<u8>,
+}
+
+/// The bytes of a file as they are built; an `Err` ends the download unfinished.
+pub type ByteStream = Pin<Box<dyn futures_util::Stream<Item = io::Result<Bytes>> + Send>>;
+
+/// What a fetched link serves.
+pub struct Download {
+    pub name: String,
+    pub content_type: String,
+    pub body: Body,
+}
+
+/// A download's content: whole, or streamed as it is built.
+pub enum Body {
+    Whole(Vec<u8>),
+    Streamed(ByteStream),
+}
+
+impl From<File> for Download {
+    fn from(file: File) -> Download {
+        Download {
+            name: file.name,
+            content_type: file.content_type,
+            body: Body::Whole(file.bytes),
+        }
+    }
+}
+
+/// Bytes a download has buffered before they go to the client.
+const CHUNK: usize = 64 * 1024;
+
+/// An `io::Write` that hands what is written to a download's body in chunks of
+/// [`CHUNK`] bytes, blocking while the client is slower than the writer (so memory
+/// stays bounded). Writing fails with `BrokenPipe` once the client is gone.
+pub struct BodyWriter {
+    tx: mpsc::Sender<io::Result<Bytes>>,
+    buffer: Vec<u8>,
+}
+
+impl BodyWriter {
+    fn send(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client left"))
+    }
+}
+
+impl Write for BodyWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send()
+    }
+}
+
+/// A body that `build` writes on a blocking thread (it may wait on the database with
+/// `Handle::block_on`). What it writes reaches the client as it comes, at most four
+/// chunks ahead of it; if `build` fails, the body ends with an error, so the client sees
+/// a broken download rather than a short file.
+pub fn streamed(build: impl FnOnce(&mut BodyWriter) -> Result<()> + Send + 'static) -> ByteStream {
+    let (tx, rx) = mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        let mut writer = BodyWriter {
+            tx: tx.clone(),
+            buffer: Vec::with_capacity(CHUNK),
+        };
+        let outcome = build(&mut writer).and_then(|()| writer.flush().map_err(|e| Error::Internal(e.to_string())));
+        if let Err(err) = outcome {
+            tracing::warn!(error = %err, "a streamed download stopped");
+            let _ = tx.blocking_send(Err(io::Error::other(err.to_string())));
+        }
+    });
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
 }
 
 /// A signed link to a file (GraphQL `Download`): where to GET it, under which name and
@@ -112,39 +204,78 @@ pub fn link(app: &App, tenant: &Tenant, target: Target, file_name: &str, content
 
 /// Stores `file` until its link expires and returns the link.
 pub async fn store(app: &App, tenant: &Tenant, file: File) -> Result<Link> {
+    keep(app, tenant, &file.name, &file.content_type, file.bytes, None).await
+}
+
+/// Stores an export's recipe (JSON) until its link expires and returns the link; the
+/// file is built when the link is fetched ([`crate::exports::build`]).
+pub async fn store_recipe(
+    app: &App,
+    tenant: &Tenant,
+    name: &str,
+    content_type: &str,
+    recipe: serde_json::Value,
+) -> Result<Link> {
+    keep(app, tenant, name, content_type, Vec::new(), Some(recipe)).await
+}
+
+async fn keep(
+    app: &App,
+    tenant: &Tenant,
+    name: &str,
+    content_type: &str,
+    content: Vec<u8>,
+    recipe: Option<serde_json::Value>,
+) -> Result<Link> {
     let id = Uuid::now_v7();
     downloads::ActiveModel {
         id: Set(id),
         tenant: Set(tenant.slug.clone()),
-        file_name: Set(file.name.clone()),
-        content_type: Set(file.content_type.clone()),
-        content: Set(file.bytes),
+        file_name: Set(name.to_owned()),
+        content_type: Set(content_type.to_owned()),
+        content: Set(content),
         expires_at: Set(Utc::now() + LIFETIME),
+        recipe: Set(recipe),
     }
     .insert(&app.db)
     .await?;
-    Ok(link(app, tenant, Target::Stored { id }, &file.name, &file.content_type))
+    Ok(link(app, tenant, Target::Stored { id }, name, content_type))
 }
 
-/// The file behind a token, or None (unknown, tampered, foreign, expired).
-pub async fn fetch(app: &App, tenant: &Tenant, token: &str) -> Result<Option<File>> {
+/// What a token serves, or None (unknown, tampered, foreign, expired, or an export
+/// whose requester may no longer export).
+pub async fn fetch(app: &App, tenant: &Arc<Tenant>, token: &str) -> Result<Option<Download>> {
     let Some(target) = verify(&app.secret_key, &tenant.slug, token, Utc::now()) else {
         return Ok(None);
     };
     match target {
-        Target::Stored { id } => Ok(downloads::Entity::find_by_id(id)
-            .filter(downloads::Column::Tenant.eq(&tenant.slug))
-            .filter(downloads::Column::ExpiresAt.gt(Utc::now()))
-            .one(&app.db)
+        Target::Stored { id } => {
+            let Some(stored) = downloads::Entity::find_by_id(id)
+                .filter(downloads::Column::Tenant.eq(&tenant.slug))
+                .filter(downloads::Column::ExpiresAt.gt(Utc::now()))
+                .one(&app.db)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let body = match stored.recipe {
+                None => Body::Whole(stored.content),
+                Some(recipe) => match crate::exports::build(app, tenant, recipe).await? {
+                    Some(stream) => Body::Streamed(stream),
+                    None => return Ok(None),
+                },
+            };
+            Ok(Some(Download {
+                name: stored.file_name,
+                content_type: stored.content_type,
+                body,
+            }))
+        }
+        Target::ErrorReport { job } => Ok(crate::imports::report::stored(&app.db, tenant, job)
             .await?
-            .map(|d| File {
-                name: d.file_name,
-                content_type: d.content_type,
-                bytes: d.content,
-            })),
-        Target::ErrorReport { job } => crate::imports::report::stored(&app.db, tenant, job).await,
+            .map(Download::from)),
         Target::Template { mode, format, locale } => {
-            Ok(crate::imports::template::by_name(tenant, &mode, &format, &locale))
+            Ok(crate::imports::template::by_name(tenant, &mode, &format, &locale).map(Download::from))
         }
     }
 }

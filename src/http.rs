@@ -499,7 +499,10 @@ async fn download(Path((slug, token)): Path<(String, String)>, Data(app): Data<&
                 )
                 .header(header::CACHE_CONTROL, "private, no-store")
                 .header("X-Content-Type-Options", "nosniff")
-                .body(file.bytes)
+                .body(match file.body {
+                    crate::downloads::Body::Whole(bytes) => poem::Body::from(bytes),
+                    crate::downloads::Body::Streamed(stream) => poem::Body::from_bytes_stream(stream),
+                })
         }
         Ok(None) => error_response(
             StatusCode::NOT_FOUND,

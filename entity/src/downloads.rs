@@ -1,4 +1,5 @@
-//! `downloads`: A file prepared for a signed download link (exports).
+//! `downloads`: what a signed download link serves: a file kept whole (personal data),
+//! or the recipe of an export built when the link is fetched.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -11,8 +12,11 @@ pub struct Model {
     pub tenant: String,
     pub file_name: String,
     pub content_type: String,
+    /// The file; empty for an export, which has a recipe instead.
     pub content: Vec<u8>,
     pub expires_at: DateTimeUtc,
+    /// An export's recipe (`exports::Recipe` as JSON); null for a file kept whole.
+    pub recipe: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

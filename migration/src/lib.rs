@@ -15,6 +15,7 @@ mod m20261130_000010_row_warnings;
 mod m20261201_000011_token_end_reason;
 mod m20261201_000012_secondary_email_proof;
 mod m20261201_000013_search_words_in_one_index;
+mod m20261201_000014_export_recipes;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_token_end_reason::Migration),
             Box::new(m20261201_000012_secondary_email_proof::Migration),
             Box::new(m20261201_000013_search_words_in_one_index::Migration),
+            Box::new(m20261201_000014_export_recipes::Migration),
         ]
     }
 }

@@ -2,6 +2,8 @@
 //! reads accents right) and XLSX. A cell a spreadsheet would run as a formula is
 //! neutralised: in CSV with a leading apostrophe, in XLSX as a quote-prefixed text cell.
 
+use std::io::Write;
+
 use rust_xlsxwriter::{Format, Note, Workbook};
 
 use crate::error::{Error, Result};
@@ -40,67 +42,141 @@ pub fn unneutralise(cell: &str) -> &str {
 
 /// CSV bytes: UTF-8 BOM, the header line, then the rows, all cells neutralised.
 pub fn csv(headers: &[String], rows: &[Vec<String>], delimiter: u8) -> Result<Vec<u8>> {
-    let mut out = vec![0xEF, 0xBB, 0xBF];
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .delimiter(delimiter)
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
-        writer.write_record(headers).map_err(internal)?;
-        for row in rows {
-            writer
-                .write_record(row.iter().map(|cell| neutralise(cell)))
-                .map_err(internal)?;
-        }
-        writer.flush().map_err(|e| Error::Internal(e.to_string()))?;
+    let mut out = Vec::new();
+    let mut sheet = SheetWriter::csv(&mut out, headers, delimiter)?;
+    for row in rows {
+        sheet.row(row)?;
     }
+    sheet.finish()?;
     Ok(out)
 }
 
-/// XLSX bytes: one sheet, headers bold (required) or italic (optional) with a note
-/// each, widths fitted to the content, every cell text so nothing is reinterpreted.
+/// XLSX bytes: as [`SheetWriter::xlsx`] writes them.
 pub fn xlsx(sheet_name: &str, columns: &[Column], rows: &[Vec<String>]) -> Result<Vec<u8>> {
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(sheet_name).map_err(internal)?;
-    let required = Format::new().set_bold();
-    let optional = Format::new().set_italic();
-    let text = Format::new().set_num_format("@");
-    let quoted = Format::new().set_num_format("@").set_quote_prefix();
-    let mut widths: Vec<usize> = columns.iter().map(|c| c.header.chars().count()).collect();
-    for (index, column) in columns.iter().enumerate() {
-        let col = index as u16;
-        let format = if column.required { &required } else { &optional };
-        sheet
-            .write_string_with_format(0, col, &column.header, format)
-            .map_err(internal)?;
-        if !column.note.is_empty() {
-            let note = Note::new(&column.note).add_author_prefix(false);
-            sheet.insert_note(0, col, &note).map_err(internal)?;
+    let mut out = Vec::new();
+    let mut sheet = SheetWriter::xlsx(&mut out, sheet_name, columns)?;
+    for row in rows {
+        sheet.row(row)?;
+    }
+    sheet.finish()?;
+    Ok(out)
+}
+
+/// A sheet written row by row in constant memory: CSV goes to `out` as it is written;
+/// XLSX rows go to a temporary file, and the zipped workbook to `out` at [`finish`].
+///
+/// [`finish`]: SheetWriter::finish
+pub enum SheetWriter<W: Write + Send> {
+    Csv(Box<csv::Writer<W>>),
+    Xlsx(Box<XlsxSheet<W>>),
+}
+
+/// The state of an XLSX sheet being written.
+pub struct XlsxSheet<W> {
+    workbook: Workbook,
+    out: W,
+    /// The next row to write (0 is the header).
+    line: u32,
+    /// Widest cell of each column so far, in characters.
+    widths: Vec<usize>,
+    text: Format,
+    quoted: Format,
+}
+
+impl<W: Write + Send> SheetWriter<W> {
+    /// A CSV sheet: the UTF-8 BOM (so Excel reads accents right) and the header line.
+    pub fn csv(mut out: W, headers: &[String], delimiter: u8) -> Result<Self> {
+        out.write_all(&[0xEF, 0xBB, 0xBF]).map_err(internal)?;
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        writer.write_record(headers).map_err(internal)?;
+        Ok(SheetWriter::Csv(Box::new(writer)))
+    }
+
+    /// An XLSX sheet: headers bold (required) or italic (optional) with a note each,
+    /// frozen; every cell text so nothing is reinterpreted, widths fitted to the content.
+    pub fn xlsx(out: W, sheet_name: &str, columns: &[Column]) -> Result<Self> {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet_with_constant_memory().map_err(internal)?;
+        sheet.set_name(sheet_name).map_err(internal)?;
+        let required = Format::new().set_bold();
+        let optional = Format::new().set_italic();
+        for (index, column) in columns.iter().enumerate() {
+            let col = index as u16;
+            let format = if column.required { &required } else { &optional };
+            sheet
+                .write_string_with_format(0, col, &column.header, format)
+                .map_err(internal)?;
+            if !column.note.is_empty() {
+                let note = Note::new(&column.note).add_author_prefix(false);
+                sheet.insert_note(0, col, &note).map_err(internal)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(internal)?;
+        Ok(SheetWriter::Xlsx(Box::new(XlsxSheet {
+            workbook,
+            out,
+            line: 1,
+            widths: columns.iter().map(|c| c.header.chars().count()).collect(),
+            text: Format::new().set_num_format("@"),
+            quoted: Format::new().set_num_format("@").set_quote_prefix(),
+        })))
+    }
+
+    /// Writes one row, every cell neutralised.
+    pub fn row(&mut self, cells: &[String]) -> Result<()> {
+        match self {
+            SheetWriter::Csv(writer) => writer
+                .write_record(cells.iter().map(|cell| neutralise(cell)))
+                .map_err(internal),
+            SheetWriter::Xlsx(xlsx) => xlsx.row(cells),
         }
     }
-    for (r, row) in rows.iter().enumerate() {
-        let line = r as u32 + 1;
-        for (c, cell) in row.iter().enumerate() {
+
+    /// Ends the sheet: flushes the CSV, or zips the workbook into `out`.
+    pub fn finish(self) -> Result<()> {
+        match self {
+            SheetWriter::Csv(mut writer) => writer.flush().map_err(internal),
+            SheetWriter::Xlsx(xlsx) => xlsx.finish(),
+        }
+    }
+}
+
+impl<W: Write + Send> XlsxSheet<W> {
+    fn row(&mut self, cells: &[String]) -> Result<()> {
+        let sheet = self.workbook.worksheet_from_index(0).map_err(internal)?;
+        for (c, cell) in cells.iter().enumerate() {
             if cell.is_empty() {
                 continue;
             }
-            let format = if is_formula_like(cell) { &quoted } else { &text };
+            let format = if is_formula_like(cell) {
+                &self.quoted
+            } else {
+                &self.text
+            };
             sheet
-                .write_string_with_format(line, c as u16, cell, format)
+                .write_string_with_format(self.line, c as u16, cell, format)
                 .map_err(internal)?;
-            if let Some(width) = widths.get_mut(c) {
+            if let Some(width) = self.widths.get_mut(c) {
                 *width = (*width).max(cell.chars().count());
             }
         }
+        self.line += 1;
+        Ok(())
     }
-    for (c, width) in widths.iter().enumerate() {
-        sheet
-            .set_column_width(c as u16, (*width as f64 + 2.0).min(60.0))
-            .map_err(internal)?;
+
+    fn finish(mut self) -> Result<()> {
+        let sheet = self.workbook.worksheet_from_index(0).map_err(internal)?;
+        for (c, width) in self.widths.iter().enumerate() {
+            sheet
+                .set_column_width(c as u16, (*width as f64 + 2.0).min(60.0))
+                .map_err(internal)?;
+        }
+        self.workbook.save_to_writer(&mut self.out).map_err(internal)?;
+        self.out.flush().map_err(internal)
     }
-    sheet.set_freeze_panes(1, 0).map_err(internal)?;
-    workbook.save_to_buffer().map_err(internal)
 }
 
 fn internal(err: impl std::fmt::Display) -> Error {
@@ -156,8 +232,10 @@ mod tests {
             names.iter().any(|n| n.starts_with("xl/comments")),
             "header notes: {names:?}"
         );
-        let mut strings = String::new();
-        std::io::Read::read_to_string(&mut archive.by_name("xl/sharedStrings.xml").unwrap(), &mut strings).unwrap();
-        assert!(strings.contains("0612345678"), "phones stay text");
+        let mut sheet = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut sheet).unwrap();
+        assert!(sheet.contains("<t>0612345678</t>"), "phones stay text: {sheet}");
+        assert!(sheet.contains("<col "), "widths fitted after the rows: {sheet}");
+        assert!(sheet.contains("<pane "), "the header is frozen: {sheet}");
     }
 }

@@ -145,9 +145,11 @@ async fn erase_in<C: ConnectionTrait>(txn: &C, tenant: &str, ids: &[Uuid]) -> Re
     links_voided_by(txn, tenant, &ids, AccountChange::Closed).await?;
     remove_invitations_and_mail(txn, tenant, &ids, &traces).await?;
     remove_import_traces(txn, tenant, &ids, &traces).await?;
-    // Exports made before now may list them: their links end (they last minutes anyway).
+    // Personal-data files made before now may name them: their links end (they last
+    // minutes anyway). Exports are built when fetched, without the erased.
     downloads::Entity::delete_many()
         .filter(downloads::Column::Tenant.eq(tenant))
+        .filter(downloads::Column::Recipe.is_null())
         .exec(txn)
         .await?;
     scrub_audit_log(txn, tenant, &ids, &traces).await?;

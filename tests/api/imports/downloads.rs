@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use super::{age_all, seed};
+use super::{age_all, id_of, seed};
+use crate::support::imports::{Confirm, File};
 use crate::support::tenants::AMAP;
 use crate::support::{error_fields, TestApp};
 
@@ -37,7 +38,7 @@ async fn templates_and_exports_download_with_their_names_and_links_expire_or_bre
         disposition,
         "attachment; filename=\"amap-import-sync.xlsx\"; filename*=UTF-8''amap-import-sync.xlsx"
     );
-    let strings = zip_entry(&body, "xl/sharedStrings.xml");
+    let strings = zip_entry(&body, "xl/worksheets/sheet1.xml");
     for header in ["Identifiant", "Prénom", "Nom", "Groupes", "Mot de passe", "État"] {
         assert!(strings.contains(header), "{header} in {strings}");
     }
@@ -132,4 +133,81 @@ async fn an_expired_download_link_is_refused() {
         1,
         "expired files are purged"
     );
+}
+
+/// Members an export reads per page is 2,000: this many crosses two page boundaries.
+const MANY: usize = 4_500;
+
+#[tokio::test]
+async fn an_export_is_built_when_fetched_page_by_page_and_only_while_its_requester_may_export() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    // Last names that sort in another order than the file's, some with a group.
+    let mut file = String::from("Identifiant;Prénom;Nom;Email;Groupes\r\n");
+    for i in 0..MANY {
+        let group = if i % 1_000 == 0 { "Pain" } else { "" };
+        file.push_str(&format!(
+            "m{i};Prénom{i};Nom{:05};m{i}@x.org;{group}\r\n",
+            (i * 7_919) % MANY
+        ));
+    }
+    let job = admin.start_import(File::new("many.csv", file), "CREATE").await;
+    assert_eq!(job["summary"]["create"], MANY, "{job}");
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+
+    let export = admin.gql("{ exportMembers(format: CSV) { url } }", json!({})).await;
+    let url = export["exportMembers"]["url"].as_str().unwrap().to_owned();
+    // Built when fetched: a member created after the link was made is in the file.
+    admin
+        .create_member(json!({ "firstName": "Late", "lastName": "Comer", "email": "late@x.org" }))
+        .await;
+    let (status, content_type, _, body) = app.fetch(&url).await;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    let text = String::from_utf8(body[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
+    assert_eq!(
+        lines.len(),
+        1 + MANY + 2,
+        "header, the imported, the admin, the late comer"
+    );
+    let last_names: Vec<&str> = lines[1..].iter().map(|l| l.split(';').nth(3).unwrap()).collect();
+    let mut sorted = last_names.clone();
+    sorted.sort_by_key(|name| name.to_lowercase());
+    assert_eq!(last_names, sorted, "in name order across pages, each member once");
+    assert!(lines.iter().any(|l| l.contains(";Late;Comer;")), "the late comer");
+    let in_pain = lines.iter().filter(|l| l.contains(";Pain;")).count();
+    assert_eq!(in_pain, MANY.div_ceil(1_000), "groups are read for every page");
+
+    let xlsx = admin.gql("{ exportMembers(format: XLSX) { url } }", json!({})).await;
+    let (status, _, _, body) = app.fetch(xlsx["exportMembers"]["url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    let sheet = zip_entry(&body, "xl/worksheets/sheet1.xml");
+    assert_eq!(
+        sheet.matches("<row ").count(),
+        1 + MANY + 2,
+        "every member in the workbook"
+    );
+    assert!(sheet.contains("<t>Nom00000</t>"));
+
+    // A link outlives nothing of its requester's right: once they may no longer export,
+    // it serves nothing.
+    let second_id = admin
+        .create_member(
+            json!({ "firstName": "Sec", "lastName": "Ond", "email": "second@x.org", "roles": [{ "role": "admin" }] }),
+        )
+        .await;
+    let second = app.member("amap", &second_id, "second-password-1").await;
+    let theirs = second.gql("{ exportMembers { url } }", json!({})).await;
+    let theirs = theirs["exportMembers"]["url"].as_str().unwrap().to_owned();
+    let (status, ..) = app.fetch(&theirs).await;
+    assert_eq!(status, 200, "works while they may export");
+    admin
+        .gql(
+            "mutation($id: ID!) { setMemberRoles(id: $id, roles: [{ role: \"member\" }]) { id } }",
+            json!({ "id": second_id }),
+        )
+        .await;
+    let (status, ..) = app.fetch(&theirs).await;
+    assert_eq!(status, 404, "not once their role is gone");
 }
