@@ -92,7 +92,7 @@ impl Planner<'_> {
             None => {
                 let pattern = &self.ctx.tenant.accounts.login_pattern;
                 let base = login::base_for(pattern, first, last, input.email.as_deref());
-                free_login(&self.logins, &base)
+                free_login(|l| self.login_taken(l), &base)
             }
         };
         self.logins.insert(login.clone());

@@ -50,7 +50,7 @@ impl Planner<'_> {
     fn check_new_login(&mut self, input: &RowInput, edit: &Edit, problems: &mut Vec<RowError>) {
         if input.login.is_some() && edit.fields.iter().any(|f| f.field == ProfileField::Login) {
             let wanted = input.login.clone().unwrap_or_default();
-            if self.logins.contains(&wanted) {
+            if self.login_taken(&wanted) {
                 self.fail(
                     problems,
                     input.number,

@@ -51,7 +51,7 @@ pub fn plan(ctx: &Context, layout: &Layout, sheet: &Sheet, snapshot: &Snapshot) 
         plan: Plan::default(),
         seen: HashMap::new(),
         claimed: HashMap::new(),
-        logins: snapshot.by_login.keys().cloned().collect(),
+        logins: HashSet::new(),
         default_groups: ctx
             .options
             .defaults
@@ -82,12 +82,18 @@ struct Planner<'a> {
     seen: HashMap<String, usize>,
     /// Members matched by earlier rows (present in the file), with the row.
     claimed: HashMap<usize, usize>,
-    /// Logins taken, by members or by rows planned so far.
+    /// Logins taken by the rows planned so far; the list's are the snapshot's (not
+    /// copied: a million of them weigh some 80 MB).
     logins: HashSet<String>,
     default_groups: Vec<String>,
 }
 
 impl Planner<'_> {
+    /// Whether a member of the list or a row planned so far has `login`.
+    fn login_taken(&self, login: &str) -> bool {
+        self.snapshot.by_login(login).is_some() || self.logins.contains(login)
+    }
+
     fn fail(
         &self,
         problems: &mut Vec<RowError>,
@@ -120,11 +126,8 @@ impl Planner<'_> {
         self.plan.warnings.extend(warnings);
         let number = input.number;
         let snapshot = self.snapshot;
-        let found_by_login = input.login.as_ref().and_then(|l| snapshot.by_login.get(l).copied());
-        let found_by_email = input
-            .email
-            .as_ref()
-            .and_then(|a| snapshot.by_email.get(&email::key(a)).copied());
+        let found_by_login = input.login.as_deref().and_then(|l| snapshot.by_login(l));
+        let found_by_email = input.email.as_ref().and_then(|a| snapshot.by_email(&email::key(a)));
         let matched = found_by_login.or(found_by_email);
         let duplicate = self.check_duplicates(&mut problems, &input);
         if let Some(index) = matched {
@@ -212,7 +215,7 @@ impl Planner<'_> {
             (Field::SecondaryEmail, &input.secondary_email),
         ] {
             let Some(address) = address else { continue };
-            let owner = self.snapshot.by_email.get(&email::key(address)).copied();
+            let owner = self.snapshot.by_email(&email::key(address));
             if owner.is_some() && owner != matched {
                 self.fail(problems, input.number, Some(field), Some(address), Problem::EmailTaken);
             }
@@ -333,12 +336,12 @@ impl Planner<'_> {
 }
 
 /// `base`, else `base2`, `base3`, … not taken.
-fn free_login(taken: &HashSet<String>, base: &str) -> String {
-    if !taken.contains(base) {
+fn free_login(taken: impl Fn(&str) -> bool, base: &str) -> String {
+    if !taken(base) {
         return base.to_owned();
     }
     (2..)
         .map(|n| format!("{base}{n}"))
-        .find(|candidate| !taken.contains(candidate))
+        .find(|candidate| !taken(candidate))
         .expect("an unbounded range always has a free number")
 }

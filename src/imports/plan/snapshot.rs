@@ -2,6 +2,9 @@
 //! member, read once, streamed, and indexed by login and address for matching.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::HashTable;
 
 use futures_util::TryStreamExt;
 use sea_orm::sea_query::Expr;
@@ -65,21 +68,43 @@ pub struct GroupInfo {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub members: Vec<Existing>,
-    pub(super) by_login: HashMap<String, usize>,
-    pub(super) by_email: HashMap<String, usize>,
+    /// Positions in `members` by login key. The indexes hold positions only, not copies
+    /// of the keys: at a million members, copies weighed some 130 MB.
+    by_login: HashTable<u32>,
+    /// Positions in `members`, and which of their addresses, by address key.
+    by_email: HashTable<(u32, Address)>,
+    hasher: RandomState,
     /// By lower-case name.
     pub groups: HashMap<String, GroupInfo>,
 }
 
+/// One of a member's two addresses.
+#[derive(Debug, Clone, Copy)]
+enum Address {
+    Primary,
+    Secondary,
+}
+
 impl Snapshot {
     pub fn new(members: Vec<Existing>, groups: Vec<GroupInfo>) -> Self {
-        let mut by_login = HashMap::with_capacity(members.len());
-        let mut by_email = HashMap::with_capacity(members.len());
+        let hasher = RandomState::new();
+        let mut by_login = HashTable::with_capacity(members.len());
+        let mut by_email = HashTable::with_capacity(members.len());
+        // Logins and held addresses are unique in the database; were one not, lookups
+        // would find one of its holders.
+        let login_hash = |&i: &u32| hasher.hash_one(members[i as usize].member.login_key.as_str());
+        let address_hash = |&(i, which): &(u32, Address)| {
+            let key = address(&members[i as usize].member, which).map(email::key);
+            hasher.hash_one(key.unwrap_or_default().as_str())
+        };
         for (index, existing) in members.iter().enumerate() {
-            let m = &existing.member;
-            by_login.insert(m.login_key.clone(), index);
-            for address in [&m.email, &m.secondary_email].into_iter().flatten() {
-                by_email.insert(email::key(address), index);
+            let position = index as u32;
+            by_login.insert_unique(login_hash(&position), position, login_hash);
+            for which in [Address::Primary, Address::Secondary] {
+                if address(&existing.member, which).is_some() {
+                    let entry = (position, which);
+                    by_email.insert_unique(address_hash(&entry), entry, address_hash);
+                }
             }
         }
         let groups = groups.into_iter().map(|g| (g.name.to_lowercase(), g)).collect();
@@ -87,12 +112,42 @@ impl Snapshot {
             members,
             by_login,
             by_email,
+            hasher,
             groups,
         }
     }
 
+    /// The position of the member whose login key is `login`.
+    pub(super) fn by_login(&self, login: &str) -> Option<usize> {
+        self.by_login
+            .find(self.hasher.hash_one(login), |&i| {
+                self.members[i as usize].member.login_key == login
+            })
+            .map(|&i| i as usize)
+    }
+
+    /// The position of the member holding the address whose key ([`email::key`]) is `key`.
+    pub(super) fn by_email(&self, key: &str) -> Option<usize> {
+        self.by_email
+            .find(self.hasher.hash_one(key), |&(i, which)| {
+                address(&self.members[i as usize].member, which)
+                    .map(email::key)
+                    .as_deref()
+                    == Some(key)
+            })
+            .map(|&(i, _)| i as usize)
+    }
+
     pub(super) fn group_name(&self, id: Uuid) -> Option<&str> {
         self.groups.values().find(|g| g.id == id).map(|g| g.name.as_str())
+    }
+}
+
+/// One of the member's addresses, if they have it.
+fn address(member: &SnapshotMember, which: Address) -> Option<&str> {
+    match which {
+        Address::Primary => member.email.as_deref(),
+        Address::Secondary => member.secondary_email.as_deref(),
     }
 }
 
@@ -163,7 +218,9 @@ async fn stream_members(
     mut roles: HashMap<Uuid, HeldRoles>,
     mut member_groups: HashMap<Uuid, Vec<Uuid>>,
 ) -> crate::error::Result<Vec<Existing>> {
-    let mut members = Vec::new();
+    // Most members hold a role: sized from them, the list rarely grows (growing a
+    // million-member list copies it, with both copies alive at once).
+    let mut members = Vec::with_capacity(roles.len());
     let mut rows = members::Entity::find()
         .select_only()
         .columns([
