@@ -370,7 +370,10 @@ fn collect(rows: impl Iterator<Item = (usize, Vec<String>)>, max_rows: u64) -> R
         if data.len() as u64 >= max_rows {
             return Err(ReadError::TooManyRows(max_rows));
         }
-        data.push(Row { number, cells });
+        data.push(Row {
+            number,
+            cells: cells.into_iter().collect(),
+        });
     }
     if data.is_empty() {
         return Err(ReadError::NoRows);
@@ -536,10 +539,10 @@ mod tests {
             ["Identifiant", "Adresse de messagerie", "Prénom", "Nom", "Rôle"]
         );
         assert_eq!(amap.rows[0].number, 2);
-        assert_eq!(amap.rows[1].cells[4], "Référent producteur");
+        assert_eq!(&amap.rows[1].cells[4], "Référent producteur");
         let yannick = amap.rows.iter().find(|r| r.number == 9).unwrap();
-        assert_eq!(yannick.cells[1], "", "an empty cell keeps its column (no email)");
-        assert_eq!(yannick.cells[2], "Yannick");
+        assert_eq!(&yannick.cells[1], "", "an empty cell keeps its column (no email)");
+        assert_eq!(&yannick.cells[2], "Yannick");
 
         let (format, citizen) =
             read_file(&fixture("citizenlab-invitations.xlsx"), &LIMITS, &Choice::default()).unwrap();
@@ -552,7 +555,7 @@ mod tests {
         let (format, ods) = read_file(&fixture("adherents.ods"), &LIMITS, &Choice::default()).unwrap();
         assert_eq!(format, Format::Ods);
         assert_eq!(ods.headers[0], "Prénom");
-        assert_eq!(ods.rows[0].cells[2], "chloe.petit0@asso.org");
+        assert_eq!(&ods.rows[0].cells[2], "chloe.petit0@asso.org");
 
         assert_eq!(detect_format(&fixture("cagette-adherents.csv")), Format::Csv);
     }

@@ -37,7 +37,7 @@ pub fn build(layout: &Layout, sheet: &Sheet, errors: &[RowError], locale: &str) 
         let Some(problems) = problems_of.get(&row.number) else {
             continue;
         };
-        let mut cells = row.cells.clone();
+        let mut cells = row.cells.to_vec();
         cells.resize(layout.headers.len(), String::new());
         if let Some(index) = password {
             cells[index].clear();

@@ -39,7 +39,75 @@ pub enum ReadError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub number: usize,
-    pub cells: Vec<String>,
+    pub cells: Cells,
+}
+
+/// A row's cells, packed in one string with where each ends: a file of a million rows
+/// is held whole while it is planned, and a `Vec<String>` per row cost five allocations
+/// of a row of four cells, some 150 MB more at that size.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cells {
+    text: Box<str>,
+    /// The end of each cell in `text`, in bytes.
+    ends: Box<[u32]>,
+}
+
+impl Cells {
+    /// The cell in column `index` (from 0), None past the last.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)? as usize;
+        let start = index.checked_sub(1).map_or(0, |before| self.ends[before] as usize);
+        Some(&self.text[start..end])
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The cells in column order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|index| self.get(index))
+    }
+
+    /// The cells as separate strings.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Cells {
+    fn from_iter<I: IntoIterator<Item = S>>(cells: I) -> Cells {
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for cell in cells {
+            text.push_str(cell.as_ref());
+            // A cell past 4 GB cannot come: uploads are limited far below.
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        }
+        Cells {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for Cells {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.len() == N && self.iter().zip(other).all(|(cell, other)| cell == *other)
+    }
+}
+
+impl std::ops::Index<usize> for Cells {
+    type Output = str;
+
+    /// The cell in column `index`; panics past the last, as a slice does.
+    fn index(&self, index: usize) -> &str {
+        self.get(index).expect("a cell within the row")
+    }
 }
 
 /// A sheet: its header cells and its non-blank rows.
@@ -78,7 +146,7 @@ impl Sheet {
             .rows
             .iter()
             .take_while(|row| row.number <= HEADER_SEARCH_ROWS)
-            .position(|row| recognised(&row.cells) > 0);
+            .position(|row| recognised(&row.cells.to_vec()) > 0);
         let Some(index) = found else { return self.header_row };
         let mut below = self.rows.split_off(index);
         let header = below.remove(0);
@@ -204,10 +272,10 @@ pub fn read_csv(bytes: &[u8], max_rows: u64, forced: Option<&'static Encoding>) 
     let mut rows = Vec::new();
     for (index, record) in records.enumerate() {
         let record = record.map_err(|e| ReadError::Malformed(e.to_string()))?;
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
-        if cells.iter().all(String::is_empty) {
+        if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        let cells: Cells = record.iter().map(str::trim).collect();
         if rows.len() as u64 >= max_rows {
             return Err(ReadError::TooManyRows(max_rows));
         }
@@ -237,13 +305,29 @@ mod tests {
     }
 
     #[test]
+    fn packed_cells_read_back_as_given_empty_ones_included() {
+        let cells: Cells = ["Zoé", "", "l'Hôte", "", "a;b\nc"].into_iter().collect();
+        assert_eq!(cells.len(), 5);
+        assert_eq!(cells.get(0), Some("Zoé"));
+        assert_eq!(cells.get(1), Some(""), "an empty cell keeps its column");
+        assert_eq!(cells.get(2), Some("l'Hôte"));
+        assert_eq!(cells.get(4), Some("a;b\nc"));
+        assert_eq!(cells.get(5), None, "past the last cell");
+        assert_eq!(cells.to_vec(), ["Zoé", "", "l'Hôte", "", "a;b\nc"]);
+        assert!(cells == ["Zoé", "", "l'Hôte", "", "a;b\nc"]);
+        assert!(cells != ["Zoé", "", "l'Hôte", ""], "a shorter row differs");
+        let none: Cells = std::iter::empty::<&str>().collect();
+        assert!(none.is_empty() && none.get(0).is_none());
+    }
+
+    #[test]
     fn windows_1252_with_semicolons() {
         let sheet = read_csv(&fixture("cagette-adherents.csv"), 1_000, None).unwrap();
         assert_eq!(sheet.headers, ["Prénom", "Nom", "Email", "Email 2", "Téléphone"]);
         assert_eq!(sheet.rows[0].number, 2);
-        assert_eq!(sheet.rows[0].cells[0], "Théo");
-        assert_eq!(sheet.rows[0].cells[4], "0667910289", "phones keep their leading zero");
-        assert!(sheet.rows.iter().any(|r| r.cells[1] == "Brûlé"));
+        assert_eq!(&sheet.rows[0].cells[0], "Théo");
+        assert_eq!(&sheet.rows[0].cells[4], "0667910289", "phones keep their leading zero");
+        assert!(sheet.rows.iter().any(|r| &r.cells[1] == "Brûlé"));
     }
 
     #[test]
@@ -254,7 +338,7 @@ mod tests {
             "the BOM is not part of the first header"
         );
         assert_eq!(sheet.headers[2], "Prénom");
-        assert_eq!(sheet.rows[1].cells[4], "Mot de passe crypté");
+        assert_eq!(&sheet.rows[1].cells[4], "Mot de passe crypté");
     }
 
     #[test]
@@ -274,7 +358,7 @@ mod tests {
         let text = "name,note\n\"Anne\",\"line one\nline two\"\n,,\n\nBob,\"a, b\"\n";
         let sheet = read_csv(text.as_bytes(), 10, None).unwrap();
         assert_eq!(sheet.rows.len(), 2);
-        assert_eq!(sheet.rows[0].cells[1], "line one\nline two");
+        assert_eq!(&sheet.rows[0].cells[1], "line one\nline two");
         assert_eq!(sheet.rows[1].cells, ["Bob", "a, b"]);
         assert_eq!(sheet.rows[0].number, 2);
         assert_eq!(

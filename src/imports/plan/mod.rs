@@ -50,7 +50,7 @@ pub fn plan(ctx: &Context, layout: &Layout, sheet: &Sheet, snapshot: &Snapshot) 
         snapshot,
         plan: Plan::default(),
         seen: HashMap::new(),
-        claimed: HashMap::new(),
+        claimed: vec![0; snapshot.members.len()],
         logins: HashSet::new(),
         default_groups: ctx
             .options
@@ -80,8 +80,9 @@ struct Planner<'a> {
     plan: Plan,
     /// Login and address keys of earlier rows, with their row numbers.
     seen: HashMap<String, usize>,
-    /// Members matched by earlier rows (present in the file), with the row.
-    claimed: HashMap<usize, usize>,
+    /// For each member of the snapshot, the row that matched them (present in the
+    /// file), 0 for none yet (rows are numbered from 2).
+    claimed: Vec<u32>,
     /// Logins taken by the rows planned so far; the list's are the snapshot's (not
     /// copied: a million of them weigh some 80 MB).
     logins: HashSet<String>,
@@ -195,15 +196,15 @@ impl Planner<'_> {
     /// Marks the member at `index` present in the file; a second row matching them fails,
     /// unless it already failed as a `duplicate`.
     fn claim(&mut self, problems: &mut Vec<RowError>, row: usize, index: usize, duplicate: bool) {
-        match self.claimed.get(&index) {
-            Some(&earlier) if !duplicate => {
-                self.fail(problems, row, None, None, Problem::DuplicateRow(earlier));
-            }
-            Some(_) => {}
-            None => {
+        match self.claimed[index] {
+            0 => {
                 // A row with errors still counts as present (SYNC does not deactivate it).
-                self.claimed.insert(index, row);
+                self.claimed[index] = u32::try_from(row).unwrap_or(u32::MAX);
             }
+            earlier if !duplicate => {
+                self.fail(problems, row, None, None, Problem::DuplicateRow(earlier as usize));
+            }
+            _ => {}
         }
     }
 
@@ -312,11 +313,7 @@ impl Planner<'_> {
     fn deactivate_absent(&mut self) {
         for (index, existing) in self.snapshot.members.iter().enumerate() {
             let m = &existing.member;
-            if self.claimed.contains_key(&index)
-                || !existing.active()
-                || m.id == self.ctx.caller_id
-                || existing.protected
-            {
+            if self.claimed[index] != 0 || !existing.active() || m.id == self.ctx.caller_id || existing.protected {
                 continue;
             }
             let changes = vec![FieldChange {
