@@ -57,14 +57,13 @@ pub struct InviteOutcome {
 
 /// Splits entries on commas, semicolons and white space, checks each address, merges
 /// duplicates case-insensitively. Any bad address rejects the whole list, naming each.
+/// Addresses copied from a mail program come with their names (`Sam Roy <sam@x.org>`,
+/// `"Roy, Sam" <sam@x.org>`): the address in angle brackets is taken, the name left.
 pub fn split_addresses(entries: &[String]) -> Result<Vec<String>> {
     let mut seen = BTreeSet::new();
     let mut addresses = Vec::new();
     let mut problems = Vec::new();
-    for piece in entries
-        .iter()
-        .flat_map(|e| e.split(|c: char| c == ',' || c == ';' || c.is_whitespace()))
-    {
+    for piece in entries.iter().flat_map(|e| pasted_addresses(e)) {
         let piece = piece.trim();
         if piece.is_empty() {
             continue;
@@ -91,6 +90,43 @@ pub fn split_addresses(entries: &[String]) -> Result<Vec<String>> {
         ));
     }
     Ok(addresses)
+}
+
+/// The address-like pieces of pasted text, in order: split on commas, semicolons and
+/// line ends outside double quotes, then on white space. In a piece with addresses in
+/// angle brackets, those are taken, with any other word holding an `@`; the rest is
+/// names (quoted ones included, as Outlook quotes an address used as a name).
+fn pasted_addresses(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (at, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' | ';' | '\n' | '\r' if !quoted => {
+                pieces.push(&text[start..at]);
+                start = at + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&text[start..]);
+    let mut addresses = Vec::new();
+    for piece in pieces {
+        let named = piece.contains('<') && piece.contains('>');
+        let mut rest = piece;
+        loop {
+            let bracket = rest
+                .find('<')
+                .and_then(|open| Some((open, open + rest[open..].find('>')?)));
+            let words = bracket.map_or(rest, |(open, _)| &rest[..open]);
+            let is_name = |word: &str| !word.contains('@') || word.starts_with('"') || word.ends_with('"');
+            addresses.extend(words.split_whitespace().filter(|word| !(named && is_name(word))));
+            let Some((open, close)) = bracket else { break };
+            addresses.push(rest[open + 1..close].trim());
+            rest = &rest[close + 1..];
+        }
+    }
+    addresses
 }
 
 /// Checks the message, locale, roles (that the caller may hand out) and groups.
@@ -515,5 +551,36 @@ mod tests {
         assert_eq!(fields.len(), 2);
         assert!(fields[0].message.starts_with("bad:") && fields[1].message.starts_with("worse@:"));
         assert!(split_addresses(&[" , ".into()]).is_err());
+    }
+
+    #[test]
+    fn addresses_copied_from_a_mail_program_keep_only_the_address() {
+        let list = split_addresses(
+            &["Sam Roy <sam@exemple.fr>, \"Roy, Léa\" <lea@exemple.fr>; <bob@x.org>\n\
+             Zoé d'Arc <ZOE@x.org> zed@x.org, sam@EXEMPLE.fr"
+                .into()],
+        )
+        .unwrap();
+        assert_eq!(
+            list,
+            [
+                "sam@exemple.fr",
+                "lea@exemple.fr",
+                "bob@x.org",
+                "ZOE@x.org",
+                "zed@x.org"
+            ],
+            "the second sam@exemple.fr is the first one"
+        );
+        let outlook = split_addresses(&["\"ann@x.org\" <ann@x.org>; Ann B <ann.b@x.org>".into()]).unwrap();
+        assert_eq!(outlook, ["ann@x.org", "ann.b@x.org"]);
+        let Err(Error::Validation(fields)) = split_addresses(&["Sam Roy <not an address>".into()]) else {
+            panic!("expected VALIDATION");
+        };
+        assert!(
+            fields[0].message.starts_with("not an address:"),
+            "{}",
+            fields[0].message
+        );
     }
 }

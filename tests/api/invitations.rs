@@ -61,7 +61,8 @@ async fn invite_email_accept_over_smtp() {
         .await;
     let group = group["createGroup"]["id"].as_str().unwrap().to_owned();
     let input = json!({
-        "emails": ["zoe@example.org, Max@Example.org;\n zoe@EXAMPLE.org"],
+        // As typed, and as a mail program copies an address with its name.
+        "emails": ["zoe@example.org, \"Dupont, Max\" <Max@Example.org>;\n zoe@EXAMPLE.org"],
         "roles": ["referent"],
         "groupIds": [group],
         "message": "Bienvenue <b>chez nous</b> !",
