@@ -32,6 +32,10 @@ pub struct App {
     pub secret_key: Arc<Vec<u8>>,
     /// The import previews and applies running here: slots, leases, tenant write locks.
     pub imports: Arc<RunningImports>,
+    /// Turns to build an export: each holds a database connection for as long as its
+    /// download lasts, so at most a quarter of the pool (at least one) build at once, and
+    /// the others wait, their links already answered, rather than starve the API.
+    pub exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -65,8 +69,10 @@ impl App {
             None => load_or_create_secret(&settings.data_dir)?,
         };
         let imports = RunningImports::new(settings.limits.concurrent_imports);
+        let exports = (settings.database_pool_size() as usize / 4).max(1);
         Ok(App {
             imports,
+            exports: Arc::new(tokio::sync::Semaphore::new(exports)),
             settings: Arc::new(settings),
             db,
             tenants: Arc::new(tenants),

@@ -116,9 +116,13 @@ pub async fn build(app: &App, tenant: &Arc<Tenant>, recipe: serde_json::Value) -
         return Ok(None);
     };
     let db = app.db.clone();
+    let turns = app.exports.clone();
     let tenant = tenant.clone();
     let runtime = tokio::runtime::Handle::current();
     Ok(Some(downloads::streamed(move |out| {
+        let _turn = runtime
+            .block_on(turns.acquire_owned())
+            .map_err(|_| Error::ServiceUnavailable("the server is stopping".into()))?;
         let txn = runtime.block_on(snapshot(&db))?;
         let condition = runtime.block_on(async {
             Ok::<_, Error>(

@@ -211,3 +211,29 @@ async fn an_export_is_built_when_fetched_page_by_page_and_only_while_its_request
     let (status, ..) = app.fetch(&theirs).await;
     assert_eq!(status, 404, "not once their role is gone");
 }
+
+#[tokio::test]
+async fn more_exports_than_the_server_builds_at_once_all_arrive_whole() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    seed(&admin).await;
+    // The embedded default builds two at once (a quarter of its 8 connections).
+    let mut links = Vec::new();
+    for format in ["CSV", "XLSX", "CSV", "XLSX", "CSV", "CSV"] {
+        let link = admin
+            .gql(&format!("{{ exportMembers(format: {format}) {{ url }} }}"), json!({}))
+            .await;
+        links.push(link["exportMembers"]["url"].as_str().unwrap().to_owned());
+    }
+    let fetched = futures_util::future::join_all(links.iter().map(|url| app.fetch(url))).await;
+    let csv = &fetched[0].3;
+    for (status, _, _, body) in &fetched {
+        assert_eq!(*status, 200);
+        assert!(body.starts_with(&[0xEF, 0xBB, 0xBF]) || body.starts_with(b"PK"), "a whole file");
+    }
+    for (_, _, _, body) in fetched.iter().step_by(2).skip(1) {
+        assert_eq!(body, csv, "every turn builds the same file");
+    }
+    let me = admin.me().await;
+    assert!(!me.is_null(), "the API still answers");
+}
