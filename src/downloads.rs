@@ -73,6 +73,8 @@ const CHUNK: usize = 64 * 1024;
 pub struct BodyWriter {
     tx: mpsc::Sender<io::Result<Bytes>>,
     buffer: Vec<u8>,
+    /// The client closed the connection: building stops, and that is no fault.
+    client_left: bool,
 }
 
 impl BodyWriter {
@@ -81,9 +83,10 @@ impl BodyWriter {
             return Ok(());
         }
         let chunk = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
-        self.tx
-            .blocking_send(Ok(chunk))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client left"))
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            self.client_left = true;
+            io::Error::new(io::ErrorKind::BrokenPipe, "the client left")
+        })
     }
 }
 
@@ -111,11 +114,16 @@ pub fn streamed(build: impl FnOnce(&mut BodyWriter) -> Result<()> + Send + 'stat
         let mut writer = BodyWriter {
             tx: tx.clone(),
             buffer: Vec::with_capacity(CHUNK),
+            client_left: false,
         };
         let outcome = build(&mut writer).and_then(|()| writer.flush().map_err(|e| Error::Internal(e.to_string())));
-        if let Err(err) = outcome {
-            tracing::warn!(error = %err, "a streamed download stopped");
-            let _ = tx.blocking_send(Err(io::Error::other(err.to_string())));
+        match outcome {
+            Ok(()) => {}
+            Err(_) if writer.client_left => tracing::debug!("a download's client left before its end"),
+            Err(err) => {
+                tracing::warn!(error = %err, "a streamed download stopped");
+                let _ = tx.blocking_send(Err(io::Error::other(err.to_string())));
+            }
         }
     });
     Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
