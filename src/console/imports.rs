@@ -7,12 +7,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use fluent_bundle::FluentValue;
 use minijinja::{context, Value};
 use poem::http::StatusCode;
 use poem::web::{Data, Multipart, Path, Query};
 use poem::{handler, Body, Request, Response};
 use serde_json::json;
 
+use super::catalog;
 use super::upload::read_upload;
 use super::{
     not_found, operations, page_problem, plain_error, posted, problem_for, problems_of, see_other, value_of, Visit,
@@ -360,6 +362,9 @@ pub async fn act(
         return see_other(&elsewhere);
     }
     let here = visit.path(&format!("/imports/{id}"));
+    if let Some(problem) = unconfirmed_deactivation(&visit, &form) {
+        return show(&visit, &id, &HashMap::new(), None, &[problem]).await;
+    }
     let (document, variables, done) = match value_of(&form, "action") {
         Some("apply") => (
             operations::APPLY_IMPORT,
@@ -383,6 +388,23 @@ pub async fn act(
         // Still applying or undoing: the page shows its progress.
         None => see_other(&here),
     }
+}
+
+/// The page's box says "yes, deactivate these N members": applying with it unticked is
+/// refused here, whatever their number, rather than deactivating them behind the admin's
+/// back (the API asks for the yes only above `max_deactivate_percent`).
+fn unconfirmed_deactivation(visit: &Visit, form: &[(String, String)]) -> Option<(String, String)> {
+    let deactivating: i64 = value_of(form, "deactivating").and_then(|n| n.parse().ok()).unwrap_or(0);
+    let applying = value_of(form, "action") == Some("apply");
+    let confirmed = value_of(form, "allow_mass_deactivation").is_some();
+    (applying && deactivating > 0 && !confirmed).then(|| {
+        let message = catalog::text(
+            visit.lang,
+            "import-confirm-deactivation",
+            &[("count", FluentValue::from(deactivating))],
+        );
+        ("allowMassDeactivation".to_owned(), message)
+    })
 }
 
 /// GET: the file's failed rows with an error column (CSV): a redirect to its download.

@@ -239,6 +239,66 @@ async fn a_sync_that_would_deactivate_most_members_asks_for_an_explicit_yes() {
 }
 
 #[tokio::test]
+async fn an_unticked_yes_deactivates_nobody_even_below_the_mass_threshold() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", ADMIN).await;
+    let mut file = String::from("email,first_name,last_name\n");
+    for i in 0..12 {
+        t.create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": format!("M{i}"), "lastName": "Few", "email": format!("m{i}@example.org") }),
+        )
+        .await;
+        // One member left out: 1 of 13, far below the threshold the API asks a yes for.
+        if i > 0 {
+            file.push_str(&format!("m{i}@example.org,M{i},Few\n"));
+        }
+    }
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in(ADMIN, PASSWORD).await;
+    let csrf = Browser::csrf(&browser.get("/imports").await);
+    let started = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "SYNC"), ("absent", "DEACTIVATE")],
+            "one-less.csv",
+            file.into_bytes(),
+        )
+        .await;
+    let id = job_of(&started.location);
+    let preview = browser.get(&format!("/imports/{id}")).await;
+    assert!(preview.body.contains("Oui, désactiver ce membre"), "{}", preview.body);
+    assert!(
+        preview.body.contains("name=\"deactivating\" value=\"1\""),
+        "{}",
+        preview.body
+    );
+
+    // The form as the browser sends it with the box left unticked.
+    let csrf = Browser::csrf(&preview);
+    let unticked = [("csrf", csrf.as_str()), ("action", "apply"), ("deactivating", "1")];
+    let refused = browser.post(&format!("/imports/{id}"), &unticked).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("Cochez la case pour désactiver ce membre"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(member_count(&t, &admin, "ACTIVE").await, 13, "nobody deactivated");
+
+    let ticked = [
+        ("csrf", csrf.as_str()),
+        ("action", "apply"),
+        ("deactivating", "1"),
+        ("allow_mass_deactivation", "1"),
+    ];
+    let applied = browser.post(&format!("/imports/{id}"), &ticked).await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    assert_eq!(member_count(&t, &admin, "ACTIVE").await, 12);
+}
+
+#[tokio::test]
 async fn uploads_without_a_csrf_token_a_file_or_the_right_are_refused_with_nothing_done() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
     let admin = t.admin_token("acme", ADMIN).await;

@@ -319,6 +319,10 @@ import-allow-mass = { $count ->
    *[other] Yes, deactivate these { $count } members
 }
 import-allow-mass-hint = When an import would deactivate a large part of the members, it stops unless you confirm: a file cut short would otherwise close many accounts.
+import-confirm-deactivation = { $count ->
+    [one] Tick the box to deactivate this member, or choose to keep absent members in a new import.
+   *[other] Tick the box to deactivate these { $count } members, or choose to keep absent members in a new import.
+}
 import-apply = Apply
 import-cancel = Cancel this import
 import-undo = Undo this import

@@ -330,6 +330,10 @@ import-allow-mass = { $count ->
    *[other] Oui, désactiver ces { $count } membres
 }
 import-allow-mass-hint = Quand un import désactiverait une grande part des membres, il s'arrête sauf si vous confirmez : un fichier tronqué fermerait sinon de nombreux comptes.
+import-confirm-deactivation = { $count ->
+    [one] Cochez la case pour désactiver ce membre, ou choisissez de garder les absents dans un nouvel import.
+   *[other] Cochez la case pour désactiver ces { $count } membres, ou choisissez de garder les absents dans un nouvel import.
+}
 import-apply = Appliquer
 import-cancel = Annuler cet import
 import-undo = Défaire cet import
