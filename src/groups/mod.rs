@@ -103,6 +103,13 @@ async fn check_input<C: ConnectionTrait>(
         checks.fail("name", "must not be empty");
     } else if name.chars().count() > MAX_NAME {
         checks.fail("name", format!("at most {MAX_NAME} characters"));
+    } else if name.contains([',', ';']) {
+        // A groups cell of an import separates names with them: an export of such a
+        // group, imported back, would make other groups.
+        checks.fail(
+            "name",
+            "must not contain , or ; (they separate groups in a spreadsheet)",
+        );
     }
     let description = input
         .description

@@ -145,6 +145,8 @@ async fn names_are_unique_case_insensitively_and_bad_input_is_refused() {
         (json!({ "name": "  CAISSE " }), "name"),
         (json!({ "name": "" }), "name"),
         (json!({ "name": "x".repeat(101) }), "name"),
+        (json!({ "name": "Cuisine; Salle" }), "name"),
+        (json!({ "name": "Salle, \"VIP\"" }), "name"),
         (json!({ "name": "Ok", "rule": { "roles": ["king"] } }), "rule.roles"),
         (json!({ "name": "Ok", "rule": { "ids": ["nope"] } }), "rule.ids"),
     ] {
