@@ -19,6 +19,39 @@ fn job_of(location: &str) -> String {
     id.to_owned()
 }
 
+/// Twelve members M0…M11 (m{i}@example.org, last name Sync) and an admin signed in to the
+/// console, who uploads `file` as a SYNC deactivating the absent: the browser, the
+/// admin's API token, the job's id and its preview page.
+async fn sync_over_twelve<'a>(
+    t: &'a TestApp,
+    name: &str,
+    file: Vec<u8>,
+) -> (Browser<'a>, String, String, support::console::Page) {
+    let admin = t.admin_token("acme", ADMIN).await;
+    for i in 0..12 {
+        t.create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": format!("M{i}"), "lastName": "Sync", "email": format!("m{i}@example.org") }),
+        )
+        .await;
+    }
+    let mut browser = Browser::new(t, "acme");
+    browser.sign_in(ADMIN, PASSWORD).await;
+    let csrf = Browser::csrf(&browser.get("/imports").await);
+    let started = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "SYNC"), ("absent", "DEACTIVATE")],
+            name,
+            file,
+        )
+        .await;
+    let id = job_of(&started.location);
+    let preview = browser.get(&format!("/imports/{id}")).await;
+    (browser, admin, id, preview)
+}
+
 async fn member_count(t: &TestApp, admin: &str, status: &str) -> i64 {
     let query = "query($f: MemberFilter) { members(filter: $f) { totalCount } }";
     t.ok("acme", admin, query, json!({ "f": { "status": status } })).await["members"]["totalCount"]
@@ -146,28 +179,8 @@ async fn a_coordinator_previews_a_file_sees_its_errors_applies_the_rest_and_undo
 #[tokio::test]
 async fn a_sync_that_would_deactivate_most_members_asks_for_an_explicit_yes() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
-    let admin = t.admin_token("acme", ADMIN).await;
-    for i in 0..12 {
-        t.create_member(
-            "acme",
-            &admin,
-            json!({ "firstName": format!("M{i}"), "lastName": "Sync", "email": format!("m{i}@example.org") }),
-        )
-        .await;
-    }
-    let mut browser = Browser::new(&t, "acme");
-    browser.sign_in(ADMIN, PASSWORD).await;
-    let csrf = Browser::csrf(&browser.get("/imports").await);
-    let started = browser
-        .post_file(
-            "/imports",
-            &[("csrf", &csrf), ("mode", "SYNC"), ("absent", "DEACTIVATE")],
-            "short.csv",
-            b"email,first_name,last_name\nm0@example.org,M0,Sync\n".to_vec(),
-        )
-        .await;
-    let id = job_of(&started.location);
-    let preview = browser.get(&format!("/imports/{id}")).await;
+    let file = b"email,first_name,last_name\nm0@example.org,M0,Sync\n".to_vec();
+    let (mut browser, admin, id, preview) = sync_over_twelve(&t, "short.csv", file).await;
     assert!(
         preview.body.contains("<strong>11</strong> membres désactivés"),
         "{}",
@@ -241,33 +254,12 @@ async fn a_sync_that_would_deactivate_most_members_asks_for_an_explicit_yes() {
 #[tokio::test]
 async fn an_unticked_yes_deactivates_nobody_even_below_the_mass_threshold() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
-    let admin = t.admin_token("acme", ADMIN).await;
+    // One member left out: 1 of 13, far below the threshold the API asks a yes for.
     let mut file = String::from("email,first_name,last_name\n");
-    for i in 0..12 {
-        t.create_member(
-            "acme",
-            &admin,
-            json!({ "firstName": format!("M{i}"), "lastName": "Few", "email": format!("m{i}@example.org") }),
-        )
-        .await;
-        // One member left out: 1 of 13, far below the threshold the API asks a yes for.
-        if i > 0 {
-            file.push_str(&format!("m{i}@example.org,M{i},Few\n"));
-        }
+    for i in 1..12 {
+        file.push_str(&format!("m{i}@example.org,M{i},Sync\n"));
     }
-    let mut browser = Browser::new(&t, "acme");
-    browser.sign_in(ADMIN, PASSWORD).await;
-    let csrf = Browser::csrf(&browser.get("/imports").await);
-    let started = browser
-        .post_file(
-            "/imports",
-            &[("csrf", &csrf), ("mode", "SYNC"), ("absent", "DEACTIVATE")],
-            "one-less.csv",
-            file.into_bytes(),
-        )
-        .await;
-    let id = job_of(&started.location);
-    let preview = browser.get(&format!("/imports/{id}")).await;
+    let (mut browser, admin, id, preview) = sync_over_twelve(&t, "one-less.csv", file.into_bytes()).await;
     assert!(preview.body.contains("Oui, désactiver ce membre"), "{}", preview.body);
     assert!(
         preview.body.contains("name=\"deactivating\" value=\"1\""),
