@@ -4,11 +4,16 @@
 use async_graphql::ErrorExtensions;
 use serde::Serialize;
 
-/// A problem with one input field, reported under `extensions.fields`.
+/// A problem with one input field, reported under `extensions.fields`: `message` in
+/// English; for the problems people meet in forms also `key` and `args`, naming the
+/// sentence so that a page words it in its reader's language (the console's catalogs
+/// hold it as `problem-{key}`, filled with `args`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    pub key: Option<&'static str>,
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl FieldError {
@@ -16,6 +21,22 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            key: None,
+            args: Vec::new(),
+        }
+    }
+
+    /// A problem with its sentence named by `key` and filled with `args`.
+    pub fn worded(
+        field: impl Into<String>,
+        message: impl Into<String>,
+        key: &'static str,
+        args: &[(&'static str, String)],
+    ) -> Self {
+        Self {
+            key: Some(key),
+            args: args.to_vec(),
+            ..Self::new(field, message)
         }
     }
 }
@@ -64,6 +85,11 @@ impl Error {
         Error::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// One VALIDATION error on one field, with its sentence's key: see [`FieldError::worded`].
+    pub fn invalid_worded(field: impl Into<String>, message: impl Into<String>, key: &'static str) -> Self {
+        Error::Validation(vec![FieldError::worded(field, message, key, &[])])
+    }
+
     /// The `extensions.code` of this error.
     pub fn code(&self) -> &'static str {
         match self {
@@ -107,6 +133,15 @@ impl Error {
                                 async_graphql::Name::new("message"),
                                 async_graphql::Value::from(f.message.clone()),
                             );
+                            if let Some(key) = f.key {
+                                obj.insert(async_graphql::Name::new("key"), async_graphql::Value::from(key));
+                                let args = f
+                                    .args
+                                    .iter()
+                                    .map(|(name, value)| (async_graphql::Name::new(name), value.as_str().into()))
+                                    .collect();
+                                obj.insert(async_graphql::Name::new("args"), async_graphql::Value::Object(args));
+                            }
                             async_graphql::Value::Object(obj)
                         })
                         .collect();

@@ -129,6 +129,7 @@ pub fn routes(app: App) -> impl Endpoint {
         )
         .at("/t/:tenant/admin/imports/:id/report", get(console::import_error_report))
         .at("/t/:tenant/admin/console.css", get(console::stylesheet))
+        .at("/t/:tenant/admin/*rest", get(console::unknown_console_page))
         .at("/t/:tenant/assets/graphiql/:name", get(playground::asset))
         .at(
             "/t/:tenant/email-change",
@@ -476,7 +477,7 @@ async fn graphql_ws(
 
 /// A signed download link: the file with its name, or 404 for anything else.
 #[handler]
-async fn download(Path((slug, token)): Path<(String, String)>, Data(app): Data<&App>) -> Response {
+async fn download(req: &Request, Path((slug, token)): Path<(String, String)>, Data(app): Data<&App>) -> Response {
     let Some(tenant) = app.tenants.get(&slug) else {
         return unknown_tenant(&slug);
     };
@@ -504,6 +505,10 @@ async fn download(Path((slug, token)): Path<(String, String)>, Data(app): Data<&
                     crate::downloads::Body::Streamed(stream) => poem::Body::from_bytes_stream(stream),
                 })
         }
+        // A person who clicked an old link gets a page in their language; a program, JSON.
+        Ok(None) if wants_html(req) => pages::download_gone(app, req, &slug)
+            .await
+            .unwrap_or_else(|| unknown_tenant(&slug)),
         Ok(None) => error_response(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
@@ -514,6 +519,14 @@ async fn download(Path((slug, token)): Path<(String, String)>, Data(app): Data<&
             error_response(StatusCode::INTERNAL_SERVER_ERROR, err.code(), &gql.message)
         }
     }
+}
+
+/// Whether the client is a browser asking for a page (its Accept names `text/html`).
+fn wants_html(req: &Request) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 #[cfg(test)]

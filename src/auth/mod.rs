@@ -96,7 +96,11 @@ impl Caller {
         {
             Ok(())
         } else {
-            Err(Error::invalid("currentPassword", "this is not your current password"))
+            Err(Error::invalid_worded(
+                "currentPassword",
+                "this is not your current password",
+                "current-password-wrong",
+            ))
         }
     }
 }

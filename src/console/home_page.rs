@@ -13,6 +13,21 @@ use super::{operations, sentence};
 use crate::app::App;
 use crate::graphql::Schemas;
 
+/// Any address under the console that is no page of it: a 404 page in the reader's
+/// language, with the menu (a mistyped or outdated bookmark).
+#[handler]
+pub async fn unknown_page(
+    req: &Request,
+    Path((slug, _rest)): Path<(String, String)>,
+    Data(app): Data<&App>,
+    Data(schemas): Data<&Schemas>,
+) -> Response {
+    match Visit::open(req, &slug, app, schemas).await {
+        Some(visit) => visit.page_not_found(),
+        None => not_found(),
+    }
+}
+
 /// GET: home — the counts a coordinator looks at first, each a link into the list.
 /// `?welcome=1` greets someone who just accepted their invitation with their login.
 #[handler]

@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::catalog;
 use super::upload::read_upload;
+use super::visit::Refusal;
 use super::{
     not_found, operations, page_problem, plain_error, posted, problem_for, problems_of, see_other, value_of, Visit,
 };
@@ -144,8 +145,32 @@ pub async fn template(
     if let Err(elsewhere) = visit.signed_in("imports") {
         return see_other(&elsewhere);
     }
-    let mode = params.get("mode").map(String::as_str).unwrap_or("CREATE");
-    let format = params.get("format").map(String::as_str).unwrap_or("XLSX");
+    let mode = params
+        .get("mode")
+        .map(|m| m.to_uppercase())
+        .unwrap_or_else(|| "CREATE".into());
+    let format = params
+        .get("format")
+        .map(|f| f.to_uppercase())
+        .unwrap_or_else(|| "XLSX".into());
+    // Checked here so that a hand-edited address gets the page's words, not the
+    // schema's enum error.
+    let unknown: Vec<(String, String)> = [
+        ("mode", MODES.iter().any(|(name, _)| *name == mode)),
+        ("format", ["XLSX", "CSV"].contains(&format.as_str())),
+    ]
+    .into_iter()
+    .filter(|(_, known)| !known)
+    .map(|(name, _)| (name.to_owned(), String::new()))
+    .collect();
+    if !unknown.is_empty() {
+        let refusal = Refusal {
+            code: "VALIDATION".into(),
+            message: String::new(),
+            fields: unknown,
+        };
+        return visit.refused("imports", &visit.text("imports-title"), refusal);
+    }
     let variables = json!({ "mode": mode, "format": format, "locale": visit.lang });
     match visit.run(operations::IMPORT_TEMPLATE, variables).await {
         Ok(data) => see_other(data["importTemplate"]["url"].as_str().unwrap_or_default()),
@@ -263,10 +288,13 @@ async fn show(
             StatusCode::NOT_FOUND,
             "message.html",
             "imports",
-            &title,
+            &visit.text("not-found-title"),
             context! { message => visit.text("import-unknown") },
         );
     }
+    let mut job = job.clone();
+    name_roles(&mut job["changes"]["nodes"], &data["tenant"]["roles"]);
+    let job = &job;
     let link = ImportLink { visit, id };
     let working = matches!(job["status"].as_str(), Some("VALIDATING" | "APPLYING"));
     let extra = context! {
@@ -287,6 +315,36 @@ async fn show(
         notice,
     };
     visit.render_form(!problems.is_empty(), "import.html", "imports", &title, extra)
+}
+
+/// Writes the roles of the changes' role columns ("coordinator, member") by their names
+/// in the tenant ("Coordinator, Member"), as the admin knows them; a key the tenant no
+/// longer has stays as it is.
+fn name_roles(changes: &mut serde_json::Value, roles: &serde_json::Value) {
+    let label_of = |key: &str| {
+        roles
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["key"] == key)
+            .and_then(|r| r["label"].as_str())
+            .unwrap_or(key)
+            .to_owned()
+    };
+    let fields = changes
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .flat_map(|change| change["changes"].as_array_mut().into_iter().flatten())
+        .filter(|f| f["field"] == "roles");
+    for field in fields {
+        for side in ["before", "after"] {
+            if let Some(keys) = field[side].as_str() {
+                let names: Vec<String> = keys.split(", ").filter(|k| !k.is_empty()).map(label_of).collect();
+                field[side] = json!(names.join(", "));
+            }
+        }
+    }
 }
 
 /// Links to an import's page, with query pairs.

@@ -121,15 +121,40 @@ impl Visit {
                 context! { message },
             );
         }
-        let message = refusal.message;
-        self.render_status(
-            StatusCode::BAD_REQUEST,
-            "message.html",
-            page,
-            title,
-            context! { message },
-        )
+        // A page is loaded from its address: an unknown or malformed id there is a page
+        // that does not exist, and another value the page cannot read is a bad address.
+        let (status, message) = match refusal.code.as_str() {
+            "NOT_FOUND" => (StatusCode::NOT_FOUND, self.text("page-not-found")),
+            "VALIDATION" if refusal.fields.iter().any(|(field, _)| is_id_field(field)) => {
+                (StatusCode::NOT_FOUND, self.text("page-not-found"))
+            }
+            "VALIDATION" => {
+                let fields: Vec<&str> = refusal.fields.iter().map(|(field, _)| field.as_str()).collect();
+                let fields = fields.join(", ");
+                let message = catalog::text(self.lang, "page-bad-address", &[("fields", fields.into())]);
+                (StatusCode::BAD_REQUEST, message)
+            }
+            _ => (StatusCode::BAD_REQUEST, refusal.message),
+        };
+        let title = if status == StatusCode::NOT_FOUND {
+            self.text("not-found-title")
+        } else {
+            title.to_owned()
+        };
+        self.render_status(status, "message.html", page, &title, context! { message })
     }
+
+    /// The page for an address of the console that leads nowhere.
+    pub(super) fn page_not_found(&self) -> Response {
+        let (title, message) = (self.text("not-found-title"), self.text("page-not-found"));
+        self.render_status(StatusCode::NOT_FOUND, "message.html", "", &title, context! { message })
+    }
+}
+
+/// An argument naming a record by its id (`id`, `keepId`, `input.groupId`).
+fn is_id_field(field: &str) -> bool {
+    let last = field.rsplit('.').next().unwrap_or(field);
+    last == "id" || last.ends_with("Id") || last == "ids"
 }
 
 /// One page as the layout frames it.
@@ -177,10 +202,22 @@ fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
             Err(_) => at.to_owned(),
         }
     });
+    // An audit action (`member.password_reset_sent`) in the reader's words; an action
+    // the catalog does not name yet shows as it is stored.
+    let action = Value::from_function(move |code: &str| -> String {
+        let key = format!("audit-action-{}", code.replace(['.', '_'], "-"));
+        let words = catalog::text(lang, &key, &[]);
+        if words == key {
+            code.to_owned()
+        } else {
+            words
+        }
+    });
     // A count as the reader writes it: 12,345 in English, 12 345 in French.
     let num = Value::from_function(move |n: i64| -> String { group_digits(n, lang) });
     context! {
         when => when,
+        action => action,
         num => num,
         can_create_members => me.is_some_and(|m| m.can("members.create")),
         can_send_invitations => me.is_some_and(|m| m.can("invitations.send")),

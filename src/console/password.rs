@@ -8,9 +8,9 @@ use poem::web::{Data, Form, Path};
 use poem::{handler, Request, Response};
 use serde_json::json;
 
-use super::operations;
 use super::responses::{not_found, see_other};
 use super::visit::Visit;
+use super::{operations, page_problem, problem_for, problems_of};
 use crate::app::App;
 use crate::graphql::Schemas;
 
@@ -62,16 +62,19 @@ pub async fn password_post(
     match visit.run(operations::CHANGE_PASSWORD, variables).await {
         Ok(data) => visit.home_with_session(data["changePassword"]["token"].as_str().unwrap_or_default()),
         Err(refusal) => {
-            // The API's words, next to the field they concern.
-            let field_problem = refusal
-                .fields
-                .iter()
-                .map(|(field, message)| format!("{field}: {message}"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let problem = refusal.fields.is_empty().then_some(refusal.message);
-            let extra = context! { restricted, problem, field_problem };
-            visit.render_status(StatusCode::OK, "password.html", "password", &title, extra)
+            // Each problem next to the field it concerns, in the reader's words.
+            let problems = problems_of(refusal);
+            let current_problem = problem_for(&problems, "currentPassword");
+            let new_problem = problem_for(&problems, "newPassword");
+            let problem = page_problem(&problems, &["currentPassword", "newPassword"]);
+            let extra = context! { restricted, problem, current_problem, new_problem };
+            visit.render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "password.html",
+                "password",
+                &title,
+                extra,
+            )
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use fluent_bundle::FluentValue;
 use poem::http::header;
 use poem::Request;
 use serde_json::json;
@@ -106,7 +107,10 @@ impl Visit {
 
     /// Runs a GraphQL document as this visitor.
     pub(super) async fn run(&self, document: &str, variables: serde_json::Value) -> Result<serde_json::Value, Refusal> {
-        answer(self.schemas.api.execute(self.request(document, variables)).await)
+        answer(
+            self.schemas.api.execute(self.request(document, variables)).await,
+            self.lang,
+        )
     }
 
     /// Runs `request` in a task of its own, which finishes even when the page stops
@@ -119,7 +123,7 @@ impl Visit {
         let schema = self.schemas.api.clone();
         let task = tokio::spawn(async move { schema.execute(request).await });
         match tokio::time::timeout(wait, task).await {
-            Ok(Ok(response)) => Some(answer(response)),
+            Ok(Ok(response)) => Some(answer(response, self.lang)),
             Ok(Err(err)) => {
                 tracing::error!(error = %err, "console operation task failed");
                 Some(Err(Refusal {
@@ -182,8 +186,10 @@ impl Visit {
     }
 }
 
-/// The data of a GraphQL response, or its first error as a page shows it.
-pub(super) fn answer(response: async_graphql::Response) -> Result<serde_json::Value, Refusal> {
+/// The data of a GraphQL response, or its first error as a page shows it: field
+/// problems the catalogs word (`problem-{key}`) in the reader's language `lang`, the
+/// others in the API's words.
+pub(super) fn answer(response: async_graphql::Response, lang: &str) -> Result<serde_json::Value, Refusal> {
     if let Some(error) = response.errors.first() {
         let extensions = error.extensions.as_ref();
         let code = extensions
@@ -197,12 +203,7 @@ pub(super) fn answer(response: async_graphql::Response) -> Result<serde_json::Va
             .and_then(|f| f.as_array().cloned())
             .unwrap_or_default()
             .iter()
-            .map(|f| {
-                (
-                    f["field"].as_str().unwrap_or_default().to_owned(),
-                    f["message"].as_str().unwrap_or_default().to_owned(),
-                )
-            })
+            .map(|f| (f["field"].as_str().unwrap_or_default().to_owned(), worded(f, lang)))
             .collect();
         return Err(Refusal {
             code,
@@ -211,4 +212,33 @@ pub(super) fn answer(response: async_graphql::Response) -> Result<serde_json::Va
         });
     }
     Ok(response.data.into_json().unwrap_or_default())
+}
+
+/// One field problem of `extensions.fields` in `lang`: its catalog sentence when it names
+/// one (`key`, filled with `args`; the value it is about in front, when given), else the
+/// API's message.
+fn worded(problem: &serde_json::Value, lang: &str) -> String {
+    let message = problem["message"].as_str().unwrap_or_default();
+    let Some(key) = problem["key"].as_str() else {
+        return message.to_owned();
+    };
+    let args: Vec<(&str, FluentValue<'_>)> = problem["args"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| (name.as_str(), FluentValue::from(value.as_str().unwrap_or_default())))
+        .collect();
+    let id = format!("problem-{key}");
+    let sentence = catalog::text(lang, &id, &args);
+    if sentence == id {
+        return message.to_owned();
+    }
+    match problem["args"]["value"].as_str() {
+        Some(value) => catalog::text(
+            lang,
+            "problem-about",
+            &[("value", value.into()), ("problem", sentence.into())],
+        ),
+        None => sentence,
+    }
 }

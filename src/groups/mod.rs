@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::members::fields::Checks;
 use crate::members::filter::{groups_condition, scope_condition};
 use crate::members::{list, BulkResult, MemberFilter, Selection};
-use entity::{group_members, groups, members};
+use entity::{group_members, groups, invitations, members, role_assignments};
 
 /// Longest group name.
 pub const MAX_NAME: usize = 100;
@@ -100,16 +100,14 @@ async fn check_input<C: ConnectionTrait>(
     let mut checks = Checks::new();
     let name = input.name.trim().to_owned();
     if name.is_empty() {
-        checks.fail("name", "must not be empty");
+        checks.required("name");
     } else if name.chars().count() > MAX_NAME {
-        checks.fail("name", format!("at most {MAX_NAME} characters"));
+        checks.too_long("name", MAX_NAME);
     } else if name.contains([',', ';']) {
         // A groups cell of an import separates names with them: an export of such a
         // group, imported back, would make other groups.
-        checks.fail(
-            "name",
-            "must not contain , or ; (they separate groups in a spreadsheet)",
-        );
+        let message = "must not contain , or ; (they separate groups in a spreadsheet)";
+        checks.fail_worded("name", message, "group-name-separators", &[]);
     }
     let description = input
         .description
@@ -133,7 +131,11 @@ async fn check_input<C: ConnectionTrait>(
         .one(conn)
         .await?;
     if taken.is_some_and(|g| Some(g.id) != except) {
-        return Err(Error::invalid("name", "a group with this name already exists"));
+        return Err(Error::invalid_worded(
+            "name",
+            "a group with this name already exists",
+            "group-name-taken",
+        ));
     }
     let rule = input
         .rule
@@ -232,6 +234,81 @@ pub async fn delete_group(app: &App, caller: &Caller, id: Uuid) -> Result<bool> 
         })
         .await?;
     Ok(true)
+}
+
+/// Deletes those of `ids` (groups an import created) that nothing uses any more once the
+/// import is undone: no member but those it created and its undo deactivated (members
+/// with `origin_import` as their origin, now deactivated), no role held within it, no
+/// pending invitation into it, and not renamed or described since they were made.
+/// Records `group.deleted` for each, by `actor`, with `reason`. Returns the ids deleted.
+pub async fn delete_unused<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    ids: &[Uuid],
+    origin_import: Uuid,
+    actor: Uuid,
+    reason: &str,
+) -> Result<Vec<Uuid>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Spelled out rather than negated: a NULL origin must count as another member.
+    let other_member = Condition::any()
+        .add(members::Column::OriginImportId.is_null())
+        .add(members::Column::OriginImportId.ne(origin_import))
+        .add(members::Column::Status.ne(crate::members::Status::Deactivated));
+    let untouched = groups::Entity::find()
+        .filter(groups::Column::Tenant.eq(tenant))
+        .filter(groups::Column::Id.is_in(ids.to_vec()))
+        .filter(Expr::col(groups::Column::UpdatedAt).eq(Expr::col(groups::Column::CreatedAt)))
+        .filter(
+            groups::Column::Id.not_in_subquery(
+                Query::select()
+                    .column((group_members::Entity, group_members::Column::GroupId))
+                    .from(group_members::Entity)
+                    .inner_join(
+                        members::Entity,
+                        Expr::col((members::Entity, members::Column::Id))
+                            .equals((group_members::Entity, group_members::Column::MemberId)),
+                    )
+                    .and_where(group_members::Column::GroupId.is_in(ids.to_vec()))
+                    .cond_where(other_member)
+                    .to_owned(),
+            ),
+        )
+        .filter(
+            groups::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(role_assignments::Column::GroupId)
+                    .from(role_assignments::Entity)
+                    .and_where(role_assignments::Column::GroupId.is_in(ids.to_vec()))
+                    .to_owned(),
+            ),
+        )
+        .all(conn)
+        .await?;
+    // Pending invitations keep their groups as a JSON list of ids.
+    let pending: Vec<String> = invitations::Entity::find()
+        .select_only()
+        .column(invitations::Column::GroupIds)
+        .filter(invitations::Column::Tenant.eq(tenant))
+        .filter(invitations::Column::Status.eq(invitations::Status::Pending))
+        .filter(invitations::Column::GroupIds.ne("[]"))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut deleted = Vec::new();
+    for group in untouched {
+        let id = group.id.to_string();
+        if pending.iter().any(|list| list.contains(&id)) {
+            continue;
+        }
+        groups::Entity::delete_by_id(group.id).exec(conn).await?;
+        let details = json!({ "name": group.name, "reason": reason });
+        audit::record(conn, tenant, Some(actor), "group.deleted", Some(group.id), details).await?;
+        deleted.push(group.id);
+    }
+    Ok(deleted)
 }
 
 /// The selected members that the caller may manage, as a condition.

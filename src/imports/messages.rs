@@ -43,6 +43,9 @@ pub enum Problem {
     /// with 0: a spreadsheet read it as a number and dropped its leading zero. Holds the
     /// number with the zero back.
     PhoneMissingZero(String),
+    /// A warning: a password for the admin's own account, left out (they change their
+    /// own password themselves, knowing the old one).
+    OwnPassword,
 }
 
 impl Problem {
@@ -69,12 +72,13 @@ impl Problem {
             Problem::ProtectedMember => "PROTECTED_MEMBER",
             Problem::MemberDeactivated => "MEMBER_DEACTIVATED",
             Problem::PhoneMissingZero(_) => "PHONE_MISSING_ZERO",
+            Problem::OwnPassword => "OWN_PASSWORD",
         }
     }
 
     /// A warning: the row is imported all the same, the admin is told.
     pub fn is_warning(&self) -> bool {
-        matches!(self, Problem::PhoneMissingZero(_))
+        matches!(self, Problem::PhoneMissingZero(_) | Problem::OwnPassword)
     }
 
     /// `ImportRowError.message`, in `locale`.
@@ -108,7 +112,7 @@ impl Problem {
                 format!("Même identifiant ou même e-mail qu'à la ligne {row} : une seule ligne par personne.")
             }
             Problem::AlreadyMember => {
-                "Un membre a déjà cet identifiant ou cet e-mail (utilisez le mode SYNC pour le mettre à jour).".into()
+                "Un membre a déjà cet identifiant ou cet e-mail (pour le mettre à jour, importez le fichier avec « Aligner la liste sur le fichier », SYNC).".into()
             }
             Problem::EmailTaken => "Cette adresse e-mail appartient déjà à un autre membre.".into(),
             Problem::RoleNotAllowed => "Vous ne pouvez pas attribuer ce rôle.".into(),
@@ -120,6 +124,9 @@ impl Problem {
                 "Ce numéro n'a que 9 chiffres : son 0 initial a sans doute été perdu, le tableur l'ayant lu \
                  comme un nombre ({fixed} ?). Vérifiez-le ; pour garder les 0, mettez la colonne au format Texte."
             ),
+            Problem::OwnPassword => "C'est votre propre compte : l'import laisse votre mot de passe tel quel ; \
+                                     changez-le depuis « Mon compte »."
+                .into(),
         }
     }
 
@@ -142,7 +149,7 @@ impl Problem {
                 format!("Same login or email as row {row}: one row per person.")
             }
             Problem::AlreadyMember => {
-                "A member with this login or email already exists (use SYNC mode to update it).".into()
+                "A member with this login or email already exists (to update it, import the file with “Keep the list in step with the file”, SYNC).".into()
             }
             Problem::EmailTaken => "This email address already belongs to another member.".into(),
             Problem::RoleNotAllowed => "You may not hand out this role.".into(),
@@ -158,6 +165,10 @@ impl Problem {
                 "This number has only 9 digits: its leading 0 was probably lost when the spreadsheet read it \
                  as a number ({fixed}?). Check it; to keep zeros, format the column as Text."
             ),
+            Problem::OwnPassword => {
+                "This is your own account: the import leaves your password as it is; change it from \"My account\"."
+                    .into()
+            }
         }
     }
 }

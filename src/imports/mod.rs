@@ -49,6 +49,9 @@ pub struct Options {
     /// Groups the file names that do not exist yet.
     #[serde(default)]
     pub new_groups: Vec<String>,
+    /// Groups that applying created (undo deletes those still unused).
+    #[serde(default)]
+    pub created_groups: Vec<Uuid>,
     /// After an undo: members changed since the import, left as they were.
     #[serde(default)]
     pub left_alone: Vec<Uuid>,

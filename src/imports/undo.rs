@@ -79,8 +79,18 @@ async fn revert<C: ConnectionTrait>(
     let restored_ids: Vec<Uuid> = restored.iter().map(|m| m.id).collect();
     links_voided_by(txn, &tenant.slug, &restored_ids, AccountChange::PasswordOrEmail).await?;
     let revoked = revoke_sent_invitations(txn, tenant, job.id, now).await?;
+    let options = Options::of_job(&job)?;
+    let groups_deleted = crate::groups::delete_unused(
+        txn,
+        &tenant.slug,
+        &options.created_groups,
+        job.id,
+        actor,
+        "import_undone",
+    )
+    .await?;
 
-    let mut options = Options::of_job(&job)?;
+    let mut options = options;
     options.left_alone = plan.left_alone.clone();
     job.status = JobStatus::Undone;
     job.options = serde_json::to_string(&options).expect("options serialise");
@@ -106,6 +116,7 @@ async fn revert<C: ConnectionTrait>(
             "restored": restored.len() + plan.roles_or_groups_only.len(),
             "invitationsRevoked": revoked,
             "leftAlone": plan.left_alone.len(),
+            "groupsDeleted": groups_deleted.len(),
         }),
     )
     .await?;

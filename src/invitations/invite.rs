@@ -74,14 +74,23 @@ pub fn split_addresses(entries: &[String]) -> Result<Vec<String>> {
                     addresses.push(address.into());
                 }
             }
-            Err(message) => problems.push(FieldError::new("emails", format!("{piece}: {message}"))),
+            Err(problem) => problems.push(FieldError::worded(
+                "emails",
+                format!("{piece}: {problem}"),
+                problem.key(),
+                &[("value", piece.to_owned())],
+            )),
         }
     }
     if !problems.is_empty() {
         return Err(Error::Validation(problems));
     }
     if addresses.is_empty() {
-        return Err(Error::invalid("emails", "give at least one address"));
+        return Err(Error::invalid_worded(
+            "emails",
+            "give at least one address",
+            "no-address",
+        ));
     }
     if addresses.len() > MAX_ADDRESSES {
         return Err(Error::invalid(

@@ -30,7 +30,9 @@ pub async fn create_admin(
     given_password: Option<String>,
     origin: Origin,
 ) -> Result<CreatedAdmin> {
-    let address: String = Email::parse(address).map_err(|m| Error::invalid("email", m))?.into();
+    let address: String = Email::parse(address)
+        .map_err(|problem| Error::invalid("email", problem.message()))?
+        .into();
     let admin_role = tenant
         .admin_role()
         .ok_or_else(|| Error::invalid("tenant", "this tenant has no role with the \"*\" permission"))?

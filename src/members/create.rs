@@ -119,7 +119,12 @@ pub async fn check_emails_free<C: ConnectionTrait>(
         let Some(address) = address else { continue };
         let key = email::key(address);
         if seen.contains(&key) {
-            problems.push(FieldError::new(*field, "the two addresses must differ"));
+            problems.push(FieldError::worded(
+                *field,
+                "the two addresses must differ",
+                "addresses-differ",
+                &[],
+            ));
             continue;
         }
         seen.push(key.clone());
@@ -127,9 +132,11 @@ pub async fn check_emails_free<C: ConnectionTrait>(
             .one(conn)
             .await?;
         if owner.is_some_and(|o| Some(o.member_id) != except) {
-            problems.push(FieldError::new(
+            problems.push(FieldError::worded(
                 *field,
                 "this address is already used by another member",
+                "address-taken",
+                &[],
             ));
         }
     }
@@ -158,7 +165,11 @@ pub async fn choose_login<C: ConnectionTrait>(
             .one(conn)
             .await?;
         if taken.is_some_and(|m| Some(m.id) != except) {
-            return Err(Error::invalid("login", "this login is already taken"));
+            return Err(Error::invalid_worded(
+                "login",
+                "this login is already taken",
+                "login-taken",
+            ));
         }
         return Ok(given.to_owned());
     }

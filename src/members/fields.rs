@@ -27,11 +27,33 @@ impl Checks {
         self.0.push(FieldError::new(field, message));
     }
 
+    /// Records a problem whose sentence the catalogs hold (see [`FieldError::worded`]).
+    pub fn fail_worded(
+        &mut self,
+        field: &str,
+        message: impl Into<String>,
+        key: &'static str,
+        args: &[(&'static str, String)],
+    ) {
+        self.0.push(FieldError::worded(field, message, key, args));
+    }
+
+    /// Records "must not be empty".
+    pub fn required(&mut self, field: &str) {
+        self.fail_worded(field, "must not be empty", "required", &[]);
+    }
+
+    /// Records "at most `max` characters".
+    pub fn too_long(&mut self, field: &str, max: usize) {
+        let message = format!("at most {max} characters");
+        self.fail_worded(field, message, "too-long", &[("max", max.to_string())]);
+    }
+
     /// A required name: trimmed, not empty, not too long, no markup.
     pub fn name(&mut self, field: &str, value: &str) -> String {
         let value = value.trim();
         if value.is_empty() {
-            self.fail(field, "must not be empty");
+            self.required(field);
         } else {
             self.optional_name(field, value);
         }
@@ -40,9 +62,9 @@ impl Checks {
 
     fn optional_name(&mut self, field: &str, value: &str) {
         if value.chars().count() > MAX_NAME {
-            self.fail(field, format!("at most {MAX_NAME} characters"));
+            self.too_long(field, MAX_NAME);
         } else if value.chars().any(|c| c.is_control() || c == '<' || c == '>') {
-            self.fail(field, "must not contain control characters or < >");
+            self.fail_worded(field, "must not contain control characters or < >", "markup", &[]);
         }
     }
 
@@ -51,9 +73,9 @@ impl Checks {
         let value = value.map(str::trim).filter(|v| !v.is_empty())?;
         let allowed = |c: char| c.is_ascii_digit() || " +.-()/".contains(c);
         if value.chars().count() > MAX_PHONE {
-            self.fail(field, format!("at most {MAX_PHONE} characters"));
+            self.too_long(field, MAX_PHONE);
         } else if !value.chars().all(allowed) || !value.chars().any(|c| c.is_ascii_digit()) {
-            self.fail(field, "digits, spaces and + . - ( ) / only");
+            self.fail_worded(field, "digits, spaces and + . - ( ) / only", "phone", &[]);
         }
         Some(value.to_owned())
     }
@@ -64,7 +86,8 @@ impl Checks {
         match tenant.locales.iter().find(|l| l.eq_ignore_ascii_case(value)) {
             Some(found) => Some(found.clone()),
             None => {
-                self.fail(field, format!("one of {}", tenant.locales.join(", ")));
+                let list = tenant.locales.join(", ");
+                self.fail_worded(field, format!("one of {list}"), "locale", &[("list", list)]);
                 None
             }
         }
@@ -75,8 +98,8 @@ impl Checks {
         let value = value.map(str::trim).filter(|v| !v.is_empty())?;
         match Email::parse(value) {
             Ok(address) => Some(address.into()),
-            Err(message) => {
-                self.fail(field, message);
+            Err(problem) => {
+                self.fail_worded(field, problem.message(), problem.key(), &[]);
                 None
             }
         }
@@ -87,13 +110,9 @@ impl Checks {
         let value = value.map(str::trim).filter(|v| !v.is_empty())?;
         let lowered = value.to_lowercase();
         if !login::is_valid(&lowered) {
-            self.fail(
-                field,
-                format!(
-                    "lower-case letters, digits, '.', '-' and '_' only, at most {} characters",
-                    login::MAX_LOGIN_LEN
-                ),
-            );
+            let max = login::MAX_LOGIN_LEN;
+            let message = format!("lower-case letters, digits, '.', '-' and '_' only, at most {max} characters");
+            self.fail_worded(field, message, "login", &[("max", max.to_string())]);
             return None;
         }
         Some(lowered)
@@ -104,9 +123,12 @@ impl Checks {
         let min = tenant.accounts.password_min_length as usize;
         match password::check_policy(value, min) {
             Ok(()) => {}
-            Err(Weakness::TooShort(min)) => self.fail(field, format!("at least {min} characters")),
-            Err(Weakness::TooLong) => self.fail(field, format!("at most {} characters", password::MAX_LENGTH)),
-            Err(Weakness::Blank) => self.fail(field, "not only spaces"),
+            Err(Weakness::TooShort(min)) => {
+                let message = format!("at least {min} characters");
+                self.fail_worded(field, message, "password-short", &[("min", min.to_string())]);
+            }
+            Err(Weakness::TooLong) => self.too_long(field, password::MAX_LENGTH),
+            Err(Weakness::Blank) => self.fail_worded(field, "not only spaces", "password-blank", &[]),
         }
     }
 

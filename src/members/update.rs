@@ -192,7 +192,11 @@ async fn free_addresses<C: ConnectionTrait>(txn: &C, tenant: &Tenant, next: &mem
     check_emails_free(txn, &tenant.slug, &addresses, Some(next.id)).await?;
     if let (Some(claim), Some(own)) = (&claim, &next.email) {
         if email::key(claim) == email::key(own) {
-            return Err(Error::invalid("secondaryEmail", "the two addresses must differ"));
+            return Err(Error::invalid_worded(
+                "secondaryEmail",
+                "the two addresses must differ",
+                "addresses-differ",
+            ));
         }
     }
     Ok(claim)

@@ -246,6 +246,19 @@ impl<'a> Visit<'a> {
     }
 }
 
+/// The page a browser gets for a download link that is unknown or expired (404), in the
+/// reader's language; None for an unknown tenant.
+pub async fn download_gone(app: &App, req: &Request, slug: &str) -> Option<Response> {
+    let visit = Visit::open(app, req, slug).await?;
+    let mut page = visit.page(Key::DownloadTitle);
+    page.error = Some(visit.text(Key::DownloadGone));
+    page.links = vec![LinkView {
+        href: format!("/t/{}/admin", visit.slug()),
+        label: visit.text(Key::SignIn),
+    }];
+    Some(visit.render(page, StatusCode::NOT_FOUND))
+}
+
 fn status_of(err: &Error) -> StatusCode {
     match err {
         Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -52,6 +52,8 @@ pub enum Key {
     RevertUsed,
     RevertEnded,
     RevertExpired,
+    DownloadTitle,
+    DownloadGone,
 }
 
 impl Key {
@@ -105,6 +107,8 @@ impl Key {
             Key::RevertUsed => "link-revert-used",
             Key::RevertEnded => "link-revert-ended",
             Key::RevertExpired => "link-revert-expired",
+            Key::DownloadTitle => "link-download-title",
+            Key::DownloadGone => "link-download-gone",
         }
     }
 }
@@ -115,7 +119,7 @@ mod tests {
     use crate::console::catalog_has;
 
     /// Every key, to check the catalogs hold them all.
-    const ALL: [Key; 47] = [
+    const ALL: [Key; 49] = [
         Key::AcceptTitle,
         Key::AcceptIntro,
         Key::AcceptSubmit,
@@ -163,6 +167,8 @@ mod tests {
         Key::RevertUsed,
         Key::RevertEnded,
         Key::RevertExpired,
+        Key::DownloadTitle,
+        Key::DownloadGone,
     ];
 
     #[test]

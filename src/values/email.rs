@@ -12,32 +12,32 @@ pub const MAX_EMAIL_LEN: usize = 254;
 pub struct Email(String);
 
 impl Email {
-    /// Trims and checks an address; the message speaks to a person. Refuses spaces,
-    /// `mailto:`, display names and markup, which spreadsheets are full of.
-    pub fn parse(input: &str) -> Result<Email, &'static str> {
+    /// Trims and checks an address. Refuses spaces, `mailto:`, display names and markup,
+    /// which spreadsheets are full of.
+    pub fn parse(input: &str) -> Result<Email, AddressProblem> {
         let email = input.trim();
         if email.is_empty() {
-            return Err("the address is empty");
+            return Err(AddressProblem::Empty);
         }
         if email.len() > MAX_EMAIL_LEN {
-            return Err("the address is too long");
+            return Err(AddressProblem::TooLong);
         }
         if email.to_ascii_lowercase().starts_with("mailto:") {
-            return Err("remove the \"mailto:\" in front of the address");
+            return Err(AddressProblem::Mailto);
         }
         if email
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';' | '(' | ')'))
         {
-            return Err("an address holds no spaces, names or punctuation around it");
+            return Err(AddressProblem::Surrounded);
         }
         let Some((local, domain)) = email.rsplit_once('@') else {
-            return Err("an address needs an @");
+            return Err(AddressProblem::NoAt);
         };
         if local.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
-            return Err("this is not a valid address");
+            return Err(AddressProblem::Invalid);
         }
-        email_address::EmailAddress::from_str(email).map_err(|_| "this is not a valid address")?;
+        email_address::EmailAddress::from_str(email).map_err(|_| AddressProblem::Invalid)?;
         Ok(Email(email.to_owned()))
     }
 
@@ -49,6 +49,52 @@ impl Email {
     /// The form it is compared and indexed in: see [`key`].
     pub fn key(&self) -> String {
         key(&self.0)
+    }
+}
+
+/// Why a text is not an address, in the words people read (English here; the console's
+/// catalogs word each as `problem-{key}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressProblem {
+    Empty,
+    TooLong,
+    /// Starts with `mailto:`, as copied from a link.
+    Mailto,
+    /// Holds spaces, a display name or punctuation around the address.
+    Surrounded,
+    NoAt,
+    Invalid,
+}
+
+impl AddressProblem {
+    /// The sentence, in English.
+    pub fn message(self) -> &'static str {
+        match self {
+            AddressProblem::Empty => "the address is empty",
+            AddressProblem::TooLong => "the address is too long",
+            AddressProblem::Mailto => "remove the \"mailto:\" in front of the address",
+            AddressProblem::Surrounded => "an address holds no spaces, names or punctuation around it",
+            AddressProblem::NoAt => "an address needs an @",
+            AddressProblem::Invalid => "this is not a valid address",
+        }
+    }
+
+    /// The sentence's key in the catalogs (`problem-{key}`).
+    pub fn key(self) -> &'static str {
+        match self {
+            AddressProblem::Empty => "address-empty",
+            AddressProblem::TooLong => "address-too-long",
+            AddressProblem::Mailto => "address-mailto",
+            AddressProblem::Surrounded => "address-surrounded",
+            AddressProblem::NoAt => "address-no-at",
+            AddressProblem::Invalid => "address-invalid",
+        }
+    }
+}
+
+impl std::fmt::Display for AddressProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
     }
 }
 

@@ -291,6 +291,30 @@ async fn an_unticked_yes_deactivates_nobody_even_below_the_mass_threshold() {
 }
 
 #[tokio::test]
+async fn the_preview_speaks_the_admins_words_for_columns_roles_and_its_line_by_line_list() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let mut file = String::from("email,first_name,last_name,roles,notes\n");
+    for i in 0..12 {
+        let roles = if i == 0 { "member, admin" } else { "member" };
+        file.push_str(&format!("m{i}@example.org,M{i},Sync,\"{roles}\",\n"));
+    }
+    let (_browser, _admin, _id, preview) = sync_over_twelve(&t, "roles.csv", file.into_bytes()).await;
+    let body = &preview.body;
+    // Columns by the names the admin reads in the templates, not the API's keys.
+    assert!(body.contains("first_name → Prénom"), "{body}");
+    assert!(body.contains("roles → Rôles"), "{body}");
+    assert!(body.contains("notes → ignorée"), "{body}");
+    assert!(!body.contains("→ first_name"), "{body}");
+    // Roles by their labels in the tenant.
+    assert!(
+        body.contains("<del>Adhérent</del> → <ins>Administrateur, Adhérent</ins>"),
+        "{body}"
+    );
+    // Unchanged rows are listed too: the list is line by line, not "changes".
+    assert!(body.contains("Le détail, ligne par ligne (12)"), "{body}");
+}
+
+#[tokio::test]
 async fn uploads_without_a_csrf_token_a_file_or_the_right_are_refused_with_nothing_done() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
     let admin = t.admin_token("acme", ADMIN).await;

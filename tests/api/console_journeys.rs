@@ -98,7 +98,7 @@ async fn a_coordinator_does_the_jobs_in_a_real_browser() {
               by('button', 'Sign in').click();",
         )
         .await;
-    assert!(person.sees("Active members").await, "{}", person.text().await);
+    assert!(person.sees("active members").await, "{}", person.text().await);
 
     // Job 2: everyone who never signed in, invited with one button after a count.
     person.act("by('a', 'Never signed in').click();").await;

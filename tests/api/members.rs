@@ -174,6 +174,17 @@ async fn bad_input_names_the_fields_and_changes_nothing() {
         assert_eq!(error_code(&answer), Some("VALIDATION"), "{input}: {answer}");
         assert_eq!(error_fields(&answer), fields, "{input}: {answer}");
     }
+    // Problems people meet in forms name their sentence, for a frontend to word them.
+    let short = json!({ "firstName": "A", "lastName": "", "email": "x@coop.example", "password": "short" });
+    let answer = admin.gql_answer(create, json!({ "i": short })).await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["fields"],
+        json!([
+            { "field": "lastName", "message": "must not be empty", "key": "required", "args": {} },
+            { "field": "password", "message": "at least 10 characters", "key": "password-short", "args": { "min": "10" } },
+        ]),
+        "{answer}"
+    );
     let bad_id = admin.gql_answer("{ member(id: \"42\") { id } }", json!({})).await;
     assert_eq!(error_fields(&bad_id), ["id"]);
     let both = admin

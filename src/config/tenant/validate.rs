@@ -194,12 +194,14 @@ fn check_mail_from(p: &mut Problems, text: &str, tenant_name: &str) -> Option<Ma
 
 /// `contact_email`: a bare address, by the rules of members' addresses.
 fn check_contact_email(p: &mut Problems, text: &str) -> Option<Address> {
-    let parsed = Email::parse(text).and_then(|address| {
-        address
-            .as_str()
-            .parse::<Address>()
-            .map_err(|_| "this is not a valid address")
-    });
+    let parsed = Email::parse(text)
+        .map_err(|problem| problem.message())
+        .and_then(|address| {
+            address
+                .as_str()
+                .parse::<Address>()
+                .map_err(|_| "this is not a valid address")
+        });
     match parsed.and_then(|address| deliverable_everywhere(&address).map(|()| address)) {
         Ok(address) => Some(address),
         Err(message) => {

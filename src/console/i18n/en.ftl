@@ -19,10 +19,22 @@ nav-members = Members
 nav-account = My account
 home-title = Home
 home-welcome = Welcome, { $name }.
-home-active = Active members
-home-deactivated = Deactivated members
-home-never-signed-in = Never signed in
-home-pending-invitations = Pending invitations
+home-active = { $count ->
+    [one] active member
+   *[other] active members
+}
+home-deactivated = { $count ->
+    [one] deactivated member
+   *[other] deactivated members
+}
+home-never-signed-in = { $count ->
+    [one] member never signed in
+   *[other] members never signed in
+}
+home-pending-invitations = { $count ->
+    [one] pending invitation
+   *[other] pending invitations
+}
 home-last-import = Last import
 home-no-import = No import yet.
 home-member-only = Your account gives access to your own profile only.
@@ -87,6 +99,8 @@ member-send-invitation = Send the invitation now
 member-login-optional = Login (made from the name when left empty)
 not-found-title = Not found
 not-found = There is no such member here, or it is out of your reach.
+page-not-found = There is no such page here, or it is out of your reach. Go on from the menu.
+page-bad-address = This address holds a value this page does not understand ({ $fields }). Go on from the menu.
 nav-invitations = Invitations
 invitations-title = Invitations
 invitations-status = Status
@@ -344,11 +358,10 @@ import-column = Column
 import-value = Value
 import-problem = Problem
 import-changes = { $count ->
-    [0] No change
-    [one] One change
-   *[other] { $count } changes
+    [0] Nothing to show line by line
+   *[other] Line by line ({ $count })
 }
-import-all-changes = All changes
+import-all-changes = All lines
 import-change = Change
 import-who = Member
 import-before-after = Before → after
@@ -367,6 +380,18 @@ change-status-ACTIVE = Active
 change-status-DEACTIVATED = Deactivated
 import-columns = Columns read
 import-column-ignored = ignored
+import-column-field-login = Login
+import-column-field-email = Email
+import-column-field-secondary_email = Second email
+import-column-field-phone = Phone
+import-column-field-first_name = First name
+import-column-field-last_name = Last name
+import-column-field-locale = Language
+import-column-field-groups = Groups
+import-column-field-roles = Roles
+import-column-field-admin = Admin
+import-column-field-password = Password
+import-column-field-status = Status
 import-sheets = Sheets
 import-sheet-read = read
 member-origin-bootstrap = the tenant's first admin
@@ -433,9 +458,64 @@ link-email-expired = This link has expired: a confirmation link works for one da
 link-revert-used = Your previous address was already put back, and a link to choose a new password was sent to it.
 link-revert-ended = This link no longer works: the account changed since it was sent. If you did not ask for this change, tell the organization's administrators.
 link-revert-expired = This link has expired: it worked for seven days. If you did not ask for this change, tell the organization's administrators.
+link-download-title = Download
+link-download-gone = This download link does not work any more: a link to a file lasts 10 minutes. Ask for the file again from the page you got it on.
 members-role = Role
 members-must-change = Must change their password
 bulk-send-activation = Send an activation invitation
 members-count-more = More than 50 members.
 members-count-them = Count them
 bulk-everyone-uncounted = all members matching this filter, not only those checked (the confirmation counts them)
+audit-action-group-created = Group created
+audit-action-group-deleted = Group deleted
+audit-action-group-members-added = Members added to the group
+audit-action-group-members-removed = Members removed from the group
+audit-action-group-updated = Group changed
+audit-action-import-applied = Import applied
+audit-action-import-undone = Import undone
+audit-action-invitation-accepted = Invitation accepted
+audit-action-invitation-expired = Invitation expired
+audit-action-invitation-link-issued = Invitation link issued
+audit-action-invitation-new-requested = New invitation asked for
+audit-action-invitation-refreshed = Invitation renewed
+audit-action-invitation-reminded = Invitation reminder sent
+audit-action-invitation-revoked = Invitation revoked
+audit-action-invitation-roles-dropped = Roles dropped from the invitation
+audit-action-invitation-sent = Invitation sent
+audit-action-invitation-settled = Invitation settled (already a member)
+audit-action-member-activated = Member activated
+audit-action-member-created = Member created
+audit-action-member-deactivated = Member deactivated
+audit-action-member-email-change-requested = Email change asked for
+audit-action-member-email-change-reverted = Email change reverted
+audit-action-member-merged = Members merged
+audit-action-member-password-changed = Password changed
+audit-action-member-password-reset = Password reset
+audit-action-member-password-reset-sent = Password reset link sent
+audit-action-member-registered = Registered
+audit-action-member-roles-changed = Roles changed
+audit-action-member-updated = Profile changed
+audit-action-members-erased = Members erased
+audit-action-privacy-retention-run = Old data erased
+problem-about = { $value }: { $problem }
+problem-required = This field is required.
+problem-too-long = Too long: at most { $max } characters.
+problem-markup = No control characters and no < >.
+problem-phone = Digits, spaces and + . - ( ) / only.
+problem-locale = Choose one of: { $list }.
+problem-address-empty = The address is empty.
+problem-address-too-long = The address is too long.
+problem-address-mailto = Remove the "mailto:" in front of the address.
+problem-address-surrounded = An address holds no spaces, names or punctuation around it.
+problem-address-no-at = The address needs an @.
+problem-address-invalid = This is not a valid email address (for example: first.last@example.org).
+problem-login = Lower-case letters without accents, digits, ".", "-" and "_" only, at most { $max } characters.
+problem-password-short = Too short: at least { $min } characters.
+problem-password-blank = Not only spaces.
+problem-current-password-wrong = This is not your current password.
+problem-addresses-differ = The two addresses must differ.
+problem-address-taken = Another member already uses this address.
+problem-login-taken = This login is already taken.
+problem-group-name-taken = A group already has this name.
+problem-group-name-separators = No "," and no ";": they separate groups in a spreadsheet.
+problem-no-address = Give at least one address.

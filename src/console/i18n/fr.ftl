@@ -19,10 +19,22 @@ nav-members = Membres
 nav-account = Mon compte
 home-title = Accueil
 home-welcome = Bienvenue, { $name }.
-home-active = Membres actifs
-home-deactivated = Membres désactivés
-home-never-signed-in = Jamais connectés
-home-pending-invitations = Invitations en attente
+home-active = { $count ->
+    [one] membre actif
+   *[other] membres actifs
+}
+home-deactivated = { $count ->
+    [one] membre désactivé
+   *[other] membres désactivés
+}
+home-never-signed-in = { $count ->
+    [one] membre jamais connecté
+   *[other] membres jamais connectés
+}
+home-pending-invitations = { $count ->
+    [one] invitation en attente
+   *[other] invitations en attente
+}
 home-last-import = Dernier import
 home-no-import = Aucun import pour l'instant.
 home-member-only = Votre compte donne accès à votre propre profil seulement.
@@ -88,6 +100,8 @@ member-send-invitation = Envoyer l'invitation maintenant
 member-login-optional = Identifiant (fait à partir du nom s'il reste vide)
 not-found-title = Introuvable
 not-found = Aucun membre de ce nom ici, ou hors de votre portée.
+page-not-found = Cette page n'existe pas ici, ou est hors de votre portée. Continuez depuis le menu.
+page-bad-address = Cette adresse contient une valeur que la page ne comprend pas ({ $fields }). Continuez depuis le menu.
 nav-invitations = Invitations
 invitations-title = Invitations
 invitations-status = État
@@ -355,11 +369,10 @@ import-column = Colonne
 import-value = Valeur
 import-problem = Problème
 import-changes = { $count ->
-    [0] Aucun changement
-    [one] Un changement
-   *[other] { $count } changements
+    [0] Aucune ligne à détailler
+   *[other] Le détail, ligne par ligne ({ $count })
 }
-import-all-changes = Tous les changements
+import-all-changes = Toutes les lignes
 import-change = Changement
 import-who = Membre
 import-before-after = Avant → après
@@ -378,6 +391,18 @@ change-status-ACTIVE = Actif
 change-status-DEACTIVATED = Désactivé
 import-columns = Colonnes lues
 import-column-ignored = ignorée
+import-column-field-login = Identifiant
+import-column-field-email = E-mail
+import-column-field-secondary_email = Deuxième e-mail
+import-column-field-phone = Téléphone
+import-column-field-first_name = Prénom
+import-column-field-last_name = Nom
+import-column-field-locale = Langue
+import-column-field-groups = Groupes
+import-column-field-roles = Rôles
+import-column-field-admin = Admin
+import-column-field-password = Mot de passe
+import-column-field-status = État
 import-sheets = Feuilles
 import-sheet-read = lue
 member-origin-bootstrap = le premier admin de l'organisation
@@ -444,9 +469,64 @@ link-email-expired = Ce lien a expiré : un lien de confirmation vaut un jour. C
 link-revert-used = Votre ancienne adresse a déjà été rétablie, et un lien pour choisir un nouveau mot de passe y a été envoyé.
 link-revert-ended = Ce lien ne fonctionne plus : le compte a changé depuis son envoi. Si vous n'avez pas demandé ce changement, prévenez les administrateurs de l'organisation.
 link-revert-expired = Ce lien a expiré : il valait sept jours. Si vous n'avez pas demandé ce changement, prévenez les administrateurs de l'organisation.
+link-download-title = Téléchargement
+link-download-gone = Ce lien de téléchargement ne fonctionne plus : un lien vers un fichier vaut 10 minutes. Redemandez le fichier depuis la page où vous l'avez obtenu.
 members-role = Rôle
 members-must-change = Doit changer son mot de passe
 bulk-send-activation = Envoyer une invitation d'activation
 members-count-more = Plus de 50 membres.
 members-count-them = Les compter
 bulk-everyone-uncounted = tous les membres qui répondent à ce filtre, pas seulement ceux cochés (la confirmation les compte)
+audit-action-group-created = Groupe créé
+audit-action-group-deleted = Groupe supprimé
+audit-action-group-members-added = Membres ajoutés au groupe
+audit-action-group-members-removed = Membres retirés du groupe
+audit-action-group-updated = Groupe modifié
+audit-action-import-applied = Import appliqué
+audit-action-import-undone = Import défait
+audit-action-invitation-accepted = Invitation acceptée
+audit-action-invitation-expired = Invitation expirée
+audit-action-invitation-link-issued = Lien d'invitation créé
+audit-action-invitation-new-requested = Nouvelle invitation demandée
+audit-action-invitation-refreshed = Invitation renouvelée
+audit-action-invitation-reminded = Rappel d'invitation envoyé
+audit-action-invitation-revoked = Invitation révoquée
+audit-action-invitation-roles-dropped = Rôles retirés de l'invitation
+audit-action-invitation-sent = Invitation envoyée
+audit-action-invitation-settled = Invitation close (déjà membre)
+audit-action-member-activated = Membre activé
+audit-action-member-created = Membre créé
+audit-action-member-deactivated = Membre désactivé
+audit-action-member-email-change-requested = Changement d'e-mail demandé
+audit-action-member-email-change-reverted = Changement d'e-mail annulé
+audit-action-member-merged = Membres fusionnés
+audit-action-member-password-changed = Mot de passe changé
+audit-action-member-password-reset = Mot de passe réinitialisé
+audit-action-member-password-reset-sent = Lien de réinitialisation envoyé
+audit-action-member-registered = Inscription
+audit-action-member-roles-changed = Rôles changés
+audit-action-member-updated = Profil modifié
+audit-action-members-erased = Membres effacés
+audit-action-privacy-retention-run = Effacement des données anciennes
+problem-about = { $value } : { $problem }
+problem-required = Ce champ est obligatoire.
+problem-too-long = Trop long : { $max } caractères au plus.
+problem-markup = Ni caractères de contrôle ni < >.
+problem-phone = Chiffres, espaces et + . - ( ) / seulement.
+problem-locale = Choisissez parmi : { $list }.
+problem-address-empty = L'adresse est vide.
+problem-address-too-long = L'adresse est trop longue.
+problem-address-mailto = Retirez le « mailto: » devant l'adresse.
+problem-address-surrounded = Une adresse ne contient ni espace, ni nom, ni ponctuation autour.
+problem-address-no-at = Il manque le @ de l'adresse.
+problem-address-invalid = Ce n'est pas une adresse e-mail valide (exemple : prenom.nom@exemple.fr).
+problem-login = Lettres minuscules sans accent, chiffres, « . », « - » et « _ » seulement, { $max } caractères au plus.
+problem-password-short = Trop court : { $min } caractères au moins.
+problem-password-blank = Pas seulement des espaces.
+problem-current-password-wrong = Ce n'est pas votre mot de passe actuel.
+problem-addresses-differ = Les deux adresses doivent être différentes.
+problem-address-taken = Un autre membre utilise déjà cette adresse.
+problem-login-taken = Cet identifiant est déjà pris.
+problem-group-name-taken = Un groupe porte déjà ce nom.
+problem-group-name-separators = Ni « , » ni « ; » : ils séparent les groupes dans un tableur.
+problem-no-address = Donnez au moins une adresse.

@@ -222,10 +222,10 @@ async fn apply_plan<C: ConnectionTrait>(
     actor: Uuid,
     skipped_rows: bool,
 ) -> Result<(import_jobs::Model, Vec<Uuid>)> {
-    let options = Options::of_job(&job)?;
+    let mut options = Options::of_job(&job)?;
     let changes = load_changes(txn, job.id).await?;
     let current = check_versions(txn, &tenant.slug, &changes).await?;
-    let group_ids = ensure_groups(txn, tenant, &changes).await?;
+    let (group_ids, created_groups) = ensure_groups(txn, tenant, &changes).await?;
     let mut writer = Writer {
         txn,
         tenant,
@@ -239,7 +239,9 @@ async fn apply_plan<C: ConnectionTrait>(
     write_changes(&mut writer, &changes, &current, &options).await?;
 
     let summary = Summary::of_job(&job)?;
-    let job = done(job, tenant);
+    let mut job = done(job, tenant);
+    options.created_groups = created_groups;
+    job.options = serde_json::to_string(&options).expect("options serialise");
     job.clone().into_active_model().reset_all().update(txn).await?;
     let details = applied_details(&job, &summary, &options, skipped_rows);
     audit::record(txn, &tenant.slug, Some(actor), "import.applied", Some(job.id), details).await?;

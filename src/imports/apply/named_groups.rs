@@ -14,12 +14,12 @@ use crate::imports::saved_plan::Stored;
 use entity::groups;
 
 /// Manual group ids by lower-case name, creating the groups the plan names that do not
-/// exist; CONFLICT if a name now belongs to a smart group.
+/// exist, and the ids of those created; CONFLICT if a name now belongs to a smart group.
 pub(super) async fn ensure_groups<C: ConnectionTrait>(
     conn: &C,
     tenant: &Tenant,
     changes: &[Stored],
-) -> Result<HashMap<String, Uuid>> {
+) -> Result<(HashMap<String, Uuid>, Vec<Uuid>)> {
     let wanted = names_in(changes);
     let existing = groups::Entity::find()
         .filter(groups::Column::Tenant.eq(&tenant.slug))
@@ -59,7 +59,8 @@ pub(super) async fn ensure_groups<C: ConnectionTrait>(
     for chunk in created.chunks(CHUNK) {
         groups::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
     }
-    Ok(ids)
+    let created = created.iter().map(|g| *g.id.as_ref()).collect();
+    Ok((ids, created))
 }
 
 /// The group names the changes use, each once (compared without case), as first written.

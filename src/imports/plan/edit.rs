@@ -31,7 +31,19 @@ impl Planner<'_> {
             ..Edit::default()
         };
         self.check_new_login(input, &edit, problems);
-        edit.set_password = input.password.is_some();
+        let mut password = input.password.clone();
+        if own && password.is_some() {
+            // Their own password is changed knowing the old one, not by a file.
+            let column = self.layout.header(Field::Password);
+            self.plan.warnings.push(RowError {
+                row: input.number,
+                column,
+                value: None,
+                problem: Problem::OwnPassword,
+            });
+            password = None;
+        }
+        edit.set_password = password.is_some();
         if edit.set_password {
             // The hash itself is read after planning (`saved_plan::fill_previous_hashes`).
             edit.previous_password = Some((None, m.uses_default_password, m.must_change_password));
@@ -42,7 +54,7 @@ impl Planner<'_> {
         if !problems.is_empty() {
             return None;
         }
-        Some((self.edited(input.number, m, edit), input.password.clone()))
+        Some((self.edited(input.number, m, edit), password))
     }
 
     /// A changed login must be free across the list and the rows planned so far; it is

@@ -110,7 +110,11 @@ async fn a_coordinator_creates_edits_and_deactivates_a_member_and_a_member_canno
         json!({ "lastName": "Dupré-Martin", "status": "DEACTIVATED" })
     );
     let history = browser.get(&format!("/members/{id}")).await;
-    assert!(history.body.contains("member.deactivated"), "the history shows it");
+    assert!(
+        history.body.contains("<td>Membre désactivé</td>") && !history.body.contains("member.deactivated"),
+        "the history shows it in the reader's words: {}",
+        history.body
+    );
 
     // A plain member forging the same form is refused by the API; nothing changes.
     let plain = t

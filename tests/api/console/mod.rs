@@ -1,6 +1,7 @@
 //! The admin console over HTTP as a browser speaks it (cookies, forms, redirects), and
 //! one journey in headless Chromium by visible labels; a module per part of the console.
 
+mod addresses;
 mod audit;
 mod groups;
 mod invitations;

@@ -77,7 +77,7 @@ async fn signing_in_sets_a_tenant_bound_cookie_and_every_form_needs_its_csrf_tok
     let home = browser.get("").await;
     assert_eq!(home.status, 200);
     assert!(home.body.contains("<h1>Accueil</h1>"), "{}", home.body);
-    assert!(home.body.contains("Membres actifs"));
+    assert!(home.body.contains("<strong>1</strong> membre actif<"), "{}", home.body);
 }
 
 #[tokio::test]
@@ -155,12 +155,32 @@ async fn a_member_sees_only_what_their_permissions_allow_and_must_change_a_given
             &[("csrf", &csrf), ("current", "bienvenue-2026"), ("new", "short")],
         )
         .await;
-    assert_eq!(weak.status, 200);
+    assert_eq!(weak.status, 422);
     assert!(
-        weak.body.contains("id=\"new-problem\""),
-        "the API's words next to the field: {}",
+        weak.body
+            .contains("<p id=\"new-problem\" class=\"problem\">Trop court : 10 caractères au moins.</p>"),
+        "the problem next to its field, in the reader's words: {}",
         weak.body
     );
+    let wrong = browser
+        .post(
+            "/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "not-the-one"),
+                ("new", "mia-own-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong
+            .body
+            .contains("<p id=\"current-problem\" class=\"problem\">Ce n&#x27;est pas votre mot de passe actuel.</p>"),
+        "under the current password, not the new one: {}",
+        wrong.body
+    );
+    assert!(!wrong.body.contains("id=\"new-problem\""), "{}", wrong.body);
     let changed = browser
         .post(
             "/password",

@@ -280,3 +280,67 @@ async fn create_can_send_activation_invitations_and_undo_revokes_them() {
         "both activation invitations revoked"
     );
 }
+
+#[tokio::test]
+async fn undo_deletes_the_groups_the_import_made_unless_something_else_uses_them() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    admin
+        .gql(
+            "mutation { createGroup(input: {name: \"Existant\"}) { id } }",
+            json!({}),
+        )
+        .await;
+    let file = File::new(
+        "groups.csv",
+        "Prénom;Nom;Email;Groupes\nLou;Vidal;lou@x.org;Existant, Nouveau A\nMax;Roy;max@x.org;Nouveau B\n",
+    );
+    let job = admin.start_import(file, "CREATE").await;
+    assert_eq!(job["newGroups"], json!(["Nouveau A", "Nouveau B"]));
+    let id = id_of(&job);
+    admin.apply_import(id, Confirm::NOTHING).await;
+
+    // After the import, someone the import did not create joins "Nouveau B".
+    let groups = admin.gql("{ groups { id name } }", json!({})).await;
+    let group_b = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Nouveau B")
+        .unwrap()["id"]
+        .clone();
+    let ada = admin
+        .gql(
+            "mutation { createMember(input: {firstName: \"Ada\", lastName: \"Later\", email: \"ada@x.org\"}) { id } }",
+            json!({}),
+        )
+        .await["createMember"]["id"]
+        .clone();
+    admin
+        .gql(
+            "mutation($g: ID!, $s: MemberSelection!) { addMembersToGroup(groupId: $g, selection: $s) { changed } }",
+            json!({ "g": group_b, "s": { "ids": [ada] } }),
+        )
+        .await;
+
+    admin.undo_import(id).await;
+    let after = admin.gql("{ groups { name } }", json!({})).await;
+    let mut left = names(&after["groups"]);
+    left.sort();
+    assert_eq!(
+        left,
+        ["Existant", "Nouveau B"],
+        "the import's unused group goes; the one someone joined since, and the older one, stay"
+    );
+    let audit = admin
+        .gql(
+            "{ auditLog(filter: {action: \"group.deleted\"}) { nodes { details } } }",
+            json!({}),
+        )
+        .await;
+    let details = audit["auditLog"]["nodes"][0]["details"].to_string();
+    assert!(
+        details.contains("Nouveau A") && details.contains("import_undone"),
+        "{audit}"
+    );
+}

@@ -3,10 +3,10 @@
 
 use serde_json::{json, Value};
 
-use super::{id_of, names, seed, sync_file};
+use super::{at, id_of, names, seed, sync_file, warnings_at};
 use crate::support::imports::{Confirm, File};
 use crate::support::tenants::AMAP;
-use crate::support::{error_code, error_fields, TestApp};
+use crate::support::{self, error_code, error_fields, TestApp};
 
 #[tokio::test]
 async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
@@ -283,4 +283,58 @@ async fn a_login_or_address_taken_since_the_preview_makes_apply_fail_with_nothin
         );
         assert_eq!(admin.import_status(id_of(&job)).await, "FAILED");
     }
+}
+
+#[tokio::test]
+async fn a_sync_leaves_the_admins_own_password_alone_and_warns_about_it() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let file = File::new(
+        "with-passwords.csv",
+        "Email;Prénom;Nom;Mot de passe\n\
+         admin@amap.example.org;Ada;Admin;File-password-123\n\
+         lou@x.org;Lou;Vidal;Lou-password-123\n",
+    );
+    let job = admin.start_import(file, "SYNC").await;
+    assert_eq!(job["summary"]["errorRows"], 0, "{job}");
+    assert_eq!(
+        warnings_at(&job),
+        [at(2, "Mot de passe", "OWN_PASSWORD")],
+        "the admin's row is imported, their password left out: {job}"
+    );
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+
+    let old = app
+        .gql(
+            "amap",
+            None,
+            support::LOGIN,
+            json!({ "i": "admin@amap.example.org", "p": "correct-horse-battery" }),
+        )
+        .await;
+    assert_eq!(old["data"]["login"]["mustChangePassword"], false, "{old}");
+    let from_file = app
+        .gql(
+            "amap",
+            None,
+            support::LOGIN,
+            json!({ "i": "admin@amap.example.org", "p": "File-password-123" }),
+        )
+        .await;
+    assert!(
+        from_file["data"].is_null() || from_file["data"]["login"].is_null(),
+        "{from_file}"
+    );
+    let lou = app
+        .gql(
+            "amap",
+            None,
+            support::LOGIN,
+            json!({ "i": "lou@x.org", "p": "Lou-password-123" }),
+        )
+        .await;
+    assert_eq!(
+        lou["data"]["login"]["mustChangePassword"], true,
+        "others' passwords are set: {lou}"
+    );
 }
