@@ -3,7 +3,7 @@
 //! invitation for the same person is refreshed, not duplicated. Everything — invitations,
 //! outbox rows, audit entries — is written in one transaction with multi-row statements.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
@@ -55,25 +55,45 @@ pub struct InviteOutcome {
     pub skipped: Vec<(String, SkipReason)>,
 }
 
+/// An address to invite, with the name it was pasted with (`Sam Roy <sam@x.org>`):
+/// the name fills the invitation's first and last name, for the acceptance form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitee {
+    pub address: String,
+    /// (first name, last name); either may be empty.
+    pub name: Option<(String, String)>,
+}
+
 /// Splits entries on commas, semicolons and white space, checks each address, merges
 /// duplicates case-insensitively. Any bad address rejects the whole list, naming each.
 /// Addresses copied from a mail program come with their names (`Sam Roy <sam@x.org>`,
-/// `"Roy, Sam" <sam@x.org>`): the address in angle brackets is taken, the name left.
-pub fn split_addresses(entries: &[String]) -> Result<Vec<String>> {
-    let mut seen = BTreeSet::new();
-    let mut addresses = Vec::new();
+/// `"Roy, Sam" <sam@x.org>`): the address in angle brackets is taken, and the name
+/// kept beside it.
+pub fn split_addresses(entries: &[String]) -> Result<Vec<Invitee>> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut invitees: Vec<Invitee> = Vec::new();
     let mut problems = Vec::new();
-    for piece in entries.iter().flat_map(|e| pasted_addresses(e)) {
+    for (piece, name) in entries.iter().flat_map(|e| pasted_addresses(e)) {
         let piece = piece.trim();
         if piece.is_empty() {
             continue;
         }
         match Email::parse(piece) {
-            Ok(address) => {
-                if seen.insert(address.key()) {
-                    addresses.push(address.into());
+            Ok(address) => match seen.get(&address.key()) {
+                // The same address again: its name counts if the first had none.
+                Some(&at) => {
+                    if invitees[at].name.is_none() {
+                        invitees[at].name = name.and_then(person_name);
+                    }
                 }
-            }
+                None => {
+                    seen.insert(address.key(), invitees.len());
+                    invitees.push(Invitee {
+                        address: address.into(),
+                        name: name.and_then(person_name),
+                    });
+                }
+            },
             Err(problem) => problems.push(FieldError::worded(
                 "emails",
                 format!("{piece}: {problem}"),
@@ -85,27 +105,51 @@ pub fn split_addresses(entries: &[String]) -> Result<Vec<String>> {
     if !problems.is_empty() {
         return Err(Error::Validation(problems));
     }
-    if addresses.is_empty() {
+    if invitees.is_empty() {
         return Err(Error::invalid_worded(
             "emails",
             "give at least one address",
             "no-address",
         ));
     }
-    if addresses.len() > MAX_ADDRESSES {
+    if invitees.len() > MAX_ADDRESSES {
         return Err(Error::invalid(
             "emails",
             format!("at most {MAX_ADDRESSES} addresses at once"),
         ));
     }
-    Ok(addresses)
+    Ok(invitees)
 }
 
-/// The address-like pieces of pasted text, in order: split on commas, semicolons and
-/// line ends outside double quotes, then on white space. In a piece with addresses in
-/// angle brackets, those are taken, with any other word holding an `@`; the rest is
-/// names (quoted ones included, as Outlook quotes an address used as a name).
-fn pasted_addresses(text: &str) -> Vec<&str> {
+/// A pasted display name as (first name, last name): `Roy, Sam` is last name first, as
+/// directories write it; otherwise the last word is the last name. None for no name, or
+/// a name that is an address (Outlook repeats the address as the name).
+fn person_name(name: &str) -> Option<(String, String)> {
+    let name = name.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    if name.is_empty() || name.contains('@') {
+        return None;
+    }
+    let limit = |part: &str| {
+        part.trim()
+            .chars()
+            .take(crate::members::fields::MAX_NAME)
+            .collect::<String>()
+    };
+    if let Some((last, first)) = name.split_once(',') {
+        return Some((limit(first), limit(last)));
+    }
+    match name.rsplit_once(char::is_whitespace) {
+        Some((first, last)) => Some((limit(first), limit(last))),
+        None => Some((limit(name), String::new())),
+    }
+}
+
+/// The address-like pieces of pasted text, in order, each with the name written before
+/// it in angle-bracket form: split on commas, semicolons and line ends outside double
+/// quotes, then on white space. In a piece with addresses in angle brackets, those are
+/// taken, with any other word holding an `@`; the rest is names (quoted ones included,
+/// as Outlook quotes an address used as a name).
+fn pasted_addresses(text: &str) -> Vec<(&str, Option<&str>)> {
     let mut pieces = Vec::new();
     let (mut start, mut quoted) = (0, false);
     for (at, c) in text.char_indices() {
@@ -129,13 +173,28 @@ fn pasted_addresses(text: &str) -> Vec<&str> {
                 .and_then(|open| Some((open, open + rest[open..].find('>')?)));
             let words = bracket.map_or(rest, |(open, _)| &rest[..open]);
             let is_name = |word: &str| !word.contains('@') || word.starts_with('"') || word.ends_with('"');
-            addresses.extend(words.split_whitespace().filter(|word| !(named && is_name(word))));
+            addresses.extend(
+                words
+                    .split_whitespace()
+                    .filter(|word| !(named && is_name(word)))
+                    .map(|word| (word, None)),
+            );
             let Some((open, close)) = bracket else { break };
-            addresses.push(rest[open + 1..close].trim());
+            let name = words.trim();
+            addresses.push((rest[open + 1..close].trim(), (!name.is_empty()).then_some(name)));
             rest = &rest[close + 1..];
         }
     }
     addresses
+}
+
+/// The invitation with the pasted name, where it has none of its own yet.
+fn named(mut invitation: invitations::Model, name: &Option<(String, String)>) -> invitations::Model {
+    if let (Some((first, last)), None, None) = (name, &invitation.first_name, &invitation.last_name) {
+        invitation.first_name = Some(first.clone()).filter(|n| !n.is_empty());
+        invitation.last_name = Some(last.clone()).filter(|n| !n.is_empty());
+    }
+    invitation
 }
 
 /// Checks the message, locale, roles (that the caller may hand out) and groups.
@@ -399,7 +458,7 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                     locale: locale.as_deref(),
                     message: message.as_deref(),
                 };
-                let keys: Vec<String> = addresses.iter().map(|a| email::key(a)).collect();
+                let keys: Vec<String> = addresses.iter().map(|a| email::key(&a.address)).collect();
                 let members_by_key = owners(txn, &tenant.slug, &keys).await?;
                 let mut pending_by_key = HashMap::new();
                 for chunk in keys.chunks(1_000) {
@@ -410,7 +469,7 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                 }
                 let mut outcome = InviteOutcome::default();
                 let (mut created, mut renewed) = (Vec::new(), Vec::new());
-                for (address, key) in addresses.iter().zip(&keys) {
+                for (Invitee { address, name }, key) in addresses.iter().zip(&keys) {
                     if let Some(member) = members_by_key.get(key) {
                         if member.status == members::Status::Active && !request.group_ids.is_empty() {
                             outcome.added_to_groups.push(member.clone());
@@ -422,9 +481,10 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                             outcome.skipped.push((address.clone(), SkipReason::DeactivatedMember));
                         }
                     } else if let Some(inv) = pending_by_key.remove(key) {
-                        renewed.push(refreshed(&tenant, inv, terms, actor)?);
+                        renewed.push(named(refreshed(&tenant, inv, terms, actor)?, name));
                     } else {
-                        created.push(new_invitation(&tenant, Kind::Join, address, None, terms, actor));
+                        let invitation = new_invitation(&tenant, Kind::Join, address, None, terms, actor);
+                        created.push(named(invitation, name));
                     }
                 }
                 let member_ids: Vec<Uuid> = outcome.added_to_groups.iter().map(|m| m.id).collect();
@@ -553,6 +613,7 @@ mod tests {
             "  d@x.org\te@x.org ".into(),
         ])
         .unwrap();
+        let list: Vec<&str> = list.iter().map(|i| i.address.as_str()).collect();
         assert_eq!(list, ["a@x.org", "B@x.org", "c@x.org", "d@x.org", "e@x.org"]);
         let Err(Error::Validation(fields)) = split_addresses(&["ok@x.org, bad, worse@".into()]) else {
             panic!("expected VALIDATION");
@@ -563,13 +624,28 @@ mod tests {
     }
 
     #[test]
-    fn addresses_copied_from_a_mail_program_keep_only_the_address() {
-        let list = split_addresses(
+    fn addresses_copied_from_a_mail_program_keep_their_names_beside() {
+        let invitees = split_addresses(
             &["Sam Roy <sam@exemple.fr>, \"Roy, Léa\" <lea@exemple.fr>; <bob@x.org>\n\
              Zoé d'Arc <ZOE@x.org> zed@x.org, sam@EXEMPLE.fr"
                 .into()],
         )
         .unwrap();
+        let list: Vec<&str> = invitees.iter().map(|i| i.address.as_str()).collect();
+        let names: Vec<Option<(&str, &str)>> = invitees
+            .iter()
+            .map(|i| i.name.as_ref().map(|(f, l)| (f.as_str(), l.as_str())))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                Some(("Sam", "Roy")),
+                Some(("Léa", "Roy")),
+                None,
+                Some(("Zoé", "d'Arc")),
+                None
+            ]
+        );
         assert_eq!(
             list,
             [
@@ -582,7 +658,20 @@ mod tests {
             "the second sam@exemple.fr is the first one"
         );
         let outlook = split_addresses(&["\"ann@x.org\" <ann@x.org>; Ann B <ann.b@x.org>".into()]).unwrap();
-        assert_eq!(outlook, ["ann@x.org", "ann.b@x.org"]);
+        assert_eq!(
+            outlook,
+            [
+                Invitee {
+                    address: "ann@x.org".into(),
+                    name: None
+                },
+                Invitee {
+                    address: "ann.b@x.org".into(),
+                    name: Some(("Ann".into(), "B".into()))
+                }
+            ],
+            "a name that is the address is no name"
+        );
         let Err(Error::Validation(fields)) = split_addresses(&["Sam Roy <not an address>".into()]) else {
             panic!("expected VALIDATION");
         };

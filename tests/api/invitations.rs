@@ -72,6 +72,19 @@ async fn invite_email_accept_over_smtp() {
     assert_eq!(invitations.len(), 2, "duplicates merged: {data}");
     assert_eq!(invitations[0]["email"], "zoe@example.org");
     assert_eq!(invitations[1]["email"], "Max@Example.org", "stored as typed");
+    // The pasted name fills the invitation's names ("Last, First" as directories write it).
+    let named = admin
+        .gql("{ invitations { nodes { email firstName lastName } } }", json!({}))
+        .await;
+    let mut names: Vec<Value> = named["invitations"]["nodes"].as_array().unwrap().clone();
+    names.sort_by_key(|n| n["email"].as_str().unwrap().to_lowercase());
+    assert_eq!(
+        names,
+        [
+            json!({ "email": "Max@Example.org", "firstName": "Max", "lastName": "Dupont" }),
+            json!({ "email": "zoe@example.org", "firstName": null, "lastName": null }),
+        ]
+    );
     assert_eq!(invitations[0]["status"], "PENDING");
     assert_eq!(invitations[0]["kind"], "JOIN");
     assert_eq!(invitations[0]["deliveryStatus"], "QUEUED");
