@@ -200,6 +200,8 @@ async fn invite_form(visit: &Visit, form: &[(String, String)], problem: Option<S
         .collect();
     let title = visit.text("invite-title");
     let extra = context! {
+        // Names this rendering of the form: a second post of it sends nothing again.
+        submission => uuid::Uuid::new_v4().simple().to_string(),
         roles => Value::from_serialize(&roles),
         chosen_roles => chosen,
         locales => visit.tenant.locales.clone(),
@@ -224,6 +226,10 @@ pub async fn invite_post(
         Ok(posted) => posted,
         Err(answer) => return *answer,
     };
+    let submission = SubmittedOnce::of(&visit, &form).await;
+    if submission.as_ref().is_some_and(|s| s.seen_before) {
+        return already_sent(&visit);
+    }
     let roles: Vec<&str> = form
         .iter()
         .filter(|(k, _)| k == "role")
@@ -250,6 +256,10 @@ pub async fn invite_post(
             visit.render("invite_result.html", "invitations", &title, extra)
         }
         Err(refusal) => {
+            // Nothing was sent: the same form may be posted again once corrected.
+            if let Some(submission) = submission {
+                submission.forget(&visit).await;
+            }
             let details: Vec<String> = refusal.fields.iter().map(|(_, m)| m.clone()).collect();
             let problem = if details.is_empty() {
                 refusal.message
@@ -259,4 +269,53 @@ pub async fn invite_post(
             invite_form(&visit, &form, Some(problem)).await
         }
     }
+}
+
+/// A posted invite form, by the `submission` name its rendering carried: a browser's
+/// reload of the result posts the same form again, which would send every invitation
+/// once more. The name is counted in the rate-limit store (shared by the instances)
+/// for an hour.
+struct SubmittedOnce {
+    key: String,
+    /// This form was posted before (and not refused).
+    seen_before: bool,
+}
+
+impl SubmittedOnce {
+    /// How long a form's name is remembered.
+    const REMEMBERED: std::time::Duration = std::time::Duration::from_secs(3_600);
+
+    /// The form's submission, counted; None for a form without a well-formed name (or
+    /// when the store cannot count: the API call then answers for itself).
+    async fn of(visit: &Visit, form: &[(String, String)]) -> Option<SubmittedOnce> {
+        let name =
+            value_of(form, "submission").filter(|n| n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit()))?;
+        let key = format!("console-invite:{}:{name}", visit.tenant.slug);
+        let window = visit.app.limiter.hit(&key, Self::REMEMBERED).await.ok()?;
+        Some(SubmittedOnce {
+            key,
+            seen_before: window.count > 1,
+        })
+    }
+
+    /// Forgets the form, for a post the API refused.
+    async fn forget(self, visit: &Visit) {
+        if let Err(err) = visit.app.limiter.clear(&self.key).await {
+            tracing::warn!(error = %err, "could not forget an invite form");
+        }
+    }
+}
+
+/// The answer to an invite form posted a second time: nothing is sent again.
+fn already_sent(visit: &Visit) -> Response {
+    let title = visit.text("invite-title");
+    let message = visit.text("invite-already-sent");
+    let next = json!({ "href": visit.path("/invitations"), "label": visit.text("nav-invitations") });
+    visit.render_status(
+        poem::http::StatusCode::CONFLICT,
+        "message.html",
+        "invitations",
+        &title,
+        context! { message, next => Value::from_serialize(&next) },
+    )
 }

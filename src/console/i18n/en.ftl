@@ -151,6 +151,7 @@ invite-skipped = { $count ->
 }
 invite-skip-already_member = already a member
 invite-skip-deactivated_member = a deactivated member: reactivate them instead
+invite-already-sent = These invitations have already gone out: reloading the page does not send them again. They are in the invitations list.
 nav-audit = Audit log
 audit-title = Audit log
 audit-action = Action

@@ -158,6 +158,7 @@ invite-skipped = { $count ->
 }
 invite-skip-already_member = déjà membre
 invite-skip-deactivated_member = un membre désactivé : réactivez-le plutôt
+invite-already-sent = Ces invitations sont déjà parties : recharger la page ne les renvoie pas. Elles sont dans la liste des invitations.
 nav-audit = Journal
 audit-title = Journal d'audit
 audit-action = Action

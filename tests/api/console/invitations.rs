@@ -35,17 +35,30 @@ async fn a_pasted_list_is_invited_and_the_invitations_are_resent_revoked_and_lin
         bad.body.contains("ana@example.org; not-an-address"),
         "the list stays typed"
     );
-    let sent = browser
-        .post(
-            "/invitations/new",
-            &[
-                ("csrf", &csrf),
-                ("emails", "ana@example.org, bo@example.org\nEVA@example.org"),
-                ("message", "Bienvenue à l'épicerie !"),
-            ],
-        )
-        .await;
+    let submission = {
+        let field = "name=\"submission\" value=\"";
+        let at = bad.body.find(field).expect("a submission name") + field.len();
+        bad.body[at..].split('"').next().unwrap().to_owned()
+    };
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("submission", submission.as_str()),
+        ("emails", "ana@example.org, bo@example.org\nEVA@example.org"),
+        ("message", "Bienvenue à l'épicerie !"),
+    ];
+    let sent = browser.post("/invitations/new", &fields).await;
     assert_eq!(sent.status, 200, "{}", sent.body);
+    // The browser's reload posts the same form again: nothing more is sent.
+    let mails = || async {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        entity::outbox::Entity::find().count(&t.app.db).await.unwrap()
+    };
+    let queued = mails().await;
+    assert_eq!(queued, 2, "one email a new invitation");
+    let again = browser.post("/invitations/new", &fields).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(again.body.contains("déjà parties"), "{}", again.body);
+    assert_eq!(mails().await, queued, "no invitation sent or renewed twice");
     assert!(sent.body.contains("2 personnes invitées"), "{}", sent.body);
     // No group asked: Eva, already a member, is set aside as such, not "added to groups".
     assert!(
