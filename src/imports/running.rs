@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, Statement};
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -165,10 +165,17 @@ pub fn lease_from_now() -> chrono::DateTime<Utc> {
 
 async fn renew_lease(db: DatabaseConnection, job: Uuid) {
     loop {
+        let running = Query::select()
+            .column(import_jobs::Column::Id)
+            .from(import_jobs::Entity)
+            .and_where(import_jobs::Column::Id.eq(job))
+            .and_where(import_jobs::Column::Status.is_in([JobStatus::Validating, JobStatus::Applying]))
+            .to_owned();
+        // While the apply's transaction holds the row, the lock is the proof of life
+        // (recovery skips locked rows): renewing would only wait, holding a connection.
         let renewed = import_jobs::Entity::update_many()
             .col_expr(import_jobs::Column::LeaseUntil, Expr::value(Some(lease_from_now())))
-            .filter(import_jobs::Column::Id.eq(job))
-            .filter(import_jobs::Column::Status.is_in([JobStatus::Validating, JobStatus::Applying]))
+            .filter(import_jobs::Column::Id.in_subquery(unless_locked(running)))
             .exec(&db)
             .await;
         if let Err(err) = renewed {
@@ -193,6 +200,13 @@ pub async fn recover_abandoned(db: &DatabaseConnection, running: &RunningImports
         ),
         (JobStatus::Applying, JobStatus::Ready, None),
     ] {
+        let abandoned = Query::select()
+            .column(import_jobs::Column::Id)
+            .from(import_jobs::Entity)
+            .and_where(import_jobs::Column::Status.eq(from))
+            .cond_where(lapsed(now))
+            .and_where(import_jobs::Column::Id.is_not_in(mine.clone()))
+            .to_owned();
         fixed += import_jobs::Entity::update_many()
             .col_expr(import_jobs::Column::Status, Expr::value(to))
             .col_expr(import_jobs::Column::Error, Expr::value(error))
@@ -202,13 +216,22 @@ pub async fn recover_abandoned(db: &DatabaseConnection, running: &RunningImports
             )
             .col_expr(import_jobs::Column::UpdatedAt, Expr::value(now))
             .filter(import_jobs::Column::Status.eq(from))
-            .filter(lapsed(now))
-            .filter(import_jobs::Column::Id.is_not_in(mine.clone()))
+            .filter(import_jobs::Column::Id.in_subquery(unless_locked(abandoned)))
             .exec(db)
             .await?
             .rows_affected;
     }
     Ok(fixed)
+}
+
+/// The rows `select` finds that no other transaction holds (PostgreSQL: `FOR UPDATE
+/// SKIP LOCKED`; SQLite, whose writers exclude each other, has no row locks). An apply's
+/// transaction holds its job's row from its first write to its commit: a lapsed lease
+/// on a held row is an apply still running, not one whose process died, and waiting for
+/// it would stall the worker (or the renewal) for the length of the apply.
+fn unless_locked(mut select: SelectStatement) -> SelectStatement {
+    select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    select
 }
 
 /// A lease that ended, or none at all on a job last touched over a lease ago (jobs

@@ -183,3 +183,38 @@ async fn a_job_whose_process_died_is_recovered_once_its_lease_lapses() {
     let cancelled = admin.cancel_import(live_apply).await;
     assert_eq!(cancelled["status"], "CANCELLED");
 }
+
+#[tokio::test]
+async fn an_apply_still_holding_its_job_is_left_running_and_nobody_waits_for_it() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, TransactionTrait};
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    if app.app.db.get_database_backend() != DatabaseBackend::Postgres {
+        // SQLite has one instance and no row locks: its writers exclude each other.
+        return;
+    }
+    let admin = app.admin("amap").await;
+    let job = admin
+        .start_import(File::new("held.csv", racers(3, "Held").bytes), "CREATE")
+        .await;
+    let id = id_of(&job).to_owned();
+    // An apply on another instance: its transaction holds the job's row, and its lease
+    // lapsed while it ran (a million rows take minutes).
+    leave_job(&app, &id, "APPLYING", chrono::Utc::now() - chrono::Duration::seconds(1)).await;
+    let apply = app.app.db.begin().await.unwrap();
+    entity::import_jobs::Entity::update_many()
+        .col_expr(entity::import_jobs::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(entity::import_jobs::Column::Id.eq(uuid::Uuid::parse_str(&id).unwrap()))
+        .exec(&apply)
+        .await
+        .unwrap();
+
+    let swept = tokio::time::timeout(std::time::Duration::from_secs(5), roster::jobs::run_once(&app.app)).await;
+    assert!(swept.is_ok(), "the worker did not wait for the apply's transaction");
+    assert_eq!(admin.import_status(&id).await, "APPLYING", "a held job is alive");
+
+    // The apply's process dies: its transaction ends, and the job is recovered.
+    apply.rollback().await.unwrap();
+    roster::jobs::run_once(&app.app).await.unwrap();
+    assert_eq!(admin.import_status(&id).await, "READY");
+}
