@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{at, id_of, names, seed, sorted_errors};
 use crate::support::imports::{Confirm, File};
 use crate::support::tenants::{AMAP, CLUB};
-use crate::support::{self, TestApp};
+use crate::support::TestApp;
 
 #[tokio::test]
 async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_nothing() {
@@ -27,23 +27,9 @@ async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_n
     // Désactivé rows come in deactivated; a file password works at once (to be changed).
     let inactive = admin.member_count(json!({ "status": "DEACTIVATED" })).await;
     assert_eq!(inactive, 4);
-    let signed_in = app
-        .gql(
-            "club",
-            None,
-            support::LOGIN,
-            json!({ "i": "benoit.durand", "p": "S3cret-longer-pass" }),
-        )
-        .await;
+    let signed_in = app.login_answer("club", "benoit.durand", "S3cret-longer-pass").await;
     assert_eq!(signed_in["data"]["login"]["mustChangePassword"], true, "{signed_in}");
-    let defaulted = app
-        .gql(
-            "club",
-            None,
-            support::LOGIN,
-            json!({ "i": "clement.moreau", "p": "bienvenue-au-club" }),
-        )
-        .await;
+    let defaulted = app.login_answer("club", "clement.moreau", "bienvenue-au-club").await;
     assert!(
         defaulted["data"]["login"]["token"].is_string(),
         "empty password: the tenant's default: {defaulted}"

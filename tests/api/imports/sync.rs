@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{at, id_of, names, seed, sync_file, warnings_at};
 use crate::support::imports::{Confirm, File};
 use crate::support::tenants::AMAP;
-use crate::support::{self, error_code, error_fields, TestApp};
+use crate::support::{error_code, error_fields, TestApp};
 
 #[tokio::test]
 async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
@@ -305,34 +305,17 @@ async fn a_sync_leaves_the_admins_own_password_alone_and_warns_about_it() {
     admin.apply_import(id_of(&job), Confirm::NOTHING).await;
 
     let old = app
-        .gql(
-            "amap",
-            None,
-            support::LOGIN,
-            json!({ "i": "admin@amap.example.org", "p": "correct-horse-battery" }),
-        )
+        .login_answer("amap", "admin@amap.example.org", "correct-horse-battery")
         .await;
     assert_eq!(old["data"]["login"]["mustChangePassword"], false, "{old}");
     let from_file = app
-        .gql(
-            "amap",
-            None,
-            support::LOGIN,
-            json!({ "i": "admin@amap.example.org", "p": "File-password-123" }),
-        )
+        .login_answer("amap", "admin@amap.example.org", "File-password-123")
         .await;
     assert!(
         from_file["data"].is_null() || from_file["data"]["login"].is_null(),
         "{from_file}"
     );
-    let lou = app
-        .gql(
-            "amap",
-            None,
-            support::LOGIN,
-            json!({ "i": "lou@x.org", "p": "Lou-password-123" }),
-        )
-        .await;
+    let lou = app.login_answer("amap", "lou@x.org", "Lou-password-123").await;
     assert_eq!(
         lou["data"]["login"]["mustChangePassword"], true,
         "others' passwords are set: {lou}"

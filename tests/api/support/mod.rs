@@ -176,13 +176,17 @@ impl TestApp {
 
     /// Signs in and returns the session token; panics with the answer if it fails.
     pub async fn login(&self, tenant: &str, identifier: &str, password: &str) -> String {
-        let answer = self
-            .gql(tenant, None, LOGIN, json!({ "i": identifier, "p": password }))
-            .await;
+        let answer = self.login_answer(tenant, identifier, password).await;
         answer["data"]["login"]["token"]
             .as_str()
             .unwrap_or_else(|| panic!("login failed: {answer}"))
             .to_owned()
+    }
+
+    /// `login`'s whole answer (data and errors), as a client signing in gets it.
+    pub async fn login_answer(&self, tenant: &str, identifier: &str, password: &str) -> Value {
+        self.gql(tenant, None, LOGIN, json!({ "i": identifier, "p": password }))
+            .await
     }
 
     /// Creates an admin with a known password (no forced change) and signs in.
