@@ -42,7 +42,7 @@ async fn show(
     let title = visit.text("account-title");
     let data = match visit.run(operations::MY_PROFILE, json!({})).await {
         Ok(data) => data,
-        Err(refusal) => return visit.refused("account", &title, refusal),
+        Err(refusal) => return visit.refused_page("account", &title, refusal),
     };
     let profile = &data["me"];
     let values = edited.unwrap_or(profile);

@@ -40,7 +40,7 @@ pub async fn page(
         .await
     {
         Ok(data) => data,
-        Err(refusal) => return visit.refused("audit", &title, refusal),
+        Err(refusal) => return visit.refused_page("audit", &title, refusal),
     };
     let connection = &data["auditLog"];
     let get = |name: &str| param(&params, name);

@@ -42,7 +42,7 @@ async fn show(visit: &Visit, notice: Option<String>, problem: Option<String>, dr
     let title = visit.text("groups-title");
     let groups = match visit.run(operations::GROUPS, json!({})).await {
         Ok(data) => data["groups"].clone(),
-        Err(refusal) => return visit.refused("groups", &title, refusal),
+        Err(refusal) => return visit.refused_page("groups", &title, refusal),
     };
     let draft = context! {
         name => value_of(draft, "name").unwrap_or_default(),

@@ -84,7 +84,7 @@ async fn render_list(
     let title = visit.text("imports-title");
     let data = match visit.run(operations::IMPORTS, json!({ "after": after })).await {
         Ok(data) => data,
-        Err(refusal) => return visit.refused("imports", &title, refusal),
+        Err(refusal) => return visit.refused_page("imports", &title, refusal),
     };
     let connection = &data["importJobs"];
     let busy = connection["nodes"]
@@ -169,12 +169,12 @@ pub async fn template(
             message: String::new(),
             fields: unknown,
         };
-        return visit.refused("imports", &visit.text("imports-title"), refusal);
+        return visit.refused_page("imports", &visit.text("imports-title"), refusal);
     }
     let variables = json!({ "mode": mode, "format": format, "locale": visit.lang });
     match visit.run(operations::IMPORT_TEMPLATE, variables).await {
         Ok(data) => see_other(data["importTemplate"]["url"].as_str().unwrap_or_default()),
-        Err(refusal) => visit.refused("imports", &visit.text("imports-title"), refusal),
+        Err(refusal) => visit.refused_page("imports", &visit.text("imports-title"), refusal),
     }
 }
 
@@ -280,7 +280,7 @@ async fn show(
     let variables = json!({ "id": id, "kind": kind, "after": after, "errorsAfter": errors_after });
     let data = match visit.run(operations::IMPORT_JOB, variables).await {
         Ok(data) => data,
-        Err(refusal) => return visit.refused("imports", &title, refusal),
+        Err(refusal) => return visit.refused_page("imports", &title, refusal),
     };
     let job = &data["importJob"];
     if job.is_null() {
@@ -484,6 +484,6 @@ pub async fn error_report(
             Some(url) => see_other(url),
             None => see_other(&visit.path(&format!("/imports/{id}"))),
         },
-        Err(refusal) => visit.refused("imports", &visit.text("import-title"), refusal),
+        Err(refusal) => visit.refused_page("imports", &visit.text("import-title"), refusal),
     }
 }

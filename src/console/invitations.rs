@@ -78,7 +78,7 @@ async fn render_list(
         .await
     {
         Ok(data) => data,
-        Err(refusal) => return visit.refused("invitations", &title, refusal),
+        Err(refusal) => return visit.refused_page("invitations", &title, refusal),
     };
     let connection = &data["invitations"];
     let next_page = connection["pageInfo"]["hasNextPage"]

@@ -109,17 +109,45 @@ impl Visit {
         response
     }
 
-    /// The page for a query the API refused: "not allowed" for FORBIDDEN, else its words.
+    /// The page for an action (a posted form) the API refused: "not allowed" for
+    /// FORBIDDEN, else its problems in the reader's words.
     pub(super) fn refused(&self, page: &str, title: &str, refusal: Refusal) -> Response {
         if refusal.code == "FORBIDDEN" {
-            let (title, message) = (self.text("forbidden-title"), self.text("forbidden"));
-            return self.render_status(
-                StatusCode::FORBIDDEN,
-                "message.html",
-                page,
-                &title,
-                context! { message },
-            );
+            return self.forbidden(page);
+        }
+        let problems: Vec<&str> = refusal.fields.iter().map(|(_, message)| message.as_str()).collect();
+        let message = if problems.is_empty() {
+            refusal.message
+        } else {
+            problems.join(" · ")
+        };
+        self.render_status(
+            StatusCode::BAD_REQUEST,
+            "message.html",
+            page,
+            title,
+            context! { message },
+        )
+    }
+
+    /// The page "not allowed" (403).
+    fn forbidden(&self, page: &str) -> Response {
+        let (title, message) = (self.text("forbidden-title"), self.text("forbidden"));
+        self.render_status(
+            StatusCode::FORBIDDEN,
+            "message.html",
+            page,
+            &title,
+            context! { message },
+        )
+    }
+
+    /// The page for a page load (GET) the API refused: "not allowed" for FORBIDDEN; "no
+    /// such page" (404) for an unknown or malformed id in the address; the address's
+    /// values named (400) for other VALIDATION; else the API's words.
+    pub(super) fn refused_page(&self, page: &str, title: &str, refusal: Refusal) -> Response {
+        if refusal.code == "FORBIDDEN" {
+            return self.forbidden(page);
         }
         // A page is loaded from its address: an unknown or malformed id there is a page
         // that does not exist, and another value the page cannot read is a bad address.
@@ -225,6 +253,8 @@ fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
         can_run_imports => me.is_some_and(|m| m.can("imports.run")),
         can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
         lang => lang,
+        // The shortest password the tenant accepts, for the forms that set one.
+        min_length => tenant.accounts.password_min_length,
         t => translate,
         title => title,
         page => page,

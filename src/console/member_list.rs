@@ -39,12 +39,12 @@ pub async fn members(
         .await
     {
         Ok(data) => data,
-        Err(refusal) => return visit.refused("members", &title, refusal),
+        Err(refusal) => return visit.refused_page("members", &title, refusal),
     };
     let connection = &data["members"];
     let total = match total(&visit, &filters, &params, connection, after.is_some()).await {
         Ok(total) => total,
-        Err(refusal) => return visit.refused("members", &title, refusal),
+        Err(refusal) => return visit.refused_page("members", &title, refusal),
     };
     let query = |extra: &[(&str, &str)]| format!("{}?{}", visit.path("/members"), filters.query(extra));
     let next_page = connection["pageInfo"]["hasNextPage"]

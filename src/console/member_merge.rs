@@ -50,7 +50,7 @@ async fn merge_page(visit: &Visit, id: &str, params: &HashMap<String, String>, p
     let member = match visit.run(operations::MEMBER, json!({ "id": id })).await {
         Ok(data) if !data["member"].is_null() => data["member"].clone(),
         Ok(_) => return member_not_found(visit),
-        Err(refusal) => return visit.refused("members", &title, refusal),
+        Err(refusal) => return visit.refused_page("members", &title, refusal),
     };
     let search = params.get("search").map(|s| s.trim().to_owned()).unwrap_or_default();
     let candidates = if search.is_empty() {
@@ -67,14 +67,14 @@ async fn merge_page(visit: &Visit, id: &str, params: &HashMap<String, String>, p
                 .filter(|m| m["id"].as_str() != Some(id))
                 .cloned()
                 .collect(),
-            Err(refusal) => return visit.refused("members", &title, refusal),
+            Err(refusal) => return visit.refused_page("members", &title, refusal),
         }
     };
     let other = match params.get("other").filter(|o| o.as_str() != id) {
         Some(other) => match visit.run(operations::MEMBER, json!({ "id": other })).await {
             Ok(data) if !data["member"].is_null() => Some(data["member"].clone()),
             Ok(_) => return member_not_found(visit),
-            Err(refusal) => return visit.refused("members", &title, refusal),
+            Err(refusal) => return visit.refused_page("members", &title, refusal),
         },
         None => None,
     };

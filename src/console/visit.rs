@@ -76,7 +76,8 @@ impl Visit {
         if visit.token.is_some() {
             if let Ok(data) = visit.run(operations::ME, json!({})).await {
                 let me = &data["me"];
-                if let Some(lang) = me["locale"].as_str().and_then(catalog::language_for) {
+                // The member's own choice, else the browser's (as before sign-in).
+                if let Some(lang) = me["chosenLocale"].as_str().and_then(catalog::language_for) {
                     visit.lang = lang;
                 }
                 visit.me = me["displayName"].as_str().map(|name| Me {
@@ -101,8 +102,16 @@ impl Visit {
         async_graphql::Request::new(document)
             .variables(async_graphql::Variables::from_json(variables))
             .data(self.app.clone())
-            .data(self.visitor.clone())
+            .data(self.speaking_the_page())
             .data(crate::graphql::member_relations(&self.app, &self.tenant))
+    }
+
+    /// The visitor as the API sees them, asking for the page's language first: what the
+    /// API words by the request's language (role names, …) then matches the page.
+    fn speaking_the_page(&self) -> Visitor {
+        let mut visitor = self.visitor.clone();
+        visitor.languages.insert(0, self.lang.to_owned());
+        visitor
     }
 
     /// Runs a GraphQL document as this visitor.
@@ -226,7 +235,15 @@ fn worded(problem: &serde_json::Value, lang: &str) -> String {
         .as_object()
         .into_iter()
         .flatten()
-        .map(|(name, value)| (name.as_str(), FluentValue::from(value.as_str().unwrap_or_default())))
+        .map(|(name, value)| {
+            let text = value.as_str().unwrap_or_default();
+            // Counts stay numbers, for the catalogs' plurals.
+            let value = match text.parse::<i64>() {
+                Ok(count) => FluentValue::from(count),
+                Err(_) => FluentValue::from(text),
+            };
+            (name.as_str(), value)
+        })
         .collect();
     let id = format!("problem-{key}");
     let sentence = catalog::text(lang, &id, &args);

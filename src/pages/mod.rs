@@ -254,7 +254,7 @@ pub async fn download_gone(app: &App, req: &Request, slug: &str) -> Option<Respo
     page.error = Some(visit.text(Key::DownloadGone));
     page.links = vec![LinkView {
         href: format!("/t/{}/admin", visit.slug()),
-        label: visit.text(Key::SignIn),
+        label: visit.text(Key::ToConsole),
     }];
     Some(visit.render(page, StatusCode::NOT_FOUND))
 }

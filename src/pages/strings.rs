@@ -54,6 +54,7 @@ pub enum Key {
     RevertExpired,
     DownloadTitle,
     DownloadGone,
+    ToConsole,
 }
 
 impl Key {
@@ -109,6 +110,7 @@ impl Key {
             Key::RevertExpired => "link-revert-expired",
             Key::DownloadTitle => "link-download-title",
             Key::DownloadGone => "link-download-gone",
+            Key::ToConsole => "link-to-console",
         }
     }
 }
@@ -119,7 +121,7 @@ mod tests {
     use crate::console::catalog_has;
 
     /// Every key, to check the catalogs hold them all.
-    const ALL: [Key; 49] = [
+    const ALL: [Key; 50] = [
         Key::AcceptTitle,
         Key::AcceptIntro,
         Key::AcceptSubmit,
@@ -169,6 +171,7 @@ mod tests {
         Key::RevertExpired,
         Key::DownloadTitle,
         Key::DownloadGone,
+        Key::ToConsole,
     ];
 
     #[test]

@@ -133,7 +133,14 @@ async fn a_coordinator_previews_a_file_sees_its_errors_applies_the_rest_and_undo
         .post(&format!("/imports/{id}"), &[("csrf", &csrf), ("action", "apply")])
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(refused.body.contains("id=\"skip-problem\""), "{}", refused.body);
+    assert!(
+        refused.body.contains(
+            "id=\"skip-problem\" class=\"problem\">2 lignes sont en erreur : corrigez-les et importez le fichier à nouveau"
+        ),
+        "in the admin's words, not the API's: {}",
+        refused.body
+    );
+    assert!(!refused.body.contains("skipInvalidRows to"), "{}", refused.body);
     assert_eq!(member_count(&t, &admin, "ACTIVE").await, 1);
 
     let applied = browser

@@ -65,6 +65,7 @@ password-title = Change your password
 password-required = Your password was set for you: choose your own before going on.
 password-current = Current password
 password-new = New password
+password-hint = At least { $min } characters; a phrase of several words is easier to remember.
 password-submit = Change password
 password-changed = Your password is changed.
 error-title = Something went wrong
@@ -344,6 +345,8 @@ import-undo = Undo this import
 import-undo-until = You can undo this import until { $until }.
 import-left-alone = Changed since the import, so left as they were
 import-new-groups = Groups it creates
+import-new-groups-done = Groups it created
+import-new-groups-undone = Groups it had created (the undo deleted those nothing else used)
 import-errors = { $count ->
     [one] One row problem
    *[other] { $count } row problems
@@ -460,7 +463,8 @@ link-revert-used = Your previous address was already put back, and a link to cho
 link-revert-ended = This link no longer works: the account changed since it was sent. If you did not ask for this change, tell the organization's administrators.
 link-revert-expired = This link has expired: it worked for seven days. If you did not ask for this change, tell the organization's administrators.
 link-download-title = Download
-link-download-gone = This download link does not work any more: a link to a file lasts 10 minutes. Ask for the file again from the page you got it on.
+link-download-gone = This download link is not valid, or it has expired: a link to a file lasts 10 minutes. Ask for the file again from the page you got it on.
+link-to-console = Go to the console
 members-role = Role
 members-must-change = Must change their password
 bulk-send-activation = Send an activation invitation
@@ -520,3 +524,8 @@ problem-login-taken = This login is already taken.
 problem-group-name-taken = A group already has this name.
 problem-group-name-separators = No "," and no ";": they separate groups in a spreadsheet.
 problem-no-address = Give at least one address.
+problem-rows-with-errors = { $count ->
+    [one] One row has errors: fix it and import the file again, or tick the box to leave it out.
+   *[other] { $count } rows have errors: fix them and import the file again, or tick the box to leave them out.
+}
+problem-mass-deactivation = This import would deactivate { $count } of the { $active } active members, more than { $limit }%: tick the box if that is intended.

@@ -66,6 +66,7 @@ password-title = Changer votre mot de passe
 password-required = Votre mot de passe a été choisi pour vous : choisissez le vôtre avant de continuer.
 password-current = Mot de passe actuel
 password-new = Nouveau mot de passe
+password-hint = { $min } caractères au moins ; une phrase de plusieurs mots se retient mieux.
 password-submit = Changer le mot de passe
 password-changed = Votre mot de passe est changé.
 error-title = Un problème est survenu
@@ -355,6 +356,8 @@ import-undo = Défaire cet import
 import-undo-until = Vous pouvez défaire cet import jusqu'au { $until }.
 import-left-alone = Modifiés depuis l'import, donc laissés tels quels
 import-new-groups = Groupes qu'il crée
+import-new-groups-done = Groupes qu'il a créés
+import-new-groups-undone = Groupes qu'il avait créés (l'annulation a supprimé ceux qui ne servaient à rien d'autre)
 import-errors = { $count ->
     [one] Un problème de ligne
    *[other] { $count } problèmes de ligne
@@ -471,7 +474,8 @@ link-revert-used = Votre ancienne adresse a déjà été rétablie, et un lien p
 link-revert-ended = Ce lien ne fonctionne plus : le compte a changé depuis son envoi. Si vous n'avez pas demandé ce changement, prévenez les administrateurs de l'organisation.
 link-revert-expired = Ce lien a expiré : il valait sept jours. Si vous n'avez pas demandé ce changement, prévenez les administrateurs de l'organisation.
 link-download-title = Téléchargement
-link-download-gone = Ce lien de téléchargement ne fonctionne plus : un lien vers un fichier vaut 10 minutes. Redemandez le fichier depuis la page où vous l'avez obtenu.
+link-download-gone = Ce lien de téléchargement n'est pas valable, ou il a expiré : un lien vers un fichier vaut 10 minutes. Redemandez le fichier depuis la page où vous l'avez obtenu.
+link-to-console = Aller à la console
 members-role = Rôle
 members-must-change = Doit changer son mot de passe
 bulk-send-activation = Envoyer une invitation d'activation
@@ -531,3 +535,8 @@ problem-login-taken = Cet identifiant est déjà pris.
 problem-group-name-taken = Un groupe porte déjà ce nom.
 problem-group-name-separators = Ni « , » ni « ; » : ils séparent les groupes dans un tableur.
 problem-no-address = Donnez au moins une adresse.
+problem-rows-with-errors = { $count ->
+    [one] Une ligne est en erreur : corrigez-la et importez le fichier à nouveau, ou cochez la case pour la laisser de côté.
+   *[other] { $count } lignes sont en erreur : corrigez-les et importez le fichier à nouveau, ou cochez la case pour les laisser de côté.
+}
+problem-mass-deactivation = Cet import désactiverait { $count } des { $active } membres actifs, plus de { $limit } % : cochez la case si c'est voulu.

@@ -94,6 +94,12 @@ impl MemberView {
     async fn locale(&self, ctx: &Context<'_>) -> String {
         members::locale_or(&self.0, &visitor(ctx).tenant.default_locale).to_owned()
     }
+    /// The language the member chose (one of Tenant.locales); null when they chose none,
+    /// where `locale` falls back to the tenant's default and a page may follow the
+    /// browser's instead.
+    async fn chosen_locale(&self) -> Option<&str> {
+        Some(self.0.locale.as_str()).filter(|l| !l.is_empty())
+    }
     /// Whether the member can sign in.
     async fn status(&self) -> MemberStatus {
         self.0.status.into()

@@ -92,12 +92,14 @@ async fn job_to_apply(
     }
     let summary = Summary::of_job(&job)?;
     if summary.error_rows > 0 && !skip_invalid_rows {
-        return Err(Error::Validation(vec![FieldError::new(
+        return Err(Error::Validation(vec![FieldError::worded(
             "skipInvalidRows",
             format!(
                 "{} rows have errors: fix them and import the file again, or apply with skipInvalidRows to leave them out",
                 summary.error_rows
             ),
+            "rows-with-errors",
+            &[("count", summary.error_rows.to_string())],
         )]));
     }
     if job.mode == Mode::Sync && !allow_mass_deactivation {
@@ -202,13 +204,19 @@ async fn check_mass_deactivation<C: ConnectionTrait>(conn: &C, tenant: &Tenant, 
         .await?;
     let limit = u64::from(tenant.import.max_deactivate_percent);
     if deactivating as u64 * 100 > active * limit {
-        return Err(Error::invalid(
+        return Err(Error::Validation(vec![FieldError::worded(
             "allowMassDeactivation",
             format!(
                 "this import would deactivate {deactivating} of {active} active members, more than {limit}%: \
                  apply with allowMassDeactivation if that is intended"
             ),
-        ));
+            "mass-deactivation",
+            &[
+                ("count", deactivating.to_string()),
+                ("active", active.to_string()),
+                ("limit", limit.to_string()),
+            ],
+        )]));
     }
     Ok(())
 }

@@ -73,8 +73,11 @@ async fn an_old_download_link_opened_in_a_browser_explains_itself_and_programs_s
     let client = reqwest::Client::new();
 
     for (language, words) in [
-        ("fr-FR,fr;q=0.9", "Ce lien de téléchargement ne fonctionne plus"),
-        ("en-GB,en;q=0.9", "This download link does not work any more"),
+        (
+            "fr-FR,fr;q=0.9",
+            "Ce lien de téléchargement n&#x27;est pas valable, ou il a expiré",
+        ),
+        ("en-GB,en;q=0.9", "This download link is not valid, or it has expired"),
     ] {
         let page = client
             .get(&url)
@@ -132,5 +135,39 @@ async fn home_counts_read_as_sentences_in_the_singular_and_the_plural() {
         home.body.contains("<strong>1</strong> membre désactivé<"),
         "{}",
         home.body
+    );
+}
+
+#[tokio::test]
+async fn pages_follow_the_browser_until_the_member_chooses_a_language_and_role_names_follow_the_page() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", ADMIN).await;
+    let mut browser = Browser::speaking(&t, "acme", "en-GB,en;q=0.9");
+    browser.sign_in(ADMIN, PASSWORD).await;
+    let new_member = browser.get("/members/new").await;
+    assert!(
+        new_member.body.contains("<html lang=\"en\">"),
+        "no language chosen: the browser's"
+    );
+    assert!(
+        new_member.body.contains("Administrator") && !new_member.body.contains("Administrateur"),
+        "role names in the page's language: {}",
+        new_member.body
+    );
+
+    // The admin chooses French: every page, role names included, follows them.
+    t.ok(
+        "acme",
+        &admin,
+        "mutation { updateMyProfile(input: {locale: \"fr\"}) { chosenLocale } }",
+        json!({}),
+    )
+    .await;
+    let new_member = browser.get("/members/new").await;
+    assert!(new_member.body.contains("<html lang=\"fr\">"), "{}", new_member.body);
+    assert!(
+        new_member.body.contains("Administrateur") && !new_member.body.contains("Administrator"),
+        "{}",
+        new_member.body
     );
 }

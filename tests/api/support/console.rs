@@ -24,8 +24,20 @@ pub struct Page {
 
 impl<'a> Browser<'a> {
     pub fn new(t: &'a TestApp, tenant: &'a str) -> Self {
+        Self::with_headers(t, tenant, reqwest::header::HeaderMap::new())
+    }
+
+    /// A browser whose language settings ask for `languages` (an Accept-Language value).
+    pub fn speaking(t: &'a TestApp, tenant: &'a str, languages: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ACCEPT_LANGUAGE, languages.parse().unwrap());
+        Self::with_headers(t, tenant, headers)
+    }
+
+    fn with_headers(t: &'a TestApp, tenant: &'a str, headers: reqwest::header::HeaderMap) -> Self {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
             .build()
             .unwrap();
         Browser {
