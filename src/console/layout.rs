@@ -253,6 +253,8 @@ fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
         can_run_imports => me.is_some_and(|m| m.can("imports.run")),
         can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
         lang => lang,
+        // Between a label and its value: French puts a (no-break) space before the colon.
+        colon => if lang == "fr" { "\u{a0}: " } else { ": " },
         // The shortest password the tenant accepts, for the forms that set one.
         min_length => tenant.accounts.password_min_length,
         t => translate,

@@ -201,7 +201,7 @@ async fn a_sync_that_would_deactivate_most_members_asks_for_an_explicit_yes() {
     assert!(
         preview
             .body
-            .contains("<span class=\"field\">État</span>: <del>Actif</del> → <ins>Désactivé</ins>"),
+            .contains("<span class=\"field\">État</span>\u{a0}: <del>Actif</del> → <ins>Désactivé</ins>"),
         "changes in the reader's words, not the API's: {}",
         preview.body
     );
