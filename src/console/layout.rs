@@ -179,6 +179,65 @@ impl Visit {
     }
 }
 
+/// An audit entry's details in `lang`: one "label : value" line per key of the JSON
+/// object, labelled by the catalog (`audit-detail-{key}`, else the key itself); a list
+/// of field changes as "field : before → after"; yes/no for booleans. Text that is not
+/// a JSON object is one line as it is.
+fn audit_details(lang: &'static str, text: &str) -> Vec<String> {
+    let colon = if lang == "fr" { "\u{a0}: " } else { ": " };
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(text) else {
+        return vec![text.to_owned()];
+    };
+    let worded = |key: &str, value: String| -> String {
+        let id = format!("audit-detail-{key}");
+        let label = catalog::text(lang, &id, &[]);
+        let label = if label == id { key.to_owned() } else { label };
+        format!("{label}{colon}{value}")
+    };
+    let scalar = |value: &serde_json::Value| -> String {
+        match value {
+            serde_json::Value::Null => "—".to_owned(),
+            serde_json::Value::Bool(yes) => catalog::text(lang, if *yes { "audit-yes" } else { "audit-no" }, &[]),
+            serde_json::Value::String(text) if text.is_empty() => "—".to_owned(),
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Number(n) => n.as_i64().map_or_else(|| n.to_string(), |n| group_digits(n, lang)),
+            serde_json::Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+                let items: Vec<String> = items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect();
+                if items.is_empty() {
+                    "—".to_owned()
+                } else {
+                    items.join(", ")
+                }
+            }
+            other => other.to_string(),
+        }
+    };
+    let mut lines = Vec::new();
+    for (key, value) in &object {
+        let changes = value
+            .as_array()
+            .filter(|items| key == "changes" && items.iter().all(|c| c.get("field").is_some()));
+        match changes {
+            Some(changes) => lines.extend(changes.iter().map(|change| {
+                let field = change["field"].as_str().unwrap_or_default();
+                let id = format!("change-field-{field}");
+                let label = catalog::text(lang, &id, &[]);
+                let label = if label == id { field.to_owned() } else { label };
+                format!(
+                    "{label}{colon}{} → {}",
+                    scalar(&change["before"]),
+                    scalar(&change["after"])
+                )
+            })),
+            None => lines.push(worded(key, scalar(value))),
+        }
+    }
+    lines
+}
+
 /// An argument naming a record by its id (`id`, `keepId`, `input.groupId`).
 fn is_id_field(field: &str) -> bool {
     let last = field.rsplit('.').next().unwrap_or(field);
@@ -241,11 +300,14 @@ fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
             words
         }
     });
+    // An audit entry's details (a JSON object) as lines a coordinator reads.
+    let details = Value::from_function(move |text: &str| -> Vec<String> { audit_details(lang, text) });
     // A count as the reader writes it: 12,345 in English, 12 345 in French.
     let num = Value::from_function(move |n: i64| -> String { group_digits(n, lang) });
     context! {
         when => when,
         action => action,
+        details => details,
         num => num,
         can_create_members => me.is_some_and(|m| m.can("members.create")),
         can_send_invitations => me.is_some_and(|m| m.can("invitations.send")),
@@ -321,6 +383,27 @@ pub(crate) fn render_public(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_details_read_as_labelled_lines() {
+        let undone = r#"{"deactivated":1500,"groupsDeleted":1,"reason":"import_undone","skippedInvalidRows":false,"newGroups":["Légumes","Pain"]}"#;
+        assert_eq!(
+            audit_details("fr", undone),
+            [
+                "Membres désactivés\u{a0}: 1\u{202f}500",
+                "Groupes supprimés\u{a0}: 1",
+                "Nouveaux groupes\u{a0}: Légumes, Pain",
+                "Raison\u{a0}: import_undone",
+                "Lignes en erreur laissées de côté\u{a0}: non",
+            ]
+        );
+        let updated = r#"{"changes":[{"field":"locale","before":null,"after":"en"}],"unknownKey":{"a":1}}"#;
+        assert_eq!(
+            audit_details("en", updated),
+            ["Language: — → en", "unknownKey: {\"a\":1}"]
+        );
+        assert_eq!(audit_details("en", "not json"), ["not json"]);
+    }
 
     #[test]
     fn counts_are_grouped_as_each_language_writes_them() {

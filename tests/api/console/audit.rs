@@ -43,6 +43,12 @@ async fn the_audit_log_filters_by_action_actor_target_and_days() {
         all.body
     );
     assert!(!all.body.contains(">member.created<"), "{}", all.body);
+    // Details read as labelled lines, not JSON.
+    assert!(
+        all.body.contains("<li>Identifiant\u{a0}: ines.inscrite</li>") && !all.body.contains("<code>{"),
+        "{}",
+        all.body
+    );
     let created = browser.get("/audit?action=member.created").await;
     assert!(
         created.body.contains(">Membre créé</a>") && !created.body.contains(">Membre désactivé</a>"),
