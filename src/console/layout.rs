@@ -238,6 +238,21 @@ fn audit_details(lang: &'static str, text: &str) -> Vec<String> {
     lines
 }
 
+/// A language tag by its name in that language (`nl-BE`: "Nederlands (BE)"), from the
+/// catalog's `language-{subtag}`; a language the catalog does not name shows as its tag.
+fn language_name(lang: &'static str, tag: &str) -> String {
+    let (primary, region) = tag.split_once(['-', '_']).map_or((tag, None), |(p, r)| (p, Some(r)));
+    let id = format!("language-{}", primary.to_ascii_lowercase());
+    let name = catalog::text(lang, &id, &[]);
+    if name == id {
+        return tag.to_owned();
+    }
+    match region {
+        Some(region) => format!("{name} ({})", region.to_ascii_uppercase()),
+        None => name,
+    }
+}
+
 /// An argument naming a record by its id (`id`, `keepId`, `input.groupId`).
 fn is_id_field(field: &str) -> bool {
     let last = field.rsplit('.').next().unwrap_or(field);
@@ -300,6 +315,8 @@ fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
             words
         }
     });
+    // A language tag (`fr`, `nl-BE`) by its name, as its speakers write it.
+    let language = Value::from_function(move |tag: &str| -> String { language_name(lang, tag) });
     // An audit entry's details (a JSON object) as lines a coordinator reads.
     let details = Value::from_function(move |text: &str| -> Vec<String> { audit_details(lang, text) });
     // A count as the reader writes it: 12,345 in English, 12 345 in French.
@@ -308,6 +325,7 @@ fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
         when => when,
         action => action,
         details => details,
+        language => language,
         num => num,
         can_create_members => me.is_some_and(|m| m.can("members.create")),
         can_send_invitations => me.is_some_and(|m| m.can("invitations.send")),
@@ -403,6 +421,13 @@ mod tests {
             ["Language: — → en", "unknownKey: {\"a\":1}"]
         );
         assert_eq!(audit_details("en", "not json"), ["not json"]);
+    }
+
+    #[test]
+    fn languages_are_named_as_their_speakers_write_them() {
+        assert_eq!(language_name("fr", "en"), "English");
+        assert_eq!(language_name("en", "nl-BE"), "Nederlands (BE)");
+        assert_eq!(language_name("en", "x-klingon"), "x-klingon");
     }
 
     #[test]
