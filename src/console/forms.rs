@@ -1,10 +1,9 @@
 //! Reading the console's forms and showing the API's problems on them.
 
-use poem::http::StatusCode;
 use poem::{Body, Request, Response};
 use serde::Serialize;
 
-use super::responses::{not_found, plain_error};
+use super::responses::not_found;
 use super::visit::{Refusal, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
@@ -98,10 +97,7 @@ pub(super) async fn posted(
     };
     let form = pairs(body).await;
     if !visit.form_is_ours(req, value_of(&form, "csrf")) {
-        return Err(Box::new(plain_error(
-            StatusCode::FORBIDDEN,
-            &visit.text("form-expired"),
-        )));
+        return Err(Box::new(visit.form_refused()));
     }
     Ok((visit, form))
 }

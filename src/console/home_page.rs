@@ -18,18 +18,21 @@ use crate::graphql::Schemas;
 #[handler]
 pub async fn unknown_page(
     req: &Request,
-    Path((slug, _rest)): Path<(String, String)>,
+    Path((slug, rest)): Path<(String, String)>,
     Data(app): Data<&App>,
     Data(schemas): Data<&Schemas>,
 ) -> Response {
     match Visit::open(req, &slug, app, schemas).await {
+        // `/admin/`, as a bookmark or a hand may write it.
+        Some(visit) if rest.is_empty() => see_other(&visit.path("")),
         Some(visit) => visit.page_not_found(),
         None => not_found(),
     }
 }
 
 /// GET: home — the counts a coordinator looks at first, each a link into the list.
-/// `?welcome=1` greets someone who just accepted their invitation with their login.
+/// `?welcome=1` greets someone who just accepted their invitation with their login;
+/// `?password=changed` says their new password is set.
 #[handler]
 pub async fn home(
     req: &Request,
@@ -73,9 +76,11 @@ pub async fn home(
         None
     };
     let title = visit.text("home-title");
-    let notice = params
-        .contains_key("welcome")
-        .then(|| sentence(visit.lang, "home-joined", &[("login", &me.login)]));
+    let notice = if params.contains_key("welcome") {
+        Some(sentence(visit.lang, "home-joined", &[("login", &me.login)]))
+    } else {
+        (params.get("password").map(String::as_str) == Some("changed")).then(|| visit.text("password-changed"))
+    };
     let extra =
         context! { counts => Value::from_serialize(&counts), imports => Value::from_serialize(&imports), notice };
     visit.render("home.html", "home", &title, extra)

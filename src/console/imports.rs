@@ -196,7 +196,7 @@ pub async fn start(
         Err(_) => return plain_error(StatusCode::BAD_REQUEST, &visit.text("import-upload-broken")),
     };
     if !visit.form_is_ours(req, value_of(&upload.fields, "csrf")) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
+        return visit.form_refused();
     }
     if let Err(elsewhere) = visit.signed_in("imports") {
         return see_other(&elsewhere);

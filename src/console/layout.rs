@@ -156,12 +156,7 @@ impl Visit {
             "VALIDATION" if refusal.fields.iter().any(|(field, _)| is_id_field(field)) => {
                 (StatusCode::NOT_FOUND, self.text("page-not-found"))
             }
-            "VALIDATION" => {
-                let fields: Vec<&str> = refusal.fields.iter().map(|(field, _)| field.as_str()).collect();
-                let fields = fields.join(", ");
-                let message = catalog::text(self.lang, "page-bad-address", &[("fields", fields.into())]);
-                (StatusCode::BAD_REQUEST, message)
-            }
+            "VALIDATION" => (StatusCode::BAD_REQUEST, self.text("page-bad-address")),
             _ => (StatusCode::BAD_REQUEST, refusal.message),
         };
         let title = if status == StatusCode::NOT_FOUND {
@@ -169,13 +164,45 @@ impl Visit {
         } else {
             title.to_owned()
         };
-        self.render_status(status, "message.html", page, &title, context! { message })
+        let next = self.way_back();
+        self.render_status(status, "message.html", page, &title, context! { message, next })
+    }
+
+    /// The page for a form whose CSRF token or Origin is not this site's (403, nothing
+    /// done): an old tab, or another site posting in the visitor's name.
+    pub(super) fn form_refused(&self) -> Response {
+        let (title, message) = (self.text("forbidden-title"), self.text("form-expired"));
+        let next = self.way_back();
+        self.render_status(
+            StatusCode::FORBIDDEN,
+            "message.html",
+            "",
+            &title,
+            context! { message, next },
+        )
     }
 
     /// The page for an address of the console that leads nowhere.
     pub(super) fn page_not_found(&self) -> Response {
         let (title, message) = (self.text("not-found-title"), self.text("page-not-found"));
-        self.render_status(StatusCode::NOT_FOUND, "message.html", "", &title, context! { message })
+        let next = self.way_back();
+        self.render_status(
+            StatusCode::NOT_FOUND,
+            "message.html",
+            "",
+            &title,
+            context! { message, next },
+        )
+    }
+
+    /// The link out of a page that led nowhere: home, or signing in for a visitor who
+    /// is not signed in (their page has no menu).
+    fn way_back(&self) -> Value {
+        let (href, label) = match self.me {
+            Some(_) => (self.path(""), self.text("nav-home")),
+            None => (self.path("/sign-in"), self.text("sign-in-submit")),
+        };
+        context! { href, label }
     }
 }
 

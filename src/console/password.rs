@@ -60,7 +60,10 @@ pub async fn password_post(
         "new": form.get("new").cloned().unwrap_or_default(),
     });
     match visit.run(operations::CHANGE_PASSWORD, variables).await {
-        Ok(data) => visit.home_with_session(data["changePassword"]["token"].as_str().unwrap_or_default()),
+        Ok(data) => visit.to_with_session(
+            "?password=changed",
+            data["changePassword"]["token"].as_str().unwrap_or_default(),
+        ),
         Err(refusal) => {
             // Each problem next to the field it concerns, in the reader's words.
             let problems = problems_of(refusal);

@@ -26,7 +26,13 @@ impl Visit {
 
     /// Home, with the session `token` (just opened by the API) in the cookie.
     pub(super) fn home_with_session(&self, token: &str) -> Response {
-        let mut response = see_other(&self.path(""));
+        self.to_with_session("", token)
+    }
+
+    /// A redirect to the console's `rest` (`?password=changed`) carrying the session
+    /// cookie for `token`.
+    pub(super) fn to_with_session(&self, rest: &str, token: &str) -> Response {
+        let mut response = see_other(&self.path(rest));
         let cookie = self.session_cookie(Some(token));
         response
             .headers_mut()

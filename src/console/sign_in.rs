@@ -9,7 +9,7 @@ use poem::web::{Data, Form, Path};
 use poem::{handler, Request, Response};
 use serde_json::json;
 
-use super::responses::{not_found, plain_error, see_other};
+use super::responses::{not_found, see_other};
 use super::visit::Visit;
 use super::{catalog, operations};
 use crate::app::App;
@@ -81,7 +81,7 @@ pub async fn sign_out_post(
         return not_found();
     };
     if !visit.form_is_ours(req, form.get("csrf").map(String::as_str)) {
-        return plain_error(StatusCode::FORBIDDEN, &visit.text("form-expired"));
+        return visit.form_refused();
     }
     if visit.token.is_some() {
         let _ = visit.run(operations::SIGN_OUT, json!({})).await;

@@ -35,13 +35,30 @@ async fn console_addresses_that_lead_nowhere_get_a_page_in_the_readers_words() {
         assert!(!page.body.contains("not valid"), "{path}: {}", page.body);
     }
 
-    // A value the page cannot read is named; the API's English sentence is not shown.
+    // `/admin/` as a hand or a bookmark writes it is home.
+    let slash = browser.get("/").await;
+    assert_eq!((slash.status, slash.location.as_str()), (303, "/t/acme/admin"));
+    let nowhere = browser.get("/nope").await;
+    assert!(
+        nowhere.body.contains(">Accueil</a>"),
+        "the way back home: {}",
+        nowhere.body
+    );
+    let stranger = Browser::new(&t, "acme").get("/nope").await;
+    assert_eq!(stranger.status, 404);
+    assert!(
+        stranger.body.contains(">Se connecter</a>"),
+        "no menu: the way in: {}",
+        stranger.body
+    );
+
+    // A value the page cannot read gets the page's words, not the API's English.
     let bad_cursor = browser.get("/members?after=garbage").await;
     assert_eq!(bad_cursor.status, 400, "{}", bad_cursor.body);
     assert!(
         bad_cursor
             .body
-            .contains("Cette adresse contient une valeur que la page ne comprend pas (after)"),
+            .contains("Cette adresse contient une valeur que la page ne comprend pas : elle vient sans doute d&#x27;un lien ancien"),
         "{}",
         bad_cursor.body
     );

@@ -300,6 +300,11 @@ async fn two_records_of_one_person_are_merged_after_seeing_them_side_by_side() {
         .post(&format!("/members/{keep}/merge"), &[("other", &twin), ("keep", &keep)])
         .await;
     assert_eq!(forged.status, 403);
+    assert!(
+        forged.body.contains("<h1>Accès refusé</h1>") && forged.body.contains(">Accueil</a>"),
+        "a page in the console's frame with the way on: {}",
+        forged.body
+    );
 
     let merged = browser
         .post(

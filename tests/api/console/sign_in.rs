@@ -56,6 +56,11 @@ async fn signing_in_sets_a_tenant_bound_cookie_and_every_form_needs_its_csrf_tok
         )
         .await;
     assert_eq!(foreign.status, 403);
+    assert!(
+        foreign.body.contains("<h1>Connexion</h1>") && foreign.body.contains("Ce formulaire a expiré"),
+        "a page in the console's frame, not bare text: {}",
+        foreign.body
+    );
     browser.origin = Some(format!("http://{}", t.addr));
 
     let wrong = browser.sign_in("admin@acme.example", "not-the-password").await;
@@ -191,9 +196,13 @@ async fn a_member_sees_only_what_their_permissions_allow_and_must_change_a_given
             ],
         )
         .await;
-    assert_eq!((changed.status, changed.location.as_str()), (303, "/t/coop/admin"));
+    assert_eq!(
+        (changed.status, changed.location.as_str()),
+        (303, "/t/coop/admin?password=changed")
+    );
 
-    let home = browser.get("").await;
+    let home = browser.get("?password=changed").await;
+    assert!(home.body.contains("Votre mot de passe est changé."), "{}", home.body);
     assert_eq!(home.status, 200);
     assert!(
         home.body.contains("votre propre profil"),
