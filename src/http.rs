@@ -139,6 +139,7 @@ pub fn routes(app: App) -> impl Endpoint {
             "/t/:tenant/email-change/revert",
             get(pages::revert_get).post(pages::revert_post),
         )
+        .around(console::method_not_allowed_page)
         .around(crate::metrics::observe)
         .data(app)
         .data(schemas)

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use minijinja::{context, Value};
+use poem::http::{Method, StatusCode};
 use poem::web::{Data, Path, Query};
-use poem::{handler, Request, Response};
+use poem::{handler, Endpoint, IntoResponse, Request, Response};
 use serde_json::json;
 
 use super::responses::{not_found, see_other};
@@ -27,6 +28,36 @@ pub async fn unknown_page(
         Some(visit) if rest.is_empty() => see_other(&visit.path("")),
         Some(visit) => visit.page_not_found(),
         None => not_found(),
+    }
+}
+
+/// Around every route: a GET to a console address that only takes forms (a form's
+/// address bookmarked or typed, `/admin/sign-out`) gets the "no such page" page in the
+/// console's frame, in the reader's language, instead of the router's bare 405.
+pub async fn method_not_allowed_page<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let console_get = req.method() == Method::GET;
+    let slug = console_get
+        .then(|| req.uri().path().strip_prefix("/t/"))
+        .flatten()
+        .and_then(|rest| rest.split_once('/'))
+        .filter(|(_, rest)| rest.starts_with("admin/"))
+        .map(|(slug, _)| slug.to_owned());
+    let page = slug.and_then(|slug| {
+        let app = req.data::<App>()?.clone();
+        let schemas = req.data::<Schemas>()?.clone();
+        let mut probe = Request::builder().method(Method::GET).uri(req.uri().clone()).finish();
+        *probe.headers_mut() = req.headers().clone();
+        Some((slug, app, schemas, probe))
+    });
+    match next.call(req).await {
+        Err(err) if err.status() == StatusCode::METHOD_NOT_ALLOWED => match page {
+            Some((slug, app, schemas, probe)) => Ok(match Visit::open(&probe, &slug, &app, &schemas).await {
+                Some(visit) => visit.page_not_found(),
+                None => not_found(),
+            }),
+            None => Err(err),
+        },
+        other => other.map(IntoResponse::into_response),
     }
 }
 

@@ -44,7 +44,7 @@ pub use self::audit::page as audit_page;
 pub use self::bulk::act as members_bulk;
 pub use self::catalog::gaps as catalog_gaps;
 pub use self::groups::{create as group_create, delete as group_delete, list as groups_list, rename as group_rename};
-pub use self::home_page::{home, unknown_page as unknown_console_page};
+pub use self::home_page::{home, method_not_allowed_page, unknown_page as unknown_console_page};
 pub use self::imports::{
     act as import_act, error_report as import_error_report, list as imports_list, page as import_page,
     start as import_start, template as import_template,

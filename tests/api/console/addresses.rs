@@ -24,6 +24,9 @@ async fn console_addresses_that_lead_nowhere_get_a_page_in_the_readers_words() {
         "/imports/not-an-id",
         "/imports/6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10",
         "/members/not-an-id",
+        // Addresses that only take forms, opened as pages.
+        "/sign-out",
+        "/members/bulk",
     ] {
         let page = browser.get(path).await;
         assert_eq!(page.status, 404, "{path}: {}", page.body);
