@@ -17,6 +17,42 @@ use crate::graphql::Schemas;
 const FILTERS: [&str; 5] = ["action", "actor", "target", "since", "until"];
 
 /// GET: a page of the audit log, newest first.
+/// The actions the filter offers, by their stored codes (the catalogs name each as
+/// `audit-action-…`); an entry of another action is still listed and linked.
+const ACTIONS: [&str; 31] = [
+    "group.created",
+    "group.deleted",
+    "group.members_added",
+    "group.members_removed",
+    "group.updated",
+    "import.applied",
+    "import.undone",
+    "invitation.accepted",
+    "invitation.expired",
+    "invitation.link_issued",
+    "invitation.new_requested",
+    "invitation.refreshed",
+    "invitation.reminded",
+    "invitation.revoked",
+    "invitation.roles_dropped",
+    "invitation.sent",
+    "invitation.settled",
+    "member.activated",
+    "member.created",
+    "member.deactivated",
+    "member.email_change_requested",
+    "member.email_change_reverted",
+    "member.merged",
+    "member.password_changed",
+    "member.password_reset",
+    "member.password_reset_sent",
+    "member.registered",
+    "member.roles_changed",
+    "member.updated",
+    "members.erased",
+    "privacy.retention_run",
+];
+
 #[handler]
 pub async fn page(
     req: &Request,
@@ -48,7 +84,19 @@ pub async fn page(
         action => get("action"), since => get("since"), until => get("until"),
         actor => get("actor"), target => get("target"),
     };
+    // The list without the filter on one actor or target, which the form does not show.
+    let unnarrowed = (get("actor").is_some() || get("target").is_some()).then(|| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for name in ["action", "since", "until"] {
+            if let Some(value) = get(name) {
+                query.append_pair(name, &value);
+            }
+        }
+        visit.path(&format!("/audit?{}", query.finish()))
+    });
     let extra = context! {
+        actions => ACTIONS,
+        unnarrowed,
         rows => Value::from_serialize(&connection["nodes"]),
         total => connection["totalCount"].as_i64().unwrap_or(0),
         filters,

@@ -30,9 +30,17 @@ async fn the_audit_log_filters_by_action_actor_target_and_days() {
     assert_eq!(all.status, 200);
     // Unset filters are empty fields, so that filtering again as is keeps every entry.
     assert!(
-        all.body.contains("name=\"action\" value=\"\"")
+        all.body.contains("<option value=\"\">Toutes</option>")
+            && !all.body.contains("\" selected>")
             && !all.body.contains("value=\"none\"")
             && !all.body.contains("value=\"None\""),
+        "{}",
+        all.body
+    );
+    // Actions are chosen by their names.
+    assert!(
+        all.body
+            .contains("<option value=\"member.created\">Membre créé</option>"),
         "{}",
         all.body
     );
@@ -56,6 +64,15 @@ async fn the_audit_log_filters_by_action_actor_target_and_days() {
         created.body
     );
     let about = browser.get(&format!("/audit?target={id}")).await;
+    // The narrowing the form does not show is said, with the way out of it.
+    assert!(
+        about
+            .body
+            .contains("Seulement les entrées d&#x27;un membre ou d&#x27;un élément.")
+            && about.body.contains("Voir toutes les entrées</a>"),
+        "{}",
+        about.body
+    );
     assert!(about.body.contains("2 entrées"), "{}", about.body);
     let today = chrono::Utc::now().date_naive();
     let tomorrow = today.succ_opt().unwrap();
