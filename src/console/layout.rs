@@ -171,28 +171,19 @@ impl Visit {
     /// The page for a form whose CSRF token or Origin is not this site's (403, nothing
     /// done): an old tab, or another site posting in the visitor's name.
     pub(super) fn form_refused(&self) -> Response {
-        let (title, message) = (self.text("forbidden-title"), self.text("form-expired"));
-        let next = self.way_back();
-        self.render_status(
-            StatusCode::FORBIDDEN,
-            "message.html",
-            "",
-            &title,
-            context! { message, next },
-        )
+        self.dead_end(StatusCode::FORBIDDEN, "forbidden-title", "form-expired")
     }
 
     /// The page for an address of the console that leads nowhere.
     pub(super) fn page_not_found(&self) -> Response {
-        let (title, message) = (self.text("not-found-title"), self.text("page-not-found"));
+        self.dead_end(StatusCode::NOT_FOUND, "not-found-title", "page-not-found")
+    }
+
+    /// A page with the catalog's `title` and `message` and the way back, outside the menu.
+    fn dead_end(&self, status: StatusCode, title: &str, message: &str) -> Response {
+        let (title, message) = (self.text(title), self.text(message));
         let next = self.way_back();
-        self.render_status(
-            StatusCode::NOT_FOUND,
-            "message.html",
-            "",
-            &title,
-            context! { message, next },
-        )
+        self.render_status(status, "message.html", "", &title, context! { message, next })
     }
 
     /// The link out of a page that led nowhere: home, or signing in for a visitor who
