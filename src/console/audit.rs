@@ -19,7 +19,7 @@ const FILTERS: [&str; 5] = ["action", "actor", "target", "since", "until"];
 /// GET: a page of the audit log, newest first.
 /// The actions the filter offers, by their stored codes (the catalogs name each as
 /// `audit-action-…`); an entry of another action is still listed and linked.
-const ACTIONS: [&str; 31] = [
+const ACTIONS: [&str; 32] = [
     "group.created",
     "group.deleted",
     "group.members_added",
@@ -27,6 +27,7 @@ const ACTIONS: [&str; 31] = [
     "group.updated",
     "import.applied",
     "import.undone",
+    "import.cancelled",
     "invitation.accepted",
     "invitation.expired",
     "invitation.link_issued",

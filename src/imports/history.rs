@@ -5,6 +5,7 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -74,34 +75,41 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
             status.to_value()
         )));
     }
-    let claimed = import_jobs::Entity::update_many()
-        .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Cancelled))
-        .col_expr(
-            import_jobs::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .col_expr(
-            import_jobs::Column::LeaseUntil,
-            Expr::value(None::<chrono::DateTime<Utc>>),
-        )
-        .filter(import_jobs::Column::Id.eq(id))
-        .filter(import_jobs::Column::Status.eq(job.status))
-        .filter(match abandoned {
-            true => lapsed(Utc::now()),
-            false => sea_orm::Condition::all(),
+    let (tenant, actor, from) = (caller.tenant.slug.clone(), caller.member_id(), job.status);
+    let file_name = job.file_name.clone();
+    app.db
+        .transaction::<_, (), Error>(move |txn| {
+            Box::pin(async move {
+                let claimed = import_jobs::Entity::update_many()
+                    .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Cancelled))
+                    .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+                    .col_expr(
+                        import_jobs::Column::LeaseUntil,
+                        Expr::value(None::<chrono::DateTime<Utc>>),
+                    )
+                    .filter(import_jobs::Column::Id.eq(id))
+                    .filter(import_jobs::Column::Status.eq(from))
+                    .filter(match abandoned {
+                        true => lapsed(Utc::now()),
+                        false => sea_orm::Condition::all(),
+                    })
+                    .exec(txn)
+                    .await?
+                    .rows_affected;
+                if claimed == 0 {
+                    return Err(Error::Conflict(
+                        "This import changed meanwhile; look at it again.".into(),
+                    ));
+                }
+                // The plan may hold password hashes: nothing of it is kept once cancelled.
+                import_changes::Entity::delete_many()
+                    .filter(import_changes::Column::JobId.eq(id))
+                    .exec(txn)
+                    .await?;
+                let details = serde_json::json!({ "file": file_name, "abandoned": abandoned });
+                crate::audit::record(txn, &tenant, Some(actor), "import.cancelled", Some(id), details).await
+            })
         })
-        .exec(&app.db)
-        .await?
-        .rows_affected;
-    if claimed == 0 {
-        return Err(Error::Conflict(
-            "This import changed meanwhile; look at it again.".into(),
-        ));
-    }
-    // The plan may hold password hashes: nothing of it is kept once cancelled.
-    import_changes::Entity::delete_many()
-        .filter(import_changes::Column::JobId.eq(id))
-        .exec(&app.db)
         .await?;
     job.status = JobStatus::Cancelled;
     Ok(job)

@@ -19,6 +19,7 @@ use crate::auth::permissions::{require_scope, Scope};
 use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
 use crate::error::{Error, FieldError, Result};
+use crate::values::email::Email;
 use crate::values::{email, login, password};
 use entity::{member_emails, members, roster_meta};
 
@@ -240,7 +241,15 @@ pub struct CreateMember {
 /// some groups must put the new member in one of them.
 pub async fn create_member(app: &App, caller: &Caller, mut input: CreateMember) -> Result<members::Model> {
     let scope = require_scope(&app.db, caller, Permission::MembersCreate).await?;
-    let mut new = checked_member(&caller.tenant, &input)?;
+    let mut new = match checked_member(&caller.tenant, &input) {
+        Ok(new) => new,
+        Err(Error::Validation(problems)) => {
+            return Err(Error::Validation(
+                with_taken_addresses(app, caller, &input, problems).await?,
+            ))
+        }
+        Err(other) => return Err(other),
+    };
     require_reach(app, caller, &scope, &input).await?;
     (new.password, new.must_change_password) = password_choice(&caller.tenant, input.password.take()).await?;
     let tenant = caller.tenant.clone();
@@ -251,6 +260,28 @@ pub async fn create_member(app: &App, caller: &Caller, mut input: CreateMember) 
             Box::pin(async move { write_created(txn, &tenant, actor, new, &input).await })
         })
         .await?)
+}
+
+/// `problems` of a refused form, with its well-formed addresses that are already taken:
+/// all said at once, rather than the taken address only once the rest is fixed. (The
+/// insert checks again under the address lock.)
+async fn with_taken_addresses(
+    app: &App,
+    caller: &Caller,
+    input: &CreateMember,
+    mut problems: Vec<FieldError>,
+) -> Result<Vec<FieldError>> {
+    let addresses = [("email", &input.email), ("secondaryEmail", &input.secondary_email)].map(|(field, value)| {
+        let unreported = !problems.iter().any(|p| p.field == field);
+        let value = value.as_deref().filter(|v| unreported && Email::parse(v).is_ok());
+        (field, value)
+    });
+    match check_emails_free(&app.db, &caller.tenant.slug, &addresses, None).await {
+        Ok(()) => {}
+        Err(Error::Validation(taken)) => problems.extend(taken),
+        Err(other) => return Err(other),
+    }
+    Ok(problems)
 }
 
 /// The member `input` describes, every field checked. Its password is chosen later, once

@@ -201,6 +201,25 @@ async fn bad_input_names_the_fields_and_changes_nothing() {
     assert_eq!(member_count(&t).await, before, "nothing created");
 }
 
+#[tokio::test]
+async fn a_taken_address_is_said_with_the_other_problems_not_once_they_are_fixed() {
+    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = t.admin("coop").await;
+    admin
+        .create_member(json!({ "firstName": "Taken", "lastName": "First", "email": "taken@coop.example" }))
+        .await;
+    let create = "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }";
+    let both = json!({ "firstName": "Second", "lastName": "Try", "email": "TAKEN@coop.example", "phone": "call me" });
+    let answer = admin.gql_answer(create, json!({ "i": both })).await;
+    let mut fields = error_fields(&answer);
+    fields.sort();
+    assert_eq!(fields, ["email", "phone"], "{answer}");
+    // A malformed address is reported once, as malformed.
+    let malformed = json!({ "firstName": "Third", "lastName": "Try", "email": "not-an-address" });
+    let answer = admin.gql_answer(create, json!({ "i": malformed })).await;
+    assert_eq!(error_fields(&answer), ["email"], "{answer}");
+}
+
 async fn seed_people(admin: &Client<'_>) -> Vec<String> {
     let people = [
         ("Hélène", "Dupont", "helene@coop.example"),

@@ -248,7 +248,7 @@ imports-count = { $count ->
 }
 import-title = Import
 import-templates = Templates
-import-templates-hint = Start from a template: it has the columns of its kind of import, required ones marked, in your language.
+import-templates-hint = Start from a template: it has the columns of its kind of import, in your language (in the Excel template, required ones are in bold and optional ones in italics).
 import-template-xlsx = Excel (XLSX)
 import-template-csv = CSV
 import-new = Import a file
@@ -584,3 +584,5 @@ invite-language-default = Each person's own, else the organization's
 audit-action-all = All
 audit-narrowed = Only the entries of one member or item.
 audit-unnarrow = See every entry
+audit-action-import-cancelled = Import cancelled before applying
+audit-detail-abandoned = Its run had stopped

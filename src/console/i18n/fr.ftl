@@ -259,7 +259,7 @@ imports-count = { $count ->
 }
 import-title = Import
 import-templates = Modèles
-import-templates-hint = Partez d'un modèle : il a les colonnes de son type d'import, les obligatoires marquées, dans votre langue.
+import-templates-hint = Partez d'un modèle : il a les colonnes de son type d'import, dans votre langue (dans le modèle Excel, les obligatoires sont en gras et les facultatives en italique).
 import-template-xlsx = Excel (XLSX)
 import-template-csv = CSV
 import-new = Importer un fichier
@@ -595,3 +595,5 @@ invite-language-default = Celle de chaque personne, sinon celle de l'organisatio
 audit-action-all = Toutes
 audit-narrowed = Seulement les entrées d'un membre ou d'un élément.
 audit-unnarrow = Voir toutes les entrées
+audit-action-import-cancelled = Import annulé avant application
+audit-detail-abandoned = Son traitement s'était arrêté

@@ -22,6 +22,13 @@ async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
     assert_eq!(kept["summary"]["deactivate"], 1, "{kept}");
     let cancelled = admin.cancel_import(id_of(&kept)).await;
     assert_eq!(cancelled["status"], "CANCELLED");
+    let logged = admin
+        .gql(
+            "query($id: ID!) { auditLog(filter: {action: \"import.cancelled\", targetId: $id}) { totalCount } }",
+            json!({ "id": kept["id"] }),
+        )
+        .await;
+    assert_eq!(logged["auditLog"]["totalCount"], 1, "the cancel is in the audit log");
     let late = admin.apply_import_answer(id_of(&kept), Confirm::NOTHING).await;
     assert_eq!(
         error_code(&late),
