@@ -212,6 +212,10 @@ async fn a_member_sees_only_what_their_permissions_allow_and_must_change_a_given
         !home.body.contains("/admin/members\""),
         "no link to a page they may not see"
     );
+    assert!(
+        !home.body.contains("href=\"/t/coop/graphql\""),
+        "no developers' playground in a member's menu"
+    );
     let list = browser.get("/members").await;
     assert_eq!(list.status, 403, "a forged visit is refused by the API");
 
