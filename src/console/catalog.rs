@@ -43,22 +43,28 @@ pub fn language_for(locale: &str) -> Option<&'static str> {
 /// The sentence `key` in `lang` with `args` (name, value), falling back to English,
 /// then to the key itself (never expected: the catalogs are tested to be complete).
 pub fn text(lang: &str, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+    optional(lang, key, args).unwrap_or_else(|| key.to_owned())
+}
+
+/// The sentence `key` in `lang` (or English) with `args`; None when the catalogs hold
+/// none, for keys made from open sets (an audit action, a language, a detail's name)
+/// where the caller shows the raw value instead.
+pub fn optional(lang: &str, key: &str, args: &[(&str, FluentValue<'_>)]) -> Option<String> {
     let bundles = bundles();
-    let found = [lang, FALLBACK]
+    let (bundle, pattern) = [lang, FALLBACK]
         .iter()
         .filter_map(|l| bundles.get(l))
-        .find_map(|bundle| bundle.get_message(key).and_then(|m| m.value()).map(|p| (bundle, p)));
-    let Some((bundle, pattern)) = found else {
-        return key.to_owned();
-    };
+        .find_map(|bundle| bundle.get_message(key).and_then(|m| m.value()).map(|p| (bundle, p)))?;
     let mut fluent_args = FluentArgs::new();
     for (name, value) in args {
         fluent_args.set(*name, value.clone());
     }
     let mut errors = Vec::new();
-    bundle
-        .format_pattern(pattern, Some(&fluent_args), &mut errors)
-        .into_owned()
+    Some(
+        bundle
+            .format_pattern(pattern, Some(&fluent_args), &mut errors)
+            .into_owned(),
+    )
 }
 
 /// Whether the catalog of `lang` holds `key` (no fallback).

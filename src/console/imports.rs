@@ -16,7 +16,6 @@ use serde_json::json;
 
 use super::catalog;
 use super::upload::read_upload;
-use super::visit::Refusal;
 use super::{
     not_found, operations, page_problem, plain_error, posted, problem_for, problems_of, see_other, value_of, Visit,
 };
@@ -155,21 +154,9 @@ pub async fn template(
         .unwrap_or_else(|| "XLSX".into());
     // Checked here so that a hand-edited address gets the page's words, not the
     // schema's enum error.
-    let unknown: Vec<(String, String)> = [
-        ("mode", MODES.iter().any(|(name, _)| *name == mode)),
-        ("format", ["XLSX", "CSV"].contains(&format.as_str())),
-    ]
-    .into_iter()
-    .filter(|(_, known)| !known)
-    .map(|(name, _)| (name.to_owned(), String::new()))
-    .collect();
-    if !unknown.is_empty() {
-        let refusal = Refusal {
-            code: "VALIDATION".into(),
-            message: String::new(),
-            fields: unknown,
-        };
-        return visit.refused_page("imports", &visit.text("imports-title"), refusal);
+    let known = MODES.iter().any(|(name, _)| *name == mode) && ["XLSX", "CSV"].contains(&format.as_str());
+    if !known {
+        return visit.bad_address("imports", &visit.text("imports-title"));
     }
     let variables = json!({ "mode": mode, "format": format, "locale": visit.lang });
     match visit.run(operations::IMPORT_TEMPLATE, variables).await {

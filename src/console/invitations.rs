@@ -310,12 +310,12 @@ impl SubmittedOnce {
 fn already_sent(visit: &Visit) -> Response {
     let title = visit.text("invite-title");
     let message = visit.text("invite-already-sent");
-    let next = json!({ "href": visit.path("/invitations"), "label": visit.text("nav-invitations") });
+    let next = context! { href => visit.path("/invitations"), label => visit.text("nav-invitations") };
     visit.render_status(
         poem::http::StatusCode::CONFLICT,
         "message.html",
         "invitations",
         &title,
-        context! { message, next => Value::from_serialize(&next) },
+        context! { message, next },
     )
 }

@@ -156,7 +156,7 @@ impl Visit {
             "VALIDATION" if refusal.fields.iter().any(|(field, _)| is_id_field(field)) => {
                 (StatusCode::NOT_FOUND, self.text("page-not-found"))
             }
-            "VALIDATION" => (StatusCode::BAD_REQUEST, self.text("page-bad-address")),
+            "VALIDATION" => return self.bad_address(page, title),
             _ => (StatusCode::BAD_REQUEST, refusal.message),
         };
         let title = if status == StatusCode::NOT_FOUND {
@@ -166,6 +166,18 @@ impl Visit {
         };
         let next = self.way_back();
         self.render_status(status, "message.html", page, &title, context! { message, next })
+    }
+
+    /// The page (400) for an address holding a value the page cannot read.
+    pub(super) fn bad_address(&self, page: &str, title: &str) -> Response {
+        let (message, next) = (self.text("page-bad-address"), self.way_back());
+        self.render_status(
+            StatusCode::BAD_REQUEST,
+            "message.html",
+            page,
+            title,
+            context! { message, next },
+        )
     }
 
     /// The page for a form whose CSRF token or Origin is not this site's (403, nothing
@@ -202,14 +214,12 @@ impl Visit {
 /// of field changes as "field : before → after"; yes/no for booleans. Text that is not
 /// a JSON object is one line as it is.
 fn audit_details(lang: &'static str, text: &str) -> Vec<String> {
-    let colon = if lang == "fr" { "\u{a0}: " } else { ": " };
+    let colon = colon(lang);
     let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(text) else {
         return vec![text.to_owned()];
     };
     let worded = |key: &str, value: String| -> String {
-        let id = format!("audit-detail-{key}");
-        let label = catalog::text(lang, &id, &[]);
-        let label = if label == id { key.to_owned() } else { label };
+        let label = catalog::optional(lang, &format!("audit-detail-{key}"), &[]).unwrap_or_else(|| key.to_owned());
         format!("{label}{colon}{value}")
     };
     let scalar = |value: &serde_json::Value| -> String {
@@ -241,9 +251,8 @@ fn audit_details(lang: &'static str, text: &str) -> Vec<String> {
         match changes {
             Some(changes) => lines.extend(changes.iter().map(|change| {
                 let field = change["field"].as_str().unwrap_or_default();
-                let id = format!("change-field-{field}");
-                let label = catalog::text(lang, &id, &[]);
-                let label = if label == id { field.to_owned() } else { label };
+                let label =
+                    catalog::optional(lang, &format!("change-field-{field}"), &[]).unwrap_or_else(|| field.to_owned());
                 format!(
                     "{label}{colon}{} → {}",
                     scalar(&change["before"]),
@@ -256,15 +265,23 @@ fn audit_details(lang: &'static str, text: &str) -> Vec<String> {
     lines
 }
 
+/// What goes between a label and its value in `lang`: French puts a no-break space
+/// before the colon.
+fn colon(lang: &str) -> &'static str {
+    if lang == "fr" {
+        "\u{a0}: "
+    } else {
+        ": "
+    }
+}
+
 /// A language tag by its name in that language (`nl-BE`: "Nederlands (BE)"), from the
 /// catalog's `language-{subtag}`; a language the catalog does not name shows as its tag.
 fn language_name(lang: &'static str, tag: &str) -> String {
     let (primary, region) = tag.split_once(['-', '_']).map_or((tag, None), |(p, r)| (p, Some(r)));
-    let id = format!("language-{}", primary.to_ascii_lowercase());
-    let name = catalog::text(lang, &id, &[]);
-    if name == id {
+    let Some(name) = catalog::optional(lang, &format!("language-{}", primary.to_ascii_lowercase()), &[]) else {
         return tag.to_owned();
-    }
+    };
     match region {
         Some(region) => format!("{name} ({})", region.to_ascii_uppercase()),
         None => name,
@@ -326,12 +343,7 @@ fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
     // the catalog does not name yet shows as it is stored.
     let action = Value::from_function(move |code: &str| -> String {
         let key = format!("audit-action-{}", code.replace(['.', '_'], "-"));
-        let words = catalog::text(lang, &key, &[]);
-        if words == key {
-            code.to_owned()
-        } else {
-            words
-        }
+        catalog::optional(lang, &key, &[]).unwrap_or_else(|| code.to_owned())
     });
     // A language tag (`fr`, `nl-BE`) by its name, as its speakers write it.
     let language = Value::from_function(move |tag: &str| -> String { language_name(lang, tag) });
@@ -351,8 +363,7 @@ fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
         can_run_imports => me.is_some_and(|m| m.can("imports.run")),
         can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
         lang => lang,
-        // Between a label and its value: French puts a (no-break) space before the colon.
-        colon => if lang == "fr" { "\u{a0}: " } else { ": " },
+        colon => colon(lang),
         // The shortest password the tenant accepts, for the forms that set one.
         min_length => tenant.accounts.password_min_length,
         t => translate,

@@ -245,11 +245,9 @@ fn worded(problem: &serde_json::Value, lang: &str) -> String {
             (name.as_str(), value)
         })
         .collect();
-    let id = format!("problem-{key}");
-    let sentence = catalog::text(lang, &id, &args);
-    if sentence == id {
+    let Some(sentence) = catalog::optional(lang, &format!("problem-{key}"), &args) else {
         return message.to_owned();
-    }
+    };
     match problem["args"]["value"].as_str() {
         Some(value) => catalog::text(
             lang,
