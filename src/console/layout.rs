@@ -253,10 +253,15 @@ fn audit_details(lang: &'static str, text: &str) -> Vec<String> {
                 let field = change["field"].as_str().unwrap_or_default();
                 let label =
                     catalog::optional(lang, &format!("change-field-{field}"), &[]).unwrap_or_else(|| field.to_owned());
+                // A language reads by its name, as in the import preview.
+                let shown = |value: &serde_json::Value| match value.as_str() {
+                    Some(tag) if field == "locale" => language_name(lang, tag),
+                    _ => scalar(value),
+                };
                 format!(
                     "{label}{colon}{} → {}",
-                    scalar(&change["before"]),
-                    scalar(&change["after"])
+                    shown(&change["before"]),
+                    shown(&change["after"])
                 )
             })),
             None => lines.push(worded(key, scalar(value))),
@@ -447,7 +452,7 @@ mod tests {
         let updated = r#"{"changes":[{"field":"locale","before":null,"after":"en"}],"unknownKey":{"a":1}}"#;
         assert_eq!(
             audit_details("en", updated),
-            ["Language: — → en", "unknownKey: {\"a\":1}"]
+            ["Language: — → English", "unknownKey: {\"a\":1}"]
         );
         assert_eq!(audit_details("en", "not json"), ["not json"]);
     }
