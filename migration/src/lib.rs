@@ -16,6 +16,7 @@ mod m20261201_000011_token_end_reason;
 mod m20261201_000012_secondary_email_proof;
 mod m20261201_000013_search_words_in_one_index;
 mod m20261201_000014_export_recipes;
+mod m20261202_000015_one_member_index_for_roles;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_secondary_email_proof::Migration),
             Box::new(m20261201_000013_search_words_in_one_index::Migration),
             Box::new(m20261201_000014_export_recipes::Migration),
+            Box::new(m20261202_000015_one_member_index_for_roles::Migration),
         ]
     }
 }

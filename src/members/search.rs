@@ -122,19 +122,37 @@ const WORDS_PER_STATEMENT: usize = 8_000;
 /// primary key: each statement then fills neighbouring pages of the index instead of
 /// touching pages all over it (a first import of 100,000 members writes 700,000 words).
 pub async fn insert<C: ConnectionTrait>(conn: &C, rows: impl IntoIterator<Item = WordRow>) -> Result<()> {
-    let mut rows: Vec<WordRow> = rows.into_iter().collect();
-    rows.sort_unstable_by(|a, b| (&a.0, &a.1, &a.3, a.2).cmp(&(&b.0, &b.1, &b.3, b.2)));
-    for chunk in of_one_tenant(&rows) {
-        let (sql, values) = word_keys_statement(
-            conn.get_database_backend(),
-            "INSERT INTO member_search_tokens (tenant, token, sort_key, member_id) VALUES ",
-            chunk,
-            "",
-        );
-        conn.execute(Statement::from_sql_and_values(conn.get_database_backend(), sql, values))
-            .await?;
+    for statement in insert_statements(conn.get_database_backend(), rows) {
+        conn.execute(statement).await?;
     }
     Ok(())
+}
+
+/// The statements of [`insert`], one after another, built without a connection (ahead of
+/// the database); each is built when asked for, so that the values of all of them are
+/// never held at once.
+pub fn insert_statements(
+    backend: DbBackend,
+    rows: impl IntoIterator<Item = WordRow>,
+) -> impl Iterator<Item = Statement> {
+    let mut rows: Vec<WordRow> = rows.into_iter().collect();
+    rows.sort_unstable_by(|a, b| (&a.0, &a.1, &a.3, a.2).cmp(&(&b.0, &b.1, &b.3, b.2)));
+    let mut start = 0;
+    let bounds: Vec<std::ops::Range<usize>> = of_one_tenant(&rows)
+        .map(|chunk| {
+            start += chunk.len();
+            start - chunk.len()..start
+        })
+        .collect();
+    bounds.into_iter().map(move |bound| {
+        let (sql, values) = word_keys_statement(
+            backend,
+            "INSERT INTO member_search_tokens (tenant, token, sort_key, member_id) VALUES ",
+            &rows[bound],
+            "",
+        );
+        Statement::from_sql_and_values(backend, sql, values)
+    })
 }
 
 /// Deletes the search words of members as their rows stand (the words are
