@@ -258,25 +258,54 @@ async fn an_apply_that_breaks_half_way_leaves_the_list_as_it_was() {
 
 #[tokio::test]
 async fn a_login_or_address_taken_since_the_preview_makes_apply_fail_with_nothing_created() {
-    let file = || {
-        File::new(
-            "new.csv",
-            "Identifiant;Email;Prénom;Nom\n\
-             lea.blanc;lea.blanc@amap.example;Léa;Blanc\n\
-             hugo.vert;hugo@amap.example;Hugo;Vert\n\
-             ines.gris;ines@amap.example;Inès;Gris\n",
-        )
-    };
+    let csv = "Identifiant;Email;Prénom;Nom\n\
+               lea.blanc;lea.blanc@amap.example;Léa;Blanc\n\
+               hugo.vert;hugo@amap.example;Hugo;Vert\n\
+               ines.gris;ines@amap.example;Inès;Gris\n";
     // Taken meanwhile: a login in the first round, an address (other case) in the second.
     let takers = [
-        json!({ "login": "hugo.vert", "firstName": "Hugo", "lastName": "Autre", "email": "autre@amap.example" }),
-        json!({ "firstName": "Inès", "lastName": "Autre", "email": "INES@amap.example" }),
+        (
+            json!({ "login": "hugo.vert", "firstName": "Hugo", "lastName": "Autre", "email": "autre@amap.example" }),
+            "hugo.vert",
+        ),
+        (
+            json!({ "firstName": "Inès", "lastName": "Autre", "email": "INES@amap.example" }),
+            "ines@amap.example",
+        ),
     ];
-    for (taker, taken) in takers.into_iter().zip(["hugo.vert", "ines@amap.example"]) {
+    apply_fails_on_taken(csv, 3, "blanc", takers).await;
+}
+
+#[tokio::test]
+async fn a_login_or_address_taken_deep_in_a_large_file_still_leaves_nothing_created() {
+    // 1,500 new members are three chunks of statements: the writer's builder is ahead of
+    // the database when the third chunk is refused, and the first two must not stay.
+    let mut csv = String::from("Identifiant;Email;Prénom;Nom\n");
+    for n in 0..1_500 {
+        csv.push_str(&format!("grand.{n};grand.{n}@amap.example;Louise;Grandfichier\n"));
+    }
+    let takers = [
+        (
+            json!({ "login": "grand.1400", "firstName": "Autre", "lastName": "Personne", "email": "autre@amap.example" }),
+            "grand.1400",
+        ),
+        (
+            json!({ "firstName": "Autre", "lastName": "Personne", "email": "GRAND.1450@amap.example" }),
+            "grand.1450@amap.example",
+        ),
+    ];
+    apply_fails_on_taken(&csv, 1_500, "grandfichier", takers).await;
+}
+
+/// For each (member, what they take): in a new tenant, a CREATE preview of `csv` (`rows`
+/// new members), then that member created, then the apply: CONFLICT naming what was
+/// taken, the job FAILED, and no member found by `search` (none of the file's).
+async fn apply_fails_on_taken(csv: &str, rows: usize, search: &str, takers: [(Value, &str); 2]) {
+    for (taker, taken) in takers {
         let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
         let admin = app.admin("amap").await;
-        let job = admin.start_import(file(), "CREATE").await;
-        assert_eq!(job["summary"]["create"], 3, "{job}");
+        let job = admin.start_import(File::new("new.csv", csv), "CREATE").await;
+        assert_eq!(job["summary"]["create"], rows, "{job}");
         admin.create_member(taker).await;
         let refused = admin.apply_import_answer(id_of(&job), Confirm::NOTHING).await;
 
@@ -284,7 +313,7 @@ async fn a_login_or_address_taken_since_the_preview_makes_apply_fail_with_nothin
         let message = refused["errors"][0]["message"].as_str().unwrap();
         assert!(message.contains(taken), "{message}");
         assert_eq!(
-            admin.member_count(json!({ "search": "blanc" })).await,
+            admin.member_count(json!({ "search": search })).await,
             0,
             "nothing created"
         );
