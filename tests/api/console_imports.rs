@@ -322,6 +322,35 @@ async fn the_preview_speaks_the_admins_words_for_columns_roles_and_its_line_by_l
 }
 
 #[tokio::test]
+async fn a_file_that_changes_nothing_offers_no_apply_only_its_cancel() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    t.admin_token("acme", ADMIN).await;
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in(ADMIN, PASSWORD).await;
+    let csrf = Browser::csrf(&browser.get("/imports").await);
+    let every_row_wrong = "email,first_name,last_name\nnot-an-address,Ana,Wrong\nalso@,Bo,Wrong\n";
+    let started = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "CREATE")],
+            "wrong.csv",
+            every_row_wrong.into(),
+        )
+        .await;
+    let preview = browser.get(&format!("/imports/{}", job_of(&started.location))).await;
+    let body = &preview.body;
+
+    assert!(body.contains("lignes en erreur"), "{body}");
+    assert!(!body.contains("value=\"apply\""), "nothing to apply, no Apply: {body}");
+    assert!(
+        !body.contains("skip_invalid_rows"),
+        "no 'import the others' when there are none: {body}"
+    );
+    assert!(body.contains("rien à appliquer"), "{body}");
+    assert!(body.contains("value=\"cancel\""), "{body}");
+}
+
+#[tokio::test]
 async fn uploads_without_a_csrf_token_a_file_or_the_right_are_refused_with_nothing_done() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
     let admin = t.admin_token("acme", ADMIN).await;
