@@ -54,6 +54,10 @@ pub enum Error {
     Validation(Vec<FieldError>),
     #[error("{0}")]
     Conflict(String),
+    /// CONFLICT: `count` logins or addresses, `shown` (the first few, comma-separated),
+    /// were taken by other members between the check and the write.
+    #[error("{count} login(s) or address(es) were taken meanwhile by other members ({shown}): start again to see the list as it is now.")]
+    TakenMeanwhile { count: usize, shown: String },
     #[error("Too many attempts. Try again in {retry_after_seconds} seconds.")]
     RateLimited { retry_after_seconds: u64 },
     #[error("The identifier or the password is wrong.")]
@@ -97,7 +101,7 @@ impl Error {
             Error::Forbidden(_) => "FORBIDDEN",
             Error::NotFound(_) => "NOT_FOUND",
             Error::Validation(_) => "VALIDATION",
-            Error::Conflict(_) => "CONFLICT",
+            Error::Conflict(_) | Error::TakenMeanwhile { .. } => "CONFLICT",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::InvalidCredentials => "INVALID_CREDENTIALS",
             Error::AccountDeactivated => "ACCOUNT_DEACTIVATED",
@@ -148,6 +152,15 @@ impl Error {
                     ext.set("fields", async_graphql::Value::List(list));
                 }
                 Error::RateLimited { retry_after_seconds } => ext.set("retryAfterSeconds", *retry_after_seconds),
+                // The sentence's catalog key and its values, for frontends in other languages.
+                Error::TakenMeanwhile { count, shown } => {
+                    ext.set("key", "taken-meanwhile");
+                    let args = [("count", count.to_string()), ("names", shown.clone())]
+                        .into_iter()
+                        .map(|(name, value)| (async_graphql::Name::new(name), async_graphql::Value::from(value)))
+                        .collect();
+                    ext.set("args", async_graphql::Value::Object(args));
+                }
                 _ => {}
             }
         })

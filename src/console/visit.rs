@@ -214,11 +214,22 @@ pub(super) fn answer(response: async_graphql::Response, lang: &str) -> Result<se
             .iter()
             .map(|f| (f["field"].as_str().unwrap_or_default().to_owned(), worded(f, lang)))
             .collect();
-        return Err(Refusal {
-            code,
-            message: error.message.clone(),
-            fields,
-        });
+        // A refusal that names its sentence (`key`, `args`) is worded like a field problem.
+        let message = match extensions.and_then(|e| e.get("key")) {
+            Some(key) => worded(
+                &serde_json::json!({
+                    "message": error.message,
+                    "key": serde_json::to_value(key).unwrap_or_default(),
+                    "args": extensions
+                        .and_then(|e| e.get("args"))
+                        .and_then(|a| serde_json::to_value(a).ok())
+                        .unwrap_or_default(),
+                }),
+                lang,
+            ),
+            None => error.message.clone(),
+        };
+        return Err(Refusal { code, message, fields });
     }
     Ok(response.data.into_json().unwrap_or_default())
 }

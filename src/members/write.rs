@@ -743,10 +743,10 @@ async fn taken_meanwhile<C: ConnectionTrait>(
     if taken.len() > 5 {
         shown.push_str(", …");
     }
-    Error::Conflict(format!(
-        "{} login(s) or address(es) were taken meanwhile by other members ({shown}): start again to see the list as it is now.",
-        taken.len().max(1)
-    ))
+    Error::TakenMeanwhile {
+        count: taken.len().max(1),
+        shown,
+    }
 }
 
 /// Rewrites the search words of these members: the words of their rows before, then

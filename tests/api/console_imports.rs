@@ -351,6 +351,39 @@ async fn a_file_that_changes_nothing_offers_no_apply_only_its_cancel() {
 }
 
 #[tokio::test]
+async fn a_login_taken_before_apply_is_told_once_in_the_readers_language() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", ADMIN).await;
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in(ADMIN, PASSWORD).await;
+    let csrf = Browser::csrf(&browser.get("/imports").await);
+    let file = "login,email,first_name,last_name\nleroux.emile,emile@example.org,Émile,Le Roux\n";
+    let started = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "CREATE")],
+            "few.csv",
+            file.into(),
+        )
+        .await;
+    let id = job_of(&started.location);
+    t.create_member(
+        "acme",
+        &admin,
+        json!({ "login": "leroux.emile", "firstName": "Émile", "lastName": "Autre", "email": "autre@example.org" }),
+    )
+    .await;
+    let refused = browser
+        .post(&format!("/imports/{id}"), &[("csrf", &csrf), ("action", "apply")])
+        .await;
+    let body = &refused.body;
+
+    let sentence = "Un identifiant ou une adresse a été pris entre-temps par un autre membre (leroux.emile)";
+    assert_eq!(body.matches(sentence).count(), 1, "{body}");
+    assert!(!body.contains("taken meanwhile"), "{body}");
+}
+
+#[tokio::test]
 async fn uploads_without_a_csrf_token_a_file_or_the_right_are_refused_with_nothing_done() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
     let admin = t.admin_token("acme", ADMIN).await;

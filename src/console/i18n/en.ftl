@@ -522,6 +522,10 @@ problem-current-password-wrong = This is not your current password.
 problem-addresses-differ = The two addresses must differ.
 problem-address-taken = Another member already uses this address.
 problem-login-taken = This login is already taken.
+problem-taken-meanwhile = { $count ->
+    [one] A login or an address was taken meanwhile by another member ({ $names })
+   *[other] { $count } logins or addresses were taken meanwhile by other members ({ $names })
+}: nothing was changed. Start the import again to see the list as it is now.
 problem-group-name-taken = A group already has this name.
 problem-group-name-separators = No "," and no ";": they separate groups in a spreadsheet.
 problem-no-address = Give at least one address.

@@ -533,6 +533,10 @@ problem-current-password-wrong = Ce n'est pas votre mot de passe actuel.
 problem-addresses-differ = Les deux adresses doivent être différentes.
 problem-address-taken = Un autre membre utilise déjà cette adresse.
 problem-login-taken = Cet identifiant est déjà pris.
+problem-taken-meanwhile = { $count ->
+    [one] Un identifiant ou une adresse a été pris entre-temps par un autre membre ({ $names })
+   *[other] { $count } identifiants ou adresses ont été pris entre-temps par d'autres membres ({ $names })
+} : rien n'a été changé. Recommencez l'import pour voir la liste telle qu'elle est maintenant.
 problem-group-name-taken = Un groupe porte déjà ce nom.
 problem-group-name-separators = Ni « , » ni « ; » : ils séparent les groupes dans un tableur.
 problem-no-address = Donnez au moins une adresse.

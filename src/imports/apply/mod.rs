@@ -161,7 +161,9 @@ pub(super) async fn end_sessions(app: &App, tenant: &str, deactivated: &[Uuid]) 
 /// trouble) leaves it READY to try once more.
 async fn release(db: &DatabaseConnection, id: Uuid, err: &Error) -> Result<()> {
     let (next, reason) = match err {
-        Error::Conflict(message) if !is_busy(err) => (JobStatus::Failed, Some(message.clone())),
+        Error::Conflict(_) | Error::TakenMeanwhile { .. } if !is_busy(err) => {
+            (JobStatus::Failed, Some(err.to_string()))
+        }
         _ => (JobStatus::Ready, None),
     };
     import_jobs::Entity::update_many()

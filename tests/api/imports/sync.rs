@@ -312,6 +312,11 @@ async fn apply_fails_on_taken(csv: &str, rows: usize, search: &str, takers: [(Va
         assert_eq!(error_code(&refused), Some("CONFLICT"), "{refused}");
         let message = refused["errors"][0]["message"].as_str().unwrap();
         assert!(message.contains(taken), "{message}");
+        // The sentence's key and values, for a frontend that words it in its language.
+        let extensions = &refused["errors"][0]["extensions"];
+        assert_eq!(extensions["key"], "taken-meanwhile", "{refused}");
+        assert_eq!(extensions["args"]["count"], "1", "{refused}");
+        assert_eq!(extensions["args"]["names"], taken, "{refused}");
         assert_eq!(
             admin.member_count(json!({ "search": search })).await,
             0,
