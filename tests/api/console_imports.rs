@@ -36,20 +36,35 @@ async fn sync_over_twelve<'a>(
         )
         .await;
     }
+    let (mut browser, _csrf, id) = upload(t, &[("mode", "SYNC"), ("absent", "DEACTIVATE")], name, file).await;
+    let preview = browser.get(&format!("/imports/{id}")).await;
+    (browser, admin, id, preview)
+}
+
+/// The admin signed in to the console, who uploads `csv` as a CREATE: the browser, the
+/// admin's API token, the page's CSRF token and the job's id.
+async fn create_upload<'a>(t: &'a TestApp, csv: &str) -> (Browser<'a>, String, String, String) {
+    let admin = t.admin_token("acme", ADMIN).await;
+    let (browser, csrf, id) = upload(t, &[("mode", "CREATE")], "new.csv", csv.as_bytes().to_vec()).await;
+    (browser, admin, csrf, id)
+}
+
+/// The admin signed in to the console, who uploads `file` with the form's `choices`
+/// (mode, …): the browser, the page's CSRF token and the job's id.
+async fn upload<'a>(
+    t: &'a TestApp,
+    choices: &[(&str, &str)],
+    name: &str,
+    file: Vec<u8>,
+) -> (Browser<'a>, String, String) {
     let mut browser = Browser::new(t, "acme");
     browser.sign_in(ADMIN, PASSWORD).await;
     let csrf = Browser::csrf(&browser.get("/imports").await);
-    let started = browser
-        .post_file(
-            "/imports",
-            &[("csrf", &csrf), ("mode", "SYNC"), ("absent", "DEACTIVATE")],
-            name,
-            file,
-        )
-        .await;
+    let mut fields = vec![("csrf", csrf.as_str())];
+    fields.extend_from_slice(choices);
+    let started = browser.post_file("/imports", &fields, name, file).await;
     let id = job_of(&started.location);
-    let preview = browser.get(&format!("/imports/{id}")).await;
-    (browser, admin, id, preview)
+    (browser, csrf, id)
 }
 
 async fn member_count(t: &TestApp, admin: &str, status: &str) -> i64 {
@@ -324,20 +339,9 @@ async fn the_preview_speaks_the_admins_words_for_columns_roles_and_its_line_by_l
 #[tokio::test]
 async fn a_file_that_changes_nothing_offers_no_apply_only_its_cancel() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
-    t.admin_token("acme", ADMIN).await;
-    let mut browser = Browser::new(&t, "acme");
-    browser.sign_in(ADMIN, PASSWORD).await;
-    let csrf = Browser::csrf(&browser.get("/imports").await);
     let every_row_wrong = "email,first_name,last_name\nnot-an-address,Ana,Wrong\nalso@,Bo,Wrong\n";
-    let started = browser
-        .post_file(
-            "/imports",
-            &[("csrf", &csrf), ("mode", "CREATE")],
-            "wrong.csv",
-            every_row_wrong.into(),
-        )
-        .await;
-    let preview = browser.get(&format!("/imports/{}", job_of(&started.location))).await;
+    let (mut browser, _admin, _csrf, id) = create_upload(&t, every_row_wrong).await;
+    let preview = browser.get(&format!("/imports/{id}")).await;
     let body = &preview.body;
 
     assert!(body.contains("lignes en erreur"), "{body}");
@@ -353,20 +357,8 @@ async fn a_file_that_changes_nothing_offers_no_apply_only_its_cancel() {
 #[tokio::test]
 async fn a_login_taken_before_apply_is_told_once_in_the_readers_language() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
-    let admin = t.admin_token("acme", ADMIN).await;
-    let mut browser = Browser::new(&t, "acme");
-    browser.sign_in(ADMIN, PASSWORD).await;
-    let csrf = Browser::csrf(&browser.get("/imports").await);
     let file = "login,email,first_name,last_name\nleroux.emile,emile@example.org,Émile,Le Roux\n";
-    let started = browser
-        .post_file(
-            "/imports",
-            &[("csrf", &csrf), ("mode", "CREATE")],
-            "few.csv",
-            file.into(),
-        )
-        .await;
-    let id = job_of(&started.location);
+    let (mut browser, admin, csrf, id) = create_upload(&t, file).await;
     t.create_member(
         "acme",
         &admin,
