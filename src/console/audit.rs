@@ -16,7 +16,6 @@ use crate::graphql::Schemas;
 /// The URL's filters, as the page keeps them and the next page's link carries them.
 const FILTERS: [&str; 5] = ["action", "actor", "target", "since", "until"];
 
-/// GET: a page of the audit log, newest first.
 /// The actions the filter offers, by their stored codes (the catalogs name each as
 /// `audit-action-…`); an entry of another action is still listed and linked.
 const ACTIONS: [&str; 32] = [
@@ -54,6 +53,7 @@ const ACTIONS: [&str; 32] = [
     "privacy.retention_run",
 ];
 
+/// GET: a page of the audit log, newest first.
 #[handler]
 pub async fn page(
     req: &Request,

@@ -244,11 +244,7 @@ pub async fn insert_members_reporting<C: ConnectionTrait>(
                     let logins = holders.iter().map(|m| m.login_key.clone()).collect();
                     return Err(taken_meanwhile(conn, &holders, Unique::Logins, logins).await);
                 }
-                let mut inserted = 0;
-                for statement in addresses {
-                    inserted += conn.execute(statement).await?.rows_affected();
-                }
-                addresses_inserted(conn, &holders, keys, inserted).await?;
+                write_addresses(conn, &holders, addresses, keys).await?;
             }
             InsertStep::Rows(statement) => {
                 conn.execute(statement).await?;
@@ -638,11 +634,7 @@ async fn rewrite_addresses<C: ConnectionTrait>(conn: &C, changed: &[members::Mod
 /// pending invitations to them.
 async fn insert_addresses<C: ConnectionTrait>(conn: &C, holders: &[members::Model]) -> Result<()> {
     let (statements, keys) = address_statements(conn.get_database_backend(), holders);
-    let mut inserted = 0;
-    for statement in statements {
-        inserted += conn.execute(statement).await?.rows_affected();
-    }
-    addresses_inserted(conn, holders, keys, inserted).await
+    write_addresses(conn, holders, statements, keys).await
 }
 
 /// The statements inserting the addresses `holders` hold (skipping any held by someone
@@ -674,14 +666,18 @@ fn address_statements(backend: sea_orm::DbBackend, holders: &[members::Model]) -
     (statements, keys)
 }
 
-/// After `inserted` of the addresses `keys` of `holders` went in: CONFLICT when any was
-/// taken meanwhile, else the pending invitations to them settled.
-async fn addresses_inserted<C: ConnectionTrait>(
+/// Runs the [`address_statements`] of `holders` (addresses under `keys`): CONFLICT when
+/// any address was taken meanwhile, else the pending invitations to them settled.
+async fn write_addresses<C: ConnectionTrait>(
     conn: &C,
     holders: &[members::Model],
+    statements: Vec<Statement>,
     keys: Vec<String>,
-    inserted: u64,
 ) -> Result<()> {
+    let mut inserted = 0;
+    for statement in statements {
+        inserted += conn.execute(statement).await?.rows_affected();
+    }
     if inserted < keys.len() as u64 {
         return Err(taken_meanwhile(conn, holders, Unique::Addresses, keys).await);
     }
