@@ -153,8 +153,7 @@ async fn lock_members<C: ConnectionTrait>(
     let mut current = HashMap::new();
     for chunk in ids.chunks(500) {
         for m in members::Entity::find()
-            .filter(members::Column::Tenant.eq(&tenant.slug))
-            .filter(members::Column::Id.is_in(chunk.to_vec()))
+            .filter(crate::members::of_tenant_among(&tenant.slug, chunk.iter().copied()))
             .lock_exclusive()
             .all(txn)
             .await?

@@ -133,8 +133,7 @@ pub async fn erase(app: &App, tenant: &Tenant, ids: &[Uuid], actor: Option<Uuid>
 /// The erasure itself, in the caller's transaction.
 async fn erase_in<C: ConnectionTrait>(txn: &C, tenant: &str, ids: &[Uuid]) -> Result<u64> {
     let erased: Vec<members::Model> = members::Entity::find()
-        .filter(members::Column::Tenant.eq(tenant))
-        .filter(members::Column::Id.is_in(ids.to_vec()))
+        .filter(super::of_tenant_among(tenant, ids.iter().copied()))
         .all(txn)
         .await?;
     if erased.is_empty() {

@@ -225,14 +225,11 @@ pub async fn page_of<C: ConnectionTrait>(
 ) -> Result<Page<members::Model>> {
     let limit = size("first", page.first)?.unwrap_or(DEFAULT_PAGE) as usize;
     let wanted = &ids[..ids.len().min(limit)];
-    // By id alone: with the tenant in the WHERE clause SQLite would rather walk the
-    // tenant's index than do 50 primary-key lookups. The tenant is checked here instead.
     let mut found: std::collections::HashMap<Uuid, members::Model> = members::Entity::find()
-        .filter(members::Column::Id.is_in(wanted.to_vec()))
+        .filter(super::of_tenant_among(tenant, wanted.iter().copied()))
         .all(conn)
         .await?
         .into_iter()
-        .filter(|m| m.tenant == tenant)
         .map(|m| (m.id, m))
         .collect();
     let rows: Vec<members::Model> = wanted.iter().filter_map(|id| found.remove(id)).collect();

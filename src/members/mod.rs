@@ -19,7 +19,8 @@ mod status;
 pub mod update;
 pub mod write;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{BinOper, Expr};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::Result;
@@ -52,10 +53,23 @@ pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Resul
 /// The members of `tenant` among `ids`, in no particular order; unknown ids are left out.
 pub async fn find_many<C: ConnectionTrait>(conn: &C, tenant: &str, ids: &[Uuid]) -> Result<Vec<members::Model>> {
     Ok(members::Entity::find()
-        .filter(members::Column::Tenant.eq(tenant))
-        .filter(members::Column::Id.is_in(ids.iter().copied()))
+        .filter(of_tenant_among(tenant, ids.iter().copied()))
         .all(conn)
         .await?)
+}
+
+/// The condition "a member of `tenant` among `ids`", written so that its plan does not
+/// depend on statistics: each id is looked up by primary key and the tenant checked on
+/// the row found. Written `tenant = ? AND id IN (…)`, SQLite, which keeps no statistics,
+/// takes a tenant index for the narrower match and reads every member of the tenant
+/// (it did: 220 ms for 500 ids among a million members, 280 times in one SYNC's apply);
+/// no index serves `tenant || '' = ?`.
+pub fn of_tenant_among(tenant: &str, ids: impl IntoIterator<Item = Uuid>) -> Condition {
+    let unindexed_tenant =
+        Expr::col((members::Entity, members::Column::Tenant)).binary(BinOper::Custom("||"), Expr::val(""));
+    Condition::all()
+        .add(members::Column::Id.is_in(ids))
+        .add(Expr::expr(unindexed_tenant).eq(tenant))
 }
 
 /// A member by login, email or secondary email, case-insensitively.

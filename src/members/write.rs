@@ -508,9 +508,7 @@ pub async fn bump_versions<C: ConnectionTrait>(conn: &C, ids: &[Uuid], now: Date
 pub async fn delete_members<C: ConnectionTrait>(conn: &C, tenant: &str, ids: &[Uuid]) -> Result<u64> {
     let mut deleted = 0;
     for chunk in ids.chunks(CHUNK) {
-        let which = Condition::all()
-            .add(members::Column::Tenant.eq(tenant))
-            .add(members::Column::Id.is_in(chunk.to_vec()));
+        let which = super::of_tenant_among(tenant, chunk.iter().copied());
         let rows = members::Entity::find().filter(which.clone()).all(conn).await?;
         search::delete_words(conn, &rows.iter().collect::<Vec<_>>()).await?;
         deleted += members::Entity::delete_many()

@@ -5,12 +5,13 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::CHUNK;
 use crate::error::{Error, Result};
 use crate::imports::saved_plan::Stored;
+use crate::members::of_tenant_among;
 use entity::members;
 
 /// The members the plan touches, as they are now; CONFLICT if any moved since the
@@ -30,8 +31,7 @@ pub(super) async fn check_versions<C: ConnectionTrait>(
         // Locked until the commit (PostgreSQL; SQLite's write lock is already held): a
         // member cannot move between this check and its write.
         let rows = members::Entity::find()
-            .filter(members::Column::Tenant.eq(tenant))
-            .filter(members::Column::Id.is_in(chunk.to_vec()))
+            .filter(of_tenant_among(tenant, chunk.iter().copied()))
             .lock_exclusive()
             .all(conn)
             .await?;
