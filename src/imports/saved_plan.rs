@@ -174,22 +174,36 @@ pub(super) struct Stored {
 
 /// The job's changes that do something, in plan order.
 pub(super) async fn load_changes<C: ConnectionTrait>(conn: &C, job: Uuid) -> Result<Vec<Stored>> {
-    // Read and decoded a page at a time: the JSON texts of a 100,000-row plan are never
-    // all in memory beside what they decode to.
-    const PAGE: u64 = 5_000;
+    // Read and decoded a window of `seq` at a time: the JSON texts of a 100,000-row plan
+    // are never all in memory beside what they decode to. A window, not `LIMIT` after
+    // `ORDER BY seq`: with statistics from before the preview wrote the plan, PostgreSQL
+    // read every change of the job through a bitmap scan and sorted them for each page
+    // of 5,000 (2.4–3.9 s a page for a million-row plan); a bounded range costs at most
+    // its width whatever the plan.
+    const WINDOW: i32 = 5_000;
+    let last_seq: Option<i32> = import_changes::Entity::find()
+        .select_only()
+        .column_as(import_changes::Column::Seq.max(), "last")
+        .filter(import_changes::Column::JobId.eq(job))
+        .into_tuple()
+        .one(conn)
+        .await?
+        .flatten();
     let mut stored = Vec::new();
-    let mut after = -1;
-    loop {
+    let Some(last_seq) = last_seq else {
+        return Ok(stored);
+    };
+    let mut start = 0;
+    while start <= last_seq {
         let rows = import_changes::Entity::find()
             .filter(import_changes::Column::JobId.eq(job))
             .filter(import_changes::Column::Kind.ne(ChangeKind::Unchanged))
-            .filter(import_changes::Column::Seq.gt(after))
+            .filter(import_changes::Column::Seq.gte(start))
+            .filter(import_changes::Column::Seq.lt(start.saturating_add(WINDOW)))
             .order_by_asc(import_changes::Column::Seq)
-            .limit(PAGE)
             .all(conn)
             .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.seq;
+        start = start.saturating_add(WINDOW);
         for row in rows {
             let payload = crate::stored::decode("import_changes", "payload", row.id, &row.payload)?;
             stored.push(Stored {
