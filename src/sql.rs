@@ -1,7 +1,32 @@
 //! Pieces of SQL the query builder does not make: the rows of a long multi-row VALUES
-//! list, with the placeholder style each database handles fast.
+//! list, with the placeholder style each database handles fast; conditions whose plan
+//! does not depend on statistics.
 
-use sea_orm::{DbBackend, Value};
+use sea_orm::sea_query::{BinOper, Expr, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, DbBackend, Value};
+use uuid::Uuid;
+
+/// `column || ''`: the column's value, which no index serves. A condition on it is
+/// checked on the rows the other conditions found and never chooses the plan. SQLite
+/// keeps no statistics: for `tenant = ? AND id IN (…)` it takes an index leading with the
+/// tenant (or with a status) as the narrower match and reads every row the tenant has.
+pub fn unindexed<C: ColumnTrait>(column: C) -> SimpleExpr {
+    Expr::col((column.entity_name(), column)).binary(BinOper::Custom("||"), Expr::val(""))
+}
+
+/// The rows of `tenant` whose `key` (the primary key, or an indexed reference such as a
+/// member id) is among `keys`, looked up by `key` whatever the statistics say, each row
+/// found then checked for the tenant (see [`unindexed`]).
+pub fn of_tenant_among<C: ColumnTrait>(
+    tenant_column: C,
+    key: C,
+    tenant: &str,
+    keys: impl IntoIterator<Item = Uuid>,
+) -> Condition {
+    Condition::all()
+        .add(key.is_in(keys))
+        .add(Expr::expr(unindexed(tenant_column)).eq(tenant))
+}
 
 /// Appends one row of a multi-row `VALUES` list to `sql` — preceded by a comma unless
 /// `first` — and its parameters to `values`. PostgreSQL gets `$n` placeholders numbered

@@ -70,9 +70,9 @@ async fn revert<C: ConnectionTrait>(
     let current = lock_members(txn, tenant, &changes).await?;
     let now = Utc::now();
     let plan = UndoPlan::of(txn, tenant, &changes, &current, now).await?;
-    write::set_status(txn, &plan.deactivate, Status::Deactivated, now).await?;
-    write::set_status(txn, &plan.reactivate, Status::Active, now).await?;
-    write::bump_versions(txn, &plan.roles_or_groups_only, now).await?;
+    write::set_status(txn, &tenant.slug, &plan.deactivate, Status::Deactivated, now).await?;
+    write::set_status(txn, &tenant.slug, &plan.reactivate, Status::Active, now).await?;
+    write::bump_versions(txn, &tenant.slug, &plan.roles_or_groups_only, now).await?;
     let restored = write::save_members(txn, plan.restored).await?;
     // A restored password or address is a change like any other: links sent meanwhile end.
     links_voided_by(txn, &tenant.slug, &plan.deactivate, AccountChange::Closed).await?;

@@ -422,11 +422,9 @@ async fn owners<C: ConnectionTrait>(
 }
 
 /// Pending invitations, by a key chosen by the caller.
-async fn pending_where<C: ConnectionTrait>(conn: &C, tenant: &str, cond: Condition) -> Result<Vec<invitations::Model>> {
+async fn pending_where<C: ConnectionTrait>(conn: &C, cond: Condition) -> Result<Vec<invitations::Model>> {
     Ok(invitations::Entity::find()
-        .filter(invitations::Column::Tenant.eq(tenant))
-        .filter(invitations::Column::Status.eq(Status::Pending))
-        .filter(cond)
+        .filter(cond.add(super::is_pending()))
         .all(conn)
         .await?)
 }
@@ -462,8 +460,10 @@ pub async fn invite_members(app: &App, caller: &Caller, request: InviteRequest) 
                 let members_by_key = owners(txn, &tenant.slug, &keys).await?;
                 let mut pending_by_key = HashMap::new();
                 for chunk in keys.chunks(1_000) {
-                    let cond = Condition::all().add(invitations::Column::EmailKey.is_in(chunk.to_vec()));
-                    for inv in pending_where(txn, &tenant.slug, cond).await? {
+                    let cond = Condition::all()
+                        .add(invitations::Column::Tenant.eq(&tenant.slug))
+                        .add(invitations::Column::EmailKey.is_in(chunk.to_vec()));
+                    for inv in pending_where(txn, cond).await? {
                         pending_by_key.insert(inv.email_key.clone(), inv);
                     }
                 }
@@ -530,10 +530,14 @@ pub async fn activation_for(
     let ids: Vec<Uuid> = selected.iter().map(|m| m.id).collect();
     let mut pending_by_member = HashMap::new();
     for chunk in ids.chunks(1_000) {
-        let cond = Condition::all()
-            .add(invitations::Column::MemberId.is_in(chunk.to_vec()))
-            .add(invitations::Column::Kind.eq(Kind::Activation));
-        for inv in pending_where(&app.db, &tenant.slug, cond).await? {
+        let cond = crate::sql::of_tenant_among(
+            invitations::Column::Tenant,
+            invitations::Column::MemberId,
+            &tenant.slug,
+            chunk.iter().copied(),
+        )
+        .add(invitations::Column::Kind.eq(Kind::Activation));
+        for inv in pending_where(&app.db, cond).await? {
             pending_by_member.insert(inv.member_id, inv);
         }
     }

@@ -39,7 +39,7 @@ pub async fn expire(app: &App) -> Result<u64> {
                     .col_expr(invitations::Column::Status, Expr::value(Status::Expired))
                     .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
                     .filter(invitations::Column::Id.is_in(ids))
-                    .filter(invitations::Column::Status.eq(Status::Pending))
+                    .filter(super::is_pending())
                     .exec(txn)
                     .await?
                     .rows_affected;

@@ -11,10 +11,12 @@ pub mod tokens;
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::error::Result;
+use crate::sql::unindexed;
 use entity::invitations;
 
 pub use self::accept::{accept_invitation, request_new_invitation, Acceptance};
@@ -40,6 +42,26 @@ pub async fn find<C: ConnectionTrait>(conn: &C, tenant: &str, id: Uuid) -> Resul
         .await?)
 }
 
+/// The pending invitations of these members of `tenant`, found through each member's
+/// invitations whatever the statistics say: written plainly, SQLite reads every pending
+/// invitation of the tenant through `(tenant, status)` or every pending invitation of
+/// any tenant through `(status, expires_at)` (see [`crate::sql::unindexed`]).
+pub fn pending_of_members(tenant: &str, member_ids: impl IntoIterator<Item = Uuid>) -> Condition {
+    crate::sql::of_tenant_among(
+        invitations::Column::Tenant,
+        invitations::Column::MemberId,
+        tenant,
+        member_ids,
+    )
+    .add(is_pending())
+}
+
+/// "The invitation is pending", checked on the rows the other conditions found: the
+/// status is on nearly every invitation row and must not choose the index.
+pub(crate) fn is_pending() -> SimpleExpr {
+    Expr::expr(unindexed(invitations::Column::Status)).eq(Status::Pending.into_value())
+}
+
 /// The latest pending invitation of each of `member_ids` that has one.
 pub async fn pending_of<C: ConnectionTrait>(
     conn: &C,
@@ -49,9 +71,7 @@ pub async fn pending_of<C: ConnectionTrait>(
     let mut latest: HashMap<Uuid, invitations::Model> = HashMap::new();
     for chunk in member_ids.chunks(crate::members::IDS_PER_QUERY) {
         let rows = invitations::Entity::find()
-            .filter(invitations::Column::Tenant.eq(tenant))
-            .filter(invitations::Column::Status.eq(Status::Pending))
-            .filter(invitations::Column::MemberId.is_in(chunk.to_vec()))
+            .filter(pending_of_members(tenant, chunk.iter().copied()))
             .order_by_asc(invitations::Column::CreatedAt)
             .all(conn)
             .await?;

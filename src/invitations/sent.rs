@@ -19,7 +19,14 @@ use crate::config::Permission;
 use crate::error::{Error, Result};
 use crate::mail::compose::link;
 use crate::members::search;
+use crate::sql::{of_tenant_among, unindexed};
 use entity::invitations;
+
+/// The statuses a revocation ends, as stored values: pending, or expired (a new link
+/// could still be asked for).
+fn open_statuses() -> [String; 2] {
+    [Status::Pending.into_value(), Status::Expired.into_value()]
+}
 
 /// Which invitations to list: by status (a pending one past its expiry counts as expired),
 /// by kind, and by a piece of the address or name.
@@ -99,8 +106,12 @@ async fn load_all(app: &App, caller: &Caller, ids: &[Uuid]) -> Result<Vec<invita
         return Err(Error::invalid("ids", "at most 10000 ids"));
     }
     let rows = invitations::Entity::find()
-        .filter(invitations::Column::Tenant.eq(&caller.tenant.slug))
-        .filter(invitations::Column::Id.is_in(ids.to_vec()))
+        .filter(of_tenant_among(
+            invitations::Column::Tenant,
+            invitations::Column::Id,
+            &caller.tenant.slug,
+            ids.iter().copied(),
+        ))
         .all(&app.db)
         .await?;
     if let Some(missing) = ids.iter().find(|id| !rows.iter().any(|r| r.id == **id)) {
@@ -188,9 +199,13 @@ pub async fn revoke<C: ConnectionTrait>(
             .col_expr(invitations::Column::Status, Expr::value(Status::Revoked))
             .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
             .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
-            .filter(invitations::Column::Tenant.eq(tenant))
-            .filter(invitations::Column::Id.is_in(chunk.to_vec()))
-            .filter(invitations::Column::Status.is_in([Status::Pending, Status::Expired]))
+            .filter(of_tenant_among(
+                invitations::Column::Tenant,
+                invitations::Column::Id,
+                tenant,
+                chunk.iter().copied(),
+            ))
+            .filter(Expr::expr(unindexed(invitations::Column::Status)).is_in(open_statuses()))
             .exec(conn)
             .await?
             .rows_affected;
@@ -214,10 +229,14 @@ pub async fn revoke_activations_of<C: ConnectionTrait>(
         let found: Vec<Uuid> = invitations::Entity::find()
             .select_only()
             .column(invitations::Column::Id)
-            .filter(invitations::Column::Tenant.eq(tenant))
+            .filter(of_tenant_among(
+                invitations::Column::Tenant,
+                invitations::Column::MemberId,
+                tenant,
+                chunk.iter().copied(),
+            ))
             .filter(invitations::Column::Kind.eq(Kind::Activation))
-            .filter(invitations::Column::Status.is_in([Status::Pending, Status::Expired]))
-            .filter(invitations::Column::MemberId.is_in(chunk.to_vec()))
+            .filter(Expr::expr(unindexed(invitations::Column::Status)).is_in(open_statuses()))
             .into_tuple()
             .all(conn)
             .await?;

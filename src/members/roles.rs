@@ -139,7 +139,7 @@ pub async fn set_member_roles(
 pub async fn bump_version<C: ConnectionTrait>(conn: &C, member: members::Model) -> Result<members::Model> {
     // Microseconds: what both databases keep, so the row returned is the row stored.
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
-    super::write::bump_versions(conn, &[member.id], now).await?;
+    super::write::bump_versions(conn, &member.tenant, &[member.id], now).await?;
     Ok(members::Model {
         version: member.version + 1,
         updated_at: now,

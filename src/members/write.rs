@@ -476,23 +476,29 @@ pub async fn set_status_where<C: ConnectionTrait>(
         .rows_affected)
 }
 
-/// [`set_status_where`] for members by id.
-pub async fn set_status<C: ConnectionTrait>(conn: &C, ids: &[Uuid], status: Status, now: DateTime<Utc>) -> Result<()> {
+/// [`set_status_where`] for these members of `tenant` (an id of another tenant is left alone).
+pub async fn set_status<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    ids: &[Uuid],
+    status: Status,
+    now: DateTime<Utc>,
+) -> Result<()> {
     for chunk in ids.chunks(CHUNK) {
-        let which = Condition::all().add(members::Column::Id.is_in(chunk.to_vec()));
+        let which = super::of_tenant_among(tenant, chunk.iter().copied());
         set_status_where(conn, which, status, now).await?;
     }
     Ok(())
 }
 
 /// Marks members as changed when what changed lies outside their row (roles, groups),
-/// so that an import's preview and undo see it.
-pub async fn bump_versions<C: ConnectionTrait>(conn: &C, ids: &[Uuid], now: DateTime<Utc>) -> Result<()> {
+/// so that an import's preview and undo see it. Only members of `tenant` are touched.
+pub async fn bump_versions<C: ConnectionTrait>(conn: &C, tenant: &str, ids: &[Uuid], now: DateTime<Utc>) -> Result<()> {
     for chunk in ids.chunks(CHUNK) {
         members::Entity::update_many()
             .col_expr(members::Column::UpdatedAt, Expr::value(now))
             .col_expr(members::Column::Version, Expr::col(members::Column::Version).add(1))
-            .filter(members::Column::Id.is_in(chunk.to_vec()))
+            .filter(super::of_tenant_among(tenant, chunk.iter().copied()))
             .exec(conn)
             .await?;
     }

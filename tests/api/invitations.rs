@@ -877,3 +877,72 @@ async fn a_link_holder_learns_what_became_of_the_invitation() {
     assert_eq!(status(token("late@example.org")).await["status"], "EXPIRED");
     assert!(status("x".repeat(43)).await.is_null(), "unknown");
 }
+
+/// A page of members asks for their pending invitations by member id. Each must be found
+/// through the member's own invitations, not by reading every pending invitation of the
+/// tenant (`(tenant, status)`) or of every tenant (`(status, expires_at)`): SQLite keeps
+/// no statistics and, asked for `tenant = ? AND status = ? AND member_id IN (…)`, took
+/// the first. Indexes other than the member's are ruled out here on PostgreSQL too.
+#[tokio::test]
+async fn pending_invitations_of_members_are_found_through_each_member() {
+    use entity::invitations;
+    use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, TransactionTrait};
+
+    let (t, _mail) = setup(COOP).await;
+    let admin = alice(&t).await;
+    let mut ids = Vec::new();
+    for name in ["Ana", "Bea", "Cal"] {
+        let created = admin
+            .gql(
+                "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }",
+                json!({ "i": { "firstName": name, "lastName": "Lyse", "email": format!("{name}@example.org"), "sendInvitation": true } }),
+            )
+            .await;
+        ids.push(uuid::Uuid::parse_str(created["createMember"]["id"].as_str().unwrap()).unwrap());
+    }
+    // Pending invitations of nobody yet, which the tenant's index would have read too.
+    admin
+        .gql(INVITE, json!({ "i": { "emails": ["x@example.org", "y@example.org"] } }))
+        .await;
+
+    let backend = t.app.db.get_database_backend();
+    let txn = t.app.db.begin().await.unwrap();
+    if backend == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+    }
+    let pending = invitations::Entity::find()
+        .filter(roster::invitations::pending_of_members("coop", ids.iter().copied()))
+        .build(backend);
+    let by_id = invitations::Entity::find()
+        .filter(roster::sql::of_tenant_among(
+            invitations::Column::Tenant,
+            invitations::Column::Id,
+            "coop",
+            ids.iter().copied(),
+        ))
+        .build(backend);
+    let pending_plan = support::plan_of(&txn, pending).await;
+    let by_id_plan = support::plan_of(&txn, by_id).await;
+    txn.rollback().await.unwrap();
+    for (plan, index) in [
+        (&pending_plan, "idx_invitations_member_id"),
+        (&by_id_plan, "invitations_pkey"),
+    ] {
+        let index = match backend {
+            DbBackend::Postgres => index,
+            _ if index == "invitations_pkey" => "sqlite_autoindex_invitations_1 (id=?)",
+            _ => index,
+        };
+        assert!(plan.contains(index), "{plan}");
+        assert!(
+            !plan.contains("tenant_status") && !plan.contains("status_expires_at"),
+            "{plan}"
+        );
+    }
+
+    let found = roster::invitations::pending_of(&t.app.db, "coop", &ids).await.unwrap();
+    assert_eq!(found.len(), 3);
+    assert!(found.values().all(|i| i.kind == invitations::Kind::Activation));
+    let elsewhere = roster::invitations::pending_of(&t.app.db, "acme", &ids).await.unwrap();
+    assert!(elsewhere.is_empty(), "another tenant's invitations are not found");
+}

@@ -225,3 +225,51 @@ async fn imports_exports_and_download_links_stay_in_their_tenant() {
         .await;
     assert_eq!(error_code(&answer), Some("UNAUTHENTICATED"));
 }
+
+/// The domain's writes by member id carry the tenant they act for: an id of another
+/// tenant, however it reached them, changes nothing there.
+#[tokio::test]
+async fn member_writes_by_id_stay_in_their_tenant() {
+    use roster::members::{write, Status};
+    use sea_orm::EntityTrait;
+
+    let other = COOP.replace("Supercoop", "Other Org");
+    let t = TestApp::with_tenants(&[("coop", COOP), ("other", &other)]).await;
+    let coop_admin = t.admin_token("coop", "admin@coop.example").await;
+    let victim = t
+        .create_member(
+            "coop",
+            &coop_admin,
+            json!({ "firstName": "Vic", "lastName": "Tim", "email": "vic@coop.example" }),
+        )
+        .await;
+    let id = uuid::Uuid::parse_str(&victim).unwrap();
+    let before = entity::members::Entity::find_by_id(id)
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let now = chrono::Utc::now();
+    write::set_status(&t.app.db, "other", &[id], Status::Deactivated, now)
+        .await
+        .unwrap();
+    write::bump_versions(&t.app.db, "other", &[id], now).await.unwrap();
+    let after = entity::members::Entity::find_by_id(id)
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((after.status, after.version), (before.status, before.version));
+
+    write::set_status(&t.app.db, "coop", &[id], Status::Deactivated, now)
+        .await
+        .unwrap();
+    write::bump_versions(&t.app.db, "coop", &[id], now).await.unwrap();
+    let after = entity::members::Entity::find_by_id(id)
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((after.status, after.version), (Status::Deactivated, before.version + 2));
+}

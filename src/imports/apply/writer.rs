@@ -211,11 +211,11 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         let slug = &self.tenant.slug;
         write::save_members(self.txn, saved).await?;
         for (active, ids) in status_only {
-            write::set_status(self.txn, &ids, Status::of(active), self.now).await?;
+            write::set_status(self.txn, slug, &ids, Status::of(active), self.now).await?;
         }
         // Roles and groups alone do not go through the member row: bump the version
         // of those members so that undo and later previews see the change.
-        write::bump_versions(self.txn, &links_only, self.now).await?;
+        write::bump_versions(self.txn, slug, &links_only, self.now).await?;
         for (role, ids) in role_removals {
             write::remove_roles(self.txn, slug, &ids, &[role]).await?;
         }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{at, id_of, names, seed, sync_file, warnings_at};
 use crate::support::imports::{Confirm, File};
 use crate::support::tenants::AMAP;
-use crate::support::{error_code, error_fields, TestApp};
+use crate::support::{error_code, error_fields, plan_of, TestApp};
 
 #[tokio::test]
 async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
@@ -377,25 +377,6 @@ async fn three_hundred_duponts(app: &TestApp) -> Vec<roster::members::write::New
         .await
         .unwrap();
     rows
-}
-
-/// What the database would do for `statement`, a line a step (EXPLAIN on PostgreSQL,
-/// EXPLAIN QUERY PLAN on SQLite).
-async fn plan_of(conn: &impl sea_orm::ConnectionTrait, statement: sea_orm::Statement) -> String {
-    use sea_orm::DbBackend;
-    let backend = conn.get_database_backend();
-    let (explain, detail) = match backend {
-        DbBackend::Postgres => ("EXPLAIN", 0),
-        _ => ("EXPLAIN QUERY PLAN", 3),
-    };
-    let values = statement.values.unwrap_or_else(|| sea_orm::Values(Vec::new()));
-    let explained = sea_orm::Statement::from_sql_and_values(backend, format!("{explain} {}", statement.sql), values.0);
-    let rows = conn.query_all(explained).await.unwrap();
-    let steps: Vec<String> = rows
-        .iter()
-        .map(|row| row.try_get_by_index::<String>(detail).unwrap())
-        .collect();
-    steps.join("\n")
 }
 
 /// A SYNC that renames members deletes their old search words; each statement must look

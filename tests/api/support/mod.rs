@@ -339,3 +339,22 @@ impl TestApp {
 pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
 }
+
+/// What the database would do for `statement`, a line a step (EXPLAIN on PostgreSQL,
+/// EXPLAIN QUERY PLAN on SQLite).
+pub async fn plan_of(conn: &impl sea_orm::ConnectionTrait, statement: sea_orm::Statement) -> String {
+    use sea_orm::DbBackend;
+    let backend = conn.get_database_backend();
+    let (explain, detail) = match backend {
+        DbBackend::Postgres => ("EXPLAIN", 0),
+        _ => ("EXPLAIN QUERY PLAN", 3),
+    };
+    let values = statement.values.unwrap_or_else(|| sea_orm::Values(Vec::new()));
+    let explained = sea_orm::Statement::from_sql_and_values(backend, format!("{explain} {}", statement.sql), values.0);
+    let rows = conn.query_all(explained).await.unwrap();
+    let steps: Vec<String> = rows
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(detail).unwrap())
+        .collect();
+    steps.join("\n")
+}
