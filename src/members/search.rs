@@ -37,9 +37,21 @@ pub fn profile_words(profile: &impl Profile) -> BTreeSet<String> {
         for word in split_words(&folded) {
             words.insert(cut(word));
         }
+        for elided in elisions(&folded) {
+            words.insert(cut(&elided));
+        }
     }
     words.remove("");
     words
+}
+
+/// Names written with an apostrophe, as one word without it: "D'Aubigné" is found by
+/// "daubigne" as well as by "aubigne" and "d'aubigne", "O'Neill" by "oneill".
+fn elisions(folded: &str) -> impl Iterator<Item = String> + '_ {
+    folded
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+        .filter(|chunk| chunk.trim_matches('\'').contains('\''))
+        .map(|chunk| chunk.replace('\'', ""))
 }
 
 /// Words of folded text: runs of letters, and runs of digits ("dupont2" is "dupont" and
@@ -245,7 +257,7 @@ fn word_keys_statement(backend: DbBackend, head: &str, rows: &[WordRow], tail: &
 }
 
 /// The way words are cut; stored data older than this is rebuilt at start.
-pub const WORDS_VERSION: &str = "2";
+pub const WORDS_VERSION: &str = "3";
 const WORDS_VERSION_KEY: &str = "search_words_version";
 
 /// Rebuilds every member's search words when they were cut by an older version. The
@@ -319,6 +331,13 @@ mod tests {
         assert_eq!(query_terms("m.dupont@ex"), ["m.dupont@ex"]);
         assert_eq!(query_terms("Dupont-Martin"), ["dupont", "martin"]);
         assert_eq!(query_terms("O'Hara"), ["o", "hara"]);
+        let elided = tokens("lea.x", "Léa", "D'Aubigné-L\u{2019}Hermitte", None);
+        for expected in ["d", "aubigne", "daubigne", "l", "hermitte", "lhermitte"] {
+            assert!(elided.contains(expected), "{expected} in {elided:?}");
+        }
+        assert!(!elided.contains("daubignelhermitte"), "{elided:?}");
+        let quoted = tokens("q.x", "'Quoted'", "Name'", None);
+        assert!(!quoted.contains("quoted'") && quoted.contains("quoted"), "{quoted:?}");
         let numbered = tokens("elodie.dupont123", "Élodie", "Dupont", None);
         assert!(numbered.contains("dupont") && numbered.contains("123"));
         assert!(

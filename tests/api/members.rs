@@ -687,6 +687,64 @@ async fn search_pages_match_the_general_path() {
     );
 }
 
+/// A name with an apostrophe is found typed with it, without it, or by its second part;
+/// once renamed, by none of those.
+#[tokio::test]
+async fn names_with_an_apostrophe_are_found_with_or_without_it() {
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let lea = admin
+        .create_member(
+            json!({ "firstName": "Léa", "lastName": "D'Aubigné", "login": "lea", "email": "lea@coop.example" }),
+        )
+        .await;
+    admin
+        .create_member(
+            json!({ "firstName": "Seán", "lastName": "O\u{2019}Neill", "login": "sean", "email": "sean@coop.example" }),
+        )
+        .await;
+    admin
+        .create_member(
+            json!({ "firstName": "Denis", "lastName": "Aubry", "login": "denis", "email": "denis@coop.example" }),
+        )
+        .await;
+    let search = |text: &'static str| {
+        let admin = &admin;
+        async move {
+            let found = admin
+                .gql(
+                    "query($s: String) { members(filter: {search: $s}) { nodes { login } } }",
+                    json!({ "s": text }),
+                )
+                .await;
+            logins(&found)
+        }
+    };
+    for typed in ["daubigne", "DAubig", "d'aubigné", "D’Aubigné", "aubig", "lea daub"] {
+        assert_eq!(search(typed).await, ["lea"], "{typed}");
+    }
+    for typed in ["oneill", "o'neill", "neil", "O’N"] {
+        assert_eq!(search(typed).await, ["sean"], "{typed}");
+    }
+    assert_eq!(
+        search("aub").await,
+        ["denis", "lea"],
+        "Aubry and Aubigné, in name order"
+    );
+
+    admin
+        .gql(
+            "mutation($id: ID!) { updateMember(id: $id, input: {lastName: \"Dubois\"}) { id } }",
+            json!({ "id": lea }),
+        )
+        .await;
+    assert!(
+        search("daubigne").await.is_empty(),
+        "the joined word went with the name"
+    );
+    assert_eq!(search("dubois").await, ["lea"]);
+}
+
 #[tokio::test]
 async fn search_words_cut_by_an_older_version_are_rebuilt_at_start() {
     use entity::{member_search_tokens, roster_meta};
