@@ -17,6 +17,7 @@ mod m20261201_000012_secondary_email_proof;
 mod m20261201_000013_search_words_in_one_index;
 mod m20261201_000014_export_recipes;
 mod m20261202_000015_one_member_index_for_roles;
+mod m20261202_000016_roles_by_group;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_search_words_in_one_index::Migration),
             Box::new(m20261201_000014_export_recipes::Migration),
             Box::new(m20261202_000015_one_member_index_for_roles::Migration),
+            Box::new(m20261202_000016_roles_by_group::Migration),
         ]
     }
 }

@@ -284,3 +284,59 @@ async fn a_list_shows_each_member_their_own_roles_groups_and_invitation() {
         ]
     );
 }
+
+/// A role held within a group goes with the group. The assignments within a group are
+/// found through their own (partial) index, not by reading every role of every tenant:
+/// deleting a group, or undoing an import that made groups, looks them up by group.
+#[tokio::test]
+async fn roles_within_a_deleted_group_go_with_it_found_by_group() {
+    use entity::role_assignments;
+    use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, TransactionTrait};
+
+    let t = coop().await;
+    let (admin, ids) = admin_and_four_members(&t).await;
+    let group = admin.create_group(json!({ "name": "Légumes" })).await;
+    let set_roles = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { roles { role { key } group { name } } } }";
+    let held = admin
+        .gql(
+            set_roles,
+            json!({ "id": ids[0], "r": [{ "role": "member" }, { "role": "referent", "groupId": group }] }),
+        )
+        .await;
+    let roles = held["setMemberRoles"]["roles"].as_array().unwrap();
+    assert_eq!(roles.len(), 2, "{roles:?}");
+    assert!(
+        roles.contains(&json!({ "role": { "key": "referent" }, "group": { "name": "Légumes" } })),
+        "{roles:?}"
+    );
+
+    let group_id = uuid::Uuid::parse_str(&group).unwrap();
+    let backend = t.app.db.get_database_backend();
+    let txn = t.app.db.begin().await.unwrap();
+    if backend == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+    }
+    for condition in [
+        role_assignments::Column::GroupId.eq(group_id),
+        role_assignments::Column::GroupId.is_in([group_id, uuid::Uuid::new_v4()]),
+    ] {
+        let statement = role_assignments::Entity::find().filter(condition).build(backend);
+        let plan = support::plan_of(&txn, statement).await;
+        assert!(plan.contains("idx_role_assignments_group_id"), "{plan}");
+    }
+    txn.rollback().await.unwrap();
+
+    admin
+        .gql("mutation($id: ID!) { deleteGroup(id: $id) }", json!({ "id": group }))
+        .await;
+    let after = admin
+        .gql(
+            "query($id: ID!) { member(id: $id) { roles { role { key } group { name } } } }",
+            json!({ "id": ids[0] }),
+        )
+        .await;
+    assert_eq!(
+        after["member"]["roles"],
+        json!([{ "role": { "key": "member" }, "group": null }])
+    );
+}
