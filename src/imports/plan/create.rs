@@ -75,7 +75,7 @@ impl Planner<'_> {
             phone: input.phone.clone(),
             first_name: first,
             last_name: last,
-            locale: self.locale_of(input),
+            locale: self.chosen_locale_of(input).unwrap_or_default(),
             password,
             roles,
             groups,

@@ -300,11 +300,18 @@ impl Planner<'_> {
         out
     }
 
-    fn locale_of(&self, input: &RowInput) -> String {
+    /// The language the row, or else the import's defaults, chose; None when neither
+    /// did (a member created so has chosen none, as one created by hand).
+    fn chosen_locale_of(&self, input: &RowInput) -> Option<String> {
         input
             .locale
             .clone()
             .or_else(|| self.ctx.options.defaults.locale.clone())
+    }
+
+    /// The language an invitation is written in: the one chosen, else the tenant's default.
+    fn locale_of(&self, input: &RowInput) -> String {
+        self.chosen_locale_of(input)
             .unwrap_or_else(|| self.ctx.tenant.default_locale.clone())
     }
 

@@ -330,3 +330,39 @@ async fn undo_deletes_the_groups_the_import_made_unless_something_else_uses_them
         "{audit}"
     );
 }
+
+/// A member created by an import has chosen a language only when the file (or the
+/// import's defaults) gave one; otherwise none, as one created by hand, and their
+/// emails and pages follow the tenant's default.
+#[tokio::test]
+async fn imported_members_choose_a_language_only_when_the_file_gives_one() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let file = File::new(
+        "new.csv",
+        "Prénom;Nom;Email;Langue\nLou;Vidal;lou@x.org;\nMax;Roy;max@x.org;en\n",
+    );
+    let job = admin.start_import_with(file, json!({ "mode": "CREATE" })).await;
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+    let found = admin
+        .gql(
+            "{ members(first: 50) { nodes { firstName locale chosenLocale } } }",
+            json!({}),
+        )
+        .await;
+    let mut nodes: Vec<Value> = found["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| ["Lou", "Max"].contains(&n["firstName"].as_str().unwrap()))
+        .cloned()
+        .collect();
+    nodes.sort_by_key(|n| n["firstName"].as_str().unwrap().to_owned());
+    assert_eq!(
+        nodes,
+        [
+            json!({ "firstName": "Lou", "locale": "fr", "chosenLocale": null }),
+            json!({ "firstName": "Max", "locale": "en", "chosenLocale": "en" }),
+        ]
+    );
+}
