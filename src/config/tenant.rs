@@ -223,6 +223,16 @@ impl Tenant {
         self.roles.get(key)
     }
 
+    /// A role by its key or its label in any locale, as people write it in a file
+    /// ("Référent producteur", "REFERENT"): compared without accents, case or punctuation.
+    pub fn role_written(&self, written: &str) -> Option<&Role> {
+        let wanted = crate::values::comparable(written);
+        self.roles.values().find(|r| {
+            crate::values::comparable(&r.key) == wanted
+                || r.labels.values().any(|l| crate::values::comparable(l) == wanted)
+        })
+    }
+
     /// The roles every new member gets.
     pub fn default_roles(&self) -> impl Iterator<Item = &Role> {
         self.roles.values().filter(|r| r.default)

@@ -104,14 +104,8 @@ const BUILT_IN: &[(Field, &[&str])] = &[
     (Field::Status, &["état", "etat", "status", "state", "statut"]),
 ];
 
-/// A header as compared: accents folded, lower case, only letters and digits kept.
-pub fn normalize(header: &str) -> String {
-    deunicode::deunicode(header)
-        .to_lowercase()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
-}
+/// A header as compared (see [`crate::values::comparable`]).
+pub use crate::values::comparable as normalize;
 
 /// The field of each header (None: ignored). The tenant's aliases come first; a field
 /// claimed by an earlier column is not claimed again.

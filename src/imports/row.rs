@@ -268,10 +268,5 @@ impl CellReader<'_> {
 
 /// The key of a role written as its key or its label in any locale.
 pub fn role_key(tenant: &Tenant, written: &str) -> Option<String> {
-    let wanted = normalize(written);
-    tenant
-        .roles
-        .values()
-        .find(|r| normalize(&r.key) == wanted || r.labels.values().any(|l| normalize(l) == wanted))
-        .map(|r| r.key.clone())
+    tenant.role_written(written).map(|r| r.key.clone())
 }

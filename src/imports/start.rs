@@ -296,10 +296,7 @@ async fn check_defaults(app: &App, caller: &Caller, request: &StartRequest) -> R
     let mut problems = Vec::new();
     for key in &defaults.roles {
         match tenant.role(key) {
-            None => problems.push(FieldError::new(
-                "input.defaults.roles",
-                format!("unknown role \"{key}\""),
-            )),
+            None => problems.push(crate::members::unknown_role(tenant, "input.defaults.roles", key)),
             Some(role) if !role.default && !grants.can_hand_out(role, None) => problems.push(FieldError::new(
                 "input.defaults.roles",
                 format!("you may not hand out the role \"{key}\""),

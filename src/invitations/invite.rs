@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
+
+use crate::members::unknown_role;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
     TransactionTrait,
@@ -226,7 +228,7 @@ pub async fn check_options<C: ConnectionTrait>(
     for (i, key) in roles.iter().enumerate() {
         let role = tenant
             .role(key)
-            .ok_or_else(|| Error::invalid(format!("roles[{i}]"), format!("unknown role \"{key}\"")))?;
+            .ok_or_else(|| Error::Validation(vec![unknown_role(tenant, format!("roles[{i}]"), key)]))?;
         if !role.default && !grants.can_hand_out(role, None) {
             return Err(Error::Forbidden(format!("You may not hand out the role \"{key}\".")));
         }

@@ -241,15 +241,19 @@ pub struct CreateMember {
 /// some groups must put the new member in one of them.
 pub async fn create_member(app: &App, caller: &Caller, mut input: CreateMember) -> Result<members::Model> {
     let scope = require_scope(&app.db, caller, Permission::MembersCreate).await?;
-    let mut new = match checked_member(&caller.tenant, &input) {
-        Ok(new) => new,
-        Err(Error::Validation(problems)) => {
-            return Err(Error::Validation(
-                with_taken_addresses(app, caller, &input, problems).await?,
-            ))
-        }
-        Err(other) => return Err(other),
+    // Every problem of the form at once, the taken address and login included, rather
+    // than each only once the one before is fixed.
+    let checked = checked_member(&caller.tenant, &input);
+    let problems = match &checked {
+        Ok(_) => Vec::new(),
+        Err(Error::Validation(problems)) => problems.clone(),
+        Err(other) => return Err(other.clone()),
     };
+    let problems = with_taken_identifiers(app, caller, &input, problems).await?;
+    if !problems.is_empty() {
+        return Err(Error::Validation(problems));
+    }
+    let mut new = checked?;
     require_reach(app, caller, &scope, &input).await?;
     (new.password, new.must_change_password) = password_choice(&caller.tenant, input.password.take()).await?;
     let tenant = caller.tenant.clone();
@@ -262,10 +266,9 @@ pub async fn create_member(app: &App, caller: &Caller, mut input: CreateMember) 
         .await?)
 }
 
-/// `problems` of a refused form, with its well-formed addresses that are already taken:
-/// all said at once, rather than the taken address only once the rest is fixed. (The
-/// insert checks again under the address lock.)
-async fn with_taken_addresses(
+/// `problems` of a form, with its well-formed addresses and login that are already
+/// taken. (The insert checks again under the address lock.)
+async fn with_taken_identifiers(
     app: &App,
     caller: &Caller,
     input: &CreateMember,
@@ -280,6 +283,20 @@ async fn with_taken_addresses(
         Ok(()) => {}
         Err(Error::Validation(taken)) => problems.extend(taken),
         Err(other) => return Err(other),
+    }
+    // As the form check keeps it: trimmed, lower case (a malformed one is reported already).
+    let login = input
+        .login
+        .as_deref()
+        .map(|l| l.trim().to_lowercase())
+        .filter(|l| !l.is_empty());
+    if let Some(login) = login.filter(|_| !problems.iter().any(|p| p.field == "login")) {
+        let (first, last) = (&input.first_name, &input.last_name);
+        match choose_login(&app.db, &caller.tenant, Some(&login), first, last, None, None).await {
+            Ok(_) => {}
+            Err(Error::Validation(taken)) => problems.extend(taken),
+            Err(other) => return Err(other),
+        }
     }
     Ok(problems)
 }
@@ -303,6 +320,15 @@ fn checked_member(tenant: &Tenant, input: &CreateMember) -> Result<NewMember> {
     }
     if input.send_invitation && email.is_none() {
         checks.fail("sendInvitation", "the member needs an email address to be invited");
+    }
+    for (i, assignment) in input.roles.iter().enumerate() {
+        if tenant.role(&assignment.role).is_none() {
+            checks.add(super::roles::unknown_role(
+                tenant,
+                format!("roles[{i}].role"),
+                &assignment.role,
+            ));
+        }
     }
     checks.finish()?;
     Ok(NewMember {

@@ -27,6 +27,11 @@ impl Checks {
         self.0.push(FieldError::new(field, message));
     }
 
+    /// Records a problem already worded.
+    pub fn add(&mut self, problem: FieldError) {
+        self.0.push(problem);
+    }
+
     /// Records a problem whose sentence the catalogs hold (see [`FieldError::worded`]).
     pub fn fail_worded(
         &mut self,

@@ -87,10 +87,11 @@ impl MemberFilter {
         }
         for role in self.roles.iter().flatten() {
             if tenant.role(role).is_none() {
-                return Err(Error::invalid(
+                return Err(Error::Validation(vec![super::roles::unknown_role(
+                    tenant,
                     format!("{field}.roles"),
-                    format!("unknown role \"{role}\""),
-                ));
+                    role,
+                )]));
             }
         }
         Ok(())

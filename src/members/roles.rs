@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::audit;
 use crate::auth::Caller;
 use crate::config::{Permission, Tenant};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use entity::{groups, members, role_assignments};
 
 /// A role, tenant-wide (no group) or for one group's members.
@@ -21,6 +21,29 @@ use entity::{groups, members, role_assignments};
 pub struct RoleAssignment {
     pub role: String,
     pub group_id: Option<Uuid>,
+}
+
+/// The problem of a role `written` that is no role key of `tenant`, under `field`: says
+/// which key it is when it is a role's label (the API takes keys; imports take both),
+/// else lists the tenant's keys (`role-label-given`, `role-unknown`).
+pub fn unknown_role(tenant: &Tenant, field: impl Into<String>, written: &str) -> FieldError {
+    match tenant.role_written(written).map(|r| r.key.clone()) {
+        Some(key) => FieldError::worded(
+            field,
+            format!("\"{written}\" is the label of the role \"{key}\": give its key"),
+            "role-label-given",
+            &[("role", written.to_owned()), ("key", key)],
+        ),
+        None => {
+            let keys = tenant.roles.keys().cloned().collect::<Vec<_>>().join(", ");
+            FieldError::worded(
+                field,
+                format!("unknown role \"{written}\" (this organization's roles: {keys})"),
+                "role-unknown",
+                &[("role", written.to_owned()), ("roles", keys)],
+            )
+        }
+    }
 }
 
 /// Checks that every assignment names a known role and group and that the caller may hand it out.
@@ -33,13 +56,16 @@ pub async fn check_assignments<C: ConnectionTrait>(
     if assignments.is_empty() {
         return Ok(());
     }
+    let unknown: Vec<FieldError> = assignments
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| caller.tenant.role(&a.role).is_none())
+        .map(|(i, a)| unknown_role(&caller.tenant, format!("{field}[{i}].role"), &a.role))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Error::Validation(unknown));
+    }
     for (i, a) in assignments.iter().enumerate() {
-        if caller.tenant.role(&a.role).is_none() {
-            return Err(Error::invalid(
-                format!("{field}[{i}].role"),
-                format!("unknown role \"{}\"", a.role),
-            ));
-        }
         if let Some(group) = a.group_id {
             existing_groups(
                 conn,
@@ -93,13 +119,13 @@ pub async fn set_member_roles(
             "You cannot change your own roles; ask another administrator.".into(),
         ));
     }
+    // Checked as given, so that `roles[i]` in an error names the input's own item.
+    check_assignments(&app.db, caller, &wanted, "roles").await?;
     let wanted: BTreeSet<RoleAssignment> = wanted.into_iter().collect();
     let before = current(&app.db, &caller.tenant.slug, id).await?;
     let mut touched: Vec<RoleAssignment> = wanted.symmetric_difference(&before).cloned().collect();
     // A role that left the tenant file may be removed by anyone allowed to assign roles.
     touched.retain(|a| caller.tenant.role(&a.role).is_some() || wanted.contains(a));
-    let wanted_list: Vec<RoleAssignment> = wanted.iter().cloned().collect();
-    check_assignments(&app.db, caller, &wanted_list, "roles").await?;
     check_assignments(&app.db, caller, &touched, "roles").await?;
     if touched.is_empty() {
         return Ok(member);

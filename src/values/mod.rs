@@ -8,3 +8,13 @@ pub mod locale;
 pub mod login;
 pub mod password;
 pub mod tenant_slug;
+
+/// Text as people mean it when they match a header or a label: accents folded, lower
+/// case, letters and digits only ("Rôle(s)" and "role s" are both "roles").
+pub fn comparable(text: &str) -> String {
+    deunicode::deunicode(text)
+        .to_lowercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}

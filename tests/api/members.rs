@@ -927,3 +927,72 @@ async fn a_one_word_search_with_a_status_pages_through_that_status_only() {
         assert_eq!(seen, expected, "{status}");
     }
 }
+
+/// A form with several problems hears of all of them at once — an unknown role, a taken
+/// address and a taken login (in any case) — and an unknown role says what would do:
+/// the key of the role whose label was given, or the tenant's roles.
+#[tokio::test]
+async fn a_refused_form_lists_every_problem_and_unknown_roles_say_what_would_do() {
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    let ids = seed_people(&admin).await;
+    let logins = admin
+        .gql("{ members(first: 50) { nodes { login email } } }", json!({}))
+        .await;
+    let helene_login = logins["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "helene@coop.example")
+        .map(|m| m["login"].as_str().unwrap().to_uppercase())
+        .unwrap();
+    let create = "mutation($i: CreateMemberInput!) { createMember(input: $i) { id } }";
+    let refused = admin
+        .gql_answer(
+            create,
+            json!({ "i": { "firstName": "Jean", "lastName": "Test", "email": "jean@coop.example", "login": helene_login,
+                           "roles": [{ "role": "tresorier" }, { "role": "Référent producteur" }] } }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), Some("VALIDATION"));
+    let mut fields = error_fields(&refused);
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["email", "login", "roles[0].role", "roles[1].role"],
+        "{refused}"
+    );
+    let problems = refused["errors"][0]["extensions"]["fields"].as_array().unwrap();
+    let problem = |field: &str| problems.iter().find(|p| p["field"] == field).unwrap().clone();
+    assert_eq!(problem("roles[0].role")["key"], "role-unknown");
+    assert!(
+        problem("roles[0].role")["message"]
+            .as_str()
+            .unwrap()
+            .contains("admin, coordinator, referent, member"),
+        "{refused}"
+    );
+    assert_eq!(problem("roles[1].role")["key"], "role-label-given");
+    assert_eq!(problem("roles[1].role")["args"]["key"], "referent", "{refused}");
+    assert_eq!(problem("login")["key"], "login-taken");
+
+    // A form otherwise right still hears of both taken identifiers at once.
+    let taken = admin
+        .gql_answer(
+            create,
+            json!({ "i": { "firstName": "Jean", "lastName": "Test", "email": "jean@coop.example", "login": helene_login } }),
+        )
+        .await;
+    let mut fields = error_fields(&taken);
+    fields.sort();
+    assert_eq!(fields, ["email", "login"], "{taken}");
+
+    let set_roles = "mutation($id: ID!, $r: [RoleAssignmentInput!]!) { setMemberRoles(id: $id, roles: $r) { id } }";
+    let unknown = admin
+        .gql_answer(
+            set_roles,
+            json!({ "id": ids[0], "r": [{ "role": "x" }, { "role": "member" }, { "role": "y" }] }),
+        )
+        .await;
+    assert_eq!(error_fields(&unknown), ["roles[0].role", "roles[2].role"], "{unknown}");
+}

@@ -522,6 +522,8 @@ problem-current-password-wrong = This is not your current password.
 problem-addresses-differ = The two addresses must differ.
 problem-address-taken = Another member already uses this address.
 problem-login-taken = This login is already taken.
+problem-role-unknown = “{ $role }” is not a role here (roles: { $roles }).
+problem-role-label-given = “{ $role }” is the label of the role “{ $key }”: give its key.
 problem-taken-meanwhile = { $count ->
     [one] A login or an address was taken meanwhile by another member ({ $names })
    *[other] { $count } logins or addresses were taken meanwhile by other members ({ $names })

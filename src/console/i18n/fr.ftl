@@ -533,6 +533,8 @@ problem-current-password-wrong = Ce n'est pas votre mot de passe actuel.
 problem-addresses-differ = Les deux adresses doivent être différentes.
 problem-address-taken = Un autre membre utilise déjà cette adresse.
 problem-login-taken = Cet identifiant est déjà pris.
+problem-role-unknown = « { $role } » n'est pas un rôle ici (rôles : { $roles }).
+problem-role-label-given = « { $role } » est le libellé du rôle « { $key } » : donnez sa clé.
 problem-taken-meanwhile = { $count ->
     [one] Un identifiant ou une adresse a été pris entre-temps par un autre membre ({ $names })
    *[other] { $count } identifiants ou adresses ont été pris entre-temps par d'autres membres ({ $names })
