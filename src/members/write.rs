@@ -449,7 +449,7 @@ pub async fn record_sign_in<C: ConnectionTrait>(
     rehashed: Option<String>,
 ) -> Result<members::Model> {
     let mut active = member.into_active_model();
-    active.last_login_at = Set(Some(Utc::now()));
+    active.last_login_at = Set(Some(Utc::now().trunc_subsecs(6)));
     if let Some(hash) = rehashed {
         active.password_hash = Set(Some(hash));
     }
@@ -464,6 +464,8 @@ pub async fn set_status_where<C: ConnectionTrait>(
     status: Status,
     now: DateTime<Utc>,
 ) -> Result<u64> {
+    // Microseconds, what both databases keep: SQLite would otherwise store nanoseconds.
+    let now = now.trunc_subsecs(6);
     let deactivated_at = (status == Status::Deactivated).then_some(now);
     Ok(members::Entity::update_many()
         .col_expr(members::Column::Status, Expr::value(status))

@@ -603,7 +603,13 @@ async fn deactivation_in_bulk_ends_sessions_and_spares_the_caller() {
         )
         .await;
     assert_eq!(listed["members"]["totalCount"], 5);
-    assert!(listed["members"]["nodes"][0]["deactivatedAt"].is_string());
+    let at = listed["members"]["nodes"][0]["deactivatedAt"].as_str().unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+    assert_eq!(
+        at.timestamp_subsec_nanos() % 1_000,
+        0,
+        "stored to the microsecond on every database: {at}"
+    );
 
     let back = admin
         .gql(
