@@ -6,12 +6,12 @@ use crate::support;
 use serde_json::{json, Value};
 use support::{error_code, error_fields, TestApp, COOP};
 
-#[tokio::test]
-async fn foreign_ids_and_tokens_reach_nothing() {
+/// The co-op and another organization, started; the co-op admin's token and the id of
+/// Vic Tim, a member of the co-op.
+async fn coop_and_another_with_a_victim() -> (TestApp, String, String) {
     let other = COOP.replace("Supercoop", "Other Org");
     let t = TestApp::with_tenants(&[("coop", COOP), ("other", &other)]).await;
     let coop_admin = t.admin_token("coop", "admin@coop.example").await;
-    let intruder = t.admin_token("other", "admin@other.example").await;
     let victim = t
         .create_member(
             "coop",
@@ -19,6 +19,13 @@ async fn foreign_ids_and_tokens_reach_nothing() {
             json!({ "firstName": "Vic", "lastName": "Tim", "email": "vic@coop.example" }),
         )
         .await;
+    (t, coop_admin, victim)
+}
+
+#[tokio::test]
+async fn foreign_ids_and_tokens_reach_nothing() {
+    let (t, coop_admin, victim) = coop_and_another_with_a_victim().await;
+    let intruder = t.admin_token("other", "admin@other.example").await;
     let group = t
         .ok(
             "coop",
@@ -233,16 +240,7 @@ async fn member_writes_by_id_stay_in_their_tenant() {
     use roster::members::{write, Status};
     use sea_orm::EntityTrait;
 
-    let other = COOP.replace("Supercoop", "Other Org");
-    let t = TestApp::with_tenants(&[("coop", COOP), ("other", &other)]).await;
-    let coop_admin = t.admin_token("coop", "admin@coop.example").await;
-    let victim = t
-        .create_member(
-            "coop",
-            &coop_admin,
-            json!({ "firstName": "Vic", "lastName": "Tim", "email": "vic@coop.example" }),
-        )
-        .await;
+    let (t, _, victim) = coop_and_another_with_a_victim().await;
     let id = uuid::Uuid::parse_str(&victim).unwrap();
     let before = entity::members::Entity::find_by_id(id)
         .one(&t.app.db)
