@@ -219,6 +219,7 @@ pub async fn delete_group(app: &App, caller: &Caller, id: Uuid) -> Result<bool> 
     app.db
         .transaction::<_, (), Error>(move |txn| {
             Box::pin(async move {
+                crate::members::drop_roles_within(txn, &tenant, id, actor).await?;
                 groups::Entity::delete_by_id(id).exec(txn).await?;
                 audit::record(
                     txn,

@@ -34,7 +34,7 @@ pub use self::filter::{MemberFilter, Selection};
 pub use self::list::{list, MemberOrder, OrderField, Page, PageRequest};
 pub use self::merge::merge_members;
 pub use self::read::{get_member, list_members};
-pub use self::roles::{roles_held, set_member_roles, unknown_role, RoleAssignment};
+pub use self::roles::{drop_roles_within, roles_held, set_member_roles, unknown_role, RoleAssignment};
 pub use self::status::{set_status, BulkResult};
 pub use self::update::{update_member, UpdateMember};
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -105,6 +105,64 @@ async fn current<C: ConnectionTrait>(conn: &C, tenant: &str, member: Uuid) -> Re
         .collect())
 }
 
+/// Takes away every role held within `group` (which is being deleted), each holder's
+/// change recorded as `member.roles_changed` by `actor` like any other, and marks the
+/// members who held one or belonged to the group as changed (for import conflict
+/// detection). Returns the holders.
+pub async fn drop_roles_within<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &str,
+    group: Uuid,
+    actor: Uuid,
+) -> Result<Vec<Uuid>> {
+    let holders: BTreeSet<Uuid> = role_assignments::Entity::find()
+        .select_only()
+        .column(role_assignments::Column::MemberId)
+        .filter(within_group(tenant, group))
+        .into_tuple::<Uuid>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    for &member in &holders {
+        let before = current(conn, tenant, member).await?;
+        let after: BTreeSet<RoleAssignment> = before.iter().filter(|a| a.group_id != Some(group)).cloned().collect();
+        let details = json!({ "before": describe(&before), "after": describe(&after) });
+        audit::record(conn, tenant, Some(actor), "member.roles_changed", Some(member), details).await?;
+    }
+    role_assignments::Entity::delete_many()
+        .filter(within_group(tenant, group))
+        .exec(conn)
+        .await?;
+    let in_group: Vec<Uuid> = entity::group_members::Entity::find()
+        .select_only()
+        .column(entity::group_members::Column::MemberId)
+        .filter(entity::group_members::Column::GroupId.eq(group))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let changed: BTreeSet<Uuid> = holders.iter().copied().chain(in_group).collect();
+    let changed: Vec<Uuid> = changed.into_iter().collect();
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
+    super::write::bump_versions(conn, tenant, &changed, now).await?;
+    Ok(holders.into_iter().collect())
+}
+
+/// The assignments within `group` of `tenant`, found by the group's index whatever the
+/// statistics say (see [`crate::sql::unindexed`]).
+fn within_group(tenant: &str, group: Uuid) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(role_assignments::Column::GroupId.eq(group))
+        .add(sea_orm::sea_query::Expr::expr(crate::sql::unindexed(role_assignments::Column::Tenant)).eq(tenant))
+}
+
+/// Assignments as the audit log keeps them.
+fn describe(set: &BTreeSet<RoleAssignment>) -> Vec<serde_json::Value> {
+    set.iter()
+        .map(|a| json!({ "role": a.role, "groupId": a.group_id }))
+        .collect()
+}
+
 /// Replaces a member's roles (roles.assign). Both the roles given and the roles taken
 /// away must be ones the caller may hand out.
 pub async fn set_member_roles(
@@ -147,11 +205,6 @@ pub async fn set_member_roles(
                     .map(|a| super::write::role_assignment(&tenant, id, &a.role, a.group_id, now))
                     .collect();
                 super::write::insert_all(txn, rows).await?;
-                let describe = |set: &BTreeSet<RoleAssignment>| {
-                    set.iter()
-                        .map(|a| json!({ "role": a.role, "groupId": a.group_id }))
-                        .collect::<Vec<_>>()
-                };
                 let details = json!({ "before": describe(&before), "after": describe(&wanted) });
                 audit::record(txn, &tenant, Some(actor), "member.roles_changed", Some(id), details).await?;
                 bump_version(txn, member).await

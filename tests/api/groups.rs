@@ -339,4 +339,18 @@ async fn roles_within_a_deleted_group_go_with_it_found_by_group() {
         after["member"]["roles"],
         json!([{ "role": { "key": "member" }, "group": null }])
     );
+    // The role taken away is in the member's history like any change of roles.
+    let history = admin
+        .gql(
+            "query($m: ID) { auditLog(filter: {targetId: $m, action: \"member.roles_changed\"}) { nodes { details } } }",
+            json!({ "m": ids[0] }),
+        )
+        .await;
+    let last: Value = serde_json::from_str(history["auditLog"]["nodes"][0]["details"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        last["after"],
+        json!([{ "role": "member", "groupId": null }]),
+        "newest first: the deletion's entry"
+    );
+    assert_eq!(last["before"].as_array().map(Vec::len), Some(2), "{last}");
 }
