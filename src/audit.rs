@@ -19,7 +19,7 @@ pub async fn record<C: ConnectionTrait>(
     entity::audit_log::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant: Set(tenant.to_owned()),
-        at: Set(Utc::now()),
+        at: Set(crate::stored::now()),
         actor_id: Set(actor),
         action: Set(action.to_owned()),
         target_id: Set(target),
@@ -39,7 +39,7 @@ pub async fn record_many<C: ConnectionTrait>(
     targets: &[Uuid],
     details: serde_json::Value,
 ) -> Result<()> {
-    let now = Utc::now();
+    let now = crate::stored::now();
     let details = details.to_string();
     let entries: Vec<entity::audit_log::ActiveModel> = targets
         .iter()

@@ -190,7 +190,7 @@ fn verify(secret: &[u8], tenant: &str, token: &str, now: DateTime<Utc>) -> Optio
 
 /// A signed link to `target`, valid for [`LIFETIME`].
 pub fn link(app: &App, tenant: &Tenant, target: Target, file_name: &str, content_type: &str) -> Link {
-    let expires_at = Utc::now() + LIFETIME;
+    let expires_at = crate::stored::now() + LIFETIME;
     let claims = Claims {
         t: tenant.slug.clone(),
         e: expires_at.timestamp(),
@@ -242,7 +242,7 @@ async fn keep(
         file_name: Set(name.to_owned()),
         content_type: Set(content_type.to_owned()),
         content: Set(content),
-        expires_at: Set(Utc::now() + LIFETIME),
+        expires_at: Set(crate::stored::now() + LIFETIME),
         recipe: Set(recipe),
     }
     .insert(&app.db)
@@ -253,14 +253,14 @@ async fn keep(
 /// What a token serves, or None (unknown, tampered, foreign, expired, or an export
 /// whose requester may no longer export).
 pub async fn fetch(app: &App, tenant: &Arc<Tenant>, token: &str) -> Result<Option<Download>> {
-    let Some(target) = verify(&app.secret_key, &tenant.slug, token, Utc::now()) else {
+    let Some(target) = verify(&app.secret_key, &tenant.slug, token, crate::stored::now()) else {
         return Ok(None);
     };
     match target {
         Target::Stored { id } => {
             let Some(stored) = downloads::Entity::find_by_id(id)
                 .filter(downloads::Column::Tenant.eq(&tenant.slug))
-                .filter(downloads::Column::ExpiresAt.gt(Utc::now()))
+                .filter(downloads::Column::ExpiresAt.gt(crate::stored::now()))
                 .one(&app.db)
                 .await?
             else {
@@ -291,7 +291,7 @@ pub async fn fetch(app: &App, tenant: &Arc<Tenant>, token: &str) -> Result<Optio
 /// Deletes stored files whose links have expired (run by the jobs worker).
 pub async fn purge_expired(app: &App) -> Result<u64> {
     Ok(downloads::Entity::delete_many()
-        .filter(downloads::Column::ExpiresAt.lte(Utc::now()))
+        .filter(downloads::Column::ExpiresAt.lte(crate::stored::now()))
         .exec(&app.db)
         .await?
         .rows_affected)
@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn a_link_works_for_its_tenant_until_it_expires() {
-        let now = Utc::now();
+        let now = crate::stored::now();
         let good = token("coop", now + LIFETIME);
         assert_eq!(
             verify(KEY, "coop", &good, now),
@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn a_tampered_link_is_refused() {
-        let now = Utc::now();
+        let now = crate::stored::now();
         let good = token("coop", now + LIFETIME);
         let (payload, signature) = good.split_once('.').unwrap();
         let forged_payload = URL_SAFE_NO_PAD.encode(

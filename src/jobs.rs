@@ -36,7 +36,7 @@ async fn upkeep(app: &App) -> Result<(u64, u64)> {
     let reminded = invitations::jobs::remind(app).await?;
     crate::downloads::purge_expired(app).await?;
     crate::imports::running::recover_abandoned(&app.db, &app.imports).await?;
-    crate::members::retention::sweep(app, chrono::Utc::now()).await?;
+    crate::members::retention::sweep(app, crate::stored::now()).await?;
     Ok((expired, reminded))
 }
 

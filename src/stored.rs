@@ -13,6 +13,13 @@ pub fn decode<T: DeserializeOwned>(table: &str, column: &str, id: Uuid, text: &s
     serde_json::from_str(text).map_err(|err| Error::Internal(format!("{table}.{column} of row {id} is corrupt: {err}")))
 }
 
+/// The current time as both databases keep it, to the microsecond: a time written now
+/// reads back the same on SQLite (which would keep nanoseconds) and PostgreSQL, and the
+/// API shows it the same way on both.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

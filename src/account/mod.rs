@@ -4,7 +4,6 @@
 pub mod credentials;
 pub mod tokens;
 
-use chrono::Utc;
 use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
@@ -153,7 +152,7 @@ async fn reset_password_once(
                 next.password_hash = Some(hash);
                 next.uses_default_password = false;
                 next.must_change_password = false;
-                next.last_login_at = Some(Utc::now());
+                next.last_login_at = Some(crate::stored::now());
                 let saved = write::save_member(txn, &member, next).await?;
                 audit::record(
                     txn,

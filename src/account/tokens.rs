@@ -72,7 +72,7 @@ pub async fn issue<C: ConnectionTrait>(
         end_unused(conn, member_id, purpose, REPLACED).await?;
     }
     let token = OpaqueToken::generate();
-    let now = Utc::now();
+    let now = crate::stored::now();
     let expires = now + purpose.lifetime();
     one_time_tokens::Entity::insert(one_time_tokens::ActiveModel {
         token_hash: Set(token.hash),
@@ -108,7 +108,7 @@ pub async fn state<C: ConnectionTrait>(conn: &C, tenant: &str, purpose: Purpose,
         (Some(_), Some(REPLACED)) => LinkState::Replaced,
         (Some(_), Some(ENDED)) => LinkState::Ended,
         (Some(_), _) => LinkState::Used,
-        (None, _) if token.expires_at <= Utc::now() => LinkState::Expired,
+        (None, _) if token.expires_at <= crate::stored::now() => LinkState::Expired,
         (None, _) => LinkState::Live(token),
     })
 }
@@ -129,7 +129,7 @@ pub async fn peek<C: ConnectionTrait>(
 /// Uses a token once: of two concurrent uses, exactly one succeeds.
 pub async fn consume<C: ConnectionTrait>(conn: &C, token: &one_time_tokens::Model) -> Result<()> {
     let used = one_time_tokens::Entity::update_many()
-        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(Utc::now())))
+        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(crate::stored::now())))
         .col_expr(one_time_tokens::Column::EndReason, Expr::value(Some(USED)))
         .filter(one_time_tokens::Column::TokenHash.eq(&token.token_hash))
         .filter(one_time_tokens::Column::UsedAt.is_null())
@@ -153,7 +153,7 @@ pub async fn end_for_members<C: ConnectionTrait>(
     let purposes: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
     for chunk in member_ids.chunks(5_000) {
         one_time_tokens::Entity::update_many()
-            .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(Utc::now())))
+            .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(crate::stored::now())))
             .col_expr(one_time_tokens::Column::EndReason, Expr::value(Some(ENDED)))
             .filter(one_time_tokens::Column::Tenant.eq(tenant))
             .filter(one_time_tokens::Column::MemberId.is_in(chunk.to_vec()))
@@ -167,7 +167,7 @@ pub async fn end_for_members<C: ConnectionTrait>(
 
 async fn end_unused<C: ConnectionTrait>(conn: &C, member_id: Uuid, purpose: Purpose, reason: &str) -> Result<()> {
     one_time_tokens::Entity::update_many()
-        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(Utc::now())))
+        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Some(crate::stored::now())))
         .col_expr(one_time_tokens::Column::EndReason, Expr::value(Some(reason)))
         .filter(one_time_tokens::Column::MemberId.eq(member_id))
         .filter(one_time_tokens::Column::Purpose.eq(purpose.as_str()))

@@ -378,7 +378,7 @@ fn is_undoable(job: &serde_json::Value) -> bool {
     job["undoableUntil"]
         .as_str()
         .and_then(|until| chrono::DateTime::parse_from_rfc3339(until).ok())
-        .is_some_and(|until| until > chrono::Utc::now())
+        .is_some_and(|until| until > crate::stored::now())
 }
 
 /// The catalog key naming the import's mode.

@@ -80,7 +80,7 @@ pub async fn export_members(
     require_scope(&app.db, caller, Permission::MembersExport).await?;
     filter.validate(&caller.tenant, "filter")?;
     let tenant = &caller.tenant;
-    let stem = format!("{}-members-{}", tenant.slug, chrono::Utc::now().format("%Y-%m-%d"));
+    let stem = format!("{}-members-{}", tenant.slug, crate::stored::now().format("%Y-%m-%d"));
     let (name, content_type) = match format {
         ExportFormat::Csv => (format!("{stem}.csv"), CSV),
         ExportFormat::Xlsx => (format!("{stem}.xlsx"), XLSX),

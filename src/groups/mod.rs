@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -154,7 +153,7 @@ pub async fn create_group(app: &App, caller: &Caller, input: GroupInput) -> Resu
         .db
         .transaction::<_, groups::Model, Error>(move |txn| {
             Box::pin(async move {
-                let now = Utc::now();
+                let now = crate::stored::now();
                 let group = groups::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     tenant: Set(tenant.clone()),
@@ -199,7 +198,7 @@ pub async fn update_group(app: &App, caller: &Caller, id: Uuid, input: GroupInpu
                 active.name_key = Set(name.to_lowercase());
                 active.description = Set(description.clone());
                 active.rule = Set(rule.clone());
-                active.updated_at = Set(Utc::now());
+                active.updated_at = Set(crate::stored::now());
                 let saved = active.update(txn).await?;
                 let details =
                     json!({ "before": before, "after": { "name": name, "description": description, "rule": rule } });
@@ -397,7 +396,7 @@ async fn join<C: ConnectionTrait>(txn: &C, group_id: Uuid, cond: Condition) -> R
         .expr(Expr::val(group_id))
         .column(members::Column::Id)
         .column(members::Column::Tenant)
-        .expr(Expr::val(Utc::now()))
+        .expr(Expr::val(crate::stored::now()))
         .from(members::Entity)
         .cond_where(cond.add(members::Column::Id.not_in_subquery(in_group)))
         .to_owned();

@@ -68,7 +68,7 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
     // for the worker to recover it.
     let abandoned = matches!(status, JobStatus::Validating | JobStatus::Applying)
         && !app.imports.is_running(id)
-        && job.lease_until.is_none_or(|until| until < Utc::now());
+        && job.lease_until.is_none_or(|until| until < crate::stored::now());
     if !matches!(status, JobStatus::Ready | JobStatus::Failed) && !abandoned {
         return Err(Error::Conflict(format!(
             "This import is {}: only a previewed import can be cancelled.",
@@ -82,7 +82,7 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
             Box::pin(async move {
                 let claimed = import_jobs::Entity::update_many()
                     .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Cancelled))
-                    .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+                    .col_expr(import_jobs::Column::UpdatedAt, Expr::value(crate::stored::now()))
                     .col_expr(
                         import_jobs::Column::LeaseUntil,
                         Expr::value(None::<chrono::DateTime<Utc>>),
@@ -90,7 +90,7 @@ pub async fn cancel_import(app: &App, caller: &Caller, id: Uuid) -> Result<impor
                     .filter(import_jobs::Column::Id.eq(id))
                     .filter(import_jobs::Column::Status.eq(from))
                     .filter(match abandoned {
-                        true => lapsed(Utc::now()),
+                        true => lapsed(crate::stored::now()),
                         false => sea_orm::Condition::all(),
                     })
                     .exec(txn)

@@ -160,7 +160,7 @@ fn advisory_key(tenant: &str) -> i64 {
 
 /// Until when a lease taken now lasts.
 pub fn lease_from_now() -> chrono::DateTime<Utc> {
-    Utc::now() + chrono::Duration::from_std(LEASE).expect("short duration")
+    crate::stored::now() + chrono::Duration::from_std(LEASE).expect("short duration")
 }
 
 async fn renew_lease(db: DatabaseConnection, job: Uuid) {
@@ -189,7 +189,7 @@ async fn renew_lease(db: DatabaseConnection, job: Uuid) {
 /// Jobs whose process died (their lease lapsed; this process is not running them): a
 /// preview becomes FAILED, an apply (rolled back with its transaction) READY again.
 pub async fn recover_abandoned(db: &DatabaseConnection, running: &RunningImports) -> Result<u64> {
-    let now = Utc::now();
+    let now = crate::stored::now();
     let mine = running.running();
     let mut fixed = 0;
     for (from, to, error) in [

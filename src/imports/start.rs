@@ -2,7 +2,6 @@
 //! on every core, and the plan written (changes, row errors, the error report) before the
 //! job turns READY. Nothing about members changes here.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
@@ -98,7 +97,7 @@ fn forced_encoding(label: Option<&str>) -> Result<Option<&'static encoding_rs::E
 
 /// A new import's job row: VALIDATING and leased, its file not read yet.
 fn new_job(caller: &Caller, request: &StartRequest, options: &Options) -> import_jobs::Model {
-    let now = Utc::now();
+    let now = crate::stored::now();
     import_jobs::Model {
         id: Uuid::now_v7(),
         tenant: caller.tenant.slug.clone(),
@@ -226,7 +225,7 @@ fn note_reading(options: &mut Options, sheet: &mut Sheet, tenant: &Tenant) -> us
 async fn mark_ready(app: &App, mut job: import_jobs::Model) -> Result<import_jobs::Model> {
     job.status = JobStatus::Ready;
     job.processed_rows = job.total_rows;
-    job.updated_at = Utc::now();
+    job.updated_at = crate::stored::now();
     job.clone().into_active_model().reset_all().update(&app.db).await?;
     progress::clear(job.id);
     Ok(job)
@@ -236,7 +235,7 @@ async fn mark_ready(app: &App, mut job: import_jobs::Model) -> Result<import_job
 async fn fail(app: &App, mut job: import_jobs::Model, reason: &str) -> Result<import_jobs::Model> {
     job.status = JobStatus::Failed;
     job.error = Some(reason.to_owned());
-    job.updated_at = Utc::now();
+    job.updated_at = crate::stored::now();
     job.clone().into_active_model().reset_all().update(&app.db).await?;
     progress::clear(job.id);
     Ok(job)

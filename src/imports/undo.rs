@@ -40,7 +40,7 @@ pub async fn undo_import(app: &App, caller: &Caller, id: Uuid) -> Result<import_
             job.status.to_value()
         )));
     }
-    if job.undoable_until.is_none_or(|until| until <= Utc::now()) {
+    if job.undoable_until.is_none_or(|until| until <= crate::stored::now()) {
         return Err(Error::Conflict("The undo window of this import has passed.".into()));
     }
     let actor = caller.member_id();
@@ -68,7 +68,7 @@ async fn revert<C: ConnectionTrait>(
     claim(txn, job.id).await?;
     let changes = load_changes(txn, job.id).await?;
     let current = lock_members(txn, tenant, &changes).await?;
-    let now = Utc::now();
+    let now = crate::stored::now();
     let plan = UndoPlan::of(txn, tenant, &changes, &current, now).await?;
     write::set_status(txn, &tenant.slug, &plan.deactivate, Status::Deactivated, now).await?;
     write::set_status(txn, &tenant.slug, &plan.reactivate, Status::Active, now).await?;
@@ -280,7 +280,7 @@ async fn restore_links<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: Uu
     if let Some((before, after)) = &edit.roles {
         let added: Vec<String> = after.iter().filter(|r| !before.contains(r)).cloned().collect();
         write::remove_roles(conn, &tenant.slug, &[member], &added).await?;
-        let now = Utc::now();
+        let now = crate::stored::now();
         let removed = before
             .iter()
             .filter(|r| !after.contains(r))
@@ -303,7 +303,7 @@ async fn restore_links<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: Uu
         let rows = before
             .iter()
             .filter(|g| !after.contains(g) && still_there.contains(g))
-            .map(|g| write::membership_of(&tenant.slug, member, *g, Utc::now()))
+            .map(|g| write::membership_of(&tenant.slug, member, *g, crate::stored::now()))
             .collect();
         write::add_to_groups(conn, rows).await?;
     }

@@ -1,6 +1,5 @@
 //! The invited person's side: accepting an invitation, asking for a new one.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 use serde_json::json;
@@ -128,8 +127,8 @@ async fn accept_in<C: sea_orm::ConnectionTrait>(
 async fn claim<C: sea_orm::ConnectionTrait>(txn: &C, id: Uuid) -> Result<()> {
     let claimed = invitations::Entity::update_many()
         .col_expr(invitations::Column::Status, Expr::value(invitations::Status::Accepted))
-        .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(Utc::now())))
-        .col_expr(invitations::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(crate::stored::now())))
+        .col_expr(invitations::Column::UpdatedAt, Expr::value(crate::stored::now()))
         .filter(invitations::Column::Id.eq(id))
         .filter(invitations::Column::Status.eq(invitations::Status::Pending))
         .exec(txn)
@@ -159,7 +158,7 @@ async fn activate<C: sea_orm::ConnectionTrait>(
     next.uses_default_password = false;
     next.must_change_password = false;
     next.email_verified = true;
-    next.last_login_at = Some(Utc::now());
+    next.last_login_at = Some(crate::stored::now());
     write::save_member(conn, &member, next).await
 }
 
@@ -280,7 +279,7 @@ pub async fn request_new_invitation(app: &App, visitor: &Visitor, token: &str) -
     };
     let recently = inv
         .new_invitation_requested_at
-        .is_some_and(|at| at > Utc::now() - chrono::Duration::days(1));
+        .is_some_and(|at| at > crate::stored::now() - chrono::Duration::days(1));
     if !is_expired(&inv) || recently {
         return Ok(true);
     }
@@ -301,7 +300,7 @@ pub async fn request_new_invitation(app: &App, visitor: &Visitor, token: &str) -
                 invitations::Entity::update_many()
                     .col_expr(
                         invitations::Column::NewInvitationRequestedAt,
-                        Expr::value(Some(Utc::now())),
+                        Expr::value(Some(crate::stored::now())),
                     )
                     .filter(invitations::Column::Id.eq(inv.id))
                     .exec(txn)

@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
-
 use crate::members::unknown_role;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
@@ -264,7 +262,7 @@ pub(crate) fn new_invitation(
         locale,
         message,
     } = terms;
-    let now = Utc::now();
+    let now = crate::stored::now();
     let member_locale = member.map(|m| m.locale.as_str()).filter(|l| !l.is_empty());
     invitations::Model {
         id: Uuid::now_v7(),
@@ -309,7 +307,7 @@ pub(crate) fn refreshed(
         locale,
         message,
     } = terms;
-    let now = Utc::now();
+    let now = crate::stored::now();
     let mut all_roles: Vec<String> = super::roles_of(&inv)?;
     all_roles.extend(
         roles
@@ -365,7 +363,7 @@ pub async fn store<C: ConnectionTrait>(
     }
     let renewed_ids: Vec<Uuid> = renewed.iter().map(|i| i.id).collect();
     tokens::revoke_all(conn, &renewed_ids).await?;
-    let now = Utc::now();
+    let now = crate::stored::now();
     let all = created
         .iter()
         .map(|i| (i, false))

@@ -1,7 +1,6 @@
 //! The invitation work of the background worker: reminders (each exactly once, even
 //! with several instances) and expiry.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 use serde_json::json;
@@ -16,7 +15,7 @@ use entity::invitations;
 
 /// Marks pending invitations past their lifetime EXPIRED; returns how many.
 pub async fn expire(app: &App) -> Result<u64> {
-    let now = Utc::now();
+    let now = crate::stored::now();
     let due: Vec<(Uuid, String)> = invitations::Entity::find()
         .select_only()
         .column(invitations::Column::Id)
@@ -64,7 +63,7 @@ pub async fn remind(app: &App) -> Result<u64> {
         if delays.is_empty() {
             continue;
         }
-        let now = Utc::now();
+        let now = crate::stored::now();
         let candidates = invitations::Entity::find()
             .filter(invitations::Column::Tenant.eq(&tenant.slug))
             .filter(invitations::Column::Status.eq(Status::Pending))
@@ -89,7 +88,10 @@ pub async fn remind(app: &App) -> Result<u64> {
                         // Only the instance whose update counts the reminder queues it.
                         let counted = invitations::Entity::update_many()
                             .col_expr(invitations::Column::RemindersSent, Expr::value(inv.reminders_sent + 1))
-                            .col_expr(invitations::Column::LastRemindedAt, Expr::value(Some(Utc::now())))
+                            .col_expr(
+                                invitations::Column::LastRemindedAt,
+                                Expr::value(Some(crate::stored::now())),
+                            )
                             .filter(invitations::Column::Id.eq(inv.id))
                             .filter(invitations::Column::RemindersSent.eq(inv.reminders_sent))
                             .filter(invitations::Column::Status.eq(Status::Pending))

@@ -61,7 +61,7 @@ pub struct Preview {
 
 /// Pending past its expiry (the job has not run yet) reads as expired.
 pub(super) fn is_expired(inv: &invitations::Model) -> bool {
-    inv.status == Status::Expired || (inv.status == Status::Pending && inv.expires_at <= Utc::now())
+    inv.status == Status::Expired || (inv.status == Status::Pending && inv.expires_at <= crate::stored::now())
 }
 
 /// The status an invitation reads as now: the stored one, except that a PENDING one past

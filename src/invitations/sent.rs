@@ -1,7 +1,6 @@
 //! Invitations once sent, as their managers (invitations.manage) see them: list, read,
 //! resend, revoke, hand out a link.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -52,7 +51,7 @@ pub async fn list_invitations(
         Some(Status::Pending) => {
             cond = cond
                 .add(invitations::Column::Status.eq(Status::Pending))
-                .add(invitations::Column::ExpiresAt.gt(Utc::now()))
+                .add(invitations::Column::ExpiresAt.gt(crate::stored::now()))
         }
         Some(Status::Expired) => {
             cond = cond.add(
@@ -61,7 +60,7 @@ pub async fn list_invitations(
                     .add(
                         Condition::all()
                             .add(invitations::Column::Status.eq(Status::Pending))
-                            .add(invitations::Column::ExpiresAt.lte(Utc::now())),
+                            .add(invitations::Column::ExpiresAt.lte(crate::stored::now())),
                     ),
             )
         }
@@ -140,7 +139,7 @@ pub async fn resend_invitations(app: &App, caller: &Caller, ids: &[Uuid]) -> Res
     let renewed: Vec<invitations::Model> = rows
         .into_iter()
         .map(|mut inv| {
-            let now = Utc::now();
+            let now = crate::stored::now();
             inv.status = Status::Pending;
             inv.delivery_status = DeliveryStatus::Queued;
             inv.expires_at = now + lifetime;
@@ -192,7 +191,7 @@ pub async fn revoke<C: ConnectionTrait>(
     ids: &[Uuid],
     details: serde_json::Value,
 ) -> Result<u64> {
-    let now = Utc::now();
+    let now = crate::stored::now();
     let mut revoked = 0;
     for chunk in ids.chunks(crate::members::IDS_PER_QUERY) {
         revoked += invitations::Entity::update_many()
@@ -256,7 +255,7 @@ pub async fn invitation_link(app: &App, caller: &Caller, id: Uuid) -> Result<Str
     let inv = find(&app.db, &caller.tenant.slug, id)
         .await?
         .ok_or_else(|| Error::NotFound("No invitation with this id.".into()))?;
-    if inv.status != Status::Pending || inv.expires_at <= Utc::now() {
+    if inv.status != Status::Pending || inv.expires_at <= crate::stored::now() {
         return Err(Error::invalid(
             "id",
             "only a pending invitation has a link; resend an expired one",

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
@@ -67,7 +66,7 @@ async fn settle<C: ConnectionTrait>(
             .await?;
         crate::groups::add_to_groups(conn, tenant, &[member], &group_ids).await?;
     }
-    let now = Utc::now();
+    let now = crate::stored::now();
     invitations::Entity::update_many()
         .col_expr(invitations::Column::Status, Expr::value(Status::Accepted))
         .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(now)))

@@ -1,7 +1,6 @@
 //! Invitation links: several may be live (the email and its reminders); a new link
 //! from the admin, a resend, acceptance or revocation ends them all.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -17,7 +16,7 @@ pub async fn issue<C: ConnectionTrait>(conn: &C, invitation: &invitations::Model
         token_hash: Set(token.hash),
         tenant: Set(invitation.tenant.clone()),
         invitation_id: Set(invitation.id),
-        created_at: Set(Utc::now()),
+        created_at: Set(crate::stored::now()),
         revoked_at: Set(None),
     })
     .exec(conn)
@@ -30,7 +29,7 @@ pub async fn issue_many<C: ConnectionTrait>(
     conn: &C,
     invitations: &[&invitations::Model],
 ) -> Result<std::collections::HashMap<Uuid, String>> {
-    let now = Utc::now();
+    let now = crate::stored::now();
     let mut plain = std::collections::HashMap::new();
     let mut rows = Vec::new();
     for inv in invitations {
@@ -56,7 +55,10 @@ pub async fn issue_many<C: ConnectionTrait>(
 pub async fn revoke_all<C: ConnectionTrait>(conn: &C, invitation_ids: &[Uuid]) -> Result<()> {
     for chunk in invitation_ids.chunks(5_000) {
         invitation_tokens::Entity::update_many()
-            .col_expr(invitation_tokens::Column::RevokedAt, Expr::value(Some(Utc::now())))
+            .col_expr(
+                invitation_tokens::Column::RevokedAt,
+                Expr::value(Some(crate::stored::now())),
+            )
             .filter(invitation_tokens::Column::InvitationId.is_in(chunk.to_vec()))
             .filter(invitation_tokens::Column::RevokedAt.is_null())
             .exec(conn)

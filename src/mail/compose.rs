@@ -84,7 +84,7 @@ pub async fn prepare(app: &App, mails: &[Option<Mail>]) -> Result<Batch> {
             .await?;
         batch.invitations.extend(rows.into_iter().map(|i| (i.id, i)));
     }
-    let now = Utc::now();
+    let now = crate::stored::now();
     let live: Vec<&invitations::Model> = batch
         .invitations
         .values()

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement};
@@ -85,7 +84,7 @@ impl Mail {
 
 /// An outbox row for `mail` to `to`, due now.
 pub fn row(tenant: &str, to: &str, locale: &str, mail: &Mail) -> outbox::ActiveModel {
-    let now = Utc::now();
+    let now = crate::stored::now();
     outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant: Set(tenant.to_owned()),
@@ -122,7 +121,7 @@ pub async fn enqueue_many<C: ConnectionTrait>(conn: &C, rows: Vec<outbox::Active
 
 /// Reserves up to `limit` due messages for this instance.
 async fn claim_due(app: &App, limit: u64) -> Result<Vec<outbox::Model>> {
-    let now = Utc::now();
+    let now = crate::stored::now();
     let lease_end = now + chrono::Duration::from_std(lease(app.settings.jobs.send_timeout)).expect("small duration");
     let backend = app.db.get_database_backend();
     // 'queued' is Status::Queued as stored.
@@ -212,7 +211,7 @@ async fn deliver_one(app: &App, row: &outbox::Model, mail: Option<&Mail>, prepar
 
 /// Writes a batch's outcomes: sent and dropped ones in a few statements, failures one by one.
 async fn record(app: &App, outcomes: Vec<(outbox::Model, Option<Mail>, Outcome)>) -> Result<()> {
-    let now = Utc::now();
+    let now = crate::stored::now();
     let (mut sent, mut dropped, mut first_sends, mut reminders) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (row, mail, outcome) in outcomes {
         match outcome {
@@ -282,7 +281,7 @@ async fn retry_or_fail(app: &App, row: &outbox::Model, mail: Option<&Mail>, erro
     let give_up = error.permanent || row.attempts >= MAX_ATTEMPTS;
     tracing::warn!(to = %row.recipient, attempts = row.attempts, %error, give_up, "email not delivered");
     let error = error.message;
-    let next = Utc::now() + chrono::Duration::from_std(retry_delay(row.attempts)).expect("small duration");
+    let next = crate::stored::now() + chrono::Duration::from_std(retry_delay(row.attempts)).expect("small duration");
     outbox::Entity::update_many()
         .col_expr(
             outbox::Column::Status,

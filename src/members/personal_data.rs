@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -53,7 +52,7 @@ pub async fn collect<C: ConnectionTrait>(conn: &C, tenant: &Tenant, member: &mem
     let (roles, groups) = roles_and_groups(conn, tenant, member).await?;
     Ok(json!({
         "organization": tenant.name,
-        "generatedAt": Utc::now(),
+        "generatedAt": crate::stored::now(),
         "member": member_fields(member),
         "roles": roles,
         "groups": groups,

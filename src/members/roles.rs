@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
@@ -143,7 +142,7 @@ pub async fn drop_roles_within<C: ConnectionTrait>(
         .await?;
     let changed: BTreeSet<Uuid> = holders.iter().copied().chain(in_group).collect();
     let changed: Vec<Uuid> = changed.into_iter().collect();
-    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
+    let now = crate::stored::now();
     super::write::bump_versions(conn, tenant, &changed, now).await?;
     Ok(holders.into_iter().collect())
 }
@@ -199,7 +198,7 @@ pub async fn set_member_roles(
                     .filter(role_assignments::Column::MemberId.eq(id))
                     .exec(txn)
                     .await?;
-                let now = Utc::now();
+                let now = crate::stored::now();
                 let rows = wanted
                     .iter()
                     .map(|a| super::write::role_assignment(&tenant, id, &a.role, a.group_id, now))
@@ -217,7 +216,7 @@ pub async fn set_member_roles(
 /// Marks a member as changed (for import conflict detection) and returns it fresh.
 pub async fn bump_version<C: ConnectionTrait>(conn: &C, member: members::Model) -> Result<members::Model> {
     // Microseconds: what both databases keep, so the row returned is the row stored.
-    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
+    let now = crate::stored::now();
     super::write::bump_versions(conn, &member.tenant, &[member.id], now).await?;
     Ok(members::Model {
         version: member.version + 1,

@@ -1,7 +1,6 @@
 //! Activating and deactivating members by the hundred: one UPDATE, one multi-row
 //! audit insert, and the sessions of the deactivated ended in batches.
 
-use chrono::Utc;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 use uuid::Uuid;
 
@@ -80,7 +79,7 @@ async fn change_status<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(ids);
     }
-    super::write::set_status_where(txn, to_change, target, Utc::now()).await?;
+    super::write::set_status_where(txn, to_change, target, crate::stored::now()).await?;
     if target == Status::Deactivated {
         links_voided_by(txn, tenant, &ids, AccountChange::Closed).await?;
     }

@@ -162,7 +162,7 @@ pub fn held_addresses(member: &members::Model) -> impl Iterator<Item = (AddressK
 /// field; the caller fills in what it knows before [`insert_members`].
 pub fn new_member(tenant: &str, login: String, first_name: String, last_name: String) -> members::Model {
     // Microseconds: what both databases keep, so the row returned is the row stored.
-    let now = Utc::now().trunc_subsecs(6);
+    let now = crate::stored::now();
     members::Model {
         id: Uuid::now_v7(),
         tenant: tenant.to_owned(),
@@ -355,7 +355,7 @@ pub async fn save_members<C: ConnectionTrait>(
     changes: Vec<(&members::Model, members::Model)>,
 ) -> Result<Vec<members::Model>> {
     // Microseconds: what both databases keep, so the row returned is the row stored.
-    let now = Utc::now().trunc_subsecs(6);
+    let now = crate::stored::now();
     let mut saved = Vec::with_capacity(changes.len());
     let (mut readdressed, mut reindexed) = (Vec::new(), Vec::new());
     // Rows changing the same columns are written by the same statements.
@@ -449,7 +449,7 @@ pub async fn record_sign_in<C: ConnectionTrait>(
     rehashed: Option<String>,
 ) -> Result<members::Model> {
     let mut active = member.into_active_model();
-    active.last_login_at = Set(Some(Utc::now().trunc_subsecs(6)));
+    active.last_login_at = Set(Some(crate::stored::now()));
     if let Some(hash) = rehashed {
         active.password_hash = Set(Some(hash));
     }

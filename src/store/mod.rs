@@ -94,7 +94,7 @@ pub trait RateLimiter: Send + Sync {
 
 /// Current time in Unix milliseconds.
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    crate::stored::now().timestamp_millis()
 }
 
 #[cfg(test)]

@@ -177,7 +177,9 @@ impl ImportJobView {
     /// Until when undoImport works; null when it no longer can.
     async fn undoable_until(&self) -> Option<DateTime<Utc>> {
         let done = self.0.status == JobStatus::Done;
-        self.0.undoable_until.filter(|until| done && *until > Utc::now())
+        self.0
+            .undoable_until
+            .filter(|until| done && *until > crate::stored::now())
     }
     /// Why the job FAILED (a file that cannot be read, missing columns, a stale plan).
     async fn failure(&self) -> Option<&str> {

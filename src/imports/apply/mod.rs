@@ -115,7 +115,7 @@ async fn claim(db: &DatabaseConnection, id: Uuid) -> Result<()> {
         .col_expr(import_jobs::Column::Status, Expr::value(JobStatus::Applying))
         .col_expr(import_jobs::Column::ProcessedRows, Expr::value(0))
         .col_expr(import_jobs::Column::LeaseUntil, Expr::value(Some(lease_from_now())))
-        .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(import_jobs::Column::UpdatedAt, Expr::value(crate::stored::now()))
         .filter(import_jobs::Column::Id.eq(id))
         .filter(import_jobs::Column::Status.eq(JobStatus::Ready))
         .exec(db)
@@ -170,7 +170,7 @@ async fn release(db: &DatabaseConnection, id: Uuid, err: &Error) -> Result<()> {
         .col_expr(import_jobs::Column::Status, Expr::value(next))
         .col_expr(import_jobs::Column::Error, Expr::value(reason))
         .col_expr(import_jobs::Column::LeaseUntil, Expr::value(None::<DateTime<Utc>>))
-        .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(import_jobs::Column::UpdatedAt, Expr::value(crate::stored::now()))
         .filter(import_jobs::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -186,7 +186,7 @@ pub(super) async fn begin_member_writes<C: ConnectionTrait>(txn: &C, tenant: &st
     lock_tenant(txn, tenant).await?;
     lock_addresses(txn, tenant).await?;
     import_jobs::Entity::update_many()
-        .col_expr(import_jobs::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(import_jobs::Column::UpdatedAt, Expr::value(crate::stored::now()))
         .filter(import_jobs::Column::Id.eq(job))
         .exec(txn)
         .await?;
@@ -241,7 +241,7 @@ async fn apply_plan<C: ConnectionTrait>(
         tenant,
         job: job.id,
         actor,
-        now: Utc::now(),
+        now: crate::stored::now(),
         group_ids,
         processed: 0,
         deactivated: Vec::new(),
@@ -302,7 +302,7 @@ async fn write_changes<C: ConnectionTrait>(
 
 /// The job as applied now: DONE, every row processed, undoable for the undo window.
 fn done(mut job: import_jobs::Model, tenant: &Tenant) -> import_jobs::Model {
-    let now = Utc::now();
+    let now = crate::stored::now();
     job.status = JobStatus::Done;
     job.processed_rows = job.total_rows;
     job.applied_at = Some(now);

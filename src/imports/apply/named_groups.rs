@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -31,7 +30,7 @@ pub(super) async fn ensure_groups<C: ConnectionTrait>(
             ids.insert(group.name_key.clone(), group.id);
         }
     }
-    let now = Utc::now();
+    let now = crate::stored::now();
     let mut created = Vec::new();
     for name in wanted {
         let key = name.to_lowercase();
