@@ -104,8 +104,7 @@ const BUILT_IN: &[(Field, &[&str])] = &[
     (Field::Status, &["état", "etat", "status", "state", "statut"]),
 ];
 
-/// A header as compared (see [`crate::values::comparable`]).
-pub use crate::values::comparable as normalize;
+use crate::values::comparable;
 
 /// The field of each header (None: ignored). The tenant's aliases come first; a field
 /// claimed by an earlier column is not claimed again.
@@ -113,17 +112,17 @@ pub fn match_headers(headers: &[String], aliases: &IndexMap<String, Vec<String>>
     let mut known: Vec<(String, Field)> = Vec::new();
     for (name, names) in aliases {
         if let Some(field) = Field::from_name(name) {
-            known.extend(names.iter().map(|n| (normalize(n), field)));
+            known.extend(names.iter().map(|n| (comparable(n), field)));
         }
     }
     for (field, names) in BUILT_IN {
-        known.extend(names.iter().map(|n| (normalize(n), *field)));
+        known.extend(names.iter().map(|n| (comparable(n), *field)));
     }
     let mut taken = Vec::new();
     headers
         .iter()
         .map(|header| {
-            let key = normalize(header);
+            let key = comparable(header);
             let field = known
                 .iter()
                 .find(|(k, _)| !key.is_empty() && *k == key)
@@ -139,7 +138,7 @@ pub fn match_headers(headers: &[String], aliases: &IndexMap<String, Vec<String>>
 
 /// TRUE/FALSE, VRAI/FAUX, oui/non, yes/no, 1/0 (any case); None for anything else.
 pub fn parse_bool(value: &str) -> Option<bool> {
-    match normalize(value).as_str() {
+    match comparable(value).as_str() {
         "true" | "vrai" | "oui" | "yes" | "1" | "x" => Some(true),
         "false" | "faux" | "non" | "no" | "0" | "" => Some(false),
         _ => None,
@@ -148,7 +147,7 @@ pub fn parse_bool(value: &str) -> Option<bool> {
 
 /// activé/désactivé, active/inactive, enabled/disabled: Some(true) for active.
 pub fn parse_status(value: &str) -> Option<bool> {
-    match normalize(value).as_str() {
+    match comparable(value).as_str() {
         "active" | "activee" | "actif" | "enabled" => Some(true),
         "inactive" | "inactif" | "desactive" | "desactivee" | "disabled" | "deactivated" => Some(false),
         _ => None,

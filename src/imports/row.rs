@@ -2,13 +2,14 @@
 //! lengths, the tenant's languages and roles), problems collected per cell. What needs
 //! the member list (matching, duplicates, uniqueness) is `plan`'s job.
 
-use super::columns::{normalize, parse_bool, parse_status, split_list, Field};
+use super::columns::{parse_bool, parse_status, split_list, Field};
 use super::messages::{Problem, RowError};
 use super::text_file::Row;
 use crate::config::Tenant;
 use crate::exports::write::unneutralise;
 use crate::members::fields::{MAX_NAME, MAX_PHONE};
 use crate::members::write::{Profile, ProfileField};
+use crate::values::comparable;
 use crate::values::email::Email;
 use crate::values::login;
 use crate::values::password::{self, Weakness};
@@ -226,7 +227,7 @@ impl CellReader<'_> {
         let value = self.cell(Field::Roles)?.to_owned();
         let mut keys = Vec::new();
         for item in split_list(&value) {
-            match role_key(tenant, &item) {
+            match tenant.role_written(&item).map(|r| r.key.clone()) {
                 Some(key) if !keys.contains(&key) => keys.push(key),
                 Some(_) => {}
                 None => self.fail(Field::Roles, &item, Problem::UnknownRole),
@@ -246,7 +247,10 @@ impl CellReader<'_> {
 
     fn password(&mut self, tenant: &Tenant) -> Option<String> {
         let value = self.cell(Field::Password)?.to_owned();
-        if PASSWORD_PLACEHOLDERS.iter().any(|p| normalize(p) == normalize(&value)) {
+        if PASSWORD_PLACEHOLDERS
+            .iter()
+            .any(|p| comparable(p) == comparable(&value))
+        {
             return None;
         }
         let problem = match password::check_policy(&value, tenant.accounts.password_min_length as usize) {
@@ -264,9 +268,4 @@ impl CellReader<'_> {
         });
         None
     }
-}
-
-/// The key of a role written as its key or its label in any locale.
-pub fn role_key(tenant: &Tenant, written: &str) -> Option<String> {
-    tenant.role_written(written).map(|r| r.key.clone())
 }

@@ -107,13 +107,8 @@ async fn current<C: ConnectionTrait>(conn: &C, tenant: &str, member: Uuid) -> Re
 /// Takes away every role held within `group` (which is being deleted), each holder's
 /// change recorded as `member.roles_changed` by `actor` like any other, and marks the
 /// members who held one or belonged to the group as changed (for import conflict
-/// detection). Returns the holders.
-pub async fn drop_roles_within<C: ConnectionTrait>(
-    conn: &C,
-    tenant: &str,
-    group: Uuid,
-    actor: Uuid,
-) -> Result<Vec<Uuid>> {
+/// detection).
+pub async fn drop_roles_within<C: ConnectionTrait>(conn: &C, tenant: &str, group: Uuid, actor: Uuid) -> Result<()> {
     let holders: BTreeSet<Uuid> = role_assignments::Entity::find()
         .select_only()
         .column(role_assignments::Column::MemberId)
@@ -123,8 +118,23 @@ pub async fn drop_roles_within<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
-    for &member in &holders {
-        let before = current(conn, tenant, member).await?;
+    // Every role the holders hold, in one read (by the member index).
+    let mut held: HashMap<Uuid, BTreeSet<RoleAssignment>> = HashMap::new();
+    let holder_ids: Vec<Uuid> = holders.iter().copied().collect();
+    for chunk in holder_ids.chunks(super::IDS_PER_QUERY) {
+        let rows = role_assignments::Entity::find()
+            .filter(role_assignments::Column::Tenant.eq(tenant))
+            .filter(role_assignments::Column::MemberId.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?;
+        for row in rows {
+            held.entry(row.member_id).or_default().insert(RoleAssignment {
+                role: row.role,
+                group_id: row.group_id,
+            });
+        }
+    }
+    for (member, before) in held {
         let after: BTreeSet<RoleAssignment> = before.iter().filter(|a| a.group_id != Some(group)).cloned().collect();
         let details = json!({ "before": describe(&before), "after": describe(&after) });
         audit::record(conn, tenant, Some(actor), "member.roles_changed", Some(member), details).await?;
@@ -144,7 +154,7 @@ pub async fn drop_roles_within<C: ConnectionTrait>(
     let changed: Vec<Uuid> = changed.into_iter().collect();
     let now = crate::stored::now();
     super::write::bump_versions(conn, tenant, &changed, now).await?;
-    Ok(holders.into_iter().collect())
+    Ok(())
 }
 
 /// The assignments within `group` of `tenant`, found by the group's index whatever the

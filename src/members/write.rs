@@ -4,7 +4,7 @@
 //! invitations, sign-in, bootstrap — goes through here, so that the version, the sort
 //! key, the addresses and the search words never disagree with the row.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
@@ -464,8 +464,6 @@ pub async fn set_status_where<C: ConnectionTrait>(
     status: Status,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    // Microseconds, what both databases keep: SQLite would otherwise store nanoseconds.
-    let now = now.trunc_subsecs(6);
     let deactivated_at = (status == Status::Deactivated).then_some(now);
     Ok(members::Entity::update_many()
         .col_expr(members::Column::Status, Expr::value(status))
