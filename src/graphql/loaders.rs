@@ -1,7 +1,8 @@
 //! What related fields need, loaded for a whole page at once: a list of 50 members asking
 //! for their roles, groups and pending invitation, or 50 import changes asking for their
 //! member, costs a few queries, not 150. One loader per request, as it is bound to the
-//! request's tenant.
+//! request's tenant. A member list goes further: what its query asks of the page's
+//! members is loaded by the list's own resolver ([`preload_page`]), with no batch to wait for.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +28,60 @@ pub struct GroupsOf(pub Uuid);
 /// A member's latest pending invitation.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PendingInvitationOf(pub Uuid);
+
+/// The roles one member holds, each with the group it is limited to.
+pub type RolesHeld = Vec<(role_assignments::Model, Option<groups::Model>)>;
+
+/// What a listed member's related fields show, loaded with its page; None where the query
+/// did not ask for it (the field then goes through the loader).
+#[derive(Clone, Default)]
+pub struct Preloaded {
+    /// `roles`.
+    pub roles: Option<RolesHeld>,
+    /// `groups`.
+    pub groups: Option<Vec<groups::Model>>,
+    /// `pendingInvitation` (Some(None): the member has none).
+    pub pending_invitation: Option<Option<invitations::Model>>,
+}
+
+/// The related rows that the current connection field's selection (`edges { node { … } }`
+/// or `nodes { … }`) asks of the members `ids`, one query per relation for the whole page,
+/// run side by side. A page asking for none of them costs nothing.
+pub async fn preload_page(ctx: &Context<'_>, ids: &[Uuid]) -> Result<HashMap<Uuid, Preloaded>, Error> {
+    let selection = ctx.look_ahead();
+    let member = [selection.field("edges").field("node"), selection.field("nodes")];
+    let asks = |field: &str| member.iter().any(|node| node.field(field).exists());
+    let relations = relations(ctx).loader();
+    let (db, tenant) = (&relations.app.db, &relations.tenant);
+    let (mut roles, mut groups, mut pending) = tokio::try_join!(
+        when(asks("roles"), crate::members::roles_held(db, tenant, ids)),
+        when(asks("groups"), crate::groups::groups_of_members(db, tenant, ids)),
+        when(
+            asks("pendingInvitation"),
+            crate::invitations::pending_of(db, &tenant.slug, ids)
+        ),
+    )?;
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let preloaded = Preloaded {
+                roles: roles.as_mut().map(|held| held.remove(id).unwrap_or_default()),
+                groups: groups.as_mut().map(|found| found.remove(id).unwrap_or_default()),
+                pending_invitation: pending.as_mut().map(|found| found.remove(id)),
+            };
+            (*id, preloaded)
+        })
+        .collect())
+}
+
+/// `load`'s result when `asked`, else None without running it.
+async fn when<T>(asked: bool, load: impl std::future::Future<Output = Result<T, Error>>) -> Result<Option<T>, Error> {
+    if asked {
+        load.await.map(Some)
+    } else {
+        Ok(None)
+    }
+}
 
 /// A member by id: `createdBy`, `invitedBy`, `actor` and the like.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,7 +122,7 @@ fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> Uuid) -> Vec<Uuid> {
 }
 
 impl Loader<RolesOf> for MemberRelations {
-    type Value = Vec<(role_assignments::Model, Option<groups::Model>)>;
+    type Value = RolesHeld;
     type Error = Error;
 
     async fn load(&self, keys: &[RolesOf]) -> Result<HashMap<RolesOf, Self::Value>, Error> {

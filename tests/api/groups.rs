@@ -261,7 +261,7 @@ async fn a_list_shows_each_member_their_own_roles_groups_and_invitation() {
 
     let list = admin
         .gql(
-            "{ members(orderBy: {field: LOGIN}) { nodes { login roles { role { key } group { name } } groups { name } pendingInvitation { kind } } } }",
+            "{ members(orderBy: {field: LOGIN}) { nodes { id login roles { role { key } group { name } } groups { name } pendingInvitation { kind } } } }",
             json!({}),
         )
         .await;
@@ -283,6 +283,40 @@ async fn a_list_shows_each_member_their_own_roles_groups_and_invitation() {
             json!(["eva.essai", ["member"], [], { "kind": "ACTIVATION" }]),
         ]
     );
+
+    // The list loads what its query asks of the page with the page, however it is asked
+    // (edges or nodes, a named fragment, an inline one, an alias); a member on its own
+    // loads the same through the request's loaders.
+    let through_edges = admin
+        .gql(
+            "query { members(orderBy: {field: LOGIN}) { edges { node { ...Shown } } } }
+             fragment Shown on Member { login ... on Member { held: roles { role { key } group { name } } } groups { name } pendingInvitation { kind } }",
+            json!({}),
+        )
+        .await;
+    let nodes: Vec<Value> = through_edges["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| {
+            let mut node = edge["node"].clone();
+            node["roles"] = node["held"].take();
+            node
+        })
+        .collect();
+    assert_eq!(shown(&json!({ "members": { "nodes": nodes } })), shown(&list));
+    for node in list["members"]["nodes"].as_array().unwrap() {
+        let member = admin
+            .gql(
+                "query($id: ID!) { member(id: $id) { login roles { role { key } group { name } } groups { name } pendingInvitation { kind } } }",
+                json!({ "id": node["id"] }),
+            )
+            .await;
+        assert_eq!(
+            shown(&json!({ "members": { "nodes": [member["member"]] } })),
+            shown(&json!({ "members": { "nodes": [node] } }))
+        );
+    }
 }
 
 /// A role held within a group goes with the group. The assignments within a group are

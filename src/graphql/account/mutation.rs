@@ -57,7 +57,7 @@ impl AccountMutation {
         #[graphql(desc = "The token of the confirmation link; TOKEN_INVALID when unknown, used or expired.")]
         token: String,
     ) -> Result<MemberView> {
-        Ok(MemberView(
+        Ok(MemberView::from(
             account::confirm_email_change(app(ctx), visitor(ctx), &token).await?.0,
         ))
     }

@@ -25,7 +25,7 @@ impl AuditEntryView {
     }
     /// Null for the system (reminders, expiry, bootstrap).
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
-        Ok(loaders::member(ctx, self.0.actor_id).await?.map(MemberView))
+        Ok(loaders::member(ctx, self.0.actor_id).await?.map(MemberView::from))
     }
     /// Dotted verb, e.g. member.created, member.deactivated, invitation.sent, import.applied.
     async fn action(&self) -> &str {

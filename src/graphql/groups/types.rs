@@ -56,6 +56,6 @@ impl GroupView {
             ..PageRequest::default()
         };
         let (page, condition) = list_members(app(ctx), &caller, &filter, MemberOrder::default(), &request).await?;
-        Ok(member_connection(page, condition))
+        member_connection(ctx, page, condition).await
     }
 }

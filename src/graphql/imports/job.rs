@@ -164,7 +164,7 @@ impl ImportJobView {
     }
     /// The member who started the import; null when since removed.
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
-        Ok(loaders::member(ctx, self.0.created_by).await?.map(MemberView))
+        Ok(loaders::member(ctx, self.0.created_by).await?.map(MemberView::from))
     }
     /// When startImport was called.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -222,7 +222,7 @@ impl ImportJobView {
         Ok(ids
             .iter()
             .filter_map(|id| found.get(&MemberById(*id)).cloned())
-            .map(MemberView)
+            .map(MemberView::from)
             .collect())
     }
 }

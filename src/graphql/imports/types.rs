@@ -187,7 +187,7 @@ impl ImportChangeView {
     }
     /// The member concerned, once it exists.
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
-        Ok(loaders::member(ctx, self.0.member_id).await?.map(MemberView))
+        Ok(loaders::member(ctx, self.0.member_id).await?.map(MemberView::from))
     }
     /// Login of the member concerned (the one planned, for a new member); null for an invitation.
     async fn login(&self) -> Option<&str> {

@@ -106,12 +106,12 @@ impl InvitationView {
     }
     /// ACTIVATION: the member to activate. JOIN: the member it brought in, once accepted; null before.
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
-        Ok(loaders::member(ctx, self.0.member_id).await?.map(MemberView))
+        Ok(loaders::member(ctx, self.0.member_id).await?.map(MemberView::from))
     }
     /// The member who sent it (or last invited the address again); null for the command
     /// line or a member since removed.
     async fn invited_by(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
-        Ok(loaders::member(ctx, self.0.invited_by).await?.map(MemberView))
+        Ok(loaders::member(ctx, self.0.invited_by).await?.map(MemberView::from))
     }
     /// When it was first created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -172,7 +172,7 @@ impl From<InviteOutcome> for InviteResult {
     fn from(outcome: InviteOutcome) -> Self {
         Self {
             invitations: outcome.invitations.into_iter().map(InvitationView).collect(),
-            added_to_groups: outcome.added_to_groups.into_iter().map(MemberView).collect(),
+            added_to_groups: outcome.added_to_groups.into_iter().map(MemberView::from).collect(),
             skipped: outcome
                 .skipped
                 .into_iter()

@@ -22,7 +22,7 @@ impl MembersMutation {
     ) -> Result<MemberView> {
         let caller = caller(ctx).await?;
         let member = members::create_member(app(ctx), &caller, input.into_domain()?).await?;
-        Ok(MemberView(member))
+        Ok(MemberView::from(member))
     }
 
     /// Needs members.update (or a group-scoped members.update covering that member).
@@ -34,7 +34,7 @@ impl MembersMutation {
     ) -> Result<MemberView> {
         let caller = caller(ctx).await?;
         let id = parse_id("id", &id)?;
-        Ok(MemberView(
+        Ok(MemberView::from(
             members::update_member(app(ctx), &caller, id, input.into()).await?,
         ))
     }
@@ -52,7 +52,7 @@ impl MembersMutation {
         let caller = caller(ctx).await?;
         let id = parse_id("id", &id)?;
         let roles = assignments("roles", roles)?;
-        Ok(MemberView(
+        Ok(MemberView::from(
             members::set_member_roles(app(ctx), &caller, id, roles).await?,
         ))
     }
@@ -109,7 +109,7 @@ impl MembersMutation {
         let caller = caller(ctx).await?;
         let keep = parse_id("keepId", &keep_id)?;
         let remove = parse_id("removeId", &remove_id)?;
-        Ok(MemberView(
+        Ok(MemberView::from(
             members::merge_members(app(ctx), &caller, keep, remove).await?,
         ))
     }

@@ -51,7 +51,7 @@ impl MembersQuery {
     ) -> Result<Option<MemberView>> {
         let caller = caller(ctx).await?;
         let id = parse_id("id", &id)?;
-        Ok(members::get_member(app(ctx), &caller, id).await?.map(MemberView))
+        Ok(members::get_member(app(ctx), &caller, id).await?.map(MemberView::from))
     }
 
     /// The members the caller may read, a page at a time (Relay cursors). Needs members.read.
@@ -77,6 +77,6 @@ impl MembersQuery {
             before,
         };
         let (page, condition) = members::list_members(app(ctx), &caller, &filter, order, &request).await?;
-        Ok(member_connection(page, condition))
+        member_connection(ctx, page, condition).await
     }
 }

@@ -7,7 +7,7 @@ use crate::graphql::connection::{self, Words};
 use crate::graphql::groups::GroupView;
 use crate::graphql::imports::ImportJobView;
 use crate::graphql::invitations::InvitationView;
-use crate::graphql::loaders::{relations, GroupsOf, PendingInvitationOf, RolesOf};
+use crate::graphql::loaders::{preload_page, relations, GroupsOf, PendingInvitationOf, Preloaded, RolesOf};
 use crate::graphql::tenant::RoleView;
 use crate::graphql::{app, caller, visitor, Result};
 use crate::members;
@@ -39,78 +39,91 @@ pub enum MemberOrigin {
     Registration,
 }
 
-/// A member as the API shows it.
+/// A member as the API shows it, with the related rows its list loaded beside it.
 #[derive(Clone)]
-pub struct MemberView(pub entity::members::Model);
+pub struct MemberView {
+    member: entity::members::Model,
+    preloaded: Preloaded,
+}
+
+impl From<entity::members::Model> for MemberView {
+    /// A member shown on its own: its related fields load through the request's loaders.
+    fn from(member: entity::members::Model) -> Self {
+        Self {
+            member,
+            preloaded: Preloaded::default(),
+        }
+    }
+}
 
 /// A person on the organization's member list.
 #[Object(name = "Member")]
 impl MemberView {
     /// Stable identifier of the member (a UUID), as member(id:) and selections take it.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.member.id.to_string())
     }
     /// Sign-in name, unique in the tenant: lower-case a-z, 0-9, '.', '-' and '_'.
     async fn login(&self) -> &str {
-        &self.0.login
+        &self.member.login
     }
     /// Main address, as typed: signs in and receives the member's emails. Null when the
     /// member has none (possible where the tenant does not require one).
     async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+        self.member.email.as_deref()
     }
     /// A second address, also usable to sign in once it counts (see secondaryEmailVerified).
     async fn secondary_email(&self) -> Option<&str> {
-        self.0.secondary_email.as_deref()
+        self.member.secondary_email.as_deref()
     }
     /// True once a link sent to the main address was used (invitation accepted, email
     /// change confirmed); false again whenever the main address changes.
     async fn email_verified(&self) -> bool {
-        self.0.email_verified
+        self.member.email_verified
     }
     /// False while a second email set by the member awaits confirmation; such an
     /// address matches nothing (sign-in, invitations, imports) until confirmed.
     async fn secondary_email_verified(&self) -> bool {
-        self.0.secondary_email_verified
+        self.member.secondary_email_verified
     }
     /// Phone number as written (digits, spaces and + . - ( ) /); null when none.
     async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+        self.member.phone.as_deref()
     }
     /// Given name, as the member writes it; shown before lastName.
     async fn first_name(&self) -> &str {
-        &self.0.first_name
+        &self.member.first_name
     }
     /// Family name; member lists sort by it by default.
     async fn last_name(&self) -> &str {
-        &self.0.last_name
+        &self.member.last_name
     }
     /// "firstName lastName", or the login when both names are empty.
     async fn display_name(&self) -> String {
-        members::display_name(&self.0)
+        members::display_name(&self.member)
     }
     /// Language of the member's emails and pages: one of Tenant.locales, the tenant's
     /// default when the member chose none.
     async fn locale(&self, ctx: &Context<'_>) -> String {
-        members::locale_or(&self.0, &visitor(ctx).tenant.default_locale).to_owned()
+        members::locale_or(&self.member, &visitor(ctx).tenant.default_locale).to_owned()
     }
     /// The language the member chose (one of Tenant.locales); null when they chose none,
     /// where `locale` falls back to the tenant's default and a page may follow the
     /// browser's instead.
     async fn chosen_locale(&self) -> Option<&str> {
-        Some(self.0.locale.as_str()).filter(|l| !l.is_empty())
+        Some(self.member.locale.as_str()).filter(|l| !l.is_empty())
     }
     /// Whether the member can sign in.
     async fn status(&self) -> MemberStatus {
-        self.0.status.into()
+        self.member.status.into()
     }
     /// How the member came in.
     async fn origin(&self) -> MemberOrigin {
-        self.0.origin.into()
+        self.member.origin.into()
     }
     /// The import that brought the member in (origin IMPORT); null without imports.run.
     async fn origin_import(&self, ctx: &Context<'_>) -> Result<Option<ImportJobView>> {
-        let Some(job) = self.0.origin_import_id else {
+        let Some(job) = self.member.origin_import_id else {
             return Ok(None);
         };
         let caller = caller(ctx).await?;
@@ -124,7 +137,13 @@ impl MemberView {
     /// a role since removed from the tenant file is left out.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleAssignmentView>> {
         let visitor = visitor(ctx);
-        let held = relations(ctx).load_one(RolesOf(self.0.id)).await?.unwrap_or_default();
+        let held = match &self.preloaded.roles {
+            Some(held) => held.clone(),
+            None => relations(ctx)
+                .load_one(RolesOf(self.member.id))
+                .await?
+                .unwrap_or_default(),
+        };
         Ok(held
             .into_iter()
             .filter_map(|(assignment, group)| {
@@ -138,37 +157,46 @@ impl MemberView {
     }
     /// Manual groups the member was put in, and smart groups whose rule selects them.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<GroupView>> {
-        let found = relations(ctx).load_one(GroupsOf(self.0.id)).await?.unwrap_or_default();
+        let found = match &self.preloaded.groups {
+            Some(found) => found.clone(),
+            None => relations(ctx)
+                .load_one(GroupsOf(self.member.id))
+                .await?
+                .unwrap_or_default(),
+        };
         Ok(found.into_iter().map(GroupView).collect())
     }
     /// True while the member signs in with the tenant's default password or an admin-set one.
     async fn must_change_password(&self) -> bool {
-        members::must_change_password(&self.0)
+        members::must_change_password(&self.member)
     }
     /// False for a member created without password who has not yet accepted an invitation.
     async fn has_password(&self) -> bool {
-        self.0.password_hash.is_some() || self.0.uses_default_password
+        self.member.password_hash.is_some() || self.member.uses_default_password
     }
     /// Last time the member signed in (by login, accepting an invitation, registering or
     /// resetting their password); null if never.
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_login_at
+        self.member.last_login_at
     }
     /// When the member was created.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.member.created_at
     }
     /// Last change to the member's fields, password, roles or status.
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.member.updated_at
     }
     /// When the member was deactivated; null while ACTIVE.
     async fn deactivated_at(&self) -> Option<DateTime<Utc>> {
-        self.0.deactivated_at
+        self.member.deactivated_at
     }
     /// The member's latest PENDING invitation (usually an ACTIVATION one); null when none.
     async fn pending_invitation(&self, ctx: &Context<'_>) -> Result<Option<InvitationView>> {
-        let found = relations(ctx).load_one(PendingInvitationOf(self.0.id)).await?;
+        let found = match &self.preloaded.pending_invitation {
+            Some(found) => found.clone(),
+            None => relations(ctx).load_one(PendingInvitationOf(self.member.id)).await?,
+        };
         Ok(found.map(InvitationView))
     }
 }
@@ -227,23 +255,31 @@ impl connection::Node for MemberView {
 /// only when asked for.
 pub type MemberConnection = connection::Connection<MemberView>;
 
-/// The connection of a domain page of members; `condition` selects the whole list.
-pub fn member_connection(
+/// The connection of a domain page of members; `condition` selects the whole list. The
+/// roles, groups and pending invitations the query asks of the page's members are loaded
+/// here, for the whole page at once.
+pub async fn member_connection(
+    ctx: &Context<'_>,
     page: members::Page<entity::members::Model>,
     condition: sea_orm::Condition,
-) -> MemberConnection {
+) -> Result<MemberConnection> {
+    let ids: Vec<uuid::Uuid> = page.items.iter().map(|(_, member)| member.id).collect();
+    let mut preloaded = preload_page(ctx, &ids).await?;
     let edges = page
         .items
         .into_iter()
         .map(|(cursor, member)| connection::Edge {
             cursor,
-            node: MemberView(member),
+            node: MemberView {
+                preloaded: preloaded.remove(&member.id).unwrap_or_default(),
+                member,
+            },
         })
         .collect();
-    connection::Connection::new(
+    Ok(connection::Connection::new(
         edges,
         page.has_previous_page,
         page.has_next_page,
         connection::Total::Deferred(condition),
-    )
+    ))
 }

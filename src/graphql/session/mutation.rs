@@ -78,7 +78,7 @@ impl SessionMutation {
         #[graphql(desc = "The fields to change; absent ones stay as they are.")] input: ProfileInput,
     ) -> Result<MemberView> {
         let caller = caller(ctx).await?;
-        Ok(MemberView(
+        Ok(MemberView::from(
             profile::update_my_profile(app(ctx), &caller, input.into()).await?,
         ))
     }

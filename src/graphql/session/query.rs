@@ -15,6 +15,6 @@ impl SessionQuery {
     /// The signed-in member, or null when the request carries no valid session.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
         let caller = auth::current_caller(app(ctx), visitor(ctx)).await?;
-        Ok(caller.map(|c| MemberView(c.member)))
+        Ok(caller.map(|c| MemberView::from(c.member)))
     }
 }

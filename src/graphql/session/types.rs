@@ -28,7 +28,7 @@ impl AuthPayload {
         Self {
             token: session.token,
             expires_at: session.expires_at,
-            member: MemberView(member),
+            member: MemberView::from(member),
             must_change_password,
         }
     }
@@ -39,7 +39,7 @@ impl From<auth::SignedIn> for AuthPayload {
         Self {
             token: signed_in.token,
             expires_at: signed_in.expires_at,
-            member: MemberView(signed_in.member),
+            member: MemberView::from(signed_in.member),
             must_change_password: signed_in.must_change_password,
         }
     }
