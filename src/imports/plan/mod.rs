@@ -4,6 +4,8 @@
 //! field-by-field before/after. Pure over a snapshot of the member list, so the rules
 //! are tested without a database; `load_snapshot` reads that snapshot in a few queries.
 
+use std::collections::{HashMap, HashSet};
+
 use uuid::Uuid;
 
 use super::columns::Field;
@@ -47,9 +49,9 @@ pub fn plan(ctx: &Context, layout: &Layout, sheet: &Sheet, snapshot: &Snapshot) 
         layout,
         snapshot,
         plan: Plan::default(),
-        seen: foldhash::HashMap::default(),
+        seen: HashMap::new(),
         claimed: vec![0; snapshot.members.len()],
-        logins: foldhash::HashSet::default(),
+        logins: HashSet::new(),
         default_groups: ctx
             .options
             .defaults
@@ -77,13 +79,13 @@ struct Planner<'a> {
     snapshot: &'a Snapshot,
     plan: Plan,
     /// Login and address keys of earlier rows, with their row numbers.
-    seen: foldhash::HashMap<String, usize>,
+    seen: HashMap<String, usize>,
     /// For each member of the snapshot, the row that matched them (present in the
     /// file), 0 for none yet (rows are numbered from 2).
     claimed: Vec<u32>,
     /// Logins taken by the rows planned so far; the list's are the snapshot's (not
     /// copied: a million of them weigh some 80 MB).
-    logins: foldhash::HashSet<String>,
+    logins: HashSet<String>,
     default_groups: Vec<String>,
 }
 

@@ -2,10 +2,7 @@
 //! member, read once, streamed, and indexed by login and address for matching.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasher;
-
-use foldhash::fast::RandomState;
-use foldhash::HashMapExt;
+use std::hash::{BuildHasher, RandomState};
 
 use hashbrown::HashTable;
 
@@ -90,7 +87,7 @@ enum Address {
 
 impl Snapshot {
     pub fn new(members: Vec<Existing>, groups: Vec<GroupInfo>) -> Self {
-        let hasher = RandomState::default();
+        let hasher = RandomState::new();
         let mut by_login = HashTable::with_capacity(members.len());
         let mut by_email = HashTable::with_capacity(members.len());
         // Logins and held addresses are unique in the database; were one not, lookups
@@ -175,11 +172,8 @@ struct HeldRoles {
 }
 
 /// Every member's roles, streamed from the role assignments.
-async fn roles_by_member(
-    conn: &DatabaseConnection,
-    tenant: &Tenant,
-) -> crate::error::Result<foldhash::HashMap<Uuid, HeldRoles>> {
-    let mut roles = foldhash::HashMap::<Uuid, HeldRoles>::new();
+async fn roles_by_member(conn: &DatabaseConnection, tenant: &Tenant) -> crate::error::Result<HashMap<Uuid, HeldRoles>> {
+    let mut roles: HashMap<Uuid, HeldRoles> = HashMap::new();
     let mut assignments = role_assignments::Entity::find()
         .select_only()
         .columns([
@@ -202,11 +196,8 @@ async fn roles_by_member(
 }
 
 /// Every member's manual groups (ids), streamed from the memberships.
-async fn groups_by_member(
-    conn: &DatabaseConnection,
-    slug: &str,
-) -> crate::error::Result<foldhash::HashMap<Uuid, Vec<Uuid>>> {
-    let mut member_groups = foldhash::HashMap::<Uuid, Vec<Uuid>>::new();
+async fn groups_by_member(conn: &DatabaseConnection, slug: &str) -> crate::error::Result<HashMap<Uuid, Vec<Uuid>>> {
+    let mut member_groups: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     let mut memberships = group_members::Entity::find()
         .select_only()
         .columns([group_members::Column::MemberId, group_members::Column::GroupId])
@@ -224,8 +215,8 @@ async fn groups_by_member(
 async fn stream_members(
     conn: &DatabaseConnection,
     tenant: &Tenant,
-    mut roles: foldhash::HashMap<Uuid, HeldRoles>,
-    mut member_groups: foldhash::HashMap<Uuid, Vec<Uuid>>,
+    mut roles: HashMap<Uuid, HeldRoles>,
+    mut member_groups: HashMap<Uuid, Vec<Uuid>>,
 ) -> crate::error::Result<Vec<Existing>> {
     // Most members hold a role: sized from them, the list rarely grows (growing a
     // million-member list copies it, with both copies alive at once).
