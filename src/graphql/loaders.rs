@@ -51,15 +51,16 @@ pub async fn preload_page(ctx: &Context<'_>, ids: &[Uuid]) -> Result<HashMap<Uui
     let selection = ctx.look_ahead();
     let member = [selection.field("edges").field("node"), selection.field("nodes")];
     let asks = |field: &str| member.iter().any(|node| node.field(field).exists());
+    let (wants_roles, wants_groups, wants_pending) = (asks("roles"), asks("groups"), asks("pendingInvitation"));
+    if !(wants_roles || wants_groups || wants_pending) {
+        return Ok(HashMap::new());
+    }
     let relations = relations(ctx).loader();
     let (db, tenant) = (&relations.app.db, &relations.tenant);
     let (mut roles, mut groups, mut pending) = tokio::try_join!(
-        when(asks("roles"), crate::members::roles_held(db, tenant, ids)),
-        when(asks("groups"), crate::groups::groups_of_members(db, tenant, ids)),
-        when(
-            asks("pendingInvitation"),
-            crate::invitations::pending_of(db, &tenant.slug, ids)
-        ),
+        when(wants_roles, crate::members::roles_held(db, tenant, ids)),
+        when(wants_groups, crate::groups::groups_of_members(db, tenant, ids)),
+        when(wants_pending, crate::invitations::pending_of(db, &tenant.slug, ids)),
     )?;
     Ok(ids
         .iter()
