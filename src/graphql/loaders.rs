@@ -75,6 +75,23 @@ pub async fn preload_page(ctx: &Context<'_>, ids: &[Uuid]) -> Result<HashMap<Uui
         .collect())
 }
 
+/// The related rows `key` names: those the member's list loaded with its page when it
+/// did (`preloaded`, Some(None) meaning none), else through the request's loader.
+pub async fn preloaded_or_loaded<K>(
+    ctx: &Context<'_>,
+    preloaded: Option<Option<<MemberRelations as Loader<K>>::Value>>,
+    key: K,
+) -> Result<Option<<MemberRelations as Loader<K>>::Value>, Error>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    MemberRelations: Loader<K, Error = Error>,
+{
+    match preloaded {
+        Some(found) => Ok(found),
+        None => relations(ctx).load_one(key).await,
+    }
+}
+
 /// `load`'s result when `asked`, else None without running it.
 async fn when<T>(asked: bool, load: impl std::future::Future<Output = Result<T, Error>>) -> Result<Option<T>, Error> {
     if asked {

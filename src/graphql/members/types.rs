@@ -7,7 +7,7 @@ use crate::graphql::connection::{self, Words};
 use crate::graphql::groups::GroupView;
 use crate::graphql::imports::ImportJobView;
 use crate::graphql::invitations::InvitationView;
-use crate::graphql::loaders::{preload_page, relations, GroupsOf, PendingInvitationOf, Preloaded, RolesOf};
+use crate::graphql::loaders::{preload_page, preloaded_or_loaded, GroupsOf, PendingInvitationOf, Preloaded, RolesOf};
 use crate::graphql::tenant::RoleView;
 use crate::graphql::{app, caller, visitor, Result};
 use crate::members;
@@ -137,13 +137,10 @@ impl MemberView {
     /// a role since removed from the tenant file is left out.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleAssignmentView>> {
         let visitor = visitor(ctx);
-        let held = match &self.preloaded.roles {
-            Some(held) => held.clone(),
-            None => relations(ctx)
-                .load_one(RolesOf(self.member.id))
-                .await?
-                .unwrap_or_default(),
-        };
+        let preloaded = self.preloaded.roles.clone().map(Some);
+        let held = preloaded_or_loaded(ctx, preloaded, RolesOf(self.member.id))
+            .await?
+            .unwrap_or_default();
         Ok(held
             .into_iter()
             .filter_map(|(assignment, group)| {
@@ -157,13 +154,10 @@ impl MemberView {
     }
     /// Manual groups the member was put in, and smart groups whose rule selects them.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<GroupView>> {
-        let found = match &self.preloaded.groups {
-            Some(found) => found.clone(),
-            None => relations(ctx)
-                .load_one(GroupsOf(self.member.id))
-                .await?
-                .unwrap_or_default(),
-        };
+        let preloaded = self.preloaded.groups.clone().map(Some);
+        let found = preloaded_or_loaded(ctx, preloaded, GroupsOf(self.member.id))
+            .await?
+            .unwrap_or_default();
         Ok(found.into_iter().map(GroupView).collect())
     }
     /// True while the member signs in with the tenant's default password or an admin-set one.
@@ -193,10 +187,8 @@ impl MemberView {
     }
     /// The member's latest PENDING invitation (usually an ACTIVATION one); null when none.
     async fn pending_invitation(&self, ctx: &Context<'_>) -> Result<Option<InvitationView>> {
-        let found = match &self.preloaded.pending_invitation {
-            Some(found) => found.clone(),
-            None => relations(ctx).load_one(PendingInvitationOf(self.member.id)).await?,
-        };
+        let preloaded = self.preloaded.pending_invitation.clone();
+        let found = preloaded_or_loaded(ctx, preloaded, PendingInvitationOf(self.member.id)).await?;
         Ok(found.map(InvitationView))
     }
 }
