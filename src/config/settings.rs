@@ -189,6 +189,28 @@ impl Settings {
         (4 * cores).clamp(8, 32)
     }
 
+    /// Settings not `given` follow those that were: the SQLite file and the outbox go
+    /// into `data_dir`, and links name the `listen` address (its port; 127.0.0.1 for an
+    /// address that listens on every interface), so that moving the one moves the others.
+    fn follow_given(&mut self, given: impl Fn(&str) -> bool) {
+        if !given("database_url") {
+            self.database_url = format!("sqlite://{}?mode=rwc", self.data_dir.join("roster.db").display());
+        }
+        if !given("outbox_dir") {
+            self.outbox_dir = self.data_dir.join("outbox");
+        }
+        if !given("public_url") {
+            let host = match self.listen.ip() {
+                ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                std::net::IpAddr::V4(ip) => ip.to_string(),
+            };
+            if let Ok(url) = Url::parse(&format!("http://{host}:{}", self.listen.port())) {
+                self.public_url = url;
+            }
+        }
+    }
+
     /// Reads `<dir>/roster.toml` (absent: all defaults) and, with `EnvOverrides::Process`,
     /// the `ROSTER_<KEY>` variables; every problem is reported with file and key.
     pub fn load(dir: &Path, env: EnvOverrides) -> Result<Settings, Vec<ConfigError>> {
@@ -205,7 +227,8 @@ impl Settings {
                 KEYS.iter().any(|k| k.eq_ignore_ascii_case(first))
             }));
         }
-        let settings: Settings = figment.extract().map_err(|e| from_figment(&file, ENV_PREFIX, e))?;
+        let mut settings: Settings = figment.extract().map_err(|e| from_figment(&file, ENV_PREFIX, e))?;
+        settings.follow_given(|key| figment.contains(key));
         let mut errors = settings.problems(&file);
         if errors.is_empty() {
             return Ok(settings);
@@ -335,6 +358,25 @@ mod tests {
         assert_eq!(settings.limits.graphql_directives, 50);
         assert_eq!(settings.time_zone, Tz::UTC, "not the machine's zone");
         assert!(settings.redis_url.is_none() && settings.secret_key.is_none());
+    }
+
+    #[test]
+    fn the_database_the_outbox_and_links_follow_the_data_folder_and_the_listener() {
+        let moved = load_text("data_dir = \"/srv/roster\"\nlisten = \"0.0.0.0:8091\"\n").unwrap();
+        assert_eq!(moved.database_url, "sqlite:///srv/roster/roster.db?mode=rwc");
+        assert_eq!(moved.outbox_dir, Path::new("/srv/roster/outbox"));
+        assert_eq!(moved.public_url.as_str(), "http://127.0.0.1:8091/");
+        let on_v6 = load_text("listen = \"[::1]:9000\"\n").unwrap();
+        assert_eq!(on_v6.public_url.as_str(), "http://[::1]:9000/");
+
+        let given = load_text(
+            "data_dir = \"/srv/roster\"\nlisten = \"127.0.0.1:8091\"\ndatabase_url = \"postgres://db/roster\"\n\
+             outbox_dir = \"/var/mail/roster\"\npublic_url = \"https://members.example.org\"\n",
+        )
+        .unwrap();
+        assert_eq!(given.database_url, "postgres://db/roster");
+        assert_eq!(given.outbox_dir, Path::new("/var/mail/roster"));
+        assert_eq!(given.public_url.as_str(), "https://members.example.org/");
     }
 
     #[test]
