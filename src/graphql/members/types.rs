@@ -133,8 +133,9 @@ impl MemberView {
             Err(err) => Err(err.into()),
         }
     }
-    /// Roles held, in the tenant file's order of roles (tenant-wide before group-scoped);
-    /// a role since removed from the tenant file is left out.
+    /// Roles held, in the tenant file's order of roles (one role held tenant-wide comes
+    /// before the same role held within groups, which follow by group name); a role since
+    /// removed from the tenant file is left out.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleAssignmentView>> {
         let visitor = visitor(ctx);
         let preloaded = self.preloaded.roles.clone().map(Some);
