@@ -51,12 +51,18 @@ pub async fn preload_page(ctx: &Context<'_>, ids: &[Uuid]) -> Result<HashMap<Uui
     let selection = ctx.look_ahead();
     let member = [selection.field("edges").field("node"), selection.field("nodes")];
     let asks = |field: &str| member.iter().any(|node| node.field(field).exists());
-    let (wants_roles, wants_groups, wants_pending) = (asks("roles"), asks("groups"), asks("pendingInvitation"));
+    let (wants_roles, wants_groups, mut wants_pending) = (asks("roles"), asks("groups"), asks("pendingInvitation"));
     if !(wants_roles || wants_groups || wants_pending) {
         return Ok(HashMap::new());
     }
     let relations = relations(ctx).loader();
     let (db, tenant) = (&relations.app.db, &relations.tenant);
+    if wants_pending {
+        // Without the right to see others' invitations, the field shows only the
+        // caller's own, which it loads itself.
+        let caller = crate::graphql::caller_even_restricted(ctx).await?;
+        wants_pending = crate::invitations::sees_others_pending(db, &caller).await?;
+    }
     let (mut roles, mut groups, mut pending) = tokio::try_join!(
         when(wants_roles, crate::members::roles_held(db, tenant, ids)),
         when(wants_groups, crate::groups::groups_of_members(db, tenant, ids)),

@@ -319,6 +319,56 @@ async fn a_list_shows_each_member_their_own_roles_groups_and_invitation() {
     }
 }
 
+/// A member's pending invitation is shown to whoever may read invitations (tenant-wide
+/// invitations.manage) and to the member themselves; reading the member list does not
+/// open it, whether the list loads it with the page or a member is asked alone.
+#[tokio::test]
+async fn pending_invitations_show_only_to_invitation_managers_and_their_member() {
+    let t = coop().await;
+    let (admin, ids) = admin_and_four_members(&t).await;
+    admin.set_member_roles(&ids[0], json!([{ "role": "referent" }])).await;
+    admin
+        .gql(
+            "mutation($ids: [ID!]!) { sendActivationInvitations(selection: {ids: $ids}) { invitations { id } } }",
+            json!({ "ids": [ids[0], ids[1]] }),
+        )
+        .await;
+    let list = "{ members(orderBy: {field: LOGIN}) { nodes { login pendingInvitation { kind email } } } }";
+    let one = "query($id: ID!) { member(id: $id) { login pendingInvitation { kind } } }";
+    let pending_in = |answer: &Value| -> Vec<String> {
+        answer["members"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| !n["pendingInvitation"].is_null())
+            .map(|n| n["login"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let seen_by_admin = admin.gql(list, json!({})).await;
+    assert_eq!(
+        pending_in(&seen_by_admin),
+        ["anne.arnaud", "bruno.bernard"],
+        "{seen_by_admin}"
+    );
+    let bruno_for_admin = admin.gql(one, json!({ "id": ids[1] })).await;
+    assert_eq!(bruno_for_admin["member"]["pendingInvitation"]["kind"], "ACTIVATION");
+
+    // Anne, a referent (members.read only), still holds her own pending invitation.
+    let referent = t.member("coop", &ids[0], "referent-pw-1").await;
+    let seen_by_referent = referent.gql(list, json!({})).await;
+    assert_eq!(seen_by_referent["members"]["nodes"].as_array().unwrap().len(), 5);
+    assert_eq!(pending_in(&seen_by_referent), ["anne.arnaud"], "{seen_by_referent}");
+    let bruno_for_referent = referent.gql(one, json!({ "id": ids[1] })).await;
+    assert_eq!(bruno_for_referent["member"]["login"], "bruno.bernard");
+    assert!(
+        bruno_for_referent["member"]["pendingInvitation"].is_null(),
+        "{bruno_for_referent}"
+    );
+    let own = referent.gql(one, json!({ "id": ids[0] })).await;
+    assert_eq!(own["member"]["pendingInvitation"]["kind"], "ACTIVATION", "{own}");
+}
+
 /// A role held within a group goes with the group. The assignments within a group are
 /// found through their own (partial) index, not by reading every role of every tenant:
 /// deleting a group, or undoing an import that made groups, looks them up by group.

@@ -9,7 +9,7 @@ use crate::graphql::imports::ImportJobView;
 use crate::graphql::invitations::InvitationView;
 use crate::graphql::loaders::{preload_page, preloaded_or_loaded, GroupsOf, PendingInvitationOf, Preloaded, RolesOf};
 use crate::graphql::tenant::RoleView;
-use crate::graphql::{app, caller, visitor, Result};
+use crate::graphql::{app, caller, caller_even_restricted, visitor, Result};
 use crate::members;
 
 /// Whether a member can sign in.
@@ -186,8 +186,13 @@ impl MemberView {
     async fn deactivated_at(&self) -> Option<DateTime<Utc>> {
         self.member.deactivated_at
     }
-    /// The member's latest PENDING invitation (usually an ACTIVATION one); null when none.
+    /// The member's latest PENDING invitation (usually an ACTIVATION one); null when none,
+    /// and for a caller who is not that member and lacks invitations.manage (tenant-wide).
     async fn pending_invitation(&self, ctx: &Context<'_>) -> Result<Option<InvitationView>> {
+        let caller = caller_even_restricted(ctx).await?;
+        if !crate::invitations::may_see_pending_of(&app(ctx).db, &caller, self.member.id).await? {
+            return Ok(None);
+        }
         let preloaded = self.preloaded.pending_invitation.clone();
         let found = preloaded_or_loaded(ctx, preloaded, PendingInvitationOf(self.member.id)).await?;
         Ok(found.map(InvitationView))
