@@ -40,7 +40,7 @@ pub struct Preloaded {
     pub roles: Option<RolesHeld>,
     /// `groups`.
     pub groups: Option<Vec<groups::Model>>,
-    /// `pendingInvitation` (Some(None): the member has none).
+    /// `pendingInvitation` (Some(None): the member has none, or none the caller may see).
     pub pending_invitation: Option<Option<invitations::Model>>,
 }
 
@@ -51,22 +51,28 @@ pub async fn preload_page(ctx: &Context<'_>, ids: &[Uuid]) -> Result<HashMap<Uui
     let selection = ctx.look_ahead();
     let member = [selection.field("edges").field("node"), selection.field("nodes")];
     let asks = |field: &str| member.iter().any(|node| node.field(field).exists());
-    let (wants_roles, wants_groups, mut wants_pending) = (asks("roles"), asks("groups"), asks("pendingInvitation"));
+    let (wants_roles, wants_groups, wants_pending) = (asks("roles"), asks("groups"), asks("pendingInvitation"));
     if !(wants_roles || wants_groups || wants_pending) {
         return Ok(HashMap::new());
     }
     let relations = relations(ctx).loader();
     let (db, tenant) = (&relations.app.db, &relations.tenant);
-    if wants_pending {
-        // Without the right to see others' invitations, the field shows only the
-        // caller's own, which it loads itself.
-        let caller = crate::graphql::caller_even_restricted(ctx).await?;
-        wants_pending = crate::invitations::sees_others_pending(db, &caller).await?;
-    }
+    // Whose invitations the caller may see is decided once for the page; the others'
+    // show as none.
+    let visible = match wants_pending {
+        true => {
+            let caller = crate::graphql::caller_even_restricted(ctx).await?;
+            crate::invitations::pending_visible_among(db, &caller, ids).await?
+        }
+        false => Vec::new(),
+    };
     let (mut roles, mut groups, mut pending) = tokio::try_join!(
         when(wants_roles, crate::members::roles_held(db, tenant, ids)),
         when(wants_groups, crate::groups::groups_of_members(db, tenant, ids)),
-        when(wants_pending, crate::invitations::pending_of(db, &tenant.slug, ids)),
+        when(
+            wants_pending,
+            crate::invitations::pending_of(db, &tenant.slug, &visible)
+        ),
     )?;
     Ok(ids
         .iter()

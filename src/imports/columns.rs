@@ -4,6 +4,8 @@
 
 use indexmap::IndexMap;
 
+use crate::values::comparable;
+
 /// A member field an import column can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -103,8 +105,6 @@ const BUILT_IN: &[(Field, &[&str])] = &[
     (Field::Password, &["mot de passe", "password"]),
     (Field::Status, &["état", "etat", "status", "state", "statut"]),
 ];
-
-use crate::values::comparable;
 
 /// The field of each header (None: ignored). The tenant's aliases come first; a field
 /// claimed by an earlier column is not claimed again.

@@ -62,24 +62,22 @@ pub(crate) fn is_pending() -> SimpleExpr {
     Expr::expr(unindexed(invitations::Column::Status)).eq(Status::Pending.into_value())
 }
 
-/// Whether `caller` may see the pending invitation of `member`: their own, or anyone's
-/// with invitations.manage held tenant-wide (as `invitations` lists them). A member list
-/// readable with members.read alone shows no one else's.
-pub async fn may_see_pending_of<C: ConnectionTrait>(
+/// Those of `members` whose pending invitation `caller` may see: their own, and
+/// everyone's with invitations.manage held tenant-wide (as `invitations` lists them). A
+/// member list readable with members.read alone shows no one else's.
+pub async fn pending_visible_among<C: ConnectionTrait>(
     conn: &C,
     caller: &crate::auth::Caller,
-    member: Uuid,
-) -> Result<bool> {
-    Ok(caller.member_id() == member || sees_others_pending(conn, caller).await?)
-}
-
-/// Whether `caller` may see every member's pending invitation (see [`may_see_pending_of`]).
-pub async fn sees_others_pending<C: ConnectionTrait>(conn: &C, caller: &crate::auth::Caller) -> Result<bool> {
+    members: &[Uuid],
+) -> Result<Vec<Uuid>> {
     let scope = caller
         .grants(conn)
         .await?
         .scope(crate::config::Permission::InvitationsManage);
-    Ok(scope == Some(crate::auth::permissions::Scope::All))
+    if scope == Some(crate::auth::permissions::Scope::All) {
+        return Ok(members.to_vec());
+    }
+    Ok(members.iter().copied().filter(|m| *m == caller.member_id()).collect())
 }
 
 /// The latest pending invitation of each of `member_ids` that has one.

@@ -243,17 +243,16 @@ pub async fn create_member(app: &App, caller: &Caller, mut input: CreateMember) 
     let scope = require_scope(&app.db, caller, Permission::MembersCreate).await?;
     // Every problem of the form at once, the taken address and login included, rather
     // than each only once the one before is fixed.
-    let checked = checked_member(&caller.tenant, &input);
-    let problems = match &checked {
-        Ok(_) => Vec::new(),
-        Err(Error::Validation(problems)) => problems.clone(),
-        Err(other) => return Err(other.clone()),
+    let (checked, problems) = match checked_member(&caller.tenant, &input) {
+        Ok(new) => (Some(new), Vec::new()),
+        Err(Error::Validation(problems)) => (None, problems),
+        Err(other) => return Err(other),
     };
     let problems = with_taken_identifiers(app, caller, &input, problems).await?;
-    if !problems.is_empty() {
-        return Err(Error::Validation(problems));
-    }
-    let mut new = checked?;
+    let mut new = match checked {
+        Some(new) if problems.is_empty() => new,
+        _ => return Err(Error::Validation(problems)),
+    };
     require_reach(app, caller, &scope, &input).await?;
     (new.password, new.must_change_password) = password_choice(&caller.tenant, input.password.take()).await?;
     let tenant = caller.tenant.clone();
@@ -284,13 +283,8 @@ async fn with_taken_identifiers(
         Err(Error::Validation(taken)) => problems.extend(taken),
         Err(other) => return Err(other),
     }
-    // As the form check keeps it: trimmed, lower case (a malformed one is reported already).
-    let login = input
-        .login
-        .as_deref()
-        .map(|l| l.trim().to_lowercase())
-        .filter(|l| !l.is_empty());
-    if let Some(login) = login.filter(|_| !problems.iter().any(|p| p.field == "login")) {
+    // The login as the form check keeps it; a malformed one is reported already.
+    if let Some(login) = Checks::default().login("login", input.login.as_deref()) {
         let (first, last) = (&input.first_name, &input.last_name);
         match choose_login(&app.db, &caller.tenant, Some(&login), first, last, None, None).await {
             Ok(_) => {}

@@ -7,7 +7,9 @@ use crate::graphql::connection::{self, Words};
 use crate::graphql::groups::GroupView;
 use crate::graphql::imports::ImportJobView;
 use crate::graphql::invitations::InvitationView;
-use crate::graphql::loaders::{preload_page, preloaded_or_loaded, GroupsOf, PendingInvitationOf, Preloaded, RolesOf};
+use crate::graphql::loaders::{
+    preload_page, preloaded_or_loaded, relations, GroupsOf, PendingInvitationOf, Preloaded, RolesOf,
+};
 use crate::graphql::tenant::RoleView;
 use crate::graphql::{app, caller, caller_even_restricted, visitor, Result};
 use crate::members;
@@ -189,12 +191,19 @@ impl MemberView {
     /// The member's latest PENDING invitation (usually an ACTIVATION one); null when none,
     /// and for a caller who is not that member and lacks invitations.manage (tenant-wide).
     async fn pending_invitation(&self, ctx: &Context<'_>) -> Result<Option<InvitationView>> {
+        if let Some(preloaded) = &self.preloaded.pending_invitation {
+            // Loaded with the list, whose caller's rights it already follows.
+            return Ok(preloaded.clone().map(InvitationView));
+        }
         let caller = caller_even_restricted(ctx).await?;
-        if !crate::invitations::may_see_pending_of(&app(ctx).db, &caller, self.member.id).await? {
+        let id = self.member.id;
+        if crate::invitations::pending_visible_among(&app(ctx).db, &caller, &[id])
+            .await?
+            .is_empty()
+        {
             return Ok(None);
         }
-        let preloaded = self.preloaded.pending_invitation.clone();
-        let found = preloaded_or_loaded(ctx, preloaded, PendingInvitationOf(self.member.id)).await?;
+        let found = relations(ctx).load_one(PendingInvitationOf(id)).await?;
         Ok(found.map(InvitationView))
     }
 }
