@@ -12,6 +12,7 @@ use super::messages::RowError;
 use super::plan::{Edit, PasswordPlan, Payload, Plan, PlannedRow};
 use super::{ChangeKind, Options};
 use crate::error::Result;
+use crate::sql::InsertRows;
 use crate::values::password;
 use entity::{import_changes, import_jobs, import_row_errors, members};
 
@@ -120,24 +121,28 @@ pub(super) async fn save_changes<C: ConnectionTrait>(
     job: &import_jobs::Model,
     changes: &[PlannedRow],
 ) -> Result<()> {
+    let backend = conn.get_database_backend();
     for chunk in changes.chunks(1_000) {
-        let rows = chunk.iter().map(|c| import_changes::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            job_id: Set(job.id),
-            tenant: Set(job.tenant.clone()),
-            seq: Set(c.seq as i32),
-            row: Set(c.row.map(|r| r as i32)),
-            kind: Set(c.kind),
-            member_id: Set(c.member_id),
-            login: Set(c.login.clone()),
-            email: Set(c.email.clone()),
-            changes: Set(c.changes_json.to_string()),
-            payload: Set(c.payload_json.to_string()),
-            member_version: Set(c.member_version),
-        });
-        import_changes::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
+        let mut insert = InsertRows::of_entity::<import_changes::Entity>();
+        for c in chunk {
+            insert.push_model(&import_changes::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                job_id: Set(job.id),
+                tenant: Set(job.tenant.clone()),
+                seq: Set(c.seq as i32),
+                row: Set(c.row.map(|r| r as i32)),
+                kind: Set(c.kind),
+                member_id: Set(c.member_id),
+                login: Set(c.login.clone()),
+                email: Set(c.email.clone()),
+                changes: Set(c.changes_json.to_string()),
+                payload: Set(c.payload_json.to_string()),
+                member_version: Set(c.member_version),
+            })?;
+        }
+        for statement in insert.statements(backend) {
+            conn.execute(statement).await?;
+        }
     }
     Ok(())
 }
@@ -195,22 +200,34 @@ pub(super) async fn load_changes<C: ConnectionTrait>(conn: &C, job: Uuid) -> Res
     };
     let mut start = 0;
     while start <= last_seq {
-        let rows = import_changes::Entity::find()
+        // What applying reads, not the preview's before and after of each field.
+        type Row = (Uuid, ChangeKind, Option<Uuid>, Option<i64>, Option<String>, String);
+        let rows: Vec<Row> = import_changes::Entity::find()
+            .select_only()
+            .columns([
+                import_changes::Column::Id,
+                import_changes::Column::Kind,
+                import_changes::Column::MemberId,
+                import_changes::Column::MemberVersion,
+                import_changes::Column::Login,
+                import_changes::Column::Payload,
+            ])
             .filter(import_changes::Column::JobId.eq(job))
             .filter(import_changes::Column::Kind.ne(ChangeKind::Unchanged))
             .filter(import_changes::Column::Seq.gte(start))
             .filter(import_changes::Column::Seq.lt(start.saturating_add(WINDOW)))
             .order_by_asc(import_changes::Column::Seq)
+            .into_tuple()
             .all(conn)
             .await?;
         start = start.saturating_add(WINDOW);
-        for row in rows {
-            let payload = crate::stored::decode("import_changes", "payload", row.id, &row.payload)?;
+        for (id, kind, member_id, member_version, login, payload) in rows {
+            let payload = crate::stored::decode("import_changes", "payload", id, &payload)?;
             stored.push(Stored {
-                kind: row.kind,
-                member_id: row.member_id,
-                member_version: row.member_version,
-                login: row.login,
+                kind,
+                member_id,
+                member_version,
+                login,
                 payload,
             });
         }

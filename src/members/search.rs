@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::members::write::{Profile, ProfileField};
+use crate::sql::InsertRows;
 use entity::{member_search_tokens, members, roster_meta};
 
 /// Longest word kept; longer ones are cut (a prefix search still finds them).
@@ -149,22 +150,12 @@ pub fn insert_statements(
 ) -> impl Iterator<Item = Statement> {
     let mut rows: Vec<WordRow> = rows.into_iter().collect();
     in_index_order(&mut rows);
-    let mut start = 0;
-    let bounds: Vec<std::ops::Range<usize>> = of_one_tenant(&rows)
-        .map(|chunk| {
-            start += chunk.len();
-            start - chunk.len()..start
-        })
-        .collect();
-    bounds.into_iter().map(move |bound| {
-        let (sql, values) = word_keys_statement(
-            backend,
-            "INSERT INTO member_search_tokens (tenant, token, sort_key, member_id) VALUES ",
-            &rows[bound],
-            "",
-        );
-        Statement::from_sql_and_values(backend, sql, values)
-    })
+    let mut insert = InsertRows::new("member_search_tokens", &["tenant", "token", "sort_key", "member_id"])
+        .rows_per_statement(WORDS_PER_STATEMENT);
+    for (tenant, token, member_id, sort_key) in rows {
+        insert.push([tenant.into(), token.into(), sort_key.into(), member_id.into()]);
+    }
+    insert.statements(backend)
 }
 
 /// Deletes the search words of members as their rows stand (the words are

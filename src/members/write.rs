@@ -5,10 +5,10 @@
 //! key, the addresses and the search words never disagree with the row.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
-    ModelTrait, QueryFilter, QuerySelect, QueryTrait, Set, Statement,
+    ModelTrait, QueryFilter, QuerySelect, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::{search, AddressKind, Status};
 use crate::config::Tenant;
 use crate::error::{Error, Result};
+use crate::sql::InsertRows;
 use crate::values::email;
 use entity::{group_members, member_emails, members, role_assignments};
 
@@ -239,7 +240,10 @@ pub async fn insert_members_reporting<C: ConnectionTrait>(
                 addresses,
                 keys,
             } => {
-                let inserted = conn.execute(members).await?.rows_affected();
+                let mut inserted = 0;
+                for statement in members {
+                    inserted += conn.execute(statement).await?.rows_affected();
+                }
                 if inserted < holders.len() as u64 {
                     let logins = holders.iter().map(|m| m.login_key.clone()).collect();
                     return Err(taken_meanwhile(conn, &holders, Unique::Logins, logins).await);
@@ -254,7 +258,7 @@ pub async fn insert_members_reporting<C: ConnectionTrait>(
     }
     builder
         .await
-        .map_err(|e| Error::Internal(format!("building member inserts: {e}")))
+        .map_err(|e| Error::Internal(format!("building member inserts: {e}")))?
 }
 
 /// A step of writing new members, built ahead of the database by [`build_inserts`].
@@ -263,7 +267,7 @@ enum InsertStep {
     /// members inserted than holders means a login was taken meanwhile, fewer addresses
     /// than keys an address.
     Members {
-        members: Statement,
+        members: Vec<Statement>,
         holders: Vec<members::Model>,
         addresses: Vec<Statement>,
         keys: Vec<String>,
@@ -282,11 +286,11 @@ fn build_inserts(
     defaults: &[(String, Option<Uuid>)],
     rows: Vec<NewMemberRow>,
     mut send: impl FnMut(InsertStep) -> bool,
-) {
+) -> Result<()> {
     let mut words = Vec::new();
     let mut done = 0;
     for chunk in rows.chunks(CHUNK) {
-        let mut models = Vec::with_capacity(chunk.len());
+        let mut inserts = InsertRows::of_entity::<members::Entity>().skipping_conflicts("ON CONFLICT DO NOTHING");
         let mut holders = Vec::with_capacity(chunk.len());
         let (mut roles, mut memberships) = (Vec::new(), Vec::new());
         for row in chunk {
@@ -309,14 +313,12 @@ fn build_inserts(
                     .map(|g| membership_of(&member.tenant, member.id, *g, member.created_at)),
             );
             words.extend(words_rows(&member));
-            models.push(member.clone().into_active_model().reset_all());
+            inserts.push(members::Column::iter().map(|c| member.get(c)));
             holders.push(member);
         }
-        let members = members::Entity::insert_many(models)
-            .on_conflict(OnConflict::new().do_nothing().to_owned())
-            .build(backend);
-        let (addresses, keys) = address_statements(backend, &holders);
-        let rows_after = statements_of(backend, roles).chain(membership_statements(backend, memberships));
+        let members = inserts.statements(backend).collect();
+        let (addresses, keys) = address_statements(backend, &holders)?;
+        let rows_after = statements_of(backend, roles)?.chain(membership_statements(backend, memberships)?);
         done += chunk.len();
         let chunk_members = InsertStep::Members {
             members,
@@ -327,12 +329,13 @@ fn build_inserts(
         let sent =
             send(chunk_members) && rows_after.map(InsertStep::Rows).all(&mut send) && send(InsertStep::Written(done));
         if !sent {
-            return;
+            return Ok(());
         }
     }
     let _ = search::insert_statements(backend, words)
         .map(InsertStep::Rows)
         .all(send);
+    Ok(())
 }
 
 /// Saves one member's row: see [`save_members`].
@@ -528,7 +531,7 @@ pub async fn delete_members<C: ConnectionTrait>(conn: &C, tenant: &str, ids: &[U
 
 /// Group memberships, skipping those that exist.
 pub async fn add_to_groups<C: ConnectionTrait>(conn: &C, rows: Vec<group_members::ActiveModel>) -> Result<()> {
-    for statement in membership_statements(conn.get_database_backend(), rows) {
+    for statement in membership_statements(conn.get_database_backend(), rows)? {
         conn.execute(statement).await?;
     }
     Ok(())
@@ -538,17 +541,13 @@ pub async fn add_to_groups<C: ConnectionTrait>(conn: &C, rows: Vec<group_members
 fn membership_statements(
     backend: sea_orm::DbBackend,
     rows: Vec<group_members::ActiveModel>,
-) -> impl Iterator<Item = Statement> {
-    let chunks: Vec<Vec<group_members::ActiveModel>> = rows.chunks(CHUNK).map(<[_]>::to_vec).collect();
-    chunks.into_iter().map(move |chunk| {
-        group_members::Entity::insert_many(chunk)
-            .on_conflict(
-                OnConflict::columns([group_members::Column::GroupId, group_members::Column::MemberId])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .build(backend)
-    })
+) -> Result<impl Iterator<Item = Statement>> {
+    let mut insert = InsertRows::of_entity::<group_members::Entity>()
+        .skipping_conflicts("ON CONFLICT (group_id, member_id) DO NOTHING");
+    for row in &rows {
+        insert.push_model(row)?;
+    }
+    Ok(insert.statements(backend))
 }
 
 /// Takes tenant-wide `roles` (not those limited to a group) from these members of
@@ -637,37 +636,31 @@ async fn rewrite_addresses<C: ConnectionTrait>(conn: &C, changed: &[members::Mod
 /// Inserts the held addresses of these members (which hold none yet), and settles the
 /// pending invitations to them.
 async fn insert_addresses<C: ConnectionTrait>(conn: &C, holders: &[members::Model]) -> Result<()> {
-    let (statements, keys) = address_statements(conn.get_database_backend(), holders);
+    let (statements, keys) = address_statements(conn.get_database_backend(), holders)?;
     write_addresses(conn, holders, statements, keys).await
 }
 
 /// The statements inserting the addresses `holders` hold (skipping any held by someone
 /// already), and the keys of those addresses.
-fn address_statements(backend: sea_orm::DbBackend, holders: &[members::Model]) -> (Vec<Statement>, Vec<String>) {
-    let rows: Vec<member_emails::ActiveModel> = holders
-        .iter()
-        .flat_map(|member| {
-            held_addresses(member).map(|(kind, address)| member_emails::ActiveModel {
+fn address_statements(
+    backend: sea_orm::DbBackend,
+    holders: &[members::Model],
+) -> Result<(Vec<Statement>, Vec<String>)> {
+    let mut rows = InsertRows::of_entity::<member_emails::Entity>().skipping_conflicts("ON CONFLICT DO NOTHING");
+    let mut keys = Vec::new();
+    for member in holders {
+        for (kind, address) in held_addresses(member) {
+            let key = email::key(address);
+            rows.push_model(&member_emails::ActiveModel {
                 tenant: Set(member.tenant.clone()),
-                address_key: Set(email::key(address)),
+                address_key: Set(key.clone()),
                 member_id: Set(member.id),
                 kind: Set(kind),
-            })
-        })
-        .collect();
-    let keys: Vec<String> = holders
-        .iter()
-        .flat_map(|m| held_addresses(m).map(|(_, address)| email::key(address)))
-        .collect();
-    let statements = rows
-        .chunks(CHUNK)
-        .map(|chunk| {
-            member_emails::Entity::insert_many(chunk.to_vec())
-                .on_conflict(OnConflict::new().do_nothing().to_owned())
-                .build(backend)
-        })
-        .collect();
-    (statements, keys)
+            })?;
+            keys.push(key);
+        }
+    }
+    Ok((rows.statements(backend).collect(), keys))
 }
 
 /// Runs the [`address_statements`] of `holders` (addresses under `keys`): CONFLICT when
@@ -764,22 +757,27 @@ fn words_rows(member: &members::Model) -> impl Iterator<Item = (String, String, 
         .map(|word| (member.tenant.clone(), word, member.id, member.sort_key.clone()))
 }
 
-/// Inserts rows of any table in multi-row statements of [`CHUNK`] rows.
+/// Inserts rows of any table, every column set, in multi-row statements
+/// ([`InsertRows`]).
 pub async fn insert_all<C, A>(conn: &C, rows: Vec<A>) -> Result<()>
 where
     C: ConnectionTrait,
     A: ActiveModelTrait + Send,
 {
-    for statement in statements_of(conn.get_database_backend(), rows) {
+    for statement in statements_of(conn.get_database_backend(), rows)? {
         conn.execute(statement).await?;
     }
     Ok(())
 }
 
 /// The statements of [`insert_all`].
-fn statements_of<A: ActiveModelTrait>(backend: sea_orm::DbBackend, rows: Vec<A>) -> impl Iterator<Item = Statement> {
-    let chunks: Vec<Vec<A>> = rows.chunks(CHUNK).map(<[_]>::to_vec).collect();
-    chunks
-        .into_iter()
-        .map(move |chunk| <A::Entity as EntityTrait>::insert_many(chunk).build(backend))
+fn statements_of<A: ActiveModelTrait>(
+    backend: sea_orm::DbBackend,
+    rows: Vec<A>,
+) -> Result<impl Iterator<Item = Statement>> {
+    let mut insert = InsertRows::of_entity::<A::Entity>();
+    for row in &rows {
+        insert.push_model(row)?;
+    }
+    Ok(insert.statements(backend))
 }
