@@ -123,12 +123,12 @@ impl InsertRows {
         debug_assert_eq!(self.values.len() - before, self.columns.len(), "one value a column");
     }
 
-    /// Adds a row from an active model of the table, every column set; INTERNAL when
-    /// one is not.
-    pub fn push_model<A: ActiveModelTrait>(&mut self, model: &A) -> Result<()> {
+    /// Adds a row from an active model of the table, every column set (its values move
+    /// into the row); INTERNAL when one is not.
+    pub fn push_model<A: ActiveModelTrait>(&mut self, mut model: A) -> Result<()> {
         let mut row = Vec::with_capacity(self.columns.len());
         for column in <A::Entity as EntityTrait>::Column::iter() {
-            let value = model.get(column).into_value().ok_or_else(|| {
+            let value = model.take(column).into_value().ok_or_else(|| {
                 Error::Internal(format!("{}.{} is not set for an insert", self.table, column.as_str()))
             })?;
             row.push(value);

@@ -125,7 +125,7 @@ pub(super) async fn save_changes<C: ConnectionTrait>(
     for chunk in changes.chunks(1_000) {
         let mut insert = InsertRows::of_entity::<import_changes::Entity>();
         for c in chunk {
-            insert.push_model(&import_changes::ActiveModel {
+            insert.push_model(import_changes::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 job_id: Set(job.id),
                 tenant: Set(job.tenant.clone()),

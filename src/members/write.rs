@@ -544,7 +544,7 @@ fn membership_statements(
 ) -> Result<impl Iterator<Item = Statement>> {
     let mut insert = InsertRows::of_entity::<group_members::Entity>()
         .skipping_conflicts("ON CONFLICT (group_id, member_id) DO NOTHING");
-    for row in &rows {
+    for row in rows {
         insert.push_model(row)?;
     }
     Ok(insert.statements(backend))
@@ -651,7 +651,7 @@ fn address_statements(
     for member in holders {
         for (kind, address) in held_addresses(member) {
             let key = email::key(address);
-            rows.push_model(&member_emails::ActiveModel {
+            rows.push_model(member_emails::ActiveModel {
                 tenant: Set(member.tenant.clone()),
                 address_key: Set(key.clone()),
                 member_id: Set(member.id),
@@ -776,7 +776,7 @@ fn statements_of<A: ActiveModelTrait>(
     rows: Vec<A>,
 ) -> Result<impl Iterator<Item = Statement>> {
     let mut insert = InsertRows::of_entity::<A::Entity>();
-    for row in &rows {
+    for row in rows {
         insert.push_model(row)?;
     }
     Ok(insert.statements(backend))
