@@ -29,7 +29,9 @@ impl Planner<'_> {
         ] {
             self.require(problems, number, field, missing);
         }
-        let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles);
+        // What the member will hold: the writer gives every new member the defaults.
+        let defaults: Vec<String> = tenant.default_roles().map(|r| r.key.clone()).collect();
+        let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles, &defaults);
         let extra: Vec<String> = roles
             .iter()
             .filter(|r| tenant.role(r).is_some_and(|role| !role.default))
@@ -101,7 +103,8 @@ impl Planner<'_> {
 }
 
 /// What the preview shows of a new member: the profile fields it has, then the password
-/// (hidden, when the file gives one), the `roles` asked, the groups and an inactive status.
+/// (hidden, when the file gives one), the `roles` it will hold (the tenant's defaults
+/// among them), the groups and an inactive status.
 fn shown_new_member(new: &NewRow, password_given: bool, roles: &[String]) -> Vec<FieldChange> {
     let mut changes = Vec::new();
     let mut show = |field: &str, value: Option<String>| {

@@ -88,7 +88,7 @@ impl Planner<'_> {
         if input.roles.is_none() && input.admin.is_none() {
             return None;
         }
-        let wanted = self.wanted_roles(input, &existing.roles);
+        let wanted = self.wanted_roles(input, &existing.roles, &existing.roles);
         if wanted == existing.roles {
             return None;
         }

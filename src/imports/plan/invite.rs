@@ -31,7 +31,7 @@ impl Planner<'_> {
             }
             return Some((self.add_to_groups(number, existing, groups), None));
         }
-        let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles);
+        let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles, &[]);
         self.check_roles(problems, number, &roles);
         if !problems.is_empty() {
             return None;

@@ -237,8 +237,11 @@ impl Planner<'_> {
         }
     }
 
-    /// Roles of a row as asked: the roles column (else `fallback`), then the admin column.
-    fn wanted_roles(&self, input: &RowInput, fallback: &[String]) -> Vec<String> {
+    /// Roles of a row as asked: the roles column (else `fallback`), then the admin column;
+    /// and the roles the tenant gives every new member (`default = true`) among `held`,
+    /// which a file adds to and never takes away: a file that names only the other
+    /// roles plans nothing when imported again.
+    fn wanted_roles(&self, input: &RowInput, fallback: &[String], held: &[String]) -> Vec<String> {
         let mut roles = input.roles.clone().unwrap_or_else(|| fallback.to_vec());
         if let (Some(admin), Some(role)) = (input.admin, self.ctx.tenant.admin_role()) {
             roles.retain(|r| *r != role.key);
@@ -246,7 +249,10 @@ impl Planner<'_> {
                 roles.push(role.key.clone());
             }
         }
-        ordered_roles(self.ctx.tenant, roles)
+        let tenant = self.ctx.tenant;
+        let defaults_held = held.iter().filter(|r| tenant.role(r).is_some_and(|role| role.default));
+        roles.extend(defaults_held.cloned());
+        ordered_roles(tenant, roles)
     }
 
     /// RoleNotAllowed for each role the caller may not hand out.

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{at, id_of, names, seed, sync_file, warnings_at};
+use super::{at, id_of, names, seed, sync_file, warnings_at, SEED};
 use crate::support::imports::{Confirm, File};
 use crate::support::tenants::AMAP;
 use crate::support::{error_code, error_fields, plan_of, TestApp};
@@ -463,4 +463,66 @@ async fn members_of_a_tenant_read_by_id_are_looked_up_by_primary_key() {
     assert_eq!(found.len(), 300);
     let elsewhere = roster::members::find_many(&app.app.db, "coop", &ids).await.unwrap();
     assert!(elsewhere.is_empty(), "another tenant's members are not found by id");
+}
+
+/// The roles a tenant gives every new member (`member` here) are not the file's to take
+/// away: a file naming only the other roles shows them among what a new member will
+/// hold, and the same file imported again as SYNC plans nothing.
+#[tokio::test]
+async fn a_file_naming_only_other_roles_keeps_the_default_role_and_settles() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let created = admin.start_import(File::new("seed.csv", SEED), "CREATE").await;
+    let shown = admin
+        .gql(
+            "query($id: ID!) { importJob(id: $id) { changes(kind: CREATE, first: 10) { nodes { login changes { field after } } } } }",
+            json!({ "id": created["id"] }),
+        )
+        .await;
+    let carl = shown["importJob"]["changes"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["login"] == "carl.roux")
+        .unwrap()
+        .clone();
+    let roles = carl["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "roles")
+        .unwrap();
+    assert_eq!(roles["after"], "referent, member", "what carl will hold: {carl}");
+    admin.apply_import(id_of(&created), Confirm::NOTHING).await;
+
+    let again = admin
+        .start_import_with(File::new("seed.csv", SEED), json!({ "mode": "SYNC" }))
+        .await;
+    assert_eq!(again["summary"]["update"], 0, "{again}");
+    assert_eq!(again["summary"]["unchanged"], 5, "{again}");
+
+    // A roles cell naming another role takes away the one the file gave before; an
+    // empty cell leaves the roles as they are.
+    let changed = SEED
+        .replace("carl@x.org;;;Référent producteur", "carl@x.org;;;Adhérent")
+        .replace(
+            "anne@x.org;0601020304;Légumes;Adhérent",
+            "anne@x.org;0601020304;Légumes;",
+        );
+    let job = admin
+        .start_import_with(File::new("seed.csv", changed.as_str()), json!({ "mode": "SYNC" }))
+        .await;
+    assert_eq!(job["summary"]["update"], 1, "{job}");
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+    let held = admin
+        .gql(
+            "{ members(filter: {search: \"carl.roux\"}) { nodes { roles { role { key } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        held["members"]["nodes"][0]["roles"],
+        json!([{ "role": { "key": "member" } }]),
+        "{held}"
+    );
 }
