@@ -58,6 +58,12 @@ pub enum Error {
     /// were taken by other members between the check and the write.
     #[error("{count} login(s) or address(es) were taken meanwhile by other members ({shown}): start again to see the list as it is now.")]
     TakenMeanwhile { count: usize, shown: String },
+    /// CONFLICT: `count` members an import was to change, `shown` (the first few logins,
+    /// comma-separated), changed after its preview; it must be previewed again.
+    #[error(
+        "{count} member(s) changed since the preview ({shown}): start the import again to see the list as it is now."
+    )]
+    ChangedSincePreview { count: usize, shown: String },
     #[error("Too many attempts. Try again in {retry_after_seconds} seconds.")]
     RateLimited { retry_after_seconds: u64 },
     #[error("The identifier or the password is wrong.")]
@@ -101,7 +107,7 @@ impl Error {
             Error::Forbidden(_) => "FORBIDDEN",
             Error::NotFound(_) => "NOT_FOUND",
             Error::Validation(_) => "VALIDATION",
-            Error::Conflict(_) | Error::TakenMeanwhile { .. } => "CONFLICT",
+            Error::Conflict(_) | Error::TakenMeanwhile { .. } | Error::ChangedSincePreview { .. } => "CONFLICT",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::InvalidCredentials => "INVALID_CREDENTIALS",
             Error::AccountDeactivated => "ACCOUNT_DEACTIVATED",
@@ -111,6 +117,16 @@ impl Error {
             Error::TokenInvalid => "TOKEN_INVALID",
             Error::ServiceUnavailable(_) => "SERVICE_UNAVAILABLE",
             Error::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// A conflict about some records, as (catalog key, how many, the first few names):
+    /// the same sentence in the admin's language for frontends and stored failures.
+    pub fn counted_sentence(&self) -> Option<(&'static str, usize, &str)> {
+        match self {
+            Error::TakenMeanwhile { count, shown } => Some(("taken-meanwhile", *count, shown)),
+            Error::ChangedSincePreview { count, shown } => Some(("changed-since-preview", *count, shown)),
+            _ => None,
         }
     }
 
@@ -152,16 +168,16 @@ impl Error {
                     ext.set("fields", async_graphql::Value::List(list));
                 }
                 Error::RateLimited { retry_after_seconds } => ext.set("retryAfterSeconds", *retry_after_seconds),
-                // The sentence's catalog key and its values, for frontends in other languages.
-                Error::TakenMeanwhile { count, shown } => {
-                    ext.set("key", "taken-meanwhile");
-                    let args = [("count", count.to_string()), ("names", shown.clone())]
-                        .into_iter()
-                        .map(|(name, value)| (async_graphql::Name::new(name), async_graphql::Value::from(value)))
-                        .collect();
-                    ext.set("args", async_graphql::Value::Object(args));
-                }
                 _ => {}
+            }
+            // The sentence's catalog key and its values, for frontends in other languages.
+            if let Some((key, count, shown)) = self.counted_sentence() {
+                ext.set("key", key);
+                let args = [("count", count.to_string()), ("names", shown.to_owned())]
+                    .into_iter()
+                    .map(|(name, value)| (async_graphql::Name::new(name), async_graphql::Value::from(value)))
+                    .collect();
+                ext.set("args", async_graphql::Value::Object(args));
             }
         })
     }

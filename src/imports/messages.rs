@@ -178,6 +178,30 @@ fn is_french(locale: &str) -> bool {
     locale.split('-').next() == Some("fr")
 }
 
+/// Why an apply failed, as its job keeps it for the admin: the conflicts about some
+/// members in French when the admin reads it, else the error's own sentence.
+pub fn apply_failure(err: &crate::error::Error, locale: &str) -> String {
+    match err.counted_sentence() {
+        Some(("changed-since-preview", count, names)) if is_french(locale) => format!(
+            "{} depuis l'aperçu ({names}) : rien n'a été changé. Recommencez l'import pour voir la liste telle qu'elle est maintenant.",
+            if count == 1 {
+                "Un membre a changé".to_owned()
+            } else {
+                format!("{count} membres ont changé")
+            }
+        ),
+        Some(("taken-meanwhile", count, names)) if is_french(locale) => format!(
+            "{} entre-temps par d'autres membres ({names}) : rien n'a été changé. Recommencez l'import pour voir la liste telle qu'elle est maintenant.",
+            if count == 1 {
+                "Un identifiant ou une adresse a été pris".to_owned()
+            } else {
+                format!("{count} identifiants ou adresses ont été pris")
+            }
+        ),
+        _ => err.to_string(),
+    }
+}
+
 /// Why the file could not be read, for the admin.
 pub fn read_failure(err: &ReadError, locale: &str) -> String {
     if !is_french(locale) {

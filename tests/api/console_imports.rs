@@ -376,6 +376,43 @@ async fn a_login_taken_before_apply_is_told_once_in_the_readers_language() {
 }
 
 #[tokio::test]
+async fn a_member_changed_after_the_preview_is_told_in_the_readers_language_and_kept_so() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", ADMIN).await;
+    let id = t
+        .create_member(
+            "acme",
+            &admin,
+            json!({ "login": "leroux.emile", "firstName": "Émile", "lastName": "Le Roux", "email": "emile@example.org" }),
+        )
+        .await;
+    let file = "login,email,first_name,last_name\nleroux.emile,emile@example.org,Émile,Le Roux-Martin\n";
+    let choices = [("mode", "SYNC"), ("absent", "KEEP")];
+    let (mut browser, csrf, job) = upload(&t, &choices, "sync.csv", file.as_bytes().to_vec()).await;
+    t.ok(
+        "acme",
+        &admin,
+        "mutation($id: ID!) { updateMember(id: $id, input: { phone: \"0700000000\" }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let refused = browser
+        .post(&format!("/imports/{job}"), &[("csrf", &csrf), ("action", "apply")])
+        .await;
+
+    // As the page writes it: apostrophes escaped.
+    let sentence = "Un membre a changé depuis l&#x27;aperçu (leroux.emile) : rien n&#x27;a été changé.";
+    assert_eq!(refused.body.matches(sentence).count(), 1, "{}", refused.body);
+    assert!(!refused.body.contains("changed since the preview"), "{}", refused.body);
+    let reopened = browser.get(&format!("/imports/{job}")).await;
+    assert!(
+        reopened.body.contains(sentence),
+        "the job keeps it in French: {}",
+        reopened.body
+    );
+}
+
+#[tokio::test]
 async fn uploads_without_a_csrf_token_a_file_or_the_right_are_refused_with_nothing_done() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
     let admin = t.admin_token("acme", ADMIN).await;

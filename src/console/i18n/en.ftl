@@ -528,6 +528,10 @@ problem-taken-meanwhile = { $count ->
     [one] A login or an address was taken meanwhile by another member ({ $names })
    *[other] { $count } logins or addresses were taken meanwhile by other members ({ $names })
 }: nothing was changed. Start the import again to see the list as it is now.
+problem-changed-since-preview = { $count ->
+    [one] A member changed since the preview ({ $names })
+   *[other] { $count } members changed since the preview ({ $names })
+}: nothing was changed. Start the import again to see the list as it is now.
 problem-group-name-taken = A group already has this name.
 problem-group-name-separators = No "," and no ";": they separate groups in a spreadsheet.
 problem-no-address = Give at least one address.

@@ -539,6 +539,10 @@ problem-taken-meanwhile = { $count ->
     [one] Un identifiant ou une adresse a été pris entre-temps par un autre membre ({ $names })
    *[other] { $count } identifiants ou adresses ont été pris entre-temps par d'autres membres ({ $names })
 } : rien n'a été changé. Recommencez l'import pour voir la liste telle qu'elle est maintenant.
+problem-changed-since-preview = { $count ->
+    [one] Un membre a changé depuis l'aperçu ({ $names })
+   *[other] { $count } membres ont changé depuis l'aperçu ({ $names })
+} : rien n'a été changé. Recommencez l'import pour voir la liste telle qu'elle est maintenant.
 problem-group-name-taken = Un groupe porte déjà ce nom.
 problem-group-name-separators = Ni « , » ni « ; » : ils séparent les groupes dans un tableur.
 problem-no-address = Donnez au moins une adresse.

@@ -22,6 +22,7 @@ use crate::config::{Permission, Tenant};
 use crate::error::{Error, FieldError, Result};
 use crate::imports::history::require_job;
 use crate::imports::jobs::progress;
+use crate::imports::messages;
 use crate::imports::plan::{Edit, InviteRow, NewRow, Payload};
 use crate::imports::running::{is_busy, lease_from_now, lock_tenant};
 use crate::imports::saved_plan::{load_changes, Stored};
@@ -51,6 +52,7 @@ pub async fn apply_import(
     allow_mass_deactivation: bool,
 ) -> Result<import_jobs::Model> {
     let job = job_to_apply(app, caller, id, skip_invalid_rows, allow_mass_deactivation).await?;
+    let locale = Options::of_job(&job)?.locale;
     let tenant = caller.tenant.clone();
     let _held = app.imports.hold_tenant(&tenant.slug)?;
     claim(&app.db, id).await?;
@@ -65,7 +67,7 @@ pub async fn apply_import(
             Ok(done)
         }
         Err(err) => {
-            release(&app.db, id, &err).await?;
+            release(&app.db, id, &err, &locale).await?;
             Err(err)
         }
     }
@@ -158,13 +160,16 @@ pub(super) async fn end_sessions(app: &App, tenant: &str, deactivated: &[Uuid]) 
 
 /// Releases a job whose apply failed with `err`: a stale plan can never apply, so the job
 /// fails and the admin previews again; anything else (another apply under way, database
-/// trouble) leaves it READY to try once more.
-async fn release(db: &DatabaseConnection, id: Uuid, err: &Error) -> Result<()> {
-    let (next, reason) = match err {
-        Error::Conflict(_) | Error::TakenMeanwhile { .. } if !is_busy(err) => {
-            (JobStatus::Failed, Some(err.to_string()))
-        }
-        _ => (JobStatus::Ready, None),
+/// trouble) leaves it READY to try once more. The reason kept is in the admin's `locale`.
+async fn release(db: &DatabaseConnection, id: Uuid, err: &Error, locale: &str) -> Result<()> {
+    let stale = matches!(
+        err,
+        Error::Conflict(_) | Error::TakenMeanwhile { .. } | Error::ChangedSincePreview { .. }
+    );
+    let (next, reason) = if stale && !is_busy(err) {
+        (JobStatus::Failed, Some(messages::apply_failure(err, locale)))
+    } else {
+        (JobStatus::Ready, None)
     };
     import_jobs::Entity::update_many()
         .col_expr(import_jobs::Column::Status, Expr::value(next))

@@ -55,10 +55,10 @@ pub(super) async fn check_versions<C: ConnectionTrait>(
 }
 
 fn stale(count: usize, names: &[&str]) -> Error {
-    Error::Conflict(format!(
-        "{count} member(s) changed since the preview ({}): start the import again to see the list as it is now.",
-        first_few(names)
-    ))
+    Error::ChangedSincePreview {
+        count,
+        shown: first_few(names),
+    }
 }
 
 /// The first five names, then "…" when there are more.

@@ -145,6 +145,9 @@ async fn a_member_changed_since_the_preview_makes_apply_fail_with_nothing_change
 
     assert_eq!(error_code(&refused), Some("CONFLICT"), "{refused}");
     assert!(refused["errors"][0]["message"].as_str().unwrap().contains("bob.martin"));
+    let extensions = &refused["errors"][0]["extensions"];
+    assert_eq!(extensions["key"], "changed-since-preview", "{refused}");
+    assert_eq!(extensions["args"], json!({ "count": "1", "names": "bob.martin" }));
     assert_eq!(
         admin.member(&ids["anne.petit"]).await["lastName"],
         "Petit",
@@ -159,10 +162,12 @@ async fn a_member_changed_since_the_preview_makes_apply_fail_with_nothing_change
         )
         .await;
     assert_eq!(failed["importJob"]["status"], "FAILED");
-    assert!(failed["importJob"]["failure"]
-        .as_str()
-        .unwrap()
-        .contains("changed since the preview"));
+    // The job was previewed in French: its failure stays in French.
+    assert_eq!(
+        failed["importJob"]["failure"],
+        "Un membre a changé depuis l'aperçu (bob.martin) : rien n'a été changé. \
+         Recommencez l'import pour voir la liste telle qu'elle est maintenant."
+    );
 }
 
 #[tokio::test]
