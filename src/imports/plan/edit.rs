@@ -197,10 +197,12 @@ impl Planner<'_> {
         }
         if let Some((before, after)) = &edit.groups {
             let before: Vec<&str> = before.iter().filter_map(|id| self.snapshot.group_name(*id)).collect();
+            // No group is no value, as an empty field is: shown without a crossed-out blank.
+            let listed = |names: String| Some(names).filter(|n| !n.is_empty());
             changes.push(FieldChange {
                 field: "groups".into(),
-                before: Some(before.join(", ")),
-                after: Some(after.join(", ")),
+                before: listed(before.join(", ")),
+                after: listed(after.join(", ")),
             });
         }
         if let Some((before, after)) = edit.active {

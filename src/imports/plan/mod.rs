@@ -177,12 +177,17 @@ impl Planner<'_> {
         for (field, key) in keys {
             let Some(key) = key else { continue };
             if let Some(&earlier) = self.seen.get(&key) {
-                let value = key[2..].to_owned();
+                // The cell as the file writes it, not the key it is compared by.
+                let written = match field {
+                    Field::Email => input.email.as_deref(),
+                    Field::SecondaryEmail => input.secondary_email.as_deref(),
+                    _ => input.login.as_deref(),
+                };
                 self.fail(
                     problems,
                     input.number,
                     Some(field),
-                    Some(&value),
+                    written,
                     Problem::DuplicateRow(earlier),
                 );
                 duplicate = true;

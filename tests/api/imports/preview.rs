@@ -56,6 +56,7 @@ async fn french_csv_preview_reports_each_error_at_its_row_and_applies_the_rest()
         duplicate["message"].as_str().unwrap().contains("ligne 4"),
         "French admin, French message: {duplicate}"
     );
+    assert_eq!(duplicate["value"], "BENOIT.GARCON2@EXEMPLE.FR", "as the file writes it");
     assert_eq!(job["summary"]["create"], 27);
     assert_eq!(job["summary"]["errorRows"], 3);
     assert_eq!(admin.member_count(json!({})).await, before, "a preview changes nothing");

@@ -507,17 +507,32 @@ async fn a_file_naming_only_other_roles_keeps_the_default_role_and_settles() {
     assert_eq!(again["summary"]["unchanged"], 5, "{again}");
 
     // A roles cell naming another role takes away the one the file gave before; an
-    // empty cell leaves the roles as they are.
+    // empty cell leaves the roles as they are. (And a member without groups joining
+    // one shows no "before".)
     let changed = SEED
         .replace("carl@x.org;;;Référent producteur", "carl@x.org;;;Adhérent")
         .replace(
             "anne@x.org;0601020304;Légumes;Adhérent",
             "anne@x.org;0601020304;Légumes;",
-        );
+        )
+        .replace("eve@x.org;;;", "eve@x.org;;Pain;");
     let job = admin
         .start_import_with(File::new("seed.csv", changed.as_str()), json!({ "mode": "SYNC" }))
         .await;
-    assert_eq!(job["summary"]["update"], 1, "{job}");
+    assert_eq!(job["summary"]["update"], 2, "{job}");
+    let shown = admin
+        .gql(
+            "query($id: ID!) { importJob(id: $id) { changes(kind: UPDATE) { nodes { login changes { field before after } } } } }",
+            json!({ "id": job["id"] }),
+        )
+        .await;
+    assert_eq!(
+        shown["importJob"]["changes"]["nodes"],
+        json!([
+            { "login": "carl.roux", "changes": [{ "field": "roles", "before": "referent, member", "after": "member" }] },
+            { "login": "eve.noir", "changes": [{ "field": "groups", "before": null, "after": "Pain" }] },
+        ])
+    );
     admin.apply_import(id_of(&job), Confirm::NOTHING).await;
     let held = admin
         .gql(
