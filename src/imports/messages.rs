@@ -181,25 +181,33 @@ fn is_french(locale: &str) -> bool {
 /// Why an apply failed, as its job keeps it for the admin: the conflicts about some
 /// members in French when the admin reads it, else the error's own sentence.
 pub fn apply_failure(err: &crate::error::Error, locale: &str) -> String {
-    match err.counted_sentence() {
-        Some(("changed-since-preview", count, names)) if is_french(locale) => format!(
-            "{} depuis l'aperçu ({names}) : rien n'a été changé. Recommencez l'import pour voir la liste telle qu'elle est maintenant.",
-            if count == 1 {
-                "Un membre a changé".to_owned()
-            } else {
-                format!("{count} membres ont changé")
-            }
-        ),
-        Some(("taken-meanwhile", count, names)) if is_french(locale) => format!(
-            "{} entre-temps par d'autres membres ({names}) : rien n'a été changé. Recommencez l'import pour voir la liste telle qu'elle est maintenant.",
-            if count == 1 {
-                "Un identifiant ou une adresse a été pris".to_owned()
-            } else {
-                format!("{count} identifiants ou adresses ont été pris")
-            }
-        ),
-        _ => err.to_string(),
-    }
+    // (the subject for one, for several, and what happened to them)
+    let worded = match err.counted_sentence() {
+        Some((key, count, names)) if is_french(locale) => match key {
+            "changed-since-preview" => Some(("Un membre a", "membres ont", "changé depuis l'aperçu", count, names)),
+            "taken-meanwhile" => Some((
+                "Un identifiant ou une adresse a",
+                "identifiants ou adresses ont",
+                "été pris entre-temps par d'autres membres",
+                count,
+                names,
+            )),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some((one, several, what, count, names)) = worded else {
+        return err.to_string();
+    };
+    let subject = if count == 1 {
+        one.to_owned()
+    } else {
+        format!("{count} {several}")
+    };
+    format!(
+        "{subject} {what} ({names}) : rien n'a été changé. \
+         Recommencez l'import pour voir la liste telle qu'elle est maintenant."
+    )
 }
 
 /// Why the file could not be read, for the admin.
@@ -395,6 +403,25 @@ pub struct RowError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_apply_is_kept_in_the_admins_language() {
+        use crate::error::Error;
+        let one = Error::ChangedSincePreview {
+            count: 1,
+            shown: "bob".into(),
+        };
+        assert!(apply_failure(&one, "fr").starts_with("Un membre a changé depuis l'aperçu (bob) : rien"));
+        assert!(apply_failure(&one, "en").starts_with("1 member(s) changed since the preview (bob)"));
+        let several = Error::TakenMeanwhile {
+            count: 3,
+            shown: "a, b, c".into(),
+        };
+        assert!(apply_failure(&several, "fr-CA")
+            .starts_with("3 identifiants ou adresses ont été pris entre-temps par d'autres membres (a, b, c)"));
+        let other = Error::Conflict("Someone else changed it.".into());
+        assert_eq!(apply_failure(&other, "fr"), "Someone else changed it.");
+    }
 
     #[test]
     fn messages_speak_the_admins_language() {
