@@ -102,8 +102,9 @@ impl InsertRows {
         }
     }
 
-    /// Rows that would break a unique index are skipped: `ON CONFLICT (target) DO
-    /// NOTHING`, any unique index when `target` is empty.
+    /// Ends each statement with `clause` — `ON CONFLICT DO NOTHING`, or `ON CONFLICT
+    /// (columns) DO NOTHING` for one unique index — so that rows which would break a
+    /// unique index are skipped (the rows inserted say how many).
     pub fn skipping_conflicts(mut self, clause: &'static str) -> Self {
         self.on_conflict = clause;
         self
