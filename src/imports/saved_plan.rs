@@ -121,9 +121,10 @@ pub(super) async fn save_changes<C: ConnectionTrait>(
     job: &import_jobs::Model,
     changes: &[PlannedRow],
 ) -> Result<()> {
+    const ROWS: usize = 1_000;
     let backend = conn.get_database_backend();
-    for chunk in changes.chunks(1_000) {
-        let mut insert = InsertRows::of_entity::<import_changes::Entity>();
+    for chunk in changes.chunks(ROWS) {
+        let mut insert = InsertRows::of_entity::<import_changes::Entity>().rows_per_statement(ROWS);
         for c in chunk {
             insert.push_model(import_changes::ActiveModel {
                 id: Set(Uuid::now_v7()),

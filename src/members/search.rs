@@ -128,7 +128,8 @@ pub fn prefix_end(prefix: &str) -> String {
 /// A row of `member_search_tokens`: (tenant, word, member, the member's sort key).
 pub type WordRow = (String, String, Uuid, String);
 
-/// Search-word rows per statement: at 4 parameters a row, under SQLite's 32,766.
+/// Search-word rows per statement: at 3 parameters a row (the tenant bound once), under
+/// the parameter limit; rows of several tenants in one statement get fewer.
 const WORDS_PER_STATEMENT: usize = 8_000;
 
 /// Inserts search words of many members in multi-row statements, in the order of the

@@ -3,7 +3,9 @@
 
 use uuid::Uuid;
 
-use super::{free_login, status_word, FieldChange, NewRow, PasswordPlan, Payload, Planned, Planner, HIDDEN};
+use super::{
+    free_login, status_word, DefaultRoles, FieldChange, NewRow, PasswordPlan, Payload, Planned, Planner, HIDDEN,
+};
 use crate::imports::columns::Field;
 use crate::imports::messages::RowError;
 use crate::imports::row::RowInput;
@@ -29,9 +31,7 @@ impl Planner<'_> {
         ] {
             self.require(problems, number, field, missing);
         }
-        // What the member will hold: the writer gives every new member the defaults.
-        let defaults: Vec<String> = tenant.default_roles().map(|r| r.key.clone()).collect();
-        let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles, &defaults);
+        let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles, DefaultRoles::Every);
         let extra: Vec<String> = roles
             .iter()
             .filter(|r| tenant.role(r).is_some_and(|role| !role.default))

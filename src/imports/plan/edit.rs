@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use uuid::Uuid;
 
 use super::{
-    status_word, Edit, Existing, FieldChange, Payload, Planned, Planner, ScalarChange, SnapshotMember, HIDDEN,
+    status_word, DefaultRoles, Edit, Existing, FieldChange, Payload, Planned, Planner, ScalarChange, SnapshotMember,
+    HIDDEN,
 };
 use crate::imports::columns::Field;
 use crate::imports::messages::{Problem, RowError};
@@ -88,7 +89,7 @@ impl Planner<'_> {
         if input.roles.is_none() && input.admin.is_none() {
             return None;
         }
-        let wanted = self.wanted_roles(input, &existing.roles, &existing.roles);
+        let wanted = self.wanted_roles(input, &existing.roles, DefaultRoles::Held(&existing.roles));
         if wanted == existing.roles {
             return None;
         }

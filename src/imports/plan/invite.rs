@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Existing, FieldChange, InviteRow, Payload, Planned, Planner};
+use super::{DefaultRoles, Existing, FieldChange, InviteRow, Payload, Planned, Planner};
 use crate::imports::columns::Field;
 use crate::imports::messages::RowError;
 use crate::imports::row::RowInput;
@@ -31,7 +31,7 @@ impl Planner<'_> {
             }
             return Some((self.add_to_groups(number, existing, groups), None));
         }
-        let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles, &[]);
+        let roles = self.wanted_roles(input, &self.ctx.options.defaults.roles, DefaultRoles::Left);
         self.check_roles(problems, number, &roles);
         if !problems.is_empty() {
             return None;

@@ -73,6 +73,17 @@ pub fn plan(ctx: &Context, layout: &Layout, sheet: &Sheet, snapshot: &Snapshot) 
     planner.plan
 }
 
+/// Which of the tenant's default roles a row's roles take on top of what the file asks.
+#[derive(Clone, Copy)]
+enum DefaultRoles<'a> {
+    /// All of them: a new member, whom the member writer gives them.
+    Every,
+    /// Those the member holds now: a file never takes one away.
+    Held(&'a [String]),
+    /// None: an invitation carries only the roles asked.
+    Left,
+}
+
 struct Planner<'a> {
     ctx: &'a Context<'a>,
     layout: &'a Layout,
@@ -243,10 +254,10 @@ impl Planner<'_> {
     }
 
     /// Roles of a row as asked: the roles column (else `fallback`), then the admin column;
-    /// and the roles the tenant gives every new member (`default = true`) among `held`,
-    /// which a file adds to and never takes away: a file that names only the other
-    /// roles plans nothing when imported again.
-    fn wanted_roles(&self, input: &RowInput, fallback: &[String], held: &[String]) -> Vec<String> {
+    /// then the tenant's default roles (`default = true`) as `defaults` says. A file adds
+    /// to those and never takes one away: a file that names only the other roles plans
+    /// nothing when imported again.
+    fn wanted_roles(&self, input: &RowInput, fallback: &[String], defaults: DefaultRoles<'_>) -> Vec<String> {
         let mut roles = input.roles.clone().unwrap_or_else(|| fallback.to_vec());
         if let (Some(admin), Some(role)) = (input.admin, self.ctx.tenant.admin_role()) {
             roles.retain(|r| *r != role.key);
@@ -255,8 +266,15 @@ impl Planner<'_> {
             }
         }
         let tenant = self.ctx.tenant;
-        let defaults_held = held.iter().filter(|r| tenant.role(r).is_some_and(|role| role.default));
-        roles.extend(defaults_held.cloned());
+        match defaults {
+            DefaultRoles::Every => roles.extend(tenant.default_roles().map(|r| r.key.clone())),
+            DefaultRoles::Held(held) => roles.extend(
+                held.iter()
+                    .filter(|r| tenant.role(r).is_some_and(|role| role.default))
+                    .cloned(),
+            ),
+            DefaultRoles::Left => {}
+        }
         ordered_roles(tenant, roles)
     }
 
