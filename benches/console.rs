@@ -63,7 +63,7 @@ const SOLO: usize = 20;
 /// The runs on the embedded default, then on PostgreSQL + Redis when configured, then
 /// every target's verdict.
 fn main() {
-    roster::allocator::return_freed_memory_at_once();
+    roster::allocator::configure();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -44,7 +44,7 @@ const JOB: &str = "id status failure totalRows summary { create update deactivat
 
 /// Each scenario runs in a fresh process of this binary, so that its peak memory is its own.
 fn main() {
-    roster::allocator::return_freed_memory_at_once();
+    roster::allocator::configure();
     let rows: usize = std::env::var("ROSTER_BENCH_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -27,7 +27,7 @@ default = true
 "#;
 
 fn main() {
-    roster::allocator::return_freed_memory_at_once();
+    roster::allocator::configure();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -55,7 +55,7 @@ const PAGE_QUERY: &str =
 const RELATED_QUERY: &str = "query($after: String) { members(first: 50, after: $after) { nodes { id login roles { role { key } } groups { name } } } }";
 
 fn main() {
-    roster::allocator::return_freed_memory_at_once();
+    roster::allocator::configure();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

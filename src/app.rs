@@ -126,6 +126,7 @@ pub async fn connect_database(url: &str, connections: u32, roots: Option<&ExtraR
         options.test_before_acquire(false);
     }
     if let Some(path) = sqlite_path(url) {
+        crate::allocator::route_sqlite_allocations();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::ServiceUnavailable(format!("cannot create {}: {e}", dir.display())))?;

@@ -5,6 +5,6 @@ use clap::Parser;
 static ALLOCATOR: roster::allocator::Allocator = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    roster::allocator::return_freed_memory_at_once();
+    roster::allocator::configure();
     roster::cli::run(roster::cli::Cli::parse())
 }

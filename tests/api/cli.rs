@@ -371,7 +371,7 @@ async fn sigterm_ends_the_process_in_time_while_a_mail_server_hangs_and_the_mail
     assert_eq!(answer["data"]["requestPasswordReset"], true, "{answer}");
 
     // The worker claims the message and hangs on the silent server.
-    let db = sea_orm::Database::connect(&database_url).await.unwrap();
+    let db = roster::app::connect_database(&database_url, 1, None).await.unwrap();
     use sea_orm::{ActiveEnum, EntityTrait};
     wait_for("the send to start", || {
         let db = db.clone();
