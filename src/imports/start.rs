@@ -2,8 +2,12 @@
 //! on every core, and the plan written (changes, row errors, the error report) before the
 //! job turns READY. Nothing about members changes here.
 
+use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
 use uuid::Uuid;
 
 use super::columns::{match_headers, Field};
@@ -358,6 +362,17 @@ fn columns_read(layout: &Layout) -> Vec<ColumnUse> {
         .collect()
 }
 
+/// How many of a preview's statements run at once. Each one commits on its own (the plan
+/// is not the member list: a preview that fails is marked FAILED, whatever it wrote), so
+/// on PostgreSQL two run side by side, each on a connection of its own and a server
+/// process of its own; SQLite takes one writer at a time, so a second would only wait.
+fn statements_in_flight(backend: DbBackend) -> usize {
+    match backend {
+        DbBackend::Postgres => 2,
+        _ => 1,
+    }
+}
+
 /// What planning a sheet needs, moved onto a blocking thread.
 struct Planning {
     tenant: std::sync::Arc<Tenant>,
@@ -393,12 +408,18 @@ impl Planning {
         let (batches, mut to_write) = tokio::sync::mpsc::channel::<Vec<PlannedRow>>(2);
         let (db, saved_job) = (app.db.clone(), job.clone());
         let writer = tokio::spawn(async move {
-            while let Some(rows) = to_write.recv().await {
-                // The first failure stops the writes; planning goes on unheard and the
-                // preview fails with it.
-                save_changes(&db, &saved_job, &rows).await?;
-            }
-            Ok::<(), Error>(())
+            let in_flight = statements_in_flight(db.get_database_backend());
+            let batches = futures_util::stream::poll_fn(|cx| to_write.poll_recv(cx));
+            // The first failure stops the writes; planning goes on unheard and the
+            // preview fails with it.
+            batches
+                .map(|rows| {
+                    let (db, saved_job) = (&db, &saved_job);
+                    async move { save_changes(db, saved_job, &rows).await }
+                })
+                .buffer_unordered(in_flight)
+                .try_for_each(|()| std::future::ready(Ok(())))
+                .await
         });
         let (plan, sheet) = tokio::task::spawn_blocking(move || {
             let flush = |rows: Vec<PlannedRow>| {

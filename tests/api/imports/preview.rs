@@ -234,6 +234,33 @@ async fn a_large_preview_is_written_as_it_is_planned_and_applies_in_file_order()
         "file order, password rows in their place"
     );
     assert_eq!(changes["nodes"][3]["login"], "bulk3");
+    // Batches written side by side (PostgreSQL) commit in any order: the plan still
+    // reads back whole and in file order, page after page.
+    let mut all_rows = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = admin
+            .gql(
+                "query($id: ID!, $after: String) { importJob(id: $id) { changes(kind: CREATE, first: 100, after: $after) \
+                 { nodes { row } pageInfo { hasNextPage endCursor } } } }",
+                json!({ "id": id, "after": after }),
+            )
+            .await;
+        let changes = &page["importJob"]["changes"];
+        all_rows.extend(
+            changes["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["row"].as_i64().unwrap()),
+        );
+        if changes["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = changes["pageInfo"]["endCursor"].clone();
+    }
+    let expected: Vec<i64> = (2..2_602).filter(|row| *row != 1_502).collect();
+    assert_eq!(all_rows, expected);
 
     let done = admin.apply_import_answer(id, Confirm::SKIP_INVALID_ROWS).await;
     assert_eq!(done["data"]["applyImport"]["status"], "DONE", "{done}");
