@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -69,13 +70,48 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
         true => Some(password::hash(password.to_owned()).await?),
         false => None,
     };
-    let member = crate::members::write::record_sign_in(&app.db, member, rehashed).await?;
+    let member = record_sign_in_soon(app, member, rehashed).await;
     Ok(SignedIn {
         token: session.token,
         expires_at: session.expires_at,
         member,
         must_change_password,
     })
+}
+
+/// How long a sign-in waits for its record to be written before it goes on without.
+const SIGN_IN_RECORD_WAIT: Duration = Duration::from_secs(1);
+
+/// Records a sign-in (when, and a password hash stored again) without holding the member
+/// up: the write runs as a task of its own, awaited for [`SIGN_IN_RECORD_WAIT`]; past
+/// that it goes on in the background and the member is signed in as recorded. On SQLite
+/// an import's apply holds the database's one write lock for the whole of its
+/// transaction (seconds for 100,000 rows, a minute for a million), and sign-ins waited
+/// behind it until the busy timeout, then failed as unavailable. A record that cannot be
+/// written at all is logged: the sign-in stands, its time is lost, and a stale hash is
+/// stored again at the next one.
+async fn record_sign_in_soon(
+    app: &App,
+    member: entity::members::Model,
+    rehashed: Option<String>,
+) -> entity::members::Model {
+    let mut signed_in = member.clone();
+    signed_in.last_login_at = Some(crate::stored::now());
+    if rehashed.is_some() {
+        signed_in.password_hash.clone_from(&rehashed);
+    }
+    let (db, at) = (app.db.clone(), signed_in.last_login_at);
+    let write = tokio::spawn(async move {
+        let written = crate::members::write::record_sign_in(&db, member, at, rehashed).await;
+        if let Err(err) = &written {
+            tracing::warn!(error = %err, "a sign-in could not be recorded");
+        }
+        written
+    });
+    match tokio::time::timeout(SIGN_IN_RECORD_WAIT, write).await {
+        Ok(Ok(Ok(written))) => written,
+        _ => signed_in,
+    }
 }
 
 /// The two counters a sign-in attempt is held against.

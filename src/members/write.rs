@@ -444,15 +444,16 @@ async fn update_columns<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Records a successful sign-in, and a password hash stored again in a newer form. Not
-/// a change of the member others must notice: the version stays.
+/// Records a successful sign-in at `at`, and a password hash stored again in a newer
+/// form. Not a change of the member others must notice: the version stays.
 pub async fn record_sign_in<C: ConnectionTrait>(
     conn: &C,
     member: members::Model,
+    at: Option<DateTime<Utc>>,
     rehashed: Option<String>,
 ) -> Result<members::Model> {
     let mut active = member.into_active_model();
-    active.last_login_at = Set(Some(crate::stored::now()));
+    active.last_login_at = Set(at);
     if let Some(hash) = rehashed {
         active.password_hash = Set(Some(hash));
     }

@@ -5,7 +5,7 @@ use crate::support;
 use std::time::Duration;
 
 use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, EntityTrait};
-use serde_json::json;
+use serde_json::{json, Value};
 use support::{error_code, TestApp, ACME, LOGIN};
 
 const ME: &str =
@@ -420,4 +420,44 @@ async fn the_account_limit_counts_every_spelling_of_the_same_member() {
             .await;
         assert_eq!(error_code(&limited), Some("RATE_LIMITED"), "{identifier}: {limited}");
     }
+}
+
+#[tokio::test]
+async fn a_sign_in_is_not_held_up_by_a_long_write_and_is_recorded_after_it() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let t = TestApp::start().await;
+    let boss = t.admin_as("acme", "boss@acme.example").await;
+    let before = boss.gql(ME, json!({})).await["me"]["lastLoginAt"].clone();
+    let id = boss.gql(ME, json!({})).await["me"]["id"].as_str().unwrap().to_owned();
+    // What an import's apply does for seconds: a transaction holding the member's row
+    // (on SQLite, the database's one write lock).
+    let long_write = t.app.db.begin().await.unwrap();
+    long_write
+        .execute_unprepared(&format!("UPDATE members SET version = version WHERE id = '{id}'"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let answer = t
+        .gql(
+            "acme",
+            None,
+            "mutation($i: String!, $p: String!) { login(identifier: $i, password: $p) { token member { lastLoginAt } } }",
+            json!({ "i": "boss", "p": "correct-horse-battery" }),
+        )
+        .await;
+    let token = answer["data"]["login"]["token"].as_str();
+    assert!(token.is_some(), "signed in while the write runs: {answer}");
+    let signed_in = answer["data"]["login"]["member"]["lastLoginAt"].clone();
+    assert!(signed_in.is_string() && signed_in != before, "{answer}");
+    long_write.commit().await.unwrap();
+    // The record waited for the lock and was written after it.
+    let mut recorded = Value::Null;
+    for _ in 0..100 {
+        recorded = boss.gql(ME, json!({})).await["me"]["lastLoginAt"].clone();
+        if recorded != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(recorded, signed_in);
 }
