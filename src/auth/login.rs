@@ -82,14 +82,18 @@ pub async fn login(app: &App, visitor: &Visitor, identifier: &str, password: &st
 /// How long a sign-in waits for its record to be written before it goes on without.
 const SIGN_IN_RECORD_WAIT: Duration = Duration::from_secs(1);
 
+/// How many times a sign-in's record is tried when the database is busy (each try waits
+/// out SQLite's busy timeout, 10 s).
+const SIGN_IN_RECORD_TRIES: u32 = 12;
+
 /// Records a sign-in (when, and a password hash stored again) without holding the member
 /// up: the write runs as a task of its own, awaited for [`SIGN_IN_RECORD_WAIT`]; past
 /// that it goes on in the background and the member is signed in as recorded. On SQLite
 /// an import's apply holds the database's one write lock for the whole of its
-/// transaction (seconds for 100,000 rows, a minute for a million), and sign-ins waited
+/// transaction (seconds for 100,000 rows, a minute for a million): sign-ins waited
 /// behind it until the busy timeout, then failed as unavailable. A record that cannot be
-/// written at all is logged: the sign-in stands, its time is lost, and a stale hash is
-/// stored again at the next one.
+/// written in [`SIGN_IN_RECORD_TRIES`] tries is logged: the sign-in stands, its time is
+/// lost, and a stale hash is stored again at the next one.
 async fn record_sign_in_soon(
     app: &App,
     member: entity::members::Model,
@@ -102,11 +106,21 @@ async fn record_sign_in_soon(
     }
     let (db, at) = (app.db.clone(), signed_in.last_login_at);
     let write = tokio::spawn(async move {
-        let written = crate::members::write::record_sign_in(&db, member, at, rehashed).await;
-        if let Err(err) = &written {
-            tracing::warn!(error = %err, "a sign-in could not be recorded");
+        // A lock wait that runs out is tried again: a million-row apply holds SQLite's
+        // write lock longer than one busy timeout.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let written = crate::members::write::record_sign_in(&db, member.clone(), at, rehashed.clone()).await;
+            match written {
+                Err(Error::ServiceUnavailable(_)) if tries < SIGN_IN_RECORD_TRIES => continue,
+                Err(err) => {
+                    tracing::warn!(error = %err, "a sign-in could not be recorded");
+                    break Err(err);
+                }
+                Ok(written) => break Ok(written),
+            }
         }
-        written
     });
     match tokio::time::timeout(SIGN_IN_RECORD_WAIT, write).await {
         Ok(Ok(Ok(written))) => written,
