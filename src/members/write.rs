@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
-    ModelTrait, QueryFilter, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, ModelTrait,
+    QueryFilter, QuerySelect, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -445,19 +445,32 @@ async fn update_columns<C: ConnectionTrait>(
 }
 
 /// Records a successful sign-in at `at`, and a password hash stored again in a newer
-/// form. Not a change of the member others must notice: the version stays.
+/// form. Not a change of the member others must notice: the version stays. The new hash
+/// replaces only the one the sign-in checked: the record may be written after the member
+/// changed their password (it waits out a long import in the background), and that
+/// password stays.
 pub async fn record_sign_in<C: ConnectionTrait>(
     conn: &C,
-    member: members::Model,
+    mut member: members::Model,
     at: Option<DateTime<Utc>>,
     rehashed: Option<String>,
 ) -> Result<members::Model> {
-    let mut active = member.into_active_model();
-    active.last_login_at = Set(at);
-    if let Some(hash) = rehashed {
-        active.password_hash = Set(Some(hash));
+    members::Entity::update_many()
+        .col_expr(members::Column::LastLoginAt, Expr::value(at))
+        .filter(members::Column::Id.eq(member.id))
+        .exec(conn)
+        .await?;
+    member.last_login_at = at;
+    if let (Some(hash), Some(checked)) = (rehashed, &member.password_hash) {
+        members::Entity::update_many()
+            .col_expr(members::Column::PasswordHash, Expr::value(Some(hash.clone())))
+            .filter(members::Column::Id.eq(member.id))
+            .filter(members::Column::PasswordHash.eq(checked.as_str()))
+            .exec(conn)
+            .await?;
+        member.password_hash = Some(hash);
     }
-    Ok(active.update(conn).await?)
+    Ok(member)
 }
 
 /// Sets the status of the members `which` selects (and when they were deactivated),
