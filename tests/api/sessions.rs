@@ -427,8 +427,8 @@ async fn a_sign_in_is_not_held_up_by_a_long_write_and_is_recorded_after_it() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let t = TestApp::start().await;
     let boss = t.admin_as("acme", "boss@acme.example").await;
-    let before = boss.gql(ME, json!({})).await["me"]["lastLoginAt"].clone();
-    let id = boss.gql(ME, json!({})).await["me"]["id"].as_str().unwrap().to_owned();
+    let me = boss.gql(ME, json!({})).await;
+    let (before, id) = (me["me"]["lastLoginAt"].clone(), me["me"]["id"].as_str().unwrap());
     // What an import's apply does for seconds: a transaction holding the member's row
     // (on SQLite, the database's one write lock).
     let long_write = t.app.db.begin().await.unwrap();
