@@ -18,6 +18,7 @@ mod m20261201_000013_search_words_in_one_index;
 mod m20261201_000014_export_recipes;
 mod m20261202_000015_one_member_index_for_roles;
 mod m20261202_000016_roles_by_group;
+mod m20261203_000017_text_compares_as_bytes;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_export_recipes::Migration),
             Box::new(m20261202_000015_one_member_index_for_roles::Migration),
             Box::new(m20261202_000016_roles_by_group::Migration),
+            Box::new(m20261203_000017_text_compares_as_bytes::Migration),
         ]
     }
 }

@@ -1002,3 +1002,59 @@ async fn a_refused_form_lists_every_problem_and_unknown_roles_say_what_would_do(
         .await;
     assert_eq!(error_fields(&unknown), ["roles[0].role", "roles[2].role"], "{unknown}");
 }
+
+/// Keys sort and match as bytes on both databases, whatever PostgreSQL's locale: logins
+/// that differ only by punctuation list in byte order, and a search for a login being
+/// typed ("anne.m") finds the login with that dot, not the ones without. On PostgreSQL
+/// no text column of Roster's tables has another collation than "C" (two columns of different collations
+/// cannot be compared in a query), on SQLite none declares one.
+#[tokio::test]
+async fn keys_sort_and_match_as_bytes_and_every_text_column_compares_so() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    for (n, login) in ["annemarie", "anne_marie", "anne.marie", "anne-marie"]
+        .iter()
+        .enumerate()
+    {
+        let email = format!("anne{n}@coop.example");
+        admin
+            .create_member(json!({ "login": login, "email": email, "firstName": "Anne", "lastName": "Marie" }))
+            .await;
+    }
+    let list =
+        "query($f: MemberFilter, $o: MemberOrder) { members(filter: $f, orderBy: $o, first: 50) { nodes { login } } }";
+    let by_login = admin
+        .gql(
+            list,
+            json!({ "f": { "search": "anne" }, "o": { "field": "LOGIN", "direction": "ASC" } }),
+        )
+        .await;
+    assert_eq!(
+        logins(&by_login),
+        ["anne-marie", "anne.marie", "anne_marie", "annemarie"],
+        "byte order: '-' (2D) before '.' (2E) before '_' (5F) before letters"
+    );
+    let typed = admin.gql(list, json!({ "f": { "search": "anne.m" } })).await;
+    assert_eq!(logins(&typed), ["anne.marie"]);
+
+    let db = &t.app.db;
+    let backend = db.get_database_backend();
+    let other_collations = match backend {
+        DbBackend::Postgres => {
+            "SELECT c.relname || '.' || a.attname AS name FROM pg_attribute a \
+             JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname <> 'seaql_migrations' \
+             AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid IN ('varchar'::regtype, 'text'::regtype) \
+             AND a.attcollation <> (SELECT oid FROM pg_collation WHERE collname = 'C')"
+        }
+        _ => "SELECT name FROM sqlite_master WHERE sql LIKE '%COLLATE%'",
+    };
+    let rows = db
+        .query_all(Statement::from_string(backend, other_collations))
+        .await
+        .unwrap();
+    let names: Vec<String> = rows.iter().map(|r| r.try_get("", "name").unwrap()).collect();
+    assert!(names.is_empty(), "text columns with another collation: {names:?}");
+}
