@@ -32,7 +32,7 @@ pub async fn run(settings: Settings, tenants: TenantRegistry) -> ExitCode {
     let served = crate::http::serve(app, TcpListener::bind(listen), shutdown_signal(), |addr| {
         tracing::info!("Roster listening on http://{addr}");
         for slug in &slugs {
-            tracing::info!("  tenant {slug}: playground at http://{addr}/t/{slug}/graphql");
+            tracing::info!("  tenant {slug}: console at http://{addr}/t/{slug}/admin, playground at http://{addr}/t/{slug}/graphql");
         }
     })
     .await;

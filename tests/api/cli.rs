@@ -267,15 +267,34 @@ async fn serve_bootstraps_reloads_on_sighup_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let password = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| line.split("with password: ").nth(1).map(|p| p.trim().to_owned()))
+    // The log up to the banner's line for the tenant: the first admin's password,
+    // then where the tenant is served.
+    let log = tokio::task::spawn_blocking(move || {
+        let mut log = Vec::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let done = line.contains("tenant acme:");
+            log.push(line);
+            if done {
+                break;
+            }
+        }
+        log
     })
     .await
-    .unwrap()
-    .expect("bootstrap password printed once");
+    .unwrap();
+    let password = log
+        .iter()
+        .find_map(|line| line.split("with password: ").nth(1).map(|p| p.trim().to_owned()))
+        .expect("bootstrap password printed once");
+    let console = format!("console at http://127.0.0.1:{port}/t/acme/admin");
+    assert!(
+        log.last().is_some_and(|line| line.contains(&console)),
+        "the banner says where the console is: {log:?}"
+    );
+    assert!(
+        log.iter().all(|line| !line.contains('\x1b')),
+        "no colour codes in a log that is not a terminal: {log:?}"
+    );
 
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
