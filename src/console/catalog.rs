@@ -25,6 +25,13 @@ fn bundles() -> &'static HashMap<&'static str, FluentBundle<FluentResource>> {
                 let mut bundle = FluentBundle::new_concurrent(vec![id]);
                 // Isolation marks around arguments would end up inside HTML attributes.
                 bundle.set_use_isolating(false);
+                // Counts shown in a sentence are grouped as in the rest of the page
+                // ("Line by line (20,748)"); plural forms still choose on the number.
+                bundle.set_formatter(Some(if *lang == "fr" {
+                    grouped::<true, _>
+                } else {
+                    grouped::<false, _>
+                }));
                 bundle
                     .add_resource(resource)
                     .expect("no key twice in a catalog (tested)");
@@ -32,6 +39,35 @@ fn bundles() -> &'static HashMap<&'static str, FluentBundle<FluentResource>> {
             })
             .collect()
     })
+}
+
+/// A whole number of a sentence with its thousands grouped (French when `FRENCH`, else
+/// English); None leaves any other value to Fluent.
+fn grouped<const FRENCH: bool, M>(value: &FluentValue<'_>, _: &M) -> Option<String> {
+    match value {
+        FluentValue::Number(n) if n.value.fract() == 0.0 && n.value.abs() < 1e15 => {
+            Some(group_digits(n.value as i64, if FRENCH { "fr" } else { "en" }))
+        }
+        _ => None,
+    }
+}
+
+/// `n` with its thousands grouped as `lang` writes them: "100,000" in English,
+/// "100 000" (narrow no-break spaces) in French.
+pub fn group_digits(n: i64, lang: &str) -> String {
+    let separator = if lang == "fr" { '\u{202f}' } else { ',' };
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(separator);
+        }
+        grouped.push(digit);
+    }
+    if n < 0 {
+        grouped.insert(0, '-');
+    }
+    grouped
 }
 
 /// The catalog language for a reader of `locale` (`fr-BE` reads `fr`), if there is one.
@@ -102,6 +138,28 @@ pub fn gaps() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_as_each_language_writes_them() {
+        assert_eq!(group_digits(100_000, "en"), "100,000");
+        assert_eq!(group_digits(1_234_567, "fr"), "1\u{202f}234\u{202f}567");
+        assert_eq!(group_digits(999, "en"), "999");
+        assert_eq!(group_digits(-4_500, "en"), "-4,500");
+        assert_eq!(group_digits(0, "fr"), "0");
+    }
+
+    #[test]
+    fn counts_in_sentences_are_grouped_and_still_choose_the_plural() {
+        let count = |n: i64| [("count", FluentValue::from(n))];
+        assert_eq!(text("en", "import-changes", &count(20_748)), "Line by line (20,748)");
+        assert_eq!(text("en", "import-changes", &count(0)), "Nothing to show line by line");
+        assert_eq!(
+            text("fr", "members-count", &count(1_500)),
+            "1\u{202f}500 membres",
+            "French groups with narrow no-break spaces"
+        );
+        assert_eq!(text("fr", "members-count", &count(1)), "Un membre");
+    }
 
     #[test]
     fn every_key_is_in_every_language_and_every_catalog_parses() {

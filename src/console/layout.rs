@@ -10,7 +10,7 @@ use minijinja::{context, Environment, Value};
 use poem::http::{header, StatusCode};
 use poem::Response;
 
-use super::catalog;
+use super::catalog::{self, group_digits};
 use super::responses::{plain_error, secure};
 use super::visit::{Me, Refusal, Visit};
 use crate::app::App;
@@ -383,23 +383,6 @@ fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
     }
 }
 
-/// `n` with its thousands grouped as `lang` writes them.
-fn group_digits(n: i64, lang: &str) -> String {
-    let separator = if lang == "fr" { '\u{202f}' } else { ',' };
-    let digits = n.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(separator);
-        }
-        grouped.push(digit);
-    }
-    if n < 0 {
-        grouped.insert(0, '-');
-    }
-    grouped
-}
-
 /// A page on the console's layout for someone not signed in (the pages behind emailed
 /// links).
 pub(crate) struct PublicPage<'a> {
@@ -462,15 +445,6 @@ mod tests {
         assert_eq!(language_name("fr", "en"), "English");
         assert_eq!(language_name("en", "nl-BE"), "Nederlands (BE)");
         assert_eq!(language_name("en", "x-klingon"), "x-klingon");
-    }
-
-    #[test]
-    fn counts_are_grouped_as_each_language_writes_them() {
-        assert_eq!(group_digits(100_000, "en"), "100,000");
-        assert_eq!(group_digits(1_234_567, "fr"), "1\u{202f}234\u{202f}567");
-        assert_eq!(group_digits(999, "en"), "999");
-        assert_eq!(group_digits(-4_500, "en"), "-4,500");
-        assert_eq!(group_digits(0, "fr"), "0");
     }
 
     #[test]

@@ -354,6 +354,32 @@ async fn a_file_that_changes_nothing_offers_no_apply_only_its_cancel() {
     assert!(body.contains("value=\"cancel\""), "{body}");
 }
 
+/// A file the list already matches (no errors, nothing to change) says so, and does
+/// not ask to correct rows in error that do not exist.
+#[tokio::test]
+async fn a_file_the_list_already_matches_says_so_without_blaming_errors() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", ADMIN).await;
+    let mut file = String::from("email,first_name,last_name\n");
+    for i in 0..3 {
+        t.create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": format!("M{i}"), "lastName": "Same", "email": format!("m{i}@example.org") }),
+        )
+        .await;
+        file.push_str(&format!("m{i}@example.org,M{i},Same\n"));
+    }
+    let choices = [("mode", "SYNC"), ("absent", "KEEP")];
+    let (mut browser, _csrf, id) = upload(&t, &choices, "same.csv", file.into_bytes()).await;
+    let body = browser.get(&format!("/imports/{id}")).await.body;
+
+    assert!(body.contains("La liste correspond déjà à ce fichier"), "{body}");
+    assert!(!body.contains("lignes en erreur"), "{body}");
+    assert!(!body.contains("value=\"apply\""), "nothing to apply, no Apply: {body}");
+    assert!(body.contains("value=\"cancel\""), "{body}");
+}
+
 #[tokio::test]
 async fn a_login_taken_before_apply_is_told_once_in_the_readers_language() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;

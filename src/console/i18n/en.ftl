@@ -339,7 +339,10 @@ import-confirm-deactivation = { $count ->
     [one] Tick the box to deactivate this member, or choose to keep absent members in a new import.
    *[other] Tick the box to deactivate these { $count } members, or choose to keep absent members in a new import.
 }
-import-nothing-to-apply = This file changes nothing in the list: there is nothing to apply. Correct the rows in error and import it again, or cancel this import.
+import-nothing-to-apply = { $errors ->
+    [0] The list already matches this file: there is nothing to apply. Cancel this import to close it.
+   *[other] This file changes nothing in the list: there is nothing to apply. Correct the rows in error and import it again, or cancel this import.
+}
 import-apply = Apply
 import-cancel = Cancel this import
 import-undo = Undo this import

@@ -350,7 +350,10 @@ import-confirm-deactivation = { $count ->
     [one] Cochez la case pour désactiver ce membre, ou choisissez de garder les absents dans un nouvel import.
    *[other] Cochez la case pour désactiver ces { $count } membres, ou choisissez de garder les absents dans un nouvel import.
 }
-import-nothing-to-apply = Ce fichier ne change rien à la liste : il n'y a rien à appliquer. Corrigez les lignes en erreur et importez-le de nouveau, ou annulez cet import.
+import-nothing-to-apply = { $errors ->
+    [0] La liste correspond déjà à ce fichier : il n'y a rien à appliquer. Annulez cet import pour le clore.
+   *[other] Ce fichier ne change rien à la liste : il n'y a rien à appliquer. Corrigez les lignes en erreur et importez-le de nouveau, ou annulez cet import.
+}
 import-apply = Appliquer
 import-cancel = Annuler cet import
 import-undo = Défaire cet import
