@@ -80,7 +80,10 @@ pub async fn export_members(
     require_scope(&app.db, caller, Permission::MembersExport).await?;
     filter.validate(&caller.tenant, "filter")?;
     let tenant = &caller.tenant;
-    let stem = format!("{}-members-{}", tenant.slug, crate::stored::now().format("%Y-%m-%d"));
+    // The organization's date, not UTC's: an export just after midnight in Paris is
+    // named after the day it was made there.
+    let today = crate::stored::now().with_timezone(&tenant.time_zone(app.settings.time_zone));
+    let stem = format!("{}-members-{}", tenant.slug, today.format("%Y-%m-%d"));
     let (name, content_type) = match format {
         ExportFormat::Csv => (format!("{stem}.csv"), CSV),
         ExportFormat::Xlsx => (format!("{stem}.xlsx"), XLSX),

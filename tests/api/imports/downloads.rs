@@ -243,3 +243,31 @@ async fn more_exports_than_the_server_builds_at_once_all_arrive_whole() {
     let me = admin.me().await;
     assert!(!me.is_null(), "the API still answers");
 }
+
+/// An export is named after the day it is made in the organization's time zone, not
+/// UTC's: at any moment the day at UTC+14 (Kiritimati) and at UTC−12 differ, so two
+/// organizations there name the same moment's exports after different days, each its
+/// own.
+#[tokio::test]
+async fn an_export_is_named_after_the_organizations_day() {
+    use chrono::Utc;
+
+    let east = format!("time_zone = \"Pacific/Kiritimati\"\n{AMAP}");
+    let west = format!("time_zone = \"Etc/GMT+12\"\n{AMAP}");
+    let app = TestApp::with_tenants(&[("east", &east), ("west", &west)]).await;
+    let mut names = Vec::new();
+    for (slug, zone) in [
+        ("east", chrono_tz::Pacific::Kiritimati),
+        ("west", chrono_tz::Etc::GMTPlus12),
+    ] {
+        let admin = app.admin(slug).await;
+        let export = admin
+            .gql("{ exportMembers(format: CSV) { fileName } }", json!({}))
+            .await;
+        let name = export["exportMembers"]["fileName"].as_str().unwrap().to_owned();
+        let today = Utc::now().with_timezone(&zone).format("%Y-%m-%d").to_string();
+        assert_eq!(name, format!("{slug}-members-{today}.csv"));
+        names.push(name.trim_start_matches(slug).to_owned());
+    }
+    assert_ne!(names[0], names[1], "26 hours apart, never the same day");
+}
