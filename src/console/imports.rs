@@ -298,7 +298,8 @@ async fn show(
         refresh => working.then_some(1),
         skip_problem => problem_for(problems, "skipInvalidRows"),
         mass_problem => problem_for(problems, "allowMassDeactivation"),
-        problem => page_problem(problems, &["skipInvalidRows", "allowMassDeactivation"]),
+        undo_problem => problem_for(problems, "confirmUndo"),
+        problem => page_problem(problems, &["skipInvalidRows", "allowMassDeactivation", "confirmUndo"]),
         notice,
     };
     visit.render_form(!problems.is_empty(), "import.html", "imports", &title, extra)
@@ -407,7 +408,7 @@ pub async fn act(
         return see_other(&elsewhere);
     }
     let here = visit.path(&format!("/imports/{id}"));
-    if let Some(problem) = unconfirmed_deactivation(&visit, &form) {
+    if let Some(problem) = unconfirmed_deactivation(&visit, &form).or_else(|| unconfirmed_undo(&visit, &form)) {
         return show(&visit, &id, &HashMap::new(), None, &[problem]).await;
     }
     let (document, variables, done) = match value_of(&form, "action") {
@@ -450,6 +451,14 @@ fn unconfirmed_deactivation(visit: &Visit, form: &[(String, String)]) -> Option<
         );
         ("allowMassDeactivation".to_owned(), message)
     })
+}
+
+/// Undoing puts back every change of the import at once: it is done only with the
+/// page's "yes, undo it" ticked, as applying a deactivation is.
+fn unconfirmed_undo(visit: &Visit, form: &[(String, String)]) -> Option<(String, String)> {
+    let undoing = value_of(form, "action") == Some("undo");
+    let confirmed = value_of(form, "confirm_undo").is_some();
+    (undoing && !confirmed).then(|| ("confirmUndo".to_owned(), visit.text("import-confirm-undo")))
 }
 
 /// GET: the file's failed rows with an error column (CSV): a redirect to its download.

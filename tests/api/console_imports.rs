@@ -186,10 +186,24 @@ async fn a_coordinator_previews_a_file_sees_its_errors_applies_the_rest_and_undo
     let home = browser.get("").await;
     assert!(home.body.contains(&format!("/admin/imports/{id}")), "{}", home.body);
 
+    // Undo asks for its yes, as a deactivation does: unticked, nothing is undone.
+    let csrf = Browser::csrf(&done);
+    let unticked = browser
+        .post(&format!("/imports/{id}"), &[("csrf", &csrf), ("action", "undo")])
+        .await;
+    assert_eq!(unticked.status, 422, "{}", unticked.body);
+    assert!(
+        unticked
+            .body
+            .contains("id=\"undo-problem\" class=\"problem\">Cochez la case pour défaire cet import"),
+        "{}",
+        unticked.body
+    );
+    assert_eq!(member_count(&t, &admin, "ACTIVE").await, 4, "nothing undone");
     let undone = browser
         .post(
             &format!("/imports/{id}"),
-            &[("csrf", &Browser::csrf(&done)), ("action", "undo")],
+            &[("csrf", &csrf), ("action", "undo"), ("confirm_undo", "1")],
         )
         .await;
     assert_eq!(undone.status, 303, "{}", undone.body);
