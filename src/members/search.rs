@@ -92,16 +92,25 @@ fn cut(word: &str) -> String {
 
 /// The search words of a query: folded, split on spaces and commas, and between letters
 /// and digits as member words are ("dupont12" looks for "dupont" and "12"); a term with
-/// other punctuation stays whole ("marie.dup" matches whole logins and emails).
+/// other punctuation stays whole ("marie.dup" matches whole logins and emails), except a
+/// domain typed after an `@` ("@entreprise.com" looks for "entreprise" and "com").
 pub fn query_terms(search: &str) -> Vec<String> {
     let folded = fold(search.trim());
     let mut terms: Vec<String> = folded
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|t| !t.is_empty())
         .flat_map(|t| {
+            // An address's domain is no word's beginning, but each of its words is one of
+            // the address's words: everyone "@entreprise.com" has "entreprise" and "com".
+            let domain_words: Vec<String> = match t.strip_prefix('@') {
+                Some(domain) => split_words(domain).map(cut).collect(),
+                None => Vec::new(),
+            };
             // A login or an address being typed ("marie.dup", "m.dupont@ex") is matched
             // whole, by prefix; anything else by its words ("Dupont-Martin", "o'hara").
-            if t.contains(['.', '@']) {
+            if !domain_words.is_empty() {
+                domain_words
+            } else if t.contains(['.', '@']) {
                 vec![cut(t)]
             } else {
                 split_words(t).map(cut).collect::<Vec<_>>()
@@ -323,6 +332,9 @@ mod tests {
         assert_eq!(query_terms("m.dupont@ex"), ["m.dupont@ex"]);
         assert_eq!(query_terms("Dupont-Martin"), ["dupont", "martin"]);
         assert_eq!(query_terms("O'Hara"), ["o", "hara"]);
+        assert_eq!(query_terms("@Entreprise.com"), ["entreprise", "com"]);
+        assert_eq!(query_terms("dupo @asso-velo.fr"), ["dupo", "asso", "velo", "fr"]);
+        assert_eq!(query_terms("@"), ["@"]);
         let elided = tokens("lea.x", "Léa", "D'Aubigné-L\u{2019}Hermitte", None);
         for expected in ["d", "aubigne", "daubigne", "l", "hermitte", "lhermitte"] {
             assert!(elided.contains(expected), "{expected} in {elided:?}");

@@ -304,6 +304,38 @@ async fn members_filter_search_and_order() {
     assert_eq!(error_fields(&unknown_role), ["filter.roles"]);
 }
 
+/// "Everyone at this domain" is a common admin search: the domain after an `@` is
+/// looked for by its words, which every address at that domain has.
+#[tokio::test]
+async fn a_search_for_an_email_domain_finds_everyone_at_that_domain() {
+    let t = coop().await;
+    let admin = t.admin_as("coop", "admin@coop.example").await;
+    seed_people(&admin).await;
+    let others = [
+        ("Lucie", "Morel", "lucie.morel@velo-asso.fr"),
+        ("Paul", "Girard", "p.girard@velo-asso.fr"),
+        ("Inès", "Velo", "ines@velo.example"),
+    ];
+    for (first, last, email) in others {
+        admin
+            .create_member(json!({ "firstName": first, "lastName": last, "email": email }))
+            .await;
+    }
+    let list = "query($f: MemberFilter) { members(filter: $f, first: 50) { totalCount nodes { login } } }";
+    let search = |s: &str| json!({ "f": { "search": s } });
+
+    let found = admin.gql(list, search("@velo-asso.fr")).await;
+    assert_eq!(logins(&found), ["paul.girard", "lucie.morel"], "by last name");
+    let found = admin.gql(list, search("@VELO-asso")).await;
+    assert_eq!(logins(&found), ["paul.girard", "lucie.morel"], "a domain being typed");
+    let found = admin.gql(list, search("@velo-asso.fr luc")).await;
+    assert_eq!(logins(&found), ["lucie.morel"], "with a name");
+    let found = admin.gql(list, search("@coop.example")).await;
+    assert_eq!(found["members"]["totalCount"], 6, "the admin and the five seeded");
+    let found = admin.gql(list, search("@nowhere.example")).await;
+    assert_eq!(found["members"]["totalCount"], 0);
+}
+
 #[tokio::test]
 async fn cursors_walk_both_ways_in_every_order() {
     let t = coop().await;
