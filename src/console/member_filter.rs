@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::json;
 
-/// Filters of the member list. In the URL: `search`, `status` (ACTIVE or DEACTIVATED),
-/// `role` (a role key), `group` (a group id), `never=1` (never signed in) and
-/// `must_change=1` (still on a given password); anything else is ignored.
+/// Filters of the member list, and its order. In the URL: `search`, `status` (ACTIVE or
+/// DEACTIVATED), `role` (a role key), `group` (a group id), `never=1` (never signed in),
+/// `must_change=1` (still on a given password) and `sort` (a [`ListOrder`]'s name);
+/// anything else is ignored.
 #[derive(Debug, Default, Clone, Serialize)]
 pub(super) struct MemberListFilter {
     pub search: String,
@@ -17,6 +18,53 @@ pub(super) struct MemberListFilter {
     pub group: Option<String>,
     pub never: bool,
     pub must_change: bool,
+    pub sort: ListOrder,
+}
+
+/// The orders the list offers, each in the direction an admin reads it in: names from A,
+/// logins from A, the newest members first, the latest sign-ins first (never last).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(super) enum ListOrder {
+    #[default]
+    Name,
+    Login,
+    Newest,
+    LastSignIn,
+}
+
+impl ListOrder {
+    /// Every order, as the page's select lists them.
+    pub const ALL: [ListOrder; 4] = [
+        ListOrder::Name,
+        ListOrder::Login,
+        ListOrder::Newest,
+        ListOrder::LastSignIn,
+    ];
+
+    /// The URL's name of the order (`sort=newest`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ListOrder::Name => "name",
+            ListOrder::Login => "login",
+            ListOrder::Newest => "newest",
+            ListOrder::LastSignIn => "last-sign-in",
+        }
+    }
+
+    fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|order| order.name() == name)
+    }
+
+    /// The API's `MemberOrder`.
+    pub fn api(self) -> serde_json::Value {
+        match self {
+            ListOrder::Name => json!({ "field": "LAST_NAME", "direction": "ASC" }),
+            ListOrder::Login => json!({ "field": "LOGIN", "direction": "ASC" }),
+            ListOrder::Newest => json!({ "field": "CREATED_AT", "direction": "DESC" }),
+            ListOrder::LastSignIn => json!({ "field": "LAST_LOGIN_AT", "direction": "DESC" }),
+        }
+    }
 }
 
 impl MemberListFilter {
@@ -34,6 +82,7 @@ impl MemberListFilter {
                 .map(str::to_owned),
             never: present("never") == Some("1"),
             must_change: present("must_change") == Some("1"),
+            sort: present("sort").and_then(ListOrder::named).unwrap_or_default(),
         }
     }
 
@@ -88,6 +137,9 @@ impl MemberListFilter {
         if self.must_change {
             pairs.append_pair("must_change", "1");
         }
+        if self.sort != ListOrder::default() {
+            pairs.append_pair("sort", self.sort.name());
+        }
         pairs.extend_pairs(extra);
         pairs.finish()
     }
@@ -106,6 +158,7 @@ mod tests {
             ("group", "6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10"),
             ("never", "1"),
             ("must_change", "1"),
+            ("sort", "newest"),
             ("after", "cursor"),
         ]
         .into_iter()
@@ -125,8 +178,9 @@ mod tests {
         );
         assert_eq!(
             filter.query(&[("after", "x")]),
-            "search=dupo&status=ACTIVE&role=coordinator&group=6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10&never=1&must_change=1&after=x"
+            "search=dupo&status=ACTIVE&role=coordinator&group=6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10&never=1&must_change=1&sort=newest&after=x"
         );
+        assert_eq!(filter.sort.api(), json!({ "field": "CREATED_AT", "direction": "DESC" }));
     }
 
     #[test]
@@ -136,8 +190,10 @@ mod tests {
             ("group".to_owned(), "not-a-uuid".to_owned()),
             ("never".to_owned(), "yes".to_owned()),
             ("search".to_owned(), "   ".to_owned()),
+            ("sort".to_owned(), "password".to_owned()),
         ];
         let filter = MemberListFilter::from_form(&form);
+        assert_eq!(filter.sort, ListOrder::Name, "an unknown order is the default one");
         assert_eq!(filter.api(), json!({}));
         assert_eq!(filter.query(&[]), "");
     }

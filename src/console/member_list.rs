@@ -9,14 +9,18 @@ use poem::web::{Data, Path, Query};
 use poem::{handler, Request, Response};
 use serde_json::json;
 
-use super::member_filter::MemberListFilter;
+use super::member_filter::{ListOrder, MemberListFilter};
 use super::responses::{not_found, see_other};
 use super::visit::{Refusal, Visit};
 use super::{catalog, operations};
 use crate::app::App;
 use crate::graphql::Schemas;
 
-/// GET: the member list, its filters in the URL (bookmarkable), 50 a page by cursor.
+/// Members a page.
+const PAGE: i64 = 50;
+
+/// GET: the member list, its filters and order in the URL (bookmarkable), 50 a page by
+/// cursor: `after` the next page's, `before` the previous page's.
 #[handler]
 pub async fn members(
     req: &Request,
@@ -32,30 +36,35 @@ pub async fn members(
         return see_other(&elsewhere);
     }
     let filters = MemberListFilter::from_query(&params);
-    let after = params.get("after").cloned().filter(|a| !a.is_empty());
+    let cursor = |name: &str| params.get(name).cloned().filter(|c| !c.is_empty());
+    let (after, before) = (cursor("after"), cursor("before"));
+    // Back from a page: the 50 before its first member; else forward.
+    let variables = match &before {
+        Some(before) => json!({ "filter": filters.api(), "order": filters.sort.api(), "last": PAGE, "before": before }),
+        None => json!({ "filter": filters.api(), "order": filters.sort.api(), "first": PAGE, "after": after }),
+    };
+    let paged = after.is_some() || before.is_some();
     let title = visit.text("members-title");
-    let data = match visit
-        .run(operations::MEMBERS, json!({ "filter": filters.api(), "after": after }))
-        .await
-    {
+    let data = match visit.run(operations::MEMBERS, variables).await {
         Ok(data) => data,
         Err(refusal) => return visit.refused_page("members", &title, refusal),
     };
     let connection = &data["members"];
-    let total = match total(&visit, &filters, &params, connection, after.is_some()).await {
+    let total = match total(&visit, &filters, &params, connection, paged).await {
         Ok(total) => total,
         Err(refusal) => return visit.refused_page("members", &title, refusal),
     };
     let query = |extra: &[(&str, &str)]| format!("{}?{}", visit.path("/members"), filters.query(extra));
-    let next_page = connection["pageInfo"]["hasNextPage"]
-        .as_bool()
-        .unwrap_or(false)
-        .then(|| {
-            query(&[(
-                "after",
-                connection["pageInfo"]["endCursor"].as_str().unwrap_or_default(),
-            )])
-        });
+    let page_info = &connection["pageInfo"];
+    let link = |has: &str, direction: &str, cursor: &str| {
+        page_info[has]
+            .as_bool()
+            .unwrap_or(false)
+            .then(|| query(&[(direction, page_info[cursor].as_str().unwrap_or_default())]))
+    };
+    let next_page = link("hasNextPage", "after", "endCursor");
+    let previous_page = link("hasPreviousPage", "before", "startCursor");
+    let orders: Vec<&str> = ListOrder::ALL.into_iter().map(ListOrder::name).collect();
     let extra = context! {
         notice => notice(visit.lang, &params),
         rows => Value::from_serialize(&connection["nodes"]),
@@ -64,8 +73,9 @@ pub async fn members(
         total,
         count_link => query(&[("count", "1")]),
         filters => Value::from_serialize(&filters),
-        after => after.is_some(),
+        orders,
         first_page => query(&[]),
+        previous_page,
         next_page,
     };
     visit.render("members.html", "members", &title, extra)

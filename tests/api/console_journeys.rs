@@ -232,3 +232,78 @@ async fn a_coordinator_does_the_jobs_in_a_real_browser() {
     person.act("by('button', 'Sign out').click();").await;
     assert!(person.path().await.ends_with("/admin/sign-in"));
 }
+
+/// The member list in an order of the admin's choice, paged forward then back: the
+/// order is kept from page to page and the way back lands on the same members.
+#[tokio::test]
+async fn an_admin_orders_the_member_list_and_pages_back_and_forth() {
+    let Some(chromium) = support::browser::chromium() else {
+        return;
+    };
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    api(
+        &t,
+        &admin,
+        "mutation { updateMyProfile(input: {locale: \"en\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    // Created Vol00 first; last names run the other way round from the creation.
+    for i in 0..60 {
+        let member = json!({ "firstName": format!("Vol{i:02}"), "lastName": format!("Z{:02}", i * 7 % 60), "email": format!("vol{i:02}@example.org") });
+        t.create_member("acme", &admin, member).await;
+    }
+    let mut person = Person {
+        session: Session::start(
+            chromium,
+            &t.url("/t/acme/admin/members"),
+            &["--accept-lang=en"],
+            Duration::from_secs(30),
+        )
+        .await,
+    };
+    person.session.settle().await;
+    person
+        .act(
+            "field('Login or email address').value = 'admin@acme.example';
+              field('Password').value = 'correct-horse-battery';
+              by('button', 'Sign in').click();",
+        )
+        .await;
+    if !person.path().await.ends_with("/admin/members") {
+        person.act("by('nav a', 'Members').click();").await;
+    }
+    let first_row = "document.querySelector('tbody tr td:nth-child(2)').innerText";
+
+    person
+        .act("field('Order').value = 'newest'; by('button', 'Filter').click();")
+        .await;
+    assert_eq!(
+        person.session.evaluate(first_row).await,
+        "Vol59 Z53",
+        "{}",
+        person.text().await
+    );
+    person.act("by('a', 'Next page').click();").await;
+    // The 50 newest fill the first page: the second starts at Vol09.
+    assert_eq!(
+        person.session.evaluate(first_row).await,
+        "Vol09 Z03",
+        "{}",
+        person.text().await
+    );
+    assert!(person.path().await.contains("sort=newest"));
+    person.act("by('a', 'Previous page').click();").await;
+    assert_eq!(
+        person.session.evaluate(first_row).await,
+        "Vol59 Z53",
+        "{}",
+        person.text().await
+    );
+    assert_eq!(
+        person.session.evaluate("document.getElementById('sort').value").await,
+        "newest"
+    );
+    assert!(!person.sees("Previous page").await, "the first page has none before it");
+}

@@ -59,6 +59,12 @@ members-last-sign-in = Last sign-in
 members-never = never
 members-next = Next page
 members-first = First page
+members-previous = Previous page
+members-sort = Order
+members-sort-name = By name
+members-sort-login = By login
+members-sort-newest = Newest first
+members-sort-last-sign-in = Latest sign-in first
 forbidden-title = Not allowed
 forbidden = Your account may not see this page.
 password-title = Change your password
@@ -288,7 +294,7 @@ import-working-applying = Applying the changes:
 import-refresh = Refresh
 import-again = Import a file again
 import-unknown = There is no such import.
-import-started = The file is being read: its preview opens from the history below when it is ready.
+import-started = The file has been sent: its preview opens from the history below once it is read.
 import-applied = The import is applied.
 import-undone = The import is undone.
 import-cancelled = The import is cancelled: nothing was changed.
@@ -334,7 +340,7 @@ import-allow-mass = { $count ->
     [one] Yes, deactivate this member
    *[other] Yes, deactivate these { $count } members
 }
-import-allow-mass-hint = When an import would deactivate a large part of the members, it stops unless you confirm: a file cut short would otherwise close many accounts.
+import-allow-mass-hint = Deactivated members can no longer sign in. Check that the file is whole before you tick: a file cut short would close accounts that should stay open.
 import-confirm-deactivation = { $count ->
     [one] Tick the box to deactivate this member, or choose to keep absent members in a new import.
    *[other] Tick the box to deactivate these { $count } members, or choose to keep absent members in a new import.

@@ -60,6 +60,12 @@ members-last-sign-in = Dernière connexion
 members-never = jamais
 members-next = Page suivante
 members-first = Première page
+members-previous = Page précédente
+members-sort = Ordre
+members-sort-name = Par nom
+members-sort-login = Par identifiant
+members-sort-newest = Les plus récents d'abord
+members-sort-last-sign-in = Dernière connexion d'abord
 forbidden-title = Accès refusé
 forbidden = Votre compte ne permet pas de voir cette page.
 password-title = Changer votre mot de passe
@@ -299,7 +305,7 @@ import-working-applying = Application des changements :
 import-refresh = Actualiser
 import-again = Importer à nouveau un fichier
 import-unknown = Cet import n'existe pas.
-import-started = Le fichier est en cours de lecture : son aperçu s'ouvre depuis l'historique ci-dessous quand il est prêt.
+import-started = Le fichier a été envoyé : son aperçu s'ouvre depuis l'historique ci-dessous une fois qu'il est lu.
 import-applied = L'import est appliqué.
 import-undone = L'import est défait.
 import-cancelled = L'import est annulé : rien n'a changé.
@@ -345,7 +351,7 @@ import-allow-mass = { $count ->
     [one] Oui, désactiver ce membre
    *[other] Oui, désactiver ces { $count } membres
 }
-import-allow-mass-hint = Quand un import désactiverait une grande part des membres, il s'arrête sauf si vous confirmez : un fichier tronqué fermerait sinon de nombreux comptes.
+import-allow-mass-hint = Un membre désactivé ne peut plus se connecter. Vérifiez que le fichier est complet avant de cocher : un fichier tronqué fermerait des comptes qui doivent rester ouverts.
 import-confirm-deactivation = { $count ->
     [one] Cochez la case pour désactiver ce membre, ou choisissez de garder les absents dans un nouvel import.
    *[other] Cochez la case pour désactiver ces { $count } membres, ou choisissez de garder les absents dans un nouvel import.

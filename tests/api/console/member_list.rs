@@ -51,6 +51,103 @@ async fn the_member_list_filters_pages_and_escapes_what_members_typed() {
     assert!(found.body.contains("<option value=\"ACTIVE\" selected>"));
 }
 
+/// The link of `rel` on a page, as a browser reads the attribute (entities decoded),
+/// without the console's prefix.
+fn link(page: &str, rel: &str) -> Option<String> {
+    let before = page
+        .split(&format!("rel=\"{rel}\""))
+        .next()
+        .filter(|b| b.len() < page.len())?;
+    let href = before.rsplit("href=\"").next()?.split('"').next()?;
+    let href = href.replace("&#x2f;", "/").replace("&#x3d;", "=").replace("&amp;", "&");
+    Some(href.trim_start_matches("/t/acme/admin").to_owned())
+}
+
+/// The members' names on a list page, in its order.
+fn names(page: &str) -> Vec<String> {
+    page.split("/admin/members/")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once("\">")?
+                .1
+                .split_once("</a>")
+                .map(|(name, _)| name.to_owned())
+        })
+        .filter(|name| name.starts_with("Vol"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_sorts_as_chosen_and_pages_back_and_forth_in_that_order() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    // Created in this order; last names in another, so that each order differs.
+    let people: Vec<(String, String)> = (0..120)
+        .map(|i| (format!("Vol{i:03}"), format!("Name{:03}", i * 7 % 120)))
+        .collect();
+    for (first, last) in &people {
+        let email = format!("{}@example.org", first.to_lowercase());
+        t.create_member(
+            "acme",
+            &admin,
+            json!({ "firstName": first, "lastName": last, "email": email }),
+        )
+        .await;
+    }
+    let mut browser = Browser::new(&t, "acme");
+    browser.sign_in("admin@acme.example", "correct-horse-battery").await;
+    let in_order = |key: &dyn Fn(&(String, String)) -> String| -> Vec<String> {
+        let mut sorted = people.clone();
+        sorted.sort_by_key(|p| key(p));
+        sorted
+            .into_iter()
+            .map(|(first, last)| format!("{first} {last}"))
+            .collect()
+    };
+    let by_last_name = in_order(&|(_, last)| last.clone());
+    let by_first_name = in_order(&|(first, _)| first.clone());
+    let newest_first: Vec<String> = by_first_name.iter().rev().cloned().collect();
+    assert_ne!(by_last_name, by_first_name);
+
+    let by_name = browser.get("/members?search=vol").await;
+    assert_eq!(names(&by_name.body), by_last_name[..50], "by last name, the default");
+    assert!(link(&by_name.body, "prev").is_none(), "no page before the first");
+    assert!(
+        by_name.body.contains("<option value=\"name\" selected>"),
+        "{}",
+        by_name.body
+    );
+
+    let newest = browser.get("/members?search=vol&sort=newest").await;
+    assert_eq!(names(&newest.body), newest_first[..50], "the newest first");
+    assert!(newest.body.contains("<option value=\"newest\" selected>"));
+    let by_login = browser.get("/members?search=vol&sort=login").await;
+    assert_eq!(names(&by_login.body), by_first_name[..50], "logins (vol000…) from A");
+
+    // Forward twice, then back: each page in the chosen order, the order kept in links.
+    let second = browser.get(&link(&by_login.body, "next").unwrap()).await;
+    assert_eq!(names(&second.body), by_first_name[50..100]);
+    let third_link = link(&second.body, "next").unwrap();
+    assert!(third_link.contains("sort=login"), "{third_link}");
+    let third = browser.get(&third_link).await;
+    assert_eq!(names(&third.body), by_first_name[100..]);
+    assert!(link(&third.body, "next").is_none(), "the last page");
+    let back = browser.get(&link(&third.body, "prev").unwrap()).await;
+    assert_eq!(names(&back.body), by_first_name[50..100], "back to the second page");
+    let first = browser.get(&link(&back.body, "prev").unwrap()).await;
+    assert_eq!(names(&first.body), by_first_name[..50], "back to the first page");
+    assert!(link(&first.body, "prev").is_none(), "nothing before the first page");
+    assert!(link(&first.body, "next").is_some());
+
+    // The order travels with a mass action's form, and an unknown one is the default.
+    assert!(by_login
+        .body
+        .contains("<input type=\"hidden\" name=\"sort\" value=\"login\">"));
+    let unknown = browser.get("/members?search=vol&sort=password_hash").await;
+    assert_eq!(unknown.status, 200);
+    assert_eq!(names(&unknown.body), names(&by_name.body));
+}
+
 #[tokio::test]
 async fn mass_actions_say_how_many_they_touch_then_act_on_the_checked_or_all_matching() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
