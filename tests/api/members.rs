@@ -437,10 +437,14 @@ async fn update_member_checks_fields_and_audits_changes() {
         .await;
     assert_eq!(error_code(&unknown), Some("NOT_FOUND"));
 
-    let audit = admin.gql("query($t: ID) { auditLog(filter: {targetId: $t, action: \"member.updated\"}) { nodes { details actor { login } } } }", json!({ "t": ids[0] }))
+    let audit = admin.gql("query($t: ID) { auditLog(filter: {targetId: $t, action: \"member.updated\"}) { nodes { details actor { login } targetMember { lastName } } } }", json!({ "t": ids[0] }))
         .await;
     let entry = &audit["auditLog"]["nodes"][0];
     assert_eq!(entry["actor"]["login"], "admin");
+    assert_eq!(
+        entry["targetMember"]["lastName"], "Dupont-Moreau",
+        "the member as they are now"
+    );
     let details: Value = serde_json::from_str(entry["details"].as_str().unwrap()).unwrap();
     assert!(
         details["changes"]

@@ -35,6 +35,12 @@ impl AuditEntryView {
     async fn target_id(&self) -> Option<ID> {
         self.0.target_id.map(|t| ID(t.to_string()))
     }
+    /// The member the action was about, so that a reader sees a name rather than an id;
+    /// null when the target is no member of this organization (a group, an invitation,
+    /// an import) or the member was since erased.
+    async fn target_member(&self, ctx: &Context<'_>) -> Result<Option<MemberView>> {
+        Ok(loaders::member(ctx, self.0.target_id).await?.map(MemberView::from))
+    }
     /// JSON object with the action's details.
     async fn details(&self) -> &str {
         &self.0.details

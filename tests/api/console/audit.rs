@@ -57,6 +57,14 @@ async fn the_audit_log_filters_by_action_actor_target_and_days() {
         "{}",
         all.body
     );
+    // What an entry was about reads as the member's name, linked to their entries.
+    assert!(
+        all.body.contains(&format!(
+            "<a href=\"/t/acme/admin/audit?target={id}\">Ines Inscrite</a>"
+        )),
+        "{}",
+        all.body
+    );
     let created = browser.get("/audit?action=member.created").await;
     assert!(
         created.body.contains(">Membre créé</a>") && !created.body.contains(">Membre désactivé</a>"),

@@ -98,12 +98,13 @@ async fn french_csv_preview_reports_each_error_at_its_row_and_applies_the_rest()
 
     let audit = admin
         .gql(
-            "{ auditLog(filter: {action: \"import.applied\"}) { nodes { targetId details } } }",
+            "{ auditLog(filter: {action: \"import.applied\"}) { nodes { targetId targetMember { id } details } } }",
             json!({}),
         )
         .await;
     let entry = &audit["auditLog"]["nodes"][0];
     assert_eq!(entry["targetId"], id);
+    assert!(entry["targetMember"].is_null(), "an import is no member: {entry}");
     let details: Value = serde_json::from_str(entry["details"].as_str().unwrap()).unwrap();
     assert_eq!(details["created"], 27);
     assert_eq!(details["errorRows"], 3);
