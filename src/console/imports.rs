@@ -29,6 +29,17 @@ const MODES: [(&str, &str); 3] = [
     ("SYNC", "import-mode-sync"),
 ];
 
+/// The encodings the upload form offers to force on a CSV/text file, as WHATWG labels
+/// with their catalog keys: those the spreadsheets admins use save text in. Any other
+/// label still goes through the API.
+const ENCODINGS: [(&str, &str); 5] = [
+    ("utf-8", "import-encoding-utf-8"),
+    ("windows-1252", "import-encoding-windows-1252"),
+    ("macintosh", "import-encoding-macintosh"),
+    ("iso-8859-15", "import-encoding-iso-8859-15"),
+    ("utf-16le", "import-encoding-utf-16le"),
+];
+
 /// The kinds of change of a plan: API name, `ImportSummary` field, catalog key.
 const KINDS: [(&str, &str, &str); 6] = [
     ("CREATE", "create", "import-kind-create"),
@@ -101,10 +112,13 @@ async fn render_list(
                 .finish();
             visit.path(&format!("/imports?{query}"))
         });
-    let modes: Vec<_> = MODES
-        .iter()
-        .map(|(value, label)| json!({ "value": value, "label": label }))
-        .collect();
+    let choices = |options: &[(&str, &str)]| -> Vec<serde_json::Value> {
+        options
+            .iter()
+            .map(|(value, label)| json!({ "value": value, "label": label }))
+            .collect()
+    };
+    let (modes, encodings) = (choices(&MODES), choices(&ENCODINGS));
     let manual_groups: Vec<_> = data["groups"]
         .as_array()
         .into_iter()
@@ -116,11 +130,13 @@ async fn render_list(
         jobs => Value::from_serialize(&connection["nodes"]),
         total => connection["totalCount"].as_i64().unwrap_or(0),
         modes => Value::from_serialize(&modes),
+        encodings => Value::from_serialize(&encodings),
         groups => Value::from_serialize(&manual_groups),
         chosen => Value::from_serialize(chosen),
         file_problem => problem_for(problems, "input.file"),
         message_problem => problem_for(problems, "input.defaults.message"),
-        problem => page_problem(problems, &["input.file", "input.defaults.message"]),
+        encoding_problem => problem_for(problems, "input.encoding"),
+        problem => page_problem(problems, &["input.file", "input.defaults.message", "input.encoding"]),
         refresh => busy.then_some(2),
         next_page,
         notice,
@@ -216,6 +232,12 @@ pub async fn start(
             "DEACTIVATE"
         };
         input["absentMembers"] = json!(absent);
+    }
+    // A workbook's sheet by its tab's name, a text file's encoding: the API checks both.
+    for (name, key) in [("sheet", "sheet"), ("encoding", "encoding")] {
+        if let Some(value) = field(name) {
+            input[key] = json!(value);
+        }
     }
     let mut request = visit.request(operations::START_IMPORT, json!({ "input": input }));
     request.set_upload("variables.input.file", file);

@@ -394,6 +394,80 @@ async fn a_file_the_list_already_matches_says_so_without_blaming_errors() {
     assert!(body.contains("value=\"cancel\""), "{body}");
 }
 
+/// The upload form's file options: a workbook's sheet by its tab's name, a text file's
+/// encoding forced; an encoding no one knows is told beside its field, nothing started.
+#[tokio::test]
+async fn the_upload_form_chooses_a_workbooks_sheet_and_forces_a_texts_encoding() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", ADMIN).await;
+    let workbook = || support::fixture("hidden-first-sheet.xlsx");
+
+    // The hidden first sheet holds the drop-downs' lists; the admin names the other,
+    // in any case.
+    let (mut browser, csrf, id) = upload(&t, &[("mode", "CREATE"), ("sheet", "ADHÉRENTS")], "a.xlsx", workbook()).await;
+    let page = browser.get(&format!("/imports/{id}")).await.body;
+    assert!(page.contains("Adhérents (lue)") && page.contains("Hana"), "{page}");
+    assert!(page.contains("Pour lire une autre feuille"), "{page}");
+
+    let started = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "CREATE"), ("sheet", "Bénévoles")],
+            "a.xlsx",
+            workbook(),
+        )
+        .await;
+    let failed = browser
+        .get(&format!("/imports/{}", job_of(&started.location)))
+        .await
+        .body;
+    assert!(
+        failed.contains("pas de feuille « Bénévoles » (ses feuilles : Listes, Adhérents)"),
+        "{failed}"
+    );
+
+    // "Œ" is 0xBC in ISO-8859-15 and "¼" in Windows-1252: only the admin knows which.
+    let latin9 = b"email;first_name;last_name\noedipe@example.org;\xbcdipe;Roi\n".to_vec();
+    let forced = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "CREATE"), ("encoding", "iso-8859-15")],
+            "l.csv",
+            latin9.clone(),
+        )
+        .await;
+    let page = browser
+        .get(&format!("/imports/{}", job_of(&forced.location)))
+        .await
+        .body;
+    assert!(
+        page.contains("<ins>Œdipe</ins>") && page.contains("(CSV, iso-8859-15)"),
+        "{page}"
+    );
+
+    let unknown = browser
+        .post_file(
+            "/imports",
+            &[("csrf", &csrf), ("mode", "CREATE"), ("encoding", "klingon")],
+            "l.csv",
+            latin9,
+        )
+        .await;
+    assert_eq!(unknown.status, 200, "the form again, with its problem");
+    assert!(
+        unknown.body.contains("id=\"encoding-problem\"")
+            && unknown.body.contains("klingon")
+            && unknown.body.contains("<details open>"),
+        "{}",
+        unknown.body
+    );
+    let jobs = t.ok("acme", &admin, "{ importJobs { totalCount } }", json!({})).await;
+    assert_eq!(
+        jobs["importJobs"]["totalCount"], 3,
+        "the refused upload started nothing"
+    );
+}
+
 #[tokio::test]
 async fn a_login_taken_before_apply_is_told_once_in_the_readers_language() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;

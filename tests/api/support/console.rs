@@ -141,7 +141,11 @@ impl<'a> Browser<'a> {
 
     /// The CSRF field of the last page that had a form.
     pub fn csrf(page: &Page) -> String {
-        let at = page.body.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+        let at = page
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("a CSRF field in {}", page.body))
+            + 19;
         page.body[at..].split('"').next().unwrap().to_owned()
     }
 
