@@ -46,6 +46,10 @@ pub enum Problem {
     /// A warning: a password for the admin's own account, left out (they change their
     /// own password themselves, knowing the old one).
     OwnPassword,
+    /// A warning: the row matches a deactivated member and the file has no status to
+    /// say otherwise, so they stay deactivated (only a status column, or their page,
+    /// reactivates them).
+    StaysDeactivated,
 }
 
 impl Problem {
@@ -73,12 +77,16 @@ impl Problem {
             Problem::MemberDeactivated => "MEMBER_DEACTIVATED",
             Problem::PhoneMissingZero(_) => "PHONE_MISSING_ZERO",
             Problem::OwnPassword => "OWN_PASSWORD",
+            Problem::StaysDeactivated => "STAYS_DEACTIVATED",
         }
     }
 
     /// A warning: the row is imported all the same, the admin is told.
     pub fn is_warning(&self) -> bool {
-        matches!(self, Problem::PhoneMissingZero(_) | Problem::OwnPassword)
+        matches!(
+            self,
+            Problem::PhoneMissingZero(_) | Problem::OwnPassword | Problem::StaysDeactivated
+        )
     }
 
     /// `ImportRowError.message`, in `locale`.
@@ -127,6 +135,9 @@ impl Problem {
             Problem::OwnPassword => "C'est votre propre compte : l'import laisse votre mot de passe tel quel ; \
                                      changez-le depuis « Mon compte »."
                 .into(),
+            Problem::StaysDeactivated => "Ce membre est désactivé et le reste : pour le réactiver, donnez au fichier \
+                                          une colonne « État » à « Activé », ou réactivez-le depuis sa page."
+                .into(),
         }
     }
 
@@ -169,6 +180,9 @@ impl Problem {
                 "This is your own account: the import leaves your password as it is; change it from \"My account\"."
                     .into()
             }
+            Problem::StaysDeactivated => "This member is deactivated and stays so: to reactivate them, give the file \
+                                          a \"Status\" column set to \"active\", or reactivate them from their page."
+                .into(),
         }
     }
 }

@@ -263,10 +263,16 @@ async fn a_sync_that_would_deactivate_most_members_asks_for_an_explicit_yes() {
         )
         .await;
     let preview = browser.get(&format!("/imports/{}", job_of(&kept.location))).await;
-    assert!(!preview.body.contains("désactivé"), "{}", preview.body);
-    // Without a status column, the deactivated member's row changes nothing.
     assert!(
-        preview.body.contains("<strong>1</strong> ligne sans changement"),
+        !preview.body.contains("membres désactivés") && !preview.body.contains("Oui, désactiver"),
+        "{}",
+        preview.body
+    );
+    // Without a status column, the deactivated member's row changes nothing, and the
+    // page says why and how to reactivate them.
+    assert!(
+        preview.body.contains("<strong>1</strong> ligne sans changement")
+            && preview.body.contains("Ce membre est désactivé et le reste"),
         "{}",
         preview.body
     );

@@ -55,6 +55,16 @@ impl Planner<'_> {
         if !problems.is_empty() {
             return None;
         }
+        if input.active.is_none() && !existing.active() {
+            // Being in the file does not reactivate (a member deactivated on purpose may
+            // still be in an outside list): the admin is told who stays so, and how not.
+            self.plan.warnings.push(RowError {
+                row: input.number,
+                column: self.layout.header(Field::Status),
+                value: None,
+                problem: Problem::StaysDeactivated,
+            });
+        }
         Some((self.edited(input.number, m, edit), password))
     }
 

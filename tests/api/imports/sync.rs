@@ -368,6 +368,47 @@ async fn a_sync_leaves_the_admins_own_password_alone_and_warns_about_it() {
     );
 }
 
+/// Members an undo deactivated are matched by the same file again: being in a file does
+/// not reactivate them, and each such row says so and how to; a status column does.
+#[tokio::test]
+async fn rows_of_deactivated_members_warn_that_they_stay_so_unless_a_status_says_otherwise() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let file = || File::new("new.csv", "Email;Prénom;Nom\nana@x.org;Ana;Neuve\nbo@x.org;Bo;Neuf\n");
+    let keep = json!({ "mode": "SYNC", "absentMembers": "KEEP" });
+
+    let first = admin.start_import_with(file(), keep.clone()).await;
+    assert_eq!(first["summary"]["create"], 2, "{first}");
+    assert_eq!(warnings_at(&first), [], "new members: nothing to warn about");
+    admin.apply_import(id_of(&first), Confirm::NOTHING).await;
+    admin.undo_import(id_of(&first)).await;
+
+    let again = admin.start_import_with(file(), keep.clone()).await;
+    assert_eq!(again["summary"]["unchanged"], 2, "{again}");
+    assert_eq!(again["summary"]["reactivate"], 0, "{again}");
+    assert_eq!(
+        warnings_at(&again),
+        [at(2, "", "STAYS_DEACTIVATED"), at(3, "", "STAYS_DEACTIVATED")],
+        "{again}"
+    );
+    let message = again["rowWarnings"]["nodes"][0]["message"].as_str().unwrap();
+    assert!(message.contains("« État »"), "how to reactivate them: {message}");
+    admin.cancel_import(id_of(&again)).await;
+
+    // An empty status cell says nothing either; "Activé" reactivates, without a warning.
+    let with_status = File::new(
+        "status.csv",
+        "Email;Prénom;Nom;État\nana@x.org;Ana;Neuve;Activé\nbo@x.org;Bo;Neuf;\n",
+    );
+    let reactivating = admin.start_import_with(with_status, keep).await;
+    assert_eq!(reactivating["summary"]["reactivate"], 1, "{reactivating}");
+    assert_eq!(
+        warnings_at(&reactivating),
+        [at(3, "État", "STAYS_DEACTIVATED")],
+        "{reactivating}"
+    );
+}
+
 /// 300 members of the AMAP, written as an import writes them, with their rows.
 async fn three_hundred_duponts(app: &TestApp) -> Vec<roster::members::write::NewMemberRow> {
     let rows: Vec<roster::members::write::NewMemberRow> = (0..300)
