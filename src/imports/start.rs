@@ -263,8 +263,14 @@ fn missing_columns(
             .then_some(&[Field::Email][..])
             .into_iter()
             .collect(),
-        Mode::Create | Mode::Sync => [
-            if mode == Mode::Create && tenant.accounts.require_email && !layout.has(Field::Email) {
+        // A SYNC may update some columns only (phones, groups): its rows for new members
+        // lacking names are row errors, not the whole file's failure.
+        Mode::Sync => (!identifies)
+            .then_some(&[Field::Login, Field::Email][..])
+            .into_iter()
+            .collect(),
+        Mode::Create => [
+            if tenant.accounts.require_email && !layout.has(Field::Email) {
                 Some(&[Field::Email][..])
             } else {
                 (!identifies).then_some(&[Field::Login, Field::Email][..])

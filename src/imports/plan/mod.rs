@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::columns::Field;
 use super::messages::{Problem, RowError};
 use super::row::{read_row, Layout, RowInput};
+use super::template::{self, Heading};
 use super::text_file::Sheet;
 use super::{ChangeKind, Mode, Options};
 use crate::auth::permissions::Grants;
@@ -123,11 +124,19 @@ impl Planner<'_> {
     }
 
     /// REQUIRED for an empty value, unless the cell already has a problem (an invalid
-    /// address is not also reported missing).
+    /// address is not also reported missing). When the file has no such column (a SYNC
+    /// updating phones only, whose new rows need names), the error names the column to
+    /// add, as the templates write it in the admin's language.
     fn require(&self, problems: &mut Vec<RowError>, row: usize, field: Field, missing: bool) {
         let header = self.layout.header(field);
         if missing && !problems.iter().any(|p| p.column.is_some() && p.column == header) {
-            self.fail(problems, row, Some(field), None, Problem::Required);
+            let french = template::is_french(&self.ctx.options.locale);
+            problems.push(RowError {
+                row,
+                column: header.or_else(|| Some(Heading::from(field).header(french).to_owned())),
+                value: None,
+                problem: Problem::Required,
+            });
         }
     }
 

@@ -45,7 +45,7 @@ async fn files_that_cannot_be_imported_fail_with_a_reason_and_nothing_else() {
         );
     }
     let missing = admin
-        .start_import_answer(File::new("names.csv", "email\nx@y.org\n"), json!({ "mode": "SYNC" }))
+        .start_import_answer(File::new("names.csv", "email\nx@y.org\n"), json!({ "mode": "CREATE" }))
         .await;
     assert!(
         missing["data"]["startImport"]["failure"]

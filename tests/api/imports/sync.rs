@@ -409,6 +409,43 @@ async fn rows_of_deactivated_members_warn_that_they_stay_so_unless_a_status_says
     );
 }
 
+/// A SYNC may carry some columns only (here addresses and phones): members it matches
+/// get those, and a row for someone new, who needs names, is a row error naming the
+/// columns to add, not the whole file's failure.
+#[tokio::test]
+async fn a_sync_of_some_columns_updates_them_and_new_rows_without_names_are_row_errors() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let ids = seed(&admin).await;
+    let phones = File::new(
+        "phones.csv",
+        "Email;Téléphone\neve@x.org;06 11 22 33 44\nnew.person@x.org;06 55 66 77 88\n",
+    );
+    let job = admin
+        .start_import_with(phones, json!({ "mode": "SYNC", "absentMembers": "KEEP" }))
+        .await;
+    assert_eq!(job["status"], "READY", "{job}");
+    assert_eq!(job["summary"]["update"], 1, "{job}");
+    assert_eq!(job["summary"]["create"], 0, "{job}");
+    assert_eq!(
+        super::errors_at(&job),
+        [at(3, "Prénom", "REQUIRED"), at(3, "Nom", "REQUIRED")],
+        "the columns to add, as the French template heads them: {job}"
+    );
+    admin.apply_import(id_of(&job), Confirm::SKIP_INVALID_ROWS).await;
+    let eve = admin
+        .gql(
+            "query($id: ID!) { member(id: $id) { phone firstName } }",
+            json!({ "id": ids["eve.noir"] }),
+        )
+        .await;
+    assert_eq!(eve["member"]["phone"], "06 11 22 33 44", "{eve}");
+    assert_eq!(
+        eve["member"]["firstName"], "Eve",
+        "a column the file lacks is left as it is"
+    );
+}
+
 /// 300 members of the AMAP, written as an import writes them, with their rows.
 async fn three_hundred_duponts(app: &TestApp) -> Vec<roster::members::write::NewMemberRow> {
     let rows: Vec<roster::members::write::NewMemberRow> = (0..300)
