@@ -145,7 +145,8 @@ pub struct ImportSummary {
 pub struct ImportRowError {
     /// Row number as the spreadsheet shows it (the header is row 1).
     pub row: i32,
-    /// Column header as written in the file; null for a whole-row error.
+    /// Column header as written in the file, or, for a value the file has no column for
+    /// (REQUIRED), the column to add as the template heads it; null for a whole-row error.
     pub column: Option<String>,
     /// The cell's text as read; null when the problem is not about a value (e.g. REQUIRED).
     pub value: Option<String>,
