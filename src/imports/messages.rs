@@ -27,6 +27,12 @@ pub enum Problem {
     DuplicateRow(usize),
     /// CREATE: a member with this login or email exists.
     AlreadyMember,
+    /// CREATE: the row's login or address is a deactivated member's (an undone import
+    /// leaves the members it created so); code ALREADY_MEMBER, with the way back.
+    AlreadyDeactivatedMember,
+    /// A value a new member needs, in a column the file does not have (a SYNC of some
+    /// columns only); code REQUIRED.
+    ColumnNeeded,
     /// The address belongs to another member.
     EmailTaken,
     /// The admin may not hand out this role.
@@ -68,7 +74,8 @@ impl Problem {
             Problem::InvalidStatus => "INVALID_STATUS",
             Problem::WeakPassword(_) => "WEAK_PASSWORD",
             Problem::DuplicateRow(_) => "DUPLICATE_ROW",
-            Problem::AlreadyMember => "ALREADY_MEMBER",
+            Problem::AlreadyMember | Problem::AlreadyDeactivatedMember => "ALREADY_MEMBER",
+            Problem::ColumnNeeded => "REQUIRED",
             Problem::EmailTaken => "EMAIL_TAKEN",
             Problem::RoleNotAllowed => "ROLE_NOT_ALLOWED",
             Problem::SmartGroup => "SMART_GROUP",
@@ -122,6 +129,16 @@ impl Problem {
             Problem::AlreadyMember => {
                 "Un membre a déjà cet identifiant ou cet e-mail (pour le mettre à jour, importez le fichier avec « Aligner la liste sur le fichier », SYNC).".into()
             }
+            Problem::AlreadyDeactivatedMember => {
+                "Un membre désactivé a déjà cet identifiant ou cet e-mail (défaire un import désactive les membres qu'il a créés). \
+                 Pour le réactiver, importez le fichier avec « Aligner la liste sur le fichier » (SYNC) et une colonne « État » \
+                 à « Activé », ou réactivez-le depuis sa page."
+                    .into()
+            }
+            Problem::ColumnNeeded => {
+                "Le fichier n'a pas cette colonne, dont un nouveau membre a besoin : ajoutez-la, ou laissez cette ligne de côté."
+                    .into()
+            }
             Problem::EmailTaken => "Cette adresse e-mail appartient déjà à un autre membre.".into(),
             Problem::RoleNotAllowed => "Vous ne pouvez pas attribuer ce rôle.".into(),
             Problem::SmartGroup => "Ce groupe est un groupe automatique : ses membres viennent de sa règle.".into(),
@@ -161,6 +178,15 @@ impl Problem {
             }
             Problem::AlreadyMember => {
                 "A member with this login or email already exists (to update it, import the file with “Keep the list in step with the file”, SYNC).".into()
+            }
+            Problem::AlreadyDeactivatedMember => {
+                "A deactivated member already has this login or email (undoing an import deactivates the members it created). \
+                 To reactivate them, import the file with “Keep the list in step with the file” (SYNC) and a “Status” column \
+                 set to “active”, or reactivate them from their page."
+                    .into()
+            }
+            Problem::ColumnNeeded => {
+                "The file has no such column, and a new member needs it: add it, or leave this row out.".into()
             }
             Problem::EmailTaken => "This email address already belongs to another member.".into(),
             Problem::RoleNotAllowed => "You may not hand out this role.".into(),

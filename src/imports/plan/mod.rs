@@ -131,11 +131,16 @@ impl Planner<'_> {
         let header = self.layout.header(field);
         if missing && !problems.iter().any(|p| p.column.is_some() && p.column == header) {
             let french = template::is_french(&self.ctx.options.locale);
+            let problem = if header.is_some() {
+                Problem::Required
+            } else {
+                Problem::ColumnNeeded
+            };
             problems.push(RowError {
                 row,
                 column: header.or_else(|| Some(Heading::from(field).header(french).to_owned())),
                 value: None,
-                problem: Problem::Required,
+                problem,
             });
         }
     }
@@ -157,19 +162,18 @@ impl Planner<'_> {
         self.check_addresses(&mut problems, &input, matched);
         let existing = matched.map(|i| &snapshot.members[i]);
         let change = match (self.ctx.mode, existing) {
-            (Mode::Create, Some(_)) => {
+            (Mode::Create, Some(existing)) => {
                 let (field, value) = if found_by_login.is_some() {
                     (Field::Login, &input.login)
                 } else {
                     (Field::Email, &input.email)
                 };
-                self.fail(
-                    &mut problems,
-                    number,
-                    Some(field),
-                    value.as_deref(),
-                    Problem::AlreadyMember,
-                );
+                let problem = if existing.active() {
+                    Problem::AlreadyMember
+                } else {
+                    Problem::AlreadyDeactivatedMember
+                };
+                self.fail(&mut problems, number, Some(field), value.as_deref(), problem);
                 None
             }
             (Mode::Create | Mode::Sync, None) => self.create(&input, &mut problems),

@@ -49,6 +49,11 @@ async fn the_member_list_filters_pages_and_escapes_what_members_typed() {
     assert!(found.body.contains("10 membres"), "{}", found.body);
     assert!(found.body.contains("value=\"vol0\""), "the filter stays in the form");
     assert!(found.body.contains("<option value=\"ACTIVE\" selected>"));
+
+    // Nobody: said once.
+    let nobody = browser.get("/members?search=zzz").await;
+    assert_eq!(nobody.body.matches("Aucun membre").count(), 1, "{}", nobody.body);
+    assert!(nobody.body.contains("Aucun membre ne correspond."), "{}", nobody.body);
 }
 
 /// The link of `rel` on a page, as a browser reads the attribute (entities decoded),

@@ -76,6 +76,10 @@ async fn french_csv_preview_reports_each_error_at_its_row_and_applies_the_rest()
         lines[2].starts_with("Yannick;Chevalier;jean dupont@exemple.fr;"),
         "{text}"
     );
+    assert!(
+        lines[2].contains("Email\u{a0}: Ce n'est pas une adresse e-mail valide"),
+        "each problem after its column, as French writes it: {text}"
+    );
 
     // Errors block the apply unless the admin skips those rows.
     let id = id_of(&job);

@@ -383,6 +383,21 @@ async fn rows_of_deactivated_members_warn_that_they_stay_so_unless_a_status_says
     admin.apply_import(id_of(&first), Confirm::NOTHING).await;
     admin.undo_import(id_of(&first)).await;
 
+    // The same file again as a CREATE: its rows are errors that say the members are
+    // deactivated, and how to bring them back.
+    let created_again = admin.start_import(file(), "CREATE").await;
+    assert_eq!(
+        super::errors_at(&created_again),
+        [at(2, "Email", "ALREADY_MEMBER"), at(3, "Email", "ALREADY_MEMBER")],
+        "{created_again}"
+    );
+    let message = created_again["rowErrors"]["nodes"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Un membre désactivé a déjà") && message.contains("« État »"),
+        "{message}"
+    );
+    admin.cancel_import(id_of(&created_again)).await;
+
     let again = admin.start_import_with(file(), keep.clone()).await;
     assert_eq!(again["summary"]["unchanged"], 2, "{again}");
     assert_eq!(again["summary"]["reactivate"], 0, "{again}");
@@ -432,6 +447,8 @@ async fn a_sync_of_some_columns_updates_them_and_new_rows_without_names_are_row_
         [at(3, "Prénom", "REQUIRED"), at(3, "Nom", "REQUIRED")],
         "the columns to add, as the French template heads them: {job}"
     );
+    let message = job["rowErrors"]["nodes"][0]["message"].as_str().unwrap();
+    assert!(message.contains("Le fichier n'a pas cette colonne"), "{message}");
     admin.apply_import(id_of(&job), Confirm::SKIP_INVALID_ROWS).await;
     let eve = admin
         .gql(
