@@ -4,12 +4,13 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
+use fluent_bundle::FluentValue;
 use minijinja::{context, Value};
 use poem::web::{Data, Path, Query};
 use poem::{handler, Request, Response};
 use serde_json::json;
 
-use super::{not_found, operations, see_other, Visit};
+use super::{catalog, not_found, operations, see_other, Visit};
 use crate::app::App;
 use crate::graphql::Schemas;
 
@@ -85,6 +86,25 @@ pub async fn page(
         action => get("action"), since => get("since"), until => get("until"),
         actor => get("actor"), target => get("target"),
     };
+    let rows: Vec<serde_json::Value> = connection["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|entry| with_target(&visit, entry))
+        .collect();
+    // The narrowing the form does not show, said with whom it is about when a row tells.
+    let named = |key: &str, name: &serde_json::Value| {
+        let name = FluentValue::from(name.as_str().unwrap_or_default().to_owned());
+        catalog::text(visit.lang, key, &[("name", name)])
+    };
+    let narrowed = match (get("actor"), get("target"), rows.first()) {
+        (Some(_), _, Some(first)) if first["actor"]["displayName"].is_string() => {
+            Some(named("audit-narrowed-actor", &first["actor"]["displayName"]))
+        }
+        (None, Some(_), Some(first)) => Some(named("audit-narrowed-target", &first["targetName"])),
+        (None, None, _) => None,
+        _ => Some(visit.text("audit-narrowed")),
+    };
     // The list without the filter on one actor or target, which the form does not show.
     let unnarrowed = (get("actor").is_some() || get("target").is_some()).then(|| {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -98,12 +118,47 @@ pub async fn page(
     let extra = context! {
         actions => ACTIONS,
         unnarrowed,
-        rows => Value::from_serialize(&connection["nodes"]),
+        narrowed,
+        rows => Value::from_serialize(&rows),
         total => connection["totalCount"].as_i64().unwrap_or(0),
         filters,
         next_page => next_page(&visit, &params, connection),
     };
     visit.render("audit.html", "audit", &title, extra)
+}
+
+/// An entry with what its target reads as (`targetName`: the member's name, else the
+/// file or group its details name, else the end of its id, the random part of a
+/// time-ordered id) and where it leads (`targetHref`: an import's page, else the
+/// entries about the same target).
+fn with_target(visit: &Visit, entry: &serde_json::Value) -> serde_json::Value {
+    let mut entry = entry.clone();
+    let Some(id) = entry["targetId"].as_str().map(str::to_owned) else {
+        return entry;
+    };
+    let details: serde_json::Value = entry["details"]
+        .as_str()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default();
+    let named = [
+        &entry["targetMember"]["displayName"],
+        &details["file"],
+        &details["name"],
+    ]
+    .into_iter()
+    .find_map(|name| name.as_str().filter(|n| !n.is_empty()).map(str::to_owned));
+    let name = named.unwrap_or_else(|| format!("…{}", &id[id.len().saturating_sub(8)..]));
+    let href = if entry["action"].as_str().is_some_and(|a| a.starts_with("import.")) {
+        visit.path(&format!("/imports/{id}"))
+    } else {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("target", &id)
+            .finish();
+        visit.path(&format!("/audit?{query}"))
+    };
+    entry["targetName"] = json!(name);
+    entry["targetHref"] = json!(href);
+    entry
 }
 
 /// A parameter of the URL, trimmed; None when absent or blank.

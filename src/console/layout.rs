@@ -264,6 +264,12 @@ fn audit_details(lang: &'static str, text: &str) -> Vec<String> {
                     shown(&change["after"])
                 )
             })),
+            // An import's mode by the name the upload form gives it, not its code.
+            None if key == "mode" && value.is_string() => {
+                let code = value.as_str().unwrap_or_default();
+                let named = catalog::optional(lang, &format!("import-mode-{}", code.to_lowercase()), &[]);
+                lines.push(worded(key, named.unwrap_or_else(|| code.to_owned())));
+            }
             None => lines.push(worded(key, scalar(value))),
         }
     }

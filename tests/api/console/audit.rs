@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use crate::support::console::Browser;
+use crate::support::imports::{Confirm, File};
 use crate::support::{TestApp, ACME};
 
 #[tokio::test]
@@ -58,8 +59,9 @@ async fn the_audit_log_filters_by_action_actor_target_and_days() {
         all.body
     );
     // What an entry was about reads as the member's name, linked to their entries.
+    let decoded = all.body.replace("&#x2f;", "/").replace("&#x3d;", "=");
     assert!(
-        all.body.contains(&format!(
+        decoded.contains(&format!(
             "<a href=\"/t/acme/admin/audit?target={id}\">Ines Inscrite</a>"
         )),
         "{}",
@@ -74,14 +76,37 @@ async fn the_audit_log_filters_by_action_actor_target_and_days() {
     let about = browser.get(&format!("/audit?target={id}")).await;
     // The narrowing the form does not show is said, with the way out of it.
     assert!(
-        about
-            .body
-            .contains("Seulement les entrées d&#x27;un membre ou d&#x27;un élément.")
+        about.body.contains("Seulement les entrées concernant Ines Inscrite.")
             && about.body.contains("Voir toutes les entrées</a>"),
         "{}",
         about.body
     );
     assert!(about.body.contains("2 entrées"), "{}", about.body);
+    let admin_id = t.ok("acme", &admin, "{ me { id } }", json!({})).await["me"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_admin = browser.get(&format!("/audit?actor={admin_id}")).await;
+    assert!(
+        by_admin.body.contains("Seulement les entrées faites par "),
+        "entries made by someone are not said to be about them: {}",
+        by_admin.body
+    );
+
+    // An import reads by its file and leads to its page; its mode by the form's name.
+    let importer = t.signed_in("acme", admin.clone());
+    let file = File::new("liste.csv", "Email;Prénom;Nom\nzoe@example.org;Zoé;Zed\n");
+    let job = importer.start_import(file, "CREATE").await;
+    let job_id = job["id"].as_str().unwrap();
+    importer.apply_import(job_id, Confirm::NOTHING).await;
+    let imports = browser.get("/audit?action=import.applied").await;
+    let decoded = imports.body.replace("&#x2f;", "/").replace("&#x3d;", "=");
+    assert!(
+        decoded.contains(&format!("<a href=\"/t/acme/admin/imports/{job_id}\">liste.csv</a>")),
+        "{}",
+        imports.body
+    );
+    assert!(imports.body.contains("Ajouter de nouveaux membres"), "{}", imports.body);
     let today = chrono::Utc::now().date_naive();
     let tomorrow = today.succ_opt().unwrap();
     let later = browser.get(&format!("/audit?since={tomorrow}")).await;
