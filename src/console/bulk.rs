@@ -15,16 +15,22 @@ use super::{catalog, not_found, operations, posted, root_field, see_other, value
 use crate::app::App;
 use crate::graphql::Schemas;
 
-/// The list the form came from, to go back to, with `extra` pairs.
-fn list_of(visit: &Visit, filters: &MemberListFilter, extra: &[(&str, &str)]) -> String {
-    visit.path(&format!("/members?{}", filters.query(extra)))
+/// The page of the list the form came from, to go back to, with `extra` pairs: its
+/// filters, order and page (the cursor it was reached by, which the form carries).
+fn list_of(visit: &Visit, form: &[(String, String)], extra: &[(&str, &str)]) -> String {
+    let filters = MemberListFilter::from_form(form);
+    let page = ["after", "before"]
+        .into_iter()
+        .find_map(|name| value_of(form, name).filter(|c| !c.is_empty()).map(|c| (name, c)));
+    let pairs: Vec<(&str, &str)> = page.into_iter().chain(extra.iter().copied()).collect();
+    visit.path(&format!("/members?{}", filters.query(&pairs)))
 }
 
 /// What a bulk form acts on: the checked members, or everyone the list's filter matches.
 struct Selection<'a> {
     ids: Vec<&'a str>,
     everyone: bool,
-    /// The list's filters, to count everyone and to go back to the list.
+    /// The list's filters, to count everyone.
     filters: MemberListFilter,
 }
 
@@ -124,7 +130,7 @@ pub async fn act(
     }
     if value_of(&form, "confirmed") != Some("1") {
         return match selection.count(&visit).await {
-            Ok(count) => confirm(&visit, &title, &form, &selection.filters, count, label),
+            Ok(count) => confirm(&visit, &title, &form, count, label),
             Err(refusal) => visit.refused("members", &title, refusal),
         };
     }
@@ -132,7 +138,11 @@ pub async fn act(
     match visit.run(operation, variables).await {
         Ok(data) => {
             let (notice, count) = outcome(&data);
-            see_other(&list_of(&visit, &selection.filters, &[(notice, &count.to_string())]))
+            let count = count.to_string();
+            // Members changed: by which action, for the notice's words.
+            let mut said = vec![(notice, count.as_str())];
+            said.extend((notice == "changed").then_some(("done", action)));
+            see_other(&list_of(&visit, &form, &said))
         }
         Err(refusal) => visit.refused("members", &title, refusal),
     }
@@ -165,14 +175,7 @@ async fn export(visit: &Visit, title: &str, filter: serde_json::Value, format: &
 }
 
 /// The page asking to confirm `label` on `count` members, the form carried along.
-fn confirm(
-    visit: &Visit,
-    title: &str,
-    form: &[(String, String)],
-    filters: &MemberListFilter,
-    count: i64,
-    label: &str,
-) -> Response {
+fn confirm(visit: &Visit, title: &str, form: &[(String, String)], count: i64, label: &str) -> Response {
     let question = catalog::text(
         visit.lang,
         "bulk-question",
@@ -182,7 +185,7 @@ fn confirm(
         ],
     );
     let carried: Vec<(String, String)> = form.iter().filter(|(k, _)| k != "csrf").cloned().collect();
-    let back = list_of(visit, filters, &[]);
+    let back = list_of(visit, form, &[]);
     visit.render(
         "bulk_confirm.html",
         "members",

@@ -74,6 +74,8 @@ pub async fn members(
         count_link => query(&[("count", "1")]),
         filters => Value::from_serialize(&filters),
         orders,
+        page_after => after,
+        page_before => before,
         first_page => query(&[]),
         previous_page,
         next_page,
@@ -107,7 +109,7 @@ async fn total(
 }
 
 /// The notice of a mass action just done (`?activations=`: invitations sent,
-/// `?changed=`: members changed).
+/// `?changed=`: members changed, by the action `?done=` names when it does).
 fn notice(lang: &str, params: &HashMap<String, String>) -> Option<String> {
     params
         .get("activations")
@@ -115,6 +117,9 @@ fn notice(lang: &str, params: &HashMap<String, String>) -> Option<String> {
         .map(|n| catalog::text(lang, "activation-sent", &[("count", FluentValue::from(n))]))
         .or_else(|| {
             let n = params.get("changed")?.parse::<i64>().ok()?;
-            Some(catalog::text(lang, "bulk-done", &[("count", FluentValue::from(n))]))
+            let count = [("count", FluentValue::from(n))];
+            let done = params.get("done").map(|action| format!("bulk-done-{action}"));
+            done.and_then(|key| catalog::optional(lang, &key, &count))
+                .or_else(|| Some(catalog::text(lang, "bulk-done", &count)))
         })
 }

@@ -198,7 +198,7 @@ async fn a_coordinator_does_the_jobs_in_a_real_browser() {
     assert!(person.sees("touches one member").await, "{}", person.text().await);
     person.act("by('button', 'Confirm').click();").await;
     assert!(
-        person.sees("Done: one member changed.").await,
+        person.sees("Done: one member added to the group.").await,
         "{}",
         person.text().await
     );

@@ -240,6 +240,22 @@ bulk-done = { $count ->
     [one] Done: one member changed.
    *[other] Done: { $count } members changed.
 }
+bulk-done-deactivate = { $count ->
+    [one] Done: one member deactivated.
+   *[other] Done: { $count } members deactivated.
+}
+bulk-done-activate = { $count ->
+    [one] Done: one member active again.
+   *[other] Done: { $count } members active again.
+}
+bulk-done-add-to-group = { $count ->
+    [one] Done: one member added to the group.
+   *[other] Done: { $count } members added to the group.
+}
+bulk-done-remove-from-group = { $count ->
+    [one] Done: one member removed from the group.
+   *[other] Done: { $count } members removed from the group.
+}
 roles-everywhere = Roles over the whole organization
 roles-in-groups = Roles within a group (uncheck to take away)
 roles-add-scoped = Add a role within a group

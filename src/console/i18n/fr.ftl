@@ -251,6 +251,26 @@ bulk-done = { $count ->
     [one] C'est fait : un membre modifié.
    *[other] C'est fait : { $count } membres modifiés.
 }
+bulk-done-deactivate = { $count ->
+    [0] C'est fait : aucun membre désactivé.
+    [one] C'est fait : un membre désactivé.
+   *[other] C'est fait : { $count } membres désactivés.
+}
+bulk-done-activate = { $count ->
+    [0] C'est fait : aucun membre réactivé.
+    [one] C'est fait : un membre réactivé.
+   *[other] C'est fait : { $count } membres réactivés.
+}
+bulk-done-add-to-group = { $count ->
+    [0] C'est fait : aucun membre ajouté au groupe.
+    [one] C'est fait : un membre ajouté au groupe.
+   *[other] C'est fait : { $count } membres ajoutés au groupe.
+}
+bulk-done-remove-from-group = { $count ->
+    [0] C'est fait : aucun membre retiré du groupe.
+    [one] C'est fait : un membre retiré du groupe.
+   *[other] C'est fait : { $count } membres retirés du groupe.
+}
 roles-everywhere = Rôles sur toute l'organisation
 roles-in-groups = Rôles dans un groupe (décochez pour retirer)
 roles-add-scoped = Ajouter un rôle dans un groupe

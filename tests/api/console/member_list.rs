@@ -68,6 +68,24 @@ fn link(page: &str, rel: &str) -> Option<String> {
     Some(href.trim_start_matches("/t/acme/admin").to_owned())
 }
 
+/// The cursor of the next-page link of a list page.
+fn second_link_cursor(page: &str) -> String {
+    let next = link(page, "next").unwrap();
+    let encoded = next
+        .split("after=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    url::form_urlencoded::parse(format!("c={encoded}").as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned()
+}
+
 /// The members' names on a list page, in its order.
 fn names(page: &str) -> Vec<String> {
     page.split("/admin/members/")
@@ -143,6 +161,48 @@ async fn the_list_sorts_as_chosen_and_pages_back_and_forth_in_that_order() {
     assert_eq!(names(&first.body), by_first_name[..50], "back to the first page");
     assert!(link(&first.body, "prev").is_none(), "nothing before the first page");
     assert!(link(&first.body, "next").is_some());
+
+    // A mass action from the second page comes back to that page, in that order.
+    let cursor = second_link_cursor(&by_login.body);
+    let decoded = second
+        .body
+        .replace("&#x2f;", "/")
+        .replace("&#x3d;", "=")
+        .replace("&#x2b;", "+");
+    assert!(decoded.contains(&format!("<input type=\"hidden\" name=\"after\" value=\"{cursor}\">")));
+    let csrf = crate::support::console::Browser::csrf(&second);
+    let someone = second
+        .body
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("search", "vol"),
+        ("sort", "login"),
+        ("after", cursor.as_str()),
+        ("id", someone.as_str()),
+        ("action", "deactivate"),
+        ("confirmed", "1"),
+    ];
+    let done = browser.post("/members/bulk", &form).await;
+    assert_eq!(done.status, 303);
+    let back = done.location.replace("%3D", "=");
+    assert!(
+        back.contains("sort=login") && back.contains(&format!("after={cursor}")) && back.contains("done=deactivate"),
+        "{back}"
+    );
+    let landed = browser.get(done.location.trim_start_matches("/t/acme/admin")).await;
+    assert!(
+        landed.body.contains("C&#x27;est fait : un membre désactivé."),
+        "{}",
+        landed.body
+    );
+    assert_eq!(names(&landed.body)[0], by_first_name[50], "the same page");
 
     // The order travels with a mass action's form, and an unknown one is the default.
     assert!(by_login
@@ -226,7 +286,7 @@ async fn mass_actions_say_how_many_they_touch_then_act_on_the_checked_or_all_mat
         .get(done.location.trim_start_matches("/t/acme/admin"))
         .await
         .body
-        .contains("C&#x27;est fait : 2 membres modifiés."));
+        .contains("C&#x27;est fait : 2 membres désactivés."));
     assert_eq!(status(&t, &admin, &ids[1]).await, "DEACTIVATED");
     assert_eq!(status(&t, &admin, &ids[2]).await, "ACTIVE");
 
