@@ -102,7 +102,12 @@ pub async fn home(
             .run(operations::HOME_IMPORTS, json!({}))
             .await
             .ok()
-            .map(|d| d["importJobs"]["nodes"][0].clone())
+            // The last import that was not cancelled: a preview given up is not news.
+            .map(|d| {
+                let jobs = d["importJobs"]["nodes"].as_array().cloned().unwrap_or_default();
+                let kept = jobs.iter().find(|job| job["status"] != "CANCELLED");
+                kept.or(jobs.first()).cloned().unwrap_or_default()
+            })
     } else {
         None
     };

@@ -179,6 +179,11 @@ async fn a_coordinator_previews_a_file_sees_its_errors_applies_the_rest_and_undo
     let done = browser.get(&format!("/imports/{id}?done=applied")).await;
     assert!(done.body.contains("L&#x27;import est appliqué."), "{}", done.body);
     assert!(done.body.contains("Défaire cet import"), "{}", done.body);
+    assert!(
+        done.body.contains("membres qu&#x27;il a créés sont désactivés)"),
+        "{}",
+        done.body
+    );
 
     // The history lists it, and home links to it.
     let history = browser.get("/imports").await;
@@ -251,6 +256,13 @@ async fn a_sync_that_would_deactivate_most_members_asks_for_an_explicit_yes() {
         .await;
     assert_eq!(applied.status, 303, "{}", applied.body);
     assert_eq!(member_count(&t, &admin, "ACTIVE").await, 2);
+    let applied_page = browser.get(&format!("/imports/{id}")).await;
+    assert!(
+        applied_page.body.contains("comme avant</label>") && !applied_page.body.contains("créés sont désactivés"),
+        "it created nobody, so its undo deactivates nobody: {}",
+        applied_page.body
+    );
+    let applied_id = id.clone();
 
     // SYNC keeping absent members deactivates nobody.
     let csrf = Browser::csrf(&browser.get("/imports").await);
@@ -291,6 +303,12 @@ async fn a_sync_that_would_deactivate_most_members_asks_for_an_explicit_yes() {
         page.body
     );
     assert_eq!(member_count(&t, &admin, "ACTIVE").await, 2);
+    let home = browser.get("").await;
+    assert!(
+        home.body.contains(&format!("/admin/imports/{applied_id}")),
+        "home's last import is the applied one, not the preview given up: {}",
+        home.body
+    );
 }
 
 #[tokio::test]

@@ -381,7 +381,11 @@ import-apply = Apply
 import-cancel = Cancel this import
 import-undo = Undo this import
 import-undo-until = You can undo this import until { $until }.
-import-undo-box = Yes, undo it: put every change of this import back as it was (the members it created are deactivated)
+import-undo-box = { $created ->
+    [0] Yes, undo it: put every change of this import back as it was
+    [one] Yes, undo it: put every change of this import back as it was (the member it created is deactivated)
+   *[other] Yes, undo it: put every change of this import back as it was (the { $created } members it created are deactivated)
+}
 import-confirm-undo = Tick the box to undo this import: it puts back every change it made at once.
 import-left-alone = Changed since the import, so left as they were
 import-new-groups = Groups it creates

@@ -396,7 +396,11 @@ import-apply = Appliquer
 import-cancel = Annuler cet import
 import-undo = Défaire cet import
 import-undo-until = Vous pouvez défaire cet import jusqu'au { $until }.
-import-undo-box = Oui, le défaire : remettre chaque changement de cet import comme avant (les membres qu'il a créés sont désactivés)
+import-undo-box = { $created ->
+    [0] Oui, le défaire : remettre chaque changement de cet import comme avant
+    [one] Oui, le défaire : remettre chaque changement de cet import comme avant (le membre qu'il a créé est désactivé)
+   *[other] Oui, le défaire : remettre chaque changement de cet import comme avant (les { $created } membres qu'il a créés sont désactivés)
+}
 import-confirm-undo = Cochez la case pour défaire cet import : il remet d'un coup chaque changement qu'il a fait.
 import-left-alone = Modifiés depuis l'import, donc laissés tels quels
 import-new-groups = Groupes qu'il crée
