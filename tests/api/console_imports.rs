@@ -67,6 +67,14 @@ async fn upload<'a>(
     (browser, csrf, id)
 }
 
+/// The page of the import an upload's answer redirects to: its body.
+async fn page_of_job(browser: &mut Browser<'_>, started: &support::console::Page) -> String {
+    browser
+        .get(&format!("/imports/{}", job_of(&started.location)))
+        .await
+        .body
+}
+
 async fn member_count(t: &TestApp, admin: &str, status: &str) -> i64 {
     let query = "query($f: MemberFilter) { members(filter: $f) { totalCount } }";
     t.ok("acme", admin, query, json!({ "f": { "status": status } })).await["members"]["totalCount"]
@@ -441,10 +449,7 @@ async fn the_upload_form_chooses_a_workbooks_sheet_and_forces_a_texts_encoding()
             workbook(),
         )
         .await;
-    let failed = browser
-        .get(&format!("/imports/{}", job_of(&started.location)))
-        .await
-        .body;
+    let failed = page_of_job(&mut browser, &started).await;
     assert!(
         failed.contains("pas de feuille « Bénévoles » (ses feuilles : Listes, Adhérents)"),
         "{failed}"
@@ -460,10 +465,7 @@ async fn the_upload_form_chooses_a_workbooks_sheet_and_forces_a_texts_encoding()
             latin9.clone(),
         )
         .await;
-    let page = browser
-        .get(&format!("/imports/{}", job_of(&forced.location)))
-        .await
-        .body;
+    let page = page_of_job(&mut browser, &forced).await;
     assert!(
         page.contains("<ins>Œdipe</ins>") && page.contains("(CSV, iso-8859-15)"),
         "{page}"

@@ -23,6 +23,24 @@ const FIND: &str = "const by = (s, text) => { const all = [...document.querySele
      const field = (label) => { const l = by('label', label); if (!l) throw new Error('no label ' + label); return l.control; };";
 
 impl Person {
+    /// Headless Chromium reading English, at `url`, loaded.
+    async fn open(chromium: &str, url: &str) -> Person {
+        let session = Session::start(chromium, url, &["--accept-lang=en"], Duration::from_secs(30)).await;
+        let mut person = Person { session };
+        person.session.settle().await;
+        person
+    }
+
+    /// Signs in on the sign-in form as the admin of `english_admin`.
+    async fn sign_in_as_admin(&mut self) {
+        self.act(
+            "field('Login or email address').value = 'admin@acme.example';
+              field('Password').value = 'correct-horse-battery';
+              by('button', 'Sign in').click();",
+        )
+        .await;
+    }
+
     /// Runs `steps` (JavaScript with `by` and `field`) that lead to another page, and
     /// waits for it.
     async fn act(&mut self, steps: &str) {
@@ -53,20 +71,21 @@ async fn api(t: &TestApp, admin: &str, query: &str, variables: Value) -> Value {
     t.ok("acme", admin, query, variables).await
 }
 
+/// The admin of `acme`, reading the console in English: their API token.
+async fn english_admin(t: &TestApp) -> String {
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    let english = "mutation { updateMyProfile(input: {locale: \"en\"}) { id } }";
+    api(t, &admin, english, json!({})).await;
+    admin
+}
+
 #[tokio::test]
 async fn a_coordinator_does_the_jobs_in_a_real_browser() {
     let Some(chromium) = support::browser::chromium() else {
         return;
     };
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
-    let admin = t.admin_token("acme", "admin@acme.example").await;
-    api(
-        &t,
-        &admin,
-        "mutation { updateMyProfile(input: {locale: \"en\"}) { id } }",
-        json!({}),
-    )
-    .await;
+    let admin = english_admin(&t).await;
     for (first, last, email) in [
         ("Nora", "Never", "nora@example.org"),
         ("Olga", "Twice", "olga@example.org"),
@@ -78,26 +97,11 @@ async fn a_coordinator_does_the_jobs_in_a_real_browser() {
         )
         .await;
     }
-    let mut person = Person {
-        session: Session::start(
-            chromium,
-            &t.url("/t/acme/admin"),
-            &["--accept-lang=en"],
-            Duration::from_secs(30),
-        )
-        .await,
-    };
-    person.session.settle().await;
+    let mut person = Person::open(chromium, &t.url("/t/acme/admin")).await;
 
     // Job 9 (sign in), then job 10: home and its counts.
     assert!(person.sees("Sign in").await, "{}", person.text().await);
-    person
-        .act(
-            "field('Login or email address').value = 'admin@acme.example';
-              field('Password').value = 'correct-horse-battery';
-              by('button', 'Sign in').click();",
-        )
-        .await;
+    person.sign_in_as_admin().await;
     assert!(person.sees("active members").await, "{}", person.text().await);
 
     // Job 2: everyone who never signed in, invited with one button after a count.
@@ -241,36 +245,14 @@ async fn an_admin_orders_the_member_list_and_pages_back_and_forth() {
         return;
     };
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;
-    let admin = t.admin_token("acme", "admin@acme.example").await;
-    api(
-        &t,
-        &admin,
-        "mutation { updateMyProfile(input: {locale: \"en\"}) { id } }",
-        json!({}),
-    )
-    .await;
-    // Created Vol00 first; last names run the other way round from the creation.
+    let admin = english_admin(&t).await;
+    // Created Vol00 first; last names in another order than the creation.
     for i in 0..60 {
         let member = json!({ "firstName": format!("Vol{i:02}"), "lastName": format!("Z{:02}", i * 7 % 60), "email": format!("vol{i:02}@example.org") });
         t.create_member("acme", &admin, member).await;
     }
-    let mut person = Person {
-        session: Session::start(
-            chromium,
-            &t.url("/t/acme/admin/members"),
-            &["--accept-lang=en"],
-            Duration::from_secs(30),
-        )
-        .await,
-    };
-    person.session.settle().await;
-    person
-        .act(
-            "field('Login or email address').value = 'admin@acme.example';
-              field('Password').value = 'correct-horse-battery';
-              by('button', 'Sign in').click();",
-        )
-        .await;
+    let mut person = Person::open(chromium, &t.url("/t/acme/admin/members")).await;
+    person.sign_in_as_admin().await;
     if !person.path().await.ends_with("/admin/members") {
         person.act("by('nav a', 'Members').click();").await;
     }
