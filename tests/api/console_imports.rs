@@ -223,6 +223,19 @@ async fn a_coordinator_previews_a_file_sees_its_errors_applies_the_rest_and_undo
     assert_eq!(member_count(&t, &admin, "ACTIVE").await, 1);
     let after = browser.get(&format!("/imports/{id}?done=undone")).await;
     assert!(after.body.contains("L&#x27;import est défait.") && !after.body.contains("Défaire cet import"));
+
+    // A member it created says, on their page, why they are deactivated.
+    let query = "{ members(filter: {origin: IMPORT}, first: 1) { nodes { id status } } }";
+    let created = &t.ok("acme", &admin, query, json!({})).await["members"]["nodes"][0];
+    assert_eq!(created["status"], "DEACTIVATED");
+    let page = browser
+        .get(&format!("/members/{}", created["id"].as_str().unwrap()))
+        .await;
+    assert!(
+        page.body.contains("(défait le ") && page.body.contains("désactive les membres qu&#x27;il a créés)"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]

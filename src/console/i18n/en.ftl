@@ -443,6 +443,7 @@ import-column-field-status = Status
 import-sheets = Sheets
 import-sheet-read = read
 member-origin-bootstrap = the tenant's first admin
+member-origin-import-undone = undone on { $when }: undoing deactivates the members it created
 member-origin-manual = created by hand
 member-origin-import = an import
 member-origin-invitation = an invitation

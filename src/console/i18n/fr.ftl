@@ -458,6 +458,7 @@ import-column-field-status = État
 import-sheets = Feuilles
 import-sheet-read = lue
 member-origin-bootstrap = premier admin de l'organisation
+member-origin-import-undone = défait le { $when } : défaire un import désactive les membres qu'il a créés
 member-origin-manual = saisie à la main
 member-origin-import = un import
 member-origin-invitation = une invitation

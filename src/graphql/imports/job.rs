@@ -174,6 +174,11 @@ impl ImportJobView {
     async fn applied_at(&self) -> Option<DateTime<Utc>> {
         self.0.applied_at
     }
+    /// When undoImport put its changes back (status UNDONE); null otherwise.
+    async fn undone_at(&self) -> Option<DateTime<Utc>> {
+        // Undoing is the last write to a job: its time is the job's last update.
+        (self.0.status == JobStatus::Undone).then_some(self.0.updated_at)
+    }
     /// Until when undoImport works; null when it no longer can.
     async fn undoable_until(&self) -> Option<DateTime<Utc>> {
         let done = self.0.status == JobStatus::Done;

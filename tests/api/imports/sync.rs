@@ -105,9 +105,15 @@ async fn sync_updates_deactivates_the_absent_and_undo_puts_everything_back() {
     admin
         .update_member(&ids["anne.petit"], json!({ "firstName": "Annie" }))
         .await;
+    assert!(job["undoneAt"].is_null(), "{job}");
     let undone = admin.undo_import(id_of(&job)).await;
     assert_eq!(undone["status"], "UNDONE");
     assert!(undone["undoableUntil"].is_null());
+    let (applied, undone_at) = (
+        undone["appliedAt"].as_str().unwrap(),
+        undone["undoneAt"].as_str().unwrap(),
+    );
+    assert!(undone_at > applied, "undone after it was applied: {undone}");
     assert_eq!(undone["undoLeftAlone"], json!([{ "id": ids["anne.petit"] }]));
     let anne = admin.member(&ids["anne.petit"]).await;
     assert_eq!(

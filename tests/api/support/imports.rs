@@ -12,7 +12,7 @@ pub const JOB: &str = "id mode status fileName format encoding sheets { name hid
     summary { create update deactivate reactivate invite addToGroups unchanged errorRows } \
     rowErrors(first: 100) { totalCount nodes { row column value code message } } \
     rowWarnings(first: 100) { totalCount nodes { row column value code message } } \
-    errorReport { url fileName contentType expiresAt } undoableUntil appliedAt";
+    errorReport { url fileName contentType expiresAt } undoableUntil appliedAt undoneAt";
 
 /// A file to upload: its name (which the server reads the format from) and its bytes.
 pub struct File {
@@ -131,7 +131,7 @@ impl Client<'_> {
     /// `undoImport`'s whole answer: the job's status and window, and the members it left alone.
     pub async fn undo_import_answer(&self, id: &str) -> Value {
         self.gql_answer(
-            "mutation($id: ID!) { undoImport(id: $id) { status undoableUntil undoLeftAlone { id } } }",
+            "mutation($id: ID!) { undoImport(id: $id) { status undoableUntil appliedAt undoneAt undoLeftAlone { id } } }",
             json!({ "id": id }),
         )
         .await
