@@ -308,6 +308,7 @@ async fn show(
     let working = matches!(job["status"].as_str(), Some("VALIDATING" | "APPLYING"));
     let extra = context! {
         job => Value::from_serialize(job),
+        new_groups => Value::from_serialize(new_groups(job, &data["groups"])),
         mode_label => mode_label(job),
         kinds => Value::from_serialize(kind_tabs(job, &link)),
         kind,
@@ -325,6 +326,24 @@ async fn show(
         notice,
     };
     visit.render_form(!problems.is_empty(), "import.html", "imports", &title, extra)
+}
+
+/// The groups the file names that did not exist, each with whether it exists now: after
+/// an undo, those no one else used are deleted, the others kept (`{name, kept}`).
+fn new_groups(job: &serde_json::Value, groups: &serde_json::Value) -> Vec<serde_json::Value> {
+    let existing: std::collections::HashSet<String> = groups
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g["name"].as_str().map(str::to_lowercase))
+        .collect();
+    job["newGroups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|name| name.as_str())
+        .map(|name| json!({ "name": name, "kept": existing.contains(&name.to_lowercase()) }))
+        .collect()
 }
 
 /// Writes the roles of the changes' role columns ("coordinator, member") by their names

@@ -507,6 +507,52 @@ async fn the_upload_form_chooses_a_workbooks_sheet_and_forces_a_texts_encoding()
     );
 }
 
+/// After an undo, each group the import had created says whether it was deleted or kept
+/// because something else uses it.
+#[tokio::test]
+async fn an_undone_imports_page_says_which_of_its_groups_were_deleted() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let file = "email;first_name;last_name;groups\nana@example.org;Ana;Vélo;Vélo\nbo@example.org;Bo;Jardin;Jardin\n";
+    let (mut browser, admin, csrf, id) = create_upload(&t, file).await;
+    let applied = browser
+        .post(&format!("/imports/{id}"), &[("csrf", &csrf), ("action", "apply")])
+        .await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    // Someone the import did not bring joins Jardin: undoing must keep it.
+    let client = t.signed_in("acme", admin.clone());
+    let groups = client.gql("{ groups { id name } }", json!({})).await;
+    let jardin = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Jardin")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = client.gql("{ me { id } }", json!({})).await["me"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    client.add_members_to_group(&jardin, json!({ "ids": [me] })).await;
+
+    let page = browser.get(&format!("/imports/{id}")).await;
+    let csrf = Browser::csrf(&page);
+    let undone = browser
+        .post(
+            &format!("/imports/{id}"),
+            &[("csrf", &csrf), ("action", "undo"), ("confirm_undo", "1")],
+        )
+        .await;
+    assert_eq!(undone.status, 303, "{}", undone.body);
+    let after = browser.get(&format!("/imports/{id}")).await.body;
+    assert!(after.contains("<li>Vélo — supprimé</li>"), "{after}");
+    assert!(
+        after.contains("<li>Jardin — gardé : il sert encore ailleurs</li>"),
+        "{after}"
+    );
+}
+
 #[tokio::test]
 async fn a_login_taken_before_apply_is_told_once_in_the_readers_language() {
     let t = TestApp::with_tenants(&[("acme", ACME)]).await;

@@ -391,6 +391,8 @@ import-left-alone = Changed since the import, so left as they were
 import-new-groups = Groups it creates
 import-new-groups-done = Groups it created
 import-new-groups-undone = Groups it had created (the undo deleted those nothing else used)
+import-group-kept = kept: still used elsewhere
+import-group-deleted = deleted
 import-errors = { $count ->
     [one] One row problem
    *[other] { $count } row problems

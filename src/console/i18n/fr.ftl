@@ -406,6 +406,8 @@ import-left-alone = Modifiés depuis l'import, donc laissés tels quels
 import-new-groups = Groupes qu'il crée
 import-new-groups-done = Groupes qu'il a créés
 import-new-groups-undone = Groupes qu'il avait créés (défaire l'import a supprimé ceux qui ne servaient à rien d'autre)
+import-group-kept = gardé : il sert encore ailleurs
+import-group-deleted = supprimé
 import-errors = { $count ->
     [one] Un problème de ligne
    *[other] { $count } problèmes de ligne
