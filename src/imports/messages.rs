@@ -52,6 +52,9 @@ pub enum Problem {
     /// A warning: a password for the admin's own account, left out (they change their
     /// own password themselves, knowing the old one).
     OwnPassword,
+    /// A warning: a cell of the row reads as damaged text ("AurÈlie") in the encoding the
+    /// admin forced, named here: likely the wrong one.
+    DamagedText(String),
     /// A warning: the row matches a deactivated member and the file has no status to
     /// say otherwise, so they stay deactivated (only a status column, or their page,
     /// reactivates them).
@@ -85,6 +88,7 @@ impl Problem {
             Problem::PhoneMissingZero(_) => "PHONE_MISSING_ZERO",
             Problem::OwnPassword => "OWN_PASSWORD",
             Problem::StaysDeactivated => "STAYS_DEACTIVATED",
+            Problem::DamagedText(_) => "DAMAGED_TEXT",
         }
     }
 
@@ -92,7 +96,7 @@ impl Problem {
     pub fn is_warning(&self) -> bool {
         matches!(
             self,
-            Problem::PhoneMissingZero(_) | Problem::OwnPassword | Problem::StaysDeactivated
+            Problem::PhoneMissingZero(_) | Problem::OwnPassword | Problem::StaysDeactivated | Problem::DamagedText(_)
         )
     }
 
@@ -152,6 +156,10 @@ impl Problem {
             Problem::OwnPassword => "C'est votre propre compte : l'import laisse votre mot de passe tel quel ; \
                                      changez-le depuis « Mon compte »."
                 .into(),
+            Problem::DamagedText(encoding) => format!(
+                "Ce texte semble abîmé une fois lu en {encoding}, l'encodage choisi : annulez et importez de nouveau \
+                 en laissant l'encodage être détecté, ou en choisissant un autre."
+            ),
             Problem::StaysDeactivated => "Ce membre est désactivé et le reste : pour le réactiver, donnez au fichier \
                                           une colonne « État » à « Activé », ou réactivez-le depuis sa page."
                 .into(),
@@ -206,6 +214,10 @@ impl Problem {
                 "This is your own account: the import leaves your password as it is; change it from \"My account\"."
                     .into()
             }
+            Problem::DamagedText(encoding) => format!(
+                "This text looks damaged when read as {encoding}, the encoding chosen: cancel and import again, \
+                 letting the encoding be detected or choosing another."
+            ),
             Problem::StaysDeactivated => "This member is deactivated and stays so: to reactivate them, give the file \
                                           a \"Status\" column set to \"active\", or reactivate them from their page."
                 .into(),

@@ -11,9 +11,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::columns::{match_headers, Field};
+use super::encoding;
 use super::file::{self, Format, Limits};
 use super::jobs::progress;
-use super::messages::{self};
+use super::messages::{self, Problem, RowError};
 use super::plan::{self, load_snapshot, Context, PlannedRow};
 use super::row::Layout;
 use super::running::lease_from_now;
@@ -189,8 +190,16 @@ async fn prepare(
         return fail(app, job, &reason).await;
     }
 
+    // The encoding a text file was read with, when the admin chose it (a byte-order
+    // mark still wins over the choice).
+    let forced = sheet.encoding.filter(|_| forced_encoding.is_some());
+    let damaged = forced.map(|read_with| damaged_rows(&layout, &sheet, &encoding::label(read_with)));
     let planning = Planning::load(app, caller, request.mode, &options, &layout).await?;
     let (mut plan, sheet) = planning.run(app, &job, sheet).await?;
+    if let Some(damaged) = damaged.filter(|d| !d.is_empty()) {
+        plan.warnings.extend(damaged);
+        plan.warnings.sort_by_key(|w| w.row);
+    }
 
     fill_previous_hashes(&app.db, &mut plan).await?;
     options.new_groups = plan.new_groups.clone();
@@ -199,6 +208,29 @@ async fn prepare(
     job.error_report = report::build(&layout, &sheet, &plan.errors, &options.locale)?;
     save_plan(&app.db, &job, &plan).await?;
     mark_ready(app, job).await
+}
+
+/// The rows with a cell that reads as damaged in the encoding the admin forced: a warning
+/// each, at its first such cell. (A detected encoding never gives such text: a file that
+/// reads so in every likely encoding is refused.) A spreadsheet has no encoding: none.
+fn damaged_rows(layout: &Layout, sheet: &Sheet, encoding: &str) -> Vec<RowError> {
+    sheet
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let (index, cell) = row
+                .cells
+                .iter()
+                .enumerate()
+                .find(|(_, cell)| encoding::implausible(cell) > 0)?;
+            Some(RowError {
+                row: row.number,
+                column: layout.headers.get(index).cloned(),
+                value: Some(cell.to_owned()),
+                problem: Problem::DamagedText(encoding.to_owned()),
+            })
+        })
+        .collect()
 }
 
 /// Reads the file off the async threads, within the server's limits: its format and

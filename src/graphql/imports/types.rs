@@ -151,7 +151,8 @@ pub struct ImportRowError {
     /// The cell's text as read; null when the problem is not about a value (e.g. REQUIRED).
     pub value: Option<String>,
     /// Stable code for programs, e.g. REQUIRED, INVALID_EMAIL, DUPLICATE_ROW, EMAIL_TAKEN,
-    /// ROLE_NOT_ALLOWED; warnings PHONE_MISSING_ZERO, OWN_PASSWORD, STAYS_DEACTIVATED.
+    /// ROLE_NOT_ALLOWED; warnings PHONE_MISSING_ZERO, OWN_PASSWORD, STAYS_DEACTIVATED,
+    /// DAMAGED_TEXT.
     pub code: String,
     /// The problem in a sentence, in the language of the request that started the import
     /// (French, or else English).

@@ -116,6 +116,33 @@ async fn single_byte_encodings_are_detected_shown_and_can_be_forced() {
         )
         .await;
     assert_eq!(job["encoding"], "windows-1252");
+    // A Windows file forced as Mac reads "AurÈlie": told too; forced right, nothing is.
+    let windows = encoding_rs::WINDOWS_1252
+        .encode("Email;First name;Last name\r\nbob@example.org;Bob;Martin\r\naurelie@example.org;Aurélie;Bœuf\r\n")
+        .0
+        .into_owned();
+    let as_mac = admin
+        .start_import_with(
+            File::new("w.csv", windows.clone()),
+            json!({ "mode": "CREATE", "encoding": "macintosh" }),
+        )
+        .await;
+    assert_eq!(as_mac["status"], "READY", "{as_mac}");
+    assert_eq!(
+        super::warnings_at(&as_mac),
+        [super::at(3, "First name", "DAMAGED_TEXT")],
+        "{as_mac}"
+    );
+    assert_eq!(as_mac["rowWarnings"]["nodes"][0]["value"], "AurÈlie");
+    let message = as_mac["rowWarnings"]["nodes"][0]["message"].as_str().unwrap();
+    assert!(message.contains("lu en macintosh, l'encodage choisi"), "{message}");
+    let as_windows = admin
+        .start_import_with(
+            File::new("w.csv", windows),
+            json!({ "mode": "CREATE", "encoding": "windows-1252" }),
+        )
+        .await;
+    assert_eq!(super::warnings_at(&as_windows), [], "{as_windows}");
     let unknown = admin
         .start_import_answer(
             File::new("x.csv", "Email\r\na@b.org\r\n"),
