@@ -22,6 +22,11 @@ pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>) -> Result<Decoded
         return Ok(decoded(encoding, &bytes[bom..]));
     }
     if let Some(encoding) = forced {
+        // UTF-16 writes a NUL beside every ASCII character, separators and line breaks
+        // included: a file without one is not UTF-16, whatever was chosen.
+        if (encoding == UTF_16LE || encoding == UTF_16BE) && !bytes.contains(&0) {
+            return Err(ReadError::NotInForcedEncoding(label(encoding)));
+        }
         return Ok(decoded(encoding, bytes));
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
@@ -157,6 +162,15 @@ mod tests {
         let forced = decode(&bytes, Some(WINDOWS_1252)).unwrap();
         assert_eq!(forced.encoding, WINDOWS_1252);
         assert!(forced.text.contains("NoŽ"));
+    }
+
+    #[test]
+    fn utf16_forced_on_a_single_byte_file_is_refused_and_on_utf16_is_read() {
+        let single = encoded(WINDOWS_1252, FRENCH);
+        let refused = decode(&single, Some(UTF_16LE));
+        assert_eq!(refused.unwrap_err(), ReadError::NotInForcedEncoding("utf-16le".into()));
+        let le: Vec<u8> = FRENCH.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(decode(&le, Some(UTF_16LE)).unwrap().text, FRENCH);
     }
 
     #[test]

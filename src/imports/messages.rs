@@ -291,6 +291,9 @@ pub fn read_failure(err: &ReadError, locale: &str) -> String {
             "le texte ne se lit correctement dans aucun encodage courant (le plus proche : {closest}). \
              Enregistrez le fichier en « CSV UTF-8 » depuis votre tableur, ou choisissez son encodage"
         ),
+        ReadError::NotInForcedEncoding(chosen) => format!(
+            "il n'est pas en {chosen}, l'encodage choisi : laissez l'encodage être détecté, ou choisissez-en un autre"
+        ),
     };
     format!("Le fichier n'a pas pu être lu : {why}.")
 }

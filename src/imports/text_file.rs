@@ -33,6 +33,10 @@ pub enum ReadError {
     /// Text that decodes to garbage in every likely encoding; the closest one named.
     #[error("the text does not read correctly in any usual encoding (closest: {0})")]
     Garbled(String),
+    /// The encoding the admin forced cannot be the file's (UTF-16 without a single NUL
+    /// byte: every line break would hold one); the encoding named.
+    #[error("the file is not in {0}, the encoding chosen: let it be detected, or choose another")]
+    NotInForcedEncoding(String),
 }
 
 /// One data row, numbered as a spreadsheet shows it (the header is row 1).

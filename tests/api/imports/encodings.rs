@@ -138,11 +138,25 @@ async fn single_byte_encodings_are_detected_shown_and_can_be_forced() {
     assert!(message.contains("lu en macintosh, l'encodage choisi"), "{message}");
     let as_windows = admin
         .start_import_with(
-            File::new("w.csv", windows),
+            File::new("w.csv", windows.clone()),
             json!({ "mode": "CREATE", "encoding": "windows-1252" }),
         )
         .await;
     assert_eq!(super::warnings_at(&as_windows), [], "{as_windows}");
+    let as_utf16 = admin
+        .start_import_with(
+            File::new("w.csv", windows),
+            json!({ "mode": "CREATE", "encoding": "utf-16le" }),
+        )
+        .await;
+    assert_eq!(as_utf16["status"], "FAILED", "{as_utf16}");
+    assert!(
+        as_utf16["failure"]
+            .as_str()
+            .unwrap()
+            .contains("il n'est pas en utf-16le, l'encodage choisi"),
+        "not \"only a header line\": {as_utf16}"
+    );
     let unknown = admin
         .start_import_answer(
             File::new("x.csv", "Email\r\na@b.org\r\n"),
