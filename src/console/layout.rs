@@ -214,7 +214,7 @@ impl Visit {
 /// of field changes as "field : before → after"; yes/no for booleans. Text that is not
 /// a JSON object is one line as it is.
 fn audit_details(lang: &'static str, text: &str) -> Vec<String> {
-    let colon = colon(lang);
+    let colon = crate::imports::template::colon(lang);
     let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(text) else {
         return vec![text.to_owned()];
     };
@@ -274,16 +274,6 @@ fn audit_details(lang: &'static str, text: &str) -> Vec<String> {
         }
     }
     lines
-}
-
-/// What goes between a label and its value in `lang`: French puts a no-break space
-/// before the colon.
-fn colon(lang: &str) -> &'static str {
-    if lang == "fr" {
-        "\u{a0}: "
-    } else {
-        ": "
-    }
 }
 
 /// A language tag by its name in that language (`nl-BE`: "Nederlands (BE)"), from the
@@ -374,7 +364,7 @@ fn page_context(app: &App, tenant: &Tenant, frame: Frame<'_>) -> Value {
         can_run_imports => me.is_some_and(|m| m.can("imports.run")),
         can_manage_invitations => me.is_some_and(|m| m.can("invitations.manage") || m.can("invitations.send")),
         lang => lang,
-        colon => colon(lang),
+        colon => crate::imports::template::colon(lang),
         // The shortest password the tenant accepts, for the forms that set one.
         min_length => tenant.accounts.password_min_length,
         t => translate,

@@ -97,7 +97,7 @@ pub fn looks_garbled(text: &str) -> bool {
 /// hold, but a wrong single-byte decoding is full of: C1 controls, typographic symbols
 /// that stand where accented letters were, and an accented capital inside a word
 /// ("NoŽ" for "Noé", "JŸrgen" for "Jürgen"; "DUPRÉ" in capitals is fine).
-pub(super) fn implausible(text: &str) -> usize {
+fn implausible(text: &str) -> usize {
     const SYMBOLS: &str = "ˆ˜™†‡•‰ƒ¶§¤¦¨¯´¸¬±÷ª¿¡‹›…√∞≠≤≥∑∏π∫Ω◊ﬁﬂ∆∂¥¢";
     // A window of three characters: no copy of a file that may be megabytes long.
     let mut count = 0;

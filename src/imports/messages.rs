@@ -3,7 +3,7 @@
 //! and for a whole file that cannot be read or lacks columns.
 
 use super::columns::Field;
-use super::template::Heading;
+use super::template::{is_french, Heading};
 use super::text_file::{ReadError, SheetInfo};
 
 /// A problem found in one row (or one cell) of an imported file.
@@ -102,7 +102,7 @@ impl Problem {
 
     /// `ImportRowError.message`, in `locale`.
     pub fn message(&self, locale: &str) -> String {
-        if locale.split('-').next() == Some("fr") {
+        if is_french(locale) {
             self.french()
         } else {
             self.english()
@@ -223,11 +223,6 @@ impl Problem {
                 .into(),
         }
     }
-}
-
-/// Whether the admin reads French.
-fn is_french(locale: &str) -> bool {
-    locale.split('-').next() == Some("fr")
 }
 
 /// Why an apply failed, as its job keeps it for the admin: the conflicts about some

@@ -28,7 +28,11 @@ pub fn build(layout: &Layout, sheet: &Sheet, errors: &[RowError], locale: &str) 
     let mut problems_of: std::collections::HashMap<usize, Vec<String>> = std::collections::HashMap::new();
     for e in errors {
         problems_of.entry(e.row).or_default().push(match &e.column {
-            Some(column) => format!("{column}{}{}", colon(locale), e.problem.message(locale)),
+            Some(column) => format!(
+                "{column}{}{}",
+                super::template::colon(locale),
+                e.problem.message(locale)
+            ),
             None => e.problem.message(locale),
         });
     }
@@ -68,14 +72,4 @@ pub async fn stored<C: ConnectionTrait>(conn: &C, tenant: &Tenant, job_id: Uuid)
 pub fn file_name(original: &str) -> String {
     let stem = original.rsplit_once('.').map_or(original, |(stem, _)| stem);
     format!("{stem}-errors.csv")
-}
-
-/// What goes between a column and its problem: French puts a no-break space before the
-/// colon, English none.
-fn colon(locale: &str) -> &'static str {
-    if super::template::is_french(locale) {
-        "\u{a0}: "
-    } else {
-        ": "
-    }
 }

@@ -222,7 +222,7 @@ fn damaged_rows(layout: &Layout, sheet: &Sheet, encoding: &str) -> Vec<RowError>
                 .cells
                 .iter()
                 .enumerate()
-                .find(|(_, cell)| encoding::implausible(cell) > 0)?;
+                .find(|(_, cell)| encoding::looks_garbled(cell))?;
             Some(RowError {
                 row: row.number,
                 column: layout.headers.get(index).cloned(),

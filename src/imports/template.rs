@@ -166,8 +166,19 @@ pub fn columns(headings: &[(Heading, bool)], tenant: &Tenant, locale: &str) -> V
         .collect()
 }
 
+/// Whether a reader of `locale` (`fr`, `fr-BE`) gets the French words.
 pub fn is_french(locale: &str) -> bool {
     locale.split('-').next() == Some("fr")
+}
+
+/// What goes between a label and its value for a reader of `locale`: French puts a
+/// no-break space before the colon, English none.
+pub fn colon(locale: &str) -> &'static str {
+    if is_french(locale) {
+        "\u{a0}: "
+    } else {
+        ": "
+    }
 }
 
 /// The template of a mode, as XLSX or CSV.
