@@ -24,22 +24,41 @@ pub fn fold(text: &str) -> String {
     deunicode::deunicode(text).to_lowercase()
 }
 
-/// The words a member is found by: each word of each searchable profile field, plus the
-/// whole of the fields that identify them (login, addresses), so that "marie.dup" and
-/// "marie@exa" match too.
+/// The words a member is found by: each word of each searchable profile field, an
+/// address's domain as one word ("velo-asso.fr", so that "velo-asso" and "@velo" find
+/// everyone there), plus the whole of the fields that identify them (login, addresses),
+/// so that "marie.dup" and "marie@exa" match too. A whole login that begins one of the
+/// member's addresses ("marie" of "marie@exemple.fr") is left out: every prefix of it
+/// is a prefix of the address, so it finds nobody the address does not.
 pub fn profile_words(profile: &impl Profile) -> BTreeSet<String> {
     let mut words = BTreeSet::new();
+    let mut wholes = Vec::new();
     for field in ProfileField::ALL.into_iter().filter(|f| f.is_searchable()) {
         let Some(value) = field.get(profile) else { continue };
         let folded = fold(value);
         if field.identifies() {
-            words.insert(cut(&folded));
+            wholes.push(cut(&folded));
         }
-        for word in split_words(&folded) {
+        let (text, domain) = match folded.rsplit_once('@') {
+            Some((local, domain)) if field.is_address() => (local, Some(domain)),
+            _ => (folded.as_str(), None),
+        };
+        for word in split_words(text) {
             words.insert(cut(word));
         }
-        for elided in elisions(&folded) {
+        for elided in elisions(text) {
             words.insert(cut(&elided));
+        }
+        if let Some(domain) = domain {
+            words.insert(cut(domain));
+        }
+    }
+    for whole in &wholes {
+        let begins_another = wholes
+            .iter()
+            .any(|other| other.len() > whole.len() && other.starts_with(whole.as_str()));
+        if !begins_another {
+            words.insert(whole.clone());
         }
     }
     words.remove("");
@@ -92,25 +111,23 @@ fn cut(word: &str) -> String {
 
 /// The search words of a query: folded, split on spaces and commas, and between letters
 /// and digits as member words are ("dupont12" looks for "dupont" and "12"); a term with
-/// other punctuation stays whole ("marie.dup" matches whole logins and emails), except a
-/// domain typed after an `@` ("@entreprise.com" looks for "entreprise" and "com").
+/// a dot or an `@` stays whole ("marie.dup" matches whole logins and addresses, and
+/// "velo-asso.fr" the addresses at that domain), and so does a domain typed after an
+/// `@` ("@velo-asso").
 pub fn query_terms(search: &str) -> Vec<String> {
     let folded = fold(search.trim());
     let mut terms: Vec<String> = folded
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|t| !t.is_empty())
         .flat_map(|t| {
-            // An address's domain is no word's beginning, but each of its words is one of
-            // the address's words: everyone "@entreprise.com" has "entreprise" and "com".
-            let domain_words: Vec<String> = match t.strip_prefix('@') {
-                Some(domain) => split_words(domain).map(cut).collect(),
-                None => Vec::new(),
-            };
-            // A login or an address being typed ("marie.dup", "m.dupont@ex") is matched
-            // whole, by prefix; anything else by its words ("Dupont-Martin", "o'hara").
-            if !domain_words.is_empty() {
-                domain_words
-            } else if t.contains(['.', '@']) {
+            // A domain typed after an `@` ("@velo-asso") is the domain word's beginning.
+            if let Some(domain) = t.strip_prefix('@').filter(|domain| !domain.is_empty()) {
+                return vec![cut(domain)];
+            }
+            // A login, an address or a domain being typed ("marie.dup", "m.dupont@ex",
+            // "velo-asso.fr") is matched whole, by prefix; anything else by its words
+            // ("Dupont-Martin", "o'hara").
+            if t.contains(['.', '@']) {
                 vec![cut(t)]
             } else {
                 split_words(t).map(cut).collect::<Vec<_>>()
@@ -258,7 +275,7 @@ fn word_keys_statement(backend: DbBackend, head: &str, rows: &[WordRow], tail: &
 }
 
 /// The way words are cut; stored data older than this is rebuilt at start.
-pub const WORDS_VERSION: &str = "3";
+pub const WORDS_VERSION: &str = "4";
 const WORDS_VERSION_KEY: &str = "search_words_version";
 
 /// Rebuilds every member's search words when they were cut by an older version. The
@@ -321,19 +338,35 @@ mod tests {
             "helene",
             "dupont",
             "m.dupont@exemple.fr",
-            "exemple",
-            "fr",
+            "m",
+            "exemple.fr",
         ] {
             assert!(words.contains(expected), "{expected} in {words:?}");
         }
+        assert!(
+            !words.contains("exemple") && !words.contains("fr"),
+            "a domain is one word, its parts are no member's words: {words:?}"
+        );
+        let own_address = tokens("marie.dupont", "Marie", "Dupont", Some("Marie.Dupont@velo-asso.fr"));
+        assert_eq!(
+            own_address.into_iter().collect::<Vec<_>>(),
+            ["dupont", "marie", "marie.dupont@velo-asso.fr", "velo-asso.fr"],
+            "a login that begins an address is found through the address"
+        );
+        let same = tokens("dupont", "Marie", "Dupont", Some("dupont@exemple.fr"));
+        assert!(
+            same.contains("dupont"),
+            "a name's word stays, though the login begins the address: {same:?}"
+        );
         assert_eq!(query_terms("  Hélène  DUPO "), ["helene", "dupo"]);
         assert_eq!(query_terms("dupont12"), ["dupont", "12"]);
         assert_eq!(query_terms("marie.dup"), ["marie.dup"]);
         assert_eq!(query_terms("m.dupont@ex"), ["m.dupont@ex"]);
         assert_eq!(query_terms("Dupont-Martin"), ["dupont", "martin"]);
         assert_eq!(query_terms("O'Hara"), ["o", "hara"]);
-        assert_eq!(query_terms("@Entreprise.com"), ["entreprise", "com"]);
-        assert_eq!(query_terms("dupo @asso-velo.fr"), ["dupo", "asso", "velo", "fr"]);
+        assert_eq!(query_terms("@Entreprise.com"), ["entreprise.com"]);
+        assert_eq!(query_terms("dupo @velo-asso"), ["dupo", "velo-asso"]);
+        assert_eq!(query_terms("velo-asso.fr"), ["velo-asso.fr"]);
         assert_eq!(query_terms("@"), ["@"]);
         let elided = tokens("lea.x", "Léa", "D'Aubigné-L\u{2019}Hermitte", None);
         for expected in ["d", "aubigne", "daubigne", "l", "hermitte", "lhermitte"] {
@@ -348,7 +381,10 @@ mod tests {
             !numbered.contains("dupont123"),
             "one shared word per surname: {numbered:?}"
         );
-        assert!(numbered.contains("elodie.dupont123"), "the whole login stays");
+        assert!(
+            numbered.contains("elodie.dupont123"),
+            "the whole login stays when no address begins with it"
+        );
         assert_eq!(split_words("a1b22-c").collect::<Vec<_>>(), ["a", "1", "b", "22", "c"]);
         assert_eq!(prefix_end("dupo"), "dupp");
         assert_eq!(prefix_end("az"), "a{");

@@ -328,6 +328,24 @@ async fn a_search_for_an_email_domain_finds_everyone_at_that_domain() {
     assert_eq!(logins(&found), ["paul.girard", "lucie.morel"], "by last name");
     let found = admin.gql(list, search("@VELO-asso")).await;
     assert_eq!(logins(&found), ["paul.girard", "lucie.morel"], "a domain being typed");
+    let found = admin.gql(list, search("Velo-Asso.fr")).await;
+    assert_eq!(
+        logins(&found),
+        ["paul.girard", "lucie.morel"],
+        "a domain typed without its @"
+    );
+    let found = admin.gql(list, search("velo")).await;
+    assert_eq!(
+        logins(&found),
+        ["paul.girard", "lucie.morel", "ines.velo"],
+        "a word begins a domain as it begins a name"
+    );
+    let found = admin.gql(list, search("lucie.morel")).await;
+    assert_eq!(
+        logins(&found),
+        ["lucie.morel"],
+        "a login found through the address it begins"
+    );
     let found = admin.gql(list, search("@velo-asso.fr luc")).await;
     assert_eq!(logins(&found), ["lucie.morel"], "with a name");
     let found = admin.gql(list, search("@coop.example")).await;
