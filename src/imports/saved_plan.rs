@@ -11,7 +11,7 @@ use super::jobs::progress;
 use super::messages::RowError;
 use super::plan::{Edit, PasswordPlan, Payload, Plan, PlannedRow};
 use super::{ChangeKind, Options};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sql::InsertRows;
 use crate::values::password;
 use entity::{import_changes, import_jobs, import_row_errors, members};
@@ -199,39 +199,66 @@ pub(super) async fn load_changes<C: ConnectionTrait>(conn: &C, job: Uuid) -> Res
     let Some(last_seq) = last_seq else {
         return Ok(stored);
     };
+    // Each window is decoded on a thread of its own while the database reads the next.
+    let mut decoding: Option<tokio::task::JoinHandle<Result<Vec<Stored>>>> = None;
     let mut start = 0;
     while start <= last_seq {
-        // What applying reads, not the preview's before and after of each field.
-        type Row = (Uuid, ChangeKind, Option<Uuid>, Option<i64>, Option<String>, String);
-        let rows: Vec<Row> = import_changes::Entity::find()
-            .select_only()
-            .columns([
-                import_changes::Column::Id,
-                import_changes::Column::Kind,
-                import_changes::Column::MemberId,
-                import_changes::Column::MemberVersion,
-                import_changes::Column::Login,
-                import_changes::Column::Payload,
-            ])
-            .filter(import_changes::Column::JobId.eq(job))
-            .filter(import_changes::Column::Kind.ne(ChangeKind::Unchanged))
-            .filter(import_changes::Column::Seq.gte(start))
-            .filter(import_changes::Column::Seq.lt(start.saturating_add(WINDOW)))
-            .order_by_asc(import_changes::Column::Seq)
-            .into_tuple()
-            .all(conn)
-            .await?;
+        let rows = read_window(conn, job, start..start.saturating_add(WINDOW)).await?;
         start = start.saturating_add(WINDOW);
-        for (id, kind, member_id, member_version, login, payload) in rows {
-            let payload = crate::stored::decode("import_changes", "payload", id, &payload)?;
-            stored.push(Stored {
+        if let Some(window) = decoding.take() {
+            stored.extend(decoded(window).await?);
+        }
+        decoding = Some(tokio::task::spawn_blocking(move || decode_window(rows)));
+    }
+    if let Some(window) = decoding {
+        stored.extend(decoded(window).await?);
+    }
+    Ok(stored)
+}
+
+/// A stored change as applying reads it: not the preview's before and after of each field.
+type ChangeRow = (Uuid, ChangeKind, Option<Uuid>, Option<i64>, Option<String>, String);
+
+/// The changes of `job` whose `seq` is in `seqs` that do something, in plan order.
+async fn read_window<C: ConnectionTrait>(conn: &C, job: Uuid, seqs: std::ops::Range<i32>) -> Result<Vec<ChangeRow>> {
+    Ok(import_changes::Entity::find()
+        .select_only()
+        .columns([
+            import_changes::Column::Id,
+            import_changes::Column::Kind,
+            import_changes::Column::MemberId,
+            import_changes::Column::MemberVersion,
+            import_changes::Column::Login,
+            import_changes::Column::Payload,
+        ])
+        .filter(import_changes::Column::JobId.eq(job))
+        .filter(import_changes::Column::Kind.ne(ChangeKind::Unchanged))
+        .filter(import_changes::Column::Seq.gte(seqs.start))
+        .filter(import_changes::Column::Seq.lt(seqs.end))
+        .order_by_asc(import_changes::Column::Seq)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// A window of changes with their payloads decoded.
+fn decode_window(rows: Vec<ChangeRow>) -> Result<Vec<Stored>> {
+    rows.into_iter()
+        .map(|(id, kind, member_id, member_version, login, payload)| {
+            Ok(Stored {
                 kind,
                 member_id,
                 member_version,
                 login,
-                payload,
-            });
-        }
-    }
-    Ok(stored)
+                payload: crate::stored::decode("import_changes", "payload", id, &payload)?,
+            })
+        })
+        .collect()
+}
+
+/// The outcome of a window's decoding thread.
+async fn decoded(window: tokio::task::JoinHandle<Result<Vec<Stored>>>) -> Result<Vec<Stored>> {
+    window
+        .await
+        .map_err(|e| Error::Internal(format!("decoding an import's plan: {e}")))?
 }
