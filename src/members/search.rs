@@ -27,9 +27,9 @@ pub fn fold(text: &str) -> String {
 /// The words a member is found by: each word of each searchable profile field, an
 /// address's domain as one word ("velo-asso.fr", so that "velo-asso" and "@velo" find
 /// everyone there), plus the whole of the fields that identify them (login, addresses),
-/// so that "marie.dup" and "marie@exa" match too. A whole login that begins one of the
-/// member's addresses ("marie" of "marie@exemple.fr") is left out: every prefix of it
-/// is a prefix of the address, so it finds nobody the address does not.
+/// so that "marie.dup" and "marie@exa" match too. A whole login or address that begins
+/// another of them ("marie" of "marie@exemple.fr") is left out: every prefix of it is a
+/// prefix of the other, so it finds nobody the other does not.
 pub fn profile_words(profile: &impl Profile) -> BTreeSet<String> {
     let mut words = BTreeSet::new();
     let mut wholes = Vec::new();
@@ -40,7 +40,8 @@ pub fn profile_words(profile: &impl Profile) -> BTreeSet<String> {
             wholes.push(cut(&folded));
         }
         let (text, domain) = match folded.rsplit_once('@') {
-            Some((local, domain)) if field.is_address() => (local, Some(domain)),
+            // A login may be an address too ("marie@exemple.fr"): cut the same way.
+            Some((local, domain)) if field.identifies() => (local, Some(domain)),
             _ => (folded.as_str(), None),
         };
         for word in split_words(text) {
@@ -352,6 +353,12 @@ mod tests {
             own_address.into_iter().collect::<Vec<_>>(),
             ["dupont", "marie", "marie.dupont@velo-asso.fr", "velo-asso.fr"],
             "a login that begins an address is found through the address"
+        );
+        let address_as_login = tokens("marie@exemple.fr", "Marie", "Dupont", Some("marie@exemple.fr"));
+        assert_eq!(
+            address_as_login.into_iter().collect::<Vec<_>>(),
+            ["dupont", "exemple.fr", "marie", "marie@exemple.fr"],
+            "a login that is an address is cut as one"
         );
         let same = tokens("dupont", "Marie", "Dupont", Some("dupont@exemple.fr"));
         assert!(
