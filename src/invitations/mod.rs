@@ -28,7 +28,7 @@ pub use self::sent::{
     get_invitation, invitation_link, list_invitations, resend_invitations, revoke, revoke_activations_of,
     revoke_invitations, InvitationFilter,
 };
-pub use self::settle::settle_for_members;
+pub use self::settle::{any_pending_join, settle_for_members};
 pub use entity::invitations::{DeliveryStatus, Kind, Status};
 
 /// Longest personal message.

@@ -19,6 +19,23 @@ use crate::members::write::held_addresses;
 use crate::values::email;
 use entity::{groups, invitations, members};
 
+/// Whether `tenant` has any pending JOIN invitation: when it has none, members given
+/// addresses under the caller's address lock have nothing to settle, and a bulk write
+/// skips the lookup per chunk.
+pub async fn any_pending_join<C: ConnectionTrait>(conn: &C, tenant: &str) -> Result<bool> {
+    let found: Option<Uuid> = invitations::Entity::find()
+        .select_only()
+        .column(invitations::Column::Id)
+        .filter(invitations::Column::Tenant.eq(tenant))
+        .filter(invitations::Column::Kind.eq(Kind::Join))
+        .filter(invitations::Column::Status.eq(Status::Pending))
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Settles the pending JOIN invitations of the addresses these members now hold
 /// ([`held_addresses`]).
 pub async fn settle_for_members<C: ConnectionTrait>(conn: &C, tenant: &str, members: &[members::Model]) -> Result<()> {

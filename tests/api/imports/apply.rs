@@ -366,3 +366,51 @@ async fn imported_members_choose_a_language_only_when_the_file_gives_one() {
         ]
     );
 }
+
+/// A pending JOIN invitation to an address an import brings in is settled by the apply —
+/// the new member joins the invitation's groups and the invitation is no longer pending —
+/// wherever the address falls in the file: the member writer looks for pending
+/// invitations once, then settles them step by step (1,200 new members a step).
+#[tokio::test]
+async fn an_import_settles_the_pending_invitations_of_the_addresses_it_brings_in() {
+    let app = TestApp::with_tenants(&[("amap", AMAP)]).await;
+    let admin = app.admin("amap").await;
+    let group = admin.create_group(json!({ "name": "Invités" })).await;
+    let invite = "mutation($i: InviteInput!) { inviteMembers(input: $i) { invitations { email } } }";
+    let invited = admin
+        .gql(
+            invite,
+            json!({ "i": { "emails": ["early@x.org", "late@x.org"], "groupIds": [group] } }),
+        )
+        .await;
+    assert_eq!(invited["inviteMembers"]["invitations"].as_array().unwrap().len(), 2);
+    let mut csv = String::from("Prénom;Nom;Email\n");
+    for n in 0..1_500 {
+        let email = match n {
+            3 => "early@x.org".to_owned(),
+            1_400 => "late@x.org".to_owned(),
+            _ => format!("m{n}@x.org"),
+        };
+        csv.push_str(&format!("Anne;Nom{n};{email}\n"));
+    }
+    let job = admin.start_import(File::new("invited.csv", csv), "CREATE").await;
+    assert_eq!(job["summary"]["create"], 1_500, "{job}");
+    admin.apply_import(id_of(&job), Confirm::NOTHING).await;
+
+    let after = admin
+        .gql(
+            "query($g: [ID!]) { members(filter: {groupIds: $g}) { nodes { email } } \
+             invitations(filter: {status: PENDING}) { nodes { email } } }",
+            json!({ "g": [group] }),
+        )
+        .await;
+    let mut joined: Vec<&str> = after["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["email"].as_str().unwrap())
+        .collect();
+    joined.sort_unstable();
+    assert_eq!(joined, ["early@x.org", "late@x.org"], "{after}");
+    assert_eq!(after["invitations"]["nodes"], json!([]), "settled: {after}");
+}
