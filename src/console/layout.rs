@@ -156,6 +156,13 @@ impl Visit {
             "VALIDATION" if refusal.fields.iter().any(|(field, _)| is_id_field(field)) => {
                 (StatusCode::NOT_FOUND, self.text("page-not-found"))
             }
+            // Typed in the search box, not read from an old link (a browser older than
+            // `maxlength`, or a search pasted into the address).
+            "VALIDATION" if refusal.fields.iter().any(|(field, _)| field.ends_with(".search")) => {
+                let max = FluentValue::from(crate::members::filter::MAX_SEARCH_CHARS);
+                let message = catalog::text(self.lang, "search-too-long", &[("max", max)]);
+                (StatusCode::BAD_REQUEST, message)
+            }
             "VALIDATION" => return self.bad_address(page, title),
             _ => (StatusCode::BAD_REQUEST, refusal.message),
         };

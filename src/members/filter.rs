@@ -71,6 +71,9 @@ impl Selection {
 
 type BoxedCondition<'a> = Pin<Box<dyn Future<Output = Result<Condition>> + Send + 'a>>;
 
+/// Longest search a filter takes, in characters (a search box says so with `maxlength`).
+pub const MAX_SEARCH_CHARS: usize = 200;
+
 /// A condition that no row meets.
 pub fn nothing() -> Condition {
     Condition::all().add(Expr::cust("1 = 0"))
@@ -79,8 +82,15 @@ pub fn nothing() -> Condition {
 impl MemberFilter {
     /// Checks what can be checked without the database: lengths and role keys.
     pub fn validate(&self, tenant: &Tenant, field: &str) -> Result<()> {
-        if self.search.as_ref().is_some_and(|s| s.chars().count() > 200) {
-            return Err(Error::invalid(format!("{field}.search"), "at most 200 characters"));
+        if self
+            .search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS)
+        {
+            return Err(Error::invalid(
+                format!("{field}.search"),
+                format!("at most {MAX_SEARCH_CHARS} characters"),
+            ));
         }
         if self.ids.as_ref().is_some_and(|ids| ids.len() > MAX_IDS) {
             return Err(Error::invalid(format!("{field}.ids"), format!("at most {MAX_IDS} ids")));

@@ -26,7 +26,8 @@ pub fn fold(text: &str) -> String {
 
 /// The words a member is found by: each word of each searchable profile field, an
 /// address's domain as one word ("velo-asso.fr", so that "velo-asso" and "@velo" find
-/// everyone there), plus the whole of the fields that identify them (login, addresses),
+/// everyone there) and, for a subdomain, each domain it lies in ("mail.velo-asso.fr" is
+/// "velo-asso.fr" too), plus the whole of the fields that identify them (login, addresses),
 /// so that "marie.dup" and "marie@exa" match too. A whole login or address that begins
 /// another of them ("marie" of "marie@exemple.fr") is left out: every prefix of it is a
 /// prefix of the other, so it finds nobody the other does not.
@@ -50,8 +51,14 @@ pub fn profile_words(profile: &impl Profile) -> BTreeSet<String> {
         for elided in elisions(text) {
             words.insert(cut(&elided));
         }
-        if let Some(domain) = domain {
-            words.insert(cut(domain));
+        // Down to two labels: "etu.univ-x.fr" is found by "univ-x" as "univ-x.fr" is.
+        let mut domain = domain;
+        while let Some(within) = domain {
+            words.insert(cut(within));
+            domain = within
+                .split_once('.')
+                .map(|(_, parent)| parent)
+                .filter(|p| p.contains('.'));
         }
     }
     for whole in &wholes {
@@ -110,19 +117,24 @@ fn cut(word: &str) -> String {
     word.chars().take(MAX_TOKEN).collect()
 }
 
-/// The search words of a query: folded, split on spaces and commas, and between letters
-/// and digits as member words are ("dupont12" looks for "dupont" and "12"); a term with
-/// a dot or an `@` stays whole ("marie.dup" matches whole logins and addresses, and
-/// "velo-asso.fr" the addresses at that domain), and so does a domain typed after an
-/// `@` ("@velo-asso").
+/// The search words of a query: folded, split on spaces and on the punctuation around a
+/// pasted address or list (`, ; < > " ( ) [ ]`), each term rid of a `mailto:` and of the
+/// punctuation at its ends ("J.", "dupont.", "'dupont'"; an `@` stays, it says what the
+/// term is), and split between letters and digits as member words are ("dupont12" looks
+/// for "dupont" and "12"). A term with a dot or an `@` inside stays whole ("marie.dup"
+/// matches whole logins and addresses, and "velo-asso.fr" the addresses at that domain),
+/// and so does a domain typed after an `@` ("@velo-asso"). A term of punctuation only
+/// looks for nothing.
 pub fn query_terms(search: &str) -> Vec<String> {
     let folded = fold(search.trim());
     let mut terms: Vec<String> = folded
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|t| !t.is_empty())
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '"' | '(' | ')' | '[' | ']'))
+        .map(|t| t.strip_prefix("mailto:").unwrap_or(t))
+        .map(|t| t.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '@'))
+        .filter(|t| t.chars().any(|c| c.is_ascii_alphanumeric()))
         .flat_map(|t| {
             // A domain typed after an `@` ("@velo-asso") is the domain word's beginning.
-            if let Some(domain) = t.strip_prefix('@').filter(|domain| !domain.is_empty()) {
+            if let Some(domain) = t.strip_prefix('@') {
                 return vec![cut(domain)];
             }
             // A login, an address or a domain being typed ("marie.dup", "m.dupont@ex",
@@ -276,7 +288,7 @@ fn word_keys_statement(backend: DbBackend, head: &str, rows: &[WordRow], tail: &
 }
 
 /// The way words are cut; stored data older than this is rebuilt at start.
-pub const WORDS_VERSION: &str = "4";
+pub const WORDS_VERSION: &str = "5";
 const WORDS_VERSION_KEY: &str = "search_words_version";
 
 /// Rebuilds every member's search words when they were cut by an older version. The
@@ -374,7 +386,34 @@ mod tests {
         assert_eq!(query_terms("@Entreprise.com"), ["entreprise.com"]);
         assert_eq!(query_terms("dupo @velo-asso"), ["dupo", "velo-asso"]);
         assert_eq!(query_terms("velo-asso.fr"), ["velo-asso.fr"]);
-        assert_eq!(query_terms("@"), ["@"]);
+        for nothing in ["@", ".", "%", "*", "-", "'", "<>"] {
+            assert!(query_terms(nothing).is_empty(), "{nothing:?} looks for nothing");
+        }
+        for pasted in [
+            "Hélène Dupré <helene.dupre@example.org>",
+            "\"Hélène Dupré\" <helene.dupre@example.org>;",
+            "(Hélène Dupré) mailto:helene.dupre@example.org.",
+            "« Hélène » [Dupré], helene.dupre@example.org",
+        ] {
+            assert_eq!(
+                query_terms(pasted),
+                ["helene", "dupre", "helene.dupre@example.org"],
+                "{pasted:?}"
+            );
+        }
+        assert_eq!(query_terms("J. Müller"), ["j", "muller"], "an initial");
+        assert_eq!(query_terms("marc lefevre."), ["marc", "lefevre"], "a sentence's end");
+        assert_eq!(query_terms("'dupont'"), ["dupont"]);
+        assert_eq!(query_terms("marie@"), ["marie@"], "an address's start");
+        assert_eq!(query_terms("@velo-asso.fr."), ["velo-asso.fr"]);
+        let subdomain = tokens("zoe.x", "Zoé", "X", Some("zoe@etu.univ-x.ac.fr"));
+        for within in ["etu.univ-x.ac.fr", "univ-x.ac.fr", "ac.fr"] {
+            assert!(subdomain.contains(within), "{within} in {subdomain:?}");
+        }
+        assert!(
+            !subdomain.contains("fr") && !subdomain.contains("univ-x"),
+            "a domain of one label, or a label alone, is no word: {subdomain:?}"
+        );
         let elided = tokens("lea.x", "Léa", "D'Aubigné-L\u{2019}Hermitte", None);
         for expected in ["d", "aubigne", "daubigne", "l", "hermitte", "lhermitte"] {
             assert!(elided.contains(expected), "{expected} in {elided:?}");

@@ -305,7 +305,8 @@ async fn members_filter_search_and_order() {
 }
 
 /// "Everyone at this domain" is a common admin search: the domain after an `@` is
-/// looked for by its words, which every address at that domain has.
+/// looked for by its words, which every address at that domain has, a subdomain's
+/// included. An address pasted from a mail client is found with its punctuation.
 #[tokio::test]
 async fn a_search_for_an_email_domain_finds_everyone_at_that_domain() {
     let t = coop().await;
@@ -314,6 +315,7 @@ async fn a_search_for_an_email_domain_finds_everyone_at_that_domain() {
     let others = [
         ("Lucie", "Morel", "lucie.morel@velo-asso.fr"),
         ("Paul", "Girard", "p.girard@velo-asso.fr"),
+        ("Zoé", "Roux", "zoe@etu.velo-asso.fr"),
         ("Inès", "Velo", "ines@velo.example"),
     ];
     for (first, last, email) in others {
@@ -323,23 +325,22 @@ async fn a_search_for_an_email_domain_finds_everyone_at_that_domain() {
     }
     let list = "query($f: MemberFilter) { members(filter: $f, first: 50) { totalCount nodes { login } } }";
     let search = |s: &str| json!({ "f": { "search": s } });
+    let at_velo_asso = ["paul.girard", "lucie.morel", "zoe.roux"];
 
     let found = admin.gql(list, search("@velo-asso.fr")).await;
-    assert_eq!(logins(&found), ["paul.girard", "lucie.morel"], "by last name");
+    assert_eq!(logins(&found), at_velo_asso, "by last name, the subdomain's too");
     let found = admin.gql(list, search("@VELO-asso")).await;
-    assert_eq!(logins(&found), ["paul.girard", "lucie.morel"], "a domain being typed");
+    assert_eq!(logins(&found), at_velo_asso, "a domain being typed");
     let found = admin.gql(list, search("Velo-Asso.fr")).await;
-    assert_eq!(
-        logins(&found),
-        ["paul.girard", "lucie.morel"],
-        "a domain typed without its @"
-    );
+    assert_eq!(logins(&found), at_velo_asso, "a domain typed without its @");
     let found = admin.gql(list, search("velo")).await;
     assert_eq!(
         logins(&found),
-        ["paul.girard", "lucie.morel", "ines.velo"],
+        ["paul.girard", "lucie.morel", "zoe.roux", "ines.velo"],
         "a word begins a domain as it begins a name"
     );
+    let found = admin.gql(list, search("@etu")).await;
+    assert_eq!(logins(&found), ["zoe.roux"], "a subdomain");
     let found = admin.gql(list, search("lucie.morel")).await;
     assert_eq!(
         logins(&found),
@@ -348,6 +349,15 @@ async fn a_search_for_an_email_domain_finds_everyone_at_that_domain() {
     );
     let found = admin.gql(list, search("@velo-asso.fr luc")).await;
     assert_eq!(logins(&found), ["lucie.morel"], "with a name");
+    for pasted in [
+        "Lucie Morel <lucie.morel@velo-asso.fr>",
+        "mailto:lucie.morel@velo-asso.fr;",
+        "\"lucie.morel@velo-asso.fr\"",
+        "L. Morel.",
+    ] {
+        let found = admin.gql(list, search(pasted)).await;
+        assert_eq!(logins(&found), ["lucie.morel"], "pasted: {pasted}");
+    }
     let found = admin.gql(list, search("@coop.example")).await;
     assert_eq!(found["members"]["totalCount"], 6, "the admin and the five seeded");
     let found = admin.gql(list, search("@nowhere.example")).await;

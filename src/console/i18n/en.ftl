@@ -41,6 +41,7 @@ home-member-only = Your account gives access to your own profile only.
 members-title = Members
 members-search = Search
 members-search-hint = Names, login or email; "dupo" finds Dupont.
+search-too-long = A search holds at most { $max } characters: shorten it.
 members-status = Status
 members-status-any = Any
 members-status-active = Active

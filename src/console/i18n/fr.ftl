@@ -41,6 +41,7 @@ home-member-only = Votre compte donne accès à votre propre profil seulement.
 members-title = Membres
 members-search = Rechercher
 members-search-hint = Noms, identifiant ou e-mail ; « dupo » trouve Dupont.
+search-too-long = Une recherche tient en { $max } caractères au plus : raccourcissez-la.
 members-status = État
 members-status-any = Tous
 members-status-active = Actif

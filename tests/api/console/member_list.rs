@@ -54,6 +54,26 @@ async fn the_member_list_filters_pages_and_escapes_what_members_typed() {
     let nobody = browser.get("/members?search=zzz").await;
     assert_eq!(nobody.body.matches("Aucun membre").count(), 1, "{}", nobody.body);
     assert!(nobody.body.contains("Aucun membre ne correspond."), "{}", nobody.body);
+
+    // An address pasted from a mail client, with its name and brackets.
+    let pasted = browser
+        .get("/members?search=Vol07%20Unteer%20%3Cvol07%40example.org%3E%3B")
+        .await;
+    assert!(pasted.body.contains("Un membre"), "{}", pasted.body);
+    assert!(pasted.body.contains("vol07@example.org"), "{}", pasted.body);
+
+    // The box holds as much as the API takes; a longer search (pasted into the
+    // address) is told as such, not as an old link.
+    assert!(all.body.contains("maxlength=\"200\""), "{}", all.body);
+    let long = browser.get(&format!("/members?search={}", "a".repeat(201))).await;
+    assert_eq!(long.status, 400);
+    assert!(
+        long.body.contains("Une recherche tient en 200 caractères au plus"),
+        "{}",
+        long.body
+    );
+    let just = browser.get(&format!("/members?search={}", "a".repeat(200))).await;
+    assert_eq!(just.status, 200, "200 characters are taken");
 }
 
 /// The link of `rel` on a page, as a browser reads the attribute (entities decoded),
