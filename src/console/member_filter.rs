@@ -8,8 +8,8 @@ use serde_json::json;
 
 /// Filters of the member list, and its order. In the URL: `search`, `status` (ACTIVE or
 /// DEACTIVATED), `role` (a role key), `group` (a group id), `never=1` (never signed in),
-/// `must_change=1` (still on a given password) and `sort` (a [`ListOrder`]'s name);
-/// anything else is ignored.
+/// `must_change=1` (still on a given password), `import` (an import's id: the members
+/// it created) and `sort` (a [`ListOrder`]'s name); anything else is ignored.
 #[derive(Debug, Default, Clone, Serialize)]
 pub(super) struct MemberListFilter {
     pub search: String,
@@ -18,6 +18,7 @@ pub(super) struct MemberListFilter {
     pub group: Option<String>,
     pub never: bool,
     pub must_change: bool,
+    pub import: Option<String>,
     pub sort: ListOrder,
 }
 
@@ -80,6 +81,9 @@ impl MemberListFilter {
             group: present("group")
                 .filter(|g| uuid::Uuid::parse_str(g).is_ok())
                 .map(str::to_owned),
+            import: present("import")
+                .filter(|i| uuid::Uuid::parse_str(i).is_ok())
+                .map(str::to_owned),
             never: present("never") == Some("1"),
             must_change: present("must_change") == Some("1"),
             sort: present("sort").and_then(ListOrder::named).unwrap_or_default(),
@@ -117,6 +121,9 @@ impl MemberListFilter {
         if self.must_change {
             filter.insert("mustChangePassword".into(), json!(true));
         }
+        if let Some(import) = &self.import {
+            filter.insert("originImportId".into(), json!(import));
+        }
         serde_json::Value::Object(filter)
     }
 
@@ -126,7 +133,13 @@ impl MemberListFilter {
         if !self.search.is_empty() {
             pairs.append_pair("search", &self.search);
         }
-        for (name, value) in [("status", &self.status), ("role", &self.role), ("group", &self.group)] {
+        let named = [
+            ("status", &self.status),
+            ("role", &self.role),
+            ("group", &self.group),
+            ("import", &self.import),
+        ];
+        for (name, value) in named {
             if let Some(value) = value {
                 pairs.append_pair(name, value);
             }
@@ -158,6 +171,7 @@ mod tests {
             ("group", "6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10"),
             ("never", "1"),
             ("must_change", "1"),
+            ("import", "0193a7c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d"),
             ("sort", "newest"),
             ("after", "cursor"),
         ]
@@ -174,11 +188,12 @@ mod tests {
                 "groupIds": ["6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10"],
                 "neverLoggedIn": true,
                 "mustChangePassword": true,
+                "originImportId": "0193a7c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d",
             })
         );
         assert_eq!(
             filter.query(&[("after", "x")]),
-            "search=dupo&status=ACTIVE&role=coordinator&group=6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10&never=1&must_change=1&sort=newest&after=x"
+            "search=dupo&status=ACTIVE&role=coordinator&group=6f1c2a9e-3b7d-4c55-9a51-2a4f0e8b9c10&import=0193a7c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d&never=1&must_change=1&sort=newest&after=x"
         );
         assert_eq!(filter.sort.api(), json!({ "field": "CREATED_AT", "direction": "DESC" }));
     }
@@ -188,6 +203,7 @@ mod tests {
         let form = vec![
             ("status".to_owned(), "DELETED".to_owned()),
             ("group".to_owned(), "not-a-uuid".to_owned()),
+            ("import".to_owned(), "../imports".to_owned()),
             ("never".to_owned(), "yes".to_owned()),
             ("search".to_owned(), "   ".to_owned()),
             ("sort".to_owned(), "password".to_owned()),

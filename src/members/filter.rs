@@ -13,6 +13,7 @@ use super::{search, Origin, Status};
 use crate::auth::permissions::Scope;
 use crate::config::Tenant;
 use crate::error::{Error, Result};
+use entity::import_changes::{self, ChangeKind};
 use entity::{group_members, groups, member_search_tokens, members, role_assignments};
 
 /// Most ids a filter or selection may name.
@@ -32,6 +33,8 @@ pub struct MemberFilter {
     pub never_logged_in: Option<bool>,
     pub must_change_password: Option<bool>,
     pub origin: Option<Origin>,
+    /// Members this import created (its `CREATE` changes), while its history is kept.
+    pub origin_import_id: Option<Uuid>,
     pub ids: Option<Vec<Uuid>>,
 }
 
@@ -149,6 +152,9 @@ impl MemberFilter {
             if let Some(origin) = self.origin {
                 cond = cond.add(members::Column::Origin.eq(origin));
             }
+            if let Some(job) = self.origin_import_id {
+                cond = cond.add(members::Column::Id.in_subquery(created_by_import(slug, job)));
+            }
             if let Some(ids) = &self.ids {
                 cond = cond.add(members::Column::Id.is_in(ids.clone()));
             }
@@ -165,6 +171,20 @@ fn search_hits(slug: &str, term: &str) -> SelectStatement {
         .and_where(member_search_tokens::Column::Tenant.eq(slug))
         .and_where(member_search_tokens::Column::Token.gte(term))
         .and_where(member_search_tokens::Column::Token.lt(search::prefix_end(term)))
+        .to_owned()
+}
+
+/// The ids of the members an import created, from its own changes (found by job and
+/// kind), as a group's members are from its memberships: `members.origin_import_id`
+/// has no index, which every new member would pay for.
+fn created_by_import(slug: &str, job: Uuid) -> SelectStatement {
+    Query::select()
+        .column(import_changes::Column::MemberId)
+        .from(import_changes::Entity)
+        .and_where(import_changes::Column::JobId.eq(job))
+        .and_where(import_changes::Column::Kind.eq(ChangeKind::Create))
+        .and_where(import_changes::Column::Tenant.eq(slug))
+        .and_where(import_changes::Column::MemberId.is_not_null())
         .to_owned()
 }
 

@@ -41,6 +41,8 @@ home-member-only = Your account gives access to your own profile only.
 members-title = Members
 members-search = Search
 members-search-hint = Names, login or email; "dupo" finds Dupont.
+members-from-import = Created by this import
+members-from-import-see = see the import
 search-too-long = A search holds at most { $max } characters: shorten it.
 members-status = Status
 members-status-any = Any
@@ -356,6 +358,10 @@ import-kind-add-to-groups = { $count ->
 import-kind-unchanged = { $count ->
     [one] row without change
    *[other] rows without change
+}
+import-created-members = { $count ->
+    [one] See the member created in the list, to add them to a group or invite them
+   *[other] See the { $count } members created in the list, to add them to a group or invite them
 }
 import-kind-errors = { $count ->
     [one] row with errors

@@ -41,6 +41,8 @@ home-member-only = Votre compte donne accès à votre propre profil seulement.
 members-title = Membres
 members-search = Rechercher
 members-search-hint = Noms, identifiant ou e-mail ; « dupo » trouve Dupont.
+members-from-import = Créés par cet import
+members-from-import-see = voir l'import
 search-too-long = Une recherche tient en { $max } caractères au plus : raccourcissez-la.
 members-status = État
 members-status-any = Tous
@@ -371,6 +373,10 @@ import-kind-add-to-groups = { $count ->
 import-kind-unchanged = { $count ->
     [one] ligne sans changement
    *[other] lignes sans changement
+}
+import-created-members = { $count ->
+    [one] Voir le membre créé dans la liste, pour l'ajouter à un groupe ou l'inviter
+   *[other] Voir les { $count } membres créés dans la liste, pour les ajouter à un groupe ou les inviter
 }
 import-kind-errors = { $count ->
     [one] ligne en erreur

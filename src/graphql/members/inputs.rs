@@ -30,6 +30,9 @@ pub struct MemberFilterInput {
     pub must_change_password: Option<bool>,
     /// Members who came in this way.
     pub origin: Option<MemberOrigin>,
+    /// Members this import created, while its history is kept (the tenant's
+    /// `import_history_retention`); an import of another tenant selects nobody.
+    pub origin_import_id: Option<ID>,
     /// Only these members, by id; at most 10000.
     pub ids: Option<Vec<ID>>,
 }
@@ -49,6 +52,10 @@ impl MemberFilterInput {
             never_logged_in: self.never_logged_in,
             must_change_password: self.must_change_password,
             origin: self.origin.map(Into::into),
+            origin_import_id: self
+                .origin_import_id
+                .map(|id| parse_id(&format!("{field}.originImportId"), &id))
+                .transpose()?,
             ids: self
                 .ids
                 .map(|ids| parse_ids(&format!("{field}.ids"), &ids))

@@ -545,3 +545,57 @@ async fn a_coordinator_of_one_group_sees_and_acts_on_that_group_only() {
     assert_eq!(status(outside).await, "ACTIVE", "outside the group: untouched");
     assert_eq!(status(inside).await, "DEACTIVATED", "inside the group: acted on");
 }
+
+/// A done import's page leads to the list of the members it created, which keeps that
+/// filter through its search, its pages and the actions on them, until unticked.
+#[tokio::test]
+async fn an_imports_page_leads_to_the_members_it_created_and_the_list_keeps_them() {
+    use crate::support::imports::{Confirm, File};
+
+    let t = TestApp::with_tenants(&[("coop", COOP)]).await;
+    let admin = t.admin("coop").await;
+    let file = File::new(
+        "nouveaux.csv",
+        "Prénom;Nom;Email\nAna;Printemps;ana@spring.example\nBo;Printemps;bo@spring.example\n",
+    );
+    let job = admin.start_import(file, "CREATE").await;
+    let id = job["id"].as_str().unwrap().to_owned();
+    admin.apply_import(&id, Confirm::NOTHING).await;
+    admin
+        .create_member(json!({ "firstName": "Fa", "lastName": "Printemps", "email": "fa@spring.example" }))
+        .await;
+
+    let mut browser = Browser::new(&t, "coop");
+    browser.sign_in("admin@coop.example.org", "correct-horse-battery").await;
+    let page = browser.get(&format!("/imports/{id}")).await;
+    let href = format!("/t/coop/admin/members?import={id}");
+    assert!(page.body.contains(&href), "{}", page.body);
+    assert!(
+        page.body.contains("Voir les 2 membres créés dans la liste"),
+        "{}",
+        page.body
+    );
+
+    let created = browser.get(&format!("/members?import={id}")).await;
+    assert_eq!(created.status, 200);
+    assert!(created.body.contains("2 membres"), "{}", created.body);
+    assert!(!created.body.contains("Fa Printemps"), "{}", created.body);
+    assert!(
+        created
+            .body
+            .contains(&format!("name=\"import\" value=\"{id}\" checked")),
+        "the filter shows, to be unticked: {}",
+        created.body
+    );
+    assert!(
+        created
+            .body
+            .contains(&format!("<input type=\"hidden\" name=\"import\" value=\"{id}\">")),
+        "the actions on the list carry it: {}",
+        created.body
+    );
+    let searched = browser.get(&format!("/members?import={id}&search=printemps")).await;
+    assert!(searched.body.contains("2 membres"), "{}", searched.body);
+    let everyone = browser.get("/members?search=printemps").await;
+    assert!(everyone.body.contains("3 membres"), "{}", everyone.body);
+}

@@ -414,3 +414,75 @@ async fn an_import_settles_the_pending_invitations_of_the_addresses_it_brings_in
     assert_eq!(joined, ["early@x.org", "late@x.org"], "{after}");
     assert_eq!(after["invitations"]["nodes"], json!([]), "settled: {after}");
 }
+
+/// After an import, the admin acts on the people it brought in: the list takes the
+/// import's id, alone or with other filters, and so does every selection.
+#[tokio::test]
+async fn the_members_an_import_created_are_selected_by_its_id() {
+    let app = TestApp::with_tenants(&[("club", CLUB), ("amap", AMAP)]).await;
+    let admin = app.admin("club").await;
+    let file = |rows: &str| File::new("nouveaux.csv", format!("Prénom;Nom;Email\n{rows}"));
+    let spring = admin
+        .start_import(
+            file("Ana;Printemps;ana@spring.example\nBo;Printemps;bo@spring.example\n"),
+            "CREATE",
+        )
+        .await;
+    admin.apply_import(id_of(&spring), Confirm::NOTHING).await;
+    let autumn = admin
+        .start_import(
+            file("Cy;Automne;cy@autumn.example\nDi;Automne;di@autumn.example\nEd;Automne;ed@autumn.example\n"),
+            "CREATE",
+        )
+        .await;
+    admin.apply_import(id_of(&autumn), Confirm::NOTHING).await;
+    admin
+        .create_member(json!({ "firstName": "Fa", "lastName": "Printemps", "email": "fa@spring.example" }))
+        .await;
+
+    let list = "query($f: MemberFilter) { members(filter: $f, first: 50) { totalCount nodes { login } } }";
+    let logins = |data: &Value| -> Vec<String> {
+        data["members"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["login"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let of_spring = admin
+        .gql(list, json!({ "f": { "originImportId": id_of(&spring) } }))
+        .await;
+    assert_eq!(
+        logins(&of_spring),
+        ["ana.printemps", "bo.printemps"],
+        "not Fa, created by hand: {of_spring}"
+    );
+    let searched = admin
+        .gql(
+            list,
+            json!({ "f": { "originImportId": id_of(&autumn), "search": "di" } }),
+        )
+        .await;
+    assert_eq!(logins(&searched), ["di.automne"]);
+
+    let deactivate = "mutation($s: MemberSelection!) { deactivateMembers(selection: $s) { matched changed } }";
+    let done = admin
+        .gql(
+            deactivate,
+            json!({ "s": { "filter": { "originImportId": id_of(&autumn) } } }),
+        )
+        .await;
+    assert_eq!(done["deactivateMembers"]["matched"], 3, "{done}");
+    assert_eq!(admin.member_count(json!({ "status": "DEACTIVATED" })).await, 3);
+
+    // Another tenant's import selects nobody here; a malformed id is the filter's error.
+    let other = app.admin("amap").await;
+    let elsewhere = other
+        .gql(list, json!({ "f": { "originImportId": id_of(&spring) } }))
+        .await;
+    assert_eq!(elsewhere["members"]["totalCount"], 0, "{elsewhere}");
+    let malformed = admin
+        .gql_answer(list, json!({ "f": { "originImportId": "spring" } }))
+        .await;
+    assert_eq!(crate::support::error_fields(&malformed), ["filter.originImportId"]);
+}
