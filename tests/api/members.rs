@@ -6,7 +6,7 @@ use crate::support;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 use support::client::Client;
-use support::{error_code, error_fields, TestApp, COOP, LOGIN};
+use support::{error_code, error_fields, logins, TestApp, COOP, LOGIN};
 
 const MEMBER: &str = "id login email secondaryEmail firstName lastName displayName locale status origin \
                       mustChangePassword hasPassword roles { role { key } group { id } } groups { name }";
@@ -237,15 +237,6 @@ async fn seed_people(admin: &Client<'_>) -> Vec<String> {
         );
     }
     ids
-}
-
-fn logins(data: &Value) -> Vec<String> {
-    data["members"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["login"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]

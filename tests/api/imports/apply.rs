@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{at, id_of, names, seed, sorted_errors};
 use crate::support::imports::{Confirm, File};
 use crate::support::tenants::{AMAP, CLUB};
-use crate::support::TestApp;
+use crate::support::{logins, TestApp};
 
 #[tokio::test]
 async fn sync_with_passwords_states_and_generated_logins_then_reimport_changes_nothing() {
@@ -441,14 +441,6 @@ async fn the_members_an_import_created_are_selected_by_its_id() {
         .await;
 
     let list = "query($f: MemberFilter) { members(filter: $f, first: 50) { totalCount nodes { login } } }";
-    let logins = |data: &Value| -> Vec<String> {
-        data["members"]["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["login"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let of_spring = admin
         .gql(list, json!({ "f": { "originImportId": id_of(&spring) } }))
         .await;

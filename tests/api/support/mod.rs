@@ -262,6 +262,16 @@ impl TestApp {
     }
 }
 
+/// The logins of a `members { nodes { login } }` answer, in its order.
+pub fn logins(data: &Value) -> Vec<String> {
+    data["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["login"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The `extensions.fields[].field` names of the first error.
 pub fn error_fields(answer: &Value) -> Vec<String> {
     answer["errors"][0]["extensions"]["fields"]
