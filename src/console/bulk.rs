@@ -112,6 +112,9 @@ pub async fn act(
     }
     let selection = Selection::of(&form);
     let title = visit.text("bulk-title");
+    if selection.everyone && selection.filters.unreadable.is_some() {
+        return visit.bad_address("members", &title);
+    }
     if selection.is_empty() {
         let message = visit.text("bulk-nothing");
         return visit.render("message.html", "members", &title, context! { message });

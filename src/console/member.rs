@@ -343,6 +343,9 @@ pub async fn send_activation(
         never: true,
         ..MemberListFilter::from_form(&form)
     };
+    if filters.unreadable.is_some() {
+        return visit.bad_address("members", &visit.text("activation-title"));
+    }
     let message = value_of(&form, "message").map(str::trim).filter(|m| !m.is_empty());
     match visit
         .run(

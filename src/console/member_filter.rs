@@ -9,7 +9,10 @@ use serde_json::json;
 /// Filters of the member list, and its order. In the URL: `search`, `status` (ACTIVE or
 /// DEACTIVATED), `role` (a role key), `group` (a group id), `never=1` (never signed in),
 /// `must_change=1` (still on a given password), `import` (an import's id: the members
-/// it created) and `sort` (a [`ListOrder`]'s name); anything else is ignored.
+/// it created) and `sort` (a [`ListOrder`]'s name); other parameters are ignored, and
+/// so is an empty value (a select's "any"). A narrowing filter given a value it cannot
+/// read is named in `unreadable`: left out, it would widen the list, and an action on
+/// "everyone it matches", to the whole organization.
 #[derive(Debug, Default, Clone, Serialize)]
 pub(super) struct MemberListFilter {
     pub search: String,
@@ -20,6 +23,9 @@ pub(super) struct MemberListFilter {
     pub must_change: bool,
     pub import: Option<String>,
     pub sort: ListOrder,
+    /// The first narrowing filter whose value could not be read (`group=1234`).
+    #[serde(skip)]
+    pub unreadable: Option<&'static str>,
 }
 
 /// The orders the list offers, each in the direction an admin reads it in: names from A,
@@ -72,21 +78,33 @@ impl MemberListFilter {
     /// The filters found by `get` (a parameter's value by name).
     fn read<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Self {
         let present = |name: &str| get(name).map(str::trim).filter(|v| !v.is_empty());
+        let mut unreadable = None;
+        // A value present and readable; a present one that is not readable is noted.
+        let mut read = |name: &'static str, readable: fn(&str) -> bool| {
+            let value = present(name)?;
+            if readable(value) {
+                return Some(value.to_owned());
+            }
+            unreadable = unreadable.or(Some(name));
+            None
+        };
+        let is_id = |v: &str| uuid::Uuid::parse_str(v).is_ok();
+        let status = read("status", |s| matches!(s, "ACTIVE" | "DEACTIVATED"));
+        let group = read("group", is_id);
+        let import = read("import", is_id);
+        let never = read("never", |v| v == "1").is_some();
+        let must_change = read("must_change", |v| v == "1").is_some();
         MemberListFilter {
             search: present("search").unwrap_or_default().to_owned(),
-            status: present("status")
-                .filter(|s| matches!(*s, "ACTIVE" | "DEACTIVATED"))
-                .map(str::to_owned),
+            status,
             role: present("role").map(str::to_owned),
-            group: present("group")
-                .filter(|g| uuid::Uuid::parse_str(g).is_ok())
-                .map(str::to_owned),
-            import: present("import")
-                .filter(|i| uuid::Uuid::parse_str(i).is_ok())
-                .map(str::to_owned),
-            never: present("never") == Some("1"),
-            must_change: present("must_change") == Some("1"),
+            group,
+            never,
+            must_change,
+            import,
+            // An order is no filter: an unknown one is the default.
             sort: present("sort").and_then(ListOrder::named).unwrap_or_default(),
+            unreadable,
         }
     }
 
@@ -199,18 +217,29 @@ mod tests {
     }
 
     #[test]
-    fn unknown_or_malformed_values_are_left_out() {
+    fn empty_values_and_unknown_orders_are_left_out_and_unreadable_filters_named() {
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
         let form = vec![
-            ("status".to_owned(), "DELETED".to_owned()),
-            ("group".to_owned(), "not-a-uuid".to_owned()),
-            ("import".to_owned(), "../imports".to_owned()),
-            ("never".to_owned(), "yes".to_owned()),
-            ("search".to_owned(), "   ".to_owned()),
-            ("sort".to_owned(), "password".to_owned()),
+            pair("status", ""),
+            pair("group", ""),
+            pair("import", " "),
+            pair("search", "   "),
+            pair("sort", "password"),
         ];
         let filter = MemberListFilter::from_form(&form);
         assert_eq!(filter.sort, ListOrder::Name, "an unknown order is the default one");
         assert_eq!(filter.api(), json!({}));
         assert_eq!(filter.query(&[]), "");
+        assert_eq!(filter.unreadable, None);
+        for (name, value) in [
+            ("status", "DELETED"),
+            ("group", "not-a-uuid"),
+            ("import", "01a23b20-c9d3-748d-806a-81fcc3b3"),
+            ("never", "yes"),
+            ("must_change", "0"),
+        ] {
+            let filter = MemberListFilter::from_form(&[pair("search", "dupo"), pair(name, value)]);
+            assert_eq!(filter.unreadable, Some(name), "{name}={value}");
+        }
     }
 }

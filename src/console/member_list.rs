@@ -36,6 +36,10 @@ pub async fn members(
         return see_other(&elsewhere);
     }
     let filters = MemberListFilter::from_query(&params);
+    let title = visit.text("members-title");
+    if filters.unreadable.is_some() {
+        return visit.bad_address("members", &title);
+    }
     let cursor = |name: &str| params.get(name).cloned().filter(|c| !c.is_empty());
     let (after, before) = (cursor("after"), cursor("before"));
     // Back from a page: the 50 before its first member; else forward.
@@ -44,7 +48,6 @@ pub async fn members(
         None => json!({ "filter": filters.api(), "order": filters.sort.api(), "first": PAGE, "after": after }),
     };
     let paged = after.is_some() || before.is_some();
-    let title = visit.text("members-title");
     let data = match visit.run(operations::MEMBERS, variables).await {
         Ok(data) => data,
         Err(refusal) => return visit.refused_page("members", &title, refusal),

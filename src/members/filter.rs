@@ -125,7 +125,7 @@ impl MemberFilter {
             let slug = tenant.slug.as_str();
             let mut cond = Condition::all().add(members::Column::Tenant.eq(slug));
             for term in self.search.as_deref().map(search::query_terms).unwrap_or_default() {
-                cond = cond.add(members::Column::Id.in_subquery(search_hits(slug, &term)));
+                cond = cond.add(term_condition(slug, &term));
             }
             if let Some(status) = self.status {
                 cond = cond.add(members::Column::Status.eq(status));
@@ -160,6 +160,17 @@ impl MemberFilter {
             }
             Ok(cond)
         })
+    }
+}
+
+/// The members a search term finds.
+fn term_condition(slug: &str, term: &search::QueryTerm) -> Condition {
+    let begins = |prefix: &str| members::Column::Id.in_subquery(search_hits(slug, prefix));
+    match term {
+        search::QueryTerm::Word(word) => Condition::all().add(begins(word)),
+        search::QueryTerm::WholeOrWords { whole, words } => Condition::any()
+            .add(begins(whole))
+            .add(words.iter().fold(Condition::all(), |all, word| all.add(begins(word)))),
     }
 }
 

@@ -117,17 +117,28 @@ fn cut(word: &str) -> String {
     word.chars().take(MAX_TOKEN).collect()
 }
 
-/// The search words of a query: folded, split on spaces and on the punctuation around a
-/// pasted address or list (`, ; < > " ( ) [ ]`), each term rid of a `mailto:` and of the
+/// A term of a search, which every member found matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryTerm {
+    /// Begins one of the member's words.
+    Word(String),
+    /// A term joined by a hyphen or an apostrophe: the whole begins one of the member's
+    /// words (a domain: "univ-lyon" of "univ-lyon.fr"), or each of its words does (a
+    /// name: "dupont-martin" of Dupont-Martin, "o'hara" of O'Hara).
+    WholeOrWords { whole: String, words: Vec<String> },
+}
+
+/// The terms of a search: folded, split on spaces and on the punctuation around a pasted
+/// address or list (`, ; < > " ( ) [ ]`), each term rid of a `mailto:` and of the
 /// punctuation at its ends ("J.", "dupont.", "'dupont'"; an `@` stays, it says what the
 /// term is), and split between letters and digits as member words are ("dupont12" looks
 /// for "dupont" and "12"). A term with a dot or an `@` inside stays whole ("marie.dup"
 /// matches whole logins and addresses, and "velo-asso.fr" the addresses at that domain),
 /// and so does a domain typed after an `@` ("@velo-asso"). A term of punctuation only
-/// looks for nothing.
-pub fn query_terms(search: &str) -> Vec<String> {
+/// looks for nothing. At most 8 terms.
+pub fn query_terms(search: &str) -> Vec<QueryTerm> {
     let folded = fold(search.trim());
-    let mut terms: Vec<String> = folded
+    let mut terms: Vec<QueryTerm> = folded
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '"' | '(' | ')' | '[' | ']'))
         .map(|t| t.strip_prefix("mailto:").unwrap_or(t))
         .map(|t| t.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '@'))
@@ -135,15 +146,19 @@ pub fn query_terms(search: &str) -> Vec<String> {
         .flat_map(|t| {
             // A domain typed after an `@` ("@velo-asso") is the domain word's beginning.
             if let Some(domain) = t.strip_prefix('@') {
-                return vec![cut(domain)];
+                return vec![QueryTerm::Word(cut(domain))];
             }
             // A login, an address or a domain being typed ("marie.dup", "m.dupont@ex",
-            // "velo-asso.fr") is matched whole, by prefix; anything else by its words
-            // ("Dupont-Martin", "o'hara").
+            // "velo-asso.fr") is matched whole, by prefix.
             if t.contains(['.', '@']) {
-                vec![cut(t)]
+                return vec![QueryTerm::Word(cut(t))];
+            }
+            let words: Vec<String> = split_words(t).map(cut).collect();
+            let joined = t.contains(|c: char| !c.is_ascii_alphanumeric());
+            if joined && words.len() > 1 {
+                vec![QueryTerm::WholeOrWords { whole: cut(t), words }]
             } else {
-                split_words(t).map(cut).collect::<Vec<_>>()
+                words.into_iter().map(QueryTerm::Word).collect()
             }
         })
         .collect();
@@ -334,6 +349,17 @@ pub async fn bring_up_to_date(db: &DatabaseConnection) -> Result<u64> {
 mod tests {
     use super::*;
 
+    /// A search's terms as text: a word, or "whole | word+word".
+    fn read(search: &str) -> Vec<String> {
+        query_terms(search)
+            .into_iter()
+            .map(|term| match term {
+                QueryTerm::Word(word) => word,
+                QueryTerm::WholeOrWords { whole, words } => format!("{whole} | {}", words.join("+")),
+            })
+            .collect()
+    }
+
     fn tokens(login: &str, first: &str, last: &str, email: Option<&str>) -> BTreeSet<String> {
         let mut member = crate::members::write::new_member("t", login.into(), first.into(), last.into());
         member.email = email.map(str::to_owned);
@@ -377,15 +403,16 @@ mod tests {
             same.contains("dupont"),
             "a name's word stays, though the login begins the address: {same:?}"
         );
-        assert_eq!(query_terms("  Hélène  DUPO "), ["helene", "dupo"]);
-        assert_eq!(query_terms("dupont12"), ["dupont", "12"]);
-        assert_eq!(query_terms("marie.dup"), ["marie.dup"]);
-        assert_eq!(query_terms("m.dupont@ex"), ["m.dupont@ex"]);
-        assert_eq!(query_terms("Dupont-Martin"), ["dupont", "martin"]);
-        assert_eq!(query_terms("O'Hara"), ["o", "hara"]);
-        assert_eq!(query_terms("@Entreprise.com"), ["entreprise.com"]);
-        assert_eq!(query_terms("dupo @velo-asso"), ["dupo", "velo-asso"]);
-        assert_eq!(query_terms("velo-asso.fr"), ["velo-asso.fr"]);
+        assert_eq!(read("  Hélène  DUPO "), ["helene", "dupo"]);
+        assert_eq!(read("dupont12"), ["dupont", "12"]);
+        assert_eq!(read("marie.dup"), ["marie.dup"]);
+        assert_eq!(read("m.dupont@ex"), ["m.dupont@ex"]);
+        assert_eq!(read("Dupont-Martin"), ["dupont-martin | dupont+martin"]);
+        assert_eq!(read("O'Hara"), ["o'hara | o+hara"]);
+        assert_eq!(read("univ-lyon"), ["univ-lyon | univ+lyon"], "a domain's name");
+        assert_eq!(read("@Entreprise.com"), ["entreprise.com"]);
+        assert_eq!(read("dupo @velo-asso"), ["dupo", "velo-asso"]);
+        assert_eq!(read("velo-asso.fr"), ["velo-asso.fr"]);
         for nothing in ["@", ".", "%", "*", "-", "'", "<>"] {
             assert!(query_terms(nothing).is_empty(), "{nothing:?} looks for nothing");
         }
@@ -396,16 +423,16 @@ mod tests {
             "« Hélène » [Dupré], helene.dupre@example.org",
         ] {
             assert_eq!(
-                query_terms(pasted),
+                read(pasted),
                 ["helene", "dupre", "helene.dupre@example.org"],
                 "{pasted:?}"
             );
         }
-        assert_eq!(query_terms("J. Müller"), ["j", "muller"], "an initial");
-        assert_eq!(query_terms("marc lefevre."), ["marc", "lefevre"], "a sentence's end");
-        assert_eq!(query_terms("'dupont'"), ["dupont"]);
-        assert_eq!(query_terms("marie@"), ["marie@"], "an address's start");
-        assert_eq!(query_terms("@velo-asso.fr."), ["velo-asso.fr"]);
+        assert_eq!(read("J. Müller"), ["j", "muller"], "an initial");
+        assert_eq!(read("marc lefevre."), ["marc", "lefevre"], "a sentence's end");
+        assert_eq!(read("'dupont'"), ["dupont"]);
+        assert_eq!(read("marie@"), ["marie@"], "an address's start");
+        assert_eq!(read("@velo-asso.fr."), ["velo-asso.fr"]);
         let subdomain = tokens("zoe.x", "Zoé", "X", Some("zoe@etu.univ-x.ac.fr"));
         for within in ["etu.univ-x.ac.fr", "univ-x.ac.fr", "ac.fr"] {
             assert!(subdomain.contains(within), "{within} in {subdomain:?}");

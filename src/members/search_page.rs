@@ -81,14 +81,16 @@ async fn one_word_case(
         status: filter.status,
         ..only_search.clone()
     };
-    let mut terms = filter.search.as_deref().map(search::query_terms).unwrap_or_default();
+    let terms = filter.search.as_deref().map(search::query_terms).unwrap_or_default();
+    let [search::QueryTerm::Word(word)] = terms.as_slice() else {
+        return Ok(None);
+    };
     let applies = (*filter == only_search || *filter == with_status)
-        && terms.len() == 1
         && order == list::MemberOrder::default()
         && page.last.is_none()
         && page.before.is_none()
         && caller.grants(&app.db).await?.scope(Permission::MembersRead) == Some(Scope::All);
-    Ok(terms.pop().filter(|_| applies))
+    Ok(applies.then(|| word.clone()))
 }
 
 /// Reads of the word index for one page: `wanted` members after the keyset `after`.

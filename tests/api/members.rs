@@ -324,6 +324,14 @@ async fn a_search_for_an_email_domain_finds_everyone_at_that_domain() {
     assert_eq!(logins(&found), at_velo_asso, "a domain being typed");
     let found = admin.gql(list, search("Velo-Asso.fr")).await;
     assert_eq!(logins(&found), at_velo_asso, "a domain typed without its @");
+    let found = admin.gql(list, search("velo-asso")).await;
+    assert_eq!(logins(&found), at_velo_asso, "a domain's name, hyphen and all");
+    let found = admin.gql(list, search("Morel-Velo")).await;
+    assert_eq!(
+        logins(&found),
+        ["lucie.morel"],
+        "each word of a hyphenated term, when the whole is no word"
+    );
     let found = admin.gql(list, search("velo")).await;
     assert_eq!(
         logins(&found),

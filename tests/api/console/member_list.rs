@@ -598,4 +598,30 @@ async fn an_imports_page_leads_to_the_members_it_created_and_the_list_keeps_them
     assert!(searched.body.contains("2 membres"), "{}", searched.body);
     let everyone = browser.get("/members?search=printemps").await;
     assert!(everyone.body.contains("3 membres"), "{}", everyone.body);
+
+    // A narrowing filter the page cannot read is refused, never left out: left out, the
+    // list and an action on everyone it matches would reach the whole organization.
+    let cut_short = &id[..id.len() - 4];
+    for bad in [
+        format!("import={cut_short}"),
+        "group=1234".to_owned(),
+        "status=DELETED".to_owned(),
+        "never=yes".to_owned(),
+    ] {
+        let page = browser.get(&format!("/members?{bad}")).await;
+        assert_eq!(page.status, 400, "{bad}: {}", page.body);
+        assert!(page.body.contains("ne comprend pas"), "{bad}: {}", page.body);
+    }
+    let csrf = Browser::csrf(&created);
+    let everyone_of = [
+        ("csrf", csrf.as_str()),
+        ("import", cut_short),
+        ("everyone", "1"),
+        ("action", "deactivate"),
+        ("confirmed", "1"),
+    ];
+    let refused = browser.post("/members/bulk", &everyone_of).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let inactive = admin.member_count(json!({ "status": "DEACTIVATED" })).await;
+    assert_eq!(inactive, 0, "nobody deactivated");
 }
