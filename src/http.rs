@@ -311,10 +311,14 @@ async fn execute(
 ) -> Response {
     let relations = crate::graphql::member_relations(app, &tenant);
     let visitor = build_visitor(app, tenant, req, bearer_token(req)).await;
-    let response = schemas
+    let (query, operation) = (request.query.clone(), request.operation_name.clone());
+    let mut response = schemas
         .for_request(&request)
         .execute(request.data(app.clone()).data(visitor).data(relations))
         .await;
+    if matches!(response.data, Value::Object(_)) {
+        crate::graphql::response_order::in_query_order(&mut response.data, &query, operation.as_deref());
+    }
     let response = with_error_codes(response);
     let body = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
     Response::builder()

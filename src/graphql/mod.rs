@@ -13,6 +13,7 @@ mod imports;
 mod invitations;
 mod loaders;
 mod members;
+pub mod response_order;
 mod session;
 mod tenant;
 

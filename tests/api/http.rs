@@ -499,3 +499,35 @@ async fn a_null_for_a_non_null_argument_is_the_clients_mistake() {
         "the message says what was wrong: {answer}"
     );
 }
+
+/// The answer's keys come in the order the query asks for them, whichever resolver
+/// finishes first (GraphQL spec, "Serialized Map Ordering"): `totalCount` is counted
+/// by a query of its own, while `nodes` is at hand.
+#[tokio::test]
+async fn answers_keep_the_order_of_the_query() {
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = t.admin_token("acme", "admin@acme.example").await;
+    let raw = |query: &'static str| {
+        let request = t
+            .client()
+            .post(t.url("/t/acme/graphql"))
+            .bearer_auth(&admin)
+            .json(&json!({ "query": query }));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    for _ in 0..20 {
+        let body = raw("{ members(first: 1) { totalCount nodes { displayName login } } }").await;
+        assert!(
+            body.starts_with(r#"{"data":{"members":{"totalCount":1,"nodes":[{"displayName":"#),
+            "{body}"
+        );
+        let body = raw("query Page { members(first: 1) { ...Rows count: totalCount } } \
+                        fragment Rows on MemberConnection { pageInfo { hasNextPage } nodes { login } }")
+        .await;
+        assert!(
+            body.starts_with(r#"{"data":{"members":{"pageInfo":{"hasNextPage":false},"nodes":[{"login":"#),
+            "{body}"
+        );
+        assert!(body.contains(r#"}],"count":1}}}"#), "{body}");
+    }
+}
