@@ -132,9 +132,13 @@ pub async fn act(
         return visit.render("message.html", "members", &title, context! { message });
     }
     if value_of(&form, "confirmed") != Some("1") {
-        return match selection.count(&visit).await {
-            Ok(count) => confirm(&visit, &title, &form, count, label),
-            Err(refusal) => visit.refused("members", &title, refusal),
+        let asked = match group {
+            Some(group) => named_action(&visit, label, group).await,
+            None => Ok(visit.text(label)),
+        };
+        return match (selection.count(&visit).await, asked) {
+            (Ok(count), Ok(action)) => confirm(&visit, &title, &form, count, &action),
+            (Err(refusal), _) | (_, Err(refusal)) => visit.refused("members", &title, refusal),
         };
     }
     let variables = json!({ "selection": selection.api(), "group": group });
@@ -177,14 +181,38 @@ async fn export(visit: &Visit, title: &str, filter: serde_json::Value, format: &
     }
 }
 
-/// The page asking to confirm `label` on `count` members, the form carried along.
-fn confirm(visit: &Visit, title: &str, form: &[(String, String)], count: i64, label: &str) -> Response {
+/// The action of `label` into or out of the group `group_id`, by its name ("Ajouter au
+/// groupe « Bénévoles »"): the admin confirms knowing which group. A group that is not
+/// the tenant's is named by nothing more than the action (the API refuses it next).
+async fn named_action(visit: &Visit, label: &str, group_id: &str) -> Result<String, Refusal> {
+    let data = visit.run(operations::GROUPS, json!({})).await?;
+    let name = data["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|g| g["id"].as_str() == Some(group_id))
+        .and_then(|g| g["name"].as_str());
+    Ok(match name {
+        Some(name) => catalog::text(
+            visit.lang,
+            "bulk-group-named",
+            &[
+                ("action", FluentValue::from(visit.text(label))),
+                ("group", FluentValue::from(name)),
+            ],
+        ),
+        None => visit.text(label),
+    })
+}
+
+/// The page asking to confirm `action` (worded) on `count` members, the form carried along.
+fn confirm(visit: &Visit, title: &str, form: &[(String, String)], count: i64, action: &str) -> Response {
     let question = catalog::text(
         visit.lang,
         "bulk-question",
         &[
             ("count", FluentValue::from(count)),
-            ("action", FluentValue::from(visit.text(label))),
+            ("action", FluentValue::from(action)),
         ],
     );
     let carried: Vec<(String, String)> = form.iter().filter(|(k, _)| k != "csrf").cloned().collect();

@@ -233,6 +233,7 @@ bulk-group = Group
 bulk-go = Continue
 bulk-confirm = Confirm
 bulk-cancel = Cancel
+bulk-group-named = { $action } "{ $group }"
 bulk-question = { $count ->
     [one] { $action }: this touches one member. Go on?
    *[other] { $action }: this touches { $count } members. Go on?
@@ -362,6 +363,10 @@ import-kind-unchanged = { $count ->
 import-created-members = { $count ->
     [one] See the member created in the list, to add them to a group or invite them
    *[other] See the { $count } members created in the list, to add them to a group or invite them
+}
+import-created-members-undone = { $count ->
+    [one] See the member the import had created, deactivated by the undo
+   *[other] See the { $count } members the import had created, deactivated by the undo
 }
 import-kind-errors = { $count ->
     [one] row with errors

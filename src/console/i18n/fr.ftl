@@ -249,6 +249,7 @@ bulk-question = { $count ->
 }
 bulk-nothing = Cochez d'abord des membres, ou choisissez tous ceux qui répondent au filtre.
 bulk-no-group = Choisissez d'abord un groupe.
+bulk-group-named = { $action } « { $group } »
 bulk-done = { $count ->
     [0] C'est fait : aucun membre modifié.
     [one] C'est fait : un membre modifié.
@@ -377,6 +378,10 @@ import-kind-unchanged = { $count ->
 import-created-members = { $count ->
     [one] Voir le membre créé dans la liste, pour l'ajouter à un groupe ou l'inviter
    *[other] Voir les { $count } membres créés dans la liste, pour les ajouter à un groupe ou les inviter
+}
+import-created-members-undone = { $count ->
+    [one] Voir le membre que l'import avait créé, désactivé par l'annulation
+   *[other] Voir les { $count } membres que l'import avait créés, désactivés par l'annulation
 }
 import-kind-errors = { $count ->
     [one] ligne en erreur

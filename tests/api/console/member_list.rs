@@ -32,6 +32,11 @@ async fn the_member_list_filters_pages_and_escapes_what_members_typed() {
         all.body
     );
     assert!(all.body.contains("Plus de 50 membres."), "{}", all.body);
+    assert!(
+        all.body.contains("value=\"deactivate\"") && !all.body.contains("value=\"add-to-group\""),
+        "no group to add anyone to: {}",
+        all.body
+    );
     let counted = browser.get("/members?count=1").await;
     assert!(counted.body.contains("54 membres"), "{}", counted.body);
     let next = all.body.split("rel=\"next\"").next().unwrap();
@@ -319,7 +324,11 @@ async fn mass_actions_say_how_many_they_touch_then_act_on_the_checked_or_all_mat
         ("group_id", group.as_str()),
     ];
     let ask = browser.post("/members/bulk", &everyone).await;
-    assert!(ask.body.contains("cela touche 5 membres"), "{}", ask.body);
+    assert!(
+        ask.body.contains("Ajouter au groupe « Gym » : cela touche 5 membres"),
+        "the group named: {}",
+        ask.body
+    );
     let mut confirmed = everyone.to_vec();
     confirmed.push(("confirmed", "1"));
     browser.post("/members/bulk", &confirmed).await;
@@ -624,4 +633,15 @@ async fn an_imports_page_leads_to_the_members_it_created_and_the_list_keeps_them
     assert_eq!(refused.status, 400, "{}", refused.body);
     let inactive = admin.member_count(json!({ "status": "DEACTIVATED" })).await;
     assert_eq!(inactive, 0, "nobody deactivated");
+
+    // Undone, the import still leads to them, and says what became of them.
+    admin.undo_import(&id).await;
+    let undone = browser.get(&format!("/imports/{id}")).await;
+    assert!(
+        undone
+            .body
+            .contains("Voir les 2 membres que l&#x27;import avait créés, désactivés par l&#x27;annulation"),
+        "{}",
+        undone.body
+    );
 }
