@@ -47,6 +47,8 @@ fn environment() -> &'static Environment<'static> {
     ENVIRONMENT.get_or_init(|| {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        // Every search box holds as much as a member filter takes.
+        env.add_global("search_max", crate::members::filter::MAX_SEARCH_CHARS);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .expect("console templates parse (tested)");

@@ -76,7 +76,6 @@ pub async fn members(
         total,
         count_link => query(&[("count", "1")]),
         filters => Value::from_serialize(&filters),
-        search_max => crate::members::filter::MAX_SEARCH_CHARS,
         orders,
         page_after => after,
         page_before => before,

@@ -96,7 +96,6 @@ async fn merge_page(visit: &Visit, id: &str, params: &HashMap<String, String>, p
         rows => Value::from_serialize(&rows),
         candidates => Value::from_serialize(&candidates),
         search,
-        search_max => crate::members::filter::MAX_SEARCH_CHARS,
         problem,
     };
     visit.render_form(refused, "merge.html", "members", &title, extra)
