@@ -289,3 +289,72 @@ async fn an_admin_orders_the_member_list_and_pages_back_and_forth() {
     );
     assert!(!person.sees("Previous page").await, "the first page has none before it");
 }
+
+/// After an import, the admin goes from its page to the members it created and puts
+/// all of them in a group, confirming a question that names the group and counts them.
+#[tokio::test]
+async fn an_admin_puts_the_members_an_import_created_into_a_group() {
+    use crate::support::imports::{Confirm, File};
+
+    let Some(chromium) = support::browser::chromium() else {
+        return;
+    };
+    let t = TestApp::with_tenants(&[("acme", ACME)]).await;
+    let admin = english_admin(&t).await;
+    let client = t.signed_in("acme", admin.clone());
+    let file = File::new(
+        "newcomers.csv",
+        "Prénom;Nom;Email\nAna;Spring;ana@spring.example\nBo;Spring;bo@spring.example\n",
+    );
+    let job = client.start_import(file, "CREATE").await;
+    let job_id = job["id"].as_str().unwrap().to_owned();
+    client.apply_import(&job_id, Confirm::NOTHING).await;
+    t.create_member(
+        "acme",
+        &admin,
+        json!({ "firstName": "Cy", "lastName": "Spring", "email": "cy@spring.example" }),
+    )
+    .await;
+    let created = "mutation { createGroup(input: {name: \"Newcomers\"}) { id } }";
+    let group = api(&t, &admin, created, json!({})).await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut person = Person::open(chromium, &t.url(&format!("/t/acme/admin/imports/{job_id}"))).await;
+    person.sign_in_as_admin().await;
+    if !person.path().await.contains(&job_id) {
+        person
+            .act(&format!("location.href = '/t/acme/admin/imports/{job_id}';"))
+            .await;
+    }
+    person
+        .act("by('a', 'See the 2 members created in the list').click();")
+        .await;
+    assert!(person.path().await.contains(&format!("import={job_id}")));
+    assert!(person.sees("Created by this import").await, "{}", person.text().await);
+    assert!(
+        !person.sees("Cy Spring").await,
+        "created by hand: {}",
+        person.text().await
+    );
+    person
+        .act(
+            "by('label', 'all 2 members matching this filter').control.checked = true;
+             field('Action').value = 'add-to-group';
+             document.getElementById('bulk-group').value = document.querySelector('#bulk-group option:last-child').value;
+             by('button', 'Continue').click();",
+        )
+        .await;
+    assert!(
+        person
+            .sees("Add to the group \"Newcomers\": this touches 2 members. Go on?")
+            .await,
+        "{}",
+        person.text().await
+    );
+    person.act("by('button', 'Confirm').click();").await;
+    let count = "query($g: ID!) { group(id: $g) { memberCount } }";
+    let members = api(&t, &admin, count, json!({ "g": group })).await;
+    assert_eq!(members["group"]["memberCount"], 2, "Ana and Bo, not Cy");
+}
